@@ -1,0 +1,257 @@
+"""The one-call API: `planner.solve(scenario) -> Result`, used by the CLI and the notebooks.
+
+Owns the way through — candidates → scenario → model → solve → audit → explain — and the
+`Result` that carries the slate, summary, rule table and explanations. Owns no rule logic of
+its own: every step is a call into the module that owns it.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .audit import AuditReport, check_slate
+from .availability import blocked_reason, check_pins
+from .candidates import load_candidates, normalise_candidates
+from .errors import AuditError, InputError, PolicyError, Problem
+from .explain import reasons
+from .groups import fold_localities
+from .model import Model, build_model
+from .policy import Scenario, check_columns, load_scenario
+from .solve import Solution, solve_model
+
+log = logging.getLogger(__name__)
+
+SLATE_FLAGS = ("selected", "national")
+
+
+@dataclass
+class Result:
+    """A solved round: the input rows plus decisions, and everything said about them.
+
+    Attributes
+    ----------
+    slate : DataFrame
+        Every candidate row of the table with ``selected`` (0/1), ``national`` (0/1), ``reason``.
+    summary : dict
+        Status, objective, bound, gap, counts, timings, seed, workers, versions, input hashes.
+    rules : DataFrame
+        One row per rule group: value, min, max, slack, binding (see `audit.RULE_COLUMNS`).
+    explanations : DataFrame
+        candidate_id, reason_code, reason, rule_id, group.
+    """
+
+    scenario: Scenario
+    slate: pd.DataFrame
+    summary: dict[str, Any]
+    rules: pd.DataFrame
+    explanations: pd.DataFrame
+    audit: AuditReport
+    model: Model = field(repr=False)
+    solution: Solution = field(repr=False)
+    history: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def selected(self) -> pd.DataFrame:
+        return self.slate[self.slate["selected"] == 1]
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        head = (f"<h4>{s['name']} — {s['status']}</h4><p>selected {s['n_selected']} of {s['n_candidates']}, "
+                f"national {s['n_national']}, total score {s['total_score']:.1f}, penalty {s['penalty']:.1f}, "
+                f"gap {s['gap']:.2%}, solve {s['solve_s']:.2f} s</p>")
+        binding = self.rules[self.rules["binding"]][["rule_id", "clause", "group", "value", "min", "max"]]
+        return head + "<h5>binding rule groups</h5>" + binding.to_html(index=False, max_rows=30)
+
+
+def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | Path | None = None,
+          time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
+          hint: np.ndarray | None = None) -> Result:
+    """Solve one recommendation round and audit the slate.
+
+    Parameters
+    ----------
+    scenario : Scenario or path to a scenario TOML file
+    candidates : DataFrame or path, optional
+        Replaces the scenario's candidate table (a DataFrame is validated like a file).
+    time_limit_s, seed, workers
+        CP-SAT settings: wall-clock budget, `random_seed`, `num_workers` (0 = all cores).
+    hint : ndarray of bool, optional
+        A previous selection over the same rows, to start from.
+
+    Raises
+    ------
+    InputError, PolicyError
+        Bad candidate table or scenario (every problem listed).
+    InfeasibleError
+        No slate satisfies the hard rules.
+    NoSolutionError
+        No slate found in time.
+    AuditError
+        The solver's slate failed the independent audit (a bug: please report it).
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    frame = read_candidates(scenario, candidates)
+    history = read_history(scenario)
+    prepared = prepare(frame, scenario, history)
+    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national)
+    solution = solve_model(model, time_limit_s=time_limit_s, seed=seed, workers=workers,
+                           hint=None if hint is None else np.concatenate([hint, np.zeros(prepared.n_history, bool)]))
+    return finish(scenario, frame, history, prepared, model, solution, seed=seed, workers=workers,
+                  time_limit_s=time_limit_s)
+
+
+@dataclass
+class Prepared:
+    frame: pd.DataFrame          # this round's rows then history rows, localities folded
+    locked: np.ndarray
+    locked_national: np.ndarray
+    n_history: int
+
+
+def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | None) -> pd.DataFrame:
+    """The candidate table of a round, validated, with years checked against the scenario."""
+    if isinstance(candidates, pd.DataFrame):
+        frame = candidates if candidates.attrs.get("normalised") else normalise_candidates(candidates)
+    else:
+        path = candidates if candidates is not None else scenario.candidates
+        if path is None:
+            raise PolicyError([Problem(scenario.label, "no candidates", 'candidates = "path/to/table.csv"',
+                                       column="candidates")])
+        frame = load_candidates(path)
+    check_years(frame, scenario)
+    check_columns(scenario, list(frame.columns))
+    return frame
+
+
+def check_years(frame: pd.DataFrame, scenario: Scenario) -> None:
+    """Every candidate's year must lie in the scenario's planning period."""
+    first, last = scenario.years
+    years = frame["year"].to_numpy()
+    bad = np.flatnonzero((years < first) | (years > last))
+    if len(bad):
+        source = frame.attrs.get("source", "candidates")
+        row0 = int(frame.attrs.get("first_data_row", 2))
+        expected = f"{first}" if first == last else f"a year in {first}–{last}"
+        raise InputError([Problem(source, f"year {years[i]}", f"{expected} (the scenario's "
+                                  + ("year" if first == last else "period") + ")", row=int(i) + row0,
+                                  column="year") for i in bad[:100]])
+
+
+def read_history(scenario: Scenario) -> pd.DataFrame | None:
+    """Locked slates of earlier rounds named by the scenario (rows of earlier years only)."""
+    if not scenario.history:
+        return None
+    parts = []
+    for path in scenario.history:
+        part = load_candidates(path, extra_bool_columns=SLATE_FLAGS)
+        parts.append(part[part["year"] < scenario.year])
+    history = pd.concat(parts, ignore_index=True)
+    dup = history["candidate_id"].duplicated(keep="last")
+    return history[~dup].reset_index(drop=True)
+
+
+def prepare(frame: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | None) -> Prepared:
+    """Fold localities, append the locked history after this table's rows, check pins."""
+    rows = fold_localities(frame, scenario.fold)
+    n = len(rows)
+    if history is None or not len(history):
+        check_pins(rows, scenario)
+        return Prepared(frame=rows, locked=np.zeros(n, bool), locked_national=np.zeros(n, bool), n_history=0)
+    clash = rows["candidate_id"].isin(set(history["candidate_id"])).to_numpy()
+    if clash.any():
+        first = int(frame.attrs.get("first_data_row", 2))
+        raise InputError([Problem(frame.attrs.get("source", "candidates"),
+                                  f'candidate "{rows["candidate_id"].iat[i]}" which the locked history also holds',
+                                  "each candidate decided once: earlier rounds in the history, this round here",
+                                  row=int(i) + first, column="candidate_id") for i in np.flatnonzero(clash)[:50]])
+    past = fold_localities(history, scenario.fold).reindex(columns=rows.columns)
+    for column in rows.columns:
+        if rows[column].dtype == bool:
+            past[column] = past[column].fillna(False).astype(bool)
+    combined = pd.concat([rows, past], ignore_index=True)
+    locked = np.concatenate([np.zeros(n, bool), history["selected"].to_numpy(dtype=bool)])
+    locked_national = np.concatenate([np.zeros(n, bool), history["national"].to_numpy(dtype=bool)])
+    check_pins(combined, scenario)
+    return Prepared(frame=combined, locked=locked, locked_national=locked_national, n_history=len(history))
+
+
+def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None, prepared: Prepared,
+           model: Model, solution: Solution, *, seed: int, workers: int, time_limit_s: float) -> Result:
+    """Read the solution onto the rows, audit it, explain it, summarise it."""
+    n = len(frame)
+    slate = frame.copy()
+    slate["selected"] = solution.selected[:n].astype(np.int8)
+    slate["national"] = solution.national[:n].astype(np.int8)
+    audit = check_slate(slate, scenario, history=history)
+    if not audit.ok:
+        raise AuditError("the solver's slate failed the audit (a bug — please report it):\n"
+                         + "\n".join(audit.messages()[:20]), audit.hard_violations)
+    folded = fold_localities(slate, scenario.fold).assign(selected=slate["selected"].astype(bool),
+                                                          national=slate["national"].astype(bool))
+    explanations = reasons(folded, scenario, audit, blocked_reason(folded, scenario))
+    slate["reason"] = explanations["reason"].to_numpy()
+    score = pd.to_numeric(slate[scenario.maximise], errors="coerce").fillna(0).to_numpy()
+    total = float(score[slate["selected"].to_numpy() == 1].sum())
+    weights = {r.id: r.soft_weight for r in scenario.rules if r.soft}
+    soft = audit.rules[audit.rules["soft"]]
+    penalty = float((soft["violation"] * soft["rule_id"].map(weights)).sum()) if len(soft) else 0.0
+    summary = {
+        "name": scenario.name,
+        "year": scenario.year,
+        "status": solution.status,
+        "objective": round(solution.objective, 6),
+        "total_score": round(total, 6),
+        "penalty": round(penalty, 6),
+        "best_bound": round(solution.best_bound, 6),
+        "gap": round(solution.gap, 9),
+        "n_candidates": n,
+        "n_selectable": int(model.free[:n].sum()),
+        "n_selected": int(slate["selected"].sum()),
+        "n_national": int(slate["national"].sum()),
+        "n_rule_groups": int(len(audit.rules)),
+        "n_binding": int(audit.rules["binding"].sum()),
+        "build_s": round(model.build_s, 3),
+        "solve_s": round(solution.solve_s, 3),
+        "time_limit_s": time_limit_s,
+        "seed": seed,
+        "workers": workers,
+        "phases": solution.phases,
+        "warnings": audit.warnings(),
+        "versions": versions(),
+        "inputs": input_hashes(scenario, frame),
+    }
+    return Result(scenario=scenario, slate=slate, summary=summary, rules=audit.rules, explanations=explanations,
+                  audit=audit, model=model, solution=solution, history=history)
+
+
+def versions() -> dict[str, str]:
+    import ortools
+    return {"planner": __version__, "ortools": ortools.__version__, "pandas": pd.__version__,
+            "numpy": np.__version__}
+
+
+def input_hashes(scenario: Scenario, frame: pd.DataFrame) -> dict[str, str]:
+    """sha256 of every input file (path → digest); an in-memory table is hashed by content."""
+    paths = [p for p in (scenario.source, scenario.candidates, *scenario.history) if p is not None]
+    hashes = {str(p): _sha256(Path(p)) for p in paths if Path(p).is_file()}
+    if scenario.candidates is None or not Path(scenario.candidates).is_file():
+        digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()
+        hashes["<candidates frame>"] = digest
+    return hashes
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

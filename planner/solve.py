@@ -1,0 +1,140 @@
+"""Running CP-SAT on a built model: lexicographic phases, time limit, seed, workers.
+
+Owns the solver parameters, the order of objectives (slate quality, then national picks,
+then the fixed tie-break), hints between phases, and the `Solution` read back onto the
+candidate rows. Does not own building the model (`model`) nor checking the slate (`audit`).
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from .errors import InfeasibleError, NoSolutionError, PlannerError
+from .model import Model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Solution:
+    """What the solver decided, aligned with the rows of `model.frame`.
+
+    ``objective`` and ``best_bound`` are in score points (total score minus penalties);
+    ``gap`` is relative, 0 when the optimum is proven.
+    """
+
+    status: str
+    selected: np.ndarray
+    national: np.ndarray
+    objective: float
+    best_bound: float
+    gap: float
+    solve_s: float
+    phases: list[dict] = field(default_factory=list)
+    slack: dict[str, float] = field(default_factory=dict)
+
+
+def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
+                hint: np.ndarray | None = None, log_progress: bool = False) -> Solution:
+    """Solve the model's objectives one after another, each within the optimum of the last.
+
+    Parameters
+    ----------
+    time_limit_s : float
+        Wall-clock budget for all phases together.
+    seed : int
+        CP-SAT `random_seed`. With a proven optimum the slate does not depend on it.
+    workers : int
+        CP-SAT `num_workers` (0 = all cores).
+    hint : ndarray of bool, optional
+        A previous selection over the frame's rows to start from (what-if re-solves).
+
+    Raises
+    ------
+    InfeasibleError
+        No slate satisfies the hard rules (the conflicts are named by `explain`).
+    NoSolutionError
+        The time ran out before any slate was found.
+    """
+    start = time.perf_counter()
+    cp = model.cp.clone()       # anchors and hints go on a copy: the built model stays reusable
+    if hint is not None:
+        _hint(model, cp, np.asarray(hint, bool), None)
+    phases: list[dict] = []
+    status_name = "UNKNOWN"
+    values_select = values_national = None
+    objective = bound = math.nan
+    for i, (name, expr, units) in enumerate(model.objectives):
+        remaining = time_limit_s - (time.perf_counter() - start)
+        if remaining <= 0.01:
+            log.warning("time limit reached before phase %s; the tie-break is not proven", name)
+            break
+        cp.maximize(expr)
+        solver = _solver(remaining, seed, workers, log_progress)
+        status = solver.solve(cp)
+        phase = {"phase": name, "status": solver.status_name(status), "objective": solver.objective_value / float(units)
+                 if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None,
+                 "best_bound": solver.best_objective_bound / float(units), "wall_s": solver.wall_time}
+        phases.append(phase)
+        log.info("phase %s: %s objective %s in %.2f s", name, phase["status"], phase["objective"], solver.wall_time)
+        if status == cp_model.MODEL_INVALID:
+            raise PlannerError(f"CP-SAT says the model is invalid: {cp.validate()}")
+        if i == 0:
+            if status == cp_model.INFEASIBLE:
+                raise InfeasibleError("no slate satisfies every hard rule of the scenario")
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                raise NoSolutionError(f"no slate found within the time limit of {time_limit_s:g} s")
+            status_name = solver.status_name(status)
+            objective = solver.objective_value / float(units)
+            bound = solver.best_objective_bound / float(units)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break       # a later phase ran out of time: keep the previous phase's slate
+        values_select, values_national = _read(model, solver)
+        if status != cp_model.OPTIMAL:
+            break       # not proven: later phases would not be anchored to an optimum
+        # Anchor this objective at its optimum, then start the next phase from this slate.
+        cp.add(expr >= int(round(solver.objective_value)))
+        _hint(model, cp, values_select, values_national)
+
+    gap = 0.0 if status_name == "OPTIMAL" else abs(bound - objective) / max(1.0, abs(objective))
+    solution = Solution(status=status_name, selected=values_select, national=values_national,
+                        objective=objective, best_bound=bound, gap=gap,
+                        solve_s=time.perf_counter() - start, phases=phases)
+    return solution
+
+
+def _solver(time_limit_s: float, seed: int, workers: int, log_progress: bool) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.num_workers = int(workers)
+    solver.parameters.log_search_progress = log_progress
+    return solver
+
+
+def _read(model: Model, solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
+    """Selected / national per row (locked history rows keep their recorded decision)."""
+    selected = model.locked.copy()
+    national = model.locked_national.copy()
+    free = np.flatnonzero(model.free)
+    if len(free):
+        selected[free] = solver.boolean_values(pd.Series(model.select[free])).to_numpy(dtype=bool)
+    nat = np.flatnonzero(model.may_national)
+    if len(nat):
+        national[nat] = solver.boolean_values(pd.Series(model.national[nat])).to_numpy(dtype=bool)
+    return selected, national
+
+
+def _hint(model: Model, cp: cp_model.CpModel, selected: np.ndarray, national: np.ndarray | None) -> None:
+    cp.clear_hints()
+    for pos in np.flatnonzero(model.free):
+        cp.add_hint(model.select[pos], bool(selected[pos]))
+    if national is not None:
+        for pos in np.flatnonzero(model.may_national):
+            cp.add_hint(model.national[pos], bool(national[pos]))
