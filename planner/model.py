@@ -26,6 +26,18 @@ from .policy import Rule, Scenario
 log = logging.getLogger(__name__)
 
 MAX_DECIMALS = 6
+TIE_BITS = 20
+
+
+@dataclass
+class Objective:
+    """One lexicographic level: maximise `expr`, then (exactly) the tie-break priorities."""
+
+    name: str
+    expr: cp_model.LinearExprT
+    units: Fraction                  # model integers per score point
+    variables: list                  # the decision variables this level chooses
+    ties: list[int]                  # tie-break priority per variable ([] = no tie-break)
 
 
 @dataclass
@@ -56,7 +68,7 @@ class Model:
     locked: np.ndarray              # rows selected in locked earlier years (count in period rules)
     locked_national: np.ndarray
     constraints: list[Constraint]
-    objectives: list[tuple[str, cp_model.LinearExprT, Fraction]]  # (name, integer expr, units per score point)
+    objectives: list["Objective"]
     build_s: float = 0.0
     assumptions: dict[int, Constraint] = field(default_factory=dict)   # literal index → constraint
     pin_literals: dict[int, str] = field(default_factory=dict)         # literal index → candidate_id
@@ -176,39 +188,50 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
 
 
 def _set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction]]) -> None:
-    """Lexicographic objectives: quality of the provincial slate, then of the national picks,
-    then a fixed tie-break so the same inputs always give the same slate."""
+    """The objectives, in the order `solve` applies them.
+
+    1. ``score``: total score of the provincial slate minus soft-rule penalties (exact integers),
+       ties broken by a fixed priority per candidate (``tie_break``);
+    2. ``national_score``: with the provincial slate fixed, the best national picks from it
+       (二(二) 国家级项目…在省级项目库中择优推荐), ties broken the same way.
+    """
     frame, scenario = model.frame, model.scenario
     score = numeric_column(frame, scenario.maximise)
     score_units, score_scale = integer_scale(score)
     free = np.flatnonzero(model.free)
+    ids = frame["candidate_id"].astype(str).to_numpy()
+    use_ties = scenario.tie_break == "id_hash"
 
-    # Objective 1: total score minus soft-rule penalties, as exact integers.
-    terms = [Fraction(int(score_units[i]), 1) for i in free]
     pen = [w * score_scale for _, w in penalties]
     lcm = math.lcm(*(f.denominator for f in pen)) if pen else 1
-    expr = cp_model.LinearExpr.weighted_sum(list(model.select[free]), [int(t * lcm) for t in terms])
+    coefs = [int(score_units[i]) * lcm for i in free]
+    expr = cp_model.LinearExpr.weighted_sum(list(model.select[free]), coefs)
+    magnitude = sum(abs(c) for c in coefs)
     if penalties:
-        expr -= cp_model.LinearExpr.weighted_sum([s for s, _ in penalties], [int(p * lcm) for p in pen])
-    model.objectives.append(("score", expr, Fraction(score_scale * lcm)))
+        pcoefs = [int(p * lcm) for p in pen]
+        expr -= cp_model.LinearExpr.weighted_sum([s for s, _ in penalties], pcoefs)
+        magnitude += sum(abs(c) * s.proto.domain[-1] for c, (s, _) in zip(pcoefs, penalties))
+    ties = [tie_weight(ids[i], _tie_bits(magnitude, len(free))) for i in free] if use_ties else []
+    model.objectives.append(Objective("score", expr, Fraction(score_scale * lcm), list(model.select[free]), ties))
 
     nat = np.flatnonzero(model.may_national)
     if len(nat):
-        nexpr = cp_model.LinearExpr.weighted_sum(list(model.national[nat]), [int(score_units[i]) for i in nat])
-        model.objectives.append(("national_score", nexpr, Fraction(score_scale)))
-
-    if scenario.tie_break == "id_hash" and len(free):
-        ids = frame["candidate_id"].astype(str).to_numpy()
-        weights = [tie_weight(ids[i]) for i in free]
-        texpr = cp_model.LinearExpr.weighted_sum(list(model.select[free]), weights)
-        if len(nat):
-            texpr += cp_model.LinearExpr.weighted_sum(list(model.national[nat]), [tie_weight("n:" + ids[i]) for i in nat])
-        model.objectives.append(("tie_break", texpr, Fraction(1)))
+        ncoefs = [int(score_units[i]) for i in nat]
+        nexpr = cp_model.LinearExpr.weighted_sum(list(model.national[nat]), ncoefs)
+        nties = [tie_weight("national:" + ids[i], _tie_bits(sum(ncoefs), len(nat))) for i in nat] if use_ties else []
+        model.objectives.append(Objective("national_score", nexpr, Fraction(score_scale), list(model.national[nat]),
+                                          nties))
 
 
-def tie_weight(candidate_id: str) -> int:
+def _tie_bits(magnitude: int, n: int) -> int:
+    """Bits of tie-break priority that keep |objective| × (Σ priorities) inside 2^53 (exact in floating point)."""
+    room = 53 - math.log2(max(1, magnitude) + 1) - math.log2(max(1, n))
+    return int(max(1, min(TIE_BITS, math.floor(room))))
+
+
+def tie_weight(candidate_id: str, bits: int = 20) -> int:
     """A fixed pseudo-random priority from the id alone: independent of row order, seed and workers."""
-    return 1 + int.from_bytes(hashlib.sha256(candidate_id.encode("utf-8")).digest()[:3], "big")
+    return 1 + (int.from_bytes(hashlib.sha256(candidate_id.encode("utf-8")).digest()[:8], "big") >> (64 - bits))
 
 
 def integer_scale(values: np.ndarray) -> tuple[np.ndarray, int]:

@@ -63,50 +63,51 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
         The time ran out before any slate was found.
     """
     start = time.perf_counter()
-    cp = model.cp.clone()       # anchors and hints go on a copy: the built model stays reusable
+    cp = model.cp.clone()       # fixings and hints go on a copy: the built model stays reusable
     if hint is not None:
         _hint(model, cp, np.asarray(hint, bool), None)
     phases: list[dict] = []
-    status_name = "UNKNOWN"
-    values_select = values_national = None
-    objective = bound = math.nan
-    for i, (name, expr, units) in enumerate(model.objectives):
+    selected = national = None
+    status_name, objective, bound = "UNKNOWN", math.nan, math.nan
+    for i, level in enumerate(model.objectives):
         remaining = time_limit_s - (time.perf_counter() - start)
-        if remaining <= 0.01:
-            log.warning("time limit reached before phase %s; the tie-break is not proven", name)
+        if i > 0 and remaining <= 0.01:
+            log.warning("time limit reached before phase %s", level.name)
             break
-        cp.maximize(expr)
+        # Lexicographic in one solve: K exceeds every sum of priorities, so a priority can
+        # only decide between slates of equal objective — never trade score for priority.
+        k = sum(level.ties) + 1
+        ties = cp_model.LinearExpr.weighted_sum(level.variables, level.ties) if level.ties else 0
+        cp.maximize(level.expr * k + ties if level.ties else level.expr)
         solver = _solver(remaining, seed, workers, log_progress)
         status = solver.solve(cp)
-        phase = {"phase": name, "status": solver.status_name(status), "objective": solver.objective_value / float(units)
-                 if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None,
-                 "best_bound": solver.best_objective_bound / float(units), "wall_s": solver.wall_time}
-        phases.append(phase)
-        log.info("phase %s: %s objective %s in %.2f s", name, phase["status"], phase["objective"], solver.wall_time)
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        value = solver.value(level.expr) / float(level.units) if found else None
+        top = math.floor(solver.best_objective_bound / k + 1e-9) / float(level.units) if level.ties \
+            else solver.best_objective_bound / float(level.units)
+        phases.append({"phase": level.name, "status": solver.status_name(status), "objective": value,
+                       "best_bound": top, "wall_s": round(solver.wall_time, 4), "tie_break": bool(level.ties)})
+        log.info("phase %s: %s, objective %s, %.2f s", level.name, solver.status_name(status), value, solver.wall_time)
         if status == cp_model.MODEL_INVALID:
             raise PlannerError(f"CP-SAT says the model is invalid: {cp.validate()}")
         if i == 0:
             if status == cp_model.INFEASIBLE:
                 raise InfeasibleError("no slate satisfies every hard rule of the scenario")
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if not found:
                 raise NoSolutionError(f"no slate found within the time limit of {time_limit_s:g} s")
-            status_name = solver.status_name(status)
-            objective = solver.objective_value / float(units)
-            bound = solver.best_objective_bound / float(units)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break       # a later phase ran out of time: keep the previous phase's slate
-        values_select, values_national = _read(model, solver)
-        if status != cp_model.OPTIMAL:
-            break       # not proven: later phases would not be anchored to an optimum
-        # Anchor this objective at its optimum, then start the next phase from this slate.
-        cp.add(expr >= int(round(solver.objective_value)))
-        _hint(model, cp, values_select, values_national)
+            status_name, objective, bound = solver.status_name(status), value, max(top, value)
+        if not found:
+            break
+        selected, national = _read(model, solver)
+        # Fix this level's decisions before the next: the provincial slate is settled before
+        # the national picks are drawn from it.
+        for var, chosen in zip(level.variables, solver.boolean_values(pd.Series(level.variables)).to_numpy()):
+            cp.add(var == int(chosen))
+        _hint(model, cp, selected, national)
 
     gap = 0.0 if status_name == "OPTIMAL" else abs(bound - objective) / max(1.0, abs(objective))
-    solution = Solution(status=status_name, selected=values_select, national=values_national,
-                        objective=objective, best_bound=bound, gap=gap,
-                        solve_s=time.perf_counter() - start, phases=phases)
-    return solution
+    return Solution(status=status_name, selected=selected, national=national, objective=objective,
+                    best_bound=bound, gap=gap, solve_s=time.perf_counter() - start, phases=phases)
 
 
 def _solver(time_limit_s: float, seed: int, workers: int, log_progress: bool) -> cp_model.CpSolver:
