@@ -255,3 +255,64 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+RULES_CSV_COLUMNS = ["rule_id", "clause", "group", "value", "min", "max", "slack", "binding",
+                     "text", "decision", "scope", "soft", "target_min", "violation"]
+
+
+def output_tables(result: Result) -> dict[str, pd.DataFrame]:
+    """The tables a run writes, by file name."""
+    slate = result.slate.copy()
+    return {
+        "slate.csv": slate,
+        "rules.csv": result.rules[RULES_CSV_COLUMNS],
+        "explanations.csv": result.explanations,
+    }
+
+
+def save(result: Result, out_dir: str | Path) -> list[Path]:
+    """Write slate.csv/xlsx, summary.json, rules.csv, explanations.csv atomically into `out_dir`."""
+    from .report import write_outputs
+    return write_outputs(Path(out_dir), tables=output_tables(result), json_files={"summary.json": result.summary},
+                         xlsx={"slate.xlsx": "slate.csv"})
+
+
+def audit_file(scenario: Scenario | str | Path, slate_path: str | Path) -> AuditReport:
+    """Audit a slate file (csv/xlsx with `selected` and `national` columns) against a scenario."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    slate = load_candidates(slate_path, extra_bool_columns=SLATE_FLAGS)
+    if "selected" not in slate:
+        raise InputError([Problem(str(slate_path), 'no column "selected"', "a slate with selected (0/1) per row")])
+    if "national" not in slate:
+        slate["national"] = False
+    check_years(slate, scenario)
+    check_columns(scenario, list(slate.columns))
+    return check_slate(slate, scenario, history=read_history(scenario))
+
+
+def check_inputs(scenario: Scenario | str | Path, candidates: str | Path | None = None) -> tuple[Scenario, pd.DataFrame]:
+    """Validate a scenario and its candidates as `solve` would, without solving."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    frame = read_candidates(scenario, candidates)
+    prepare(frame, scenario, read_history(scenario))
+    return scenario, frame
+
+
+def task_table(result: Result) -> pd.DataFrame:
+    """Candidates, selected, national and lowest selected score per task and track."""
+    from .catalogue import load_catalogue
+    cat = load_catalogue()
+    slate = result.slate[result.slate["year"] == result.scenario.year]
+    score = pd.to_numeric(slate[result.scenario.maximise], errors="coerce")
+    table = (slate.assign(_lowest=score.where(slate["selected"] == 1))
+             .groupby(["task", "track"], sort=False)
+             .agg(candidates=("candidate_id", "size"), selected=("selected", "sum"),
+                  national=("national", "sum"), lowest=("_lowest", "min"))
+             .reset_index())
+    order = {code: i for i, code in enumerate(cat.tasks)}
+    table = table.sort_values(["task", "track"], key=lambda s: s.map(order) if s.name == "task" else s)
+    table["task_label"] = table["task"].map(lambda t: cat.label("task", t))
+    return table.reset_index(drop=True)

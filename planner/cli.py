@@ -1,0 +1,133 @@
+"""The `planner` command line: a thin typer layer over the library.
+
+Owns arguments, exit codes and how messages reach a person (one line each on stderr, no
+traceback for a user's mistake). Holds no planning logic: every command calls `planner.api`.
+
+Exit codes: 0 solved (OPTIMAL or FEASIBLE) / audit passed, 1 audit found violations,
+2 bad input, 3 infeasible, 4 no solution within the time limit.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import api
+from .errors import AuditError, InfeasibleError, InputError, NoSolutionError, PolicyError
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Plan quota-constrained recommendation rounds (吉教职成〔2023〕7号) with CP-SAT.")
+out = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(lines: list[str], code: int) -> None:
+    for line in lines:
+        err.print(f"error: {line}", markup=False)
+    raise typer.Exit(code)
+
+
+def run_guarded(action):
+    """Run `action`, turning the planner's own errors into one-line messages and exit codes."""
+    try:
+        return action()
+    except (InputError, PolicyError) as exc:
+        fail(exc.lines(), EXIT_INPUT)
+    except InfeasibleError as exc:
+        lines = [str(exc)]
+        conflicts = getattr(exc, "conflicts", None)
+        if conflicts is not None and len(conflicts) and "message" in conflicts:
+            lines += [f"conflict: {m}" for m in conflicts["message"]]
+        fail(lines, EXIT_INFEASIBLE)
+    except NoSolutionError as exc:
+        fail([str(exc)], EXIT_NO_SOLUTION)
+    except AuditError as exc:
+        fail(str(exc).splitlines(), EXIT_VIOLATIONS)
+    except KeyboardInterrupt:
+        fail(["interrupted: nothing was written"], 130)
+
+
+@app.command()
+def solve(
+    scenario: Path = typer.Argument(..., help="scenario TOML file"),
+    candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/<scenario stem>/)"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for the whole solve"),
+    seed: int = typer.Option(0, "--seed", help="CP-SAT random seed"),
+    workers: int = typer.Option(0, "--workers", help="CP-SAT workers (0 = all cores)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing but errors"),
+) -> None:
+    """Solve one round, audit the slate and write slate.csv/xlsx, summary.json, rules.csv."""
+    target = out_dir or Path("out") / scenario.stem
+
+    def action():
+        result = api.solve(scenario, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers)
+        api.save(result, target)
+        return result
+
+    result = run_guarded(action)
+    if result.summary["status"] != "OPTIMAL":
+        err.print(f"warning: time limit reached — best slate found, gap {result.summary['gap']:.2%}", markup=False)
+    for warning in result.summary["warnings"]:
+        err.print(f"warning: {warning}", markup=False)
+    if not quiet:
+        print_summary(result, target)
+
+
+@app.command()
+def audit(
+    scenario: Path = typer.Argument(..., help="scenario TOML file"),
+    slate: Path = typer.Argument(..., help="slate table (csv/xlsx) with selected and national columns"),
+) -> None:
+    """Check a slate — the solver's or one made by hand — against every hard rule."""
+    report = run_guarded(lambda: api.audit_file(scenario, slate))
+    for warning in report.warnings():
+        err.print(f"warning: {warning}", markup=False)
+    if not report.ok:
+        fail(report.messages(), EXIT_VIOLATIONS)
+    out.print(f"audit passed: {len(report.rules)} rule groups, every hard rule holds", markup=False)
+
+
+@app.command()
+def check(
+    scenario: Path = typer.Argument(..., help="scenario TOML file"),
+    candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
+) -> None:
+    """Validate a scenario and its candidate table without solving."""
+    loaded, frame = run_guarded(lambda: api.check_inputs(scenario, candidates))
+    out.print(f"ok: {loaded.label}: {len(loaded.rules)} rules; {len(frame)} candidates", markup=False)
+
+
+def print_summary(result: api.Result, target: Path) -> None:
+    s = result.summary
+    out.print(f"[bold]{s['name']}[/bold]  status [bold]{s['status']}[/bold]  "
+              f"objective {s['objective']:.1f} (bound {s['best_bound']:.1f}, gap {s['gap']:.2%})")
+    out.print(f"selected {s['n_selected']} of {s['n_candidates']} candidates, national {s['n_national']}; "
+              f"{s['n_binding']} of {s['n_rule_groups']} rule groups binding; "
+              f"build {s['build_s']:.2f} s, solve {s['solve_s']:.2f} s")
+    table = Table(title="slate by task", show_lines=False)
+    for col in ("task", "track", "candidates", "selected", "national", "lowest selected score"):
+        table.add_column(col, justify="right" if col not in ("task", "track") else "left")
+    for row in api.task_table(result).to_dict("records"):
+        table.add_row(row["task_label"], row["track"], str(row["candidates"]), str(row["selected"]),
+                      str(row["national"]), "" if row["lowest"] != row["lowest"] else f"{row['lowest']:.1f}")
+    out.print(table)
+    out.print(f"written to {target}/: slate.csv, slate.xlsx, summary.json, rules.csv, explanations.csv")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    from .commands import register_all
+    register_all(app)
+    app()
+
+
+if __name__ == "__main__":
+    main()
