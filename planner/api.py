@@ -19,7 +19,7 @@ import pandas as pd
 from . import __version__
 from .audit import AuditReport, check_slate
 from .availability import blocked_reason, check_pins
-from .candidates import load_candidates, normalise_candidates
+from .candidates import file_rows, load_candidates, normalise_candidates, parse_bool
 from .errors import AuditError, InputError, PolicyError, Problem
 from .explain import reasons
 from .groups import fold_localities
@@ -282,10 +282,16 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path) -> Audit
     """Audit a slate file (csv/xlsx with `selected` and `national` columns) against a scenario."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    slate = load_candidates(slate_path, extra_bool_columns=SLATE_FLAGS)
-    if "selected" not in slate:
-        raise InputError([Problem(str(slate_path), 'no column "selected"', "a slate with selected (0/1) per row")])
-    if "national" not in slate:
+    slate = load_candidates(slate_path, extra_bool_columns=("selected",))
+    if "national" in slate:
+        values, bad = parse_bool(slate["national"])
+        if bad.any():
+            rows = file_rows(slate)[bad.to_numpy()]
+            raise InputError([Problem(str(slate_path), f'"{slate["national"][i]}"', "0/1, true/false, 是/否",
+                                      row=int(r), column="national")
+                              for i, r in zip(np.flatnonzero(bad.to_numpy()), rows)])
+        slate["national"] = values.to_numpy()
+    else:
         slate["national"] = False
     check_years(slate, scenario)
     check_columns(scenario, list(slate.columns))

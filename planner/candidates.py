@@ -44,6 +44,7 @@ OPTIONAL_DEFAULTS: MappingProxyType = MappingProxyType(
 """Optional columns and the value used when the column is absent or a cell is empty."""
 
 BOOL_COLUMNS: tuple[str, ...] = ("integrated", "exempt", "eligible")
+FREE_TEXT_COLUMNS: tuple[str, ...] = ("title", "unit_name")   # kept as typed, only trimmed
 MAX_PROBLEMS = 200
 HEADER_SEARCH_ROWS = 20
 HEADER_MARK = "candidate_id"
@@ -199,10 +200,15 @@ def file_rows(frame: pd.DataFrame) -> np.ndarray:
 
 # --------------------------------------------------------------------------- cells
 def _clean_str(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).strip()
+    """Strip blanks (ASCII, full-width, NBSP) at both ends; keep the characters as typed."""
+    text = text.strip()
     if text and (text[0] in _EXTRA_STRIP or text[-1] in _EXTRA_STRIP):
         text = text.strip(_EXTRA_STRIP).strip()
     return text
+
+
+def _nfkc(values: np.ndarray) -> np.ndarray:
+    return np.array([_clean_str(unicodedata.normalize("NFKC", v)) for v in values], dtype=object)
 
 
 def _cell_text(value: Any) -> str:
@@ -424,7 +430,7 @@ class _Check:
 
 def _normalise(header: list[str], cells: np.ndarray, *, source: str, header_row: int,
                extra_bool_columns: tuple[str, ...], problems: list[Problem]) -> pd.DataFrame:
-    header = [_cell_text(h) for h in header]
+    header = [_clean_str(unicodedata.normalize("NFKC", _cell_text(h))) for h in header]
     n_rows = cells.shape[0]
     filled = cells != ""
     structural: list[Problem] = list(problems)
@@ -462,7 +468,10 @@ def _normalise(header: list[str], cells: np.ndarray, *, source: str, header_row:
         raise InputError(structural)
     rows = file_row[kept]
     skipped = tuple(int(r) for r in file_row[blank_rows] if rows[0] < r < rows[-1])
-    text = {name: cells[kept, j] for name, j in zip(names, keep_cols)}
+    # Codes, ids and numbers are NFKC-normalised (８５ → 85, full-width letters); free text
+    # (titles, unit names) keeps the planner's own punctuation (，（）stay Chinese).
+    text = {name: cells[kept, j] if name in FREE_TEXT_COLUMNS else _nfkc(cells[kept, j])
+            for name, j in zip(names, keep_cols)}
     check = _Check(source, rows, {name: j for name, j in zip(names, keep_cols)})
 
     required = list(REQUIRED_COLUMNS) + [c for c in extra_bool_columns if c not in REQUIRED_COLUMNS]

@@ -28,9 +28,9 @@ out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def fail(lines: list[str], code: int) -> None:
+def fail(lines: list[str], code: int, prefix: str = "error") -> None:
     for line in lines:
-        err.print(f"error: {line}", markup=False)
+        err.print(f"{prefix}: {line}", markup=False)
     raise typer.Exit(code)
 
 
@@ -91,7 +91,7 @@ def audit(
     for warning in report.warnings():
         err.print(f"warning: {warning}", markup=False)
     if not report.ok:
-        fail(report.messages(), EXIT_VIOLATIONS)
+        fail(report.messages(), EXIT_VIOLATIONS, prefix="violation")
     out.print(f"audit passed: {len(report.rules)} rule groups, every hard rule holds", markup=False)
 
 

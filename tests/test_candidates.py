@@ -766,3 +766,12 @@ def test_corpus_loader(case):
         assert list(frame.attrs["skipped_rows"]) == checks["skipped_rows"]
     for column, values in checks.get("columns", {}).items():
         assert frame[column].tolist() == values, column
+
+
+def test_titles_keep_their_chinese_punctuation_while_codes_are_normalised(tmp_path):
+    # Full-width digits in a score are read as a number, but a title's full-width comma and
+    # brackets are the planner's own text and must come back exactly as typed.
+    title = "汽车（新能源）实践中心，二期"
+    frame = load_text(tmp_path, rows({"title": title, "score": "８５"}))
+    assert frame.loc[0, "title"] == title
+    assert frame.loc[0, "score"] == 85.0
