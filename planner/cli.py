@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import api
+from .fonts import FontError
 from .errors import AuditError, InfeasibleError, InputError, NoSolutionError, PolicyError
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
@@ -50,6 +51,8 @@ def run_guarded(action):
         fail([str(exc)], EXIT_NO_SOLUTION)
     except AuditError as exc:
         fail(str(exc).splitlines(), EXIT_VIOLATIONS)
+    except FontError as exc:
+        fail([str(exc)], EXIT_INPUT)
     except KeyboardInterrupt:
         fail(["interrupted: nothing was written"], 130)
 
@@ -63,6 +66,7 @@ def solve(
     seed: int = typer.Option(0, "--seed", help="CP-SAT random seed"),
     workers: int = typer.Option(0, "--workers", help="CP-SAT workers (0 = all cores)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing but errors"),
+    report: bool = typer.Option(False, "--report", help="also write briefing.html and the chart PNGs"),
 ) -> None:
     """Solve one round, audit the slate and write slate.csv/xlsx, summary.json, rules.csv."""
     target = out_dir or Path("out") / scenario.stem
@@ -70,6 +74,11 @@ def solve(
     def action():
         result = api.solve(scenario, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers)
         api.save(result, target)
+        if report:
+            from .briefing import write_briefing
+            from .commands.report import progress_reporter
+            with progress_reporter(err, quiet=quiet) as progress:
+                write_briefing(target, result=result, progress=progress)
         return result
 
     result = run_guarded(action)
