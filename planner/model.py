@@ -3,11 +3,16 @@
 Owns turning (candidates, scenario) into a `cp_model.CpModel`: one Boolean `select[ID]` per
 candidate that can be chosen this year, one `national[ID]` where a national rule may count it,
 one linear constraint per rule group (period rules also count locked earlier years), slack
-variables for soft rules, and the objective terms. Does not own solving (`solve`) nor the
-check of a slate (`audit`, which never imports this module).
+variables for soft rules, and the objective terms. With a lookahead (`[plan]`, see
+docs/multi-year.md) it also owns the tentative `select[ID@YEAR]` variables of the later years
+of the period — period quotas count them, `by` minimums of a later year bind on the planned
+cumulative count (reachability), year rules hold in every planned year — and the weight of
+planned picks in the objective. Does not own solving (`solve`), the forecast rows themselves
+(`availability.forecast_rows`) nor the check of a slate (`audit`, which never imports this module).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import math
@@ -19,7 +24,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .availability import blocked_reason, pinned_in
+from .availability import blocked_reason, forecast_rows, pinned_in
 from .groups import Group, measure_values, numeric_column, rule_groups
 from .policy import Rule, Scenario
 
@@ -27,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_DECIMALS = 6
 TIE_BITS = 20
+WEIGHT_DENOMINATOR = 1000       # future_weight is used as a fraction with at most this denominator
 
 
 @dataclass
@@ -42,7 +48,14 @@ class Objective:
 
 @dataclass
 class Constraint:
-    """One bound of one rule group as it stands in the model (for slack, conflicts, relaxation)."""
+    """One bound of one rule group as it stands in the model (for slack, conflicts, relaxation).
+
+    ``kind`` says which count it bounds: ``"round"`` this round's (locked history + this year
+    for period rules, this year for year rules, as before any lookahead); ``"period"`` a period
+    quota over locked + this year + every planned year; ``"reach"`` a `by` minimum of a later
+    year over locked + this year + the years planned up to it; ``"year"`` a year rule in one
+    planned year. ``year`` is the year whose count is bounded.
+    """
 
     group: Group
     bound: str                      # "min" or "max"
@@ -52,11 +65,17 @@ class Constraint:
     constant: int                   # locked history's share of expr (already inside expr)
     slack: cp_model.IntVar | None   # soft rules: units of violation (scaled)
     literal: cp_model.IntVar | None = None   # enforcement literal when built with assumptions
+    kind: str = "round"
+    year: int | None = None
 
 
 @dataclass
 class Model:
-    """A built model and everything needed to read a solution back onto the candidate frame."""
+    """A built model and everything needed to read a solution back onto the candidate frame.
+
+    ``frame`` is the input frame followed by the planned (forecast) rows of the lookahead, if
+    any: rows ``[:n_input]`` are the input's, ``planned`` marks the others.
+    """
 
     cp: cp_model.CpModel
     frame: pd.DataFrame
@@ -68,58 +87,102 @@ class Model:
     locked: np.ndarray              # rows selected in locked earlier years (count in period rules)
     locked_national: np.ndarray
     constraints: list[Constraint]
-    objectives: list["Objective"]
+    objectives: list[Objective]
     build_s: float = 0.0
     assumptions: dict[int, Constraint] = field(default_factory=dict)   # literal index → constraint
     pin_literals: dict[int, str] = field(default_factory=dict)         # literal index → candidate_id
+    planned: np.ndarray | None = None        # rows of the lookahead (tentative picks of later years)
+    plan_year: np.ndarray | None = None      # planned year per row (0 for rows of the input)
+    plan_source: np.ndarray | None = None    # id of the row a planned row was copied from ("" otherwise)
+    n_input: int = 0
+
+    def __post_init__(self) -> None:
+        n = len(self.frame)
+        if self.planned is None:
+            self.planned = np.zeros(n, bool)
+        if self.plan_year is None:
+            self.plan_year = np.zeros(n, np.int64)
+        if self.plan_source is None:
+            self.plan_source = np.full(n, "", dtype=object)
+        if not self.n_input:
+            self.n_input = int(n - self.planned.sum())
+
+    @property
+    def this_year(self) -> np.ndarray:
+        """Rows this round decides (of the scenario year, not locked, not planned)."""
+        return (self.frame["year"] == self.scenario.year).to_numpy() & ~self.locked & ~self.planned
 
 
 def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
-                locked_national: np.ndarray | None = None, with_assumptions: bool = False) -> Model:
-    """Build the CP-SAT model of one round.
+                locked_national: np.ndarray | None = None, with_assumptions: bool = False,
+                forecast: pd.DataFrame | None = None) -> Model:
+    """Build the CP-SAT model of one round (with its lookahead when the scenario has one).
 
     Parameters
     ----------
     frame : DataFrame
         Candidates after locality folding, one row each: candidate_id, year, task, eligible,
         the objective column and every column a rule names; rows of earlier years may be
-        present (locked history) as may forecast rows of later years (never selected).
+        present (locked history) as may rows of later years (never selected this round; with
+        ``[plan] forecast = "table"``/``"auto"`` they are the forecast of their year).
     scenario : Scenario
     locked, locked_national : ndarray of bool, optional
         Rows selected (recommended nationally) in earlier, locked rounds.
     with_assumptions : bool
         Give every hard group bound and every pin an enforcement literal and make them
         assumptions, so an infeasible model can name its conflicting rules.
+    forecast : DataFrame, optional
+        The planned rows (`availability.forecast_rows` output: the frame's columns plus
+        plan_year and plan_source); default: computed from the scenario's `[plan]`.
     """
     start = time.perf_counter()
+    n_input = len(frame)
+    locked = np.zeros(n_input, bool) if locked is None else np.asarray(locked, bool)
+    locked_national = np.zeros(n_input, bool) if locked_national is None else np.asarray(locked_national, bool)
+    if forecast is None:
+        forecast = forecast_rows(frame, scenario, locked=locked)
+    n_plan = len(forecast)
+    if n_plan:
+        attrs = dict(frame.attrs)
+        frame = pd.concat([frame, forecast[list(frame.columns)]], ignore_index=True)
+        frame.attrs.update(attrs)
     n = len(frame)
-    locked = np.zeros(n, bool) if locked is None else np.asarray(locked, bool)
-    locked_national = np.zeros(n, bool) if locked_national is None else np.asarray(locked_national, bool)
+    planned = np.concatenate([np.zeros(n_input, bool), np.ones(n_plan, bool)])
+    plan_year = np.concatenate([np.zeros(n_input, np.int64), forecast["plan_year"].to_numpy(dtype=np.int64)
+                                if n_plan else np.zeros(0, np.int64)])
+    plan_source = np.concatenate([np.full(n_input, "", dtype=object),
+                                  forecast["plan_source"].astype(str).to_numpy(dtype=object)
+                                  if n_plan else np.zeros(0, dtype=object)])
+    locked = np.concatenate([locked, np.zeros(n_plan, bool)])
+    locked_national = np.concatenate([locked_national, np.zeros(n_plan, bool)])
     cp = cp_model.CpModel()
     cp.name = scenario.name
     ids = frame["candidate_id"].astype(str)
 
-    free = (blocked_reason(frame, scenario) == "").to_numpy() & ~locked
+    # Planned rows were filtered for their own year by the forecast; input rows for this year.
+    free = ((blocked_reason(frame, scenario) == "").to_numpy() & ~locked) | planned
     select = np.full(n, None, dtype=object)
     if free.any():
         select[free] = cp.new_bool_var_series("select", pd.Index(ids[free].to_numpy())).to_numpy()
 
-    # 二(二): national recommendations are drawn from the provincial slate.
+    # 二(二): national recommendations are drawn from the provincial slate (this round's only:
+    # national picks are made round by round, never planned ahead).
     national_rules = [r for r in scenario.rules if r.decision == "national"]
     national = np.full(n, None, dtype=object)
     may_national = np.zeros(n, bool)
     for rule in national_rules:
         may_national |= _matched(frame, rule)
-    may_national &= free
+    may_national &= free & ~planned
     if may_national.any():
         national[may_national] = cp.new_bool_var_series("national", pd.Index(ids[may_national].to_numpy())).to_numpy()
         for chosen, recommended in zip(select[may_national], national[may_national]):
             cp.add_implication(recommended, chosen)
 
     model = Model(cp=cp, frame=frame, scenario=scenario, free=free, select=select, national=national,
-                  may_national=may_national, locked=locked, locked_national=locked_national, constraints=[], objectives=[])
+                  may_national=may_national, locked=locked, locked_national=locked_national, constraints=[],
+                  objectives=[], planned=planned, plan_year=plan_year, plan_source=plan_source, n_input=n_input)
 
-    pins = pinned_in(frame, scenario) & free
+    pins = pinned_in(frame, scenario) & free & ~planned
     for pos in np.flatnonzero(pins):
         if with_assumptions:
             lit = cp.new_bool_var(f"pin[{ids.iat[pos]}]")
@@ -128,7 +191,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
         else:
             cp.add(select[pos] == 1)
 
-    penalties: list[tuple[cp_model.IntVar, Fraction]] = []
+    penalties: list[tuple[cp_model.IntVar, Fraction, int]] = []
     for rule in scenario.rules:
         if rule.decision == "filing":
             continue
@@ -138,9 +201,15 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     if with_assumptions:
         cp.add_assumptions([cp.get_bool_var_from_proto_index(i) for i in (*model.assumptions, *model.pin_literals)])
     model.build_s = time.perf_counter() - start
-    log.info("model built: %d select, %d national variables, %d constraints in %.2f s",
-             int(free.sum()), int(may_national.sum()), len(model.constraints), model.build_s)
+    log.info("model built: %d select (%d planned), %d national variables, %d constraints in %.2f s",
+             int(free.sum()), int((free & planned).sum()), int(may_national.sum()), len(model.constraints),
+             model.build_s)
     return model
+
+
+def future_weight(scenario: Scenario) -> Fraction:
+    """`[plan] future_weight` as an exact fraction (a planned pick k years ahead counts weight**k)."""
+    return Fraction(scenario.plan.future_weight).limit_denominator(WEIGHT_DENOMINATOR)
 
 
 def _matched(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
@@ -148,71 +217,206 @@ def _matched(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
     return match(frame, rule.where)
 
 
+@dataclass
+class _RuleContext:
+    """What every constraint of one rule shares."""
+
+    rule: Rule
+    variables: np.ndarray
+    history: np.ndarray
+    has_variable: np.ndarray
+    units: np.ndarray
+    scale: int
+    penalties: list
+    with_assumptions: bool
+
+
 def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool) -> None:
-    """One linear constraint per group and bound of a rule."""
+    """One linear constraint per group and bound of a rule (and per planned year with a lookahead)."""
     frame, scenario = model.frame, model.scenario
-    variables = model.national if rule.decision == "national" else model.select
-    history = model.locked_national if rule.decision == "national" else model.locked
-    this_year = (frame["year"] == scenario.year).to_numpy()
-    countable = (this_year | history) if rule.scope == "period" else (this_year & ~history)
-    has_variable = model.may_national if rule.decision == "national" else model.free
+    national = rule.decision == "national"
+    variables = model.national if national else model.select
+    history = model.locked_national if national else model.locked
+    has_variable = model.may_national if national else model.free
+    planned = np.zeros(len(frame), bool) if national else model.planned
+    this_year = model.this_year
     values = measure_values(frame, rule)
     units, scale = integer_scale(values)
+    ctx = _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions)
 
+    # This round's count, exactly as without a lookahead.
+    countable = (this_year | history) if rule.scope == "period" else this_year
+    round_slack: dict[tuple[str, str], cp_model.IntVar] = {}
     for group in rule_groups(frame, rule, scenario, mask=countable):
-        rows = group.rows
-        var_rows = rows[has_variable[rows]]
-        constant = int(units[rows[history[rows]]].sum()) if len(rows) else 0
-        expr = cp_model.LinearExpr.weighted_sum(list(variables[var_rows]), [int(u) for u in units[var_rows]]) + constant
         for bound, limit in (("min", group.min), ("max", group.max)):
-            if limit is None:
+            if limit is not None:
+                c = _bound(model, ctx, group, group.rows, bound, limit, "round", scenario.year, ahead=0)
+                if c.slack is not None:
+                    round_slack[(group.key, bound)] = c.slack
+    if not planned.any():
+        return
+    years = scenario.planned_years
+    reach = scenario.plan.reachability
+
+    if rule.scope == "year":
+        # A year rule (pacing, funding pool, …) holds in every planned year on that year's picks.
+        for year in years:
+            in_year = planned & (model.plan_year == year)
+            if not in_year.any():
                 continue
-            scaled = math.ceil(limit * scale - 1e-9) if bound == "min" else math.floor(limit * scale + 1e-9)
-            slack = None
-            literal = None
-            if rule.soft:
-                top = int(units[var_rows].sum()) + abs(constant) + abs(scaled)
-                slack = model.cp.new_int_var(0, max(top, 0), f"slack[{rule.id}|{group.key}|{bound}]")
-                ct = model.cp.add(expr + slack >= scaled) if bound == "min" else model.cp.add(expr - slack <= scaled)
-                penalties.append((slack, Fraction(rule.soft_weight).limit_denominator(10_000) / scale))
-            else:
-                ct = model.cp.add(expr >= scaled) if bound == "min" else model.cp.add(expr <= scaled)
-                if with_assumptions:
-                    literal = model.cp.new_bool_var(f"hold[{rule.id}|{group.key}|{bound}]")
-                    ct.only_enforce_if(literal)
-            c = Constraint(group=group, bound=bound, limit=limit, scale=scale, expr=expr, constant=constant,
-                           slack=slack, literal=literal)
-            model.constraints.append(c)
-            if literal is not None:
-                model.assumptions[literal.index] = c
+            as_of = dataclasses.replace(scenario, year=year)
+            for group in rule_groups(frame, rule, as_of, mask=in_year):
+                if group.max is not None:
+                    _bound(model, ctx, group, group.rows, "max", group.max, "year", year, ahead=year - scenario.year)
+                if group.min is not None and (rule.soft or reach != "off"):
+                    _bound(model, ctx, group, group.rows, "min", group.min, "year", year,
+                           ahead=year - scenario.year, reach=not rule.soft)
+        return
+
+    # 二(二) a period quota is spent by this year and the planned years together.
+    everything = this_year | history | planned
+    if rule.max is not None:
+        for group in rule_groups(frame, rule, scenario, mask=everything):
+            if group.max is None or not planned[group.rows].any():
+                continue
+            _bound(model, ctx, group, group.rows, "max", group.max, "period", years[-1],
+                   ahead=years[-1] - scenario.year, prior_slack=round_slack.get((group.key, "max")))
+    # "by 2025": a later year's minimum must stay reachable with the planned years up to it.
+    if rule.min is not None and rule.by is not None and scenario.year < rule.by <= years[-1] \
+            and (rule.soft or reach != "off"):
+        upto = this_year | history | (planned & (model.plan_year <= rule.by))
+        as_of = dataclasses.replace(scenario, year=rule.by)
+        for group in rule_groups(frame, rule, as_of, mask=upto):
+            if group.min is not None:
+                _bound(model, ctx, group, group.rows, "min", group.min, "reach", rule.by,
+                       ahead=rule.by - scenario.year, reach=not rule.soft)
 
 
-def _set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction]]) -> None:
+def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, bound: str, limit: float, kind: str,
+           year: int, *, ahead: int, reach: bool = False, prior_slack: cp_model.IntVar | None = None) -> Constraint:
+    """Add `count(rows) >= limit` or `<= limit` (soft: with a penalised slack) and record it.
+
+    ``ahead`` = years after this round whose picks the bound judges (discounts a soft penalty);
+    ``reach`` = a hard minimum of a later year, governed by `[plan] reachability`;
+    ``prior_slack`` = the round constraint's slack of the same soft group (a period quota then
+    only penalises the excess the planned years add).
+    """
+    rule, units = ctx.rule, ctx.units
+    var_rows = rows[ctx.has_variable[rows]]
+    constant = int(units[rows[ctx.history[rows]]].sum()) if len(rows) else 0
+    expr = cp_model.LinearExpr.weighted_sum(list(ctx.variables[var_rows]), [int(u) for u in units[var_rows]]) + constant
+    scaled = math.ceil(limit * ctx.scale - 1e-9) if bound == "min" else math.floor(limit * ctx.scale + 1e-9)
+    suffix = "" if kind == "round" else f"@{year}"
+    name = f"{rule.id}|{group.key}|{bound}{suffix}"
+    soft = rule.soft or (reach and model.scenario.plan.reachability == "soft")
+    slack = literal = None
+    if soft:
+        top = int(np.abs(units[var_rows]).sum()) + abs(constant) + abs(scaled)
+        slack = model.cp.new_int_var(0, max(top, 0), f"slack[{name}]")
+        if bound == "min":
+            model.cp.add(expr + slack >= scaled)
+        elif prior_slack is not None:
+            model.cp.add(expr - prior_slack - slack <= scaled)
+        else:
+            model.cp.add(expr - slack <= scaled)
+        if rule.soft:
+            weight, discounted = Fraction(rule.soft_weight).limit_denominator(10_000), ahead
+        else:       # a reachability shortfall costs the same whenever it would happen
+            weight, discounted = Fraction(model.scenario.plan.reachability_weight).limit_denominator(10_000), 0
+        ctx.penalties.append((slack, weight / ctx.scale, discounted))
+    else:
+        ct = model.cp.add(expr >= scaled) if bound == "min" else model.cp.add(expr <= scaled)
+        if ctx.with_assumptions:
+            literal = model.cp.new_bool_var(f"hold[{name}]")
+            ct.only_enforce_if(literal)
+    c = Constraint(group=group, bound=bound, limit=limit, scale=ctx.scale, expr=expr, constant=constant,
+                   slack=slack, literal=literal, kind=kind, year=year)
+    model.constraints.append(c)
+    if literal is not None:
+        model.assumptions[literal.index] = c
+    return c
+
+
+def _set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction, int]]) -> None:
     """The objectives, in the order `solve` applies them.
 
     1. ``score``: total score of the provincial slate minus soft-rule penalties (exact integers),
-       ties broken by a fixed priority per candidate (``tie_break``);
+       ties broken by a fixed priority per candidate (``tie_break``). With a lookahead, a
+       planned pick (or a soft penalty) ``k`` years ahead counts ``future_weight ** k``;
     2. ``national_score``: with the provincial slate fixed, the best national picks from it
-       (二(二) 国家级项目…在省级项目库中择优推荐), ties broken the same way.
+       (二(二) 国家级项目…在省级项目库中择优推荐), ties broken the same way;
+    3. ``planned_score`` (with a lookahead): with this round settled, the planned picks of the
+       later years — the same objective when ``future_weight > 0`` (its optimum is unchanged),
+       the undiscounted planned score when ``future_weight = 0`` — ties broken the same way,
+       so the tentative plan is as reproducible as the slate.
     """
     frame, scenario = model.frame, model.scenario
     score = numeric_column(frame, scenario.maximise)
     score_units, score_scale = integer_scale(score)
-    free = np.flatnonzero(model.free)
     ids = frame["candidate_id"].astype(str).to_numpy()
     use_ties = scenario.tie_break == "id_hash"
+    weight = future_weight(scenario)
+    ahead = np.where(model.planned, model.plan_year - scenario.year, 0)
+    free = np.flatnonzero(model.free)
 
-    pen = [w * score_scale for _, w in penalties]
-    lcm = math.lcm(*(f.denominator for f in pen)) if pen else 1
-    coefs = [int(score_units[i]) * lcm for i in free]
-    expr = cp_model.LinearExpr.weighted_sum(list(model.select[free]), coefs)
-    magnitude = sum(abs(c) for c in coefs)
-    if penalties:
-        pcoefs = [int(p * lcm) for p in pen]
-        expr -= cp_model.LinearExpr.weighted_sum([s for s, _ in penalties], pcoefs)
-        magnitude += sum(abs(c) * s.proto.domain[-1] for c, (s, _) in zip(pcoefs, penalties))
-    ties = [tie_weight(ids[i], _tie_bits(magnitude, len(free))) for i in free] if use_ties else []
-    model.objectives.append(Objective("score", expr, Fraction(score_scale * lcm), list(model.select[free]), ties))
+    source = np.where(model.planned, model.plan_source, ids)
+
+    def level(name: str, rows: np.ndarray, pens: list, discount: bool, decide: np.ndarray) -> None:
+        """Maximise the (discounted) score of `rows` minus `pens`; then fix the `decide` rows."""
+        factor = (lambda k: weight ** int(k)) if discount else (lambda k: Fraction(1))
+        row_w = [(int(i), factor(ahead[i])) for i in rows]
+        row_w = [(i, f) for i, f in row_w if f != 0]
+        pen_w = [(s, w * score_scale * factor(k)) for s, w, k in pens]
+        pen_w = [(s, f) for s, f in pen_w if f != 0]
+        fracs = [int(score_units[i]) * f for i, f in row_w]
+        lcm = math.lcm(*(Fraction(x).denominator for x in [*fracs, *(f for _, f in pen_w)])) if (fracs or pen_w) else 1
+        kept = np.array([i for i, _ in row_w], dtype=np.int64)
+        coefs = [int(Fraction(x) * lcm) for x in fracs]
+        expr = cp_model.LinearExpr.weighted_sum(list(model.select[kept]), coefs)
+        magnitude = sum(abs(c) for c in coefs)
+        if pen_w:
+            pcoefs = [int(f * lcm) for _, f in pen_w]
+            expr -= cp_model.LinearExpr.weighted_sum([s for s, _ in pen_w], pcoefs)
+            magnitude += sum(abs(c) * s.proto.domain[-1] for c, (s, _) in zip(pcoefs, pen_w))
+        units = Fraction(score_scale * lcm)
+        bits = _tie_bits(magnitude, len(decide))
+        coef_of = dict(zip(kept.tolist(), coefs))
+        keyed = pd.DataFrame({"row": np.asarray(decide, dtype=np.int64),
+                              "source": pd.Series(source[decide], dtype=object),
+                              "coef": [coef_of.get(int(i), 0) for i in decide]})
+        copies = keyed.groupby(["source", "coef"], sort=False)["row"].transform("size").to_numpy() > 1
+        if not use_ties or not copies.any():
+            ties = [tie_weight(ids[i], bits) for i in decide] if use_ties else []
+            model.objectives.append(Objective(name, expr, units, list(model.select[decide]), ties))
+            return
+        # Copies of one candidate (the forecast "a pool like this one") weigh the same: decide
+        # first how many of each are taken — unary counters, tie-broken by the candidate — and
+        # only then which year takes them. Deciding both at once makes CP-SAT prove a tie-break
+        # over every arrangement of equal-score copies, which is slow; the order keeps it exact.
+        singles = keyed["row"].to_numpy()[~copies]
+        counters, counter_ties = [], []
+        for (src, _), members in keyed[copies].groupby(["source", "coef"], sort=True)["row"]:
+            members = members.to_numpy()
+            units_of = [model.cp.new_bool_var(f"count[{src}#{j + 1}]") for j in range(len(members))]
+            for higher, lower in zip(units_of, units_of[1:]):
+                model.cp.add_implication(lower, higher)
+            model.cp.add(sum(units_of) == sum(model.select[members]))
+            counters += units_of
+            counter_ties += [tie_weight(str(src), bits)] * len(units_of)
+        model.objectives.append(Objective(name, expr, units, [*model.select[singles], *counters],
+                                          [*(tie_weight(ids[i], bits) for i in singles), *counter_ties]))
+        # Which copies: the earliest year first (a place goes to this round rather than to a
+        # forecast one like it), then the fixed priority.
+        arranged = keyed["row"].to_numpy()[copies]
+        last = int(ahead[arranged].max())
+        abits = max(1, bits - max(1, last).bit_length())
+        aties = [((last - int(ahead[i])) << abits) + tie_weight(ids[i], abits) for i in arranged]
+        model.objectives.append(Objective(name + "_years", expr, units, list(model.select[arranged]), aties))
+
+    now = free[~model.planned[free]]
+    later = free[model.planned[free]]
+    joint = weight > 0
+    level("score", free if joint else now, penalties, True, free if joint else now)
 
     nat = np.flatnonzero(model.may_national)
     if len(nat):
@@ -221,6 +425,8 @@ def _set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fractio
         nties = [tie_weight("national:" + ids[i], _tie_bits(sum(ncoefs), len(nat))) for i in nat] if use_ties else []
         model.objectives.append(Objective("national_score", nexpr, Fraction(score_scale), list(model.national[nat]),
                                           nties))
+    if not joint and len(later):
+        level("planned_score", later, [p for p in penalties if p[2] > 0], False, later)
 
 
 def _tie_bits(magnitude: int, n: int) -> int:

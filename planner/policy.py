@@ -12,10 +12,11 @@ import dataclasses
 import math
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .catalogue import Catalogue, clean_text, load_catalogue, suggest
 from .errors import PolicyError, Problem
@@ -29,7 +30,7 @@ KNOWN_COLUMNS = TEXT_COLUMNS + CATALOGUE_COLUMNS + BOOL_COLUMNS + NUMBER_COLUMNS
 
 TOP_KEYS = (
     "name", "description", "year", "period", "candidates", "extends", "objective", "switches",
-    "defaults", "localities", "tasks", "force_in", "force_out", "history", "calendar", "rule",
+    "defaults", "localities", "tasks", "force_in", "force_out", "history", "calendar", "rule", "plan",
 )
 RULE_KEYS = (
     "id", "clause", "text", "where", "per", "measure", "min", "max", "scope", "decision", "soft",
@@ -41,6 +42,9 @@ SCOPES = ("period", "year")
 DECISIONS = ("provincial", "national", "filing")
 COMPARATORS = ("not", "in", "ge", "gt", "le", "lt")
 TIE_BREAKS = ("id_hash", "none")
+PLAN_KEYS = ("forecast", "future_weight", "through", "reachability", "reachability_weight", "pools")
+FORECASTS = ("auto", "repeat", "table", "none")
+REACHABILITY = ("hard", "soft", "off")
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,49 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class PlanSettings:
+    """How a round looks ahead to the later years of its period (`[plan]`; see docs/multi-year.md).
+
+    Attributes
+    ----------
+    forecast : str
+        Where later years' candidates come from: ``"table"`` = rows of later years in the
+        candidate table; ``"repeat"`` = a copy of this year's pool for every later year (the
+        assumption "future rounds bring a pool like this one"); ``"auto"`` = the table's rows
+        for a later year that has some, a copy of this year's pool otherwise; ``"none"`` = no
+        lookahead (each round on its own, the 2025 minimums only checked in 2025).
+    future_weight : float
+        What a planned pick in year ``this + k`` is worth in this round's objective, as
+        ``future_weight ** k`` times its score: 1 = as much as a pick now (quotas are spread over
+        the years by merit), 0 = nothing (this year's best first; later years only have to
+        stay feasible).
+    through : int or None
+        Last year planned ahead (default: the period's last year).
+    reachability : str
+        A hard "by" minimum of a later year binds on the planned cumulative count:
+        ``"hard"`` (the round is infeasible if it would make the minimum unreachable),
+        ``"soft"`` (each missing unit costs ``reachability_weight`` points), ``"off"``.
+    pools : tuple of Path
+        Candidate tables of later years that `planner plan` adds as forecast pools.
+    """
+
+    forecast: str = "none"
+    future_weight: float = 1.0
+    through: int | None = None
+    reachability: str = "hard"
+    reachability_weight: float = 1000.0
+    pools: tuple[Path, ...] = ()
+
+    def as_toml(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"forecast": self.forecast, "future_weight": self.future_weight,
+                               "reachability": self.reachability, "reachability_weight": self.reachability_weight,
+                               "pools": [str(p) for p in self.pools]}
+        if self.through is not None:
+            out["through"] = self.through
+        return out
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A recommendation round: the year, the candidate table and the rules. Immutable.
 
@@ -126,12 +173,21 @@ class Scenario:
     calendar: tuple[Mapping[str, Any], ...] = ()
     source: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
+    plan: PlanSettings = field(default_factory=PlanSettings)
 
     # --- the years ----------------------------------------------------------------
     @property
     def years(self) -> tuple[int, int]:
         """First and last year of the planning period (the scenario year if none is set)."""
         return self.period or (self.year, self.year)
+
+    @property
+    def planned_years(self) -> tuple[int, ...]:
+        """The later years this round plans ahead for (empty without lookahead)."""
+        if self.plan.forecast == "none":
+            return ()
+        last = self.years[1] if self.plan.through is None else min(self.plan.through, self.years[1])
+        return tuple(range(self.year + 1, last + 1))
 
     @property
     def label(self) -> str:
@@ -145,7 +201,7 @@ class Scenario:
                                    hint=suggest(rule_id, [r.id for r in self.rules]))])
 
     # --- what-if changes (each returns a new Scenario) -----------------------------
-    def with_rule(self, rule: Rule | Mapping[str, Any]) -> "Scenario":
+    def with_rule(self, rule: Rule | Mapping[str, Any]) -> Scenario:
         """Add a rule, or replace the rule with the same id. A mapping uses the TOML syntax."""
         if not isinstance(rule, Rule):
             ctx = self._context()
@@ -160,11 +216,11 @@ class Scenario:
         rules.insert(index, rule)
         return dataclasses.replace(self, rules=tuple(rules))
 
-    def without_rule(self, rule_id: str) -> "Scenario":
+    def without_rule(self, rule_id: str) -> Scenario:
         self.rule(rule_id)
         return dataclasses.replace(self, rules=tuple(r for r in self.rules if r.id != rule_id))
 
-    def with_bound(self, rule_id: str, bound: str, value: float | None, group: str = "*") -> "Scenario":
+    def with_bound(self, rule_id: str, bound: str, value: float | None, group: str = "*") -> Scenario:
         """Set `min` or `max` of a rule for one group (``"*"`` = every group not named)."""
         if bound not in ("min", "max"):
             raise PolicyError([Problem(self.label, f'bound "{bound}"', '"min" or "max"')])
@@ -181,10 +237,10 @@ class Scenario:
             spec.pop(bound)
         return self.with_rule(spec)
 
-    def with_candidates(self, path: str | Path) -> "Scenario":
+    def with_candidates(self, path: str | Path) -> Scenario:
         return dataclasses.replace(self, candidates=Path(path))
 
-    def with_switch(self, name: str, value: Any) -> "Scenario":
+    def with_switch(self, name: str, value: Any) -> Scenario:
         """Change a switch and re-read the rules (rules carry `when` conditions)."""
         data = dict(self.raw)
         switches = dict(data.get("switches", {}))
@@ -195,7 +251,7 @@ class Scenario:
         data["switches"] = switches
         return _with_overrides(self, parse_scenario(data, source=self.source))
 
-    def pinned(self, force_in: tuple[str, ...] | list[str] = (), force_out: tuple[str, ...] | list[str] = ()) -> "Scenario":
+    def pinned(self, force_in: tuple[str, ...] | list[str] = (), force_out: tuple[str, ...] | list[str] = ()) -> Scenario:
         """Pin candidates in or out (added to those the file pins)."""
         return dataclasses.replace(
             self,
@@ -203,7 +259,7 @@ class Scenario:
             force_out=tuple(dict.fromkeys([*self.force_out, *map(str, force_out)])),
         )
 
-    def folded(self, locality: str, into: str) -> "Scenario":
+    def folded(self, locality: str, into: str) -> Scenario:
         """Fold one locality into another (e.g. 梅河口市 into 通化市) for every rule."""
         cat = load_catalogue()
         problems = []
@@ -218,10 +274,29 @@ class Scenario:
         fold[src] = dst
         return dataclasses.replace(self, fold=MappingProxyType(fold))
 
-    def with_history(self, *paths: str | Path) -> "Scenario":
+    def with_history(self, *paths: str | Path) -> Scenario:
         return dataclasses.replace(self, history=tuple(Path(p) for p in paths))
 
-    def _context(self) -> "_Context":
+    def with_year(self, year: int) -> Scenario:
+        """The same rules for another year of the period (e.g. to audit a planned year's slate)."""
+        first, last = self.years
+        if not first <= year <= last:
+            raise PolicyError([Problem(self.label, f"year {year}", f"a year in {first}–{last} (the period)")])
+        return dataclasses.replace(self, year=int(year))
+
+    def with_plan(self, **changes: Any) -> Scenario:
+        """Change `[plan]` settings (forecast, future_weight, through, reachability, …)."""
+        data = dict(self.raw)
+        current = dict(data.get("plan") or self.plan.as_toml())     # keeps switch-chosen values as written
+        plan = {**current, **{k: (list(map(str, v)) if k == "pools" else v) for k, v in changes.items()}}
+        ctx = self._context()
+        settings = parse_plan(plan, ctx)
+        if ctx.problems:
+            raise PolicyError(ctx.problems)
+        data["plan"] = plan
+        return dataclasses.replace(self, plan=settings, raw=MappingProxyType(data))
+
+    def _context(self) -> _Context:
         return _Context(self.label, "", dict(self.switches), {})
 
 
@@ -237,7 +312,7 @@ class _Context:
     catalogue: Catalogue = field(default_factory=load_catalogue)
 
     def line_of(self, rule_id: str) -> int | None:
-        match = re.search(r'^\s*id\s*=\s*["\']' + re.escape(str(rule_id)) + r'["\']', self.text, re.M)
+        match = re.search(r'^\s*id\s*=\s*["\']' + re.escape(str(rule_id)) + r'["\']', self.text, re.MULTILINE)
         return self.text[: match.start()].count("\n") + 1 if match else None
 
     def fail(self, rule_id: str | None, key: str | None, found: str, expected: str, hint: str = "") -> None:
@@ -294,6 +369,9 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
             data[key] = str(_resolve(path, data[key]))
     if isinstance(data.get("history"), list):
         data["history"] = [str(_resolve(path, h)) if isinstance(h, str) else h for h in data["history"]]
+    plan = data.get("plan")
+    if isinstance(plan, dict) and isinstance(plan.get("pools"), list):
+        data["plan"] = {**plan, "pools": [str(_resolve(path, p)) if isinstance(p, str) else p for p in plan["pools"]]}
     base_ref = data.pop("extends", None)
     if base_ref is None:
         return data
@@ -421,6 +499,9 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
         ctx.fail(None, "candidates", f"candidates = {candidates!r}", "a path to a CSV or xlsx file")
         candidates = None
     calendar = data.get("calendar", [])
+    plan = parse_plan(data.get("plan", {}) or {}, ctx)
+    if plan.through is not None and period is not None and not year <= plan.through <= period[1]:
+        ctx.fail(None, "plan.through", f"through = {plan.through}", f"a year in {year}–{period[1]}")
 
     if ctx.problems:
         raise PolicyError(ctx.problems)
@@ -444,7 +525,69 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
         calendar=tuple(calendar) if isinstance(calendar, list) else (),
         source=Path(source) if source else None,
         raw=MappingProxyType(data_keep),
+        plan=plan,
     )
+
+
+def _switched(value: Any, key: str, ctx: _Context) -> Any:
+    """A value, or the choice of a switch: ``{ switch = "name", a = 1.0, b = 0.0 }``."""
+    if not (isinstance(value, dict) and "switch" in value):
+        return value
+    name = value["switch"]
+    if name not in ctx.switches:
+        ctx.fail(None, key, f'switch "{name}" not set in [switches]', "a switch of [switches]",
+                 hint=suggest(str(name), list(ctx.switches)))
+        return None
+    chosen = ctx.switches[name]
+    options = {k: v for k, v in value.items() if k != "switch"}
+    if str(chosen) not in options:
+        ctx.fail(None, key, f'no value for {name} = "{chosen}"', "one value per switch value: "
+                 + ", ".join(f'{k} = …' for k in options))
+        return None
+    return options[str(chosen)]
+
+
+def parse_plan(section: Any, ctx: _Context) -> PlanSettings:
+    """Check the `[plan]` table; any value may be chosen by a switch."""
+    if not isinstance(section, dict):
+        ctx.fail(None, "plan", f"plan = {section!r}", "a [plan] table")
+        return PlanSettings()
+    for key in section:
+        if key not in PLAN_KEYS:
+            ctx.fail(None, f"plan.{key}", f'unknown key "{key}"', "one of " + ", ".join(PLAN_KEYS),
+                     hint=suggest(key, PLAN_KEYS))
+    values = {k: _switched(v, f"plan.{k}", ctx) for k, v in section.items() if k in PLAN_KEYS}
+    values = {k: v for k, v in values.items() if v is not None}
+    out: dict[str, Any] = {}
+    forecast = values.get("forecast", "auto" if section else "none")
+    if forecast not in FORECASTS:
+        ctx.fail(None, "plan.forecast", f'"{forecast}"', " or ".join(f'"{f}"' for f in FORECASTS),
+                 hint=suggest(str(forecast), FORECASTS))
+    else:
+        out["forecast"] = forecast
+    for key in ("future_weight", "reachability_weight"):
+        if key in values:
+            v = values[key]
+            if not _is_number(v) or v < 0 or (key == "future_weight" and v > 1):
+                ctx.fail(None, f"plan.{key}", f"{key} = {v!r}",
+                         "a number in [0, 1]" if key == "future_weight" else "a number ≥ 0")
+            else:
+                out[key] = float(v)
+    if "through" in values:
+        v = values["through"]
+        if not isinstance(v, int) or isinstance(v, bool):
+            ctx.fail(None, "plan.through", f"through = {v!r}", "a year, e.g. through = 2025")
+        else:
+            out["through"] = v
+    if "reachability" in values:
+        v = values["reachability"]
+        if v not in REACHABILITY:
+            ctx.fail(None, "plan.reachability", f'"{v}"', " or ".join(f'"{r}"' for r in REACHABILITY))
+        else:
+            out["reachability"] = v
+    if "pools" in values:
+        out["pools"] = tuple(Path(p) for p in _id_list(values["pools"], "plan.pools", ctx))
+    return PlanSettings(**out)
 
 
 def _with_overrides(old: Scenario, new: Scenario) -> Scenario:
