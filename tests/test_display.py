@@ -1,0 +1,43 @@
+"""HTML for notebooks: every value escaped, the figures a planner looks for present."""
+from __future__ import annotations
+
+import pandas as pd
+
+from conftest import frame_of, row, scenario_of
+from planner.compare import compare
+from planner.display import comparison_html, result_html, table_html
+from planner.whatif import Session
+
+
+def solved_pair():
+    rows = [row("a1", score=90, title="<script>alert(1)</script>"), row("a2", score=80),
+            row("b1", locality="吉林市", score=85)]
+    scenario = scenario_of({"name": "测试 & <轮次>", "rule": [
+        {"id": "cap", "where": {"task": "practice_centre"}, "per": ["locality"], "max": 1}]})
+    session = Session(scenario, candidates=frame_of(rows))
+    return session.solve(), session.solve(scenario.with_bound("cap", "max", 0, group="长春市"))
+
+
+def test_table_html_escapes_aligns_and_counts_hidden_rows():
+    frame = pd.DataFrame({"name": ["<b>x</b>", "y", "z"], "delta": [2, -1, 0]})
+    text = table_html(frame, max_rows=2, signed=("delta",))
+    assert "&lt;b&gt;x&lt;/b&gt;" in text and "<b>x</b>" not in text
+    assert '<td class="num up">+2</td>' in text and '<td class="num down">-1</td>' in text
+    assert "1 more rows" in text
+
+
+def test_result_html_shows_status_figures_and_binding_groups():
+    base, _ = solved_pair()
+    text = result_html(base)
+    assert "测试 &amp; &lt;轮次&gt; — OPTIMAL" in text
+    assert "2 / 3" in text                                   # selected of candidates
+    assert "binding rule groups (2)" in text                 # 长春 1/1, 吉林 1/1
+    assert "<script>" not in text
+
+
+def test_comparison_html_lists_who_left_escaped():
+    base, variant = solved_pair()
+    text = comparison_html(compare(base, variant, labels=("base", "长春 0")))
+    assert "base → 长春 0" in text and "-90.0" in text        # a1 (90) left
+    assert "&lt;script&gt;" in text and "<script>alert" not in text
+    assert "落选 left (1)" in text

@@ -1,0 +1,266 @@
+"""What-if sessions: each kind of change on hand-checked small rounds, in place or rebuilt.
+
+Every expected slate below is worked out by hand from the rule text (the scores are chosen so
+that the best slate is obvious); the session must also agree with a fresh `planner.solve` of
+the same changed scenario, and never change a result it handed out earlier.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import JILIN, frame_of, row, scenario_of, write_csv
+from planner import api
+from planner.errors import InfeasibleError, InputError, PolicyError
+from planner.policy import load_scenario
+from planner.whatif import Session, for_year, with_default_scope, without_units
+
+CAP = {"id": "cap", "clause": "三(三)", "where": {"task": "practice_centre"}, "per": ["locality"],
+       "max": {"长春市": 2, "*": 1}}
+
+
+def chosen(result) -> list[str]:
+    return sorted(result.slate.loc[result.slate["selected"] == 1, "candidate_id"])
+
+
+def cap_round():
+    """长春市 a1–a4 (90, 80, 70, 60), 吉林市 b1–b2 (85, 75); cap 长春 2, others 1."""
+    rows = [row("a1", score=90), row("a2", score=80), row("a3", score=70), row("a4", score=60),
+            row("b1", locality="吉林市", score=85), row("b2", locality="吉林市", score=75)]
+    return scenario_of({"rule": [CAP]}), frame_of(rows)
+
+
+# --- bound changes, in place ---------------------------------------------------------------------
+
+def test_base_round_takes_the_best_within_each_cap():
+    scenario, frame = cap_round()
+    result = Session(scenario, candidates=frame).solve()
+    assert chosen(result) == ["a1", "a2", "b1"]
+    assert result.summary["total_score"] == pytest.approx(255)
+    assert result.summary["whatif"]["mode"] == "cold"
+
+
+@pytest.mark.parametrize("value, group, expected", [
+    (3, "长春市", ["a1", "a2", "a3", "b1"]),       # one more 长春 place: a3 (70) enters
+    (0, "长春市", ["b1"]),                          # no 长春 place at all
+    (2, "*", ["a1", "a2", "b1", "b2"]),             # the other localities' cap 1 → 2: b2 enters
+])
+def test_changed_cap_is_edited_in_place_and_matches_a_fresh_solve(value, group, expected):
+    scenario, frame = cap_round()
+    session = Session(scenario, candidates=frame)
+    session.solve()
+    changed = scenario.with_bound("cap", "max", value, group=group)
+    result = session.solve(changed)
+    assert chosen(result) == expected
+    assert result.summary["whatif"]["mode"] == "bounds"
+    assert result.summary["whatif"]["edited"] == 1
+    assert chosen(api.solve(changed, candidates=frame)) == expected
+    assert result.audit.ok
+
+
+def test_a_chain_of_changes_each_reads_from_the_base_not_from_the_last_change():
+    scenario, frame = cap_round()
+    session = Session(scenario, candidates=frame)
+    session.solve()
+    session.solve(scenario.with_bound("cap", "max", 4, group="长春市"))
+    # The second change starts from the base again: 长春 back to 2, the rest to 2.
+    result = session.solve(scenario.with_bound("cap", "max", 2, group="*"))
+    assert chosen(result) == ["a1", "a2", "b1", "b2"]
+    assert result.summary["whatif"]["edited"] == 2          # 长春 4 → 2, 吉林 1 → 2
+
+
+def test_earlier_results_never_change():
+    scenario, frame = cap_round()
+    session = Session(scenario, candidates=frame)
+    base = session.solve()
+    slate = base.slate.copy()
+    proto_before = str(base.model.cp.proto)
+    session.solve(scenario.with_bound("cap", "max", 0, group="长春市"))
+    session.solve(scenario.with_bound("cap", "max", 5, group="*"))
+    assert base.slate.equals(slate)
+    assert str(base.model.cp.proto) == proto_before
+    assert base.scenario.rule("cap").max.for_group("长春市") == 2
+
+
+def test_the_same_scenario_again_hands_back_the_same_result():
+    scenario, frame = cap_round()
+    session = Session(scenario, candidates=frame)
+    base = session.solve()
+    session.solve(scenario.with_bound("cap", "max", 3, group="长春市"))
+    assert session.solve() is base
+    assert list(session.log["mode"]) == ["cold", "bounds", "again"]
+
+
+def min_round():
+    """Total cap 2 over a1 (90), a2 (80) in 长春 and b1 (70), b2 (65) in 吉林; 吉林 needs ≥ 1."""
+    rows = [row("a1", score=90), row("a2", score=80),
+            row("b1", locality="吉林市", score=70), row("b2", locality="吉林市", score=65)]
+    rules = [{"id": "total", "where": {"task": "practice_centre"}, "max": 2},
+             {"id": "jl-min", "where": {"locality": "吉林市"}, "min": 1}]
+    return scenario_of({"rule": rules}), frame_of(rows)
+
+
+def test_a_raised_minimum_in_place_and_recovery_after_an_infeasible_change():
+    scenario, frame = min_round()
+    session = Session(scenario, candidates=frame)
+    assert chosen(session.solve()) == ["a1", "b1"]                     # 90 + 70
+    two = session.solve(scenario.with_bound("jl-min", "min", 2))
+    assert chosen(two) == ["b1", "b2"] and two.summary["whatif"]["mode"] == "bounds"
+    with pytest.raises(InfeasibleError):
+        session.solve(scenario.with_bound("jl-min", "min", 3))        # only two 吉林 candidates
+    after = session.solve(scenario.with_bound("total", "max", 3))     # jl-min back to 1, cap 3
+    assert chosen(after) == ["a1", "a2", "b1"]
+    assert after.summary["whatif"]["mode"] == "bounds"
+
+
+def test_a_bound_that_appears_rebuilds_the_model():
+    scenario, frame = cap_round()
+    session = Session(scenario, candidates=frame)
+    session.solve()
+    result = session.solve(scenario.with_bound("cap", "min", 1, group="吉林市"))
+    assert chosen(result) == ["a1", "a2", "b1"]                       # 吉林 had its one already
+    assert result.summary["whatif"]["mode"] == "rebuild"
+    assert "appears" in result.summary["whatif"]["rebuilt_because"]
+
+
+def soft_round():
+    """Four candidates (90, 80, 70, 60), hard cap 2, soft target ≥ 3 at 10 points per missing unit."""
+    rows = [row(f"s{i}", score=s) for i, s in enumerate((90, 80, 70, 60), start=1)]
+    rules = [{"id": "total", "where": {"task": "practice_centre"}, "max": 2},
+             {"id": "target", "where": {"task": "practice_centre"}, "min": 3, "soft": {"weight": 10}}]
+    return scenario_of({"rule": rules}), frame_of(rows)
+
+
+def test_a_changed_soft_target_rebuilds_and_is_penalised_per_missing_unit():
+    scenario, frame = soft_round()
+    session = Session(scenario, candidates=frame)
+    base = session.solve()
+    assert chosen(base) == ["s1", "s2"] and base.summary["penalty"] == pytest.approx(10)   # 1 short × 10
+    lower = session.solve(scenario.with_bound("target", "min", 2))
+    assert lower.summary["penalty"] == 0 and lower.summary["objective"] == pytest.approx(170)
+    five = session.solve(scenario.with_bound("target", "min", 5))
+    assert five.summary["penalty"] == pytest.approx(30) and chosen(five) == ["s1", "s2"]      # 3 short
+    assert [r.summary["whatif"]["mode"] for r in (lower, five)] == ["rebuild", "rebuild"]
+    assert "soft" in five.summary["whatif"]["rebuilt_because"]
+
+
+# --- structural changes: rebuilt ----------------------------------------------------------------
+
+def test_folding_meihekou_into_tonghua_shares_one_cap():
+    rows = [row("t1", locality="通化市", score=90), row("t2", locality="通化市", score=70),
+            row("m1", locality="梅河口市", score=85), row("m2", locality="梅河口市", score=60)]
+    scenario = scenario_of({"rule": [{"id": "cap", "where": {"task": "practice_centre"}, "per": ["locality"],
+                                      "max": 1}]})
+    session = Session(scenario, candidates=frame_of(rows))
+    assert chosen(session.solve()) == ["m1", "t1"]
+    folded = session.solve(scenario.folded("梅河口市", "通化市"))
+    assert chosen(folded) == ["t1"]                                    # one place for 通化 + 梅河口
+    assert folded.summary["whatif"]["mode"] == "rebuild"
+    assert list(folded.slate["locality"]) == ["通化市", "通化市", "梅河口市", "梅河口市"]   # as filed
+
+
+def test_pinning_out_rebuilds_and_the_next_best_enters():
+    scenario, frame = cap_round()
+    session = Session(scenario, candidates=frame)
+    session.solve()
+    result = session.solve(scenario.pinned(force_out=["a1"]))
+    assert chosen(result) == ["a2", "a3", "b1"]
+    assert result.summary["whatif"]["mode"] == "rebuild"
+
+
+def test_without_units_drops_a_schools_filings_by_name_or_id():
+    rows = [row("a1", unit_id="S1", unit_name="长春市第一中专", score=90),
+            row("a2", unit_id="S1", unit_name="长春市第一中专", score=80),
+            row("a3", unit_id="S2", unit_name="长春市第二中专", score=70),
+            row("b1", unit_id="S3", unit_name="吉林市中专", locality="吉林市", score=85)]
+    frame = frame_of(rows)
+    assert list(without_units(frame, "长春市第一中专")["candidate_id"]) == ["a3", "b1"]
+    assert list(without_units(frame, "S1", "S3")["candidate_id"]) == ["a3"]
+    assert len(frame) == 4                                              # the input is left alone
+    with pytest.raises(InputError, match="长春市第一中专"):                # did you mean …
+        without_units(frame, "长春市第一中")
+    scenario = scenario_of({"rule": [CAP]})
+    session = Session(scenario, candidates=frame)
+    assert chosen(session.solve()) == ["a1", "a2", "b1"]
+    dropped = session.solve(candidates=without_units(session.candidates, "S1"))
+    assert chosen(dropped) == ["a3", "b1"]
+    assert dropped.summary["whatif"]["mode"] == "rebuild"
+
+
+def test_period_or_year_reading_of_the_quotas(tmp_path):
+    # 2024 round; in 2023 长春 got one place (h1). Cap 2 per locality.
+    history = write_csv(tmp_path / "slate_2023.csv", [
+        {**row("h1", year=2023, score=88), "selected": True, "national": False},
+        {**row("h2", year=2023, score=50), "selected": False, "national": False},
+    ], extra=("selected", "national"))
+    rules = [{"id": "cap", "where": {"task": "practice_centre"}, "per": ["locality"], "max": 2},
+             {"id": "explicit", "where": {"task": "practice_centre"}, "scope": "period", "max": 10}]
+    scenario = scenario_of({"year": 2024, "period": [2023, 2025], "history": [str(history)],
+                            "defaults": {"scope": "period"}, "rule": rules})
+    frame = frame_of([row("x1", year=2024, score=90), row("x2", year=2024, score=80)])
+    session = Session(scenario, candidates=frame)
+    assert chosen(session.solve()) == ["x1"]                # period: 1 used in 2023 + 1 now = 2
+    per_year = with_default_scope(scenario, "year")
+    assert per_year.rule("cap").scope == "year" and per_year.rule("explicit").scope == "period"
+    assert per_year.raw["defaults"]["scope"] == "year"
+    result = session.solve(per_year)
+    assert chosen(result) == ["x1", "x2"]                   # year: 2 this year, whatever 2023 used
+    assert result.summary["whatif"]["mode"] == "rebuild"
+    assert scenario.rule("cap").scope == "period"           # the original is unchanged
+    with pytest.raises(PolicyError, match="period"):
+        with_default_scope(scenario, "yearly")
+
+
+def test_for_year_keeps_the_rules_and_drops_the_pins(tmp_path):
+    scenario = scenario_of({"period": [2023, 2025], "force_in": ["a1"], "rule": [CAP]})
+    later = for_year(scenario, 2024, candidates=tmp_path / "c.csv", history=[tmp_path / "s.csv"])
+    assert (later.year, later.force_in, later.rules) == (2024, (), scenario.rules)
+    assert later.candidates == tmp_path / "c.csv" and later.history == (tmp_path / "s.csv",)
+    with pytest.raises(PolicyError, match="2023–2025"):
+        for_year(scenario, 2026)
+
+
+# --- with a lookahead: in place must equal a fresh build ------------------------------------------
+
+def lookahead_round():
+    rows = [row(f"p{i}", score=s, locality=loc) for i, (s, loc) in
+            enumerate([(90, "长春市"), (85, "长春市"), (80, "吉林市"), (75, "吉林市"), (70, "四平市")], start=1)]
+    # Over 2023–2025 (this year + two planned copies): 长春 ≤ 3, others ≤ 2 — at most 7 in all.
+    rules = [{"id": "cap", "where": {"task": "practice_centre"}, "per": ["locality"], "max": {"长春市": 3, "*": 2}},
+             {"id": "target", "where": {"task": "practice_centre"}, "by": 2025, "min": 6},
+             {"id": "pace", "where": {"task": "practice_centre"}, "scope": "year", "min": 2, "soft": {"weight": 5}}]
+    data = {"period": [2023, 2025], "plan": {"forecast": "repeat", "future_weight": 1.0}, "rule": rules}
+    return scenario_of(data), frame_of(rows)
+
+
+@pytest.mark.parametrize("rule_id, bound, value, group", [
+    ("cap", "max", 2, "长春市"), ("cap", "max", 3, "*"), ("target", "min", 7, "*"),
+])
+def test_in_place_equals_a_fresh_build_with_a_lookahead(rule_id, bound, value, group):
+    scenario, frame = lookahead_round()
+    if not scenario.planned_years:
+        pytest.fail("the scenario should plan 2024 and 2025 ahead")
+    session = Session(scenario, candidates=frame)
+    session.solve()
+    changed = scenario.with_bound(rule_id, bound, value, group=group)
+    result = session.solve(changed)
+    fresh = api.solve(changed, candidates=frame)
+    assert result.summary["whatif"]["mode"] == "bounds"
+    assert chosen(result) == chosen(fresh)
+    assert result.summary["objective"] == pytest.approx(fresh.summary["objective"])
+
+
+# --- the bundled round --------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_bundled_round_changed_caps_in_place_equal_fresh_solves():
+    scenario = load_scenario(JILIN).with_plan(forecast="none")
+    session = Session(scenario)
+    session.solve()
+    for rule_id, value, group in (("pc-school-locality", 20, "长春市"), ("rl-locality", 1, "*")):
+        changed = scenario.with_bound(rule_id, "max", value, group=group)
+        result = session.solve(changed)
+        fresh = api.solve(changed)
+        assert result.summary["whatif"]["mode"] == "bounds"
+        assert np.array_equal(result.slate["selected"].to_numpy(), fresh.slate["selected"].to_numpy())
+        assert np.array_equal(result.slate["national"].to_numpy(), fresh.slate["national"].to_numpy())
