@@ -1,5 +1,6 @@
 # One command sets everything up and runs the main job; one sets up and runs the tests.
-#   make demo   — create .venv, install planner, solve the bundled Jilin rounds
+#   make demo   — create .venv, install planner, solve the bundled 2023, 2024, 2025 rounds in order,
+#                 print the ledger against the 2025 targets and write the briefing
 #   make test   — create .venv, install planner with test extras, run the whole suite
 PYTHON ?= python3
 VENV   := .venv
@@ -19,6 +20,9 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/planner solve scenarios/jilin-2023.toml --out out/jilin-2023
+	$(BIN)/planner solve scenarios/jilin-2024.toml --out out/jilin-2024 --quiet
+	$(BIN)/planner solve scenarios/jilin-2025.toml --out out/jilin-2025 --quiet --report
+	$(BIN)/planner ledger out/jilin-2025
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup

@@ -16,9 +16,12 @@ from .errors import (AuditError, InfeasibleError, InputError, NoSolutionError, P
 from .policy import Bound, Rule, Scenario, load_scenario, parse_scenario
 from .candidates import load_candidates
 from .api import Result, audit_file, save, solve
+from .whatif import Session, for_year, with_default_scope, without_units
+from .compare import Comparison, compare
 
 __all__ = [
     "__version__", "load_scenario", "parse_scenario", "load_candidates", "solve", "save", "audit_file",
     "Scenario", "Rule", "Bound", "Result",
+    "Session", "for_year", "with_default_scope", "without_units", "compare", "Comparison",
     "PlannerError", "InputError", "PolicyError", "InfeasibleError", "NoSolutionError", "AuditError", "Problem",
 ]

@@ -23,6 +23,8 @@ from .candidates import file_rows, load_candidates, normalise_candidates, parse_
 from .errors import AuditError, InputError, PolicyError, Problem
 from .explain import reasons
 from .groups import fold_localities
+from .ledger import ledger_table
+from .plan import planned_rows
 from .model import Model, build_model
 from .policy import Scenario, check_columns, load_scenario
 from .solve import Solution, solve_model
@@ -57,18 +59,44 @@ class Result:
     model: Model = field(repr=False)
     solution: Solution = field(repr=False)
     history: pd.DataFrame | None = field(default=None, repr=False)
+    ledger: pd.DataFrame | None = None
+    planned: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def selected(self) -> pd.DataFrame:
         return self.slate[self.slate["selected"] == 1]
 
     def _repr_html_(self) -> str:
+        from .display import result_html
+        return result_html(self)
+
+    def __repr__(self) -> str:
         s = self.summary
-        head = (f"<h4>{s['name']} — {s['status']}</h4><p>selected {s['n_selected']} of {s['n_candidates']}, "
-                f"national {s['n_national']}, total score {s['total_score']:.1f}, penalty {s['penalty']:.1f}, "
-                f"gap {s['gap']:.2%}, solve {s['solve_s']:.2f} s</p>")
-        binding = self.rules[self.rules["binding"]][["rule_id", "clause", "group", "value", "min", "max"]]
-        return head + "<h5>binding rule groups</h5>" + binding.to_html(index=False, max_rows=30)
+        return (f"<Result {s['name']}: {s['status']}, selected {s['n_selected']} of {s['n_candidates']}, "
+                f"national {s['n_national']}, objective {s['objective']:.1f}>")
+
+    # --- charts (planner.charts), one line each ---------------------------------------
+    def plot_quota_use(self, task: str | None = None):
+        from .charts import plot_quota_use
+        return plot_quota_use(self, task=task)
+
+    def plot_scores(self):
+        from .charts import plot_scores
+        return plot_scores(self)
+
+    def plot_target_progress(self):
+        from .charts import plot_target_progress
+        return plot_target_progress(self.ledger)
+
+    def plot_calendar(self):
+        from .charts import plot_calendar
+        return plot_calendar(self.scenario)
+
+    def explain(self, candidate_id: str | None = None) -> pd.DataFrame:
+        """The reason of one candidate (or all), as in explanations.csv."""
+        if candidate_id is None:
+            return self.explanations
+        return self.explanations[self.explanations["candidate_id"] == str(candidate_id)]
 
 
 def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | Path | None = None,
@@ -102,11 +130,18 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
     frame = read_candidates(scenario, candidates)
     history = read_history(scenario)
     prepared = prepare(frame, scenario, history)
-    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national)
+    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
+                        history_rows=prepared.history_rows)
     solution = solve_model(model, time_limit_s=time_limit_s, seed=seed, workers=workers,
-                           hint=None if hint is None else np.concatenate([hint, np.zeros(prepared.n_history, bool)]))
+                           hint=None if hint is None else pad_hint(hint, len(model.frame)))
     return finish(scenario, frame, history, prepared, model, solution, seed=seed, workers=workers,
                   time_limit_s=time_limit_s)
+
+
+def pad_hint(hint: np.ndarray, n_rows: int) -> np.ndarray:
+    """A selection over this table's rows, padded with False for history and planned rows."""
+    hint = np.asarray(hint, bool)
+    return np.concatenate([hint, np.zeros(n_rows - len(hint), bool)])
 
 
 @dataclass
@@ -115,6 +150,12 @@ class Prepared:
     locked: np.ndarray
     locked_national: np.ndarray
     n_history: int
+
+    @property
+    def history_rows(self) -> np.ndarray:
+        """Rows that came from the locked history (selected or not)."""
+        n = len(self.frame)
+        return np.arange(n) >= n - self.n_history
 
 
 def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | None) -> pd.DataFrame:
@@ -198,6 +239,8 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
     folded = fold_localities(slate, scenario.fold).assign(selected=slate["selected"].astype(bool),
                                                           national=slate["national"].astype(bool))
     explanations = reasons(folded, scenario, audit, blocked_reason(folded, scenario))
+    planned = planned_rows(model, solution)
+    ledger = ledger_table(slate, scenario, history, planned=planned)
     slate["reason"] = explanations["reason"].to_numpy()
     score = pd.to_numeric(slate[scenario.maximise], errors="coerce").fillna(0).to_numpy()
     total = float(score[slate["selected"].to_numpy() == 1].sum())
@@ -228,9 +271,11 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
         "warnings": audit.warnings(),
         "versions": versions(),
         "inputs": input_hashes(scenario, frame),
+        "scenario": str(Path(scenario.source).resolve()) if scenario.source else None,
+        "plan": scenario.plan.as_toml() if scenario.plan is not None else None,
     }
     return Result(scenario=scenario, slate=slate, summary=summary, rules=audit.rules, explanations=explanations,
-                  audit=audit, model=model, solution=solution, history=history)
+                  audit=audit, model=model, solution=solution, history=history, ledger=ledger, planned=planned)
 
 
 def versions() -> dict[str, str]:
@@ -240,10 +285,14 @@ def versions() -> dict[str, str]:
 
 
 def input_hashes(scenario: Scenario, frame: pd.DataFrame) -> dict[str, str]:
-    """sha256 of every input file (path → digest); an in-memory table is hashed by content."""
-    paths = [p for p in (scenario.source, scenario.candidates, *scenario.history) if p is not None]
+    """sha256 of every input: each scenario file of the `extends` chain, the candidate table
+    actually solved (an in-memory table is hashed by content) and the history slates."""
+    sources = [Path(p) for p in scenario.raw.get("_sources", [])] or ([scenario.source] if scenario.source else [])
+    table = frame.attrs.get("source")
+    table_path = Path(table) if isinstance(table, str) and Path(table).is_file() else None
+    paths = [*sources, *([table_path] if table_path else []), *scenario.history]
     hashes = {str(p): _sha256(Path(p)) for p in paths if Path(p).is_file()}
-    if scenario.candidates is None or not Path(scenario.candidates).is_file():
+    if table_path is None:
         digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()
         hashes["<candidates frame>"] = digest
     return hashes
@@ -268,6 +317,7 @@ def output_tables(result: Result) -> dict[str, pd.DataFrame]:
         "slate.csv": slate,
         "rules.csv": result.rules[RULES_CSV_COLUMNS],
         "explanations.csv": result.explanations,
+        **({"ledger.csv": result.ledger} if result.ledger is not None else {}),
     }
 
 

@@ -93,7 +93,10 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
     for rule in scenario.rules:
         values = measure_values(frame, rule)
         if rule.decision == "filing":
-            for group in rule_groups(frame, rule, scenario, mask=this_year):
+            # A filing check counts what was filed: this round's rows, and with scope
+            # "period" every row of the locked earlier rounds too (selected or not).
+            filed = (this_year | locked) if rule.scope == "period" else this_year
+            for group in rule_groups(frame, rule, scenario, mask=filed):
                 filings.append(_record(rule, group, float(values[group.rows].sum())))
             continue
         chosen = national if rule.decision == "national" else selected

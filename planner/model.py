@@ -95,9 +95,12 @@ class Model:
     plan_year: np.ndarray | None = None      # planned year per row (0 for rows of the input)
     plan_source: np.ndarray | None = None    # id of the row a planned row was copied from ("" otherwise)
     n_input: int = 0
+    history_rows: np.ndarray | None = None   # every row of the locked rounds (selected or not)
 
     def __post_init__(self) -> None:
         n = len(self.frame)
+        if self.history_rows is None:
+            self.history_rows = self.locked.copy()
         if self.planned is None:
             self.planned = np.zeros(n, bool)
         if self.plan_year is None:
@@ -115,7 +118,7 @@ class Model:
 
 def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
                 locked_national: np.ndarray | None = None, with_assumptions: bool = False,
-                forecast: pd.DataFrame | None = None) -> Model:
+                forecast: pd.DataFrame | None = None, history_rows: np.ndarray | None = None) -> Model:
     """Build the CP-SAT model of one round (with its lookahead when the scenario has one).
 
     Parameters
@@ -131,6 +134,9 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     with_assumptions : bool
         Give every hard group bound and every pin an enforcement literal and make them
         assumptions, so an infeasible model can name its conflicting rules.
+    history_rows : ndarray of bool, optional
+        Every row of the locked earlier rounds, selected or not (default: the locked ones).
+        A period rule's groups are formed over them, exactly as the auditor forms them.
     forecast : DataFrame, optional
         The planned rows (`availability.forecast_rows` output: the frame's columns plus
         plan_year and plan_source); default: computed from the scenario's `[plan]`.
@@ -139,6 +145,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     n_input = len(frame)
     locked = np.zeros(n_input, bool) if locked is None else np.asarray(locked, bool)
     locked_national = np.zeros(n_input, bool) if locked_national is None else np.asarray(locked_national, bool)
+    history_rows = locked.copy() if history_rows is None else np.asarray(history_rows, bool) | locked
     if forecast is None:
         forecast = forecast_rows(frame, scenario, locked=locked)
     n_plan = len(forecast)
@@ -155,6 +162,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
                                   if n_plan else np.zeros(0, dtype=object)])
     locked = np.concatenate([locked, np.zeros(n_plan, bool)])
     locked_national = np.concatenate([locked_national, np.zeros(n_plan, bool)])
+    history_rows = np.concatenate([history_rows, np.zeros(n_plan, bool)])
     cp = cp_model.CpModel()
     cp.name = scenario.name
     ids = frame["candidate_id"].astype(str)
@@ -179,7 +187,8 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
             cp.add_implication(recommended, chosen)
 
     model = Model(cp=cp, frame=frame, scenario=scenario, free=free, select=select, national=national,
-                  may_national=may_national, locked=locked, locked_national=locked_national, constraints=[],
+                  may_national=may_national, locked=locked, locked_national=locked_national,
+                  history_rows=history_rows, constraints=[],
                   objectives=[], planned=planned, plan_year=plan_year, plan_source=plan_source, n_input=n_input)
 
     pins = pinned_in(frame, scenario) & free & ~planned
@@ -244,8 +253,9 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
     units, scale = integer_scale(values)
     ctx = _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions)
 
-    # This round's count, exactly as without a lookahead.
-    countable = (this_year | history) if rule.scope == "period" else this_year
+    # This round's count, exactly as without a lookahead; a period rule's groups span every
+    # row of the locked rounds (unselected ones count 0), as the auditor's do.
+    countable = (this_year | history | model.history_rows) if rule.scope == "period" else this_year
     round_slack: dict[tuple[str, str], cp_model.IntVar] = {}
     for group in rule_groups(frame, rule, scenario, mask=countable):
         for bound, limit in (("min", group.min), ("max", group.max)):
@@ -377,7 +387,7 @@ def _set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fractio
         if pen_w:
             pcoefs = [int(f * lcm) for _, f in pen_w]
             expr -= cp_model.LinearExpr.weighted_sum([s for s, _ in pen_w], pcoefs)
-            magnitude += sum(abs(c) * s.proto.domain[-1] for c, (s, _) in zip(pcoefs, pen_w))
+            magnitude += sum(abs(c) * list(s.proto.domain)[-1] for c, (s, _) in zip(pcoefs, pen_w))
         units = Fraction(score_scale * lcm)
         bits = _tie_bits(magnitude, len(decide))
         coef_of = dict(zip(kept.tolist(), coefs))

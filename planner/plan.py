@@ -123,7 +123,8 @@ def plan_period(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | s
         scenario = _pin_to_slate(scenario, table, fix)
     history = api.read_history(scenario)
     prepared = api.prepare(frame, scenario, history)
-    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national)
+    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
+                        history_rows=prepared.history_rows)
     solution = solve_model(model, time_limit_s=time_limit_s, seed=seed, workers=workers)
 
     slate = table.copy()

@@ -364,27 +364,43 @@ def _read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         raise PolicyError([Problem(str(path), f"a cycle of extends: {chain}", "a chain of files without cycles")])
     data, text = _read_toml(path)
     data["_text"] = text
+    data["_sources"] = [str(path)]
     for key in ("candidates",):
         if isinstance(data.get(key), str):
-            data[key] = str(_resolve(path, data[key]))
+            data[key] = str(_resolve(path, data[key], key))
     if isinstance(data.get("history"), list):
-        data["history"] = [str(_resolve(path, h)) if isinstance(h, str) else h for h in data["history"]]
+        data["history"] = [str(_resolve(path, h, "history")) if isinstance(h, str) else h for h in data["history"]]
     plan = data.get("plan")
     if isinstance(plan, dict) and isinstance(plan.get("pools"), list):
-        data["plan"] = {**plan, "pools": [str(_resolve(path, p)) if isinstance(p, str) else p for p in plan["pools"]]}
+        data["plan"] = {**plan, "pools": [str(_resolve(path, p, "plan.pools")) if isinstance(p, str) else p
+                                          for p in plan["pools"]]}
     base_ref = data.pop("extends", None)
     if base_ref is None:
         return data
     if not isinstance(base_ref, str):
         raise PolicyError([Problem(str(path), f"extends = {base_ref!r}", "a path to another scenario file",
                                    column="extends")])
-    base = _read_merged(_resolve(path, base_ref), seen=(*seen, resolved))
+    base = _read_merged(_resolve(path, base_ref, "extends"), seen=(*seen, resolved))
     return _merge(base, data)
 
 
-def _resolve(scenario_path: Path, ref: str) -> Path:
+# Folders a scenario never reads from: an absolute or ../-escaping path into them is an error,
+# not something to follow silently (a scenario file may come from someone else).
+SYSTEM_PREFIXES = ("/etc", "/proc", "/sys", "/dev", "/boot", "/bin", "/sbin", "/run", "/var/run")
+
+
+def _resolve(scenario_path: Path, ref: str, key: str = "path") -> Path:
+    """A path named in a scenario, relative to the scenario file; never into a system folder."""
     ref_path = Path(ref)
-    return ref_path if ref_path.is_absolute() else (scenario_path.parent / ref_path)
+    target = ref_path if ref_path.is_absolute() else (scenario_path.parent / ref_path)
+    resolved = str(target.resolve())
+    for prefix in SYSTEM_PREFIXES:
+        if resolved == prefix or resolved.startswith(prefix + "/"):
+            raise PolicyError([Problem(str(scenario_path), f'{key} = "{ref}", which resolves to {resolved} '
+                                       f"(a system location)",
+                                       "a path to the project's data, relative to the scenario file",
+                                       column=key)])
+    return target
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -406,6 +422,7 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     out["_text"] = base.get("_text", "") + "\n" + child.get("_text", "")
+    out["_sources"] = [*child.get("_sources", []), *base.get("_sources", [])]
     return out
 
 
@@ -417,6 +434,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
     """
     data = dict(data)
     text = data.pop("_text", "")
+    sources = data.pop("_sources", [])
     label = Path(source).name if source else "<scenario>"
     ctx = _Context(label, text, {}, {})
     cat = ctx.catalogue
@@ -507,6 +525,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
         raise PolicyError(ctx.problems)
     data_keep = dict(data)
     data_keep["_text"] = text
+    data_keep["_sources"] = list(sources)
     return Scenario(
         name=str(name),
         year=year,

@@ -291,7 +291,7 @@ class Session:
             history = api.read_history(scenario)
             prepared = api.prepare(frame, scenario, history)
             model = build_model(prepared.frame, scenario, locked=prepared.locked,
-                                locked_national=prepared.locked_national)
+                                locked_national=prepared.locked_national, history_rows=prepared.history_rows)
             rnd = _Round(shape=shape, table=table, scenario=scenario, frame=frame, history=history,
                          prepared=prepared, model=model)
             mode = "cold" if not self._rounds and self._last is None else "rebuild"
