@@ -1,0 +1,84 @@
+"""Sample sweep throughput: 1,000 score samples of the bundled round, and the speed-up with workers.
+
+``run()`` times `planner.robust.run_samples` on the bundled 2023 round (scores ± 3 points,
+normal), cold — worker start-up and each worker's model build included, as a user waits for
+``planner sweep`` — with the local process pool:
+
+* ``samples`` samples on ``workers`` processes (the issue's target: 1,000 in ≤ 60 s on 2 cores);
+* ``speedup_samples`` samples on 1 process and on ``workers`` processes: the speed-up and its
+  efficiency (speed-up / workers);
+* optionally the same on a Dask LocalCluster, and a few samples with the scenario's lookahead
+  (which makes every solve much slower) to say what a lookahead sweep costs.
+
+Times are wall-clock seconds; the load average is reported with them (other work on the machine
+slows every figure down).
+
+    python benchmarks/bench_sweep.py                 # prints the dict as JSON
+    python benchmarks/bench_sweep.py --quick         # 200 samples, no Dask, no lookahead
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIO = REPO / "scenarios" / "jilin-2023.toml"
+TARGET_S = 60.0        # the issue's target for 1,000 samples on this 2-core machine
+SCORE_SD = 3.0
+
+
+def _timed(cases, samples: int, **options) -> tuple[float, object]:
+    from planner.robust import run_samples
+    start = time.perf_counter()
+    runs = run_samples(cases, samples, progress=False, **options)
+    return time.perf_counter() - start, runs
+
+
+def run(scenario: str | Path = SCENARIO, samples: int = 1000, workers: int = 2, speedup_samples: int = 200, *,
+        dask: bool = True, lookahead_samples: int = 6) -> dict:
+    """Time the sweeps (see the module docstring); every figure in seconds unless named otherwise."""
+    from planner.robust import make_case
+
+    case = make_case(scenario, score_sd=SCORE_SD, lookahead=False, label="jilin-2023")
+    out: dict = {"scenario": str(scenario), "score_sd": SCORE_SD, "cores": os.cpu_count(), "lookahead": False,
+                 "load_before": [round(x, 2) for x in os.getloadavg()]}
+
+    wall, runs = _timed([case], samples, executor="process", workers=workers)
+    sampled = runs.runs[runs.runs["sample"] > 0]
+    cpu = float(sampled["cpu_s"].sum())
+    out["full"] = {"samples": samples, "workers": workers, "wall_s": round(wall, 2),
+                   "samples_per_s": round(samples / wall, 2), "target_s": TARGET_S, "met": wall <= TARGET_S,
+                   "median_solve_s": round(float(sampled["solve_s"].median()), 4),
+                   "cpu_per_sample_s": round(cpu / len(sampled), 4),
+                   # what the same sweep takes when the workers have their cores to themselves
+                   "cpu_bound_wall_s": round(cpu / workers, 1),
+                   "not_optimal": int((runs.runs["status"] != "OPTIMAL").sum()),
+                   "mean_changed": round(float(sampled["changed"].mean()), 2)}
+
+    one, _ = _timed([case], speedup_samples, executor="process", workers=1)
+    many, _ = _timed([case], speedup_samples, executor="process", workers=workers)
+    out["speedup"] = {"samples": speedup_samples, "wall_1_s": round(one, 2), f"wall_{workers}_s": round(many, 2),
+                      "speedup": round(one / many, 2), "efficiency": round(one / many / workers, 2)}
+    if dask:
+        wall_d, _ = _timed([case], speedup_samples, executor="dask", workers=workers)
+        out["dask_local_cluster"] = {"samples": speedup_samples, "workers": workers, "wall_s": round(wall_d, 2),
+                                     "note": "includes starting and stopping the LocalCluster"}
+    if lookahead_samples:
+        ahead = make_case(scenario, score_sd=SCORE_SD, lookahead=True, label="jilin-2023-lookahead")
+        wall_l, runs_l = _timed([ahead], lookahead_samples, executor="process", workers=workers)
+        per = float(runs_l.runs.loc[runs_l.runs["sample"] > 0, "cpu_s"].median())
+        out["with_lookahead"] = {"samples": lookahead_samples, "wall_s": round(wall_l, 2),
+                                 "median_cpu_per_sample_s": round(per, 3),
+                                 "projected_1000_s": round(1000 * per / workers, 1),
+                                 "not_optimal": int((runs_l.runs["status"] != "OPTIMAL").sum())}
+    out["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
+if __name__ == "__main__":
+    quick = "--quick" in sys.argv
+    result = run(samples=200 if quick else 1000, dask=not quick, lookahead_samples=0 if quick else 6)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
