@@ -128,7 +128,7 @@ def print_summary(result: api.Result, target: Path) -> None:
         table.add_row(row["task_label"], row["track"], str(row["candidates"]), str(row["selected"]),
                       str(row["national"]), "" if row["lowest"] != row["lowest"] else f"{row['lowest']:.1f}")
     out.print(table)
-    out.print(f"written to {target}/: slate.csv, slate.xlsx, summary.json, rules.csv, explanations.csv")
+    out.print(f"written to {target}/: slate.csv, slate.xlsx, summary.json, rules.csv, explanations.csv, ledger.csv")
 
 
 def main() -> None:
