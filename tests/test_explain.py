@@ -1,0 +1,168 @@
+"""Tests of planner.explain: one reason code and sentence per candidate, with the figures.
+
+Slates here are written by hand (no solver): each expected code and figure follows from the
+rule and the hand-made slate, worked out in the comments.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.audit import check_slate
+from planner.availability import blocked_reason
+from planner.candidates import normalise_candidates
+from planner.explain import CODES, COLUMNS, plan_frame, reasons
+from planner.policy import parse_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+COLS = ["candidate_id", "year", "task", "track", "title", "unit_id", "unit_name", "unit_kind", "tier", "locality",
+        "level", "score", "integrated", "exempt", "eligible", "cost"]
+
+
+def row(cid: str, score: float, **changes) -> dict:
+    """A 中职 school-track practice centre in 长春市 (change any column)."""
+    base = dict(candidate_id=cid, year=2023, task="practice_centre", track="school", title="实践中心", unit_id="U" + cid,
+                unit_name="学校" + cid, unit_kind="secondary_vocational", tier="", locality="长春市", level="secondary",
+                score=score, integrated=False, exempt=False, eligible=True, cost=0.0)
+    base.update(changes)
+    return base
+
+
+def frame_of(rows: list[dict]) -> pd.DataFrame:
+    text = {c: [("true" if r[c] else "false") if isinstance(r[c], bool) else str(r[c]) for r in rows] for c in COLS}
+    return normalise_candidates(pd.DataFrame(text, dtype=object))
+
+
+def scenario_of(rules: list[dict], **top) -> object:
+    return parse_scenario({"name": "test", "year": 2023, "rule": rules, **top})
+
+
+def explain(rows: list[dict], rules: list[dict], selected: set[str], national: set[str] = frozenset(),
+            plan: pd.DataFrame | None = None, **top) -> pd.DataFrame:
+    scenario = scenario_of(rules, **top)
+    slate = frame_of(rows)
+    slate["selected"] = slate["candidate_id"].isin(selected).to_numpy()
+    slate["national"] = slate["candidate_id"].isin(national).to_numpy()
+    audit = check_slate(slate, scenario)
+    table = reasons(slate, scenario, audit, blocked_reason(slate, scenario), plan=plan)
+    return table.set_index("candidate_id")
+
+
+CAP = {"id": "cap", "clause": "三(三)", "text": "长春市推荐不超过2个", "where": {"task": "practice_centre"},
+       "per": ["locality"], "max": {"长春市": 2, "*": 1}}
+
+
+def test_quota_full_names_the_rule_the_group_and_the_lowest_selected_score():
+    # 长春市 holds 2 of 2 (A 90, B 80): C (70) has no room; the lowest selected there is 80.
+    table = explain([row("A", 90), row("B", 80), row("C", 70)], [CAP], {"A", "B"})
+    c = table.loc["C"]
+    assert c["reason_code"] == "quota_full"
+    assert (c["rule_id"], c["group"], c["limit"], c["value"], c["lowest_selected"]) == ("cap", "长春市", 2, 2, 80)
+    assert "2/2" in c["reason"] and "80" in c["reason"] and "70" in c["reason"] and "三(三)" in c["reason"]
+    assert table.loc["A", "reason_code"] == "selected" and table.loc["B", "reason_code"] == "selected"
+    assert list(table.reset_index().columns) == COLUMNS
+
+
+def test_a_group_with_room_does_not_explain_a_rejection():
+    # Only B is selected: 长春市 has 1/2, room for C — so C was displaced, not blocked by the quota.
+    table = explain([row("A", 90, locality="吉林市"), row("B", 80), row("C", 70)], [CAP], {"A", "B"})
+    assert table.loc["C", "reason_code"] == "displaced"
+    assert table.loc["C", "rule_id"] == ""
+
+
+def test_blocked_candidates_get_their_own_codes():
+    rows = [row("OK", 90), row("INELIGIBLE", 95, eligible=False), row("LOW", 50), row("LATER", 88, year=2024),
+            row("OFF", 92, task="international_school", track=""), row("OUT", 91)]
+    table = explain(rows, [], {"OK"}, period=[2023, 2025], objective={"pass_mark": 60}, force_out=["OUT"])
+    assert table.loc["INELIGIBLE", "reason_code"] == "ineligible"
+    assert table.loc["LOW", "reason_code"] == "below_pass_mark"
+    assert "50" in table.loc["LOW", "reason"] and "60" in table.loc["LOW", "reason"]
+    assert table.loc["LATER", "reason_code"] == "other_year" and "2024" in table.loc["LATER", "reason"]
+    assert table.loc["OFF", "reason_code"] == "task_disabled"      # international_school is off in the catalogue
+    assert table.loc["OUT", "reason_code"] == "pinned_out"
+
+
+def test_a_group_with_max_zero_is_out_of_scope_not_a_full_quota():
+    rules = [{"id": "led-by-school", "clause": "三(三)", "text": "学校实践中心由学校牵头申报",
+              "where": {"task": "practice_centre", "unit_kind": {"not": ["secondary_vocational", "higher_vocational"]}},
+              "max": 0}]
+    table = explain([row("FIRM", 99, unit_kind="enterprise"), row("SCHOOL", 60)], rules, {"SCHOOL"})
+    firm = table.loc["FIRM"]
+    assert firm["reason_code"] == "not_in_scope"
+    assert "不符合推荐范围" in firm["reason"] and "名额已满" not in firm["reason"] and "0/0" not in firm["reason"]
+
+
+def test_a_full_soft_band_is_target_reached():
+    band = {"id": "band", "clause": "三(四)", "text": "50个左右", "where": {"task": "practice_centre"}, "max": 2,
+            "soft": {"weight": 10}}
+    table = explain([row("A", 90), row("B", 80), row("C", 70)], [band], {"A", "B"})
+    assert table.loc["C", "reason_code"] == "target_reached"
+    assert table.loc["C", "rule_id"] == "band"
+
+
+def test_a_hard_quota_explains_before_a_soft_band():
+    # C sits in a full hard cap (长春市 2/2) and a full soft band (2/2): the hard quota is the reason.
+    band = {"id": "band", "clause": "三(四)", "where": {"task": "practice_centre"}, "max": 2, "soft": {"weight": 10}}
+    table = explain([row("A", 90), row("B", 80), row("C", 70)], [band, CAP], {"A", "B"})
+    assert table.loc["C", "reason_code"] == "quota_full" and table.loc["C", "rule_id"] == "cap"
+
+
+def test_selected_but_not_national_gives_the_lowest_national_score_of_its_group():
+    split = {"id": "split", "clause": "三(七)", "decision": "national", "scope": "year", "where": {"task": "core_course"},
+             "per": ["level"], "max": {"secondary": 1, "higher": 1}}
+    course = dict(task="core_course", track="offline")
+    rows = [row("A", 90, **course), row("B", 85, **course), row("H", 70, level="higher", **course)]
+    table = explain(rows, [split], {"A", "B", "H"}, national={"A", "H"})
+    assert table.loc["A", "reason_code"] == "selected_national"
+    b = table.loc["B"]
+    # B (85) competes in 中职 (secondary): 1 of 1 national place, taken by A (90).
+    assert b["reason_code"] == "selected_not_national"
+    assert (b["rule_id"], b["group"], b["lowest_selected"]) == ("split", "中职", 90)
+    assert "90" in b["reason"] and "85" in b["reason"]
+
+
+def test_pinned_in_is_reported():
+    table = explain([row("A", 50), row("B", 80)], [], {"A", "B"}, force_in=["A"])
+    assert table.loc["A", "reason_code"] == "pinned_in"
+    assert table.loc["B", "reason_code"] == "selected"
+
+
+def test_unit_groups_are_labelled_with_the_unit_name():
+    per_school = {"id": "per-school", "clause": "三(三)", "where": {"task": "practice_centre"}, "per": ["unit_id"], "max": 1}
+    rows = [row("A", 90, unit_id="H1", unit_name="长春职业技术学院"), row("B", 80, unit_id="H1",
+                                                                  unit_name="长春职业技术学院")]
+    table = explain(rows, [per_school], {"A"})
+    assert table.loc["B", "group"] == "H1（长春职业技术学院）"
+
+
+def test_planned_rounds_fill_a_period_quota():
+    # This round selects A (1 of 长春市's 2); the lookahead plans one more pick in 2024, so
+    # 1 + 1 = 2/2 and C has no room. Without the plan, 长春市 would have room (C displaced).
+    rows = [row("A", 90), row("C", 70)]
+    plan = frame_of([row("P@2024", 85, year=2024)])
+    plan["selected"] = True
+    with_plan = explain(rows, [CAP], {"A"}, plan=plan, period=[2023, 2025])
+    without = explain(rows, [CAP], {"A"}, period=[2023, 2025])
+    c = with_plan.loc["C"]
+    assert c["reason_code"] == "quota_full" and c["planned"] == 1 and c["lowest_planned"] == 85
+    assert "后续年度规划" in c["reason"]
+    assert without.loc["C", "reason_code"] == "displaced"
+
+
+def test_plan_frame_reads_the_planned_rows_of_a_model():
+    class Model:      # the two attributes plan_frame reads
+        frame = frame_of([row("A", 90), row("A@2024", 90, year=2024)])
+        planned = np.array([False, True])
+    plan = plan_frame(Model, np.array([True, True]))
+    assert list(plan["candidate_id"]) == ["A@2024"] and plan["selected"].tolist() == [True]
+    Model.planned = np.array([False, False])
+    assert plan_frame(Model, np.array([True, False])) is None
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_reason_code_is_documented(code):
+    text = (REPO / "docs" / "explanations.md").read_text(encoding="utf-8")
+    assert f"`{code}`" in text
