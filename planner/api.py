@@ -20,14 +20,14 @@ from . import __version__
 from .audit import AuditReport, check_slate
 from .availability import blocked_reason, check_pins
 from .candidates import file_rows, load_candidates, normalise_candidates, parse_bool
-from .errors import AuditError, InputError, PolicyError, Problem
-from .explain import reasons
+from .errors import AuditError, InfeasibleError, InputError, PolicyError, Problem
+from .explain import plan_frame, reasons
 from .groups import fold_localities
 from .ledger import ledger_table
 from .plan import planned_rows
 from .model import Model, build_model
 from .policy import Scenario, check_columns, load_scenario
-from .solve import Solution, solve_model
+from .solve import Solution, solve_with
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class Result:
 
 def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | Path | None = None,
           time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
-          hint: np.ndarray | None = None) -> Result:
+          hint: np.ndarray | None = None, backend: str = "cpsat", diagnose: bool = True) -> Result:
     """Solve one recommendation round and audit the slate.
 
     Parameters
@@ -113,6 +113,11 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
         CP-SAT settings: wall-clock budget, `random_seed`, `num_workers` (0 = all cores).
     hint : ndarray of bool, optional
         A previous selection over the same rows, to start from.
+    backend : {"cpsat", "highs"}
+        CP-SAT (default) or HiGHS on the same model; the slate is audited either way.
+    diagnose : bool
+        When infeasible, name a minimal set of conflicting rules and relaxation advice
+        (`conflicts.diagnose_infeasible`) on the raised InfeasibleError.
 
     Raises
     ------
@@ -132,10 +137,28 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
     prepared = prepare(frame, scenario, history)
     model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
                         history_rows=prepared.history_rows)
-    solution = solve_model(model, time_limit_s=time_limit_s, seed=seed, workers=workers,
-                           hint=None if hint is None else pad_hint(hint, len(model.frame)))
+    started = time.perf_counter()
+    try:
+        solution = solve_with(backend, model, time_limit_s=time_limit_s, seed=seed, workers=workers,
+                              hint=None if hint is None else pad_hint(hint, len(model.frame)))
+    except InfeasibleError:
+        if not diagnose:
+            raise
+        from .conflicts import infeasible_error
+        raise infeasible_error(prepared.frame, scenario, locked=prepared.locked,
+                               locked_national=prepared.locked_national, history_rows=prepared.history_rows,
+                               time_limit_s=max(5.0, time_limit_s)) from None
+    check_interrupted(solution, time.perf_counter() - started, time_limit_s)
     return finish(scenario, frame, history, prepared, model, solution, seed=seed, workers=workers,
                   time_limit_s=time_limit_s)
+
+
+def check_interrupted(solution: Solution, elapsed_s: float, time_limit_s: float) -> None:
+    """CP-SAT catches Ctrl-C and stops as if time were up: an unproven stop well inside the
+    limit can only be an interrupt, so it becomes KeyboardInterrupt (nothing is written)."""
+    unproven = any(p.get("status") not in ("OPTIMAL", "INFEASIBLE") for p in solution.phases)
+    if unproven and elapsed_s < 0.9 * time_limit_s:
+        raise KeyboardInterrupt
 
 
 def pad_hint(hint: np.ndarray, n_rows: int) -> np.ndarray:
@@ -238,7 +261,8 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
                          + "\n".join(audit.messages()[:20]), audit.hard_violations)
     folded = fold_localities(slate, scenario.fold).assign(selected=slate["selected"].astype(bool),
                                                           national=slate["national"].astype(bool))
-    explanations = reasons(folded, scenario, audit, blocked_reason(folded, scenario))
+    explanations = reasons(folded, scenario, audit, blocked_reason(folded, scenario),
+                           plan=plan_frame(model, solution.selected))
     planned = planned_rows(model, solution)
     ledger = ledger_table(slate, scenario, history, planned=planned)
     slate["reason"] = explanations["reason"].to_numpy()
@@ -273,6 +297,9 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
         "inputs": input_hashes(scenario, frame),
         "scenario": str(Path(scenario.source).resolve()) if scenario.source else None,
         "plan": scenario.plan.as_toml() if scenario.plan is not None else None,
+        "force_in": list(scenario.force_in),
+        "force_out": list(scenario.force_out),
+        "backend": solution.phases[0].get("backend", "cpsat") if solution.phases else "cpsat",
     }
     return Result(scenario=scenario, slate=slate, summary=summary, rules=audit.rules, explanations=explanations,
                   audit=audit, model=model, solution=solution, history=history, ledger=ledger, planned=planned)
@@ -321,11 +348,12 @@ def output_tables(result: Result) -> dict[str, pd.DataFrame]:
     }
 
 
-def save(result: Result, out_dir: str | Path) -> list[Path]:
-    """Write slate.csv/xlsx, summary.json, rules.csv, explanations.csv atomically into `out_dir`."""
+def save(result: Result, out_dir: str | Path, *, extra_tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """Write slate.csv/xlsx, summary.json, rules.csv, explanations.csv, ledger.csv (and any
+    `extra_tables`) atomically into `out_dir`."""
     from .report import write_outputs
-    return write_outputs(Path(out_dir), tables=output_tables(result), json_files={"summary.json": result.summary},
-                         xlsx={"slate.xlsx": "slate.csv"})
+    return write_outputs(Path(out_dir), tables={**output_tables(result), **(extra_tables or {})},
+                         json_files={"summary.json": result.summary}, xlsx={"slate.xlsx": "slate.csv"})
 
 
 def audit_file(scenario: Scenario | str | Path, slate_path: str | Path) -> AuditReport:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import api
+from .policy import load_scenario
 from .fonts import FontError
 from .errors import AuditError, InfeasibleError, InputError, NoSolutionError, PolicyError
 
@@ -43,8 +44,11 @@ def run_guarded(action):
         fail(exc.lines(), EXIT_INPUT)
     except InfeasibleError as exc:
         lines = [str(exc)]
+        diagnosis = getattr(exc, "diagnosis", None)
         conflicts = getattr(exc, "conflicts", None)
-        if conflicts is not None and len(conflicts) and "message" in conflicts:
+        if diagnosis is not None:
+            lines += list(diagnosis.lines)
+        elif conflicts is not None and len(conflicts) and "message" in conflicts:
             lines += [f"conflict: {m}" for m in conflicts["message"]]
         fail(lines, EXIT_INFEASIBLE)
     except NoSolutionError as exc:
@@ -59,35 +63,74 @@ def run_guarded(action):
 
 @app.command()
 def solve(
-    scenario: Path = typer.Argument(..., help="scenario TOML file"),
+    scenario: Optional[Path] = typer.Argument(None, help="scenario TOML file"),
     candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/<scenario stem>/)"),
     time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for the whole solve"),
     seed: int = typer.Option(0, "--seed", help="CP-SAT random seed"),
     workers: int = typer.Option(0, "--workers", help="CP-SAT workers (0 = all cores)"),
+    force_in: list[str] = typer.Option([], "--force-in", help="pin a candidate into the slate (repeatable)"),
+    force_out: list[str] = typer.Option([], "--force-out", help="pin a candidate out of the slate (repeatable)"),
+    explain: bool = typer.Option(False, "--explain", help="exact counterfactual for every rejected candidate"),
+    alternatives: int = typer.Option(0, "--alternatives", help="list up to K other slates with the same optimum"),
+    backend: str = typer.Option("cpsat", "--backend", help="cpsat (default) or highs"),
+    verify: Optional[Path] = typer.Option(None, "--verify", help="re-run the solve recorded in OUT_DIR and confirm "
+                                          "the same slate"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing but errors"),
     report: bool = typer.Option(False, "--report", help="also write briefing.html and the chart PNGs"),
 ) -> None:
     """Solve one round, audit the slate and write slate.csv/xlsx, summary.json, rules.csv."""
+    if verify is not None:
+        return verify_run(verify)
+    if scenario is None:
+        fail(["missing SCENARIO (or --verify OUT_DIR)"], EXIT_INPUT)
     target = out_dir or Path("out") / scenario.stem
 
     def action():
-        result = api.solve(scenario, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers)
-        api.save(result, target)
+        loaded = load_scenario(scenario)
+        if force_in or force_out:
+            loaded = loaded.pinned(force_in=force_in, force_out=force_out)
+        result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers,
+                           backend=backend)
+        extra = {}
+        if explain:
+            from .counterfactual import explain_all, merge
+            result.explanations = merge(result.explanations, explain_all(result, time_limit_s=max(10.0, time_limit)))
+            result.slate["reason"] = result.explanations["reason"].to_numpy()
+            result.summary["explain"] = True
+        if alternatives > 0:
+            from .alternatives import alternative_slates
+            extra["alternatives.csv"] = alternative_slates(result, alternatives)
+        api.save(result, target, extra_tables=extra)
         if report:
             from .briefing import write_briefing
             from .commands.report import progress_reporter
             with progress_reporter(err, quiet=quiet) as progress:
                 write_briefing(target, result=result, progress=progress)
-        return result
+        return result, extra
 
-    result = run_guarded(action)
+    result, extra = run_guarded(action)
     if result.summary["status"] != "OPTIMAL":
         err.print(f"warning: time limit reached — best slate found, gap {result.summary['gap']:.2%}", markup=False)
     for warning in result.summary["warnings"]:
         err.print(f"warning: {warning}", markup=False)
     if not quiet:
         print_summary(result, target)
+        if "alternatives.csv" in extra:
+            alt = extra["alternatives.csv"]
+            out.print(f"{alt['alternative'].nunique() if 'alternative' in alt and len(alt) else 0} other slates reach "
+                      f"the same optimum: see {target}/alternatives.csv", markup=False)
+
+
+def verify_run(out_dir: Path) -> None:
+    """`planner solve --verify OUT_DIR`: exit 0 when the recorded slate is reproduced, 1 when not."""
+    from .verify import verify as verify_folder
+    report = run_guarded(lambda: verify_folder(out_dir))
+    if report.ok:
+        out.print(f"verified: {out_dir}/slate.csv is reproduced byte for byte ({report.rerun_sha256[:12]})",
+                  markup=False)
+        return
+    fail(report.problems, EXIT_VIOLATIONS, prefix="not verified")
 
 
 @app.command()
