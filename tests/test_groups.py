@@ -1,0 +1,179 @@
+"""Tests of planner.groups: `where` matching, `per` grouping, bounds per group, measures."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import frame_of, row, scenario_of
+from planner.catalogue import load_catalogue
+from planner.errors import InputError
+from planner.groups import (
+    ALL,
+    fold_localities,
+    group_bounds,
+    group_keys,
+    key_text,
+    match,
+    measure_values,
+    numeric_column,
+    rule_groups,
+)
+
+ROWS = [
+    row("A", task="practice_centre", track="school", locality="长春市", score=91.0, cost=10.5, unit_id="U1",
+        unit_kind="higher_vocational", tier="national_double_high", level="higher"),
+    row("B", task="practice_centre", track="public", locality="吉林市", score=60.0, cost=0.0, unit_id="U2",
+        unit_kind="government", exempt=True),
+    row("C", task="core_course", track="online", locality="长春市", score=75.5, cost=3.0, unit_id="U1",
+        unit_kind="higher_vocational", tier="national_double_high", level="higher", integrated=True),
+    row("D", task="textbook", track="", locality="延边朝鲜族自治州", score=59.9, cost=100.0, unit_id="U3"),
+    row("E", task="core_course", track="offline", locality="梅河口市", score=82.0, cost=7.0, unit_id="U4", year=2024),
+]
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return frame_of(ROWS)
+
+
+def ids(frame, mask):
+    return list(frame["candidate_id"][mask])
+
+
+def where_of(where: dict):
+    return scenario_of({"period": [2023, 2024], "rule": [{"id": "r", "where": where, "max": 1}]}).rules[0].where
+
+
+# --------------------------------------------------------------------------- where
+@pytest.mark.parametrize("where, expected", [
+    ({}, ["A", "B", "C", "D", "E"]),
+    ({"task": "core_course"}, ["C", "E"]),
+    ({"task": ["core_course", "textbook"]}, ["C", "D", "E"]),
+    ({"task": {"in": ["textbook"]}}, ["D"]),
+    ({"task": {"not": "practice_centre"}}, ["C", "D", "E"]),
+    ({"task": {"not": ["practice_centre", "textbook"]}}, ["C", "E"]),
+    ({"track": ""}, ["D"]),
+    ({"locality": "长春"}, ["A", "C"]),              # an alias matches the canonical name
+    ({"exempt": True}, ["B"]),
+    ({"integrated": False}, ["A", "B", "D", "E"]),
+    ({"score": {"ge": 75.5}}, ["A", "C", "E"]),
+    ({"score": {"gt": 75.5}}, ["A", "E"]),
+    ({"score": {"le": 60}}, ["B", "D"]),
+    ({"score": {"lt": 60}}, ["D"]),
+    ({"score": {"ge": 60, "lt": 80}}, ["B", "C"]),
+    ({"cost": {"le": 0}}, ["B"]),
+    ({"year": 2024}, ["E"]),
+    ({"task": "practice_centre", "locality": "吉林市"}, ["B"]),   # ANDed
+    ({"task": "practice_centre", "locality": "延边州"}, []),
+    ({"unit_kind": {"not": "higher_vocational"}, "exempt": False}, ["D", "E"]),
+])
+def test_where_matches_the_documented_forms(frame, where, expected):
+    assert ids(frame, match(frame, where_of(where))) == expected
+
+
+def test_numeric_comparison_on_a_text_column_never_matches_a_non_number():
+    frame = frame_of(ROWS).assign(budget=pd.Series(["12", "abc", "", "7.5", "100"], dtype="str"))
+    mask = match(frame, {"budget": (("ge", 10),)})
+    assert ids(frame, mask) == ["A", "E"]
+
+
+# --------------------------------------------------------------------------- keys
+@pytest.mark.parametrize("value, text", [(True, "true"), (False, "false"), (np.bool_(True), "true"),
+                                         (3.0, "3"), (2.5, "2.5"), ("长春市", "长春市"), (2023, "2023")])
+def test_key_text(value, text):
+    assert key_text(value) == text
+
+
+def test_group_keys_join_the_per_columns(frame):
+    assert group_keys(frame, ()).tolist() == [ALL] * 5
+    assert group_keys(frame, ("locality", "level")).tolist() == [
+        "长春市|higher", "吉林市|secondary", "长春市|higher", "延边朝鲜族自治州|secondary", "梅河口市|secondary"]
+    assert group_keys(frame, ("integrated",)).tolist() == ["false", "false", "true", "false", "false"]
+    assert group_keys(frame, ("year",)).tolist() == ["2023"] * 4 + ["2024"]
+    assert group_keys(frame.assign(w=[1.0, 2.5, 3.0, 0.0, 1.0]), ("w",)).tolist() == ["1", "2.5", "3", "0", "1"]
+
+
+# --------------------------------------------------------------------------- groups of a rule
+def test_rule_groups_one_per_value_plus_named_groups_sorted_with_their_bounds(frame):
+    scenario = scenario_of({"period": [2023, 2024], "rule": [{
+        "id": "r", "where": {"task": ["practice_centre", "core_course"]}, "per": ["locality"],
+        "max": {"长春": 1, "白城市": 4, "*": 2}, "min": {"吉林市": 1}}]})
+    rule = scenario.rules[0]
+    groups = rule_groups(frame, rule, scenario)
+    # A, C in 长春市; B in 吉林市; E in 梅河口市; 白城市 is named in the map (no candidate).
+    assert [g.key for g in groups] == sorted(["长春市", "吉林市", "梅河口市", "白城市"])
+    by_key = {g.key: g for g in groups}
+    assert list(by_key["长春市"].rows) == [0, 2]
+    assert list(by_key["白城市"].rows) == []
+    assert (by_key["长春市"].min, by_key["长春市"].max) == (None, 1)
+    assert (by_key["吉林市"].min, by_key["吉林市"].max) == (1, 2)
+    assert (by_key["梅河口市"].min, by_key["梅河口市"].max) == (None, 2)
+    assert (by_key["白城市"].min, by_key["白城市"].max) == (None, 4)
+
+
+def test_a_mask_limits_the_rows_a_rule_counts(frame):
+    scenario = scenario_of({"period": [2023, 2024], "rule": [{"id": "r", "per": ["task"], "max": 1}]})
+    this_year = (frame["year"] == 2023).to_numpy()
+    groups = rule_groups(frame, scenario.rules[0], scenario, mask=this_year)
+    assert {g.key: list(g.rows) for g in groups} == {"core_course": [2], "practice_centre": [0, 1], "textbook": [3]}
+
+
+def test_a_rule_without_per_has_one_group_even_with_no_candidate(frame):
+    scenario = scenario_of({"rule": [{"id": "r", "where": {"task": "digital_benchmark_school"}, "min": 1}]})
+    groups = rule_groups(frame, scenario.rules[0], scenario)
+    assert len(groups) == 1 and groups[0].key == ALL and len(groups[0].rows) == 0 and groups[0].min == 1
+
+
+def test_complete_creates_every_catalogue_locality_except_folded_ones(frame):
+    cat = load_catalogue()
+    data = {"rule": [{"id": "r", "per": ["locality"], "complete": True, "min": 1}]}
+    scenario = scenario_of(data)
+    keys = [g.key for g in rule_groups(frame, scenario.rules[0], scenario)]
+    assert keys == sorted(cat.localities) and len(keys) == 11
+    folded = scenario_of({**data, "localities": {"fold": {"梅河口市": "通化市", "长白山": "白山市"}}})
+    keys = [g.key for g in rule_groups(fold_localities(frame, folded.fold), folded.rules[0], folded)]
+    assert keys == sorted(set(cat.localities) - {"梅河口市", "长白山管委会"})
+
+
+def test_complete_over_two_columns_is_the_product():
+    frame = frame_of(ROWS[:1])
+    scenario = scenario_of({"rule": [{"id": "r", "per": ["level", "track"], "complete": True, "max": 1}]})
+    keys = [g.key for g in rule_groups(frame, scenario.rules[0], scenario)]
+    tracks = sorted({t for task in load_catalogue().tasks.values() for t in task.tracks})
+    assert len(keys) == 2 * len(tracks) and "secondary|online" in keys and "higher|equipment" in keys
+
+
+@pytest.mark.parametrize("year, by, expected", [(2023, None, (1, 5)), (2023, 2025, (None, 5)),
+                                                (2024, 2025, (None, 5)), (2025, 2025, (1, 5)), (2026, 2025, (1, 5))])
+def test_a_by_target_binds_its_minimum_only_from_its_year(year, by, expected):
+    rule = scenario_of({"period": [2023, 2026], "year": year,
+                        "rule": [{"id": "r", "min": 1, "max": 5, **({"by": by} if by else {})}]}).rules[0]
+    assert group_bounds(rule, ALL, year) == expected
+
+
+# --------------------------------------------------------------------------- measures
+def test_measure_values(frame):
+    count, cost = scenario_of({"rule": [{"id": "c", "max": 1}, {"id": "s", "measure": "sum:cost", "max": 1}]}).rules
+    assert measure_values(frame, count).tolist() == [1.0] * 5
+    assert measure_values(frame, cost).tolist() == [10.5, 0.0, 3.0, 100.0, 7.0]
+
+
+def test_a_non_number_in_a_summed_column_names_its_file_row():
+    frame = frame_of(ROWS).assign(budget=pd.Series(["1", "2", "lots", "", "5"], dtype="str"))
+    frame.attrs.update(source="pool.csv", first_data_row=4)
+    with pytest.raises(InputError) as info:
+        numeric_column(frame, "budget")
+    lines = info.value.lines()
+    assert len(lines) == 2
+    assert lines[0].startswith('pool.csv:6:budget: found "lots"')      # index 2 + first data row 4
+    assert lines[1].startswith("pool.csv:7:budget")
+    assert numeric_column(frame, "exempt").tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]
+
+
+# --------------------------------------------------------------------------- folding
+def test_fold_localities_returns_a_new_frame(frame):
+    folded = fold_localities(frame, {"梅河口市": "通化市"})
+    assert folded["locality"].tolist() == ["长春市", "吉林市", "长春市", "延边朝鲜族自治州", "通化市"]
+    assert frame["locality"].iat[4] == "梅河口市"
+    assert fold_localities(frame, {}) is frame

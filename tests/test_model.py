@@ -1,0 +1,158 @@
+"""Tests of planner.model: variables, one constraint per rule group and bound, and that the model
+holds exactly the slates the rules allow (checked slate by slate against tests/oracle.py)."""
+from __future__ import annotations
+
+import itertools
+import logging
+
+import numpy as np
+import pytest
+from ortools.sat.python import cp_model
+
+import oracle
+from conftest import frame_of, row, scenario_of
+from planner.model import build_model, integer_scale, tie_weight
+
+ROWS = [
+    row("A", locality="长春市", score=90.0, cost=40.0),
+    row("B", locality="长春市", score=80.0, cost=25.5, level="higher", unit_kind="higher_vocational"),
+    row("C", locality="吉林市", score=70.0, cost=10.0, task="core_course", track="offline"),
+    row("D", locality="吉林市", score=65.0, cost=30.0, task="core_course", track="online", level="higher",
+        unit_kind="higher_vocational"),
+    row("E", locality="四平市", score=50.0, cost=5.0, eligible=False),
+    row("F", locality="四平市", score=55.0, cost=0.0, task="core_course", track="offline"),
+]
+
+
+def build(data: dict, rows=ROWS, **kw):
+    scenario = scenario_of(data)
+    return build_model(frame_of(rows), scenario, **kw), scenario
+
+
+def var_names(array) -> list[str]:
+    return [v.name if v is not None else None for v in array]
+
+
+# --------------------------------------------------------------------------- variables
+def test_one_select_variable_per_selectable_candidate_named_by_its_id():
+    model, _ = build({"force_out": ["F"], "rule": [{"id": "r", "max": 3}]})
+    assert var_names(model.select) == ["select[A]", "select[B]", "select[C]", "select[D]", None, None]
+    assert model.free.tolist() == [True, True, True, True, False, False]
+    assert var_names(model.national) == [None] * 6
+
+
+def test_national_variables_only_where_a_national_rule_may_count_the_row():
+    model, _ = build({"rule": [{"id": "n", "decision": "national", "where": {"task": "core_course"}, "max": 1}]})
+    assert var_names(model.national) == [None, None, "national[C]", "national[D]", None, "national[F]"]
+    # national implies provincial: national[C] = 1 with select[C] = 0 is infeasible.
+    cp = model.cp.clone()
+    cp.add(model.national[2] == 1)
+    cp.add(model.select[2] == 0)
+    assert cp_model.CpSolver().solve(cp) == cp_model.INFEASIBLE
+
+
+def test_one_constraint_per_group_and_bound_filing_rules_add_none():
+    model, _ = build({"rule": [
+        {"id": "loc", "per": ["locality"], "min": 1, "max": {"长春市": 1, "*": 2}},   # 3 groups × 2 bounds
+        {"id": "all", "max": 4},                                                      # 1
+        {"id": "named", "per": ["locality"], "min": {"白城市": 0}},                   # 3 present + 白城市 named
+        {"id": "file", "decision": "filing", "per": ["locality"], "min": 1},
+        {"id": "soft", "max": 2, "soft": {"weight": 3}},
+    ]})
+    count = {}
+    for c in model.constraints:
+        count[c.group.rule.id] = count.get(c.group.rule.id, 0) + 1
+    assert count == {"loc": 6, "all": 1, "named": 1, "soft": 1}
+    soft = [c for c in model.constraints if c.group.rule.id == "soft"]
+    assert soft[0].slack is not None and all(c.slack is None for c in model.constraints if c.group.rule.id != "soft")
+
+
+def test_locked_history_is_a_constant_of_period_rules_only():
+    rows = ROWS[:2] + [row("H1", year=2022, locality="长春市"), row("H2", year=2022, locality="长春市")]
+    locked = np.array([False, False, True, False])
+    model, _ = build({"period": [2022, 2023], "rule": [{"id": "p", "max": 2}, {"id": "y", "scope": "year", "max": 2}]},
+                     rows=rows, locked=locked)
+    constants = {c.group.rule.id: c.constant for c in model.constraints}
+    assert constants == {"p": 1, "y": 0}
+    assert model.select[2] is None and model.select[3] is None
+
+
+def test_assumptions_name_every_hard_bound_and_pin():
+    model, _ = build({"force_in": ["A"], "rule": [{"id": "h", "per": ["locality"], "max": 1},
+                                                   {"id": "s", "max": 1, "soft": {"weight": 1}}]},
+                     with_assumptions=True)
+    assert sorted(c.group.key for c in model.assumptions.values()) == ["吉林市", "四平市", "长春市"]
+    assert list(model.pin_literals.values()) == ["A"]
+
+
+# --------------------------------------------------------------------------- the model holds the rules
+SHAPES = {
+    "count-per-locality-max": {"rule": [{"id": "r", "per": ["locality"], "max": {"长春市": 1, "*": 2}}]},
+    "count-min-and-max": {"rule": [{"id": "r", "where": {"task": "core_course"}, "min": 2, "max": 2}]},
+    "sum-max-decimal": {"rule": [{"id": "r", "measure": "sum:cost", "max": 65.5}]},
+    "sum-min": {"rule": [{"id": "r", "measure": "sum:cost", "min": 50}]},
+    "per-two-columns": {"rule": [{"id": "r", "per": ["locality", "level"], "max": 1}]},
+    "named-empty-group-min": {"rule": [{"id": "r", "per": ["locality"], "min": {"白城市": 1}}]},
+    "where-not-and-score": {"rule": [{"id": "r", "where": {"unit_kind": {"not": "higher_vocational"},
+                                                           "score": {"ge": 60}}, "max": 1}]},
+    "by-later-year": {"period": [2023, 2025], "rule": [{"id": "r", "min": 5, "by": 2025}, {"id": "m", "max": 3}]},
+    "by-this-year": {"period": [2021, 2023], "rule": [{"id": "r", "min": 3, "by": 2023}]},
+    "soft-never-infeasible": {"rule": [{"id": "r", "min": 6, "soft": {"weight": 2}}]},
+    "year-scope": {"rule": [{"id": "r", "scope": "year", "per": ["task"], "max": {"core_course": 1, "*": 0}}]},
+    "pins": {"force_in": ["D"], "force_out": ["A"], "rule": [{"id": "r", "max": 2}]},
+    "national": {"rule": [{"id": "n", "decision": "national", "per": ["level"], "min": {"higher": 1}, "max": 1}]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_the_model_admits_exactly_the_slates_the_rules_allow(name):
+    """Every (selected, national) assignment of the free rows: feasible in CP-SAT iff the oracle passes it."""
+    model, _ = build(SHAPES[name])
+    data = {"name": "test", "year": 2023, **SHAPES[name]}
+    free = np.flatnonzero(model.free)
+    nat = np.flatnonzero(model.may_national)
+    agree = 0
+    for bits in itertools.product([0, 1], repeat=len(free) + len(nat)):
+        selected = np.zeros(len(ROWS), bool)
+        national = np.zeros(len(ROWS), bool)
+        selected[free] = bits[:len(free)]
+        national[nat] = bits[len(free):]
+        cp = model.cp.clone()
+        for i in free:
+            cp.add(model.select[i] == int(selected[i]))
+        for i in nat:
+            cp.add(model.national[i] == int(national[i]))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        feasible = solver.solve(cp) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        expected = oracle.audit(ROWS, data, selected, national).ok
+        assert feasible == expected, (name, selected.tolist(), national.tolist())
+        agree += 1
+    assert agree == 2 ** (len(free) + len(nat))
+
+
+# --------------------------------------------------------------------------- numbers
+@pytest.mark.parametrize("values, units, scale", [
+    ([1, 2, 3], [1, 2, 3], 1),
+    ([1.5, 2.25, 0], [150, 225, 0], 100),
+    ([85.5, 91.0], [855, 910], 10),
+    ([0.000001], [1], 10**6),
+    ([-2.5, 3], [-25, 30], 10),
+])
+def test_integer_scale_finds_the_fewest_decimals(values, units, scale):
+    got_units, got_scale = integer_scale(np.array(values, float))
+    assert got_scale == scale and got_units.tolist() == units
+
+
+def test_integer_scale_rounds_beyond_six_decimals_with_a_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="planner.model"):
+        units, scale = integer_scale(np.array([1 / 3]))
+    assert scale == 10**6 and units.tolist() == [333333] and "decimals" in caplog.text
+
+
+def test_tie_weight_depends_on_the_id_alone():
+    import hashlib
+    digest = int.from_bytes(hashlib.sha256(b"C2023-00017").digest()[:8], "big")
+    assert tie_weight("C2023-00017", 20) == 1 + (digest >> 44)
+    weights = [tie_weight(f"C{i}", 12) for i in range(500)]
+    assert all(1 <= w <= 2**12 for w in weights) and len(set(weights)) > 400

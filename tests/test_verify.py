@@ -1,0 +1,130 @@
+"""Tests of planner.verify: re-running a recorded round and confirming the same slate."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import row, run_cli, tree, write_case
+from planner import api
+from planner.errors import InputError
+from planner.verify import verify
+
+ROWS = [row(f"C{i}", score=60.0 + 3 * i, locality=["长春市", "吉林市", "四平市"][i % 3]) for i in range(9)]
+SCENARIO = {"rule": [{"id": "cap", "clause": "三(三)", "per": ["locality"], "max": {"长春市": 2, "*": 1}}]}
+
+
+@pytest.fixture
+def solved(tmp_path):
+    """A round solved and saved as `planner solve` does (absolute input paths)."""
+    path = write_case(tmp_path / "case", ROWS, SCENARIO)
+    result = api.solve(path, workers=1, seed=3, time_limit_s=20)
+    out = tmp_path / "out"
+    api.save(result, out)
+    return path, out
+
+
+def test_an_untouched_run_is_confirmed_and_nothing_is_written(solved):
+    path, out = solved
+    before = tree(out)
+    report = verify(out)
+    assert report.ok and report.rerun and report.same_slate
+    assert report.scenario == path and report.recorded_status == report.status == "OPTIMAL"
+    assert report.rerun_sha256 == report.recorded_sha256
+    assert "verified" in report.lines()[0]
+    assert tree(out) == before
+
+
+def test_the_recorded_seed_workers_and_backend_are_used(solved, monkeypatch):
+    _, out = solved
+    calls = []
+    real = api.solve
+
+    def spy(*args, **kw):
+        calls.append(kw)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(api, "solve", spy)
+    verify(out)
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert calls and calls[0]["seed"] == summary["seed"] == 3 and calls[0]["workers"] == summary["workers"] == 1
+    assert calls[0]["time_limit_s"] == summary["time_limit_s"] == 20
+    assert calls[0].get("backend", "cpsat") == summary.get("backend", "cpsat")
+
+
+def test_a_changed_input_is_reported_and_not_re_solved(solved, monkeypatch):
+    path, out = solved
+    table = path.parent / "candidates.csv"
+    table.write_text(table.read_text("utf-8").replace("60", "61", 1), "utf-8")
+    monkeypatch.setattr(api, "solve", lambda *a, **k: pytest.fail("re-solved although an input changed"))
+    report = verify(out)
+    assert not report.ok and not report.rerun and report.same_slate is None
+    assert report.changed == [str(table)]
+    assert any("changed since the run" in line and "not re-solved" in line for line in report.lines())
+
+
+def test_a_missing_input_is_reported(solved):
+    path, out = solved
+    path.unlink()
+    report = verify(out)
+    assert not report.ok and report.missing == [str(path)] and not report.rerun
+
+
+def test_a_slate_edited_after_the_run_is_a_different_slate(solved):
+    _, out = solved
+    slate = out / "slate.csv"
+    lines = slate.read_text("utf-8-sig").splitlines()
+    lines[1] = lines[1][:-1] + ("0" if lines[1].endswith("1") else "1")     # flip the last field of row 1
+    slate.write_text("\n".join(lines) + "\n", "utf-8-sig")
+    report = verify(out)
+    assert report.rerun and report.same_slate is False and not report.ok
+    assert any("different slate.csv" in line for line in report.lines())
+
+
+def test_a_folder_without_a_summary_or_with_a_broken_one_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="summary.json: found no such file"):
+        verify(tmp_path)
+    (tmp_path / "summary.json").write_text('{"status": "OPTIMAL",\n "seed": }', "utf-8")
+    (tmp_path / "slate.csv").write_text("x\n", "utf-8")
+    with pytest.raises(InputError) as info:
+        verify(tmp_path)
+    assert info.value.lines()[0].startswith(f"{tmp_path / 'summary.json'}:2:column 10: found invalid JSON")
+
+
+def test_an_in_memory_table_cannot_be_verified(tmp_path):
+    from conftest import scenario_of, typed_frame
+    result = api.solve(scenario_of(SCENARIO), candidates=typed_frame(ROWS), workers=1)
+    api.save(result, tmp_path / "out")
+    report = verify(tmp_path / "out")
+    assert not report.ok and "<candidates frame>" in report.missing
+
+
+def test_relative_paths_verify_from_the_folder_the_run_was_made_in(tmp_path, monkeypatch):
+    write_case(tmp_path / "case", ROWS, SCENARIO)
+    monkeypatch.chdir(tmp_path)
+    api.save(api.solve("case/scenario.toml", workers=1), "out")
+    assert verify("out").ok
+
+
+def test_a_run_on_another_candidate_table_is_re_run_on_that_table(tmp_path):
+    path = write_case(tmp_path / "case", ROWS, SCENARIO)
+    other = tmp_path / "other.csv"
+    from conftest import write_csv
+    write_csv(other, ROWS[:5])
+    api.save(api.solve(path, candidates=other, workers=1), tmp_path / "out")
+    report = verify(tmp_path / "out")
+    assert report.ok and report.candidates == other
+
+
+def test_the_cli_verifies_an_output_folder(solved):
+    path, out = solved
+    before = tree(out)
+    done = run_cli("solve", "--verify", out)
+    assert done.returncode == 0, done.stderr
+    assert "verified" in done.stdout and "Traceback" not in done.stderr
+    assert tree(out) == before
+    table = path.parent / "candidates.csv"
+    table.write_text(table.read_text("utf-8").replace("60", "61", 1), "utf-8")
+    done = run_cli("solve", "--verify", out)
+    assert done.returncode != 0 and "changed since the run" in done.stderr and "Traceback" not in done.stderr
+    assert tree(out) == before
