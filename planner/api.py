@@ -20,7 +20,7 @@ from . import __version__
 from .audit import AuditReport, check_slate
 from .availability import blocked_reason, check_pins
 from .candidates import file_rows, load_candidates, normalise_candidates, parse_bool
-from .errors import AuditError, InfeasibleError, InputError, PolicyError, Problem
+from .errors import AuditError, InfeasibleError, InputError, NoSolutionError, PolicyError, Problem
 from .explain import plan_frame, reasons
 from .groups import fold_localities
 from .ledger import ledger_table
@@ -141,6 +141,10 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
     try:
         solution = solve_with(backend, model, time_limit_s=time_limit_s, seed=seed, workers=workers,
                               hint=None if hint is None else pad_hint(hint, len(model.frame)))
+    except NoSolutionError:
+        if time.perf_counter() - started < 0.9 * time_limit_s:
+            raise KeyboardInterrupt from None      # CP-SAT stopped on Ctrl-C, not on time
+        raise
     except InfeasibleError:
         if not diagnose:
             raise

@@ -372,7 +372,8 @@ def build_equity(case: EquityCase) -> _EquityState:
 
 def solve_point(case: EquityCase, epsilon: Fraction | None, *, workers: int = 0) -> tuple[Any, Any, EquityTerms]:
     """Solve the round lexicographically (as `api.solve`) with the index held at ≤ `epsilon`."""
-    model = build_model(case.frame, case.scenario, locked=case.locked, locked_national=case.locked_national)
+    model = build_model(case.frame, case.scenario, locked=case.locked, locked_national=case.locked_national,
+                        history_rows=np.arange(len(case.frame)) >= case.n_table)
     terms = add_equity(model, case.weights, by=case.by, n_table=case.n_table)
     if epsilon is not None:
         constrain(model, terms, epsilon, index=case.index)
@@ -412,7 +413,8 @@ def minimum_index(case: EquityCase, start: Fraction, *, time_limit_s: float = 60
         runs out first, the index is that of the most balanced slate found.
     """
     lam = Fraction(start)
-    model = build_model(case.frame, case.scenario, locked=case.locked, locked_national=case.locked_national)
+    model = build_model(case.frame, case.scenario, locked=case.locked, locked_national=case.locked_national,
+                        history_rows=np.arange(len(case.frame)) >= case.n_table)
     terms = add_equity(model, case.weights, by=case.by, n_table=case.n_table)
     model.cp.add(terms.total >= 1)
     num = terms.lh_sum if case.index == "lh" else terms.top
@@ -653,7 +655,8 @@ def solve_equitable(scenario: Scenario | str | Path, *, candidates: pd.DataFrame
                                               lookahead)
     scenario = case.scenario
     _, base_solution, _ = solve_point(case, None, workers=workers)
-    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national)
+    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
+                        history_rows=prepared.history_rows)
     terms = add_equity(model, case.weights, by=by, n_table=len(frame))
     if max_pp is not None:
         constrain(model, terms, Fraction(str(max_pp)) / 100, index=index)

@@ -250,7 +250,12 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
     planned = np.zeros(len(frame), bool) if national else model.planned
     this_year = model.this_year
     values = measure_values(frame, rule)
-    units, scale = integer_scale(values)
+    # One integer grid for the values and the bounds together, so a soft bound between two
+    # grid points (max 2.5 over whole counts) is penalised for its real violation, not a rounded one.
+    bounds = [b for bound in (rule.min, rule.max) if bound is not None
+              for b in (bound.default, *bound.groups.values()) if b is not None]
+    units_all, scale = integer_scale(np.concatenate([values, np.asarray(bounds, dtype=float)]))
+    units = units_all[:len(values)]
     ctx = _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions)
 
     # This round's count, exactly as without a lookahead; a period rule's groups span every

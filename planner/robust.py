@@ -632,7 +632,8 @@ def build_case(case: Case) -> CaseState:
     so a sample may carry a candidate across it.
     """
     relaxed = dataclasses.replace(case.scenario, pass_mark=None)
-    model = build_model(case.frame, relaxed, locked=case.locked, locked_national=case.locked_national)
+    model = build_model(case.frame, relaxed, locked=case.locked, locked_national=case.locked_national,
+                        history_rows=np.arange(len(case.frame)) >= case.n_table)
     resolver = Resolver(model, pass_mark=case.scenario.pass_mark, n_table=case.n_table)
     return CaseState(case=case, resolver=resolver, score=resolver.score[:case.n_table].copy())
 
@@ -1007,7 +1008,8 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
                           reviewers=reviewers)
     history = api.read_history(scenario)
     prepared = api.prepare(frame, scenario, history)
-    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national)
+    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
+                        history_rows=prepared.history_rows)
     solution = solve_model(model, time_limit_s=time_limit_s, seed=seed)
     result = api.finish(scenario, frame, history, prepared, model, solution, seed=seed, workers=0,
                         time_limit_s=time_limit_s)

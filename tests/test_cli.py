@@ -133,9 +133,6 @@ def test_ctrl_c_during_a_search_without_a_slate_writes_nothing(market_split, tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["split"]        # no temporary folder left
 
 
-@pytest.mark.xfail(strict=True, reason="BUG solve/cli: Ctrl-C before CP-SAT has found any slate is reported as "
-                                       "'no slate found within the time limit of 120 s', exit 4, instead of "
-                                       "'interrupted: nothing was written', exit 130 (nothing is written either way)")
 def test_ctrl_c_during_a_search_without_a_slate_says_interrupted(market_split, tmp_path):
     code, stderr = _interrupt_during_solve(cli_command("solve", market_split, "--out", tmp_path / "out",
                                                        "--time-limit", "120", "--workers", "2"))

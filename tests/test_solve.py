@@ -77,9 +77,6 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="BUG model._bound: a soft bound finer than its measure's values is rounded "
-                                       "to the values' grid (max 2.5 on a count → 2, min 55.5 on integer costs → "
-                                       "56), so the penalty counts 1 unit where the rule is broken by 0.5")
 def test_a_soft_bound_between_integers_costs_only_the_real_violation():
     # Soft max 2.5, weight 1: a third pick breaks it by 0.5 and costs 0.5 < 0.7, so C is worth taking.
     rows = [row("A", score=50.0), row("B", score=40.0), row("C", score=0.7)]
