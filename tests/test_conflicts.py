@@ -139,7 +139,6 @@ def run_cli(*args, timeout=180):
                           capture_output=True, text=True, encoding="utf-8", timeout=timeout)
 
 
-@pytest.mark.xfail(strict=False, reason="passes once api.solve attaches conflicts.infeasible_error (lead's wiring)")
 def test_planner_solve_exits_3_and_names_the_conflicting_rules(tmp_path):
     for case in CASES:
         done = run_cli("solve", case / "scenario.toml", "--out", tmp_path / case.name)
