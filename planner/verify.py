@@ -161,8 +161,18 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
     seed = int(summary.get("seed", 0))
     settings = {"backend": summary["backend"]} if summary.get("backend") else {}
     try:
-        result = api.solve(report.scenario, candidates=report.candidates, time_limit_s=limit, seed=seed,
+        from .policy import load_scenario
+        scenario = load_scenario(report.scenario)
+        pins_in = [p for p in summary.get("force_in", []) if p not in scenario.force_in]
+        pins_out = [p for p in summary.get("force_out", []) if p not in scenario.force_out]
+        if pins_in or pins_out:                 # pins given on the command line (--force-in/--force-out)
+            scenario = scenario.pinned(force_in=pins_in, force_out=pins_out)
+        result = api.solve(scenario, candidates=report.candidates, time_limit_s=limit, seed=seed,
                            workers=threads, **settings)
+        if summary.get("explain"):              # the run filled counterfactuals into `reason`
+            from .counterfactual import explain_all, merge
+            result.explanations = merge(result.explanations, explain_all(result, time_limit_s=max(10.0, limit)))
+            result.slate["reason"] = result.explanations["reason"].to_numpy()
         with tempfile.TemporaryDirectory(prefix="planner-verify-") as tmp:
             api.save(result, Path(tmp) / "out")
             data = (Path(tmp) / "out" / SLATE).read_bytes()
