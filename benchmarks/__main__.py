@@ -43,7 +43,7 @@ def run_worker(instance: str, method: str, *, workers: int, timeout: float) -> d
         done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
                               check=False)
     except subprocess.TimeoutExpired:
-        return {"instance": instance, "method": method, "error": f"timed out after {timeout:.0f} s"}
+        return {"instance": instance, "method": method, "error": f"no result: killed after {timeout:.0f} s"}
     wall = time.perf_counter() - start
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         instance = INSTANCES[name]
         results[name] = {}
         for method in instance.methods:
-            timeout = max(600.0, 4 * instance.time_limit_s * instance.repeats * 3)
+            timeout = instance.worker_timeout_s
             print(f"  {name} / {method} …", end="", flush=True, file=sys.stderr)
             result = run_worker(name, method, workers=args.workers, timeout=timeout)
             results[name][method] = result
