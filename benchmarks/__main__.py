@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
                  if not ({"quick-only"} & i.tags) and (args.full or "stress" not in i.tags)]
     started = dt.datetime.now()
     load_before = os.getloadavg()
-    print(f"benchmarks {started:%Y-%m-%d %H:%M} — {machine()}", flush=True)
+    print(f"benchmarks {started:%Y-%m-%d %H:%M} — {machine()}", flush=True, file=sys.stderr)
     results: dict[str, dict[str, dict]] = {}
     for name in names:
         instance = INSTANCES[name]

@@ -45,8 +45,10 @@ def _same(a: robust.SampleRuns, b: robust.SampleRuns) -> None:
 def test_process_pool_gives_the_serial_table(case, serial_runs):
     runs = robust.run_samples([case], SAMPLES, executor="process", workers=2, chunk_size=4)
     _same(serial_runs, runs)
+    # Which pool process picks up which chunk is the pool's business (on a loaded machine one
+    # process may take them all); what matters is that none ran in this process.
     workers = set(runs.runs["worker"])
-    assert len(workers) == 2 and all(str(os.getpid()) not in w for w in workers)
+    assert 1 <= len(workers) <= 2 and all(str(os.getpid()) not in w for w in workers)
 
 
 def test_dask_local_cluster_gives_the_serial_table(case, serial_runs):
@@ -57,7 +59,7 @@ def test_dask_local_cluster_gives_the_serial_table(case, serial_runs):
         again = robust.run_samples([case], SAMPLES, executor="dask", address=cluster.scheduler_address)
     _same(serial_runs, runs)
     _same(serial_runs, again)
-    assert len(set(runs.runs["worker"])) == 2
+    assert 1 <= len(set(runs.runs["worker"])) <= 2
 
 
 def test_several_scenarios_gather_into_one_tidy_table(case):
