@@ -2,7 +2,7 @@
 
 Owns finding up to K other optimal slates of a solved round, so a planner knows which choices
 the rules did not decide (the tie-break did). The model splits into independent components
-(`counterfactual.Split`); an optimal slate differs from the chosen one only where a component
+(`components.Split`); an optimal slate differs from the chosen one only where a component
 has another optimum, so each component is searched on its own: its first-level objective is
 held at the slate's value and so is this round's own total (deferring a pick to a planned
 later round is not a tie of this round), a no-good cut excludes the chosen decisions (and

@@ -299,6 +299,7 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
         "warnings": audit.warnings(),
         "versions": versions(),
         "inputs": input_hashes(scenario, frame),
+        "working_dir": str(Path.cwd()),         # relative input paths are relative to this folder
         "scenario": str(Path(scenario.source).resolve()) if scenario.source else None,
         "plan": scenario.plan.as_toml() if scenario.plan is not None else None,
         "force_in": list(scenario.force_in),

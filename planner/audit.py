@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .availability import blocked_reason, pinned_in
-from .groups import fold_localities, measure_values, rule_groups
+from .groups import flag_values, fold_localities, measure_values, rule_groups
 from .policy import Scenario
 
 TOLERANCE = 1e-6
@@ -84,8 +84,8 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
         frame = pd.concat([frame, fold_localities(history, scenario.fold)], ignore_index=True)
     locked = np.zeros(len(frame), bool)
     locked[n_slate:] = True
-    selected = _flags(frame, "selected")
-    national = _flags(frame, "national")
+    selected = flag_values(frame, "selected")
+    national = flag_values(frame, "national")
 
     rows = _row_problems(frame.iloc[:n_slate], scenario, selected[:n_slate], national[:n_slate])
     this_year = (frame["year"] == scenario.year).to_numpy() & ~locked
@@ -107,15 +107,6 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
     return AuditReport(rules=pd.DataFrame(records, columns=RULE_COLUMNS),
                        rows=pd.DataFrame(rows, columns=["candidate_id", "problem"]),
                        filings=pd.DataFrame(filings, columns=RULE_COLUMNS))
-
-
-def _flags(frame: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in frame:
-        return np.zeros(len(frame), bool)
-    values = frame[column]
-    if values.dtype == bool:
-        return values.to_numpy()
-    return pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(dtype=float) > 0.5
 
 
 def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray, national: np.ndarray) -> list:

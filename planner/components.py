@@ -17,6 +17,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from typing import Any, Sequence
 
 import numpy as np
 from ortools.sat import cp_model_pb2
@@ -238,11 +239,15 @@ def component_labels(rows: LinearRows, active: np.ndarray) -> np.ndarray:
     active : ndarray of bool
         Variables still to decide.
     """
-    n = rows.n_vars
+    return _labels(rows.n_vars, rows.var, rows.entry_rows(), active)
+
+
+def _labels(n: int, var: np.ndarray, row: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Components of the active variables of `n`, linked by the incidences (var[i] in row[i])."""
     labels = np.arange(n, dtype=np.int64)
-    keep = active[rows.var]
-    var = rows.var[keep]
-    row = rows.entry_rows()[keep]
+    keep = active[var]
+    var = var[keep]
+    row = row[keep]
     if len(var):
         # Label propagation with pointer jumping: every variable takes the smallest label of a
         # row it is in, every row the smallest label of its variables, until nothing changes.
@@ -267,3 +272,131 @@ def component_labels(rows: LinearRows, active: np.ndarray) -> np.ndarray:
     _, numbered = np.unique(roots, return_inverse=True)
     out[active] = numbered
     return out
+
+
+# =============================================================================================
+# The structure of any model: which constraint touches which variable (no rows needed).
+# These read the wrapper `cp_model.CpModel().proto` (has_*, copy_from), not a protobuf message.
+
+STRUCTURE_KINDS = ("linear", "bool_and", "bool_or", "at_most_one", "exactly_one")
+
+
+def constraint_kind(ct: Any) -> str | None:
+    """The kind of a proto constraint among `STRUCTURE_KINDS`, None for any other.
+
+    Checked with ``has_*``: reading the sub-message of another kind would set it.
+    """
+    return next((k for k in STRUCTURE_KINDS if getattr(ct, "has_" + k)()), None)
+
+
+def constraint_refs(ct: Any) -> list[int] | None:
+    """Variable references of one constraint (negative = negated literal); None for an unknown kind."""
+    kind = constraint_kind(ct)
+    if kind is None:
+        return None
+    body = ct.linear.vars if kind == "linear" else getattr(ct, kind).literals
+    return list(ct.enforcement_literal) + list(body)
+
+
+def ref_var(ref: int) -> int:
+    """The variable of a literal reference (``-v - 1`` is ¬v)."""
+    return ref if ref >= 0 else -ref - 1
+
+
+@dataclass
+class Split:
+    """Connected components of a CP-SAT model, on its proto.
+
+    ``part[v]`` is the component of proto variable v, numbered by smallest variable (−1 for a
+    fixed variable when fixed variables link nothing); ``constraints[p]`` lists the constraint
+    indices of component p (−1: constraints over fixed variables only); ``in_constraint[v]``
+    says whether any constraint uses v. ``supported`` is False when a constraint kind outside
+    `STRUCTURE_KINDS` occurs (the model is then one part).
+    """
+
+    part: np.ndarray
+    constraints: dict[int, list[int]]
+    in_constraint: np.ndarray
+    supported: bool = True
+
+    @classmethod
+    def of(cls, proto: Any, *, fixed_link: bool = False) -> "Split":
+        """The components of `proto`; with `fixed_link`, fixed variables link like any other."""
+        n = len(proto.variables)
+        refs_of: list[list[int]] = []
+        for ct in proto.constraints:
+            refs = constraint_refs(ct)
+            if refs is None:
+                log.info("the model has a constraint kind the split does not know: one part")
+                return cls(part=np.zeros(n, np.int64), constraints={0: list(range(len(proto.constraints)))},
+                           in_constraint=np.ones(n, bool), supported=False)
+            refs_of.append(refs)
+        lens = np.fromiter((len(r) for r in refs_of), np.int64, len(refs_of))
+        var = np.fromiter((ref_var(r) for refs in refs_of for r in refs), np.int64, int(lens.sum()))
+        row = np.repeat(np.arange(len(refs_of), dtype=np.int64), lens)
+        active = np.ones(n, bool)
+        if not fixed_link:
+            for i, variable in enumerate(proto.variables):
+                d = variable.domain
+                active[i] = not (len(d) == 2 and d[0] == d[1])
+        part = _labels(n, var, row, active)
+        in_constraint = np.zeros(n, bool)
+        in_constraint[var] = True
+        # A constraint belongs to the part of any of its live variables (all are in one part).
+        live_part = np.where(part[var] >= 0, part[var], np.iinfo(np.int64).max)
+        first = np.concatenate([[0], np.cumsum(lens)])[:-1]
+        own = np.full(len(refs_of), -1, np.int64)
+        has = lens > 0
+        if has.any():
+            own[has] = np.minimum.reduceat(live_part, first[has])
+        own[own == np.iinfo(np.int64).max] = -1
+        constraints: dict[int, list[int]] = {}
+        for c, p in enumerate(own.tolist()):
+            constraints.setdefault(p, []).append(c)
+        return cls(part=part, constraints=constraints, in_constraint=in_constraint)
+
+
+def sub_model(proto: Any, constraints: Sequence[int],
+              variables: np.ndarray | None = None) -> tuple[cp_model.CpModel, dict[int, int]]:
+    """A CP-SAT model of only `constraints` (renumbered), and the map proto variable → new one.
+
+    The new model's variables are `variables` in that order when given (they must hold every
+    variable the constraints use), else the constraints' variables in order of first use.
+    Supports `STRUCTURE_KINDS` (raises Unsupported otherwise); objective and hints are not copied.
+    """
+    sub = cp_model.CpModel()
+    target = sub.proto
+    local: dict[int, int] = {}
+
+    def add(v: int) -> int:
+        j = local[v] = len(local)
+        target.variables.add().copy_from(proto.variables[v])
+        return j
+
+    for v in ([] if variables is None else np.asarray(variables).tolist()):
+        add(int(v))
+
+    def loc(ref: int) -> int:
+        v = ref_var(ref)
+        j = local.get(v)
+        if j is None:
+            if variables is not None:
+                raise Unsupported(f"constraint over variable {v}, not among the part's variables")
+            j = add(v)
+        return j if ref >= 0 else -j - 1
+
+    for c in constraints:
+        ct = proto.constraints[c]
+        kind = constraint_kind(ct)
+        if kind is None:
+            raise Unsupported("a constraint kind the model copy does not support")
+        new = target.constraints.add()
+        new.copy_from(ct)
+        if len(ct.enforcement_literal):
+            new.enforcement_literal.clear()
+            new.enforcement_literal.extend([loc(r) for r in ct.enforcement_literal])
+        body = new.linear.vars if kind == "linear" else getattr(new, kind).literals
+        mapped = [loc(r) for r in body]
+        body.clear()
+        body.extend(mapped)
+    return sub, local

@@ -159,7 +159,7 @@ class _Oracle:
         CP-SAT keeps every variable of the model, so dropping the rest matters (the lookahead
         model is several times larger than one task).
         """
-        from .counterfactual import Split, sub_model
+        from .components import Split, sub_model
         proto = self.model.cp.proto
         split = Split.of(proto)
         if not split.supported:

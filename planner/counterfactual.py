@@ -45,6 +45,7 @@ from ortools.sat.python import cp_model, cp_model_helper
 
 from .availability import blocked_reason
 from .catalogue import suggest
+from .components import Split, constraint_kind, constraint_refs, ref_var
 from .errors import InputError, PlannerError, Problem
 
 if TYPE_CHECKING:       # pragma: no cover - typing only
@@ -97,123 +98,6 @@ class Counterfactual:
     solve_s: float = 0.0
     method: str = ""
     conflict: tuple[str, ...] = ()
-
-
-# =============================================================================================
-# The split of a proto into independent parts
-
-def _var(ref: int) -> int:
-    return ref if ref >= 0 else -ref - 1
-
-
-_BOOL_KINDS = ("bool_and", "bool_or", "at_most_one", "exactly_one")
-
-
-def _kind(ct: Any) -> str | None:
-    if ct.has_linear():
-        return "linear"
-    for kind in _BOOL_KINDS:
-        if getattr(ct, f"has_{kind}")():
-            return kind
-    return None
-
-
-def constraint_refs(ct: Any) -> list[int] | None:
-    """Variable references of one proto constraint (negative = negated literal); None if unknown."""
-    kind = _kind(ct)
-    if kind is None:
-        return None
-    refs = list(ct.enforcement_literal)
-    return refs + list(ct.linear.vars if kind == "linear" else getattr(ct, kind).literals)
-
-
-@dataclass
-class Split:
-    """Connected components of a CP-SAT model.
-
-    ``part[v]`` is the component of proto variable v (-1 for a fixed variable, which links
-    nothing); ``constraints[p]`` lists the constraint indices of component p. ``supported`` is
-    False when a constraint kind other than linear / bool_and / bool_or / at_most_one /
-    exactly_one occurs (no counterfactual is computed then).
-    """
-
-    part: np.ndarray
-    constraints: dict[int, list[int]]
-    supported: bool = True
-
-    @classmethod
-    def of(cls, proto: Any) -> "Split":
-        n = len(proto.variables)
-        fixed = np.zeros(n, bool)
-        for i, var in enumerate(proto.variables):
-            d = var.domain
-            fixed[i] = len(d) == 2 and d[0] == d[1]
-        parent = list(range(n))
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        live_of: list[list[int]] = []
-        for ct in proto.constraints:
-            refs = constraint_refs(ct)
-            if refs is None:
-                log.warning("the model has a constraint kind counterfactuals do not support")
-                return cls(part=np.zeros(n, np.int64), constraints={}, supported=False)
-            live = [v for v in map(_var, refs) if not fixed[v]]
-            live_of.append(live)
-            if live:
-                root = find(live[0])
-                for v in live[1:]:
-                    other = find(v)
-                    if other != root:
-                        parent[other] = root
-        part = np.array([find(i) for i in range(n)], dtype=np.int64)
-        part[fixed] = -1
-        constraints: dict[int, list[int]] = {}
-        for c, live in enumerate(live_of):
-            constraints.setdefault(int(part[live[0]]) if live else -1, []).append(c)
-        return cls(part=part, constraints=constraints)
-
-
-def sub_model(proto: Any, constraints: Sequence[int]) -> tuple[cp_model.CpModel, dict[int, int]]:
-    """A CP-SAT model of only `constraints` and the variables they use (renumbered).
-
-    Returns the model and the map proto variable → new variable. Supports the constraint
-    kinds of `constraint_refs` (raises PlannerError otherwise).
-    """
-    sub = cp_model.CpModel()
-    target = sub.proto
-    local: dict[int, int] = {}
-
-    def loc(ref: int) -> int:
-        v = _var(ref)
-        j = local.get(v)
-        if j is None:
-            j = local[v] = len(local)
-            source = proto.variables[v]
-            var = target.variables.add()
-            var.domain.extend(list(source.domain))
-            var.name = source.name
-        return j if ref >= 0 else -j - 1
-
-    for c in constraints:
-        ct = proto.constraints[c]
-        kind = _kind(ct)
-        if kind is None:
-            raise PlannerError("a constraint kind the model copy does not support")
-        new = target.constraints.add()
-        if len(ct.enforcement_literal):
-            new.enforcement_literal.extend([loc(r) for r in ct.enforcement_literal])
-        if kind == "linear":
-            new.linear.vars.extend([loc(r) for r in ct.linear.vars])
-            new.linear.coeffs.extend(list(ct.linear.coeffs))
-            new.linear.domain.extend(list(ct.linear.domain))
-        else:
-            getattr(new, kind).literals.extend([loc(r) for r in getattr(ct, kind).literals])
-    return sub, local
 
 
 # =============================================================================================
@@ -280,7 +164,7 @@ class _Rows:
 
 def _literal(terms: dict[int, int], ref: int, coef: int, local: dict[int, int]) -> int:
     """Add coef × literal(ref) to terms; return the constant it adds (negated literal = 1 − x)."""
-    j = local[_var(ref)]
+    j = local[ref_var(ref)]
     if ref >= 0:
         terms[j] = terms.get(j, 0) + coef
         return 0
@@ -312,10 +196,10 @@ def _spec(proto: Any, split: Split, part: int, coef: dict[int, int], value: dict
         ct = proto.constraints[c]
         refs = constraint_refs(ct) or []
         for r in refs:
-            add_var(_var(r))
+            add_var(ref_var(r))
         enforce = list(ct.enforcement_literal)
         k = len(enforce)
-        kind = _kind(ct)
+        kind = constraint_kind(ct)
         if kind == "linear":
             d = list(ct.linear.domain)
             if len(d) != 2:

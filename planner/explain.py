@@ -22,7 +22,7 @@ import pandas as pd
 
 from .audit import AuditReport
 from .availability import pinned_in
-from .groups import ALL, group_keys, match, measure_values, rule_groups
+from .groups import ALL, flag_values, group_keys, match, measure_values, rule_groups
 from .policy import Rule, Scenario
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,8 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
     planned_used = np.full(n, np.nan)
     lowest = np.full(n, np.nan)
     lowest_plan = np.full(n, np.nan)
-    selected = _flags(slate, "selected")
-    national = _flags(slate, "national")
+    selected = flag_values(slate, "selected")
+    national = flag_values(slate, "national")
     score = pd.to_numeric(slate[scenario.maximise], errors="coerce").to_numpy(dtype=float)
     blocked = np.asarray(blocked.to_numpy(), dtype=object)
     this_year = (slate["year"] == scenario.year).to_numpy()
@@ -192,8 +192,8 @@ def for_result(result: object) -> pd.DataFrame:
     from .groups import fold_localities
     scenario = result.scenario
     slate = result.slate
-    folded = fold_localities(slate, scenario.fold).assign(selected=_flags(slate, "selected"),
-                                                          national=_flags(slate, "national"))
+    folded = fold_localities(slate, scenario.fold).assign(selected=flag_values(slate, "selected"),
+                                                          national=flag_values(slate, "national"))
     return reasons(folded, scenario, result.audit, blocked_reason(folded, scenario),
                    plan=plan_frame(result.model, result.solution.selected))
 
@@ -219,7 +219,7 @@ def plan_frame(model: object, selected: np.ndarray) -> pd.DataFrame | None:
 def _planned_share(plan: pd.DataFrame, scenario: Scenario) -> dict[str, dict[str, tuple[float, float]]]:
     """rule id → group key → (planned picks' measure, lowest planned score) for period max rules."""
     out: dict[str, dict[str, tuple[float, float]]] = {}
-    chosen = _flags(plan, "selected")
+    chosen = flag_values(plan, "selected")
     if not chosen.any():
         return out
     score = pd.to_numeric(plan[scenario.maximise], errors="coerce").to_numpy(dtype=float)
@@ -290,15 +290,6 @@ def _label(slate: pd.DataFrame, rule: Rule, key: str, pos: int) -> str:
         from .catalogue import load_catalogue
         return load_catalogue().label(rule.per[0], key)
     return key
-
-
-def _flags(frame: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in frame:
-        return np.zeros(len(frame), bool)
-    values = frame[column]
-    if values.dtype == bool:
-        return values.to_numpy()
-    return pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(dtype=float) > 0.5
 
 
 def _num(value: float) -> float:

@@ -176,6 +176,19 @@ def numeric_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     return numbers
 
 
+def flag_values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A 0/1 column of a slate (``selected``, ``national``) as booleans; absent = all False.
+
+    Lenient on purpose: the audit reads slates edited by hand, where a blank means 0.
+    """
+    if column not in frame:
+        return np.zeros(len(frame), bool)
+    values = frame[column]
+    if values.dtype == bool:
+        return values.to_numpy()
+    return pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(dtype=float) > 0.5
+
+
 def fold_localities(frame: pd.DataFrame, fold: Mapping[str, str]) -> pd.DataFrame:
     """Candidates with folded localities replaced by their parent (e.g. 梅河口市 → 通化市)."""
     if not fold or "locality" not in frame:

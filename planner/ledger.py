@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Problem
-from .groups import fold_localities, measure_values, rule_groups
+from .groups import flag_values, fold_localities, measure_values, rule_groups
 from .policy import Scenario
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,8 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else now.reset_index(drop=True)
     role = np.concatenate(roles)
     years = frame["year"].to_numpy()
-    selected = _flags(frame, "selected")
-    national = _flags(frame, "national")
+    selected = flag_values(frame, "selected")
+    national = flag_values(frame, "national")
     decided = (role == "now") | (role == "past")
     plan = role == "plan"
     plan_years = list(range(year + 1, last + 1)) if planned is not None else []
@@ -174,15 +174,6 @@ def ledger_summary(ledger: pd.DataFrame) -> pd.DataFrame:
             rec[f"n_{status}"] = int((part["status"] == status).sum())
         rows.append(rec)
     return pd.DataFrame(rows)
-
-
-def _flags(frame: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in frame:
-        return np.zeros(len(frame), bool)
-    values = frame[column]
-    if values.dtype == bool:
-        return values.to_numpy()
-    return pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(dtype=float) > 0.5
 
 
 def ledger_from_outputs(out_dirs: list[str | Path] | tuple, scenario: Scenario | str | Path | None = None

@@ -37,6 +37,7 @@ from ortools.sat.python import cp_model
 
 from . import api
 from .availability import blocked_reason, pinned_in
+from .components import Split, sub_model
 from .errors import InputError, PlannerError, Problem
 from .groups import numeric_column
 from .model import Model, build_model, integer_scale
@@ -419,87 +420,26 @@ class _Parts:
     part.
     """
 
-    KINDS = ("linear", "bool_and", "bool_or", "at_most_one", "exactly_one", "bool_xor")
-
     def __init__(self, cp: cp_model.CpModel, batch_vars: int):
         proto = cp.proto
         n = len(proto.variables)
         self.n = n
         self.lower = np.array([v.domain[0] for v in proto.variables], dtype=np.int64)
         self.upper = np.array([v.domain[len(v.domain) - 1] for v in proto.variables], dtype=np.int64)
-        parent = np.arange(n)
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return int(a)
-
-        members_of: list[list[int]] = []
-        splittable = len(proto.assumptions) == 0
-        for c in proto.constraints:
-            kind = _kind(c, self.KINDS)
-            if kind is None:
-                splittable = False
-                break
-            refs = list(c.enforcement_literal) + list(c.linear.vars if kind == "linear" else getattr(c, kind).literals)
-            vs = [r if r >= 0 else -r - 1 for r in refs]
-            members_of.append(vs)
-            for v in vs[1:]:
-                a, b = find(vs[0]), find(v)
-                if a != b:
-                    parent[a] = b
-        in_constraint = np.zeros(n, bool)
-        if splittable:
-            for vs in members_of:
-                in_constraint[vs] = True
-            roots = np.array([find(i) for i in range(n)], dtype=np.int64)
-        else:
-            log.info("model has a constraint kind that cannot be split: solved as one part")
-            in_constraint[:] = True
-            roots = np.zeros(n, dtype=np.int64)
-        comps: dict[int, list[int]] = {}
-        for v in np.flatnonzero(in_constraint):
-            comps.setdefault(int(roots[v]), []).append(int(v))
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for group in sorted(comps.values(), key=len, reverse=True):
-            if len(group) >= batch_vars:
-                batches.append(group)
-                continue
-            current.extend(group)
-            if len(current) >= batch_vars:
-                batches.append(current)
-                current = []
-        if current:
-            batches.append(current)
-        self.batch_of = np.full(n, -1, dtype=np.int64)
-        self.local_of = np.full(n, -1, dtype=np.int64)
-        self.batches: list[tuple[cp_model.CpModel, np.ndarray]] = []
-        for b, vs in enumerate(batches):
-            vs_arr = np.array(sorted(vs), dtype=np.int64)
-            self.batch_of[vs_arr] = b
-            self.local_of[vs_arr] = np.arange(len(vs_arr))
-        for b, vs in enumerate(batches):
-            vs_arr = np.array(sorted(vs), dtype=np.int64)
-            sub = cp_model.CpModel()
-            sp = sub.proto
-            for g in vs_arr:
-                sp.variables.add().copy_from(proto.variables[int(g)])
-            self.batches.append((sub, vs_arr))
-        if splittable:
-            for c, vs in zip(proto.constraints, members_of):
-                if not vs:
-                    continue
-                b = int(self.batch_of[vs[0]])
-                nc = self.batches[b][0].proto.constraints.add()
-                nc.copy_from(c)
-                _remap(nc, self.local_of, self.KINDS)
-        else:
-            sp = self.batches[0][0].proto
+        split = Split.of(proto, fixed_link=True)        # a part's copy holds its fixed variables too
+        if not split.supported or len(proto.assumptions):
+            log.info("model has assumptions or a constraint kind that cannot be split: solved as one part")
+            whole = cp_model.CpModel()
+            for v in proto.variables:
+                whole.proto.variables.add().copy_from(v)
             for c in proto.constraints:
-                sp.constraints.add().copy_from(c)
-        log.debug("model in %d parts, %d loose variables", len(self.batches), int((~in_constraint).sum()))
+                whole.proto.constraints.add().copy_from(c)
+            self.batch_of = np.zeros(n, dtype=np.int64)
+            self.local_of = np.arange(n, dtype=np.int64)
+            self.batches: list[tuple[cp_model.CpModel, np.ndarray]] = [(whole, np.arange(n, dtype=np.int64))]
+        else:
+            self._batch(proto, split, batch_vars)
+        log.debug("model in %d parts, %d loose variables", len(self.batches), int((self.batch_of < 0).sum()))
         # One worker per solve (processes give the parallelism). Measured on the 2023 round:
         # the full linearisation (level 2) closes a part with quotas and a soft target in 0.1 s
         # where the default times out after 10 s, and presolve costs more than it saves on
@@ -508,6 +448,37 @@ class _Parts:
         self.solver.parameters.num_workers = 1
         self.solver.parameters.linearization_level = 2
         self.solver.parameters.cp_model_presolve = False
+
+    def _batch(self, proto: Any, split: Split, batch_vars: int) -> None:
+        """One sub-model per batch of components; components smaller than `batch_vars` share one."""
+        size = np.bincount(split.part[split.in_constraint], minlength=self.n)
+        parts = sorted(sorted(p for p in split.constraints if p >= 0), key=lambda p: -size[p])
+        group_of = np.full(self.n, -1, dtype=np.int64)          # part → batch
+        groups: list[list[int]] = []
+        current: list[int] = []
+        filled = 0
+        for p in parts:
+            if size[p] >= batch_vars:
+                groups.append([p])
+                continue
+            current.append(p)
+            filled += int(size[p])
+            if filled >= batch_vars:
+                groups.append(current)
+                current, filled = [], 0
+        if current:
+            groups.append(current)
+        for b, group in enumerate(groups):
+            group_of[group] = b
+        self.batch_of = np.where(split.in_constraint, group_of[split.part], -1)
+        self.local_of = np.full(self.n, -1, dtype=np.int64)
+        self.batches = []
+        for b, group in enumerate(groups):
+            variables = np.flatnonzero(self.batch_of == b)
+            self.local_of[variables] = np.arange(len(variables))
+            constraints = sorted(c for p in group for c in split.constraints[p])
+            sub, _ = sub_model(proto, constraints, variables)
+            self.batches.append((sub, variables))
 
     def part_of(self, index: int) -> int:
         """The part holding variable `index` (-1 for a loose variable)."""
@@ -565,28 +536,6 @@ class _Parts:
                 status = "FEASIBLE"
             values[vs] = np.array(self.solver.response_proto.solution, dtype=np.int64)
         return status, values
-
-
-def _kind(c: Any, kinds: Sequence[str]) -> str | None:
-    """The kind of a proto constraint among `kinds` (checked with has_*: reading a sub-message
-    of another kind would set it)."""
-    return next((k for k in kinds if getattr(c, "has_" + k)()), None)
-
-
-def _remap(c: Any, local: np.ndarray, kinds: Sequence[str]) -> None:
-    """Re-index a copied constraint's variables into its part's own numbering."""
-    def mapped(refs: Sequence[int]) -> list[int]:
-        return [int(local[r]) if r >= 0 else -int(local[-r - 1]) - 1 for r in refs]
-
-    if len(c.enforcement_literal):
-        new = mapped(c.enforcement_literal)
-        c.enforcement_literal.clear()
-        c.enforcement_literal.extend(new)
-    kind = _kind(c, kinds)
-    refs = c.linear.vars if kind == "linear" else getattr(c, kind).literals
-    new = mapped(refs)
-    refs.clear()
-    refs.extend(new)
 
 
 # --- worker state and tasks -----------------------------------------------------------------------

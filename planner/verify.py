@@ -122,11 +122,10 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
             report.problems.append(f"{out_dir / SUMMARY}: the candidates were an in-memory table "
                                    "(not a file), so the run cannot be re-read from disk")
             continue
-        path = Path(name)
+        path = _locate(name, summary)
         if not path.is_file():
             report.missing.append(name)
-            report.problems.append(f"{name}: recorded input not found (paths are relative to the folder "
-                                   "planner solve was run from)")
+            report.problems.append(f"{name}: recorded input not found (looked in {', '.join(_roots(summary))})")
             continue
         now = _sha256(path.read_bytes())
         if now != recorded:
@@ -140,7 +139,7 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
     if scenario is None:
         report.problems.append(f"{out_dir / SUMMARY}: no scenario file among the recorded inputs")
         return report
-    report.scenario = Path(scenario)
+    report.scenario = _locate(scenario, summary)
     try:
         report.candidates = _candidates_used(summary, inputs, report.scenario)
     except PlannerError as exc:
@@ -199,16 +198,31 @@ def _candidates_used(summary: dict[str, Any], inputs: dict[str, str], scenario: 
     that is neither a scenario file nor a history slate of the scenario.
     """
     if summary.get("candidates"):
-        return Path(summary["candidates"])
+        return _locate(summary["candidates"], summary)
     from .policy import load_scenario
 
     loaded = load_scenario(scenario)
     known = {_same(p) for p in (*loaded.raw.get("_sources", []), scenario, *loaded.history)}
-    tables = [Path(k) for k in inputs if k != FRAME_KEY and not k.lower().endswith(".toml")
-              and _same(k) not in known]
+    tables = [_locate(k, summary) for k in inputs if k != FRAME_KEY and not k.lower().endswith(".toml")]
+    tables = [t for t in tables if _same(t) not in known]
     if len(tables) == 1 and (loaded.candidates is None or _same(tables[0]) != _same(loaded.candidates)):
         return tables[0]
     return None
+
+
+def _roots(summary: dict[str, Any]) -> list[str]:
+    """Where a relative input path is looked for: the folder the run was made in, then this one."""
+    recorded = summary.get("working_dir")
+    roots = [str(recorded)] if isinstance(recorded, str) and recorded else []
+    return roots + ([str(Path.cwd())] if str(Path.cwd()) not in roots else [])
+
+
+def _locate(name: str, summary: dict[str, Any]) -> Path:
+    """A recorded input path as a file here (the first root holding it; the path as given if none)."""
+    path = Path(name)
+    if path.is_absolute():
+        return path
+    return next((Path(root) / path for root in _roots(summary) if (Path(root) / path).is_file()), path)
 
 
 def _same(path: str | Path) -> str:

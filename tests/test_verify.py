@@ -106,6 +106,27 @@ def test_relative_paths_verify_from_the_folder_the_run_was_made_in(tmp_path, mon
     assert verify("out").ok
 
 
+def test_relative_paths_verify_from_any_folder_while_the_run_folder_exists(tmp_path, monkeypatch):
+    write_case(tmp_path / "case", ROWS, SCENARIO)
+    monkeypatch.chdir(tmp_path)
+    api.save(api.solve("case/scenario.toml", workers=1), "out")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    report = verify(tmp_path / "out")
+    assert report.ok and report.scenario == tmp_path / "case" / "scenario.toml"
+
+
+def test_a_relative_input_missing_everywhere_names_where_it_was_looked_for(tmp_path, monkeypatch):
+    write_case(tmp_path / "case", ROWS, SCENARIO)
+    monkeypatch.chdir(tmp_path)
+    api.save(api.solve("case/scenario.toml", workers=1), "out")
+    (tmp_path / "case" / "candidates.csv").rename(tmp_path / "moved.csv")
+    report = verify("out")
+    assert not report.ok and any("candidates.csv" in m for m in report.missing)
+    assert any(f"looked in {tmp_path})" in p for p in report.problems)
+
+
 def test_a_run_on_another_candidate_table_is_re_run_on_that_table(tmp_path):
     path = write_case(tmp_path / "case", ROWS, SCENARIO)
     other = tmp_path / "other.csv"
