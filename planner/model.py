@@ -375,19 +375,26 @@ def _set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fractio
     free = np.flatnonzero(model.free)
 
     source = np.where(model.planned, model.plan_source, ids)
+    hashes = _id_hashes(ids) if use_ties else None
 
     def level(name: str, rows: np.ndarray, pens: list, discount: bool, decide: np.ndarray) -> None:
         """Maximise the (discounted) score of `rows` minus `pens`; then fix the `decide` rows."""
-        factor = (lambda k: weight ** int(k)) if discount else (lambda k: Fraction(1))
-        row_w = [(int(i), factor(ahead[i])) for i in rows]
-        row_w = [(i, f) for i, f in row_w if f != 0]
-        pen_w = [(s, w * score_scale * factor(k)) for s, w, k in pens]
+        rows = np.asarray(rows, dtype=np.int64)
+        years_ahead = ahead[rows] if discount else np.zeros(len(rows), np.int64)
+        factors = {int(k): weight ** int(k) if discount else Fraction(1) for k in np.unique(years_ahead)}
+        keep = ~np.isin(years_ahead, [k for k, f in factors.items() if f == 0])
+        rows, years_ahead = rows[keep], years_ahead[keep]
+        pen_w = [(s, w * score_scale * (weight ** int(k) if discount else 1)) for s, w, k in pens]
         pen_w = [(s, f) for s, f in pen_w if f != 0]
-        fracs = [int(score_units[i]) * f for i, f in row_w]
-        lcm = math.lcm(*(Fraction(x).denominator for x in [*fracs, *(f for _, f in pen_w)])) if (fracs or pen_w) else 1
-        kept = np.array([i for i, _ in row_w], dtype=np.int64)
-        coefs = [int(Fraction(x) * lcm) for x in fracs]
-        expr = cp_model.LinearExpr.weighted_sum(list(model.select[kept]), coefs)
+        # Exact integer coefficients: score × factor over the least common denominator. The
+        # denominator of u·a/b is b / gcd(u, b), so it is found on the distinct (u, year) pairs.
+        units_of = score_units[rows]
+        pairs = np.unique(np.stack([units_of, years_ahead]), axis=1) if len(rows) else np.zeros((2, 0), np.int64)
+        denominators = [(int(u) * factors[int(k)]).denominator for u, k in pairs.T.tolist()]
+        denominators += [Fraction(f).denominator for _, f in pen_w]
+        lcm = math.lcm(*denominators) if denominators else 1
+        coefs = _exact_products(units_of, years_ahead, factors, lcm)
+        expr = cp_model.LinearExpr.weighted_sum(list(model.select[rows]), coefs)
         magnitude = sum(abs(c) for c in coefs)
         if pen_w:
             pcoefs = [int(f * lcm) for _, f in pen_w]
@@ -395,19 +402,16 @@ def _set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fractio
             magnitude += sum(abs(c) * list(s.proto.domain)[-1] for c, (s, _) in zip(pcoefs, pen_w))
         units = Fraction(score_scale * lcm)
         bits = _tie_bits(magnitude, len(decide))
-        coef_of = dict(zip(kept.tolist(), coefs))
+        coef_at = np.zeros(len(frame), dtype=object)
+        coef_at[rows] = coefs
         keyed = pd.DataFrame({"row": np.asarray(decide, dtype=np.int64),
                               "source": pd.Series(source[decide], dtype=object),
-                              "coef": [coef_of.get(int(i), 0) for i in decide]})
+                              "coef": coef_at[decide]})
         copies = keyed.groupby(["source", "coef"], sort=False)["row"].transform("size").to_numpy() > 1
         if not use_ties or not copies.any():
-            ties = [tie_weight(ids[i], bits) for i in decide] if use_ties else []
+            ties = _ties(hashes, decide, bits) if use_ties else []
             model.objectives.append(Objective(name, expr, units, list(model.select[decide]), ties))
             return
-        # Copies of one candidate (the forecast "a pool like this one") weigh the same: decide
-        # first how many of each are taken — unary counters, tie-broken by the candidate — and
-        # only then which year takes them. Deciding both at once makes CP-SAT prove a tie-break
-        # over every arrangement of equal-score copies, which is slow; the order keeps it exact.
         singles = keyed["row"].to_numpy()[~copies]
         counters, counter_ties = [], []
         for (src, _), members in keyed[copies].groupby(["source", "coef"], sort=True)["row"]:
@@ -419,7 +423,7 @@ def _set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fractio
             counters += units_of
             counter_ties += [tie_weight(str(src), bits)] * len(units_of)
         model.objectives.append(Objective(name, expr, units, [*model.select[singles], *counters],
-                                          [*(tie_weight(ids[i], bits) for i in singles), *counter_ties]))
+                                          [*_ties(hashes, singles, bits), *counter_ties]))
         # Which copies: the earliest year first (a place goes to this round rather than to a
         # forecast one like it), then the fixed priority.
         arranged = keyed["row"].to_numpy()[copies]
@@ -437,7 +441,9 @@ def _set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fractio
     if len(nat):
         ncoefs = [int(score_units[i]) for i in nat]
         nexpr = cp_model.LinearExpr.weighted_sum(list(model.national[nat]), ncoefs)
-        nties = [tie_weight("national:" + ids[i], _tie_bits(sum(ncoefs), len(nat))) for i in nat] if use_ties else []
+        nbits = _tie_bits(sum(ncoefs), len(nat))
+        nties = _ties(_id_hashes(np.char.add("national:", ids[nat].astype(str))), np.arange(len(nat)), nbits) \
+            if use_ties else []
         model.objectives.append(Objective("national_score", nexpr, Fraction(score_scale), list(model.national[nat]),
                                           nties))
     if not joint and len(later):
@@ -453,6 +459,41 @@ def _tie_bits(magnitude: int, n: int) -> int:
 def tie_weight(candidate_id: str, bits: int = 20) -> int:
     """A fixed pseudo-random priority from the id alone: independent of row order, seed and workers."""
     return 1 + (int.from_bytes(hashlib.sha256(candidate_id.encode("utf-8")).digest()[:8], "big") >> (64 - bits))
+
+
+def _id_hashes(ids: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each id's sha256 as uint64 (what `tie_weight` shifts)."""
+    return np.fromiter((int.from_bytes(hashlib.sha256(str(i).encode("utf-8")).digest()[:8], "big") for i in ids),
+                       dtype=np.uint64, count=len(ids))
+
+
+def _ties(hashes: np.ndarray, rows: np.ndarray, bits: int) -> list[int]:
+    """`tie_weight` of the ids at `rows`, from their precomputed hashes."""
+    return (1 + (hashes[np.asarray(rows, dtype=np.int64)] >> np.uint64(64 - bits))).astype(np.int64).tolist()
+
+
+def _exact_products(units: np.ndarray, years_ahead: np.ndarray, factors: dict[int, Fraction], lcm: int) -> list[int]:
+    """``units[i] × factors[years_ahead[i]] × lcm`` as exact Python integers.
+
+    `lcm` is a common denominator of every product, so with f = a/b, g = gcd(lcm, b), the
+    product is ``(u / (b/g)) · a · (lcm/g)`` and b/g divides u. Computed per year in int64
+    when that cannot overflow, in Python integers otherwise.
+    """
+    out = np.zeros(len(units), dtype=object)
+    for k, f in factors.items():
+        at = np.flatnonzero(years_ahead == k)
+        if not len(at):
+            continue
+        g = math.gcd(lcm, f.denominator)
+        divisor, multiple = f.denominator // g, f.numerator * (lcm // g)
+        u = units[at].astype(np.int64)
+        assert not np.any(u % divisor), "lcm is not a common denominator"
+        q = u // divisor
+        if int(np.abs(q).max(initial=0)) * abs(multiple) < 2**62:
+            out[at] = (q * np.int64(multiple)).tolist()
+        else:
+            out[at] = [int(x) * multiple for x in q.tolist()]
+    return out.tolist()
 
 
 def integer_scale(values: np.ndarray) -> tuple[np.ndarray, int]:

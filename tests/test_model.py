@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 import oracle
 from conftest import frame_of, row, scenario_of
-from planner.model import build_model, integer_scale, tie_weight
+from planner.model import _exact_products, _id_hashes, _ties, build_model, integer_scale, tie_weight
 
 ROWS = [
     row("A", locality="长春市", score=90.0, cost=40.0),
@@ -156,3 +160,24 @@ def test_tie_weight_depends_on_the_id_alone():
     assert tie_weight("C2023-00017", 20) == 1 + (digest >> 44)
     weights = [tie_weight(f"C{i}", 12) for i in range(500)]
     assert all(1 <= w <= 2**12 for w in weights) and len(set(weights)) > 400
+
+
+@settings(max_examples=200, deadline=None)
+@given(units=st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=30),
+       numerator=st.integers(1, 999), denominator=st.integers(1, 1000), data=st.data())
+def test_discounted_coefficients_are_the_exact_fractions_over_their_least_denominator(units, numerator, denominator,
+                                                                                   data):
+    """`_exact_products` against Fraction arithmetic row by row (the way it was computed before)."""
+    weight = Fraction(numerator, denominator)
+    years = data.draw(st.lists(st.integers(0, 3), min_size=len(units), max_size=len(units)))
+    exact = [u * weight ** k for u, k in zip(units, years)]
+    lcm = math.lcm(*(x.denominator for x in exact))
+    factors = {k: weight ** k for k in set(years)}
+    got = _exact_products(np.array(units, dtype=np.int64), np.array(years, dtype=np.int64), factors, lcm)
+    assert got == [int(x * lcm) for x in exact]
+
+
+def test_tie_weights_from_precomputed_hashes_are_tie_weight():
+    ids = np.array([f"C2023-{i:05d}" for i in range(300)] + ["长春-项目", ""], dtype=object)
+    for bits in (1, 7, 20):
+        assert _ties(_id_hashes(ids), np.arange(len(ids)), bits) == [tie_weight(i, bits) for i in ids]
