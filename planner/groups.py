@@ -41,31 +41,53 @@ def match(frame: pd.DataFrame, where: Mapping[str, tuple[tuple[str, Any], ...]])
     """Boolean mask of rows meeting every condition of a `where` table."""
     mask = np.ones(len(frame), dtype=bool)
     for column, conditions in where.items():
-        values = frame[column]
+        values = _Column(frame[column])
         for op, wanted in conditions:
             mask &= _condition(values, op, wanted)
     return mask
 
 
-def _condition(values: pd.Series, op: str, wanted: Any) -> np.ndarray:
+class _Column:
+    """A column with its text and number forms computed once, however many conditions read it."""
+
+    def __init__(self, values: pd.Series):
+        self.values = values
+        self._text: np.ndarray | None = None
+        self._numbers: np.ndarray | None = None
+
+    @property
+    def text(self) -> np.ndarray:
+        if self._text is None:
+            self._text = self.values.astype(str).to_numpy()
+        return self._text
+
+    @property
+    def numbers(self) -> np.ndarray:
+        if self._numbers is None:
+            self._numbers = pd.to_numeric(self.values, errors="coerce").to_numpy(dtype=float)
+        return self._numbers
+
+
+def _condition(column: _Column, op: str, wanted: Any) -> np.ndarray:
     if op in ("ge", "gt", "le", "lt"):
-        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        numbers = column.numbers
         with np.errstate(invalid="ignore"):
             return {"ge": numbers >= wanted, "gt": numbers > wanted,
                     "le": numbers <= wanted, "lt": numbers < wanted}[op] & ~np.isnan(numbers)
     options = list(wanted) if isinstance(wanted, tuple) else [wanted]
-    hit = np.zeros(len(values), dtype=bool)
+    hit = np.zeros(len(column.values), dtype=bool)
     for option in options:
-        hit |= _equals(values, option)
+        hit |= _equals(column, option)
     return ~hit if op == "not" else hit
 
 
-def _equals(values: pd.Series, option: Any) -> np.ndarray:
+def _equals(column: _Column, option: Any) -> np.ndarray:
+    values = column.values
     if isinstance(option, bool) or values.dtype == bool:
         return values.to_numpy() == option
     if isinstance(option, (int, float)) and pd.api.types.is_numeric_dtype(values):
-        return values.to_numpy(dtype=float) == float(option)
-    return values.astype(str).to_numpy() == key_text(option)
+        return column.numbers == float(option)
+    return column.text == key_text(option)
 
 
 def key_text(value: Any) -> str:
@@ -110,7 +132,8 @@ def rule_groups(frame: pd.DataFrame, rule: Rule, scenario: Scenario, *, mask: np
     if mask is not None:
         hit &= mask
     positions = np.flatnonzero(hit)
-    keys = group_keys(frame.iloc[positions], rule.per).to_numpy() if len(positions) else np.array([], dtype=object)
+    counted = frame[list(rule.per)].iloc[positions]           # only the key columns, not every column
+    keys = group_keys(counted, rule.per).to_numpy() if len(positions) else np.array([], dtype=object)
     codes, uniques = pd.factorize(keys, sort=True) if len(keys) else (np.array([], dtype=int), np.array([], dtype=object))
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
