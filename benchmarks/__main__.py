@@ -73,6 +73,22 @@ def end_to_end(repeats: int = E2E_REPEATS) -> dict:
             "median_s": statistics.median(times) if times else None, "error": error}
 
 
+def extra_lines(result: dict, *, width: int = 150) -> list[str]:
+    """An extra benchmark's dict as short lines: its figures, then one line per nested part
+    (a dict, or a list of dicts named by their ``mode``); lists of records are left to --json."""
+    def scalars(d: dict) -> str:
+        return ", ".join(f"{k} {v}" for k, v in d.items() if not isinstance(v, (dict, list)))
+
+    lines = [scalars(result)]
+    for key, value in result.items():
+        if isinstance(value, dict):
+            lines.append(f"{key}: {scalars(value)}")
+        elif isinstance(value, list) and 0 < len(value) <= 5 \
+                and all(isinstance(v, dict) and "mode" in v for v in value):
+            lines += [f"{key} [{v['mode']}]: {scalars(v)}" for v in value]
+    return [line if len(line) <= width else line[:width - 1] + "…" for line in lines if line]
+
+
 def extra_benches(quick: bool) -> dict:
     """Other benchmarks of the project (`run() -> dict`), when present."""
     out = {}
@@ -303,8 +319,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"median {_fmt(e2e['median_s'])} s of {', '.join(f'{t:.2f}' for t in e2e['times'])}"
                       + (f" — {e2e['error']}" if e2e['error'] else "")]
     for name, result in extra.items():
-        shown = {k: v for k, v in result.items() if not isinstance(v, (dict, list))}
-        lines += ["", f"{name}: " + ", ".join(f"{k} {v}" for k, v in list(shown.items())[:14])]
+        lines += ["", f"{name}:"] + [f"  {line}" for line in extra_lines(result)]
     lines += ["", "targets:"] + [f"  {t}" for t in targets(results, e2e)]
     print("\n".join(lines))
     if args.json:
