@@ -13,6 +13,7 @@ own process (peak memory is that process's). Times are medians over the instance
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import inspect
 import json
@@ -55,7 +56,12 @@ def run_worker(instance: str, method: str, *, workers: int, timeout: float) -> d
 
 
 def end_to_end(repeats: int = E2E_REPEATS) -> dict:
-    """`planner solve <funded scenario>` as a subprocess: process start to files written."""
+    """`planner solve <funded scenario>` as a subprocess: process start to files written.
+
+    The package is byte-compiled first, as a regular install leaves it: an editable install
+    does not, and with PYTHONDONTWRITEBYTECODE set every run would compile it again.
+    """
+    compileall.compile_dir(str(REPO / "planner"), quiet=1)
     script = Path(sys.executable).parent / "planner"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "planner.cli"]
     times, error = [], ""
