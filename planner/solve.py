@@ -850,7 +850,7 @@ def solve_model_direct(model: Model, *, time_limit_s: float = 60.0, seed: int = 
             status_name, objective, bound = solver.status_name(status), value, max(top, value)
         if not found:
             break
-        selected, national = _read(model, solver)
+        selected, national = _read_values(model, np.asarray(solver.response_proto.solution, dtype=np.int64))
         # Fix this level's decisions before the next, and keep its optimum (soft-rule slack
         # in its objective may not grow in a later level).
         for var, chosen in zip(level.variables, solver.boolean_values(pd.Series(level.variables)).to_numpy()):
@@ -870,19 +870,6 @@ def _solver(time_limit_s: float, seed: int, workers: int, log_progress: bool) ->
     solver.parameters.num_workers = int(workers)
     solver.parameters.log_search_progress = log_progress
     return solver
-
-
-def _read(model: Model, solver: cp_model.CpSolver) -> tuple[np.ndarray, np.ndarray]:
-    """Selected / national per row (locked history rows keep their recorded decision)."""
-    selected = model.locked.copy()
-    national = model.locked_national.copy()
-    free = np.flatnonzero(model.free)
-    if len(free):
-        selected[free] = solver.boolean_values(pd.Series(model.select[free])).to_numpy(dtype=bool)
-    nat = np.flatnonzero(model.may_national)
-    if len(nat):
-        national[nat] = solver.boolean_values(pd.Series(model.national[nat])).to_numpy(dtype=bool)
-    return selected, national
 
 
 def _hint(model: Model, cp: cp_model.CpModel, selected: np.ndarray, national: np.ndarray | None) -> None:
