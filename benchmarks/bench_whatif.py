@@ -52,7 +52,7 @@ def run(scenario: str | Path = SCENARIO, changes=CHANGES, repeats: int = 2, *, l
     """
     from planner import api
     from planner.policy import load_scenario
-    from planner.whatif import _SOLVE_TAKES_PARAMETERS, Session
+    from planner.whatif import Session
 
     load_before = os.getloadavg()[0]
     base = load_scenario(scenario)
@@ -95,7 +95,6 @@ def run(scenario: str | Path = SCENARIO, changes=CHANGES, repeats: int = 2, *, l
         "whatif_s_max": round(max(whole), 3),
         "whatif_cpu_s_median": round(statistics.median(r["cpu_s"] for r in rows), 3),
         "modes": sorted({r["mode"] for r in rows}),
-        "solver_parameters": bool(_SOLVE_TAKES_PARAMETERS),
         "target_s": TARGET_S,
         "meets_target": statistics.median(resolve) <= TARGET_S,
         "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
