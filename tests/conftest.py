@@ -46,6 +46,25 @@ def row(candidate_id: str, **changes: Any) -> dict[str, Any]:
     return out
 
 
+# Six candidates over three localities and two tasks (E is not eligible), used where a test
+# works its expectations out by hand: test_model, test_solve, test_highs_backend.
+SIX_ROWS = [
+    row("A", locality="长春市", score=90.0, cost=40.0),
+    row("B", locality="长春市", score=80.0, cost=25.5, level="higher", unit_kind="higher_vocational"),
+    row("C", locality="吉林市", score=70.0, cost=10.0, task="core_course", track="offline"),
+    row("D", locality="吉林市", score=65.0, cost=30.0, task="core_course", track="online", level="higher",
+        unit_kind="higher_vocational"),
+    row("E", locality="四平市", score=50.0, cost=5.0, eligible=False),
+    row("F", locality="四平市", score=55.0, cost=0.0, task="core_course", track="offline"),
+]
+
+
+def unit_row(candidate_id: str, score: float, locality: str = "长春市", **changes: Any) -> dict[str, Any]:
+    """`row` with its own unit (``U<id>``, 学校<id>): candidates that share no school."""
+    return row(candidate_id, score=score, locality=locality, unit_id="U" + candidate_id,
+               unit_name="学校" + candidate_id, **changes)
+
+
 def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -6,29 +6,16 @@ from __future__ import annotations
 
 import itertools
 
-import pandas as pd
-
+from conftest import frame_of
+from conftest import unit_row as row
 from planner import api
 from planner.alternatives import COLUMNS, alternative_slates, undecided
-from planner.candidates import normalise_candidates
 from planner.policy import parse_scenario
-
-COLS = ["candidate_id", "year", "task", "track", "title", "unit_id", "unit_name", "unit_kind", "tier", "locality",
-        "level", "score", "integrated", "exempt", "eligible", "cost"]
-
-
-def row(cid: str, score: float, locality: str = "长春市", **changes) -> dict:
-    base = dict(candidate_id=cid, year=2023, task="practice_centre", track="school", title="实践中心", unit_id="U" + cid,
-                unit_name="学校" + cid, unit_kind="secondary_vocational", tier="", locality=locality, level="secondary",
-                score=score, integrated=False, exempt=False, eligible=True, cost=0.0)
-    base.update(changes)
-    return base
 
 
 def solve(rows: list[dict], rules: list[dict], **top) -> api.Result:
-    text = {c: [("true" if r[c] else "false") if isinstance(r[c], bool) else str(r[c]) for r in rows] for c in COLS}
     scenario = parse_scenario({"name": "test", "year": 2023, "rule": rules, **top})
-    return api.solve(scenario, candidates=normalise_candidates(pd.DataFrame(text, dtype=object)), workers=1)
+    return api.solve(scenario, candidates=frame_of(rows), workers=1)
 
 
 def cap(n: int) -> dict:

@@ -14,26 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import frame_of, write_csv
+from conftest import unit_row as row
 from planner import api
 from planner import counterfactual as cf
-from planner.candidates import normalise_candidates
 from planner.policy import parse_scenario
-
-COLS = ["candidate_id", "year", "task", "track", "title", "unit_id", "unit_name", "unit_kind", "tier", "locality",
-        "level", "score", "integrated", "exempt", "eligible", "cost"]
-
-
-def row(cid: str, score: float, locality: str = "长春市", **changes) -> dict:
-    base = dict(candidate_id=cid, year=2023, task="practice_centre", track="school", title="实践中心", unit_id="U" + cid,
-                unit_name="学校" + cid, unit_kind="secondary_vocational", tier="", locality=locality, level="secondary",
-                score=score, integrated=False, exempt=False, eligible=True, cost=0.0)
-    base.update(changes)
-    return base
-
-
-def frame_of(rows: list[dict]) -> pd.DataFrame:
-    text = {c: [("true" if r[c] else "false") if isinstance(r[c], bool) else str(r[c]) for r in rows] for c in COLS}
-    return normalise_candidates(pd.DataFrame(text, dtype=object))
 
 
 def solve(rows: list[dict], rules: list[dict], **top) -> api.Result:
@@ -252,9 +237,7 @@ def test_planner_explain_prints_the_reason_and_the_counterfactual(tmp_path):
     import os
     import subprocess
     import sys
-    frame_text = pd.DataFrame({c: [("true" if r[c] else "false") if isinstance(r[c], bool) else str(r[c])
-                                   for r in ROWS] for c in COLS}, dtype=object)
-    frame_text.to_csv(tmp_path / "candidates.csv", index=False)
+    write_csv(tmp_path / "candidates.csv", ROWS)
     (tmp_path / "scenario.toml").write_text('''name = "t"
 year = 2023
 candidates = "candidates.csv"

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import row, scenario_of, typed_frame
+from conftest import SIX_ROWS, row, scenario_of, typed_frame
 
 from planner import api
 from planner.errors import InfeasibleError
@@ -17,14 +17,7 @@ highs_backend = pytest.importorskip("planner.highs_backend")
 pytest.importorskip("highspy")
 solve_model_highs = highs_backend.solve_model_highs
 
-ROWS = [
-    row("A", locality="长春市", score=90.0, cost=40.0),
-    row("B", locality="长春市", score=80.0, cost=25.5, level="higher", unit_kind="higher_vocational"),
-    row("C", locality="吉林市", score=70.0, cost=10.0, task="core_course", track="offline"),
-    row("D", locality="吉林市", score=65.0, cost=30.0, task="core_course", track="online", level="higher",
-        unit_kind="higher_vocational"),
-    row("F", locality="四平市", score=55.0, cost=0.0, task="core_course", track="offline"),
-]
+ROWS = [r for r in SIX_ROWS if r["candidate_id"] != "E"]
 
 
 def run(data, rows=ROWS, **kw):

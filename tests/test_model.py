@@ -14,18 +14,10 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 import oracle
-from conftest import frame_of, row, scenario_of
+from conftest import SIX_ROWS, frame_of, row, scenario_of
 from planner.model import _exact_products, _id_hashes, _ties, build_model, integer_scale, tie_weight
 
-ROWS = [
-    row("A", locality="长春市", score=90.0, cost=40.0),
-    row("B", locality="长春市", score=80.0, cost=25.5, level="higher", unit_kind="higher_vocational"),
-    row("C", locality="吉林市", score=70.0, cost=10.0, task="core_course", track="offline"),
-    row("D", locality="吉林市", score=65.0, cost=30.0, task="core_course", track="online", level="higher",
-        unit_kind="higher_vocational"),
-    row("E", locality="四平市", score=50.0, cost=5.0, eligible=False),
-    row("F", locality="四平市", score=55.0, cost=0.0, task="core_course", track="offline"),
-]
+ROWS = SIX_ROWS
 
 
 def build(data: dict, rows=ROWS, **kw):

@@ -5,22 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import (KNAPSACK_WEIGHTS, knapsack_rows, knapsack_scenario, market_split_rows, row, scenario_of,
-                      typed_frame)
+from conftest import (KNAPSACK_WEIGHTS, SIX_ROWS, knapsack_rows, knapsack_scenario, market_split_rows, row,
+                      scenario_of, typed_frame)
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model import build_model
 from planner.solve import solve_model
 
 # Selectable: A 90, B 80, C 70, D 65, F 55 (E is not eligible).
-ROWS = [
-    row("A", locality="长春市", score=90.0, cost=40.0),
-    row("B", locality="长春市", score=80.0, cost=25.5, level="higher", unit_kind="higher_vocational"),
-    row("C", locality="吉林市", score=70.0, cost=10.0, task="core_course", track="offline"),
-    row("D", locality="吉林市", score=65.0, cost=30.0, task="core_course", track="online", level="higher",
-        unit_kind="higher_vocational"),
-    row("E", locality="四平市", score=50.0, cost=5.0, eligible=False),
-    row("F", locality="四平市", score=55.0, cost=0.0, task="core_course", track="offline"),
-]
+ROWS = SIX_ROWS
 SCORE = {r["candidate_id"]: r["score"] for r in ROWS}
 
 
