@@ -33,7 +33,7 @@ MODES = ("default", "literal", "none")
 
 
 def _scenario(mode: str, path: Path = SCENARIO):
-    from planner.policy import load_scenario
+    from planner.rules.policy import load_scenario
     scenario = load_scenario(path)
     if mode == "literal":
         scenario = scenario.with_switch("quota_spending", "literal")
@@ -52,7 +52,7 @@ def _load() -> float:
 def run_mode(mode: str, *, processes: int = 2, time_limit_s: float = 300.0, verify: int = 0) -> dict:
     """One reading of the round: solve, then explain every rejected candidate."""
     from planner import api
-    from planner import counterfactual as cf
+    from planner.explain import counterfactual as cf
     scenario = _scenario(mode)
     load_before = _load()
     start = time.perf_counter()
@@ -87,8 +87,8 @@ def _verify(result, table, count: int) -> dict:
     """Re-solve `count` answers with CP-SAT on the whole model (a pin, no split, no LP)."""
     import numpy as np
 
-    from planner.counterfactual import _repinned
-    from planner.model import build_model
+    from planner.explain.counterfactual import _repinned
+    from planner.model.build import build_model
     from planner.solve import solve_model
     model = result.model
     n = int(getattr(model, "n_input", 0) or len(model.frame))

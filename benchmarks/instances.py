@@ -54,15 +54,15 @@ class Instance:
 
 def _jilin(path: Path, *, switch: str | None = None, plan: dict | None = None) -> Callable[[], list[Round]]:
     def load() -> list[Round]:
-        from planner import api
-        from planner.policy import load_scenario
+        from planner.rules.prepare import read_candidates
+        from planner.rules.policy import load_scenario
 
         scenario = load_scenario(path)
         if switch:
             scenario = _funded(scenario)
         if plan:
             scenario = scenario.with_plan(**plan)
-        frame = api.read_candidates(scenario, None)
+        frame = read_candidates(scenario, None)
         return [Round(scenario.name, frame, scenario)]
     return load
 
@@ -85,17 +85,17 @@ def _funded_file() -> Callable[[], list[Round]]:
 def _national(funded: bool) -> Callable[[], list[Round]]:
     def load() -> list[Round]:
         from benchmarks.national import national_frame, national_scenario
-        from planner import api
+        from planner.rules.prepare import read_candidates
 
         scenario = national_scenario(funded=funded)
-        frame = api.read_candidates(scenario, national_frame())
+        frame = read_candidates(scenario, national_frame())
         return [Round(scenario.name, frame, scenario)]
     return load
 
 
 def _orlib(sets: tuple[str, ...], first: int | None = None) -> Callable[[], list[Round]]:
     def load() -> list[Round]:
-        from planner import orlib
+        from planner.inputs import orlib
 
         rounds = []
         for name in sets:

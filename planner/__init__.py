@@ -9,19 +9,24 @@ The public API, for notebooks and scripts::
 
 Scenarios are immutable: every ``with_*`` change returns a new scenario.
 """
-__version__ = "0.1.0"
-
-from .errors import (AuditError, InfeasibleError, InputError, NoSolutionError, PlannerError, PolicyError,
-                     Problem)
-from .policy import Bound, Rule, Scenario, load_scenario, parse_scenario
-from .candidates import load_candidates
-from .api import Result, audit_file, save, solve
-from .whatif import Session, for_year, with_default_scope, without_units
-from .compare import Comparison, compare
-
+from planner._version import __version__
+from planner.api import (Comparison, Result, Session, audit_file, compare, for_year, save, solve, with_default_scope,
+                         without_units)
+from planner.errors import AuditError, InfeasibleError, InputError, NoSolutionError, PlannerError, PolicyError, Problem
+from planner.inputs.candidates import load_candidates
+from planner.rules.policy import Bound, Rule, Scenario, load_scenario, parse_scenario
 __all__ = [
     "__version__", "load_scenario", "parse_scenario", "load_candidates", "solve", "save", "audit_file",
     "Scenario", "Rule", "Bound", "Result",
     "Session", "for_year", "with_default_scope", "without_units", "compare", "Comparison",
     "PlannerError", "InputError", "PolicyError", "InfeasibleError", "NoSolutionError", "AuditError", "Problem",
 ]
+
+
+def __getattr__(name: str):
+    """`planner.charts` (``from planner import charts``), imported on first use: matplotlib is
+    not loaded by a command-line solve, which never draws."""
+    if name == "charts":
+        from planner.show import charts
+        return charts
+    raise AttributeError(f"module 'planner' has no attribute {name!r}")

@@ -9,7 +9,10 @@ import pandas as pd
 import pytest
 
 from conftest import (COLUMNS, REPO, frame_of, row, scenario_of, toml_text, typed_frame, write_case, write_csv)
-from planner import __version__, api
+from planner import __version__
+from planner import api
+from planner.result import task_table
+from planner.rules.prepare import check_years, prepare, read_candidates, read_history
 from planner.errors import InputError, PolicyError
 
 ROWS = [
@@ -104,21 +107,21 @@ def test_a_data_frame_is_validated_like_a_file():
 # --------------------------------------------------------------------------- the steps
 def test_a_scenario_without_candidates_is_a_policy_error():
     with pytest.raises(PolicyError, match='candidates = "path/to/table.csv"'):
-        api.read_candidates(scenario_of(SCENARIO), None)
+        read_candidates(scenario_of(SCENARIO), None)
 
 
 def test_years_outside_the_scenario_are_located():
     frame = frame_of([row("A"), row("B", year=2024), row("C", year=2021)])
     frame.attrs.update(source="pool.csv", first_data_row=2)
     with pytest.raises(InputError) as info:
-        api.check_years(frame, scenario_of({}))
+        check_years(frame, scenario_of({}))
     assert info.value.lines() == [
         "pool.csv:3:year: found year 2024, expected 2023 (the scenario's year)",
         "pool.csv:4:year: found year 2021, expected 2023 (the scenario's year)",
     ]
-    api.check_years(frame.iloc[:2], scenario_of({"period": [2023, 2025]}))
+    check_years(frame.iloc[:2], scenario_of({"period": [2023, 2025]}))
     with pytest.raises(InputError, match="a year in 2022–2023"):
-        api.check_years(frame, scenario_of({"period": [2022, 2023]}))
+        check_years(frame, scenario_of({"period": [2022, 2023]}))
 
 
 def test_history_keeps_earlier_years_and_the_last_record_of_a_candidate(tmp_path):
@@ -129,7 +132,7 @@ def test_history_keeps_earlier_years_and_the_last_record_of_a_candidate(tmp_path
                                              row("N1", year=2023, selected=True, national=False)],
                        extra=("selected", "national"))
     scenario = scenario_of({"period": [2022, 2023], "history": [str(first), str(second)]})
-    history = api.read_history(scenario)
+    history = read_history(scenario)
     assert history["candidate_id"].tolist() == ["H1", "H2"]
     assert history["selected"].tolist() == [True, True] and history["national"].tolist() == [False, True]
 
@@ -140,7 +143,7 @@ def test_a_candidate_both_in_history_and_this_round_is_an_input_error(tmp_path):
     scenario = scenario_of({"period": [2022, 2023], "history": [str(past)], **SCENARIO})
     frame = frame_of(ROWS)
     with pytest.raises(InputError, match='candidate "C1" which the locked history also holds'):
-        api.prepare(frame, scenario, api.read_history(scenario))
+        prepare(frame, scenario, read_history(scenario))
 
 
 def test_save_writes_the_documented_files(case, tmp_path):
@@ -169,7 +172,7 @@ def test_check_inputs_validates_without_solving(case, tmp_path):
 
 
 def test_task_table_counts_by_task_and_track(case):
-    table = api.task_table(api.solve(case, workers=1))
+    table = task_table(api.solve(case, workers=1))
     got = {(r["task"], r["track"]): (r["candidates"], r["selected"], r["lowest"]) for r in table.to_dict("records")}
     assert got == {("practice_centre", "school"): (2, 1, 91.0), ("practice_centre", "public"): (1, 1, 99.0),
                    ("core_course", "offline"): (2, 1, 70.0)}

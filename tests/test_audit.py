@@ -6,7 +6,7 @@ import pytest
 
 from conftest import REPO, row, scenario_of, typed_frame
 from planner import api
-from planner.audit import check_slate
+from planner.audit.check import check_slate
 from planner.errors import AuditError
 
 ROWS = [
@@ -151,40 +151,13 @@ def test_a_period_filing_check_counts_what_earlier_rounds_filed():
 
 
 # --------------------------------------------------------------------------- independence
-def _imports(module: str) -> set[str]:
-    """Modules `planner.<module>` imports at any depth, following only planner's own modules
-    (the package __init__ re-exports the API and is not part of a module's own graph)."""
-    import ast
-    seen, todo, outside = set(), [module], set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        tree = ast.parse((REPO / "planner" / f"{name}.py").read_text("utf-8"))
-        for node in ast.walk(tree):
-            targets = []
-            if isinstance(node, ast.ImportFrom):
-                if node.level:           # from .x import y / from . import x
-                    targets = [node.module] if node.module else [a.name for a in node.names]
-                elif node.module and node.module.startswith("planner."):
-                    targets = [node.module.split(".", 1)[1]]
-                else:
-                    outside.add(node.module or "")
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name.startswith("planner."):
-                        targets.append(alias.name.split(".", 1)[1])
-                    else:
-                        outside.add(alias.name)
-            todo += [t.split(".")[0] for t in targets if (REPO / "planner" / f"{t.split('.')[0]}.py").is_file()]
-    return seen | outside
-
-
 def test_the_auditor_never_imports_the_solver():
-    graph = _imports("audit")
-    assert {"groups", "availability", "policy"} <= graph           # the test does follow the imports
-    assert not {m for m in graph if m.split(".")[0] == "ortools" or m in ("model", "solve")}, sorted(graph)
+    from imports import graph, reachable
+    seen = reachable("planner.audit.check")
+    assert {"planner.rules.groups", "planner.rules.availability", "planner.rules.policy"} <= seen   # it follows imports
+    assert not {m for m in seen if m.startswith(("planner.model", "planner.solve"))}, sorted(seen)
+    _, outside = graph()
+    assert not any("ortools" in outside[m] for m in seen), sorted(m for m in seen if "ortools" in outside[m])
 
 
 def test_model_and_audit_agree_on_groups_of_unchosen_history(tmp_path):

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from conftest import frame_of, row, scenario_of
-from planner.availability import BLOCKS, blocked_reason, check_pins, pinned_in
+from planner.rules.availability import BLOCKS, blocked_reason, check_pins, pinned_in
 from planner.errors import PolicyError
 
 ROWS = [

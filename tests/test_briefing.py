@@ -22,8 +22,8 @@ import pytest
 from PIL import Image
 from rich.console import Console
 
-from planner import briefing, charts
-from planner.commands.report import progress_reporter
+from planner.show import briefing, charts
+from planner.cli._common import progress_reporter
 from test_charts import LEDGER, make_run, write_out_dir
 
 REPO = Path(__file__).resolve().parent.parent

@@ -11,15 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from planner import candidates as cand
-from planner.candidates import (
-    OPTIONAL_DEFAULTS,
-    REQUIRED_COLUMNS,
-    file_rows,
-    load_candidates,
-    normalise_candidates,
-    parse_bool,
-)
+from planner.inputs import candidates as cand
+from planner.inputs.candidates import OPTIONAL_DEFAULTS, REQUIRED_COLUMNS, file_rows, load_candidates, normalise_candidates, parse_bool
 from planner.errors import InputError
 
 CORPUS = Path(__file__).parent / "fixtures" / "inputs"
@@ -132,7 +125,7 @@ def test_extra_columns_are_kept_in_order_as_stripped_text(tmp_path):
 # --------------------------------------------------------------------------- encodings and delimiters
 def test_gbk_csv_is_decoded_without_guessing(tmp_path, caplog):
     path = write(tmp_path, csv_text(BASE), encoding="gbk")
-    with caplog.at_level("DEBUG", logger="planner.candidates"):
+    with caplog.at_level("DEBUG", logger="planner.inputs.candidates"):
         frame = load_candidates(path)
     assert "decoded as gb18030" in caplog.text and "guessed" not in caplog.text
     assert frame["unit_name"].tolist() == ["长春市机械工业学校", "长春汽车工业高等专科学校", "四平职业大学"]
@@ -153,7 +146,7 @@ def test_utf8_bom_does_not_hide_the_first_header(tmp_path):
 
 
 def test_utf16_tab_separated_unicode_text_export(tmp_path, caplog):
-    with caplog.at_level("DEBUG", logger="planner.candidates"):
+    with caplog.at_level("DEBUG", logger="planner.inputs.candidates"):
         frame = load_candidates(write(tmp_path, csv_text(BASE).replace(",", "\t"), encoding="utf-16"))
     assert "decoded as utf-16" in caplog.text and "guessed" not in caplog.text
     assert frame["unit_name"].iat[1] == "长春汽车工业高等专科学校"

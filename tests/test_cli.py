@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from conftest import (KNAPSACK_WEIGHTS, cli_command, knapsack_rows, knapsack_scenario, market_split_rows, row,
                       run_cli, tree, write_case, write_csv)
-from planner import api, cli
+from planner import api
+from planner.cli import root as cli
 
 OUTPUTS = {"slate.csv", "slate.xlsx", "summary.json", "rules.csv", "explanations.csv"}
 ROWS = [row(f"C{i}", score=60.0 + 3 * i, locality=["长春市", "吉林市", "四平市"][i % 3]) for i in range(9)]
@@ -165,7 +166,7 @@ def test_ctrl_c_before_or_while_writing_leaves_nothing(case, tmp_path, monkeypat
     monkeypatch.undo()
 
     # Interrupted after the second file was written into the staging folder.
-    from planner import report
+    from planner.show import files as report
     real, calls = report._write_file, []
 
     def write_then_interrupt(path, data, **kw):

@@ -16,14 +16,10 @@ from pathlib import Path
 import pytest
 
 from planner import api
-from planner.conflicts import (
-    CONFLICT_COLUMNS,
-    diagnose_infeasible,
-    infeasible_error,
-    relaxations,
-)
+from planner.rules.prepare import prepare, read_candidates, read_history
+from planner.explain.conflicts import CONFLICT_COLUMNS, diagnose_infeasible, infeasible_error, relaxations
 from planner.errors import InfeasibleError
-from planner.policy import load_scenario, rule_to_toml
+from planner.rules.policy import load_scenario, rule_to_toml
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -31,8 +27,8 @@ CASES = sorted(p for p in (TESTS / "fixtures" / "infeasible").iterdir() if p.is_
 
 
 def prepared(scenario):
-    frame = api.read_candidates(scenario, None)
-    return api.prepare(frame, scenario, api.read_history(scenario))
+    frame = read_candidates(scenario, None)
+    return prepare(frame, scenario, read_history(scenario))
 
 
 def diagnose(scenario, **kwargs):

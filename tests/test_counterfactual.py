@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from conftest import frame_of, write_csv
 from conftest import unit_row as row
 from planner import api
-from planner import counterfactual as cf
-from planner.policy import parse_scenario
+from planner.explain import counterfactual as cf
+from planner.rules.policy import parse_scenario
 
 
 def solve(rows: list[dict], rules: list[dict], **top) -> api.Result:

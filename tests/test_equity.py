@@ -15,7 +15,8 @@ import pytest
 
 import oracle
 from conftest import row, scenario_of, typed_frame, write_case
-from planner import api, equity
+from planner import api
+from planner.analysis import equity
 from planner.errors import InputError
 
 # --- a round where quality and balance pull apart ------------------------------------------------
@@ -213,8 +214,8 @@ def invoke():
     """The CLI in this process (typer's CliRunner), for the error paths: faster than a subprocess."""
     from typer.testing import CliRunner
 
-    from planner import cli
-    from planner.commands import register_all
+    from planner.cli import root as cli
+    from planner.cli.commands import register_all
     register_all(cli.app)
     runner = CliRunner()
     return lambda *args: runner.invoke(cli.app, [str(a) for a in args])

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from conftest import SIX_ROWS, row, scenario_of, typed_frame
 
-from planner import api
+from planner.rounds.finish import finish
+from planner.rules.prepare import prepare, read_candidates
 from planner.errors import InfeasibleError
-from planner.model import build_model
+from planner.model.build import build_model
 from planner.solve import solve_model
 
-highs_backend = pytest.importorskip("planner.highs_backend")
+highs_backend = pytest.importorskip("planner.solve.highs")
 pytest.importorskip("highspy")
 solve_model_highs = highs_backend.solve_model_highs
 
@@ -89,10 +90,10 @@ def test_random_small_rounds_match_brute_force(seed):
 def test_its_solution_goes_through_the_api_and_its_audit():
     frame = typed_frame(ROWS)
     scenario = scenario_of({"rule": [{"id": "r", "measure": "sum:cost", "max": 65.5}]})
-    frame = api.read_candidates(scenario, frame)
-    prepared = api.prepare(frame, scenario, None)
+    frame = read_candidates(scenario, frame)
+    prepared = prepare(frame, scenario, None)
     model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national)
     solution = solve_model_highs(model, workers=1)
-    result = api.finish(scenario, frame, None, prepared, model, solution, seed=0, workers=1, time_limit_s=30)
+    result = finish(scenario, frame, None, prepared, model, solution, seed=0, workers=1, time_limit_s=30)
     assert result.audit.ok and result.summary["total_score"] == 270
     assert set(result.selected["candidate_id"]) == set("BCDF")

@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 
 import oracle
 from conftest import SIX_ROWS, frame_of, row, scenario_of
-from planner.model import _exact_products, _id_hashes, _ties, build_model, integer_scale, tie_weight
+from planner.model.build import _exact_products, _id_hashes, _ties, build_model, integer_scale, tie_weight
 
 ROWS = SIX_ROWS
 

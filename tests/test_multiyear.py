@@ -17,13 +17,14 @@ import pandas as pd
 import pytest
 
 from planner import api
-from planner.audit import check_slate
-from planner.availability import forecast_rows
-from planner.candidates import normalise_candidates
+from planner.rules.prepare import prepare
+from planner.audit.check import check_slate
+from planner.rules.availability import forecast_rows
+from planner.inputs.candidates import normalise_candidates
 from planner.errors import InfeasibleError
-from planner.ledger import ledger_table
-from planner.model import build_model
-from planner.policy import parse_scenario
+from planner.ledger.ledger import ledger_table
+from planner.model.build import build_model
+from planner.rules.policy import parse_scenario
 from planner.solve import solve_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,7 +61,7 @@ def run(sc, frame: pd.DataFrame, history: pd.DataFrame | None = None, workers: i
     """One round through the steps of `api.solve` (history given as a frame), audited."""
     if history is not None:     # as api.read_history: rows of earlier years only
         history = history[history["year"] < sc.year].reset_index(drop=True)
-    prepared = api.prepare(frame, sc, history)
+    prepared = prepare(frame, sc, history)
     model = build_model(prepared.frame, sc, locked=prepared.locked, locked_national=prepared.locked_national)
     solution = solve_model(model, time_limit_s=20, workers=workers)
     slate = frame.assign(selected=solution.selected[:len(frame)].astype(np.int8),

@@ -12,9 +12,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from planner import report
+from planner.show import files as report
 from planner.errors import InputError
-from planner.report import atomic_write_bytes, neutralise_formulas, write_outputs
+from planner.show.files import atomic_write_bytes, neutralise_formulas, write_outputs
 
 BOM = b"\xef\xbb\xbf"
 

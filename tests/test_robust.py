@@ -16,7 +16,7 @@ import pytest
 
 import oracle
 from conftest import row, scenario_of, typed_frame, write_case
-from planner import robust
+from planner.analysis import robust
 from planner.errors import InputError
 
 # --- a small round: quotas per locality and overall, a soft minimum, a pass mark ----------------
@@ -102,7 +102,7 @@ def test_flip_margins_known_values(small_robust):
 
 def test_flip_margin_equals_counterfactual_loss(small_robust):
     """The margin of a candidate the pass mark does not limit is minus the counterfactual's Δobjective."""
-    counterfactual = pytest.importorskip("planner.counterfactual")
+    counterfactual = pytest.importorskip("planner.explain.counterfactual")
     result = small_robust.result
     t = small_robust.table.set_index("candidate_id")
     for cid in ("A1", "A2", "A3", "B1", "B2", "C1", "C2"):
@@ -229,8 +229,8 @@ def invoke():
     """The CLI in this process (typer's CliRunner), for the error paths: faster than a subprocess."""
     from typer.testing import CliRunner
 
-    from planner import cli
-    from planner.commands import register_all
+    from planner.cli import root as cli
+    from planner.cli.commands import register_all
     register_all(cli.app)
     runner = CliRunner()
     return lambda *args: runner.invoke(cli.app, [str(a) for a in args])

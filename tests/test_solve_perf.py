@@ -14,10 +14,10 @@ import pytest
 from conftest import REPO, row, scenario_of, typed_frame
 from ortools.sat.python import cp_model
 
-from planner import api
-from planner.components import INT_MAX, LinearRows, component_labels, read_rows
-from planner.model import build_model
-from planner.policy import load_scenario
+from planner.rules.prepare import prepare, read_candidates
+from planner.model.components import INT_MAX, LinearRows, component_labels, read_rows
+from planner.model.build import build_model
+from planner.rules.policy import load_scenario
 from planner.solve import solve_level, solve_model, solve_model_direct
 
 
@@ -164,8 +164,8 @@ def test_a_model_with_assumptions_takes_the_plain_path_and_agrees():
 @pytest.mark.slow
 def test_the_funded_round_gives_one_slate_for_any_workers_and_seed():
     scenario = load_scenario(REPO / "scenarios" / "jilin-2023-funded.toml")
-    frame = api.read_candidates(scenario, None)
-    prepared = api.prepare(frame, scenario, None)
+    frame = read_candidates(scenario, None)
+    prepared = prepare(frame, scenario, None)
     model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national)
     slates = set()
     for workers, seed in [(1, 0), (2, 7), (8, 12345)]:

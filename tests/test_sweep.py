@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import row, scenario_of, typed_frame, write_case
-from planner import robust, sweep
+from planner.analysis import robust, sweep
 from planner.errors import InputError
 
 ROWS = [row(f"R{i}", locality=loc, score=score, unit_id=f"U{i}")
@@ -127,8 +127,8 @@ def invoke():
     """The CLI in this process (typer's CliRunner), for the error paths: faster than a subprocess."""
     from typer.testing import CliRunner
 
-    from planner import cli
-    from planner.commands import register_all
+    from planner.cli import root as cli
+    from planner.cli.commands import register_all
     register_all(cli.app)
     runner = CliRunner()
     return lambda *args: runner.invoke(cli.app, [str(a) for a in args])

@@ -8,7 +8,7 @@ import pytest
 from conftest import row, run_cli, tree, write_case
 from planner import api
 from planner.errors import InputError
-from planner.verify import verify
+from planner.api.verify import verify
 
 ROWS = [row(f"C{i}", score=60.0 + 3 * i, locality=["长春市", "吉林市", "四平市"][i % 3]) for i in range(9)]
 SCENARIO = {"rule": [{"id": "cap", "clause": "三(三)", "per": ["locality"], "max": {"长春市": 2, "*": 1}}]}
@@ -37,14 +37,15 @@ def test_an_untouched_run_is_confirmed_and_nothing_is_written(solved):
 
 def test_the_recorded_seed_workers_and_backend_are_used(solved, monkeypatch):
     _, out = solved
+    from planner.rounds import chain
     calls = []
-    real = api.solve
+    real = chain.solve
 
     def spy(*args, **kw):
         calls.append(kw)
         return real(*args, **kw)
 
-    monkeypatch.setattr(api, "solve", spy)
+    monkeypatch.setattr(chain, "solve", spy)
     verify(out)
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert calls and calls[0]["seed"] == summary["seed"] == 3 and calls[0]["workers"] == summary["workers"] == 1

@@ -1,0 +1,537 @@
+"""What-if sessions: change a scenario, re-solve fast, keep every earlier result as it was.
+
+Owns `Session`, which keeps the built CP-SAT models of a round so that a planner in a notebook
+can change one quota and re-solve in a fraction of a second: a change of rule bounds only is
+written into the kept model's constraints in place and re-solved from the previous slate; any
+other change (a fold, a pin, another candidate table, a switch, a rule added or removed)
+rebuilds the model, still starting from the previous slate. Every result goes through
+`rounds.finish.finish`, so it is audited and explained exactly like `planner.solve`.
+
+Also owns the scenario changes `policy.Scenario` has no method for: `with_default_scope`
+(read every quota per period or per year), `for_year` (the same rules for another round) and
+`without_units` (a candidate table without some units' filings).
+
+Does not own building, solving, auditing or explaining (`model`, `solve`, `audit`, `explain`
+through `api`), nor reading scenario files (`policy`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model_helper import FlatIntExpr
+
+from planner.rounds.finish import finish
+from planner.rounds.result import Result
+from planner.rules.prepare import Prepared, check_years, prepare, read_candidates, read_history
+from planner.inputs.catalogue import suggest
+from planner.errors import InputError, PolicyError, Problem
+from planner.rules.groups import group_bounds
+from planner.model.build import Model, build_model
+from planner.rules.policy import SCOPES, Scenario, check_columns, load_scenario
+from planner.solve import Solution, solve_model
+
+log = logging.getLogger(__name__)
+
+#: Settings of a re-solve after a bound change, over the session's own. The re-solve goes
+#: through `solve.solve_model` (components, LP fixing, one CP-SAT worker per core model), which
+#: reads only ``num_workers``: the threads that solve components side by side. None by default,
+#: so a re-solve uses the session's `workers` (0 = every core): measured on the bundled 2023
+#: round with its lookahead, six changes twice, median 0.47 s with 2 threads and 0.55 s with 1.
+#: The optimum does not depend on it: the tie-break makes the optimal slate unique.
+RESOLVE_PARAMETERS: Mapping[str, Any] = MappingProxyType({})
+
+KEEP_MODELS = 4          # built models a session keeps (most recently used)
+KEEP_RESULTS = 16        # results a session can hand back again for an identical scenario
+_UNNAMED = "\x00unnamed"  # a group key no bound map can name: "every group not named"
+
+
+# --- scenario changes policy.Scenario has no method for ------------------------------------------
+
+def with_default_scope(scenario: Scenario, scope: str) -> Scenario:
+    """The scenario with every quota read per period (``"period"``) or per year (``"year"``).
+
+    This is the `[defaults] scope` switch of a scenario file (二(二): quotas for the whole
+    2023–2025 period, or for each year). Rules whose file entry sets its own ``scope`` (the
+    "by 2025" targets, the national splits) and rules added in Python keep theirs.
+
+    Raises
+    ------
+    PolicyError
+        `scope` is neither "period" nor "year".
+    """
+    if scope not in SCOPES:
+        raise PolicyError([Problem(scenario.label, f'scope "{scope}"', " or ".join(f'"{s}"' for s in SCOPES),
+                                   column="defaults.scope", hint=suggest(str(scope), SCOPES))])
+    raw = dict(scenario.raw)
+    file_rules = {r.get("id"): r for r in raw.get("rule", []) if isinstance(r, dict)}
+    own_scope = {rid for rid, spec in file_rules.items() if "scope" in spec}
+    rules = tuple(dataclasses.replace(r, scope=scope) if r.id in file_rules and r.id not in own_scope else r
+                  for r in scenario.rules)
+    raw["defaults"] = {**dict(raw.get("defaults", {}) or {}), "scope": scope}
+    return dataclasses.replace(scenario, rules=rules, raw=MappingProxyType(raw))
+
+
+def for_year(scenario: Scenario, year: int, *, candidates: str | Path | None = None,
+             history: tuple[str | Path, ...] | list[str | Path] | None = None, name: str | None = None) -> Scenario:
+    """The same rules for another round of the period, e.g. 2024 after a solved 2023.
+
+    Parameters
+    ----------
+    year : int
+        The round's year; must lie in the scenario's period.
+    candidates : path, optional
+        The round's candidate table (default: the scenario's).
+    history : paths, optional
+        Slates of earlier rounds (``slate.csv`` of `planner.save`), locked and counted by
+        period quotas (default: the scenario's).
+    name : str, optional
+        The round's name (default: the scenario's).
+
+    Pins (`force_in`/`force_out`) name candidates of one round and are dropped.
+    """
+    first, last = scenario.years
+    if not first <= int(year) <= last:
+        raise PolicyError([Problem(scenario.label, f"year {year}", f"a year in {first}–{last} (the period)",
+                                   column="year")])
+    return dataclasses.replace(
+        scenario, year=int(year), name=name or scenario.name, force_in=(), force_out=(),
+        candidates=Path(candidates) if candidates is not None else scenario.candidates,
+        history=tuple(Path(p) for p in history) if history is not None else scenario.history)
+
+
+def without_units(candidates: pd.DataFrame, *units: str) -> pd.DataFrame:
+    """The candidate table without the filings of some units (a school, a government, …).
+
+    Parameters
+    ----------
+    candidates : DataFrame
+        A candidate table with columns unit_id and unit_name (e.g. `Session.candidates`).
+    *units : str
+        Unit ids (``"H008"``) or unit names (``"吉林化工职业学院"``).
+
+    Returns
+    -------
+    DataFrame
+        A copy without those rows, with a fresh RangeIndex. Pass it to `Session.solve` or
+        `planner.solve` as ``candidates=``.
+
+    Raises
+    ------
+    InputError
+        A unit matches no row (with the nearest name).
+    """
+    ids = candidates["unit_id"].astype(str)
+    names = candidates["unit_name"].astype(str)
+    problems = []
+    drop = np.zeros(len(candidates), bool)
+    for unit in units:
+        hit = ((ids == str(unit)) | (names == str(unit))).to_numpy()
+        if not hit.any():
+            options = sorted(set(ids) | set(names))
+            problems.append(Problem(candidates.attrs.get("source", "candidates"), f'unit "{unit}"',
+                                    "a unit_id or unit_name of the candidate table", column="unit",
+                                    hint=suggest(str(unit), options)))
+        drop |= hit
+    if problems:
+        raise InputError(problems)
+    out = candidates[~drop].reset_index(drop=True)
+    log.info("dropped %d filing(s) of %s", int(drop.sum()), ", ".join(map(str, units)))
+    return out
+
+
+# --- the session ---------------------------------------------------------------------------------
+
+@dataclass
+class _Round:
+    """One built model a session keeps, and what it stands for now."""
+
+    shape: Scenario                 # the scenario without its bounds: what the model's structure depends on
+    table: str                      # key of the candidate table
+    scenario: Scenario              # the scenario the model encodes now, bounds included
+    frame: pd.DataFrame
+    history: pd.DataFrame | None
+    prepared: Prepared
+    model: Model
+    solution: Solution | None = None
+    proto_index: list[int] | None = None   # proto constraint of each model.constraints entry
+    offsets: list[int] | None = None       # constant part of each constraint's expression
+    matched: bool = False                  # proto_index was looked for (None then = not editable)
+
+
+class Session:
+    """A planner's what-if session on one round: solve, change, re-solve fast, compare.
+
+    Parameters
+    ----------
+    scenario : Scenario or path to a scenario TOML file
+        The base of the session (`Session.scenario`); change it with its ``with_*`` methods.
+    candidates : DataFrame or path, optional
+        Replaces the scenario's candidate table.
+    time_limit_s, seed, workers
+        CP-SAT settings of every solve (see `planner.solve`).
+    resolve_parameters : mapping, optional
+        Settings of an in-place re-solve (default `RESOLVE_PARAMETERS`); ``num_workers`` is
+        read, as the thread count of that re-solve.
+
+    Examples
+    --------
+    >>> s = Session("scenarios/jilin-2023.toml")                        # doctest: +SKIP
+    >>> base = s.solve()
+    >>> more = s.solve(s.scenario.with_bound("pc-school-locality", "max", 20, group="长春市"))
+    >>> more.summary["whatif"]["mode"]      # "bounds": edited in place, re-solved from base's slate
+    """
+
+    def __init__(self, scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | Path | None = None,
+                 time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
+                 resolve_parameters: Mapping[str, Any] | None = None):
+        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.time_limit_s, self.seed, self.workers = float(time_limit_s), int(seed), int(workers)
+        self.resolve_parameters = MappingProxyType(dict(RESOLVE_PARAMETERS if resolve_parameters is None
+                                                        else resolve_parameters))
+        self._candidates = candidates
+        self._rounds: list[_Round] = []                     # most recently used last
+        self._tables: dict[str, pd.DataFrame] = {}
+        self._results: list[tuple[Scenario, str, Result]] = []
+        self._last: Result | None = None
+        self._log: list[dict[str, Any]] = []
+        self._why = ""
+
+    def __repr__(self) -> str:
+        return f"Session({self.scenario.label!r}, {len(self._log)} solve(s), {len(self._rounds)} model(s) kept)"
+
+    # --- what a planner reads ----------------------------------------------------------------
+    @property
+    def candidates(self) -> pd.DataFrame:
+        """The base candidate table, validated (a copy: filter it, then pass it to `solve`)."""
+        return self._table(self.scenario, None)[1].copy()
+
+    @property
+    def last(self) -> Result | None:
+        """The most recent result of the session."""
+        return self._last
+
+    @property
+    def log(self) -> pd.DataFrame:
+        """One row per solve: name, mode (cold/rebuild/bounds/again), edited, timings in seconds.
+
+        ``resolve_s`` is the change plus the solver (model edit or build, CP-SAT);
+        ``total_s`` adds reading, the audit and the explanations.
+        """
+        return pd.DataFrame(self._log, columns=["name", "mode", "edited", "status", "objective", "resolve_s",
+                                                "finish_s", "total_s"])
+
+    def forget_results(self) -> None:
+        """Forget the results handed out so far (an identical scenario is then solved again);
+        the built models are kept, so the next solve still starts from them."""
+        self._results.clear()
+
+    # --- solving -----------------------------------------------------------------------------
+    def solve(self, scenario: Scenario | str | Path | None = None, *,
+              candidates: pd.DataFrame | str | Path | None = None) -> Result:
+        """Solve the base scenario, or a changed one, re-using what the session has built.
+
+        Parameters
+        ----------
+        scenario : Scenario or path, optional
+            Default: the session's base scenario.
+        candidates : DataFrame or path, optional
+            Replaces the candidate table (e.g. `without_units(session.candidates, …)`); a
+            DataFrame needs the columns of a candidate file and is validated like one.
+
+        Returns
+        -------
+        Result
+            As `planner.solve`, with ``summary["whatif"]``: ``mode`` (``"cold"`` first build,
+            ``"rebuild"`` after a structural change, ``"bounds"`` edited in place, ``"again"``
+            the same scenario solved before), ``edited`` (constraints changed in place),
+            ``rebuilt_because``, ``resolve_s`` (the change and the solver, wall-clock),
+            ``resolve_cpu_s`` (the same in CPU seconds of this process) and ``total_s``.
+
+        Raises
+        ------
+        InputError, PolicyError, InfeasibleError, NoSolutionError, AuditError
+            As `planner.solve`. After an infeasible change the session stays usable.
+        """
+        start, cpu = time.perf_counter(), time.process_time()
+        if scenario is None:
+            scenario = self.scenario
+        elif not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        table, frame = self._table(scenario, candidates)
+
+        for known, key, result in self._results:
+            if key == table and known == scenario:
+                self._note(scenario, result, "again", 0, time.perf_counter() - start, 0.0, start)
+                self._last = result
+                return result
+
+        shape = _shape(scenario)
+        found = next((r for r in reversed(self._rounds) if r.table == table and r.shape == shape), None)
+        if found is None:
+            self._why = ("another candidate table" if not any(r.table == table for r in self._rounds) else
+                         "a change beyond bounds (fold, pin, switch, rule added or removed, scope, year, …)")
+        edited = self._edit_bounds(found, scenario) if found is not None else None
+        if edited is not None:
+            rnd, mode = found, "bounds"
+            self._set_hint(rnd)
+            parameters = self.resolve_parameters
+            hint = None
+        else:
+            check_years(frame, scenario)
+            check_columns(scenario, list(frame.columns))
+            history = read_history(scenario)
+            prepared = prepare(frame, scenario, history)
+            model = build_model(prepared.frame, scenario, locked=prepared.locked,
+                                locked_national=prepared.locked_national, history_rows=prepared.history_rows)
+            rnd = _Round(shape=shape, table=table, scenario=scenario, frame=frame, history=history,
+                         prepared=prepared, model=model)
+            mode = "cold" if not self._rounds and self._last is None else "rebuild"
+            edited, parameters = 0, None
+            hint = self._hint_by_id(model)
+            if found is not None:
+                self._rounds.remove(found)
+            self._rounds.append(rnd)
+            del self._rounds[:-KEEP_MODELS]
+        if rnd is not self._rounds[-1]:
+            self._rounds.remove(rnd)
+            self._rounds.append(rnd)
+
+        solution = _solve(rnd.model, time_limit_s=self.time_limit_s, seed=self.seed, workers=self.workers,
+                          hint=hint, parameters=parameters)
+        rnd.solution = solution
+        resolve_s, resolve_cpu_s = time.perf_counter() - start, time.process_time() - cpu
+        snapshot = _snapshot(rnd.model, scenario)
+        if mode == "bounds":
+            snapshot.build_s = 0.0
+        t_finish = time.perf_counter()
+        result = finish(scenario, frame, rnd.history, rnd.prepared, snapshot, solution, seed=self.seed,
+                            workers=self.workers, time_limit_s=self.time_limit_s)
+        finish_s = time.perf_counter() - t_finish
+        self._note(scenario, result, mode, edited, resolve_s, finish_s, start, resolve_cpu_s)
+        self._results.append((scenario, table, result))
+        del self._results[:-KEEP_RESULTS]
+        self._last = result
+        return result
+
+    # --- the candidate table -----------------------------------------------------------------
+    def _table(self, scenario: Scenario, candidates: pd.DataFrame | str | Path | None) -> tuple[str, pd.DataFrame]:
+        """(key, validated frame) of the table a solve uses; files are read once."""
+        if candidates is None:
+            same_table = scenario.candidates == self.scenario.candidates
+            candidates = self._candidates if same_table and self._candidates is not None \
+                else scenario.candidates
+        if isinstance(candidates, pd.DataFrame):
+            digest = hashlib.sha256(pd.util.hash_pandas_object(candidates, index=False).to_numpy().tobytes())
+            digest.update("\x1f".join(map(str, candidates.columns)).encode("utf-8"))
+            key = "frame:" + digest.hexdigest()
+        elif candidates is None:
+            key = "none"
+        else:
+            key = "file:" + str(Path(candidates).resolve())
+        if key not in self._tables:
+            self._tables[key] = read_candidates(scenario, candidates)
+        return key, self._tables[key]
+
+    # --- in-place bound changes --------------------------------------------------------------
+    def _edit_bounds(self, rnd: _Round, scenario: Scenario) -> int | None:
+        """Write the new bounds into the kept model; the number of constraints changed, or None
+        when the change needs a rebuild: a bound appears or disappears for some group (the
+        model would need other constraints), a soft bound changes (its slack's room enters the
+        objective's integer scaling and so the tie-break: a rebuild keeps the slate exactly the
+        one a fresh solve gives), or the model is not laid out as its rules say.
+
+        Every constraint of a changed rule is re-bounded, whatever year it counts (this round,
+        the period with the lookahead's planned years, a later year's reachability): its limit
+        is the rule's bound for its group in the year it judges (`Constraint.year`).
+        """
+        old_rules = {r.id: r for r in rnd.scenario.rules}
+        changed = [r for r in scenario.rules if (r.min, r.max) != (old_rules[r.id].min, old_rules[r.id].max)]
+        model = rnd.model
+        if not changed:
+            model.scenario = rnd.scenario = scenario
+            return 0
+        if model.assumptions:
+            return self._cannot("the model carries assumptions")
+        if not self._index(rnd):
+            return self._cannot("the model's constraints are not laid out as expected")
+        for rule in changed:
+            old = old_rules[rule.id]
+            for bound in ("min", "max"):
+                before, after = getattr(old, bound), getattr(rule, bound)
+                keys = {_UNNAMED, *(before.groups if before else {}), *(after.groups if after else {})}
+                if any((_limit(before, key) is None) != (_limit(after, key) is None) for key in keys):
+                    return self._cannot(f'a {bound} of rule "{rule.id}" appears or disappears for some group')
+        edits: list[tuple[int, float]] = []
+        new_rules = {r.id: r for r in changed}
+        touched = [pos for pos, c in enumerate(model.constraints) if c.group.rule.id in new_rules]
+        for pos in touched:
+            c = model.constraints[pos]
+            year = c.year if getattr(c, "year", None) is not None else rnd.scenario.year
+            side = 0 if c.bound == "min" else 1
+            if c.limit != group_bounds(old_rules[c.group.rule.id], c.group.key, year)[side]:
+                return self._cannot(f"constraint {c.group.rule.id}|{c.group.key}|{c.bound} is not as its rule says")
+            limit = group_bounds(new_rules[c.group.rule.id], c.group.key, year)[side]
+            if limit is None:
+                return self._cannot(f"constraint {c.group.rule.id}|{c.group.key}|{c.bound} would lose its bound")
+            if limit != c.limit:
+                edits.append((pos, limit))
+        domains = []
+        for pos, limit in edits:
+            c = model.constraints[pos]
+            if c.slack is not None:     # its room and penalty are part of the objective's integer scaling
+                return self._cannot(f"soft bound {c.group.rule.id}|{c.group.key}|{c.bound} changed")
+            domains.append(_domain(_scaled(limit, c.scale, c.bound) - rnd.offsets[pos], c.bound))
+        proto = model.cp.proto
+        for (pos, _), domain in zip(edits, domains):
+            linear = proto.constraints[rnd.proto_index[pos]].linear
+            linear.domain.clear()
+            linear.domain.extend(domain)
+        limits = dict(edits)
+        for pos in touched:
+            c = model.constraints[pos]
+            year = c.year if getattr(c, "year", None) is not None else scenario.year
+            lo, hi = group_bounds(new_rules[c.group.rule.id], c.group.key, year)
+            group = dataclasses.replace(c.group, rule=new_rules[c.group.rule.id], min=lo, max=hi)
+            model.constraints[pos] = dataclasses.replace(c, group=group, limit=limits.get(pos, c.limit))
+        model.scenario = rnd.scenario = scenario
+        log.info("%d constraint(s) of %s changed in place", len(edits), ", ".join(new_rules))
+        return len(edits)
+
+    def _cannot(self, why: str) -> None:
+        """Record why a change needs a rebuild (shown in the result's summary["whatif"])."""
+        self._why = why
+        log.info("rebuilding: %s", why)
+
+    def _index(self, rnd: _Round) -> bool:
+        """Find each group bound's constraint in the model proto (once per built model)."""
+        if rnd.matched:
+            return rnd.proto_index is not None
+        rnd.matched = True
+        found = _match_constraints(rnd.model)
+        if found is None:
+            log.warning("the model's constraints are not laid out as expected: bound changes rebuild it")
+            return False
+        rnd.proto_index, rnd.offsets = found
+        return True
+
+    # --- hints -------------------------------------------------------------------------------
+    def _set_hint(self, rnd: _Round) -> None:
+        """The previous slate on this model as the solver's starting point (written once, vectorised)."""
+        model, sol = rnd.model, rnd.solution
+        model.cp.clear_hints()
+        if sol is None:
+            return
+        free = np.flatnonzero(model.free)
+        nat = np.flatnonzero(model.may_national)
+        hint = model.cp.proto.solution_hint
+        hint.vars.extend([v.index for v in model.select[free]] + [v.index for v in model.national[nat]])
+        hint.values.extend(np.concatenate([sol.selected[free], sol.national[nat]]).astype(int).tolist())
+
+    def _hint_by_id(self, model: Model) -> np.ndarray | None:
+        """The most recent solution carried over to another model's rows by candidate_id
+        (planned rows of a lookahead included)."""
+        rnd = next((r for r in reversed(self._rounds) if r.solution is not None and r.solution.selected is not None),
+                   None)
+        if rnd is None:
+            return None
+        ids = rnd.model.frame["candidate_id"].astype(str).to_numpy()
+        chosen = set(ids[np.asarray(rnd.solution.selected, bool)])
+        return model.frame["candidate_id"].astype(str).isin(chosen).to_numpy()
+
+    def _note(self, scenario: Scenario, result: Result, mode: str, edited: int, resolve_s: float,
+              finish_s: float, start: float, resolve_cpu_s: float = 0.0) -> None:
+        total = time.perf_counter() - start
+        whatif = {"mode": mode, "edited": int(edited), "rebuilt_because": self._why if mode == "rebuild" else "",
+                  "resolve_s": round(resolve_s, 4), "resolve_cpu_s": round(resolve_cpu_s, 4),
+                  "total_s": round(total, 4)}
+        if mode != "again":
+            result.summary["whatif"] = whatif
+        self._log.append({"name": scenario.name, "mode": mode, "edited": int(edited),
+                          "status": result.summary["status"], "objective": result.summary["objective"],
+                          "resolve_s": round(resolve_s, 4), "finish_s": round(finish_s, 4), "total_s": round(total, 4)})
+        log.info("%s: %s, %d edited, re-solve %.3f s, total %.3f s", scenario.name, mode, edited, resolve_s, total)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def _shape(scenario: Scenario) -> Scenario:
+    """What a model's structure depends on: the scenario with every rule's bounds removed."""
+    rules = tuple(dataclasses.replace(r, min=None, max=None, line=None) for r in scenario.rules)
+    return dataclasses.replace(scenario, rules=rules, name="", source=None)
+
+
+def _scaled(limit: float, scale: int, bound: str) -> int:
+    """A bound in model integers, rounded as `model` rounds it (inwards)."""
+    return math.ceil(limit * scale - 1e-9) if bound == "min" else math.floor(limit * scale + 1e-9)
+
+
+def _domain(value: int, bound: str) -> list[int]:
+    return [value, cp_model.INT_MAX] if bound == "min" else [cp_model.INT_MIN, value]
+
+
+def _limit(bound: Any, key: str) -> float | None:
+    """A Bound's value for one group (None: no bound)."""
+    return None if bound is None else bound.for_group(key)
+
+
+def _match_constraints(model: Model) -> tuple[list[int], list[int]] | None:
+    """The proto index and constant of every entry of `model.constraints`, or None.
+
+    A constraint is recognised, in build order, by its bound and its terms: those of its
+    expression, exactly, plus its own slack and possibly other slack variables (a period
+    quota's soft excess over this round's). Uses `Constraint.index` when the model records it.
+    """
+    proto = model.cp.proto
+    names = [v.name for v in proto.variables]
+    n = len(proto.constraints)
+    index, offsets = [], []
+    p = 0
+    for c in model.constraints:
+        flat = FlatIntExpr(c.expr)
+        terms = {v.index: int(k) for v, k in zip(flat.vars, flat.coeffs)}
+        if c.slack is not None:
+            terms[c.slack.index] = 1 if c.bound == "min" else -1
+        offset = int(flat.offset)
+        domain = _domain(_scaled(c.limit, c.scale, c.bound) - offset, c.bound)
+        known = getattr(c, "index", None)
+        for q in ([known] if isinstance(known, int) and known >= 0 else range(p, n)):
+            pc = proto.constraints[q]
+            if not pc.has_linear() or list(pc.linear.domain) != domain or len(pc.linear.vars) < len(terms):
+                continue
+            found = dict(zip(pc.linear.vars, pc.linear.coeffs))
+            if any(found.get(v) != k for v, k in terms.items()):
+                continue
+            if any(not names[v].startswith("slack[") for v in found.keys() - terms.keys()):
+                continue
+            index.append(q)
+            offsets.append(offset)
+            p = q + 1
+            break
+        else:
+            return None
+    return index, offsets
+
+
+def _snapshot(model: Model, scenario: Scenario) -> Model:
+    """A copy of the kept model for a result: later in-place edits never reach an earlier result."""
+    return dataclasses.replace(model, cp=model.cp.clone(), scenario=scenario, constraints=list(model.constraints),
+                               assumptions=dict(model.assumptions), pin_literals=dict(model.pin_literals))
+
+
+def _solve(model: Model, *, parameters: Mapping[str, Any] | None, **kwargs: Any) -> Solution:
+    """`solve_model`, with the re-solve's ``num_workers`` (if set) as its thread count."""
+    if parameters and "num_workers" in parameters:
+        kwargs["workers"] = int(parameters["num_workers"])
+    return solve_model(model, **kwargs)

@@ -1,0 +1,139 @@
+"""The auditor: checks any slate against every rule of a scenario with plain pandas.
+
+Owns the verdict on a slate — one the solver made, or one a planner made by hand in Excel:
+row checks (only selectable candidates selected, pins kept, national implies provincial),
+every rule group's value against its bounds (period rules counting locked earlier years),
+and the candidate-pool checks of `filing` rules. Never imports ortools or `model`/`solve`:
+it shares only the reading of rules (`groups`, `availability`) with the model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.rules.availability import blocked_reason, pinned_in
+from planner.rules.groups import flag_values, fold_localities, measure_values, rule_groups
+from planner.rules.policy import Scenario
+
+TOLERANCE = 1e-6
+RULE_COLUMNS = ["rule_id", "clause", "text", "decision", "scope", "soft", "group", "value", "min", "max",
+                "target_min", "slack", "binding", "violation", "ok"]
+
+
+@dataclass
+class AuditReport:
+    """The audit of one slate.
+
+    Attributes
+    ----------
+    rules : DataFrame
+        One row per rule group: RULE_COLUMNS. ``violation`` > 0 breaks a bound (allowed only
+        for soft rules); ``target_min`` is a "by" target's minimum even before its year.
+    rows : DataFrame
+        Row-level problems: candidate_id, problem.
+    filings : DataFrame
+        Candidate-pool checks (`decision = "filing"`): the rule columns; failures are warnings.
+    """
+
+    rules: pd.DataFrame
+    rows: pd.DataFrame
+    filings: pd.DataFrame
+
+    @property
+    def hard_violations(self) -> pd.DataFrame:
+        return self.rules[~self.rules["ok"]]
+
+    @property
+    def ok(self) -> bool:
+        return self.hard_violations.empty and self.rows.empty
+
+    def messages(self) -> list[str]:
+        """One line per violation, in the domain's words."""
+        lines = [f"{cid}: {problem}" for cid, problem in zip(self.rows["candidate_id"], self.rows["problem"])]
+        for r in self.hard_violations.to_dict("records"):
+            below = pd.notna(r["min"]) and r["value"] < r["min"] - TOLERANCE
+            side, limit = ("below its minimum", r["min"]) if below else ("above its maximum", r["max"])
+            lines.append(f'rule "{r["rule_id"]}" ({r["clause"]}) group "{r["group"]}": {r["value"]:g} is {side} {limit:g}')
+        return lines
+
+    def warnings(self) -> list[str]:
+        failed = self.filings[~self.filings["ok"]] if not self.filings.empty else self.filings
+        return [f'filing check "{r["rule_id"]}" ({r["clause"]}) group "{r["group"]}": {r["value"]:g} filed, '
+                + (f'at least {r["min"]:g}' if pd.notna(r["min"]) else f'at most {r["max"]:g}') + " expected"
+                for r in failed.to_dict("records")]
+
+
+def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFrame | None = None) -> AuditReport:
+    """Audit a slate against every rule of the scenario.
+
+    Parameters
+    ----------
+    slate : DataFrame
+        Candidate rows (the columns the rules name, plus candidate_id, year, task, eligible and
+        the objective column) with 0/1 or bool columns ``selected`` and ``national``.
+    scenario : Scenario
+    history : DataFrame, optional
+        Locked rows of earlier rounds, same columns; their ``selected``/``national`` count
+        in period-scope rules.
+    """
+    frame = fold_localities(slate, scenario.fold)
+    n_slate = len(frame)
+    if history is not None and len(history):
+        frame = pd.concat([frame, fold_localities(history, scenario.fold)], ignore_index=True)
+    locked = np.zeros(len(frame), bool)
+    locked[n_slate:] = True
+    selected = flag_values(frame, "selected")
+    national = flag_values(frame, "national")
+
+    rows = _row_problems(frame.iloc[:n_slate], scenario, selected[:n_slate], national[:n_slate])
+    this_year = (frame["year"] == scenario.year).to_numpy() & ~locked
+    records, filings = [], []
+    for rule in scenario.rules:
+        values = measure_values(frame, rule)
+        if rule.decision == "filing":
+            # A filing check counts what was filed: this round's rows, and with scope
+            # "period" every row of the locked earlier rounds too (selected or not).
+            filed = (this_year | locked) if rule.scope == "period" else this_year
+            for group in rule_groups(frame, rule, scenario, mask=filed):
+                filings.append(_record(rule, group, float(values[group.rows].sum())))
+            continue
+        chosen = national if rule.decision == "national" else selected
+        countable = (this_year | locked) if rule.scope == "period" else this_year
+        for group in rule_groups(frame, rule, scenario, mask=countable):
+            value = float((values[group.rows] * chosen[group.rows]).sum())
+            records.append(_record(rule, group, value))
+    return AuditReport(rules=pd.DataFrame(records, columns=RULE_COLUMNS),
+                       rows=pd.DataFrame(rows, columns=["candidate_id", "problem"]),
+                       filings=pd.DataFrame(filings, columns=RULE_COLUMNS))
+
+
+def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray, national: np.ndarray) -> list:
+    ids = frame["candidate_id"].astype(str).to_numpy()
+    blocked = blocked_reason(frame, scenario).to_numpy()
+    problems = []
+    for pos in np.flatnonzero(selected & (blocked != "")):
+        problems.append((ids[pos], f"selected although it cannot be ({blocked[pos]})"))
+    for pos in np.flatnonzero(national & ~selected):
+        problems.append((ids[pos], "recommended nationally without being selected provincially"))
+    for pos in np.flatnonzero(pinned_in(frame, scenario) & ~selected):
+        problems.append((ids[pos], "pinned in (force_in) but not selected"))
+    return problems
+
+
+def _record(rule, group, value: float) -> dict:
+    lo, hi = group.min, group.max
+    target = rule.min.for_group(group.key) if rule.min is not None else None
+    slacks = [s for s in ((hi - value) if hi is not None else None, (value - lo) if lo is not None else None)
+              if s is not None]
+    slack = min(slacks) if slacks else np.nan
+    violation = max([0.0, *(-s for s in slacks)])
+    return {
+        "rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,
+        "scope": rule.scope, "soft": rule.soft, "group": group.label, "value": value,
+        "min": lo if lo is not None else np.nan, "max": hi if hi is not None else np.nan,
+        "target_min": target if target is not None else np.nan,
+        "slack": slack, "binding": bool(slacks) and abs(slack) <= TOLERANCE,
+        "violation": violation, "ok": rule.soft or violation <= TOLERANCE,
+    }

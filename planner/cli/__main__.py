@@ -1,0 +1,4 @@
+"""`python -m planner.cli`: the same as the `planner` command."""
+from planner.cli.root import main
+
+main()

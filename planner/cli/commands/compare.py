@@ -1,0 +1,86 @@
+"""`planner compare OUT_A OUT_B`: two solved rounds side by side.
+
+Owns the command's arguments and how the comparison is printed; the comparison itself is
+`planner.compare.compare`. Exit codes as every command: 0 done, 2 a folder or file missing or
+unreadable.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from planner.show.compare import Comparison, compare as compare_outputs
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="compare")(compare)
+
+
+def compare(
+    out_a: Path = typer.Argument(..., help="output folder of the reference run (e.g. the base scenario)"),
+    out_b: Path = typer.Argument(..., help="output folder of the variant run"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="also write the comparison tables (csv) here"),
+    rows: int = typer.Option(20, "--rows", help="candidates listed per table (entered, left)"),
+) -> None:
+    """Compare two runs: who entered and left, total score, per-locality and per-tier counts, binding rules."""
+    from planner.cli._common import out, run_guarded
+
+    def action() -> Comparison:
+        result = compare_outputs(out_a, out_b, labels=(out_a.name or str(out_a), out_b.name or str(out_b)))
+        if out_dir is not None:
+            from planner.show.files import write_outputs
+            write_outputs(out_dir, tables=result.tables())
+        return result
+
+    comparison = run_guarded(action)
+    print_comparison(comparison, rows=rows)
+    if out_dir is not None:
+        out.print(f"written to {out_dir}/: " + ", ".join(comparison.tables()), markup=False)
+
+
+def print_comparison(comparison: Comparison, *, rows: int = 20) -> None:
+    """The comparison on the terminal: headline, then one table per view."""
+    from planner.cli._common import out
+    a, b = comparison.labels
+    summary = comparison.summary.set_index("measure")
+    out.print(f"A = {a}   B = {b}", markup=False)
+    out.print(f"total score {summary.at['total_score', 'a']:.1f} → {summary.at['total_score', 'b']:.1f} "
+              f"({comparison.score_delta:+.1f}); selected {summary.at['n_selected', 'a']:.0f} → "
+              f"{summary.at['n_selected', 'b']:.0f}; {len(comparison.entered)} entered, {len(comparison.left)} left; "
+              f"{len(comparison.binding_changes)} rule group(s) changed binding status", markup=False)
+    columns = ["candidate_id", "title", "unit_name", "locality", "score", "reason"]
+    _table(f"entered (in B, not in A): {len(comparison.entered)}", comparison.entered[columns], rows)
+    _table(f"left (in A, not in B): {len(comparison.left)}", comparison.left[columns], rows)
+    _table("selected per locality", comparison.by_locality.rename(columns={"count_a": "A", "count_b": "B"}), 100)
+    _table("selected per tier", comparison.by_tier.drop(columns="tier")
+           .rename(columns={"count_a": "A", "count_b": "B"}), 100)
+    _table(f"binding status changed: {len(comparison.binding_changes)}",
+           comparison.binding_changes[["rule_id", "clause", "group", "value_a", "value_b", "limit_a", "limit_b",
+                                       "change"]], rows)
+
+
+def _table(title: str, frame: pd.DataFrame, rows: int) -> None:
+    from planner.cli._common import out
+    table = Table(title=title, title_justify="left")
+    numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool}
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if column in numeric else "left", overflow="fold")
+    for record in frame.head(rows).to_dict("records"):
+        table.add_row(*(_text(record[c], c == "delta") for c in frame.columns))
+    out.print(table)
+    if len(frame) > rows:
+        out.print(f"… {len(frame) - rows} more (--rows to show more, --out to write them all)", markup=False)
+
+
+def _text(value: object, signed: bool) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:+.1f}" if signed else (f"{value:.0f}" if value.is_integer() else f"{value:.1f}")
+    if isinstance(value, int) and not isinstance(value, bool) and signed:
+        return f"{value:+d}"
+    return str(value)

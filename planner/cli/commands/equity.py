@@ -1,0 +1,115 @@
+"""`planner equity SCENARIO`: shares per locality (or tier) against reference shares, and what balance costs.
+
+Owns the command's options and the printed tables; the work is `planner.equity`. Without a bound
+it reports the shares and indices of the planner's slate; with ``--max-index`` or ``--weight``
+it solves the round with that equity bound or penalty (slate files as ``planner solve`` writes
+them, plus shares.csv); with ``--frontier K`` it computes the score–equity frontier (table and
+chart). Exit codes as every command: 0 done, 2 bad input, 3 infeasible (no slate that balanced).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="equity")(equity)
+
+
+def equity(
+    scenario: Path = typer.Argument(..., help="scenario TOML file"),
+    by: str = typer.Option("locality", "--by", help="group column: locality | tier | any column"),
+    reference: str = typer.Option("candidates", "--reference",
+                                  help="reference shares: candidates | equal | column:NAME | FILE.csv (group,weight)"),
+    index: str = typer.Option("lh", "--index", help="index bounded: lh (Loosemore–Hanby) | max (largest deviation)"),
+    max_index: Optional[float] = typer.Option(None, "--max-index", help="hold the index at or below PP percentage points"),
+    weight: Optional[float] = typer.Option(None, "--weight", help="penalty in score points per seat out of proportion"),
+    frontier: Optional[int] = typer.Option(None, "--frontier", help="compute the score–equity frontier with K points"),
+    executor: str = typer.Option("serial", "--executor", help="where frontier points run: serial | process | dask"),
+    address: Optional[str] = typer.Option(None, "--address", help="Dask scheduler address"),
+    workers: Optional[int] = typer.Option(None, "--workers", help="worker processes for the frontier"),
+    lookahead: bool = typer.Option(True, "--lookahead/--no-lookahead", help="keep the scenario's lookahead"),
+    candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/<scenario stem>-equity/)"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds per solve"),
+) -> None:
+    """Shares of the slate per locality or tier against reference shares; an equity bound; the frontier."""
+    from planner import api
+    from planner.analysis import equity as eq
+    from planner.cli._common import out, run_guarded
+    from planner.show.files import write_outputs
+
+    target = out_dir or Path("out") / f"{scenario.stem}-equity"
+
+    def action():
+        written = []
+        if frontier is not None:
+            front = eq.frontier(scenario, candidates=candidates, by=by, reference=reference, index=index,
+                                points=frontier, executor=executor, workers=workers, address=address,
+                                time_limit_s=time_limit, lookahead=lookahead)
+            written += [p.name for p in front.save(target)]
+            return "frontier", front, written
+        if max_index is not None or weight is not None:
+            res = eq.solve_equitable(scenario, candidates=candidates, by=by, reference=reference, index=index,
+                                     max_pp=max_index, weight=weight, time_limit_s=time_limit, lookahead=lookahead)
+            written += [p.name for p in api.save(res.result, target)]
+            written += [p.name for p in write_outputs(target, tables={"shares.csv": res.shares,
+                                                                      "shares_unconstrained.csv": res.baseline_shares})]
+            return "bound", res, written
+        case, frame, history, prepared = eq._prepare(scenario, candidates, by, reference, index, time_limit, 0,
+                                                     lookahead)
+        result = api.solve(case.scenario, candidates=candidates, time_limit_s=time_limit)
+        table = eq.shares(result.slate, case.weights, by=by, scenario=case.scenario)
+        from planner.analysis.robust import figure_png
+        written += [p.name for p in write_outputs(target, tables={"shares.csv": table},
+                                                  json_files={"equity.json": eq.indices(table)},
+                                                  binary_files={"shares.png": figure_png(eq.plot_shares(table))})]
+        return "shares", table, written
+
+    kind, value, written = run_guarded(action)
+    if kind == "frontier":
+        t = value.table
+        view = Table(title=f"score against equity ({value.summary['index']}, by {by})", title_justify="left")
+        for column in ("point", "bound (pp)", "index (pp)", "Gallagher (pp)", "objective", "loss", "status"):
+            view.add_column(column, justify="right")
+        index_col = "lh_pp" if index == "lh" else "max_dev_pp"
+        for r in t.to_dict("records"):
+            view.add_row(str(r["point"]), f"{r['epsilon_pp']:.2f}", f"{r[index_col]:.2f}", f"{r['gallagher_pp']:.2f}",
+                         f"{r['objective']:.1f}", f"{r['score_loss']:.1f}", str(r["status"]))
+        out.print(view)
+        if not value.summary["min_index_proven"]:
+            out.print("note: the most balanced end was not proven optimal within the time limit", markup=False)
+    elif kind == "bound":
+        s = value.summary
+        out.print(f"objective {s['objective']:.1f} (unconstrained {s['unconstrained_objective']:.1f}); total score "
+                  f"{s['total_score']:.1f}, {s['cost_total_score']:.1f} points below the unconstrained slate", markup=False)
+        _shares(value.shares, by)
+        _indices(s["indices"], "with the bound")
+        _indices(s["unconstrained_indices"], "unconstrained")
+    else:
+        from planner.analysis import equity as eq
+        _shares(value, by)
+        _indices(eq.indices(value), "the planner's slate")
+    out.print(f"written to {target}/: " + ", ".join(dict.fromkeys(written)), markup=False)
+
+
+def _shares(table, by: str) -> None:
+    from planner.cli._common import out
+    view = Table(title=f"shares by {by}", title_justify="left")
+    for column in ("group", "selected", "share %", "reference %", "difference (pp)"):
+        view.add_column(column, justify="left" if column == "group" else "right")
+    for r in table.to_dict("records"):
+        share = r["share"]
+        view.add_row(str(r["group"]), str(r["selected"]), "" if share != share else f"{100 * share:.1f}",
+                     f"{100 * r['reference_share']:.1f}",
+                     "" if r["difference_pp"] != r["difference_pp"] else f"{r['difference_pp']:+.1f}")
+    out.print(view)
+
+
+def _indices(values: dict, label: str) -> None:
+    from planner.cli._common import out
+    out.print(f"{label}: Gallagher {values['gallagher_pp']:.2f} pp, Loosemore–Hanby {values['lh_pp']:.2f} pp, "
+              f"largest deviation {values['max_dev_pp']:.2f} pp, Gini {values['gini']:.3f}", markup=False)

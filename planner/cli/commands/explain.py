@@ -1,0 +1,107 @@
+"""`planner explain`: why a candidate is in or out, and what forcing it the other way would cost.
+
+Owns the arguments and the printing of the explain subcommand. Holds no logic: it calls
+`planner.solve`, `counterfactual`, `alternatives` and, for an infeasible scenario, `conflicts`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from planner import api
+from planner.rules.prepare import prepare, read_candidates, read_history
+from planner.errors import InfeasibleError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("explain")(explain)
+
+
+def explain(
+    scenario: Path = typer.Argument(..., help="scenario TOML file"),
+    candidate: List[str] = typer.Option([], "--candidate", "-c", help="candidate id (repeatable)"),
+    candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
+    force: Optional[str] = typer.Option(None, "--force", help='"in" or "out" (default: the opposite of the slate)'),
+    every: bool = typer.Option(False, "--all", help="every rejected candidate of the round (counterfactual forced in)"),
+    alternatives: int = typer.Option(0, "--alternatives", help="also list up to K other optimal slates"),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="write the --all table to this CSV file"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for the solve, and again for the explanations"),
+    seed: int = typer.Option(0, "--seed", help="CP-SAT random seed"),
+    workers: int = typer.Option(0, "--workers", help="CP-SAT workers (0 = all cores)"),
+    processes: int = typer.Option(2, "--processes", help="processes for --all"),
+) -> None:
+    """Explain candidates of a round: the reason in one sentence, and the exact cost of forcing them."""
+    from planner.explain import alternatives as alt
+    from planner.explain import counterfactual as cf
+    from planner.cli._common import EXIT_INFEASIBLE, EXIT_INPUT, err, fail, out, run_guarded
+
+    if force is not None and force not in ("in", "out"):
+        fail([f'--force "{force}": expected "in" or "out"'], EXIT_INPUT)
+    if not candidate and not every and not alternatives:
+        fail(["nothing to explain: give --candidate ID, --all or --alternatives K"], EXIT_INPUT)
+
+    def solved() -> api.Result | InfeasibleError:
+        try:
+            return api.solve(scenario, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers)
+        except InfeasibleError as exc:
+            if getattr(exc, "diagnosis", None) is not None:
+                return exc
+            return _diagnosed(scenario, candidates, time_limit)
+
+    result = run_guarded(solved)
+    if isinstance(result, InfeasibleError):
+        fail([str(result), *result.diagnosis.lines], EXIT_INFEASIBLE)
+    if result.summary["status"] != "OPTIMAL":
+        err.print(f"warning: the slate is not proven optimal (gap {result.summary['gap']:.2%}): "
+                  "counterfactuals compare with it as it is", markup=False)
+    from planner.explain.reasons import for_result
+    result.explanations = for_result(result)        # with the lookahead's plan (see docs/explanations.md)
+    result.slate["reason"] = result.explanations["reason"].to_numpy()
+    reasons = result.explanations.set_index(result.explanations["candidate_id"].astype(str))
+    engine = cf.Engine(result.model, result.solution.selected, result.solution.national) if candidate else None
+    for cid in candidate:
+        item = run_guarded(lambda cid=cid: cf.counterfactual(result, cid, force=force, time_limit_s=time_limit,
+                                                             engine=engine))
+        row = reasons.loc[cid]
+        out.print(f"{cid}  {row['reason_code']}  {row['reason']}", markup=False, highlight=False, soft_wrap=True)
+        out.print(f"  {item.sentence}  [{item.status}{', ' + item.method if item.method else ''}, "
+                  f"{item.solve_s:.2f} s]", markup=False, highlight=False, soft_wrap=True)
+    if every:
+        table = run_guarded(lambda: cf.explain_all(result, processes=processes, time_limit_s=time_limit))
+        counts = table["status"].value_counts().to_dict()
+        out.print(f"counterfactuals of {len(table)} rejected candidates: "
+                  + ", ".join(f"{v} {k}" for k, v in counts.items()), markup=False, soft_wrap=True)
+        if out_file is not None:
+            merged = cf.merge(result.explanations, table)
+            from planner.show.files import write_outputs
+            run_guarded(lambda: write_outputs(out_file.parent, tables={out_file.name: merged}))
+            out.print(f"written to {out_file}", markup=False, soft_wrap=True)
+        else:
+            for record in table.to_dict("records"):
+                out.print(f"{record['candidate_id']}  {record['counterfactual']}", markup=False, highlight=False,
+                          soft_wrap=True)
+    if alternatives:
+        table = run_guarded(lambda: alt.alternative_slates(result, alternatives, time_limit_s=time_limit))
+        if not len(table):
+            out.print("the optimum is unique: no other slate reaches it", markup=False, soft_wrap=True)
+        for record in table.to_dict("records"):
+            out.print(f"alternative {record['alternative']}: {record['sentence']}", markup=False, highlight=False,
+                      soft_wrap=True)
+        if len(table):
+            names = alt.undecided(table)
+            out.print("not decided by the rules (the tie-break chose): " + "、".join(names), markup=False,
+                      highlight=False, soft_wrap=True)
+
+
+def _diagnosed(scenario: Path, candidates: Optional[Path], time_limit: float) -> InfeasibleError:
+    """The InfeasibleError of an infeasible scenario, with its conflicts and relaxation advice."""
+    from planner.explain.conflicts import infeasible_error
+    from planner.rules.policy import load_scenario
+    loaded = load_scenario(scenario)
+    frame = read_candidates(loaded, candidates)
+    prepared = prepare(frame, loaded, read_history(loaded))
+    return infeasible_error(prepared.frame, loaded, locked=prepared.locked, locked_national=prepared.locked_national,
+                            history_rows=getattr(prepared, "history_rows", None), time_limit_s=time_limit)
+

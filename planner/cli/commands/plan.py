@@ -1,0 +1,96 @@
+"""`planner plan SCENARIO`: this round and the rest of the period planned together.
+
+Owns the command's arguments and how the plan is printed; the plan itself is
+`planner.plan.plan_period`. Answers "if we pick these now (`--fix SLATE`), can we still reach
+the 2025 targets?". Exit codes: 0 every hard target reachable, 1 a hard "by" target
+unreachable in the plan, 2 bad input, 3 the hard rules fail already this round, 4 no solution
+in time.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="plan")(plan)
+
+
+def plan(
+    scenario: Path = typer.Argument(..., help="scenario TOML file of this round"),
+    pools: list[Path] | None = typer.Option(None, "--pool", help="candidate table of a later year "
+                                               "(repeatable; default: the scenario's [plan] pools)"),
+    fix: Path | None = typer.Option(None, "--fix", help="keep this slate of this round as it is "
+                                       "(e.g. out/jilin-2023/slate.csv) and plan the later years after it"),
+    repeat: bool = typer.Option(False, "--repeat", help="ignore the pools: every later year brings a pool "
+                                "like this year's"),
+    out_dir: Path | None = typer.Option(None, "--out", help="write plan.csv, slate.csv, ledger.csv, "
+                                           "targets.csv, by_year.csv, summary.json here"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for the whole solve"),
+    seed: int = typer.Option(0, "--seed", help="CP-SAT random seed"),
+    workers: int = typer.Option(0, "--workers", help="CP-SAT workers (0 = all cores)"),
+) -> None:
+    """Plan all remaining years at once and say which 2025 targets are reachable, and when."""
+    from planner.cli._common import EXIT_VIOLATIONS, err, out, run_guarded
+    from planner.ledger.plan import plan_period
+
+    def action():
+        result = plan_period(scenario, pools=pools or None, fix=fix, forecast="repeat" if repeat else None,
+                             time_limit_s=time_limit, seed=seed, workers=workers)
+        if out_dir is not None:
+            from planner.show.files import write_outputs
+            write_outputs(out_dir, tables={"plan.csv": result.planned, "slate.csv": result.slate,
+                                           "ledger.csv": result.ledger, "targets.csv": result.targets,
+                                           "by_year.csv": result.by_year},
+                          json_files={"summary.json": result.summary})
+        return result
+
+    result = run_guarded(action)
+    print_plan(result)
+    if out_dir is not None:
+        out.print(f"written to {out_dir}/: plan.csv, slate.csv, ledger.csv, targets.csv, by_year.csv, summary.json",
+                  markup=False)
+    missed = result.targets[~result.targets["soft"] & ~result.targets["reachable"]]
+    for row in missed.to_dict("records"):
+        err.print(f'error: target "{row["rule_id"]}" group "{row["group"]}" ({row["clause"]}) is not reachable by '
+                  f'{row["target_year"]}: {row["projected"]:g} of {row["target"]:g} in the plan', markup=False)
+    if len(missed):
+        raise typer.Exit(EXIT_VIOLATIONS)
+
+
+def print_plan(result) -> None:
+    from planner.cli._common import out
+    s = result.summary
+    sc = result.scenario
+    first, last = sc.years
+    years = list(range(first, last + 1))
+    fixed = f", this round fixed to {s['fixed_slate']}" if s["fixed_slate"] else ""
+    out.print(f"[bold]{s['name']}[/bold] — plan {sc.year}–{last} (forecast {s['forecast']}{fixed}), "
+              f"status {s['status']}, solve {s['solve_s']:.2f} s")
+    out.print(f"this round selects {s['n_selected_now']}; planned: "
+              + ", ".join(f"{y}: {n}" for y, n in s["n_planned"].items()), markup=False)
+    t = result.targets
+    rules = (t.groupby("rule_id", sort=False)
+             .agg(text=("text", "first"), soft=("soft", "first"), groups=("group", "size"),
+                  reachable=("reachable", "sum"), target=("target", "sum"),
+                  **{f"cum_{y}": (f"cum_{y}", "sum") for y in years},
+                  reached_in=("reached_in", "max"), shortfall=("shortfall", "sum")).reset_index())
+    table = Table(title="2025 targets in the plan (cumulative at the end of each year; groups summed)")
+    for col in ("rule", "target", *map(str, years), "reached by", "reachable", "kind"):
+        table.add_column(col, justify="left" if col in ("rule", "kind") else "right")
+    for r in rules.to_dict("records"):
+        whole = r["reachable"] == r["groups"]
+        table.add_row(r["rule_id"], f"{r['target']:g}", *(f"{r[f'cum_{y}']:g}" for y in years),
+                      "" if not whole or r["reached_in"] is pd.NA else str(r["reached_in"]),
+                      f"{r['reachable']}/{r['groups']}" + ("" if whole else f" (short {r['shortfall']:g})"),
+                      "soft" if r["soft"] else "hard")
+    out.print(table)
+    by_year = Table(title="selected per task and year (locked / this round / planned)")
+    for col in ("task", "track", *map(str, years)):
+        by_year.add_column(col, justify="left" if col in ("task", "track") else "right")
+    for r in result.by_year.to_dict("records"):
+        by_year.add_row(r["task"], r["track"], *(str(r[f"n_{y}"]) for y in years))
+    out.print(by_year)

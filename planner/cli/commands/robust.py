@@ -1,0 +1,81 @@
+"""`planner robust SCENARIO`: how sure is the slate under noisy expert scores.
+
+Owns the command's options and how the result is printed; the work is `planner.robust.robust`.
+Exit codes as every command: 0 done, 2 bad input (including no score spread), 3 infeasible,
+4 no solution in time.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="robust")(robust)
+
+
+def robust(
+    scenario: Path = typer.Argument(..., help="scenario TOML file"),
+    samples: int = typer.Option(200, "--samples", "-n", help="score samples to re-solve"),
+    score_sd: Optional[float] = typer.Option(None, "--score-sd",
+                                             help="default standard deviation of a score (points) where the "
+                                                  "table has no score_sd column or cell, e.g. 3"),
+    sd_column: str = typer.Option("score_sd", "--sd-column", help="column with each candidate's standard deviation"),
+    reviewers: str = typer.Option("", "--reviewers",
+                                  help="comma-separated columns holding several reviewers' scores (bootstrap)"),
+    seed: int = typer.Option(0, "--seed", help="seed of the samples and of CP-SAT"),
+    margins: str = typer.Option("all", "--margins", help="flip margins for: all | marginal | none"),
+    certain: float = typer.Option(0.95, "--certain", help="probability at or above which a candidate is certain"),
+    out_band: float = typer.Option(0.05, "--out-band", help="probability at or below which a candidate is out"),
+    executor: str = typer.Option("process", "--executor", help="process | dask | serial"),
+    address: Optional[str] = typer.Option(None, "--address", help="Dask scheduler address (default: a LocalCluster)"),
+    workers: Optional[int] = typer.Option(None, "--workers", help="worker processes (default: all cores)"),
+    lookahead: bool = typer.Option(True, "--lookahead/--no-lookahead",
+                                   help="keep the scenario's lookahead (slower) or solve the round on its own"),
+    candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/<scenario stem>-robust/)"),
+    chart: bool = typer.Option(True, "--chart/--no-chart", help="draw marginal.png"),
+    rows: int = typer.Option(20, "--rows", help="marginal candidates listed"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for the nominal solve"),
+    sample_time_limit: float = typer.Option(60.0, "--sample-time-limit", help="seconds for each re-solve"),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
+                                            help="progress bar (default: on a terminal only)"),
+) -> None:
+    """Re-solve the round under sampled scores: selection probability, band and flip margin of every candidate."""
+    from planner.cli._common import out, run_guarded
+    from planner.analysis.robust import robust as run_robust
+
+    target = out_dir or Path("out") / f"{scenario.stem}-robust"
+    columns = [c.strip() for c in reviewers.split(",") if c.strip()]
+
+    def action():
+        result = run_robust(scenario, candidates=candidates, samples=samples, score_sd=score_sd, sd_column=sd_column,
+                            reviewers=columns, seed=seed, margins=margins, certain=certain, out=out_band,
+                            executor=executor, workers=workers, address=address, progress=progress,
+                            time_limit_s=time_limit, sample_time_limit_s=sample_time_limit, lookahead=lookahead)
+        result.save(target, chart=chart)
+        return result
+
+    result = run_guarded(action)
+    s = result.summary
+    bands = s["bands"]
+    out.print(f"[bold]{s['name']}[/bold]: {s['samples']} samples ({s['spread']}, mean sd {s['score_sd_mean']:.2f}) "
+              f"in {s['wall_s']:.1f} s on {s['executor']}; lookahead {'on' if s['lookahead'] else 'off'}")
+    out.print(f"certain {bands['certain']}, marginal {bands['marginal']}, out {bands['out']}; "
+              f"on average {s['mean_changed']:.1f} decisions differ from the slate per sample")
+    marginal = result.marginal.assign(_d=(result.marginal["probability"] - 0.5).abs()).sort_values("_d")
+    table = Table(title="marginal candidates (nearest a coin toss first)", title_justify="left")
+    for column in ("candidate_id", "title", "locality", "score", "selected", "probability", "flip margin"):
+        table.add_column(column, justify="right" if column in ("score", "probability", "flip margin") else "left",
+                         overflow="fold")
+    for record in marginal.head(rows).to_dict("records"):
+        margin = record["flip_margin"]
+        table.add_row(str(record["candidate_id"]), str(record.get("title", ""))[:24], str(record.get("locality", "")),
+                      f"{record['score']:.1f}", "in" if record["selected"] else "out", f"{record['probability']:.2f}",
+                      "" if margin != margin else f"{margin:.1f}")
+    out.print(table)
+    files = "robust.csv, robust.xlsx, samples.csv, robust.json" + (", marginal.png" if chart else "")
+    out.print(f"written to {target}/: {files}", markup=False)

@@ -1,0 +1,654 @@
+"""Why no slate exists: a minimal set of conflicting rules, its figures, and how to relax it.
+
+Owns the diagnosis of an infeasible scenario:
+
+1. **Minimal conflict.** Every hard rule group bound and every pin gets an assumption literal
+   (`model.build_model(..., with_assumptions=True)`); CP-SAT names a sufficient set of them
+   (`sufficient_assumptions_for_infeasibility`), which a deletion filter shrinks to a minimal
+   one: dropping any member makes the rest satisfiable.
+2. **Figures.** For each member, what the other members allow: a minimum "requires at least
+   L, but the other rules of this conflict allow at most N"; a maximum "allows at most L, but
+   the others require at least N". When the whole scenario restricts a minimum further than
+   the conflict alone (a target beyond the candidate pool *and* beyond the quotas), the rules
+   that limit it further are named too (`limiting`).
+3. **Relaxation advice.** The smallest changes to bounds that make the scenario feasible: every
+   hard bound gets a slack variable; minimise Σ cost × slack (``cost`` of each rule, per unit of
+   its measure; a pin costs ``pin_cost``), then the number of bounds changed; each further
+   alternative may not touch a bound an earlier one changed.
+
+Does not own building the model (`model`), solving a feasible round (`solve`), nor how the CLI
+prints (`cli` prints `Diagnosis.lines`). Messages are English with the notice's Chinese names.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from planner.errors import InfeasibleError
+from planner.rules.groups import ALL
+from planner.model.build import Constraint, Model, build_model
+from planner.rules.policy import Scenario
+
+log = logging.getLogger(__name__)
+
+CONFLICT_COLUMNS = ["rule_id", "clause", "group", "bound", "limit", "message", "kind", "year", "figure"]
+PIN = "force_in"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One bound to change (or one pin to drop) so that the scenario becomes feasible."""
+
+    rule_id: str
+    clause: str
+    group: str
+    bound: str              # "min", "max" or "pin"
+    old: float
+    new: float
+    cost: float
+
+    def sentence(self) -> str:
+        if self.bound == "pin":
+            return f'drop the pin force_in = "{self.group}"'
+        verb = "lower the minimum" if self.bound == "min" else "raise the maximum"
+        where = "" if self.group in ("", "全省") else f" for {self.group}"
+        return f'{verb} of rule "{self.rule_id}" ({self.clause}){where} from {_fmt(self.old)} to {_fmt(self.new)}'
+
+
+@dataclass
+class Diagnosis:
+    """What makes a scenario infeasible and what would fix it.
+
+    Attributes
+    ----------
+    status : str
+        ``infeasible`` (a conflict was found), ``feasible`` (the hard rules can be met: the
+        infeasibility came from elsewhere) or ``unknown`` (time ran out).
+    conflicts : DataFrame
+        The minimal conflict, one row per member: `CONFLICT_COLUMNS` — rule_id (``force_in``
+        for a pin), clause, group (the candidate id for a pin), bound (min/max/pin), limit,
+        message, kind (round / period / reach / year, see `model.Constraint`), year, figure
+        (what the other members allow).
+    limiting : DataFrame
+        Same columns: rules outside the conflict that restrict a conflicting minimum (or
+        maximum) further; empty when the conflict tells the whole story.
+    relaxations : list of list of Change
+        Alternatives, cheapest first; each a list of bound changes that together make the
+        scenario feasible.
+    minimal : bool
+        False when time ran out before every member was proven necessary.
+    lines : list of str
+        Human lines: the conflict members, then "relax:" / "or:" alternatives.
+    advice : list of str
+        The alternatives alone, one line each.
+    """
+
+    status: str
+    conflicts: pd.DataFrame
+    limiting: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
+    relaxations: list[list[Change]] = field(default_factory=list)
+    minimal: bool = True
+    lines: list[str] = field(default_factory=list)
+    advice: list[str] = field(default_factory=list)
+    diagnose_s: float = 0.0
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return list(dict.fromkeys(self.conflicts["rule_id"].astype(str))) if len(self.conflicts) else []
+
+
+# =============================================================================================
+# The assumption literals of a model
+
+@dataclass(frozen=True)
+class _Member:
+    literal: int                    # proto index of the assumption literal
+    constraint: Constraint | None   # None for a pin
+    candidate: str = ""             # the pinned candidate
+
+
+def _members(model: Model) -> list[_Member]:
+    members = [_Member(i, c) for i, c in model.assumptions.items()]
+    members += [_Member(i, None, cid) for i, cid in model.pin_literals.items()]
+    return members
+
+
+def _solver(limit_s: float, workers: int = 1) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, float(limit_s))
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = 0
+    # Enforced bounds enter the LP relaxation only at linearization level 2; with assumption
+    # literals fixed at the root, that LP is the original one and proves a quota conflict in
+    # a tenth of a second (at the default level, not in minutes).
+    solver.parameters.linearization_level = 2
+    return solver
+
+
+class _Oracle:
+    """Satisfiability of the model under a subset of the assumptions (and one objective, optionally)."""
+
+    def __init__(self, model: Model, deadline: float):
+        self.model = model
+        self.deadline = deadline
+        self.cp = model.cp.clone()
+        self.cp.clear_assumptions()
+        self.cp.clear_objective()
+        self.literal = {i: self.cp.get_bool_var_from_proto_index(i) for i in
+                        (*model.assumptions, *model.pin_literals)}
+        self.kept = set(self.literal)      # literals whose constraints are in the model
+        self.local: dict[int, int] | None = None    # original variable → variable of self.cp
+        self.solves = 0
+
+    def remaining(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def restrict(self, literals: Iterable[int]) -> None:
+        """Keep only the components (of the constraint graph) holding `literals`, renumbered.
+
+        Exact for every later question: a conflict among these literals, and the extreme of a
+        member's count, involve only the variables its constraints connect. With assumptions,
+        CP-SAT keeps every variable of the model, so dropping the rest matters (the lookahead
+        model is several times larger than one task).
+        """
+        from planner.model.components import Split, sub_model
+        proto = self.model.cp.proto
+        split = Split.of(proto)
+        if not split.supported:
+            return
+        parts = {int(split.part[i]) for i in literals}
+        keep = sorted(c for p in parts for c in split.constraints.get(p, []))
+        if len(keep) == len(proto.constraints):
+            return
+        self.cp, self.local = sub_model(proto, keep)
+        self.kept = {i for i in self.literal if i in self.local}
+        self.literal = {i: self.cp.get_bool_var_from_proto_index(self.local[i]) for i in self.kept}
+        log.info("conflict search restricted to %d of %d constraints", len(keep), len(proto.constraints))
+
+    def expr(self, expr: Any) -> Any:
+        """A linear expression of the original model, over this oracle's (renumbered) variables."""
+        if self.local is None:
+            return expr
+        from ortools.sat.python import cp_model_helper
+        flat = cp_model_helper.FlatIntExpr(expr)
+        variables = [self.cp.get_int_var_from_proto_index(self.local[v.index]) for v in flat.vars]
+        return cp_model.LinearExpr.weighted_sum(variables, [int(c) for c in flat.coeffs]) + int(flat.offset)
+
+    def probe(self, expr: Any, bound: int, *, at_least: bool) -> tuple["_Oracle", int]:
+        """A copy of this oracle with one more assumption: `expr` ≥ bound (or ≤ bound); returns the
+        copy and the key of the new assumption (a key no rule's literal has)."""
+        other = _Oracle.__new__(_Oracle)
+        other.model, other.deadline, other.solves, other.local = self.model, self.deadline, 0, None
+        other.cp = self.cp.clone()
+        extra = other.cp.new_bool_var("beyond")
+        local = self.expr(expr)
+        (other.cp.add(local >= bound) if at_least else other.cp.add(local <= bound)).only_enforce_if(extra)
+        key = -1 - len(other.cp.proto.variables)
+        other.literal = {i: other.cp.get_bool_var_from_proto_index(self.literal[i].index) for i in self.kept}
+        other.literal[key] = extra
+        other.kept = set(self.kept) | {key}
+        return other, key
+
+    def check(self, active: Iterable[int]) -> tuple[str, list[int]]:
+        """("INFEASIBLE", sufficient core ⊆ active) / ("FEASIBLE", []) / ("UNKNOWN", [])."""
+        active = [i for i in active if i in self.kept]
+        cp = self.cp
+        cp.clear_assumptions()
+        cp.add_assumptions([self.literal[i] for i in active])
+        solver = _solver(self.remaining())
+        status = solver.solve(cp)
+        self.solves += 1
+        cp.clear_assumptions()
+        if status == cp_model.INFEASIBLE:
+            core = set(solver.sufficient_assumptions_for_infeasibility())
+            return "INFEASIBLE", [i for i in active if i in core] or active
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return "FEASIBLE", []
+        return "UNKNOWN", []
+
+    def extreme(self, expr: Any, active: Iterable[int], maximise: bool) -> float | None:
+        """Max (or min) of `expr` (model integers) with only `active` assumptions enforced."""
+        cp = self.cp.clone()
+        cp.clear_assumptions()
+        # Fixed, not assumed: presolve then drops the switched-off bounds and tightens the rest
+        # (with assumptions, proving the extreme can take minutes).
+        active = set(active)
+        for i in self.kept:
+            cp.add(cp.get_bool_var_from_proto_index(self.literal[i].index) == int(i in active))
+        local = self.expr(expr)
+        cp.maximize(local) if maximise else cp.minimize(local)
+        solver = _solver(self.remaining(), workers=0)
+        status = solver.solve(cp)
+        self.solves += 1
+        if status == cp_model.OPTIMAL:
+            return float(solver.objective_value)
+        if status == cp_model.FEASIBLE:     # time ran out: report the proven bound
+            return float(solver.best_objective_bound)
+        return None
+
+
+def minimal_core(oracle: _Oracle, core: list[int], deadline: float | None = None) -> tuple[list[int], bool]:
+    """Deletion filter: a subset of `core` that is infeasible and minimal (each member needed).
+
+    Returns (core, minimal) — minimal is False when time ran out (the oracle's, or `deadline`)
+    before every member was tested; the core is then still infeasible, only perhaps not minimal.
+    """
+    i = 0
+    minimal = True
+    stop = oracle.deadline if deadline is None else min(deadline, oracle.deadline)
+    while i < len(core):
+        if stop - time.perf_counter() <= 0.05:
+            return core, False
+        trial = core[:i] + core[i + 1:]
+        status, smaller = oracle.check(trial)
+        if status == "INFEASIBLE":
+            # Members before i stay: each was needed in a superset of `smaller`.
+            core = [m for m in trial if m in set(smaller)]
+        else:
+            if status == "UNKNOWN":
+                minimal = False
+            i += 1
+    return core, minimal
+
+
+# =============================================================================================
+# Public API
+
+def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
+                        locked_national: np.ndarray | None = None, history_rows: np.ndarray | None = None,
+                        time_limit_s: float = 60.0, relax: bool = True, max_alternatives: int = 3,
+                        pin_cost: float = 1.0, limiting: bool = True) -> Diagnosis:
+    """Name a minimal set of conflicting rules of an infeasible scenario, and how to relax it.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The candidates as `rules.prepare.prepare` gives them (localities folded, locked history rows
+        after this round's): every column the rules and the objective name, plus
+        candidate_id, year, task, eligible.
+    scenario : Scenario
+    locked, locked_national : ndarray of bool, optional
+        Rows selected (recommended nationally) in locked earlier rounds.
+    history_rows : ndarray of bool, optional
+        Every row of the locked rounds, selected or not (`rules.prepare.Prepared.history_rows`).
+    time_limit_s : float
+        Budget for the whole diagnosis.
+    relax : bool
+        Also compute relaxation advice.
+    max_alternatives : int
+        At most this many relaxation alternatives.
+    pin_cost : float
+        Cost of dropping one pin, in the units of a rule's ``cost`` (per unit of its measure).
+    limiting : bool
+        Also name the rules outside the conflict that restrict its minimums further.
+    """
+    start = time.perf_counter()
+    deadline = start + time_limit_s
+    model = _build(frame, scenario, locked, locked_national, history_rows)
+    oracle = _Oracle(model, deadline)
+    members = {m.literal: m for m in _members(model)}
+    order = sorted(members, key=lambda i: _priority(members[i], scenario))
+    status, core = oracle.check(order)
+    if status != "INFEASIBLE":
+        text = ("the hard rules and pins can all be met together: the infeasibility is not a conflict of rules"
+                if status == "FEASIBLE" else "time ran out before a conflict was found")
+        return Diagnosis(status="feasible" if status == "FEASIBLE" else "unknown",
+                         conflicts=pd.DataFrame(columns=CONFLICT_COLUMNS), lines=[text],
+                         diagnose_s=time.perf_counter() - start)
+    oracle.restrict(core)
+    core, minimal = minimal_core(oracle, sorted(core, key=lambda i: order.index(i)))
+    log.info("minimal conflict of %d members after %d solves", len(core), oracle.solves)
+    rows = _describe_core(oracle, members, core, scenario)
+    conflicts = pd.DataFrame(rows, columns=CONFLICT_COLUMNS)
+    limits = pd.DataFrame(columns=CONFLICT_COLUMNS)
+    if limiting and oracle.remaining() > 0.5:
+        limits = _limiting(oracle, members, core, conflicts, scenario)
+    diagnosis = Diagnosis(status="infeasible", conflicts=conflicts, limiting=limits, minimal=minimal)
+    if relax and oracle.remaining() > 0.5:
+        diagnosis.relaxations = relaxations(frame, scenario, locked=locked, locked_national=locked_national,
+                                            history_rows=history_rows,
+                                            time_limit_s=max(0.5, deadline - time.perf_counter()),
+                                            max_alternatives=max_alternatives, pin_cost=pin_cost)
+    diagnosis.lines, diagnosis.advice = _lines(diagnosis)
+    diagnosis.diagnose_s = time.perf_counter() - start
+    return diagnosis
+
+
+def infeasible_error(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
+                     locked_national: np.ndarray | None = None, history_rows: np.ndarray | None = None,
+                     time_limit_s: float = 60.0) -> InfeasibleError:
+    """An `InfeasibleError` carrying the diagnosis (``.conflicts``, ``.diagnosis``, ``.advice``).
+
+    For `planner.solve`: ``except InfeasibleError: raise infeasible_error(prepared.frame, scenario,
+    locked=prepared.locked, locked_national=prepared.locked_national,
+    history_rows=prepared.history_rows) from None``.
+    """
+    diagnosis = diagnose_infeasible(frame, scenario, locked=locked, locked_national=locked_national,
+                                    history_rows=history_rows, time_limit_s=time_limit_s)
+    if diagnosis.status == "infeasible":
+        ids = ", ".join(f'"{r}"' for r in diagnosis.rule_ids)
+        message = f"no slate satisfies every hard rule of the scenario: rules {ids} conflict"
+    else:
+        message = "no slate satisfies every hard rule of the scenario (" + diagnosis.lines[0] + ")"
+    error = InfeasibleError(message, diagnosis.conflicts)
+    error.diagnosis = diagnosis
+    error.advice = diagnosis.advice
+    return error
+
+
+def relaxations(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
+                locked_national: np.ndarray | None = None, history_rows: np.ndarray | None = None,
+                time_limit_s: float = 30.0, max_alternatives: int = 3, pin_cost: float = 1.0) -> list[list[Change]]:
+    """The cheapest sets of bound changes that make the scenario feasible (up to `max_alternatives`).
+
+    Each hard bound (rule, group, min/max) gets one slack variable shared by every constraint
+    that states it (this round, the period with planned years, the reachability of a later
+    target, each planned year); cost = rule ``cost`` × slack in the rule's measure. The
+    cheapest total first, then the fewest bounds changed; each further alternative leaves every
+    bound an earlier alternative changed as it is. Frame columns: as `diagnose_infeasible`.
+    """
+    deadline = time.perf_counter() + time_limit_s
+    model = _build(frame, scenario, locked, locked_national, history_rows)
+    cp = model.cp
+    cp.clear_assumptions()
+    slack: dict[tuple[str, str, str], tuple[cp_model.IntVar, int, Constraint, Fraction]] = {}
+    for lit, c in model.assumptions.items():
+        literal = cp.get_bool_var_from_proto_index(lit)
+        key = (c.group.rule.id, c.group.key, c.bound)
+        if key not in slack:
+            top = int(sum(abs(int(x)) for x in _coefficients(c.expr))) + abs(int(math.ceil(c.limit * c.scale))) \
+                + abs(int(c.constant)) + 1
+            s = cp.new_int_var(0, top, f"relax[{'|'.join(key)}]")
+            slack[key] = (s, c.scale, c, Fraction(c.group.rule.relax_cost).limit_denominator(10_000) / c.scale)
+        s = slack[key][0]
+        scaled = math.ceil(c.limit * c.scale - 1e-9) if c.bound == "min" else math.floor(c.limit * c.scale + 1e-9)
+        cp.add(c.expr + s >= scaled) if c.bound == "min" else cp.add(c.expr - s <= scaled)
+        cp.add(literal == 0)        # the original, unrelaxed bound is off
+    pins = {lit: cp.get_bool_var_from_proto_index(lit) for lit in model.pin_literals}
+    pin_fraction = Fraction(pin_cost).limit_denominator(10_000)
+    keys = list(slack)
+    fractions = [slack[k][3] for k in keys] + [pin_fraction] * len(pins)
+    lcm = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
+    cost_expr = cp_model.LinearExpr.weighted_sum([slack[k][0] for k in keys], [int(slack[k][3] * lcm) for k in keys])
+    if pins:
+        cost_expr += cp_model.LinearExpr.weighted_sum([1 - p for p in pins.values()], [int(pin_fraction * lcm)] * len(pins))
+    used = {key: cp.new_bool_var(f"changed[{'|'.join(key)}]") for key in slack}
+    for key, (s, *_rest) in slack.items():
+        cp.add(s == 0).only_enforce_if(~used[key])
+    count_expr = sum(used.values()) + sum(1 - p for p in pins.values())
+
+    alternatives: list[list[Change]] = []
+    frozen: set = set()
+    for _ in range(max(0, max_alternatives)):
+        if time.perf_counter() >= deadline:
+            break
+        trial = cp.clone()
+        for key in frozen:
+            if key in slack:
+                trial.add(slack[key][0] == 0)
+            else:
+                trial.add(pins[key] == 1)
+        trial.minimize(cost_expr)
+        solver = _solver(deadline - time.perf_counter(), workers=0)
+        status = solver.solve(trial)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        best = int(round(solver.objective_value))
+        trial.add(cost_expr <= best)
+        trial.minimize(count_expr)
+        solver2 = _solver(max(0.05, deadline - time.perf_counter()), workers=0)
+        if solver2.solve(trial) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solver = solver2
+        changes = []
+        for key, (s, scale, c, _) in slack.items():
+            amount = solver.value(s)
+            if amount > 0:
+                new_limit = c.limit - amount / scale if c.bound == "min" else c.limit + amount / scale
+                changes.append((key, Change(c.group.rule.id, c.group.rule.clause, c.group.label, c.bound, c.limit,
+                                            max(new_limit, 0.0), float(c.group.rule.relax_cost) * amount / scale)))
+        for lit, p in pins.items():
+            if not solver.value(p):
+                changes.append((lit, Change(PIN, "", model.pin_literals[lit], "pin", 1.0, 0.0, float(pin_cost))))
+        if not changes:
+            break
+        alternatives.append([change for _, change in changes])
+        frozen.update(key for key, _ in changes)
+    return alternatives
+
+
+# =============================================================================================
+# Helpers
+
+def _build(frame: pd.DataFrame, scenario: Scenario, locked: np.ndarray | None, locked_national: np.ndarray | None,
+           history_rows: np.ndarray | None) -> Model:
+    """The model with an assumption literal per hard bound and pin, as `planner.solve` builds it otherwise."""
+    extra = {} if history_rows is None else {"history_rows": history_rows}
+    return build_model(frame, scenario, locked=locked, locked_national=locked_national, with_assumptions=True, **extra)
+
+
+def _coefficients(expr: Any) -> list[int]:
+    from ortools.sat.python import cp_model_helper
+    flat = cp_model_helper.FlatIntExpr(expr)
+    return [int(c) for c in flat.coeffs]
+
+
+def _priority(member: _Member, scenario: Scenario) -> tuple:
+    """Order of the deletion filter: members tried first are dropped first when they can be.
+
+    Pins go first (a conflict is better told with rules than with the planner's own pins),
+    then rules in scenario order, this round's bounds before the lookahead's.
+    """
+    if member.constraint is None:
+        return (0, 0, 0, member.candidate)
+    c = member.constraint
+    index = next((k for k, r in enumerate(scenario.rules) if r.id == c.group.rule.id), len(scenario.rules))
+    kinds = {"round": 0, "reach": 1, "period": 2, "year": 3}
+    return (1, index, kinds.get(getattr(c, "kind", "round"), 4), c.group.key, c.bound)
+
+
+def _kind_text(c: Constraint) -> str:
+    kind = getattr(c, "kind", "round")
+    year = getattr(c, "year", None)
+    if kind == "period":
+        return f" over the whole period (this round and the planned rounds to {year})"
+    if kind == "reach":
+        return f" by {year} (this round plus the planned rounds must still reach it)"
+    if kind == "year":
+        return f" in the planned round of {year}"
+    return ""
+
+
+def _label(c: Constraint) -> str:
+    """The group as the scenario file names it (a bound-map key), 全省 for a rule without `per`."""
+    return "全省" if c.group.key == ALL else c.group.key
+
+
+def _shown(c: Constraint) -> str:
+    """The group as people read it: catalogue codes with their Chinese label."""
+    key = _label(c)
+    per = c.group.rule.per
+    if len(per) == 1 and per[0] in ("level", "unit_kind", "tier", "task"):
+        from planner.inputs.catalogue import load_catalogue
+        label = load_catalogue().label(per[0], key)
+        if label != key:
+            return f"{key}（{label}）"
+    return key
+
+
+def _rule_name(c: Constraint) -> str:
+    rule = c.group.rule
+    text = f" {rule.text}" if rule.text else ""
+    return f'rule "{rule.id}" ({rule.clause}{text})'
+
+
+def _describe_core(oracle: _Oracle, members: dict[int, _Member], core: list[int], scenario: Scenario) -> list[dict]:
+    """One row per member. A minimum gets its figure (what the other members allow); so does a
+    maximum when the conflict has no minimum (then pins or locked rounds push it up)."""
+    rows = []
+    has_min = any(members[i].constraint is not None and members[i].constraint.bound == "min" for i in core)
+    for lit in core:
+        m = members[lit]
+        others = [i for i in core if i != lit]
+        if m.constraint is None:
+            rows.append({"rule_id": PIN, "clause": "", "group": m.candidate, "bound": "pin", "limit": np.nan,
+                         "message": f'candidate "{m.candidate}" is pinned in (force_in)', "kind": "pin",
+                         "year": scenario.year, "figure": np.nan})
+            continue
+        c = m.constraint
+        where = _shown(c)
+        if c.bound == "min":
+            claim = f"{_rule_name(c)} requires at least {_fmt(c.limit)} in {where}{_kind_text(c)}"
+        else:
+            claim = f"{_rule_name(c)} allows at most {_fmt(c.limit)} in {where}{_kind_text(c)}"
+        value = None
+        if (c.bound == "min" or not has_min) and oracle.remaining() > 0.2:
+            value = oracle.extreme(c.expr, others, maximise=c.bound == "min")
+        figure = np.nan if value is None else value / c.scale
+        who = _others_text(members, others)
+        one = _singular(members, others)
+        tail = ""
+        if value is not None and c.bound == "min":
+            tail = (f", but {who} {'allows' if one else 'allow'} at most {_fmt(figure)} from these candidates"
+                    if others else f", but at most {_fmt(figure)} can count from these candidates")
+        elif value is not None:
+            tail = (f", but {who} {'requires' if one else 'require'} at least {_fmt(figure)}" if others
+                    else f", but at least {_fmt(figure)} count already (locked earlier rounds)")
+        rows.append({"rule_id": c.group.rule.id, "clause": c.group.rule.clause, "group": _label(c), "bound": c.bound,
+                     "limit": float(c.limit), "message": claim + tail, "kind": getattr(c, "kind", "round"),
+                     "year": getattr(c, "year", None) or scenario.year, "figure": figure})
+    return rows
+
+
+def _others_text(members: dict[int, _Member], others: list[int]) -> str:
+    """"rules "a" (三(三), 11 groups), "b" and 2 pins" — the other members, by rule."""
+    by_rule: dict[str, list[str]] = {}
+    pins = []
+    clause: dict[str, str] = {}
+    for i in others:
+        m = members[i]
+        if m.constraint is None:
+            pins.append(m.candidate)
+            continue
+        rid = m.constraint.group.rule.id
+        clause[rid] = m.constraint.group.rule.clause
+        labels = by_rule.setdefault(rid, [])
+        if _shown(m.constraint) not in labels:
+            labels.append(_shown(m.constraint))
+    parts = []
+    for rid, groups in by_rule.items():
+        detail = f"{clause[rid]}, " if clause[rid] else ""
+        detail += groups[0] if len(groups) == 1 else f"{len(groups)} groups"
+        parts.append(f'"{rid}" ({detail})')
+    text = ("rule " if len(parts) == 1 else "rules ") + ", ".join(parts) if parts else ""
+    if pins:
+        pin_text = ("the pin on " if len(pins) == 1 else "the pins on ") + ", ".join(f'"{p}"' for p in pins[:5]) \
+            + (" …" if len(pins) > 5 else "")
+        text = f"{text} and {pin_text}" if text else pin_text
+    return text
+
+
+def _singular(members: dict[int, _Member], others: list[int]) -> bool:
+    """Whether `_others_text` names one thing (one rule, or one pin) — for the verb."""
+    rules = {members[i].constraint.group.rule.id for i in others if members[i].constraint is not None}
+    pins = [i for i in others if members[i].constraint is None]
+    return len(rules) + len(pins) == 1
+
+
+def _limiting(oracle: _Oracle, members: dict[int, _Member], core: list[int], conflicts: pd.DataFrame,
+              scenario: Scenario) -> pd.DataFrame:
+    """Rules outside the conflict that restrict a member's bound further than the conflict does."""
+    rows: list[dict] = []
+    everything = [i for i in members if i in oracle.kept]
+    for k, lit in enumerate(core):
+        m = members[lit]
+        if m.constraint is None or m.constraint.bound != "min" or oracle.remaining() <= 0.5:
+            continue
+        c = m.constraint
+        rest = [i for i in everything if i != lit]
+        maximise = c.bound == "min"
+        value = oracle.extreme(c.expr, rest, maximise)
+        in_core = conflicts["figure"].iat[k]
+        if value is None or (not math.isnan(in_core) and abs(value / c.scale - in_core) < 1e-9):
+            continue
+        # Which rules hold it there: a minimal conflict of (the others) + (one unit beyond `value`).
+        beyond = int(round(value)) + (1 if maximise else -1)
+        sub, beyond_key = oracle.probe(c.expr, beyond, at_least=maximise)
+        status, found = sub.check([beyond_key, *rest])
+        if status != "INFEASIBLE":
+            continue
+        found = [i for i in found if i != beyond_key]
+        ordered = sorted(found, key=lambda i: _priority(members[i], scenario))
+        # Naming the limiting rules is a courtesy: a bounded share of the remaining time (the
+        # set is then still sufficient, perhaps not minimal).
+        reduced, _ = minimal_core(sub, [beyond_key, *ordered],
+                                  deadline=time.perf_counter() + min(10.0, 0.15 * oracle.remaining()))
+        oracle.solves += sub.solves
+        figure = value / c.scale
+        if not any(i != beyond_key and i not in core for i in reduced):
+            continue
+        for i in reduced:
+            if i == beyond_key or i in core:
+                continue
+            other = members[i]
+            if other.constraint is None:
+                rows.append({"rule_id": PIN, "clause": "", "group": other.candidate, "bound": "pin", "limit": np.nan,
+                             "message": f'the pin on "{other.candidate}" also holds "{c.group.rule.id}" at {_fmt(figure)}',
+                             "kind": "pin", "year": scenario.year, "figure": figure})
+                continue
+            oc = other.constraint
+            rows.append({"rule_id": oc.group.rule.id, "clause": oc.group.rule.clause, "group": _label(oc),
+                         "bound": oc.bound, "limit": float(oc.limit),
+                         "message": f'{_rule_name(oc)} ({oc.bound} {_fmt(oc.limit)} in {_shown(oc)}) also holds '
+                                    f'"{c.group.rule.id}" in {_shown(c)} at {_fmt(figure)}',
+                         "kind": getattr(oc, "kind", "round"), "year": getattr(oc, "year", None) or scenario.year,
+                         "figure": figure})
+        summary = _others_text(members, [i for i in reduced if i != beyond_key and i not in core])
+        conflicts.at[conflicts.index[k], "message"] += (f"; with every rule of the scenario at most {_fmt(figure)}"
+                                                        f" (also limited by {summary})")
+    out = pd.DataFrame(rows, columns=CONFLICT_COLUMNS)
+    return out.drop_duplicates(subset=["rule_id", "group", "bound"]).reset_index(drop=True)
+
+
+def _lines(diagnosis: Diagnosis) -> tuple[list[str], list[str]]:
+    """The conflict told compactly (a minimum with its figure; the bounds it meets, one line per
+    rule), then the relaxation alternatives."""
+    table = diagnosis.conflicts
+    lines: list[str] = []
+    has_min = bool((table["bound"] == "min").any()) if len(table) else False
+    grouped: dict[str, list[str]] = {}
+    heads: dict[str, str] = {}
+    for record in table.to_dict("records"):
+        if record["bound"] == "min" or not has_min:
+            lines.append(str(record["message"]))
+        elif record["bound"] == "pin":
+            grouped.setdefault(PIN, []).append(f'"{record["group"]}"')
+            heads[PIN] = "pinned in (force_in): "
+        else:
+            grouped.setdefault(record["rule_id"], []).append(f"{_fmt(record['limit'])} in {record['group']}")
+            heads[record["rule_id"]] = f'with rule "{record["rule_id"]}" ({record["clause"]}) allowing at most '
+    for rid, items in grouped.items():
+        lines.append(heads[rid] + ", ".join(items))
+    if not diagnosis.minimal:
+        lines.append("(time ran out: this conflict may not be minimal)")
+    advice = []
+    for alternative in diagnosis.relaxations:
+        text = " and ".join(change.sentence() for change in alternative)
+        cost = sum(change.cost for change in alternative)
+        advice.append(f"{text} (cost {_fmt(cost)})")
+    lines += [("relax: " if k == 0 else "or: ") + a for k, a in enumerate(advice)]
+    return lines, advice
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "?"
+    value = float(value)
+    return str(int(round(value))) if abs(value - round(value)) < 1e-9 else f"{value:.6g}"

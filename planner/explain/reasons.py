@@ -1,0 +1,302 @@
+"""Why each candidate is in or out: a stable English reason code and one Chinese sentence with a figure.
+
+Owns the reading of a solved slate against the rules for people: blocked candidates (other
+year, task off, ineligible, below the pass mark, pinned out), candidates outside a rule's
+scope (a group whose maximum is 0), selected ones (pinned, recommended nationally or not —
+with the lowest national score of their group), and rejected ones whose group has no room
+left (the quota of rule R in group G is full, with the lowest score selected there), whose
+soft target band is full, or that a better combination elsewhere displaced.
+
+Does not own solving: exact counterfactuals (what forcing a candidate in or out would cost)
+re-solve in `counterfactual`; conflicts of an infeasible scenario are `conflicts`; other
+optimal slates are `alternatives`. Never imports ortools. The codes and sentences are
+documented in docs/explanations.md; codes are stable, sentences may be reworded.
+"""
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import pandas as pd
+
+from planner.audit.check import AuditReport
+from planner.rules.availability import pinned_in
+from planner.rules.groups import ALL, flag_values, group_keys, match, measure_values, rule_groups
+from planner.rules.policy import Rule, Scenario
+
+log = logging.getLogger(__name__)
+
+TOLERANCE = 1e-6
+
+# Reason codes (English, stable) → sentence templates (Chinese). Order of precedence for a
+# rejected candidate: blocked (availability) → not_in_scope → quota_full → target_reached → displaced.
+SENTENCES = {
+    "selected": "入选省级推荐名单（本项目 {score:g} 分）",
+    "selected_national": "入选省级推荐名单，并推荐申报国家级（本项目 {score:g} 分）",
+    "selected_not_national": ("入选省级推荐名单，未进入国家级推荐：{clause}“{rule}”在“{group}”推荐 {value:g}/{limit} 项，"
+                              "国家级推荐最低分 {lowest}，本项目 {score:g}"),
+    "pinned_in": "按指定入选（force_in），本项目 {score:g} 分",
+    "pinned_out": "按指定不入选（force_out），本项目 {score:g} 分",
+    "other_year": "非本年度申报项目（{year}年），本轮不作决定",
+    "task_disabled": "该任务本轮未开放申报",
+    "ineligible": "不符合该任务的推荐条件（eligible = 否）",
+    "below_pass_mark": "专家评分 {score:g} 低于合格线 {pass_mark:g}",
+    "not_in_scope": "不符合推荐范围：{clause}“{rule}”（该类项目限额为 0）",
+    "quota_full": "{clause}“{rule}”在“{group}”的名额已满（{used_text}），{lowest_text}，本项目 {score:g}",
+    "target_reached": ("{clause}“{rule}”在“{group}”已达目标上限（{used_text}，再入选将扣分），"
+                       "{lowest_text}，本项目 {score:g}"),
+    "displaced": "在全部规则下，其他组合总分更高，本项目（{score:g}）未入选",
+    "locked": "以往年度已作决定（锁定）",
+}
+
+CODES = tuple(SENTENCES)
+COLUMNS = ["candidate_id", "reason_code", "reason", "rule_id", "group", "limit", "value", "planned", "lowest_selected",
+           "lowest_planned"]
+
+# Kinds of a "no room" group for a rejected candidate, best explanation first.
+_ROOM_KINDS = ("not_in_scope", "quota_full", "target_reached")
+
+
+def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked: pd.Series, *,
+            plan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One reason per candidate row of the slate.
+
+    Parameters
+    ----------
+    slate : DataFrame
+        Candidate rows with bool ``selected`` and ``national`` (localities folded as in the
+        model); needs candidate_id, year, the objective column, the columns the rules name
+        and, for readable unit groups, unit_name.
+    scenario : Scenario
+    audit : AuditReport
+        The audit of this slate: its rule table gives each group's value (locked history included).
+    blocked : Series of str
+        `availability.blocked_reason` of each row ("" = selectable).
+    plan : DataFrame, optional
+        The lookahead's planned rows (`plan_frame`): the rule columns plus bool ``selected``.
+        A period quota is then full when this round and the planned later rounds fill it.
+
+    Returns
+    -------
+    DataFrame
+        `COLUMNS`: candidate_id, reason_code (one of `CODES`), reason (Chinese sentence),
+        rule_id and group of the rule that explains it ("" if none), limit, value (this round
+        with locked history), planned (the planned later rounds' share of a period quota),
+        lowest_selected and lowest_planned (lowest score selected / planned in that group;
+        NaN if none). One row per slate row, in slate order.
+    """
+    n = len(slate)
+    code = np.full(n, "", dtype=object)
+    rule_id = np.full(n, "", dtype=object)
+    group = np.full(n, "", dtype=object)
+    limit = np.full(n, np.nan)
+    value = np.full(n, np.nan)
+    planned_used = np.full(n, np.nan)
+    lowest = np.full(n, np.nan)
+    lowest_plan = np.full(n, np.nan)
+    selected = flag_values(slate, "selected")
+    national = flag_values(slate, "national")
+    score = pd.to_numeric(slate[scenario.maximise], errors="coerce").to_numpy(dtype=float)
+    blocked = np.asarray(blocked.to_numpy(), dtype=object)
+    this_year = (slate["year"] == scenario.year).to_numpy()
+    values = _audit_values(audit)
+
+    # 1. The row-level decisions: selected (pinned, national or not) and blocked rows.
+    code[selected] = "selected"
+    code[selected & national] = "selected_national"
+    code[selected & pinned_in(slate, scenario)] = "pinned_in"
+    is_blocked = ~selected & (blocked != "")
+    code[is_blocked] = blocked[is_blocked]
+
+    # 2. Selected but not recommended nationally: the national group it competes in.
+    national_rules = [r for r in scenario.rules if r.decision == "national"]
+    waiting = (code == "selected")
+    for rule in national_rules:
+        if not waiting.any():
+            break
+        weights = measure_values(slate, rule)
+        for g in rule_groups(slate, rule, scenario, mask=this_year):
+            rows = g.rows[waiting[g.rows]]
+            if not len(rows):
+                continue
+            chosen = g.rows[national[g.rows]]
+            low = float(np.nanmin(score[chosen])) if len(chosen) else math.nan
+            code[rows] = "selected_not_national"
+            rule_id[rows], group[rows] = rule.id, _label(slate, rule, g.key, rows[0])
+            limit[rows] = g.max if g.max is not None else np.nan
+            value[rows] = values.get((rule.id, g.label), float((weights[chosen]).sum()))
+            lowest[rows] = low
+            waiting[rows] = False
+
+    # 3. Rejected, selectable rows: the group with no room left that explains it best.
+    open_rows = (code == "") & this_year
+    planned_share = _planned_share(plan, scenario) if plan is not None and len(plan) else {}
+    best_key = np.full(n, np.inf)
+    for rule in scenario.rules:
+        if rule.decision != "provincial" or rule.max is None or not open_rows.any():
+            continue
+        weights = measure_values(slate, rule)
+        for g in rule_groups(slate, rule, scenario, mask=this_year):
+            if g.max is None:
+                continue
+            rows = g.rows[open_rows[g.rows] & (weights[g.rows] > 0)]
+            if not len(rows):
+                continue
+            used = values.get((rule.id, g.label), float(weights[g.rows[selected[g.rows]]].sum()))
+            later, low_later = planned_share.get(rule.id, {}).get(g.key, (0.0, math.nan))
+            no_room = used + later + weights[rows] > g.max + TOLERANCE
+            rows = rows[no_room]
+            if not len(rows):
+                continue
+            kind = "not_in_scope" if g.max <= TOLERANCE else ("target_reached" if rule.soft else "quota_full")
+            chosen = g.rows[selected[g.rows] & this_year[g.rows]]
+            low = float(np.nanmin(score[chosen])) if len(chosen) else math.nan
+            # Prefer: scope, then hard quota, then soft band; within a kind, a group whose lowest
+            # selected score is at least the candidate's (a plain "others were better"), then
+            # the group with the highest lowest score.
+            rank = _ROOM_KINDS.index(kind)
+            best_low = np.fmax(low, low_later) if not (math.isnan(low) and math.isnan(low_later)) else math.nan
+            beaten = np.where(np.isnan(best_low) | (best_low >= score[rows] - TOLERANCE), 0, 1)
+            key = rank * 1e6 + beaten * 1e4 - (0.0 if math.isnan(best_low) else best_low / 1e3)
+            better = key < best_key[rows]
+            rows = rows[better]
+            if not len(rows):
+                continue
+            best_key[rows] = key[better]
+            code[rows] = kind
+            rule_id[rows] = rule.id
+            group[rows] = [_label(slate, rule, g.key, r) for r in rows] if _unit_group(rule) \
+                else _label(slate, rule, g.key, rows[0])
+            limit[rows], value[rows], lowest[rows] = g.max, used, low
+            planned_used[rows], lowest_plan[rows] = later, low_later
+    code[(code == "") & this_year] = "displaced"
+    code[code == ""] = "other_year"
+
+    text = _sentences(slate, scenario, code, rule_id, group, limit, value, planned_used, lowest, lowest_plan, score)
+    return pd.DataFrame({"candidate_id": slate["candidate_id"].astype(str).to_numpy(), "reason_code": code,
+                         "reason": text, "rule_id": rule_id, "group": group, "limit": limit, "value": value,
+                         "planned": planned_used, "lowest_selected": lowest, "lowest_planned": lowest_plan},
+                        columns=COLUMNS)
+
+
+def for_result(result: object) -> pd.DataFrame:
+    """`reasons` of a solved round, with its lookahead plan (what `rounds.finish.finish` computes, plus the plan).
+
+    Parameters
+    ----------
+    result : Result
+        Uses ``slate`` (selected/national 0/1), ``scenario``, ``audit``, ``model`` and ``solution``.
+    """
+    from planner.rules.availability import blocked_reason
+    from planner.rules.groups import fold_localities
+    scenario = result.scenario
+    slate = result.slate
+    folded = fold_localities(slate, scenario.fold).assign(selected=flag_values(slate, "selected"),
+                                                          national=flag_values(slate, "national"))
+    return reasons(folded, scenario, result.audit, blocked_reason(folded, scenario),
+                   plan=plan_frame(result.model, result.solution.selected))
+
+
+def plan_frame(model: object, selected: np.ndarray) -> pd.DataFrame | None:
+    """The planned rows of a model's lookahead with their ``selected`` flag (None without one).
+
+    Parameters
+    ----------
+    model : model.Model
+        Uses ``frame`` and ``planned`` (rows of later years the round plans for).
+    selected : ndarray of bool
+        `solve.Solution.selected`, aligned with ``model.frame``.
+    """
+    planned = getattr(model, "planned", None)
+    if planned is None or not np.asarray(planned).any():
+        return None
+    rows = model.frame[np.asarray(planned, bool)].copy()
+    rows["selected"] = np.asarray(selected, bool)[np.asarray(planned, bool)]
+    return rows.reset_index(drop=True)
+
+
+def _planned_share(plan: pd.DataFrame, scenario: Scenario) -> dict[str, dict[str, tuple[float, float]]]:
+    """rule id → group key → (planned picks' measure, lowest planned score) for period max rules."""
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    chosen = flag_values(plan, "selected")
+    if not chosen.any():
+        return out
+    score = pd.to_numeric(plan[scenario.maximise], errors="coerce").to_numpy(dtype=float)
+    for rule in scenario.rules:
+        if rule.decision != "provincial" or rule.max is None or rule.scope != "period":
+            continue
+        hit = match(plan, rule.where) & chosen
+        if not hit.any():
+            continue
+        keys = group_keys(plan[hit], rule.per).to_numpy()
+        weights = measure_values(plan, rule)[hit]
+        scores = score[hit]
+        table = pd.DataFrame({"key": keys, "w": weights, "s": scores}).groupby("key").agg(w=("w", "sum"), s=("s", "min"))
+        out[rule.id] = {str(k): (float(w), float(v)) for k, w, v in zip(table.index, table["w"], table["s"])}
+    return out
+
+
+def _sentences(slate: pd.DataFrame, scenario: Scenario, code: np.ndarray, rule_id: np.ndarray, group: np.ndarray,
+               limit: np.ndarray, value: np.ndarray, planned: np.ndarray, lowest: np.ndarray, lowest_plan: np.ndarray,
+               score: np.ndarray) -> list[str]:
+    rules = {r.id: r for r in scenario.rules}
+    years = slate["year"].to_numpy()
+    pass_mark = scenario.pass_mark if scenario.pass_mark is not None else 0.0
+    out = []
+    for pos, c in enumerate(code):
+        rule = rules.get(rule_id[pos])
+        fields = dict(year=years[pos], score=_num(score[pos]), pass_mark=pass_mark, group=group[pos],
+                      value=_num(value[pos]), limit=_fmt(limit[pos]), lowest=_fmt(lowest[pos]))
+        if rule is not None:
+            fields.update(clause=rule.clause, rule=rule.text or rule.id)
+        if c in ("quota_full", "target_reached"):
+            later = _num(planned[pos])
+            if later > 0:
+                fields["used_text"] = (f"本年度及以往 {_num(value[pos]):g} + 后续年度规划 {later:g} = "
+                                       f"{_num(value[pos]) + later:g}/{_num(limit[pos]):g}")
+            else:
+                fields["used_text"] = f"{_num(value[pos]):g}/{_num(limit[pos]):g}"
+            parts = []
+            if not math.isnan(lowest[pos]):
+                parts.append(f"该组本年度入选最低分 {_fmt(lowest[pos])}")
+            if later > 0 and not math.isnan(lowest_plan[pos]):
+                parts.append(f"后续年度规划入选最低分 {_fmt(lowest_plan[pos])}")
+            fields["lowest_text"] = "，".join(parts) or "本年度该组无入选项目（名额已被以往年度用完）"
+        out.append(SENTENCES[c].format(**fields))
+    return out
+
+
+def _audit_values(audit: AuditReport) -> dict[tuple[str, str], float]:
+    """(rule_id, group label) → the group's value in the audited slate (history included)."""
+    table = audit.rules
+    if table is None or table.empty:
+        return {}
+    return dict(zip(zip(table["rule_id"].astype(str), table["group"].astype(str)), table["value"].astype(float)))
+
+
+def _unit_group(rule: Rule) -> bool:
+    return rule.per == ("unit_id",)
+
+
+def _label(slate: pd.DataFrame, rule: Rule, key: str, pos: int) -> str:
+    """A group as people read it: 全省 for a rule without `per`, a unit with its name."""
+    if key == ALL:
+        return "全省"
+    if _unit_group(rule) and "unit_name" in slate:
+        name = str(slate["unit_name"].iat[pos])
+        return f"{key}（{name}）" if name else key
+    if len(rule.per) == 1 and rule.per[0] in ("level", "unit_kind", "tier", "task"):
+        from planner.inputs.catalogue import load_catalogue
+        return load_catalogue().label(rule.per[0], key)
+    return key
+
+
+def _num(value: float) -> float:
+    return 0.0 if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{float(value):g}"

@@ -1,0 +1,672 @@
+"""Candidate tables: reading CSV or xlsx files and validating them into the candidate frame.
+
+Owns turning whatever a school office sends — GBK or UTF-8 CSV, an xlsx with title rows
+and formulas, full-width digits, ``1001.0`` ids, 是/否 flags, 长春 for 长春市 — into the
+frame described in docs/ARCHITECTURE.md, and reporting *every* problem of a bad table at
+once, each with its file, row, column, the value found and what was expected.
+
+Does not own rules: which candidates may be selected, quotas and pass marks live in the
+scenario (`policy`, `availability`, `groups`). The only knowledge used here is the
+catalogue of codes (`catalogue`).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.inputs.catalogue import clean_text, load_catalogue, suggest
+from planner.errors import InputError, Problem
+
+log = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "candidate_id", "year", "task", "track", "title", "unit_id", "unit_name",
+    "unit_kind", "tier", "locality", "level", "score",
+)
+"""Columns every candidate table must have (values of ``track``/``tier`` may be empty)."""
+
+OPTIONAL_DEFAULTS: MappingProxyType = MappingProxyType(
+    {"integrated": False, "exempt": False, "eligible": True, "cost": 0.0}
+)
+"""Optional columns and the value used when the column is absent or a cell is empty."""
+
+BOOL_COLUMNS: tuple[str, ...] = ("integrated", "exempt", "eligible")
+FREE_TEXT_COLUMNS: tuple[str, ...] = ("title", "unit_name")   # kept as typed, only trimmed
+MAX_PROBLEMS = 200
+HEADER_SEARCH_ROWS = 20
+HEADER_MARK = "candidate_id"
+
+TRUE_WORDS = frozenset({"true", "1", "1.0", "yes", "y", "是", "t"})
+FALSE_WORDS = frozenset({"false", "0", "0.0", "no", "n", "否", "f"})
+BOOL_EXPECTED = "true/false, yes/no, 是/否, y/n or 1/0 (empty = default)"
+
+_FLOAT_ID = re.compile(r"^(-?\d+)\.0+$")
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_EXTRA_STRIP = "\ufeff\u200b"
+
+
+# --------------------------------------------------------------------------- public API
+def load_candidates(path: str | Path, *, extra_bool_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a candidate table (CSV or xlsx) and validate it.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` file (UTF-8 with or without BOM, GBK/GB18030, or whatever
+        charset-normalizer recognises; comma, semicolon or tab separated) or an
+        ``.xlsx``/``.xlsm`` workbook (sheet ``candidates`` if present, else the first sheet;
+        title rows above the header allowed; formulas read as their saved values).
+        The header is the first row, among the first 20, with a cell ``candidate_id``.
+    extra_bool_columns : sequence of str, optional
+        Further columns that must be present and are parsed as booleans (empty = False),
+        e.g. ``("selected", "national")`` when reading a slate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The candidate frame (see `normalise_candidates`), with ``attrs["source"]`` the
+        path as given and ``attrs["first_data_row"]`` the file row of index 0.
+
+    Raises
+    ------
+    InputError
+        With one `Problem` per problem found (at most 200, then "… and N more").
+    """
+    source = str(path)
+    path = Path(path)
+    if not path.exists():
+        raise InputError([Problem(source, "no such file", "a candidate table (.csv or .xlsx)")])
+    if not path.is_file():
+        raise InputError([Problem(source, "a directory", "a candidate table (.csv or .xlsx)")])
+    data = path.read_bytes()
+    if not data:
+        raise InputError([Problem(source, "an empty file (0 bytes)",
+                                  "a header row with candidate_id, … and candidate rows")])
+    suffix = path.suffix.lower()
+    if suffix == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError([Problem(source, "an old-style Excel .xls workbook", "an .xlsx workbook or a CSV file",
+                                  hint="open it in Excel or WPS and save it as .xlsx")])
+    if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
+        return _load_xlsx(source, data, extra_bool_columns)
+    rows = _read_csv_rows(data, source)
+    return _normalise_rows(rows, source, extra_bool_columns, header_problems=[])
+
+
+def normalise_candidates(
+    raw: pd.DataFrame,
+    *,
+    source: str = "<frame>",
+    first_data_row: int = 2,
+    extra_bool_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Validate and normalise a frame of raw candidate values.
+
+    Every cell is converted to text (``1001.0`` → ``"1001"``, NaN → ``""``), NFKC-normalised
+    (full-width ``８５`` → ``85``) and stripped of spaces, full-width spaces and NBSP; header
+    names are cleaned the same way (a leading BOM is dropped) but otherwise kept exactly.
+    Fully blank rows are skipped; columns with neither a name nor values are dropped.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Raw values, one row per candidate, columns named in the header. Needs the columns
+        `REQUIRED_COLUMNS`; may have the columns of `OPTIONAL_DEFAULTS` and any others
+        (kept as stripped text, in their original order).
+    source : str
+        Name used in messages and stored in ``attrs["source"]``.
+    first_data_row : int
+        1-based file row of ``raw``'s first row (the header being the row above).
+    extra_bool_columns : sequence of str
+        Further required columns parsed as booleans (empty = False).
+
+    Returns
+    -------
+    pandas.DataFrame
+        RangeIndex; ``candidate_id``, ``task``, ``track``, ``title``, ``unit_id``,
+        ``unit_name``, ``unit_kind``, ``tier``, ``locality``, ``level`` and extra columns as
+        strings; ``year`` int64; ``score``/``cost`` float64; ``integrated``, ``exempt``,
+        ``eligible`` and `extra_bool_columns` bool. Missing optional columns are appended
+        with their defaults. ``attrs``: ``source``, ``first_data_row`` (file row of index
+        0) and ``skipped_rows`` (file rows of blank rows skipped between candidate rows;
+        use `file_rows` to map index labels to file rows when it is not empty).
+
+    Raises
+    ------
+    InputError
+        With every problem found.
+    """
+    header = [_cell_text(c) for c in raw.columns]
+    cells = np.empty((len(raw), raw.shape[1]), dtype=object)
+    for j in range(raw.shape[1]):
+        cells[:, j] = _text_array(raw.iloc[:, j])
+    return _normalise(header, cells, source=source, header_row=first_data_row - 1,
+                      extra_bool_columns=tuple(extra_bool_columns), problems=[])
+
+
+def parse_bool(values: pd.Series | Iterable[Any], *, default: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of yes/no values.
+
+    Accepts true/false, t/f, 1/0, 1.0/0.0, yes/no, y/n, 是/否 in any case and width, Python
+    and numpy booleans and numbers 1/0; empty cells (``""``, None, NaN) take `default`.
+
+    Parameters
+    ----------
+    values : pandas.Series or iterable
+        Raw cells.
+    default : bool
+        Value of an empty cell.
+
+    Returns
+    -------
+    values : pandas.Series of bool
+        Parsed values (`default` where the cell is bad), same index as the input.
+    bad : pandas.Series of bool
+        True where the cell is not a recognised boolean.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    text = _text_array(series)
+    parsed, bad = _parse_bool_text(text, default)
+    return (pd.Series(parsed, index=series.index, name=series.name),
+            pd.Series(bad, index=series.index, name=series.name))
+
+
+def file_rows(frame: pd.DataFrame) -> np.ndarray:
+    """1-based file rows of a candidate frame's index labels (blank rows skipped on load included).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame from `load_candidates`/`normalise_candidates`, or a row subset of one that
+        kept its index labels.
+    """
+    rows = np.asarray(frame.index, dtype=np.int64) + int(frame.attrs.get("first_data_row", 2))
+    for skipped in sorted(frame.attrs.get("skipped_rows", ())):
+        rows[rows >= skipped] += 1
+    return rows
+
+
+# --------------------------------------------------------------------------- cells
+def _clean_str(text: str) -> str:
+    """Strip blanks (ASCII, full-width, NBSP) at both ends; keep the characters as typed."""
+    text = text.strip()
+    if text and (text[0] in _EXTRA_STRIP or text[-1] in _EXTRA_STRIP):
+        text = text.strip(_EXTRA_STRIP).strip()
+    return text
+
+
+def _nfkc(values: np.ndarray) -> np.ndarray:
+    return np.array([_clean_str(unicodedata.normalize("NFKC", v)) for v in values], dtype=object)
+
+
+def _cell_text(value: Any) -> str:
+    """One raw cell (from CSV, openpyxl or a notebook frame) as cleaned text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _clean_str(value)
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if np.isnan(number):
+            return ""
+        if number.is_integer():
+            return str(int(number))
+        return f"{number:.15g}"
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    if hasattr(value, "isoformat"):           # dates and times from Excel cells
+        return value.isoformat()
+    return _clean_str(str(value))
+
+
+def _text_array(series: pd.Series) -> np.ndarray:
+    return np.array([_cell_text(v) for v in series.to_numpy(dtype=object)], dtype=object)
+
+
+def _quote(text: str) -> str:
+    if text == "":
+        return "an empty cell"
+    shown = text if len(text) <= 60 else text[:59] + "…"
+    return f'"{shown}"'
+
+
+def _parse_bool_text(text: np.ndarray, default: bool) -> tuple[np.ndarray, np.ndarray]:
+    lower = np.array([t.lower() for t in text], dtype=object)
+    is_true = np.isin(lower, list(TRUE_WORDS))
+    is_false = np.isin(lower, list(FALSE_WORDS))
+    blank = lower == ""
+    bad = ~(is_true | is_false | blank)
+    parsed = np.where(blank | bad, default, is_true).astype(bool)
+    return parsed, bad
+
+
+def _column_letter(position: int) -> str:
+    letters = ""
+    n = position + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# --------------------------------------------------------------------------- CSV
+def _decode(data: bytes, source: str) -> str:
+    """Text of a CSV: UTF-16 (BOM), UTF-8 (BOM optional), GB18030/GBK, else charset-normalizer."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):     # Excel "Unicode 文本"
+        log.debug("%s decoded as utf-16", source)
+        return data.decode("utf-16")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        log.debug("%s decoded as %s", source, encoding)
+        return text
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError([Problem(source, "bytes that are not text in any known encoding",
+                                  "a CSV file saved as UTF-8 or GBK")])
+    log.info("%s decoded as %s (guessed)", source, best.encoding)
+    return str(best)
+
+
+def _read_csv_rows(data: bytes, source: str) -> list[list[str]]:
+    text = _decode(data, source)
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    header_line = next((ln for ln in lines if HEADER_MARK in ln), next((ln for ln in lines if ln.strip()), ""))
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    try:
+        return [[_clean_str(v) for v in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise InputError([Problem(source, f"malformed CSV ({exc})", "a comma-separated table")]) from None
+
+
+# --------------------------------------------------------------------------- xlsx
+def _load_xlsx(source: str, data: bytes, extra_bool_columns: Sequence[str]) -> pd.DataFrame:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        # From bytes: openpyxl refuses paths whose extension is not .xlsx/.xlsm.
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise InputError([Problem(source, f"a file that is not a readable xlsx workbook ({exc})",
+                                  "an .xlsx workbook saved by Excel or WPS")]) from None
+    by_name = {name.casefold(): name for name in workbook.sheetnames}
+    sheet = workbook[by_name.get("candidates", workbook.sheetnames[0])]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    label = f'{source} sheet "{sheet.title}"' if len(workbook.sheetnames) > 1 else source
+    if not any(v is not None and _cell_text(v) != "" for r in rows for v in r):
+        raise InputError([Problem(label, "an empty sheet",
+                                  "a header row with candidate_id, … and candidate rows")])
+    text_rows = [[_cell_text(v) for v in r] for r in rows]
+    header_row = _header_row(text_rows)
+    merged = sheet.merged_cells.ranges
+    in_header = [Problem(label, f"merged cells {rng.coord} in the header row", "one column name per cell",
+                         row=header_row, hint="unmerge the header cells")
+                 for rng in merged if rng.min_row <= header_row <= rng.max_row]
+    if in_header:
+        raise InputError(in_header)
+    # Merged cells above the header are title rows and harmless; below it they hide values.
+    problems = [Problem(label, f"merged cells {rng.coord}", "one value in every cell", row=rng.min_row,
+                        hint="unmerge them and fill the value into every row")
+                for rng in merged if rng.min_row > header_row]
+    problems += _formulas_without_values(data, sheet, header_row, label)
+    return _normalise_rows(text_rows, label, extra_bool_columns, header_problems=problems, source=source)
+
+
+def _formulas_without_values(data: bytes, sheet: Any, header_row: int, label: str) -> list[Problem]:
+    """Formula cells below the header whose value was never saved.
+
+    Excel and WPS save each formula's last value next to it, and that is what is read.
+    Workbooks written by scripts (openpyxl, pandas) hold the formula only; such a cell
+    would read as empty and silently take a default, so it is reported instead. A formula
+    whose saved value is an empty string is told apart by its cell type (``str``).
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        has_formulas = any(_FORMULA_TAG.search(archive.read(name))
+                           for name in archive.namelist() if name.startswith("xl/worksheets/"))
+    if not has_formulas:
+        return []
+    import openpyxl
+
+    formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False, read_only=True)[sheet.title]
+    problems = []
+    for r, row in enumerate(formulas.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
+        for c, value in enumerate(row, start=1):
+            if not (isinstance(value, str) and value.startswith("=")):
+                continue
+            saved = sheet.cell(row=r, column=c)
+            if saved.value is None and saved.data_type == "n":
+                problems.append(Problem(label, f"the formula {value} with no saved value",
+                                        "a value (formulas are read as the value Excel saved)", row=r,
+                                        column=f"cell {_column_letter(c - 1)}{r}",
+                                        hint="open the file in Excel or WPS and save it again"))
+    return problems
+
+
+def _header_row(rows: list[list[str]]) -> int:
+    """1-based row of the header: the first with a ``candidate_id`` cell, else the first non-empty."""
+    for r, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
+        if HEADER_MARK in row:
+            return r
+    for r, row in enumerate(rows, start=1):
+        if any(row):
+            return r
+    return 1
+
+
+# --------------------------------------------------------------------------- validation
+def _normalise_rows(text_rows: list[list[str]], label: str, extra_bool_columns: Sequence[str], *,
+                    header_problems: list[Problem], source: str | None = None) -> pd.DataFrame:
+    """Normalise a file's rows (cells already cleaned text): find the header, then `_normalise`."""
+    if not any(any(r) for r in text_rows):
+        raise InputError([Problem(label, "no header row (the file has only blank lines)",
+                                  "a header row with candidate_id, … and candidate rows")])
+    header_row = _header_row(text_rows)
+    body = text_rows[header_row:]
+    header = list(text_rows[header_row - 1])
+    width = max([len(header)] + [len(r) for r in body])
+    header += [""] * (width - len(header))
+    cells = np.full((len(body), width), "", dtype=object)
+    for i, row in enumerate(body):
+        cells[i, : len(row)] = row
+    frame = _normalise(header, cells, source=label, header_row=header_row,
+                       extra_bool_columns=tuple(extra_bool_columns), problems=header_problems)
+    frame.attrs["source"] = source or label
+    return frame
+
+
+_Text = str | Callable[[int], str]
+
+
+@dataclass
+class _Check:
+    """Problems found while validating one table (collected, then raised together)."""
+
+    source: str
+    rows: np.ndarray                       # file row of each kept row
+    positions: dict[str, int]
+    problems: list[Problem] = field(default_factory=list)
+
+    def fail(self, mask: np.ndarray, column: str, found: _Text, expected: _Text, hint: _Text = "") -> None:
+        """One problem per row in `mask`; `found`/`expected`/`hint` are text or a function of the row position."""
+        def text(part: _Text, i: int) -> str:
+            return part if isinstance(part, str) else part(i)
+
+        for i in np.flatnonzero(mask):
+            self.problems.append(Problem(self.source, text(found, i), text(expected, i), row=int(self.rows[i]),
+                                         column=column, hint=text(hint, i)))
+
+    def sorted_problems(self, first: list[Problem]) -> list[Problem]:
+        # Whole-file problems first, then by row and column (stable: header problems keep their order).
+        problems = sorted(first + self.problems,
+                          key=lambda p: (p.row or 0, self.positions.get(p.column or "", -1)))
+        if len(problems) > MAX_PROBLEMS:
+            extra = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [Problem(self.source, f"… and {extra} more problems",
+                                                          "fix the problems above and load again")]
+        return problems
+
+
+def _normalise(header: list[str], cells: np.ndarray, *, source: str, header_row: int,
+               extra_bool_columns: tuple[str, ...], problems: list[Problem]) -> pd.DataFrame:
+    header = [_clean_str(unicodedata.normalize("NFKC", _cell_text(h))) for h in header]
+    n_rows = cells.shape[0]
+    filled = cells != ""
+    structural: list[Problem] = list(problems)
+
+    # Columns: unnamed ones must be empty; names must be unique.
+    keep_cols: list[int] = []
+    for j, name in enumerate(header):
+        if name:
+            keep_cols.append(j)
+        elif filled[:, j].any():
+            i = int(np.flatnonzero(filled[:, j])[0])
+            structural.append(Problem(
+                source, f"values in a column without a name (first {_quote(cells[i, j])} on row {header_row + 1 + i})",
+                "a column name in the header row", row=header_row,
+                column=f"column {j + 1} ({_column_letter(j)})"))
+    names = [header[j] for j in keep_cols]
+    seen: dict[str, list[int]] = {}
+    for j in keep_cols:
+        seen.setdefault(header[j], []).append(j)
+    for name, cols in seen.items():
+        if len(cols) > 1:
+            where = ", ".join(f"{j + 1} ({_column_letter(j)})" for j in cols)
+            structural.append(Problem(source, f'the column name "{name}" {len(cols)} times (columns {where})',
+                                      "each column name once", row=header_row, column=name))
+    if len(structural) > len(problems):      # columns cannot be told apart: stop here
+        raise InputError(structural)
+
+    # Rows: fully blank ones are Excel leftovers.
+    blank_rows = ~filled.any(axis=1)
+    file_row = np.arange(n_rows) + header_row + 1
+    kept = np.flatnonzero(~blank_rows)
+    if len(kept) == 0:
+        structural.append(Problem(source, f"no candidate rows below the header (row {header_row})",
+                                  "at least one candidate row"))
+        raise InputError(structural)
+    rows = file_row[kept]
+    skipped = tuple(int(r) for r in file_row[blank_rows] if rows[0] < r < rows[-1])
+    # Codes, ids and numbers are NFKC-normalised (８５ → 85, full-width letters); free text
+    # (titles, unit names) keeps the planner's own punctuation (，（）stay Chinese).
+    text = {name: cells[kept, j] if name in FREE_TEXT_COLUMNS else _nfkc(cells[kept, j])
+            for name, j in zip(names, keep_cols)}
+    check = _Check(source, rows, {name: j for name, j in zip(names, keep_cols)})
+
+    required = list(REQUIRED_COLUMNS) + [c for c in extra_bool_columns if c not in REQUIRED_COLUMNS]
+    missing = [c for c in required if c not in text]
+    if missing:
+        others = [n for n in names if n not in REQUIRED_COLUMNS and n not in OPTIONAL_DEFAULTS]
+        hints = []
+        for m in missing:
+            near = _nearest_column(m, others)
+            if near:
+                hints.append(f'"{near}" for "{m}"?')
+        structural.append(Problem(
+            source, "missing columns " + ", ".join(f'"{m}"' for m in missing),
+            "the columns " + ", ".join(required), row=header_row,
+            hint=("did you mean " + " ".join(hints)) if hints else ""))
+
+    out = _validate(text, check, extra_bool_columns)
+    all_problems = check.sorted_problems(structural)
+    if all_problems:
+        raise InputError(all_problems)
+
+    frame = pd.DataFrame(
+        {name: out[name] if name in out else pd.Series(text[name], dtype="str") for name in names},
+        index=pd.RangeIndex(len(rows)),
+    )
+    for name, default in OPTIONAL_DEFAULTS.items():
+        if name not in frame:
+            frame[name] = np.full(len(rows), default, dtype=bool if isinstance(default, bool) else float)
+    frame.attrs["source"] = source
+    frame.attrs["first_data_row"] = int(rows[0])
+    frame.attrs["skipped_rows"] = skipped
+    log.info("%s: %d candidates", source, len(frame))
+    return frame
+
+
+def _nearest_column(name: str, others: list[str]) -> str:
+    lowered = {o.casefold().replace(" ", "_").replace("-", "_"): o for o in others}
+    if name in lowered:
+        return lowered[name]
+    hint = suggest(name, others)
+    return hint.split('"')[1] if hint else ""
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """Catalogue lookups: accepted spelling (lower-case code or Chinese label) → code."""
+
+    task: dict[str, str]
+    track: dict[str, str]          # "task\x1fspelling" → track code
+    tracks_of: dict[str, list[str]]
+    unit_kind: dict[str, str]
+    tier: dict[str, str]
+    level: dict[str, str]
+    localities: list[str]
+    locality: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def _codes() -> _Codes:
+    cat = load_catalogue()
+
+    def spellings(labels: dict[str, str]) -> dict[str, str]:
+        out = {clean_text(label).lower(): code for code, label in labels.items()}
+        out.update({code.lower(): code for code in labels})
+        return out
+
+    track: dict[str, str] = {}
+    for task in cat.tasks.values():
+        for key, code in spellings(task.tracks).items():
+            track[f"{task.code}\x1f{key}"] = code
+    return _Codes(
+        task=spellings({c: t.name for c, t in cat.tasks.items()}),
+        track=track,
+        tracks_of={c: list(t.tracks) for c, t in cat.tasks.items()},
+        unit_kind=spellings(cat.unit_kinds),
+        tier=spellings(cat.tiers),
+        level=spellings(cat.levels),
+        localities=list(cat.localities),
+        locality={k.replace(" ", ""): v for k, v in cat.aliases.items()},
+    )
+
+
+def _lookup(values: np.ndarray, table: dict[str, str], *, lower: bool = True) -> np.ndarray:
+    keys = pd.Series(values, dtype=object)
+    keys = keys.str.lower() if lower else keys.str.replace(" ", "", regex=False)
+    return keys.map(table).fillna("").to_numpy(dtype=object)
+
+
+def _numbers(values: np.ndarray) -> np.ndarray:
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+
+
+def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tuple[str, ...]) -> dict[str, Any]:
+    """Check every present column; return the parsed columns (only meaningful without problems)."""
+    codes = _codes()
+    out: dict[str, Any] = {}
+    n = len(check.rows)
+
+    def quoted(column: str) -> Callable[[int], str]:
+        return lambda i: _quote(text[column][i])
+
+    def hint_for(column: str, options: list[str]) -> Callable[[int], str]:
+        return lambda i: suggest(text[column][i], options)
+
+    for column in ("candidate_id", "unit_id"):
+        if column in text:
+            ids = np.array([_FLOAT_ID.sub(r"\1", v) for v in text[column]], dtype=object)
+            check.fail(ids == "", column, "an empty cell", "an id")
+            out[column] = pd.Series(ids, dtype="str")
+    if "candidate_id" in out:
+        ids = out["candidate_id"]
+        again = ids.duplicated(keep="first").to_numpy() & (ids != "").to_numpy()
+        first_row = pd.Series(check.rows).groupby(ids.to_numpy()).transform("first").to_numpy()
+        check.fail(again, "candidate_id", lambda i: f'"{ids.iat[i]}" again (first on row {first_row[i]})',
+                   "a unique candidate id")
+
+    if "year" in text:
+        year = _numbers(text["year"])
+        bad = ~(np.isfinite(year) & (np.mod(year, 1) == 0) & (year >= 2000) & (year <= 2100))
+        check.fail(bad, "year", quoted("year"), "a year such as 2023")
+        out["year"] = np.where(bad, 0, year).astype(np.int64)
+
+    for column in ("title", "unit_name"):
+        if column in text:
+            check.fail(text[column] == "", column, "an empty cell", "a name")
+
+    task = None
+    if "task" in text:
+        task = _lookup(text["task"], codes.task)
+        options = list(codes.tracks_of)
+        check.fail(task == "", "task", quoted("task"), "a task code: " + ", ".join(options),
+                   hint_for("task", options))
+        out["task"] = pd.Series(task, dtype="str")
+    if "track" in text and task is not None:
+        given = text["track"]
+        keys = pd.Series([f"{t}\x1f{v.lower()}" for t, v in zip(task, given)], dtype=object)
+        track = keys.map(codes.track).fillna("").to_numpy(dtype=object)
+        has_tracks = np.array([bool(codes.tracks_of.get(t)) for t in task], dtype=bool)
+        known_task = task != ""
+        check.fail(known_task & has_tracks & (track == ""), "track", quoted("track"),
+                   lambda i: f"a track of {task[i]}: {', '.join(codes.tracks_of[task[i]])}",
+                   lambda i: suggest(given[i], codes.tracks_of[task[i]]) if given[i] else "")
+        check.fail(known_task & ~has_tracks & (given != ""), "track",
+                   lambda i: f"{_quote(given[i])} for task {task[i]}, which has no tracks", "an empty track")
+        out["track"] = pd.Series(np.where(has_tracks, track, ""), dtype="str")
+
+    kind = None
+    if "unit_kind" in text:
+        kind = _lookup(text["unit_kind"], codes.unit_kind)
+        options = list(dict.fromkeys(codes.unit_kind.values()))
+        check.fail(kind == "", "unit_kind", quoted("unit_kind"), "one of " + ", ".join(options),
+                   hint_for("unit_kind", options))
+        out["unit_kind"] = pd.Series(kind, dtype="str")
+    if "tier" in text:
+        given = text["tier"]
+        tier = _lookup(given, codes.tier)
+        options = list(dict.fromkeys(codes.tier.values()))
+        # The tier distinguishes 高职 schools (双高 or not); other units have none.
+        higher = kind == "higher_vocational" if kind is not None else np.zeros(n, dtype=bool)
+        other = (kind != "higher_vocational") & (kind != "") if kind is not None else np.zeros(n, dtype=bool)
+        check.fail(higher & (given == ""), "tier", "an empty cell on a higher_vocational row",
+                   "one of " + ", ".join(options))
+        check.fail(~other & (given != "") & (tier == ""), "tier", quoted("tier"), "one of " + ", ".join(options),
+                   hint_for("tier", options))
+        check.fail(other & (given != ""), "tier", lambda i: f"{_quote(given[i])} on a {kind[i]} row",
+                   "an empty tier (tiers apply to higher_vocational units only)")
+        out["tier"] = pd.Series(np.where(other, "", tier), dtype="str")
+
+    if "locality" in text:
+        locality = _lookup(text["locality"], codes.locality, lower=False)
+        check.fail(locality == "", "locality", quoted("locality"), "one of " + ", ".join(codes.localities),
+                   hint_for("locality", codes.localities))
+        out["locality"] = pd.Series(locality, dtype="str")
+
+    if "level" in text:
+        level = _lookup(text["level"], codes.level)
+        options = list(dict.fromkeys(codes.level.values()))
+        check.fail(level == "", "level", quoted("level"), "one of " + ", ".join(options), hint_for("level", options))
+        out["level"] = pd.Series(level, dtype="str")
+
+    if "score" in text:
+        score = _numbers(text["score"])
+        bad = ~(np.isfinite(score) & (score >= 0) & (score <= 100))
+        check.fail(bad, "score", quoted("score"), "a number from 0 to 100")
+        out["score"] = score
+    if "cost" in text:
+        cost = _numbers(text["cost"])
+        given = text["cost"] != ""
+        bad = given & ~(np.isfinite(cost) & (cost >= 0))
+        check.fail(bad, "cost", quoted("cost"), "a number ≥ 0 (万元) or an empty cell")
+        out["cost"] = np.where(given & ~bad, cost, 0.0).astype(np.float64)
+
+    for column in dict.fromkeys(BOOL_COLUMNS + extra_bool_columns):
+        if column in text:
+            values, bad = _parse_bool_text(text[column], bool(OPTIONAL_DEFAULTS.get(column, False)))
+            check.fail(bad, column, quoted(column), BOOL_EXPECTED)
+            out[column] = values
+    return out

@@ -1,0 +1,320 @@
+"""OR-Library benchmark sets (J.E. Beasley) read as recommendation rounds of the rule engine.
+
+Owns parsing the raw OR-Library files kept beside the repository in
+``../shared/benchmarks/orlib/`` (never copied into it; ``PLANNER_ORLIB`` overrides the folder):
+``mknap1``/``mknap2`` (multidimensional knapsack with proven optima), ``mknapcb1…9`` (Chu &
+Beasley, with the best-known values and LP bounds of ``mkcbres_named.txt``), ``gap1…12``
+(generalised assignment, maximisation optima of ``gapinfo.txt``); and turning an instance into
+a candidate frame and a `Scenario` that the planner solves like any round:
+
+* **MKP** — an item is a candidate with its profit in column ``profit`` and its weights in
+  ``w1 … wm``; constraint k is the rule ``measure = "sum:wk"``, ``max = capacity``.
+* **GAP** — an (agent, job) pair is a candidate with columns ``job``, ``agent``, ``profit``,
+  ``resource``; the rules are ``per = ["job"]``, ``min = max = 1`` (each job to exactly one
+  agent) and ``per = ["agent"]``, ``measure = "sum:resource"``, ``max`` = each agent's capacity.
+
+The objective is ``[objective] maximise = "profit"`` (profits exceed the 0–100 of ``score``,
+which stays 0), with ``tie_break = "none"``: the sets ask for the optimal value, not for one
+particular optimal solution. The other required candidate columns hold neutral values (a
+中职 textbook of 长春市). Does not own solving (`api`, `solve`) nor any rule of the notice.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.inputs.candidates import normalise_candidates
+from planner.errors import InputError, Problem
+from planner.rules.policy import Scenario, parse_scenario
+
+log = logging.getLogger(__name__)
+
+ENV_FOLDER = "PLANNER_ORLIB"
+YEAR = 2023
+CLAUSE = "OR-Library"
+NEUTRAL = {"year": YEAR, "task": "textbook", "track": "", "unit_kind": "secondary_vocational", "tier": "",
+           "locality": "长春市", "level": "secondary", "score": 0.0}
+SETS = ("mknap1", "mknap2", *(f"mknapcb{i}" for i in range(1, 10)), *(f"gap{i}" for i in range(1, 13)))
+
+
+@dataclass(frozen=True)
+class MKPInstance:
+    """A multidimensional knapsack: max p·x s.t. W x ≤ b, x ∈ {0,1}^n.
+
+    ``optimum`` is a proven optimum (mknap1/2); ``best_known`` and ``lp_bound`` are the
+    Chu–Beasley reference values (mknapcb: best found in 1997, a lower bound, and the LP
+    relaxation, an upper bound).
+    """
+
+    name: str
+    profits: np.ndarray          # (n,) float (mknap1 instance 2 has one decimal)
+    weights: np.ndarray          # (m, n)
+    capacities: np.ndarray       # (m,)
+    optimum: float | None = None
+    best_known: float | None = None
+    lp_bound: float | None = None
+
+    @property
+    def kind(self) -> str:
+        return "mkp"
+
+
+@dataclass(frozen=True)
+class GAPInstance:
+    """A generalised assignment: each job to one agent, agents' resource within capacity, max Σ profit."""
+
+    name: str
+    profit: np.ndarray           # (m agents, n jobs)
+    resource: np.ndarray         # (m, n)
+    capacity: np.ndarray         # (m,)
+    optimum: float | None = None
+
+    @property
+    def kind(self) -> str:
+        return "gap"
+
+
+# --------------------------------------------------------------------------- where the files are
+def orlib_folder(repo_root: str | Path | None = None) -> Path:
+    """The OR-Library folder: ``$PLANNER_ORLIB``, else ``<repo root>/../shared/benchmarks/orlib``."""
+    if os.environ.get(ENV_FOLDER):
+        return Path(os.environ[ENV_FOLDER])
+    root = Path(repo_root) if repo_root is not None else Path(__file__).resolve().parents[2]
+    return root.parent / "shared" / "benchmarks" / "orlib"
+
+
+def _file(folder: Path, name: str) -> Path:
+    path = folder / name
+    if not path.is_file():
+        raise InputError([Problem(str(path), "no such file", "the OR-Library file (set PLANNER_ORLIB to the folder "
+                                  "holding mknap1.txt, gap1.txt, …)")])
+    return path
+
+
+def _tokens(text: str) -> list[float]:
+    return [float(t) for t in text.split()]
+
+
+class _Reader:
+    """Whitespace-separated numbers read in order, with the file named in every error."""
+
+    def __init__(self, numbers: list[float], source: str):
+        self.numbers, self.source, self.at = numbers, source, 0
+
+    def take(self, count: int) -> np.ndarray:
+        if self.at + count > len(self.numbers):
+            raise InputError([Problem(self.source, f"the file ends after {len(self.numbers)} numbers",
+                                      f"{count} more numbers at position {self.at}")])
+        out = np.array(self.numbers[self.at:self.at + count], dtype=float)
+        self.at += count
+        return out
+
+    def one(self) -> float:
+        return float(self.take(1)[0])
+
+    def count(self) -> int:
+        value = self.one()
+        if value != int(value) or value < 0:
+            raise InputError([Problem(self.source, f"{value:g} at position {self.at - 1}", "a count")])
+        return int(value)
+
+    def done(self) -> None:
+        if self.at != len(self.numbers):
+            raise InputError([Problem(self.source, f"{len(self.numbers) - self.at} numbers left over",
+                                      "the end of the file after the last instance")])
+
+
+# --------------------------------------------------------------------------- parsers
+def read_mknap1(path: str | Path) -> list[MKPInstance]:
+    """``mknap1.txt``: K, then per instance ``n m opt``, profits, m weight rows, capacities."""
+    path = Path(path)
+    reader = _Reader(_tokens(path.read_text()), str(path))
+    out = []
+    for k in range(reader.count()):
+        n, m = reader.count(), reader.count()
+        opt = reader.one()
+        profits = reader.take(n)
+        weights = reader.take(m * n).reshape(m, n)
+        capacities = reader.take(m)
+        out.append(MKPInstance(f"mknap1-{k + 1}", profits, weights, capacities, optimum=opt))
+    reader.done()
+    return out
+
+
+def read_mknapcb(path: str | Path, reference: dict[str, tuple[float, float]] | None = None) -> list[MKPInstance]:
+    """``mknapcbN.txt`` (layout of mknap1, opt always 0); names ``m.n-kk`` as in mkcbres.
+
+    Parameters
+    ----------
+    reference : dict, optional
+        ``name → (best known, LP bound)`` from `read_mkcbres`.
+    """
+    path = Path(path)
+    reader = _Reader(_tokens(path.read_text()), str(path))
+    out = []
+    for k in range(reader.count()):
+        n, m = reader.count(), reader.count()
+        reader.one()                                    # opt field: 0, no optimum in the file
+        profits = reader.take(n)
+        weights = reader.take(m * n).reshape(m, n)
+        capacities = reader.take(m)
+        name = f"{m}.{n}-{k:02d}"
+        best, lp = (reference or {}).get(name, (None, None))
+        out.append(MKPInstance(name, profits, weights, capacities, best_known=best, lp_bound=lp))
+    reader.done()
+    return out
+
+
+_PROBLEM = re.compile(r"^\s*problem\s+(\S+?)(?:\.DAT)?\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def read_mknap2(path: str | Path) -> list[MKPInstance]:
+    """``mknap2.txt``: free-text header, then blocks ``problem NAME.DAT`` / ``M N`` / profits /
+    capacities / M weight rows / optimum (capacities come before the matrix)."""
+    path = Path(path)
+    text = path.read_text()
+    marks = list(_PROBLEM.finditer(text))
+    out = []
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        body = "\n".join(line for line in text[mark.end():end].splitlines() if not line.strip().startswith("+"))
+        reader = _Reader(_tokens(body), f"{path} problem {mark.group(1)}")
+        m, n = reader.count(), reader.count()
+        profits = reader.take(n)
+        capacities = reader.take(m)
+        weights = reader.take(m * n).reshape(m, n)
+        opt = reader.one()
+        reader.done()
+        out.append(MKPInstance(mark.group(1), profits, weights, capacities, optimum=opt))
+    return out
+
+
+def read_mkcbres(path: str | Path) -> dict[str, tuple[float, float]]:
+    """``mkcbres_named.txt``: ``name → (best feasible value of Chu–Beasley, LP relaxation)``."""
+    path = Path(path)
+    text = path.read_text()
+    split = text.find("LP optimal")
+    pairs = re.compile(r"^\s*(\d+\.\d+-\d+)\s+(\S+)\s*$", re.MULTILINE)
+    best = {m.group(1): float(m.group(2)) for m in pairs.finditer(text[:split])}
+    lp = {m.group(1): float(m.group(2)) for m in pairs.finditer(text[split:])}
+    return {name: (best[name], lp.get(name, np.nan)) for name in best}
+
+
+def read_gap(path: str | Path, optima: dict[str, float] | None = None) -> list[GAPInstance]:
+    """``gapN.txt``: P, then per instance ``m n``, profit rows, resource rows, capacities.
+
+    Names are OR-Library's ``c<m><n>-<k>`` (``c515-1``), the keys of `read_gapinfo`.
+    """
+    path = Path(path)
+    reader = _Reader(_tokens(path.read_text()), str(path))
+    out = []
+    for k in range(reader.count()):
+        m, n = reader.count(), reader.count()
+        profit = reader.take(m * n).reshape(m, n)
+        resource = reader.take(m * n).reshape(m, n)
+        capacity = reader.take(m)
+        name = f"c{m}{n}-{k + 1}"
+        out.append(GAPInstance(name, profit, resource, capacity, optimum=(optima or {}).get(name)))
+    reader.done()
+    return out
+
+
+def read_gapinfo(path: str | Path) -> dict[str, float]:
+    """``gapinfo.txt``: the maximisation optima of gap1–12 (``c515-1 → 336``)."""
+    text = Path(path).read_text()
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"\b(c\d+-\d)\s+(\d+)\b", text)}
+
+
+def load_set(name: str, folder: str | Path | None = None) -> list[MKPInstance] | list[GAPInstance]:
+    """Every instance of one OR-Library file (``mknap1``, ``mknap2``, ``mknapcb1``…, ``gap1``…)."""
+    folder = Path(folder) if folder is not None else orlib_folder()
+    if name == "mknap1":
+        return read_mknap1(_file(folder, "mknap1.txt"))
+    if name == "mknap2":
+        return read_mknap2(_file(folder, "mknap2.txt"))
+    if name.startswith("mknapcb"):
+        return read_mknapcb(_file(folder, f"{name}.txt"), read_mkcbres(_file(folder, "mkcbres_named.txt")))
+    if name.startswith("gap"):
+        return read_gap(_file(folder, f"{name}.txt"), read_gapinfo(_file(folder, "gapinfo.txt")))
+    raise InputError([Problem(str(folder), f'the set "{name}"', "one of " + ", ".join(SETS))])
+
+
+# --------------------------------------------------------------------------- as rounds
+def _number_text(values: np.ndarray) -> list[str]:
+    return [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in values]
+
+
+def _frame(ids: list[str], columns: dict[str, list[str]], source: str) -> pd.DataFrame:
+    """A candidate frame: neutral required columns, the instance's numbers as extra columns."""
+    n = len(ids)
+    raw: dict[str, Any] = {"candidate_id": ids}
+    for column, value in NEUTRAL.items():
+        raw[column] = [str(value)] * n
+    raw["title"] = [f"{CLAUSE} {i}" for i in ids]
+    raw["unit_id"] = ids
+    raw["unit_name"] = [f"{CLAUSE} {i}" for i in ids]
+    raw.update(columns)
+    frame = normalise_candidates(pd.DataFrame(raw, dtype=object), source=source)
+    frame.attrs["normalised"] = True
+    return frame
+
+
+def _scenario(name: str, rules: list[dict[str, Any]]) -> Scenario:
+    return parse_scenario({"name": name, "year": YEAR,
+                           "objective": {"maximise": "profit", "tie_break": "none"}, "rule": rules})
+
+
+def mkp_round(instance: MKPInstance) -> tuple[pd.DataFrame, Scenario]:
+    """An MKP instance as (candidates, scenario): item j has ``profit`` and ``w1 … wm``;
+    rule ``capacity-k`` is ``sum:wk ≤ b_k``."""
+    m, n = instance.weights.shape
+    ids = [f"{instance.name}-{j + 1:03d}" for j in range(n)]
+    columns = {"profit": _number_text(instance.profits)}
+    for k in range(m):
+        columns[f"w{k + 1}"] = _number_text(instance.weights[k])
+    rules = [{"id": f"capacity-{k + 1}", "clause": CLAUSE, "text": f"knapsack constraint {k + 1} of {instance.name}",
+              "measure": f"sum:w{k + 1}", "max": float(instance.capacities[k])} for k in range(m)]
+    return _frame(ids, columns, instance.name), _scenario(instance.name, rules)
+
+
+def gap_round(instance: GAPInstance) -> tuple[pd.DataFrame, Scenario]:
+    """A GAP instance as (candidates, scenario): pair (agent i, job j) is a candidate with
+    ``job``, ``agent``, ``profit``, ``resource``; each job exactly once, each agent within capacity."""
+    m, n = instance.profit.shape
+    agents = [f"A{i + 1:02d}" for i in range(m)]
+    jobs = [f"J{j + 1:02d}" for j in range(n)]
+    ids = [f"{instance.name}-{a}-{job}" for a in agents for job in jobs]
+    columns = {
+        "agent": [a for a in agents for _ in jobs],
+        "job": [job for _ in agents for job in jobs],
+        "profit": _number_text(instance.profit.ravel()),
+        "resource": _number_text(instance.resource.ravel()),
+    }
+    rules = [
+        {"id": "one-agent-per-job", "clause": CLAUSE, "text": "each job goes to exactly one agent",
+         "per": ["job"], "min": 1, "max": 1},
+        {"id": "agent-capacity", "clause": CLAUSE, "text": "each agent's resource within its capacity",
+         "per": ["agent"], "measure": "sum:resource",
+         "max": {a: float(c) for a, c in zip(agents, instance.capacity)}},
+    ]
+    return _frame(ids, columns, instance.name), _scenario(instance.name, rules)
+
+
+def as_round(instance: MKPInstance | GAPInstance) -> tuple[pd.DataFrame, Scenario]:
+    """Either kind of instance as (candidates, scenario)."""
+    return gap_round(instance) if isinstance(instance, GAPInstance) else mkp_round(instance)
+
+
+def reference_value(instance: MKPInstance | GAPInstance) -> tuple[float | None, str]:
+    """The value to compare an optimum with, and what it is (``proven``, ``best known``, none)."""
+    if instance.optimum is not None:
+        return instance.optimum, "proven"
+    best = getattr(instance, "best_known", None)
+    return (best, "best known") if best is not None else (None, "")

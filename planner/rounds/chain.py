@@ -1,0 +1,132 @@
+"""One round, end to end: `solve(scenario) -> Result`, what the CLI and the notebooks call.
+
+Owns the way through — candidates → scenario → model → solve → audit → explain — as one call,
+and the small calls beside it: saving a result, auditing a slate file, checking inputs. Owns
+no rule logic of its own: every step is a call into the part that owns it.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from pathlib import Path
+
+
+import numpy as np
+import pandas as pd
+
+from planner.audit.check import AuditReport, check_slate
+from planner.errors import InfeasibleError, InputError, NoSolutionError, Problem
+from planner.inputs.candidates import file_rows, load_candidates, parse_bool
+from planner.model.build import build_model
+from planner.rounds.finish import finish, output_tables
+from planner.rounds.result import Result
+from planner.rules.policy import Scenario, check_columns, load_scenario
+from planner.rules.prepare import check_years, pad_hint, prepare, read_candidates, read_history
+from planner.solve import Solution, solve_with
+
+log = logging.getLogger(__name__)
+
+def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | Path | None = None,
+          time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
+          hint: np.ndarray | None = None, backend: str = "cpsat", diagnose: bool = True) -> Result:
+    """Solve one recommendation round and audit the slate.
+
+    Parameters
+    ----------
+    scenario : Scenario or path to a scenario TOML file
+    candidates : DataFrame or path, optional
+        Replaces the scenario's candidate table (a DataFrame is validated like a file).
+    time_limit_s, seed, workers
+        CP-SAT settings: wall-clock budget, `random_seed`, `num_workers` (0 = all cores).
+    hint : ndarray of bool, optional
+        A previous selection over the same rows, to start from.
+    backend : {"cpsat", "highs"}
+        CP-SAT (default) or HiGHS on the same model; the slate is audited either way.
+    diagnose : bool
+        When infeasible, name a minimal set of conflicting rules and relaxation advice
+        (`conflicts.diagnose_infeasible`) on the raised InfeasibleError.
+
+    Raises
+    ------
+    InputError, PolicyError
+        Bad candidate table or scenario (every problem listed).
+    InfeasibleError
+        No slate satisfies the hard rules.
+    NoSolutionError
+        No slate found in time.
+    AuditError
+        The solver's slate failed the independent audit (a bug: please report it).
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    frame = read_candidates(scenario, candidates)
+    history = read_history(scenario)
+    prepared = prepare(frame, scenario, history)
+    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
+                        history_rows=prepared.history_rows)
+    started = time.perf_counter()
+    try:
+        solution = solve_with(backend, model, time_limit_s=time_limit_s, seed=seed, workers=workers,
+                              hint=None if hint is None else pad_hint(hint, len(model.frame)))
+    except NoSolutionError:
+        if time.perf_counter() - started < 0.9 * time_limit_s:
+            raise KeyboardInterrupt from None      # CP-SAT stopped on Ctrl-C, not on time
+        raise
+    except InfeasibleError:
+        if not diagnose:
+            raise
+        from planner.explain.conflicts import infeasible_error
+        raise infeasible_error(prepared.frame, scenario, locked=prepared.locked,
+                               locked_national=prepared.locked_national, history_rows=prepared.history_rows,
+                               time_limit_s=max(5.0, time_limit_s)) from None
+    check_interrupted(solution, time.perf_counter() - started, time_limit_s)
+    return finish(scenario, frame, history, prepared, model, solution, seed=seed, workers=workers,
+                  time_limit_s=time_limit_s)
+
+
+def check_interrupted(solution: Solution, elapsed_s: float, time_limit_s: float) -> None:
+    """CP-SAT catches Ctrl-C and stops as if time were up: an unproven stop well inside the
+    limit can only be an interrupt, so it becomes KeyboardInterrupt (nothing is written)."""
+    unproven = any(p.get("status") not in ("OPTIMAL", "INFEASIBLE") for p in solution.phases)
+    if unproven and elapsed_s < 0.9 * time_limit_s:
+        raise KeyboardInterrupt
+
+
+def save(result: Result, out_dir: str | Path, *, extra_tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """Write slate.csv/xlsx, summary.json, rules.csv, explanations.csv, ledger.csv (and any
+    `extra_tables`) atomically into `out_dir`."""
+    from planner.show.files import write_outputs
+    return write_outputs(Path(out_dir), tables={**output_tables(result), **(extra_tables or {})},
+                         json_files={"summary.json": result.summary}, xlsx={"slate.xlsx": "slate.csv"})
+
+
+def audit_file(scenario: Scenario | str | Path, slate_path: str | Path) -> AuditReport:
+    """Audit a slate file (csv/xlsx with `selected` and `national` columns) against a scenario."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    slate = load_candidates(slate_path, extra_bool_columns=("selected",))
+    if "national" in slate:
+        values, bad = parse_bool(slate["national"])
+        if bad.any():
+            rows = file_rows(slate)[bad.to_numpy()]
+            raise InputError([Problem(str(slate_path), f'"{slate["national"][i]}"', "0/1, true/false, 是/否",
+                                      row=int(r), column="national")
+                              for i, r in zip(np.flatnonzero(bad.to_numpy()), rows)])
+        slate["national"] = values.to_numpy()
+    else:
+        slate["national"] = False
+    check_years(slate, scenario)
+    check_columns(scenario, list(slate.columns))
+    return check_slate(slate, scenario, history=read_history(scenario))
+
+
+def check_inputs(scenario: Scenario | str | Path, candidates: str | Path | None = None) -> tuple[Scenario, pd.DataFrame]:
+    """Validate a scenario and its candidates as `solve` would, without solving."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    frame = read_candidates(scenario, candidates)
+    prepare(frame, scenario, read_history(scenario))
+    return scenario, frame
+
+

@@ -1,0 +1,139 @@
+"""Which candidates can be chosen this year at all, and if not, why not; and who is planned later.
+
+Owns the row-level preconditions of the notice that no quota expresses: the candidate is of
+this year, meets its task's precondition (`eligible`), its task is switched on, it reaches the
+scenario's pass mark, and it is not pinned out. Shared by `model` (fixes such rows to 0),
+`audit` (a slate may not select them) and `explain` (the reason). Also owns the forecast rows
+of the lookahead (`forecast_rows`: the candidates a later year of the period is assumed to
+bring, per `[plan] forecast`). Does not own quotas.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from planner.inputs.catalogue import suggest
+from planner.errors import PolicyError, Problem
+from planner.rules.policy import Scenario
+
+# Reason codes, in order of precedence (the first that applies is the one reported).
+BLOCKS = ("other_year", "task_disabled", "ineligible", "below_pass_mark", "pinned_out")
+PLAN_SEP = "@"      # a planned row's id: <source candidate_id>@<planned year>
+
+
+def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """The first reason each row cannot be selected this year ("" when it can).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Candidates with columns candidate_id, year, task, eligible and the objective column.
+    """
+    reason = np.full(len(frame), "", dtype=object)
+    year = frame["year"].to_numpy()
+    enabled = frame["task"].map(lambda t: scenario.tasks_enabled.get(t, True)).to_numpy(dtype=bool)
+    eligible = frame["eligible"].to_numpy(dtype=bool) if "eligible" in frame else np.ones(len(frame), bool)
+    if scenario.pass_mark is not None:
+        score = pd.to_numeric(frame[scenario.maximise], errors="coerce").to_numpy(dtype=float)
+        below = ~(score >= scenario.pass_mark)
+    else:
+        below = np.zeros(len(frame), dtype=bool)
+    pinned_out = frame["candidate_id"].isin(scenario.force_out).to_numpy()
+    checks = {
+        "other_year": year != scenario.year,
+        "task_disabled": ~enabled,
+        "ineligible": ~eligible,
+        "below_pass_mark": below,
+        "pinned_out": pinned_out,
+    }
+    for code in reversed(BLOCKS):
+        reason[checks[code]] = code
+    return pd.Series(reason, index=frame.index, name="blocked")
+
+
+def pinned_in(frame: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Mask of rows the scenario forces into the slate."""
+    return frame["candidate_id"].isin(scenario.force_in).to_numpy()
+
+
+def check_pins(frame: pd.DataFrame, scenario: Scenario) -> None:
+    """Every pinned id must exist; a pinned-in candidate must be selectable this year."""
+    ids = set(frame["candidate_id"])
+    problems = []
+    for key, pinned in (("force_in", scenario.force_in), ("force_out", scenario.force_out)):
+        for cid in pinned:
+            if cid not in ids:
+                problems.append(Problem(scenario.label, f'candidate "{cid}" which is not in the candidate table',
+                                        "an existing candidate_id", column=key,
+                                        hint=suggest(cid, sorted(ids))))
+    if problems:
+        raise PolicyError(problems)
+    blocked = blocked_reason(frame, scenario)
+    mask = pinned_in(frame, scenario) & (blocked != "").to_numpy()
+    for pos in np.flatnonzero(mask):
+        problems.append(Problem(scenario.label, f'candidate "{frame["candidate_id"].iat[pos]}" pinned in although '
+                                f'it cannot be selected ({blocked.iat[pos]})', "only selectable candidates in force_in",
+                                column="force_in"))
+    if problems:
+        raise PolicyError(problems)
+
+
+def forecast_rows(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None) -> pd.DataFrame:
+    """The candidates each later year of the lookahead is assumed to bring (may be empty).
+
+    For every year of `scenario.planned_years`: with ``forecast = "table"`` (or ``"auto"`` when
+    the table has rows of that year) the table's own rows of that year; with ``"repeat"`` (or
+    ``"auto"`` otherwise) a copy of this year's rows, re-dated. Only rows that could be chosen in
+    their year are kept (task on, eligible, at the pass mark; pins apply to this round only).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Candidates (localities folded): candidate_id, year, task, eligible, the objective column.
+    locked : ndarray of bool, optional
+        Rows decided in earlier rounds (never copied).
+
+    Returns
+    -------
+    DataFrame
+        The frame's columns with ``year`` set to the planned year and ``candidate_id`` to
+        ``<id>@<year>``, plus ``plan_year`` (int) and ``plan_source`` (the original id);
+        a fresh RangeIndex.
+    """
+    years = scenario.planned_years
+    columns = [*frame.columns, "plan_year", "plan_source"]
+    if not years:
+        return _empty_plan(frame, columns)
+    locked = np.zeros(len(frame), bool) if locked is None else np.asarray(locked, bool)
+    mode = scenario.plan.forecast
+    year = frame["year"].to_numpy()
+    parts = []
+    for planned in years:
+        own = (year == planned) & ~locked
+        if mode == "table" or (mode == "auto" and own.any()):
+            rows = frame[own]
+        else:
+            rows = frame[(year == scenario.year) & ~locked]
+        if not len(rows):
+            continue
+        rows = rows.copy()
+        rows["plan_source"] = rows["candidate_id"].astype(str).to_numpy()
+        rows["candidate_id"] = (rows["plan_source"] + f"{PLAN_SEP}{planned}").astype(frame["candidate_id"].dtype)
+        rows["year"] = np.full(len(rows), planned, dtype=frame["year"].dtype)
+        rows["plan_year"] = np.full(len(rows), planned, dtype=np.int64)
+        as_of = dataclasses.replace(scenario, year=planned, force_in=(), force_out=())
+        parts.append(rows[(blocked_reason(rows, as_of) == "").to_numpy()])
+    if not parts:
+        return _empty_plan(frame, columns)
+    out = pd.concat(parts, ignore_index=True)
+    out["plan_source"] = out["plan_source"].astype(object)
+    return out[columns]
+
+
+def _empty_plan(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = frame.iloc[:0].copy()
+    out["plan_year"] = pd.Series([], dtype=np.int64)
+    out["plan_source"] = pd.Series([], dtype=object)
+    return out[columns].reset_index(drop=True)

@@ -1,0 +1,225 @@
+"""Which candidates a rule counts, and in which group — plain pandas, shared by model and audit.
+
+Owns the meaning of `where` (column conditions, ANDed), `per` (one group per value
+combination, plus groups named in a bound map and, with `complete`, every catalogue value),
+the bound that applies to each group in a given year, and the numbers a `measure` adds up.
+Does not own CP-SAT (that is `model`) nor the verdict on a slate (that is `audit`).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from planner.inputs.catalogue import load_catalogue
+from planner.errors import InputError, Problem
+from planner.rules.policy import BOOL_COLUMNS, Rule, Scenario
+
+GROUP_SEP = "|"
+ALL = "(all)"       # the key of the single group of a rule without `per`
+
+
+@dataclass(frozen=True)
+class Group:
+    """One constraint of a rule: the candidates it counts and its bounds this year."""
+
+    rule: Rule
+    key: str
+    rows: np.ndarray          # positions (not labels) into the candidate frame
+    min: float | None         # None = no lower bound this year
+    max: float | None
+
+    @property
+    def label(self) -> str:
+        return self.key if self.key != ALL else "全省"
+
+
+def match(frame: pd.DataFrame, where: Mapping[str, tuple[tuple[str, Any], ...]]) -> np.ndarray:
+    """Boolean mask of rows meeting every condition of a `where` table."""
+    mask = np.ones(len(frame), dtype=bool)
+    for column, conditions in where.items():
+        values = _Column(frame[column])
+        for op, wanted in conditions:
+            mask &= _condition(values, op, wanted)
+    return mask
+
+
+class _Column:
+    """A column with its text and number forms computed once, however many conditions read it."""
+
+    def __init__(self, values: pd.Series):
+        self.values = values
+        self._text: np.ndarray | None = None
+        self._numbers: np.ndarray | None = None
+
+    @property
+    def text(self) -> np.ndarray:
+        if self._text is None:
+            self._text = self.values.astype(str).to_numpy()
+        return self._text
+
+    @property
+    def numbers(self) -> np.ndarray:
+        if self._numbers is None:
+            self._numbers = pd.to_numeric(self.values, errors="coerce").to_numpy(dtype=float)
+        return self._numbers
+
+
+def _condition(column: _Column, op: str, wanted: Any) -> np.ndarray:
+    if op in ("ge", "gt", "le", "lt"):
+        numbers = column.numbers
+        with np.errstate(invalid="ignore"):
+            return {"ge": numbers >= wanted, "gt": numbers > wanted,
+                    "le": numbers <= wanted, "lt": numbers < wanted}[op] & ~np.isnan(numbers)
+    options = list(wanted) if isinstance(wanted, tuple) else [wanted]
+    hit = np.zeros(len(column.values), dtype=bool)
+    for option in options:
+        hit |= _equals(column, option)
+    return ~hit if op == "not" else hit
+
+
+def _equals(column: _Column, option: Any) -> np.ndarray:
+    values = column.values
+    if isinstance(option, bool) or values.dtype == bool:
+        return values.to_numpy() == option
+    if isinstance(option, (int, float)) and pd.api.types.is_numeric_dtype(values):
+        return column.numbers == float(option)
+    return column.text == key_text(option)
+
+
+def key_text(value: Any) -> str:
+    """How a value appears in a group key: true/false, integers without .0, text as is."""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def group_keys(frame: pd.DataFrame, per: tuple[str, ...]) -> pd.Series:
+    """The group key of every row for the `per` columns (``ALL`` without `per`)."""
+    if not per:
+        return pd.Series(ALL, index=frame.index, dtype=object)
+    parts = [_key_column(frame[c]) for c in per]
+    keys = parts[0]
+    for part in parts[1:]:
+        keys = keys + GROUP_SEP + part
+    return keys
+
+
+def _key_column(values: pd.Series) -> pd.Series:
+    if values.dtype == bool:
+        return values.map({True: "true", False: "false"}).astype(object)
+    if pd.api.types.is_float_dtype(values):
+        return values.map(key_text).astype(object)
+    return values.astype(str).astype(object)
+
+
+def rule_groups(frame: pd.DataFrame, rule: Rule, scenario: Scenario, *, mask: np.ndarray | None = None) -> list[Group]:
+    """Every group of a rule over the rows of `frame` it matches, sorted by key.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Candidates (after locality folding); needs the rule's `where`, `per` and measure columns.
+    mask : ndarray of bool, optional
+        Rows that may count at all (e.g. this year's and locked history); default every row.
+    """
+    hit = match(frame, rule.where)
+    if mask is not None:
+        hit &= mask
+    positions = np.flatnonzero(hit)
+    counted = frame[list(rule.per)].iloc[positions]           # only the key columns, not every column
+    keys = group_keys(counted, rule.per).to_numpy() if len(positions) else np.array([], dtype=object)
+    codes, uniques = pd.factorize(keys, sort=True) if len(keys) else (np.array([], dtype=int), np.array([], dtype=object))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    members = {uniques[i]: positions[order[bounds[i]:bounds[i + 1]]] for i in range(len(uniques))}
+    for key in _named_groups(rule, scenario):
+        members.setdefault(key, np.array([], dtype=np.int64))
+    groups = []
+    for key in sorted(members):
+        lo, hi = group_bounds(rule, key, scenario.year)
+        groups.append(Group(rule=rule, key=key, rows=members[key], min=lo, max=hi))
+    return groups
+
+
+def group_bounds(rule: Rule, key: str, year: int) -> tuple[float | None, float | None]:
+    """(min, max) of one group this year: a `by` target's min binds only from its year on."""
+    lo = rule.min.for_group(key) if rule.min else None
+    hi = rule.max.for_group(key) if rule.max else None
+    if rule.by is not None and year < rule.by:
+        lo = None
+    return lo, hi
+
+
+def _named_groups(rule: Rule, scenario: Scenario) -> list[str]:
+    """Groups that exist even without candidates: named in a bound map, or `complete`."""
+    if not rule.per:
+        return [ALL]
+    named = set()
+    for bound in (rule.min, rule.max):
+        if bound is not None:
+            named.update(bound.groups)
+    if rule.complete:
+        cat = load_catalogue()
+        domains = []
+        for column in rule.per:
+            if column == "locality":
+                domains.append([loc for loc in cat.localities if loc not in scenario.fold])
+            else:
+                domains.append(cat.codes(column) or [])
+        named.update(GROUP_SEP.join(combo) for combo in itertools.product(*domains))
+    return sorted(named)
+
+
+def measure_values(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
+    """What each row adds to its group: 1 for `count`, the column's number for `sum:`."""
+    if rule.column is None:
+        return np.ones(len(frame), dtype=float)
+    return numeric_column(frame, rule.column)
+
+
+def numeric_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as floats; any blank or non-number is an InputError naming its rows."""
+    values = frame[column]
+    if pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=float)
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(numbers))
+    if len(bad):
+        source = frame.attrs.get("source", "candidates")
+        first = int(frame.attrs.get("first_data_row", 2))
+        problems = [Problem(source, f'"{values.iloc[i]}"', "a number (summed by a rule)", row=int(i) + first,
+                            column=column) for i in bad[:50]]
+        raise InputError(problems)
+    return numbers
+
+
+def flag_values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A 0/1 column of a slate (``selected``, ``national``) as booleans; absent = all False.
+
+    Lenient on purpose: the audit reads slates edited by hand, where a blank means 0.
+    """
+    if column not in frame:
+        return np.zeros(len(frame), bool)
+    values = frame[column]
+    if values.dtype == bool:
+        return values.to_numpy()
+    return pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(dtype=float) > 0.5
+
+
+def fold_localities(frame: pd.DataFrame, fold: Mapping[str, str]) -> pd.DataFrame:
+    """Candidates with folded localities replaced by their parent (e.g. 梅河口市 → 通化市)."""
+    if not fold or "locality" not in frame:
+        return frame
+    out = frame.copy()
+    out["locality"] = out["locality"].replace(dict(fold))
+    return out
+
+
+def is_bool_column(frame: pd.DataFrame, column: str) -> bool:
+    return column in BOOL_COLUMNS or frame[column].dtype == bool

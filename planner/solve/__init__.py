@@ -1,0 +1,19 @@
+"""The one door to the solver. Only this package creates CP-SAT (or HiGHS) solvers and sets their
+parameters; every other part asks it to solve.
+
+- `solve_model`: a built model, level by level, exactly — by independent components with the
+  LP bound and reduced-cost fixing, CP-SAT on the small cores (`cpsat`, `levels`, `lp`, `cores`);
+- `solve_model_direct`: the plain path, one CP-SAT solve of the whole model per level (`direct`);
+- `solve_with`: the backend by name — CP-SAT, or HiGHS on the same rows (`backends`, `highs`);
+- `solve_level`: one objective over linear rows with bounds, for callers that change bounds or
+  objective coefficients between solves;
+- `greedy`: the by-score baseline of the benchmarks.
+"""
+from planner.solve._base import LevelResult, Solution, hint_values, read_values
+from planner.solve.backends import BACKENDS, solve_with
+from planner.solve.cpsat import solve_model
+from planner.solve.direct import solve_model_direct
+from planner.solve.levels import solve_level
+
+__all__ = ["Solution", "LevelResult", "solve_model", "solve_model_direct", "solve_with", "solve_level", "BACKENDS",
+           "read_values", "hint_values"]

@@ -1,0 +1,128 @@
+"""What the solve package hands back, and how solver values map onto the candidate rows.
+
+Owns `Solution` (a solved model's decisions aligned with its rows), `LevelResult` (one objective
+level solved over linear rows), the two readers every backend shares: `read_values` (proto
+values → selected / national per row) and `hint_values` (a selection → proto values), and the
+types the fast path's modules pass each other (`LevelProblem`, `Component`, `Outcome`).
+Imports no solver.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner.model.build import Model
+from planner.model.components import LinearRows
+
+
+@dataclass
+class Solution:
+    """What the solver decided, aligned with the rows of `model.frame`.
+
+    ``objective`` and ``best_bound`` are in score points (total score minus penalties);
+    ``gap`` is relative, 0 when the optimum is proven.
+    """
+
+    status: str
+    selected: np.ndarray
+    national: np.ndarray
+    objective: float
+    best_bound: float
+    gap: float
+    solve_s: float
+    phases: list[dict] = field(default_factory=list)
+    slack: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class LevelResult:
+    """One level solved: values of every proto variable, status, score (model integers), bound."""
+
+    status: str
+    values: np.ndarray | None
+    score: int
+    bound: float
+    labels: np.ndarray
+    stats: dict
+
+
+def hint_values(model: Model, rows: LinearRows, hint: np.ndarray) -> np.ndarray:
+    """A selection over the frame's rows as values of the proto variables."""
+    values = rows.lower.copy()
+    free = np.flatnonzero(model.free)
+    hint = np.asarray(hint, bool)
+    if len(free):
+        index = np.array([v.index for v in model.select[free]], dtype=np.int64)
+        values[index] = np.clip(hint[free].astype(np.int64), rows.lower[index], rows.upper[index])
+    return values
+
+
+def read_values(model: Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Selected / national per row from proto values (locked rows keep their recorded decision)."""
+    selected = model.locked.copy()
+    national = model.locked_national.copy()
+    free = np.flatnonzero(model.free)
+    if len(free):
+        selected[free] = values[[v.index for v in model.select[free]]] > 0
+    nat = np.flatnonzero(model.may_national)
+    if len(nat):
+        national[nat] = values[[v.index for v in model.national[nat]]] > 0
+    return selected, national
+
+
+# --------------------------------------------------------------------------- components
+@dataclass
+class LevelProblem:
+    """A level after its decided variables are substituted out, split into components."""
+
+    rows: LinearRows
+    lo: np.ndarray
+    hi: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    score: np.ndarray
+    ties: np.ndarray
+    labels: np.ndarray
+    row_comp: np.ndarray
+    live: np.ndarray
+    guess: np.ndarray | None
+    seed: int
+    deadline: float
+    log_progress: bool
+
+
+@dataclass
+class Component:
+    """One component in local indices: bounds, rows (COO), objective, ties, and the fixing state."""
+
+    members: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    score: np.ndarray
+    ties: np.ndarray
+    e_row: np.ndarray
+    e_var: np.ndarray
+    e_coef: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    hint: np.ndarray | None
+    bound: float = math.inf             # Lagrangian bound on the component's score
+    reduced: np.ndarray | None = None   # reduced costs of that bound
+    delta: float = math.inf             # current fixing threshold
+    tolerance: float = 1e-6
+    step: float = 1.0
+    solves: int = 0
+    core: int = 0
+
+
+@dataclass
+class Outcome:
+    status: str
+    members: np.ndarray
+    values: np.ndarray | None
+    bound: float            # on the component's score
+    core: int = 0
+    solves: int = 0
+
