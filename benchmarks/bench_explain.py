@@ -33,7 +33,7 @@ MODES = ("default", "literal", "none")
 
 
 def _scenario(mode: str, path: Path = SCENARIO):
-    from planner.rules.policy import load_scenario
+    from planner.rules import load_scenario
     scenario = load_scenario(path)
     if mode == "literal":
         scenario = scenario.with_switch("quota_spending", "literal")
@@ -88,7 +88,7 @@ def _verify(result, table, count: int) -> dict:
     import numpy as np
 
     from planner.explain.counterfactual import _repinned
-    from planner.model.build import build_model
+    from planner.model import build_model
     from planner.solve import solve_model
     model = result.model
     n = int(getattr(model, "n_input", 0) or len(model.frame))

@@ -31,7 +31,7 @@ SCORE_SD = 3.0
 
 
 def _timed(cases, samples: int, **options) -> tuple[float, object]:
-    from planner.analysis.robust import run_samples
+    from planner.analysis import run_samples
     start = time.perf_counter()
     runs = run_samples(cases, samples, progress=False, **options)
     return time.perf_counter() - start, runs
@@ -40,7 +40,7 @@ def _timed(cases, samples: int, **options) -> tuple[float, object]:
 def run(scenario: str | Path = SCENARIO, samples: int = 1000, workers: int = 2, speedup_samples: int = 200, *,
         dask: bool = True, lookahead_samples: int = 6) -> dict:
     """Time the sweeps (see the module docstring); every figure in seconds unless named otherwise."""
-    from planner.analysis.robust import make_case
+    from planner.analysis import make_case
 
     case = make_case(scenario, score_sd=SCORE_SD, lookahead=False, label="jilin-2023")
     out: dict = {"scenario": str(scenario), "score_sd": SCORE_SD, "cores": os.cpu_count(), "lookahead": False,

@@ -51,8 +51,8 @@ def run(scenario: str | Path = SCENARIO, changes=CHANGES, repeats: int = 2, *, l
         on an idle machine, since a re-solve runs on one worker).
     """
     from planner import api
-    from planner.rules.policy import load_scenario
-    from planner.api.whatif import Session
+    from planner.api import Session
+    from planner.rules import load_scenario
 
     load_before = os.getloadavg()[0]
     base = load_scenario(scenario)

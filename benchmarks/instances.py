@@ -54,8 +54,7 @@ class Instance:
 
 def _jilin(path: Path, *, switch: str | None = None, plan: dict | None = None) -> Callable[[], list[Round]]:
     def load() -> list[Round]:
-        from planner.rules.prepare import read_candidates
-        from planner.rules.policy import load_scenario
+        from planner.rules import load_scenario, read_candidates
 
         scenario = load_scenario(path)
         if switch:
@@ -85,7 +84,7 @@ def _funded_file() -> Callable[[], list[Round]]:
 def _national(funded: bool) -> Callable[[], list[Round]]:
     def load() -> list[Round]:
         from benchmarks.national import national_frame, national_scenario
-        from planner.rules.prepare import read_candidates
+        from planner.rules import read_candidates
 
         scenario = national_scenario(funded=funded)
         frame = read_candidates(scenario, national_frame())

@@ -50,7 +50,7 @@ def province_codes(provinces: int = PROVINCES) -> list[str]:
 
 def national_frame(provinces: int = PROVINCES, per_province: int = PER_PROVINCE, seed: int = SEED) -> pd.DataFrame:
     """The candidates of every province (a validated candidate frame plus column ``province``)."""
-    from planner.inputs.generate import generate_candidates, make_roster
+    from planner.inputs import generate_candidates, make_roster
 
     parts = []
     for p, code in enumerate(province_codes(provinces), start=1):
@@ -74,7 +74,7 @@ def national_frame(provinces: int = PROVINCES, per_province: int = PER_PROVINCE,
 
 
 def _domains(per: list[str], fold: dict[str, str]) -> list[list[str]]:
-    from planner.inputs.catalogue import load_catalogue
+    from planner.inputs import load_catalogue
 
     cat = load_catalogue()
     out = []
@@ -114,7 +114,7 @@ def _national_rule(rule: dict[str, Any], codes: list[str], fold: dict[str, str])
 
 def national_scenario(provinces: int = PROVINCES, *, funded: bool = False, base: str | Path = BASE):
     """The Jilin rules in every province, one year, no lookahead (see the module docstring)."""
-    from planner.rules.policy import load_scenario, parse_scenario
+    from planner.rules import load_scenario, parse_scenario
 
     jilin = load_scenario(base)
     data = {k: v for k, v in dict(jilin.raw).items() if k not in ("_text", "candidates", "history")}

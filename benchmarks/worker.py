@@ -33,7 +33,7 @@ def _audited(frame, scenario, selected, national, history=None) -> dict:
     import numpy as np
     import pandas as pd
 
-    from planner.audit.check import check_slate
+    from planner.audit import check_slate
 
     n = len(frame)
     slate = frame.assign(selected=np.asarray(selected[:n], bool).astype(np.int8),
@@ -51,8 +51,8 @@ def _audited(frame, scenario, selected, national, history=None) -> dict:
 def measure(instance_name: str, method: str, *, repeats: int | None = None, time_limit_s: float | None = None,
             workers: int = 2) -> dict:
     from benchmarks.instances import INSTANCES
+    from planner.model import build_model
     from planner.rules.prepare import prepare
-    from planner.model.build import build_model
 
     instance = INSTANCES[instance_name]
     repeats = repeats or instance.repeats
@@ -67,7 +67,7 @@ def measure(instance_name: str, method: str, *, repeats: int | None = None, time
         record: dict = {"round": rnd.name, "reference": rnd.reference, "reference_kind": rnd.reference_kind,
                         "lp_bound": rnd.lp_bound, "candidates": len(rnd.frame)}
         if method == "greedy":
-            from planner.solve.greedy import greedy_slate
+            from planner.solve import greedy_slate
 
             times = []
             for _ in range(repeats):
@@ -113,7 +113,7 @@ def _solve(method: str, model, time_limit_s: float, workers: int):
             from planner.solve import solve_model_direct
             return solve_model_direct(model, time_limit_s=time_limit_s, workers=workers)
         if method == "highs":
-            from planner.solve.highs import solve_model_highs
+            from planner.solve import solve_model_highs
             return solve_model_highs(model, time_limit_s=time_limit_s, workers=workers)
     except NoSolutionError:
         from planner.solve import Solution

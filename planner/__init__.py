@@ -10,11 +10,22 @@ The public API, for notebooks and scripts::
 Scenarios are immutable: every ``with_*`` change returns a new scenario.
 """
 from planner._version import __version__
-from planner.api import (Comparison, Result, Session, audit_file, compare, for_year, save, solve, with_default_scope,
-                         without_units)
+from planner.api import (
+    Comparison,
+    Result,
+    Session,
+    audit_file,
+    compare,
+    for_year,
+    save,
+    solve,
+    with_default_scope,
+    without_units,
+)
 from planner.errors import AuditError, InfeasibleError, InputError, NoSolutionError, PlannerError, PolicyError, Problem
-from planner.inputs.candidates import load_candidates
-from planner.rules.policy import Bound, Rule, Scenario, load_scenario, parse_scenario
+from planner.inputs import load_candidates
+from planner.rules import Bound, Rule, Scenario, load_scenario, parse_scenario
+
 __all__ = [
     "__version__", "load_scenario", "parse_scenario", "load_candidates", "solve", "save", "audit_file",
     "Scenario", "Rule", "Bound", "Result",

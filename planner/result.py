@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from planner.audit.check import AuditReport
-from planner.inputs.catalogue import load_catalogue
-from planner.model.build import Model
-from planner.rules.policy import Scenario
+from planner.audit import AuditReport
+from planner.inputs import load_catalogue
+from planner.model import Model
+from planner.rules import Scenario
 from planner.solve import Solution
 
 

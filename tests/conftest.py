@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.inputs.candidates import normalise_candidates
-from planner.rules.policy import parse_scenario
+from planner.inputs import normalise_candidates
+from planner.rules import parse_scenario
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.inputs.catalogue import load_catalogue
+from planner.inputs import load_catalogue
 
 EPS = 1e-6
 BOOL_COLS = ("integrated", "exempt", "eligible", "selected", "national")

@@ -8,9 +8,10 @@ import itertools
 
 from conftest import frame_of
 from conftest import unit_row as row
+
 from planner import api
 from planner.explain.alternatives import COLUMNS, alternative_slates, undecided
-from planner.rules.policy import parse_scenario
+from planner.rules import parse_scenario
 
 
 def solve(rows: list[dict], rules: list[dict], **top) -> api.Result:

@@ -7,13 +7,13 @@ import numpy as np
 import ortools
 import pandas as pd
 import pytest
+from conftest import COLUMNS, REPO, frame_of, row, scenario_of, toml_text, typed_frame, write_case, write_csv
 
-from conftest import (COLUMNS, REPO, frame_of, row, scenario_of, toml_text, typed_frame, write_case, write_csv)
-from planner import __version__
-from planner import api
-from planner.result import task_table
-from planner.rules.prepare import check_years, prepare, read_candidates, read_history
+from planner import __version__, api
 from planner.errors import InputError, PolicyError
+from planner.result import task_table
+from planner.rules import check_years, read_candidates, read_history
+from planner.rules.prepare import prepare
 
 ROWS = [
     row("C1", score=91.0, locality="长春市", task="practice_centre", track="school"),

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import math
-import pytest
 
-from conftest import REPO, row, scenario_of, typed_frame
+import pytest
+from conftest import row, scenario_of, typed_frame
+
 from planner import api
-from planner.audit.check import check_slate
+from planner.audit import check_slate
 from planner.errors import AuditError
 
 ROWS = [
@@ -166,6 +167,7 @@ def test_model_and_audit_agree_on_groups_of_unchosen_history(tmp_path):
     locked row: 吉林市 filed H1 in 2022 (not selected) and has no candidate this year, so its
     minimum of 1 cannot be met — infeasible, never an audit failure."""
     from conftest import write_csv
+
     from planner.errors import InfeasibleError
     past = write_csv(tmp_path / "history.csv",
                      [row("H1", year=2022, locality="吉林市", selected=False, national=False)],

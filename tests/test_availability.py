@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from conftest import frame_of, row, scenario_of
-from planner.rules.availability import BLOCKS, blocked_reason, check_pins, pinned_in
+
 from planner.errors import PolicyError
+from planner.rules import BLOCKS, blocked_reason, check_pins, pinned_in
 
 ROWS = [
     row("ok"),

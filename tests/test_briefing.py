@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 from rich.console import Console
-
-from planner.show import briefing, charts
-from planner.cli._common import progress_reporter
 from test_charts import LEDGER, make_run, write_out_dir
+
+from planner.cli._common import progress_reporter
+from planner.show import briefing, charts
 
 REPO = Path(__file__).resolve().parent.parent
 LOW_DPI = 40          # the page's structure does not depend on resolution; print resolution is tested alone

@@ -11,9 +11,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from planner.inputs import candidates as cand
-from planner.inputs.candidates import OPTIONAL_DEFAULTS, REQUIRED_COLUMNS, file_rows, load_candidates, normalise_candidates, parse_bool
 from planner.errors import InputError
+from planner.inputs import (
+    OPTIONAL_DEFAULTS,
+    REQUIRED_COLUMNS,
+    file_rows,
+    load_candidates,
+    normalise_candidates,
+    parse_bool,
+)
+from planner.inputs import candidates as cand
 
 CORPUS = Path(__file__).parent / "fixtures" / "inputs"
 

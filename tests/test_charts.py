@@ -20,11 +20,10 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from planner.show import charts, fonts
-from planner.rounds.finish import RULES_CSV_COLUMNS
 from planner.errors import InputError, PolicyError
-from planner.rules.policy import load_scenario
-from planner.show.files import write_outputs
+from planner.rounds import RULES_CSV_COLUMNS
+from planner.rules import load_scenario
+from planner.show import charts, fonts, write_outputs
 
 REPO = Path(__file__).resolve().parent.parent
 JILIN = REPO / "scenarios" / "jilin-2023.toml"

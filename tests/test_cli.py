@@ -12,10 +12,20 @@ import time
 
 import openpyxl
 import pytest
+from conftest import (
+    KNAPSACK_WEIGHTS,
+    cli_command,
+    knapsack_rows,
+    knapsack_scenario,
+    market_split_rows,
+    row,
+    run_cli,
+    tree,
+    write_case,
+    write_csv,
+)
 from typer.testing import CliRunner
 
-from conftest import (KNAPSACK_WEIGHTS, cli_command, knapsack_rows, knapsack_scenario, market_split_rows, row,
-                      run_cli, tree, write_case, write_csv)
 from planner import api
 from planner.cli import root as cli
 

@@ -5,11 +5,12 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import frame_of, row, run_cli, scenario_of, write_csv
-from planner.show.compare import ABSENT, NOT_HIGHER, compare, load_output
+
+from planner.api import Session
 from planner.errors import InputError
-from planner.api.whatif import Session
+from planner.show import ABSENT, NOT_HIGHER, load_output
+from planner.show.compare import compare
 
 # --- two hand-made output folders ------------------------------------------------------------
 #  A selects c1 (长春, 中职, 80), c2 (吉林, national double-high, 70), c5 (白山, 中职, 50);

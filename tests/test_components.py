@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-from planner.model.components import Split, component_labels, read_rows, sub_model
+from planner.model import Split, component_labels, read_rows, sub_model
 
 
 def _small_model():
@@ -155,6 +155,6 @@ def test_a_sub_model_keeps_its_constraints_and_drops_the_rest():
 
 def test_a_sub_model_refuses_a_variable_outside_the_given_ones():
     m, _ = _small_model()
-    from planner.model.components import Unsupported
+    from planner.model import Unsupported
     with pytest.raises(Unsupported, match="not among"):
         sub_model(m.proto, [0], np.array([0]))

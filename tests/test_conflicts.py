@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from planner import api
-from planner.rules.prepare import prepare, read_candidates, read_history
-from planner.explain.conflicts import CONFLICT_COLUMNS, diagnose_infeasible, infeasible_error, relaxations
 from planner.errors import InfeasibleError
-from planner.rules.policy import load_scenario, rule_to_toml
+from planner.explain import CONFLICT_COLUMNS, diagnose_infeasible, infeasible_error, relaxations
+from planner.rules import load_scenario, read_candidates, read_history, rule_to_toml
+from planner.rules.prepare import prepare
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -23,7 +23,6 @@ import shutil
 import tomllib
 
 import pytest
-
 from conftest import INPUTS, SCENARIO_CASES, run_cli, tree
 
 OUTPUTS = {"slate.csv", "slate.xlsx", "summary.json", "rules.csv", "explanations.csv"}

@@ -11,14 +11,14 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import frame_of, write_csv
+from conftest import unit_row as row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import frame_of, write_csv
-from conftest import unit_row as row
 from planner import api
 from planner.explain import counterfactual as cf
-from planner.rules.policy import parse_scenario
+from planner.rules import parse_scenario
 
 
 def solve(rows: list[dict], rules: list[dict], **top) -> api.Result:

@@ -11,8 +11,8 @@ import shutil
 
 import numpy as np
 import pytest
-
 from conftest import JILIN, REPO, run_cli
+
 from planner import api
 
 DECIDED = ("slate.csv", "slate.xlsx", "rules.csv", "explanations.csv")

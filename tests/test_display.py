@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import pandas as pd
-
 from conftest import frame_of, row, scenario_of
+
+from planner.api import Session
+from planner.show import comparison_html, result_html, table_html
 from planner.show.compare import compare
-from planner.show.compare import comparison_html
-from planner.show.display import result_html, table_html
-from planner.api.whatif import Session
 
 
 def solved_pair():

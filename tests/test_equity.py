@@ -10,11 +10,11 @@ import itertools
 from fractions import Fraction
 
 import numpy as np
+import oracle
 import pandas as pd
 import pytest
-
-import oracle
 from conftest import row, scenario_of, typed_frame, write_case
+
 from planner import api
 from planner.analysis import equity
 from planner.errors import InputError

@@ -11,11 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.audit.check import check_slate
-from planner.rules.availability import blocked_reason
-from planner.inputs.candidates import normalise_candidates
+from planner.audit import check_slate
 from planner.explain.reasons import CODES, COLUMNS, plan_frame, reasons
-from planner.rules.policy import parse_scenario
+from planner.inputs import normalise_candidates
+from planner.rules import blocked_reason, parse_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 COLS = ["candidate_id", "year", "task", "track", "title", "unit_id", "unit_name", "unit_kind", "tier", "locality",

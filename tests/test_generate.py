@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.inputs import generate
-from planner.inputs.catalogue import load_catalogue
+from planner.inputs import generate, load_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "jilin"

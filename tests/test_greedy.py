@@ -8,10 +8,9 @@ from __future__ import annotations
 import numpy as np
 from conftest import row, scenario_of, typed_frame
 
-from planner.audit.check import check_slate
-from planner.solve.greedy import greedy_slate
-from planner.model.build import build_model
-from planner.solve import solve_model
+from planner.audit import check_slate
+from planner.model import build_model
+from planner.solve import greedy_slate, solve_model
 
 
 def greedy(rows, data, *, locked=None, locked_national=None):

@@ -4,11 +4,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import frame_of, row, scenario_of
-from planner.inputs.catalogue import load_catalogue
+
 from planner.errors import InputError
-from planner.rules.groups import ALL, fold_localities, group_bounds, group_keys, key_text, match, measure_values, numeric_column, rule_groups
+from planner.inputs import load_catalogue
+from planner.rules import (
+    ALL,
+    fold_localities,
+    group_bounds,
+    group_keys,
+    key_text,
+    match,
+    measure_values,
+    numeric_column,
+    rule_groups,
+)
 
 ROWS = [
     row("A", task="practice_centre", track="school", locality="长春市", score=91.0, cost=10.5, unit_id="U1",

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from conftest import SIX_ROWS, row, scenario_of, typed_frame
 
-from planner.rounds.finish import finish
-from planner.rules.prepare import prepare, read_candidates
 from planner.errors import InfeasibleError
-from planner.model.build import build_model
+from planner.model import build_model
+from planner.rounds.finish import finish
+from planner.rules import read_candidates
+from planner.rules.prepare import prepare
 from planner.solve import solve_model
 
 highs_backend = pytest.importorskip("planner.solve.highs")

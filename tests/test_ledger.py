@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.inputs.candidates import normalise_candidates
-from planner.ledger.ledger import ledger_from_outputs, ledger_summary, ledger_table
-from planner.rules.policy import parse_scenario
+from planner.inputs import normalise_candidates
+from planner.ledger import ledger_from_outputs, ledger_summary, ledger_table
+from planner.rules import parse_scenario
 
 BASE = dict(task="practice_centre", unit_id="S1", unit_name="长春市第一职业学校", unit_kind="secondary_vocational",
             tier="", locality="长春市", level="secondary", integrated=False, exempt=False, eligible=True)

@@ -8,13 +8,13 @@ import math
 from fractions import Fraction
 
 import numpy as np
+import oracle
 import pytest
+from conftest import SIX_ROWS, frame_of, row, scenario_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-import oracle
-from conftest import SIX_ROWS, frame_of, row, scenario_of
 from planner.model.build import _exact_products, _id_hashes, _ties, build_model, integer_scale, tie_weight
 
 ROWS = SIX_ROWS

@@ -17,14 +17,13 @@ import pandas as pd
 import pytest
 
 from planner import api
-from planner.rules.prepare import prepare
-from planner.audit.check import check_slate
-from planner.rules.availability import forecast_rows
-from planner.inputs.candidates import normalise_candidates
+from planner.audit import check_slate
 from planner.errors import InfeasibleError
-from planner.ledger.ledger import ledger_table
-from planner.model.build import build_model
-from planner.rules.policy import parse_scenario
+from planner.inputs import normalise_candidates
+from planner.ledger import ledger_table
+from planner.model import build_model
+from planner.rules import forecast_rows, parse_scenario
+from planner.rules.prepare import prepare
 from planner.solve import solve_model
 
 REPO = Path(__file__).resolve().parents[1]

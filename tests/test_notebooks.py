@@ -18,11 +18,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import REPO
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
-
-from conftest import REPO
 
 NOTEBOOKS = REPO / "notebooks"
 BOOKS = sorted(NOTEBOOKS.glob("*.ipynb"))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from planner.inputs import orlib
-from planner.audit.check import check_slate
+from planner.audit import check_slate
 from planner.errors import InputError
-from planner.model.build import build_model
+from planner.inputs import orlib
+from planner.model import build_model
 from planner.solve import solve_model
 
 FOLDER = orlib.orlib_folder()

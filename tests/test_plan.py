@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from planner.errors import PolicyError
-from planner.ledger.plan import plan_period
-from planner.rules.policy import load_scenario, parse_scenario
+from planner.ledger import plan_period
+from planner.rules import load_scenario, parse_scenario
 
 BASE = dict(task="practice_centre", unit_id="S1", unit_name="长春市第一职业学校", unit_kind="secondary_vocational",
             tier="", locality="长春市", level="secondary", integrated=False, exempt=False, eligible=True, cost=0)

@@ -8,10 +8,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import JILIN, REPO, scenario_of, toml_text
+
 from planner.errors import PolicyError
-from planner.rules.policy import Bound, Rule, check_columns, load_scenario, parse_scenario, rule_to_toml
+from planner.rules import Bound, Rule, check_columns, load_scenario, parse_scenario, rule_to_toml
 
 RULE = {"id": "cap", "clause": "三(三)", "text": "test", "where": {"task": "practice_centre"}, "max": 2}
 

@@ -18,16 +18,16 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import oracle
 import pytest
+from conftest import row, typed_frame, write_csv
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
-import oracle
-from conftest import row, typed_frame, write_csv
 from planner import api
-from planner.audit.check import check_slate
+from planner.audit import check_slate
 from planner.errors import InfeasibleError, PolicyError
-from planner.rules.policy import parse_scenario
+from planner.rules import parse_scenario
 
 YEAR = 2023
 LOCALITIES = ["长春市", "吉林市", "四平市", "延边朝鲜族自治州"]

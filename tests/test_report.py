@@ -12,9 +12,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from planner.show import files as report
 from planner.errors import InputError
-from planner.show.files import atomic_write_bytes, neutralise_formulas, write_outputs
+from planner.show import atomic_write_bytes, neutralise_formulas, write_outputs
+from planner.show import files as report
 
 BOM = b"\xef\xbb\xbf"
 

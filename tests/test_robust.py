@@ -11,11 +11,11 @@ import itertools
 import math
 
 import numpy as np
+import oracle
 import pandas as pd
 import pytest
-
-import oracle
 from conftest import row, scenario_of, typed_frame, write_case
+
 from planner.analysis import robust
 from planner.errors import InputError
 

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import (
+    KNAPSACK_WEIGHTS,
+    SIX_ROWS,
+    knapsack_rows,
+    knapsack_scenario,
+    market_split_rows,
+    row,
+    scenario_of,
+    typed_frame,
+)
 
-from conftest import (KNAPSACK_WEIGHTS, SIX_ROWS, knapsack_rows, knapsack_scenario, market_split_rows, row,
-                      scenario_of, typed_frame)
 from planner.errors import InfeasibleError, NoSolutionError
-from planner.model.build import build_model
+from planner.model import build_model
 from planner.solve import solve_model
 
 # Selectable: A 90, B 80, C 70, D 65, F 55 (E is not eligible).

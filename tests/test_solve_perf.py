@@ -14,10 +14,9 @@ import pytest
 from conftest import REPO, row, scenario_of, typed_frame
 from ortools.sat.python import cp_model
 
-from planner.rules.prepare import prepare, read_candidates
-from planner.model.components import INT_MAX, LinearRows, component_labels, read_rows
-from planner.model.build import build_model
-from planner.rules.policy import load_scenario
+from planner.model import INT_MAX, LinearRows, build_model, component_labels, read_rows
+from planner.rules import load_scenario, read_candidates
+from planner.rules.prepare import prepare
 from planner.solve import solve_level, solve_model, solve_model_direct
 
 

@@ -12,8 +12,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import row, scenario_of, typed_frame, write_case
+
 from planner.analysis import robust, sweep
 from planner.errors import InputError
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import row, run_cli, tree, write_case
+
 from planner import api
-from planner.errors import InputError
 from planner.api.verify import verify
+from planner.errors import InputError
 
 ROWS = [row(f"C{i}", score=60.0 + 3 * i, locality=["长春市", "吉林市", "四平市"][i % 3]) for i in range(9)]
 SCENARIO = {"rule": [{"id": "cap", "clause": "三(三)", "per": ["locality"], "max": {"长春市": 2, "*": 1}}]}
@@ -37,7 +37,7 @@ def test_an_untouched_run_is_confirmed_and_nothing_is_written(solved):
 
 def test_the_recorded_seed_workers_and_backend_are_used(solved, monkeypatch):
     _, out = solved
-    from planner.rounds import chain
+    from planner import rounds as chain
     calls = []
     real = chain.solve
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import JILIN, frame_of, row, scenario_of, write_csv
+
 from planner import api
+from planner.api import Session, for_year, with_default_scope, without_units
 from planner.errors import InfeasibleError, InputError, PolicyError
-from planner.rules.policy import load_scenario
-from planner.api.whatif import Session, for_year, with_default_scope, without_units
+from planner.rules import load_scenario
 
 CAP = {"id": "cap", "clause": "三(三)", "where": {"task": "practice_centre"}, "per": ["locality"],
        "max": {"长春市": 2, "*": 1}}

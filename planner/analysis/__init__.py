@@ -2,3 +2,4 @@
 score-vs-equity frontier (`equity`), and the executors that spread samples over processes or a
 Dask cluster (`sweep`). Every solve goes through `planner.solve`.
 """
+from planner.analysis.robust import figure_png, make_case, run_samples

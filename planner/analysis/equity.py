@@ -33,14 +33,14 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.rounds.finish import finish
-from planner.rounds.result import Result
-from planner.rules.prepare import prepare, read_candidates, read_history
-from planner.errors import InputError, PlannerError, Problem
-from planner.model.build import Model, Objective, build_model, integer_scale
-from planner.rules.policy import Scenario, load_scenario
-from planner.solve import solve_model
 from planner.analysis.sweep import Task, make_job, run_tasks
+from planner.errors import InputError, PlannerError, Problem
+from planner.model import Model, Objective, build_model, integer_scale
+from planner.rounds import Result
+from planner.rounds.finish import finish
+from planner.rules import Scenario, load_scenario, read_candidates, read_history
+from planner.rules.prepare import prepare
+from planner.solve import solve_model
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def _weights_from(reference: Any, by: str, scenario: Scenario, problems: list[Pr
                         index=table[key].astype(str).str.strip())
     raw = pd.to_numeric(raw, errors="coerce")
     if by == "locality":
-        from planner.inputs.catalogue import load_catalogue
+        from planner.inputs import load_catalogue
         cat = load_catalogue()
         names = [cat.locality(str(g)) or str(g) for g in raw.index]
         names = [scenario.fold.get(n, n) for n in names]
@@ -492,8 +492,8 @@ class Frontier:
 
     def save(self, out_dir: str | Path, *, chart: bool = True) -> list[Path]:
         """Write frontier.csv/xlsx, frontier_shares.csv, frontier.json and frontier.png atomically."""
-        from planner.show.files import write_outputs
         from planner.analysis.robust import figure_png
+        from planner.show import write_outputs
         binary = {"frontier.png": figure_png(self.plot())} if chart else None
         return write_outputs(Path(out_dir), tables={"frontier.csv": self.table, "frontier_shares.csv": self.shares},
                              json_files={"frontier.json": self.summary}, binary_files=binary,

@@ -35,17 +35,22 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.rounds.finish import finish
-from planner.rounds.result import Result
-from planner.rules.prepare import prepare, read_candidates, read_history
-from planner.rules.availability import blocked_reason, pinned_in
-from planner.model.components import Split, sub_model
-from planner.errors import InputError, PlannerError, Problem
-from planner.rules.groups import numeric_column
-from planner.model.build import Model, build_model, integer_scale
-from planner.rules.policy import Scenario, load_scenario
-from planner.solve import solve_model
 from planner.analysis.sweep import Job, Task, make_job, run_tasks
+from planner.errors import InputError, PlannerError, Problem
+from planner.model import Model, Split, build_model, integer_scale, sub_model
+from planner.rounds import Result
+from planner.rounds.finish import finish
+from planner.rules import (
+    Scenario,
+    blocked_reason,
+    load_scenario,
+    numeric_column,
+    pinned_in,
+    read_candidates,
+    read_history,
+)
+from planner.rules.prepare import prepare
+from planner.solve import solve_model
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +154,7 @@ def score_spread(frame: pd.DataFrame, *, score_column: str = "score", score_sd: 
     reviews = None
     for column in reviewers:
         if column not in frame.columns:
-            from planner.inputs.catalogue import suggest
+            from planner.inputs import suggest
             problems.append(Problem(source, f'no column "{column}"', "a column of reviewers\' scores",
                                     hint=suggest(column, [str(c) for c in frame.columns])))
     if reviewers and not problems:
@@ -889,7 +894,7 @@ class RobustResult:
 
     def save(self, out_dir: str | Path, *, chart: bool = True) -> list[Path]:
         """Write robust.csv/xlsx, samples.csv, robust.json and (optionally) marginal.png atomically."""
-        from planner.show.files import write_outputs
+        from planner.show import write_outputs
         binary = {"marginal.png": figure_png(self.plot_marginal())} if chart else None
         return write_outputs(Path(out_dir), tables={"robust.csv": self.table, "samples.csv": self.runs},
                              json_files={"robust.json": self.summary}, binary_files=binary,
@@ -1109,7 +1114,7 @@ def plot_marginal(robust_result: RobustResult, *, max_rows: int = 40):
 def use_font() -> None:
     """Draw Chinese with the planner's CJK font (`fonts`); a missing font is a warning, not an error."""
     try:
-        from planner.show.fonts import use_cjk_font
+        from planner.show import use_cjk_font
         use_cjk_font()
     except Exception as exc:        # a chart without Chinese glyphs is still a chart
         log.warning("no Chinese font for charts: %s", exc)

@@ -24,6 +24,7 @@ import importlib
 import io
 import logging
 import math
+import multiprocessing
 import os
 import pickle
 import socket
@@ -33,8 +34,6 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Sequence
-
-import multiprocessing
 
 from planner.errors import InputError, PlannerError, Problem
 
@@ -321,8 +320,14 @@ class _Progress:
     def __enter__(self) -> "_Progress":
         if self.enabled:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), TimeRemainingColumn(),
                                  console=Console(stderr=True), transient=False)

@@ -5,10 +5,8 @@ A face, like the command line: it re-exports the calls a planner makes in a note
 what-if `Session`s that keep a built model between re-solves (`api.whatif`) and re-running a
 recorded solve (`api.verify`). Holds no planning logic of its own.
 """
+
 from planner.api.whatif import Session, for_year, with_default_scope, without_units
 from planner.rounds.chain import audit_file, check_inputs, save, solve
 from planner.rounds.result import Result
 from planner.show.compare import Comparison, compare
-
-__all__ = ["solve", "save", "audit_file", "check_inputs", "Result", "Session", "for_year", "with_default_scope",
-           "without_units", "compare", "Comparison"]

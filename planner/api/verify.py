@@ -102,8 +102,7 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
     InputError
         `out_dir` has no readable summary.json or slate.csv.
     """
-    from planner.rounds.chain import save, solve
-    from planner.rounds.finish import versions
+    from planner.rounds import save, solve, versions
 
     out_dir = Path(out_dir)
     summary = _read_summary(out_dir)
@@ -161,7 +160,7 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
     seed = int(summary.get("seed", 0))
     settings = {"backend": summary["backend"]} if summary.get("backend") else {}
     try:
-        from planner.rules.policy import load_scenario
+        from planner.rules import load_scenario
         scenario = load_scenario(report.scenario)
         pins_in = [p for p in summary.get("force_in", []) if p not in scenario.force_in]
         pins_out = [p for p in summary.get("force_out", []) if p not in scenario.force_out]
@@ -170,7 +169,7 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
         result = solve(scenario, candidates=report.candidates, time_limit_s=limit, seed=seed,
                            workers=threads, **settings)
         if summary.get("explain"):              # the run filled counterfactuals into `reason`
-            from planner.explain.counterfactual import explain_all, merge
+            from planner.explain import explain_all, merge
             result.explanations = merge(result.explanations, explain_all(result, time_limit_s=max(10.0, limit)))
             result.slate["reason"] = result.explanations["reason"].to_numpy()
         with tempfile.TemporaryDirectory(prefix="planner-verify-") as tmp:
@@ -200,7 +199,7 @@ def _candidates_used(summary: dict[str, Any], inputs: dict[str, str], scenario: 
     """
     if summary.get("candidates"):
         return _locate(summary["candidates"], summary)
-    from planner.rules.policy import load_scenario
+    from planner.rules import load_scenario
 
     loaded = load_scenario(scenario)
     known = {_same(p) for p in (*loaded.raw.get("_sources", []), scenario, *loaded.history)}

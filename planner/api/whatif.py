@@ -32,14 +32,23 @@ import pandas as pd
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model_helper import FlatIntExpr
 
-from planner.rounds.finish import finish
-from planner.rounds.result import Result
-from planner.rules.prepare import Prepared, check_years, prepare, read_candidates, read_history
-from planner.inputs.catalogue import suggest
 from planner.errors import InputError, PolicyError, Problem
-from planner.rules.groups import group_bounds
-from planner.model.build import Model, build_model
-from planner.rules.policy import SCOPES, Scenario, check_columns, load_scenario
+from planner.inputs import suggest
+from planner.model import Model, build_model
+from planner.rounds import Result
+from planner.rounds.finish import finish
+from planner.rules import (
+    SCOPES,
+    Prepared,
+    Scenario,
+    check_columns,
+    check_years,
+    group_bounds,
+    load_scenario,
+    read_candidates,
+    read_history,
+)
+from planner.rules.prepare import prepare
 from planner.solve import Solution, solve_model
 
 log = logging.getLogger(__name__)

@@ -3,3 +3,4 @@
 Never imports the model or the solver, so it can judge a slate made by hand as strictly as the
 solver's own.
 """
+from planner.audit.check import AuditReport, check_slate

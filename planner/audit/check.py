@@ -13,9 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.rules.availability import blocked_reason, pinned_in
-from planner.rules.groups import flag_values, fold_localities, measure_values, rule_groups
-from planner.rules.policy import Scenario
+from planner.rules import Scenario, blocked_reason, flag_values, fold_localities, measure_values, pinned_in, rule_groups
 
 TOLERANCE = 1e-6
 RULE_COLUMNS = ["rule_id", "clause", "text", "decision", "scope", "soft", "group", "value", "min", "max",

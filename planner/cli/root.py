@@ -16,7 +16,7 @@ from rich.table import Table
 from planner import api
 from planner.cli._common import EXIT_INPUT, EXIT_VIOLATIONS, err, fail, out, progress_reporter, run_guarded
 from planner.result import task_table
-from planner.rules.policy import load_scenario
+from planner.rules import load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Plan quota-constrained recommendation rounds (吉教职成〔2023〕7号) with CP-SAT.")
@@ -55,16 +55,16 @@ def solve(
                            backend=backend)
         extra = {}
         if explain:
-            from planner.explain.counterfactual import explain_all, merge
+            from planner.explain import explain_all, merge
             result.explanations = merge(result.explanations, explain_all(result, time_limit_s=max(10.0, time_limit)))
             result.slate["reason"] = result.explanations["reason"].to_numpy()
             result.summary["explain"] = True
         if alternatives > 0:
-            from planner.explain.alternatives import alternative_slates
+            from planner.explain import alternative_slates
             extra["alternatives.csv"] = alternative_slates(result, alternatives)
         api.save(result, target, extra_tables=extra)
         if report:
-            from planner.show.briefing import write_briefing
+            from planner.show import write_briefing
             with progress_reporter(err, quiet=quiet) as progress:
                 write_briefing(target, result=result, progress=progress)
         return result, extra

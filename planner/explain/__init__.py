@@ -4,3 +4,7 @@
 
 Every re-solve goes through `planner.solve`.
 """
+from planner.explain.alternatives import alternative_slates
+from planner.explain.conflicts import CONFLICT_COLUMNS, diagnose_infeasible, infeasible_error, relaxations
+from planner.explain.counterfactual import explain_all, merge
+from planner.explain.reasons import for_result, plan_frame

@@ -33,9 +33,8 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from planner.errors import InfeasibleError
-from planner.rules.groups import ALL
-from planner.model.build import Constraint, Model, build_model
-from planner.rules.policy import Scenario
+from planner.model import Constraint, Model, build_model
+from planner.rules import ALL, Scenario
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +158,7 @@ class _Oracle:
         CP-SAT keeps every variable of the model, so dropping the rest matters (the lookahead
         model is several times larger than one task).
         """
-        from planner.model.components import Split, sub_model
+        from planner.model import Split, sub_model
         proto = self.model.cp.proto
         split = Split.of(proto)
         if not split.supported:
@@ -476,7 +475,7 @@ def _shown(c: Constraint) -> str:
     key = _label(c)
     per = c.group.rule.per
     if len(per) == 1 and per[0] in ("level", "unit_kind", "tier", "task"):
-        from planner.inputs.catalogue import load_catalogue
+        from planner.inputs import load_catalogue
         label = load_catalogue().label(per[0], key)
         if label != key:
             return f"{key}（{label}）"

@@ -43,14 +43,14 @@ import pandas as pd
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 from ortools.sat.python import cp_model, cp_model_helper
 
-from planner.rules.availability import blocked_reason
-from planner.inputs.catalogue import suggest
-from planner.model.components import Split, constraint_kind, constraint_refs, ref_var
 from planner.errors import InputError, PlannerError, Problem
+from planner.inputs import suggest
+from planner.model import Split, constraint_kind, constraint_refs, ref_var
+from planner.rules import blocked_reason
 
 if TYPE_CHECKING:       # pragma: no cover - typing only
+    from planner.model import Model
     from planner.result import SolvedRound
-    from planner.model.build import Model
 
 log = logging.getLogger(__name__)
 
@@ -944,7 +944,7 @@ def _repinned(scenario: Any, candidate_id: str, force: str | None) -> Any:
 
 def _unpinned(result: "SolvedRound", candidate_id: str, row: int, force: str, time_limit_s: float) -> Counterfactual:
     """Counterfactual of a pinned candidate: the model rebuilt without its pin, then forced the other way."""
-    from planner.model.build import build_model
+    from planner.model import build_model
     model = result.model
     n = _n_input(model)
     scenario = _repinned(result.scenario, candidate_id, None)

@@ -20,10 +20,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner.audit.check import AuditReport
-from planner.rules.availability import pinned_in
-from planner.rules.groups import ALL, flag_values, group_keys, match, measure_values, rule_groups
-from planner.rules.policy import Rule, Scenario
+from planner.audit import AuditReport
+from planner.rules import ALL, Rule, Scenario, flag_values, group_keys, match, measure_values, pinned_in, rule_groups
 
 log = logging.getLogger(__name__)
 
@@ -188,8 +186,7 @@ def for_result(result: object) -> pd.DataFrame:
     result : Result
         Uses ``slate`` (selected/national 0/1), ``scenario``, ``audit``, ``model`` and ``solution``.
     """
-    from planner.rules.availability import blocked_reason
-    from planner.rules.groups import fold_localities
+    from planner.rules import blocked_reason, fold_localities
     scenario = result.scenario
     slate = result.slate
     folded = fold_localities(slate, scenario.fold).assign(selected=flag_values(slate, "selected"),
@@ -287,7 +284,7 @@ def _label(slate: pd.DataFrame, rule: Rule, key: str, pos: int) -> str:
         name = str(slate["unit_name"].iat[pos])
         return f"{key}（{name}）" if name else key
     if len(rule.per) == 1 and rule.per[0] in ("level", "unit_kind", "tier", "task"):
-        from planner.inputs.catalogue import load_catalogue
+        from planner.inputs import load_catalogue
         return load_catalogue().label(rule.per[0], key)
     return key
 

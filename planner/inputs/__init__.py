@@ -3,3 +3,13 @@
 
 The lowest part: it knows no rule. Everything above reads candidates through `load_candidates`.
 """
+from planner.inputs.candidates import (
+    OPTIONAL_DEFAULTS,
+    REQUIRED_COLUMNS,
+    file_rows,
+    load_candidates,
+    normalise_candidates,
+    parse_bool,
+)
+from planner.inputs.catalogue import Catalogue, clean_text, load_catalogue, suggest
+from planner.inputs.generate import generate_candidates, make_roster

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.inputs.catalogue import clean_text, load_catalogue, suggest
 from planner.errors import InputError, Problem
+from planner.inputs.catalogue import clean_text, load_catalogue, suggest
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.inputs.candidates import normalise_candidates
 from planner.errors import InputError, Problem
-from planner.rules.policy import Scenario, parse_scenario
+from planner.inputs.candidates import normalise_candidates
+from planner.rules import Scenario, parse_scenario
 
 log = logging.getLogger(__name__)
 

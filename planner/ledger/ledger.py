@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.rules.groups import flag_values, fold_localities, measure_values, rule_groups
-from planner.rules.policy import Scenario
+from planner.rules import Scenario, flag_values, fold_localities, measure_values, rule_groups
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +193,8 @@ def ledger_from_outputs(out_dirs: list[str | Path] | tuple, scenario: Scenario |
     InputError
         A folder without slate.csv, or no scenario to be found.
     """
-    from planner.inputs.candidates import load_candidates
-    from planner.rules.policy import load_scenario
+    from planner.inputs import load_candidates
+    from planner.rules import load_scenario
 
     dirs = [Path(d) for d in out_dirs]
     problems = [Problem(str(d / "slate.csv"), "no such file", "an output folder of planner solve")

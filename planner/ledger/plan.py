@@ -21,13 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.rules.prepare import prepare, read_candidates, read_history
-from planner.audit.check import AuditReport, check_slate
-from planner.inputs.candidates import load_candidates
+from planner.audit import AuditReport, check_slate
 from planner.errors import AuditError, InputError, Problem
+from planner.inputs import load_candidates
 from planner.ledger.ledger import TOLERANCE, ledger_table
-from planner.model.build import Model, build_model
-from planner.rules.policy import Scenario, load_scenario
+from planner.model import Model, build_model
+from planner.rules import Scenario, load_scenario, read_candidates, read_history
+from planner.rules.prepare import prepare
 from planner.solve import Solution, solve_model
 
 log = logging.getLogger(__name__)

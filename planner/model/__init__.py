@@ -4,3 +4,18 @@ components (`components`).
 
 Builds models; never solves them (that is `planner.solve`, the one door to the solver).
 """
+from planner.model.build import Constraint, Model, Objective, build_model, integer_scale
+from planner.model.components import (
+    INT_MAX,
+    INT_MIN,
+    LinearRows,
+    Split,
+    Unsupported,
+    component_labels,
+    constraint_kind,
+    constraint_refs,
+    linear_terms,
+    read_rows,
+    ref_var,
+    sub_model,
+)

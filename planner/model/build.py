@@ -24,9 +24,17 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.rules.availability import blocked_reason, forecast_rows, pinned_in
-from planner.rules.groups import Group, measure_values, numeric_column, rule_groups
-from planner.rules.policy import Rule, Scenario
+from planner.rules import (
+    Group,
+    Rule,
+    Scenario,
+    blocked_reason,
+    forecast_rows,
+    measure_values,
+    numeric_column,
+    pinned_in,
+    rule_groups,
+)
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +230,7 @@ def future_weight(scenario: Scenario) -> Fraction:
 
 
 def _matched(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
-    from planner.rules.groups import match
+    from planner.rules import match
     return match(frame, rule.where)
 
 

@@ -2,3 +2,6 @@
 call (`chain.solve`), the step after every solve (`finish`: audit, explain, summary) and the
 `Result` a user gets back (`result`).
 """
+from planner.rounds.chain import save, solve
+from planner.rounds.finish import RULES_CSV_COLUMNS, versions
+from planner.rounds.result import Result

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import logging
 import time
-
 from pathlib import Path
-
 
 import numpy as np
 import pandas as pd
 
-from planner.audit.check import AuditReport, check_slate
+from planner.audit import AuditReport, check_slate
 from planner.errors import InfeasibleError, InputError, NoSolutionError, Problem
-from planner.inputs.candidates import file_rows, load_candidates, parse_bool
-from planner.model.build import build_model
+from planner.inputs import file_rows, load_candidates, parse_bool
+from planner.model import build_model
 from planner.rounds.finish import finish, output_tables
 from planner.rounds.result import Result
-from planner.rules.policy import Scenario, check_columns, load_scenario
-from planner.rules.prepare import check_years, pad_hint, prepare, read_candidates, read_history
+from planner.rules import Scenario, check_columns, check_years, load_scenario, pad_hint, read_candidates, read_history
+from planner.rules.prepare import prepare
 from planner.solve import Solution, solve_with
 
 log = logging.getLogger(__name__)
@@ -76,7 +74,7 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
     except InfeasibleError:
         if not diagnose:
             raise
-        from planner.explain.conflicts import infeasible_error
+        from planner.explain import infeasible_error
         raise infeasible_error(prepared.frame, scenario, locked=prepared.locked,
                                locked_national=prepared.locked_national, history_rows=prepared.history_rows,
                                time_limit_s=max(5.0, time_limit_s)) from None
@@ -96,7 +94,7 @@ def check_interrupted(solution: Solution, elapsed_s: float, time_limit_s: float)
 def save(result: Result, out_dir: str | Path, *, extra_tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
     """Write slate.csv/xlsx, summary.json, rules.csv, explanations.csv, ledger.csv (and any
     `extra_tables`) atomically into `out_dir`."""
-    from planner.show.files import write_outputs
+    from planner.show import write_outputs
     return write_outputs(Path(out_dir), tables={**output_tables(result), **(extra_tables or {})},
                          json_files={"summary.json": result.summary}, xlsx={"slate.xlsx": "slate.csv"})
 

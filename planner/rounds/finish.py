@@ -14,18 +14,16 @@ import numpy as np
 import pandas as pd
 
 from planner._version import __version__
-from planner.audit.check import check_slate
+from planner.audit import check_slate
 from planner.errors import AuditError
-from planner.explain.reasons import plan_frame, reasons
-from planner.ledger.ledger import ledger_table
-from planner.ledger.plan import planned_rows
-from planner.model.build import Model
+from planner.explain import plan_frame
+from planner.explain.reasons import reasons
+from planner.ledger import ledger_table, planned_rows
+from planner.model import Model
 from planner.rounds.result import Result
-from planner.rules.availability import blocked_reason
-from planner.rules.groups import fold_localities
-from planner.rules.policy import Scenario
-from planner.rules.prepare import Prepared
+from planner.rules import Prepared, Scenario, blocked_reason, fold_localities
 from planner.solve import Solution
+
 
 def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None, prepared: Prepared,
            model: Model, solution: Solution, *, seed: int, workers: int, time_limit_s: float) -> Result:

@@ -14,21 +14,21 @@ class Result(SolvedRound):
 
     # matplotlib is imported on first use only: a command-line solve never draws.
     def _repr_html_(self) -> str:
-        from planner.show.display import result_html
+        from planner.show import result_html
         return result_html(self)
 
     def plot_quota_use(self, task: str | None = None):
-        from planner.show.charts import plot_quota_use
+        from planner.show import plot_quota_use
         return plot_quota_use(self, task=task)
 
     def plot_scores(self):
-        from planner.show.charts import plot_scores
+        from planner.show import plot_scores
         return plot_scores(self)
 
     def plot_target_progress(self):
-        from planner.show.charts import plot_target_progress
+        from planner.show import plot_target_progress
         return plot_target_progress(self.ledger)
 
     def plot_calendar(self):
-        from planner.show.charts import plot_calendar
+        from planner.show import plot_calendar
         return plot_calendar(self.scenario)

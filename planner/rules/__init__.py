@@ -4,3 +4,28 @@ for its scenario with the locked history of earlier rounds (`prepare`).
 
 Pure Python and pandas: no solver. The model, the auditor and the ledger all read rules here.
 """
+from planner.rules.availability import BLOCKS, blocked_reason, check_pins, forecast_rows, pinned_in
+from planner.rules.groups import (
+    ALL,
+    Group,
+    flag_values,
+    fold_localities,
+    group_bounds,
+    group_keys,
+    key_text,
+    match,
+    measure_values,
+    numeric_column,
+    rule_groups,
+)
+from planner.rules.policy import (
+    SCOPES,
+    Bound,
+    Rule,
+    Scenario,
+    check_columns,
+    load_scenario,
+    parse_scenario,
+    rule_to_toml,
+)
+from planner.rules.prepare import Prepared, check_years, pad_hint, read_candidates, read_history

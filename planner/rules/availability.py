@@ -14,8 +14,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from planner.inputs.catalogue import suggest
 from planner.errors import PolicyError, Problem
+from planner.inputs import suggest
 from planner.rules.policy import Scenario
 
 # Reason codes, in order of precedence (the first that applies is the one reported).

@@ -14,8 +14,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from planner.inputs.catalogue import load_catalogue
 from planner.errors import InputError, Problem
+from planner.inputs import load_catalogue
 from planner.rules.policy import BOOL_COLUMNS, Rule, Scenario
 
 GROUP_SEP = "|"

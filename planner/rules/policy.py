@@ -18,8 +18,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from planner.inputs.catalogue import Catalogue, clean_text, load_catalogue, suggest
 from planner.errors import PolicyError, Problem
+from planner.inputs import Catalogue, clean_text, load_catalogue, suggest
 
 # Columns every candidate frame has, with the kind of value a `where` may compare them to.
 BOOL_COLUMNS = ("integrated", "exempt", "eligible")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, PolicyError, Problem
-from planner.inputs.candidates import load_candidates, normalise_candidates
+from planner.inputs import load_candidates, normalise_candidates
 from planner.rules.availability import check_pins
 from planner.rules.groups import fold_localities
 from planner.rules.policy import Scenario, check_columns

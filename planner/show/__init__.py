@@ -4,3 +4,20 @@ with the CJK font of `fonts`), the leadership briefing (`briefing`), HTML for no
 
 Reads results (`planner.result`), never solves.
 """
+from planner.show.compare import ABSENT, NOT_HIGHER, Comparison, comparison_html, load_output
+from planner.show.display import result_html, table_html
+from planner.show.files import atomic_write_bytes, neutralise_formulas, write_outputs
+from planner.show.fonts import FontError, use_cjk_font
+
+# Charts and the briefing load matplotlib: imported on first use, so that a command-line solve,
+# which never draws, does not pay for it.
+_CHARTS = ("plot_calendar", "plot_quota_use", "plot_scores", "plot_target_progress")
+
+def __getattr__(name: str):
+    if name == "write_briefing":
+        from planner.show.briefing import write_briefing
+        return write_briefing
+    if name in _CHARTS:
+        from planner.show import charts
+        return getattr(charts, name)
+    raise AttributeError(f"module 'planner.show' has no attribute {name!r}")

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any, Callable
 import pandas as pd
 from matplotlib.figure import Figure
 
+from planner.inputs import load_catalogue
 from planner.show import charts
-from planner.inputs.catalogue import load_catalogue
 from planner.show.fonts import font_face_css, use_cjk_font
 
 if TYPE_CHECKING:
     from planner.result import SolvedRound
-    from planner.rules.policy import Scenario
+    from planner.rules import Scenario
 
 log = logging.getLogger(__name__)
 

@@ -28,13 +28,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from planner.inputs.catalogue import load_catalogue, suggest
 from planner.errors import InputError, PolicyError, Problem
+from planner.inputs import load_catalogue, suggest
 from planner.show.fonts import use_cjk_font
 
 if TYPE_CHECKING:
     from planner.result import SolvedRound
-    from planner.rules.policy import Scenario
+    from planner.rules import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,8 @@ def read_run(result_or_outdir: "SolvedRound | Run | str | Path", *, scenario: "S
     else:
         run = _read_out_dir(Path(result_or_outdir))
     if scenario is not None:
-        from planner.rules.policy import Scenario as _Scenario, load_scenario
+        from planner.rules import Scenario as _Scenario
+        from planner.rules import load_scenario
         loaded = scenario if isinstance(scenario, _Scenario) else load_scenario(scenario)
         run = dataclasses.replace(run, scenario=loaded)
     return run
@@ -150,7 +151,7 @@ def _read_out_dir(folder: Path) -> Run:
 
 def _scenario_of(summary: Mapping[str, Any], folder: Path) -> "Scenario | None":
     """The scenario a summary names, if its file can still be read (else None, logged)."""
-    from planner.rules.policy import load_scenario
+    from planner.rules import load_scenario
 
     names = [summary["scenario"]] if summary.get("scenario") else []
     names += [name for name in summary.get("inputs", {}) if str(name).endswith(".toml")]
@@ -849,7 +850,8 @@ def plot_calendar(scenario: "Scenario | str | Path") -> Figure:
     scenario : Scenario or path of a scenario TOML file
         Its ``calendar`` entries (see `calendar_table`) and its period.
     """
-    from planner.rules.policy import Scenario as _Scenario, load_scenario
+    from planner.rules import Scenario as _Scenario
+    from planner.rules import load_scenario
 
     if not isinstance(scenario, _Scenario):
         scenario = load_scenario(scenario)

@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.errors import InputError, Problem
+from planner.inputs import load_candidates, load_catalogue
 from planner.result import SolvedRound
 from planner.show.display import MAX_ROWS, STYLE, table_html
-from planner.inputs.candidates import load_candidates
-from planner.inputs.catalogue import load_catalogue
-from planner.errors import InputError, Problem
 
 log = logging.getLogger(__name__)
 

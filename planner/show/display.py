@@ -14,7 +14,6 @@ import pandas as pd
 
 from planner.result import SolvedRound, task_table
 
-
 MAX_ROWS = 20
 STYLE = """<style>
 .planner-view {font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; font-size: 13px}

@@ -13,7 +13,6 @@ from planner.solve._base import LevelResult, Solution, hint_values, read_values
 from planner.solve.backends import BACKENDS, solve_with
 from planner.solve.cpsat import solve_model
 from planner.solve.direct import solve_model_direct
+from planner.solve.greedy import greedy_slate
+from planner.solve.highs import solve_model_highs
 from planner.solve.levels import solve_level
-
-__all__ = ["Solution", "LevelResult", "solve_model", "solve_model_direct", "solve_with", "solve_level", "BACKENDS",
-           "read_values", "hint_values"]

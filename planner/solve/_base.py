@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.model.build import Model
-from planner.model.components import LinearRows
+from planner.model import LinearRows, Model
 
 
 @dataclass

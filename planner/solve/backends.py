@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from planner.errors import PlannerError
-from planner.model.build import Model
+from planner.model import Model
 from planner.solve._base import Solution
 from planner.solve.cpsat import solve_model
-
 
 BACKENDS = ("cpsat", "highs")
 

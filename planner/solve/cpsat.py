@@ -28,8 +28,7 @@ import time
 import numpy as np
 
 from planner.errors import InfeasibleError, NoSolutionError
-from planner.model.build import Model
-from planner.model.components import INT_MAX, LinearRows, Unsupported, linear_terms, read_rows
+from planner.model import INT_MAX, LinearRows, Model, Unsupported, linear_terms, read_rows
 from planner.solve._base import Solution, hint_values, read_values
 from planner.solve.direct import solve_model_direct
 from planner.solve.levels import solve_level

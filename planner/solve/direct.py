@@ -14,7 +14,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
-from planner.model.build import Model
+from planner.model import Model
 from planner.solve._base import Solution, read_values
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from planner.rules.availability import blocked_reason, pinned_in
-from planner.rules.groups import measure_values, numeric_column, rule_groups
-from planner.rules.policy import Scenario
+from planner.rules import Scenario, blocked_reason, measure_values, numeric_column, pinned_in, rule_groups
 
 log = logging.getLogger(__name__)
 TOLERANCE = 1e-9
@@ -62,7 +60,7 @@ def greedy_slate(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray 
     national_rules = [r for r in scenario.rules if r.decision == "national"]
     may = np.zeros(n, bool)
     for rule in national_rules:
-        from planner.rules.groups import match
+        from planner.rules import match
         may |= match(frame, rule.where)
     national = _fill(frame, scenario, "national", selected & may & this_year, order, locked_national, this_year)
     selected = selected | locked

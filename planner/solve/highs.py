@@ -21,9 +21,8 @@ import time
 
 import numpy as np
 
-from planner.model.components import INT_MAX, INT_MIN, LinearRows, linear_terms, read_rows
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
-from planner.model.build import Model
+from planner.model import INT_MAX, INT_MIN, LinearRows, Model, linear_terms, read_rows
 from planner.solve._base import Solution, hint_values, read_values
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.model.components import INT_MAX, INT_MIN, LinearRows, component_labels
+from planner.model import INT_MAX, INT_MIN, LinearRows, component_labels
 from planner.solve._base import Component, LevelProblem, LevelResult, Outcome
 from planner.solve.cores import solve_job
 from planner.solve.lp import lp_duals

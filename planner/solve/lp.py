@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from planner.model.components import INT_MAX, INT_MIN
+from planner.model import INT_MAX, INT_MIN
 from planner.solve._base import LevelProblem
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from planner.show.compare import Comparison, compare as compare_outputs
+from planner.show import Comparison
+from planner.show.compare import compare as compare_outputs
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +33,7 @@ def compare(
     def action() -> Comparison:
         result = compare_outputs(out_a, out_b, labels=(out_a.name or str(out_a), out_b.name or str(out_b)))
         if out_dir is not None:
-            from planner.show.files import write_outputs
+            from planner.show import write_outputs
             write_outputs(out_dir, tables=result.tables())
         return result
 

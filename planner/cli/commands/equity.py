@@ -40,7 +40,7 @@ def equity(
     from planner import api
     from planner.analysis import equity as eq
     from planner.cli._common import out, run_guarded
-    from planner.show.files import write_outputs
+    from planner.show import write_outputs
 
     target = out_dir or Path("out") / f"{scenario.stem}-equity"
 
@@ -63,7 +63,7 @@ def equity(
                                                      lookahead)
         result = api.solve(case.scenario, candidates=candidates, time_limit_s=time_limit)
         table = eq.shares(result.slate, case.weights, by=by, scenario=case.scenario)
-        from planner.analysis.robust import figure_png
+        from planner.analysis import figure_png
         written += [p.name for p in write_outputs(target, tables={"shares.csv": table},
                                                   json_files={"equity.json": eq.indices(table)},
                                                   binary_files={"shares.png": figure_png(eq.plot_shares(table))})]

@@ -11,8 +11,9 @@ from typing import List, Optional
 import typer
 
 from planner import api
-from planner.rules.prepare import prepare, read_candidates, read_history
 from planner.errors import InfeasibleError
+from planner.rules import read_candidates, read_history
+from planner.rules.prepare import prepare
 
 
 def register(app: typer.Typer) -> None:
@@ -33,9 +34,9 @@ def explain(
     processes: int = typer.Option(2, "--processes", help="processes for --all"),
 ) -> None:
     """Explain candidates of a round: the reason in one sentence, and the exact cost of forcing them."""
+    from planner.cli._common import EXIT_INFEASIBLE, EXIT_INPUT, err, fail, out, run_guarded
     from planner.explain import alternatives as alt
     from planner.explain import counterfactual as cf
-    from planner.cli._common import EXIT_INFEASIBLE, EXIT_INPUT, err, fail, out, run_guarded
 
     if force is not None and force not in ("in", "out"):
         fail([f'--force "{force}": expected "in" or "out"'], EXIT_INPUT)
@@ -56,7 +57,7 @@ def explain(
     if result.summary["status"] != "OPTIMAL":
         err.print(f"warning: the slate is not proven optimal (gap {result.summary['gap']:.2%}): "
                   "counterfactuals compare with it as it is", markup=False)
-    from planner.explain.reasons import for_result
+    from planner.explain import for_result
     result.explanations = for_result(result)        # with the lookahead's plan (see docs/explanations.md)
     result.slate["reason"] = result.explanations["reason"].to_numpy()
     reasons = result.explanations.set_index(result.explanations["candidate_id"].astype(str))
@@ -75,7 +76,7 @@ def explain(
                   + ", ".join(f"{v} {k}" for k, v in counts.items()), markup=False, soft_wrap=True)
         if out_file is not None:
             merged = cf.merge(result.explanations, table)
-            from planner.show.files import write_outputs
+            from planner.show import write_outputs
             run_guarded(lambda: write_outputs(out_file.parent, tables={out_file.name: merged}))
             out.print(f"written to {out_file}", markup=False, soft_wrap=True)
         else:
@@ -97,8 +98,8 @@ def explain(
 
 def _diagnosed(scenario: Path, candidates: Optional[Path], time_limit: float) -> InfeasibleError:
     """The InfeasibleError of an infeasible scenario, with its conflicts and relaxation advice."""
-    from planner.explain.conflicts import infeasible_error
-    from planner.rules.policy import load_scenario
+    from planner.explain import infeasible_error
+    from planner.rules import load_scenario
     loaded = load_scenario(scenario)
     frame = read_candidates(loaded, candidates)
     prepared = prepare(frame, loaded, read_history(loaded))

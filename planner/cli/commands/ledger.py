@@ -28,12 +28,12 @@ def ledger(
 ) -> None:
     """Use per year, quota left and progress towards the 2025 targets, for every rule."""
     from planner.cli._common import EXIT_VIOLATIONS, err, out, run_guarded
-    from planner.ledger.ledger import ledger_from_outputs
+    from planner.ledger import ledger_from_outputs
 
     def action():
         loaded, table = ledger_from_outputs(out_dirs, scenario)
         if out_file is not None:
-            from planner.show.files import write_outputs
+            from planner.show import write_outputs
             write_outputs(out_file.parent if str(out_file.parent) else Path("."), tables={out_file.name: table})
         return loaded, table
 
@@ -52,7 +52,7 @@ def ledger(
 def print_ledger(scenario, table: pd.DataFrame, *, all_groups: bool = False) -> None:
     """Targets first (one line per rule, or per group with --all), then quotas and yearly pools."""
     from planner.cli._common import out
-    from planner.ledger.ledger import ledger_summary
+    from planner.ledger import ledger_summary
     first, last = scenario.years
     years = list(range(first, last + 1))
     out.print(f"[bold]{scenario.name}[/bold] — ledger after the {scenario.year} round "

@@ -35,13 +35,13 @@ def plan(
 ) -> None:
     """Plan all remaining years at once and say which 2025 targets are reachable, and when."""
     from planner.cli._common import EXIT_VIOLATIONS, err, out, run_guarded
-    from planner.ledger.plan import plan_period
+    from planner.ledger import plan_period
 
     def action():
         result = plan_period(scenario, pools=pools or None, fix=fix, forecast="repeat" if repeat else None,
                              time_limit_s=time_limit, seed=seed, workers=workers)
         if out_dir is not None:
-            from planner.show.files import write_outputs
+            from planner.show import write_outputs
             write_outputs(out_dir, tables={"plan.csv": result.planned, "slate.csv": result.slate,
                                            "ledger.csv": result.ledger, "targets.csv": result.targets,
                                            "by_year.csv": result.by_year},

@@ -14,10 +14,11 @@ from rich.console import Console
 
 from planner.cli._common import progress_reporter
 
+
 def run_report(out_dir: Path, *, compare: Optional[Path], pdf: bool, scenario: Optional[Path], dpi: int,
                quiet: bool, progress_console: Console) -> list[Path]:
     """`briefing.write_briefing` with a progress bar on `progress_console` when it is a terminal."""
-    from planner.show.briefing import write_briefing
+    from planner.show import write_briefing
 
     with progress_reporter(progress_console, quiet=quiet) as progress:
         return write_briefing(out_dir, compare_to=compare, pdf=pdf, scenario=scenario, dpi=dpi, progress=progress)
@@ -37,7 +38,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write briefing.html (charts embedded, no network) and the chart PNGs into OUT_DIR."""
         from planner.cli._common import EXIT_INPUT, err, fail, out, run_guarded
-        from planner.show.fonts import FontError
+        from planner.show import FontError
 
         def action() -> list[Path]:
             try:

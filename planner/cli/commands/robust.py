@@ -45,8 +45,8 @@ def robust(
                                             help="progress bar (default: on a terminal only)"),
 ) -> None:
     """Re-solve the round under sampled scores: selection probability, band and flip margin of every candidate."""
-    from planner.cli._common import out, run_guarded
     from planner.analysis.robust import robust as run_robust
+    from planner.cli._common import out, run_guarded
 
     target = out_dir or Path("out") / f"{scenario.stem}-robust"
     columns = [c.strip() for c in reviewers.split(",") if c.strip()]

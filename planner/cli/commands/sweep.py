@@ -37,9 +37,9 @@ def sweep(
                                             help="progress bar (default: on a terminal only)"),
 ) -> None:
     """Solve score samples of one or more rounds in parallel and gather them into one table."""
+    from planner.analysis import make_case, run_samples
     from planner.cli._common import out, run_guarded
-    from planner.show.files import write_outputs
-    from planner.analysis.robust import make_case, run_samples
+    from planner.show import write_outputs
 
     target = out_dir or Path("out") / "sweep"
     columns = [c.strip() for c in reviewers.split(",") if c.strip()]
