@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from planner import api
 from planner.explain import counterfactual as cf
+from planner.solve import forcing
 from planner.rules import parse_scenario
 
 
@@ -153,7 +154,7 @@ def test_a_budget_rule_falls_back_to_cp_sat_when_the_lp_is_fractional():
 
 
 def test_the_cp_sat_path_alone_gives_the_same_answers(monkeypatch):
-    monkeypatch.setattr(cf._Lp, "solve", lambda self, time_limit_s: ("FRACTIONAL", None))
+    monkeypatch.setattr(forcing._Lp, "solve", lambda self, time_limit_s: ("FRACTIONAL", None))
     result = solve(ROWS, [CAPS, TOTAL, SIPING])
     brute = Brute(ROWS, caps={"长春市": 2, "吉林市": 1}, mins={"四平市": 1}, total=4)
     table = cf.explain_all(result, processes=1)

@@ -3,3 +3,5 @@ score-vs-equity frontier (`equity`), and the executors that spread samples over 
 Dask cluster (`sweep`). Every solve goes through `planner.solve`.
 """
 from planner.analysis.robust import figure_png, make_case, run_samples
+
+__all__ = ["figure_png", "make_case", "run_samples"]

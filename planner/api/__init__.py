@@ -10,3 +10,6 @@ from planner.api.whatif import Session, for_year, with_default_scope, without_un
 from planner.rounds.chain import audit_file, check_inputs, save, solve
 from planner.rounds.result import Result
 from planner.show.compare import Comparison, compare
+
+__all__ = ["Session", "for_year", "with_default_scope", "without_units", "audit_file", "check_inputs", "save",
+           "solve", "Result", "Comparison", "compare"]

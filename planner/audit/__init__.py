@@ -4,3 +4,5 @@ Never imports the model or the solver, so it can judge a slate made by hand as s
 solver's own.
 """
 from planner.audit.check import AuditReport, check_slate
+
+__all__ = ["AuditReport", "check_slate"]

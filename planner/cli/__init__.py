@@ -4,3 +4,4 @@ no planning logic."""
 from planner.cli.root import main
 
 __all__ = ["main"]
+

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.explain.counterfactual import Engine, cpsat_model, cpsat_solver, part_level
+from planner.solve import Engine, cpsat_model, part_level, solve_cp
 
 if TYPE_CHECKING:       # pragma: no cover - typing only
     from planner.result import SolvedRound
@@ -112,12 +112,10 @@ def _alternatives_of(spec, rows: list[int], limit: int, deadline: float) -> list
         remaining = deadline - time.perf_counter()
         if remaining <= 0.01:
             break
-        solver = cpsat_solver(remaining)
-        solver.parameters.cp_model_presolve = True      # the level equality is worth presolving
-        status = solver.solve(cp)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = solve_cp(cp, time_limit_s=remaining, workers=1, preset="enumeration")
+        if not found.found:
             break
-        values = np.array([solver.value(d) for d in decisions], dtype=int)
+        values = np.array([found.value(d) for d in decisions], dtype=int)
         differ = np.flatnonzero(values != current)
         entering = [rows[i] for i in differ if values[i] == 1]
         leaving = [rows[i] for i in differ if values[i] == 0]

@@ -5,3 +5,5 @@ call (`chain.solve`), the step after every solve (`finish`: audit, explain, summ
 from planner.rounds.chain import save, solve
 from planner.rounds.finish import RULES_CSV_COLUMNS, versions
 from planner.rounds.result import Result
+
+__all__ = ["save", "solve", "RULES_CSV_COLUMNS", "versions", "Result"]

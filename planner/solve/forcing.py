@@ -1,0 +1,434 @@
+"""Re-solving a solved model's first objective level with one decision forced, part by part.
+
+Owns the engine behind exact counterfactuals (`explain.counterfactual`) and alternative optima
+(`explain.alternatives`): the model is split into connected components on its CP-SAT proto
+(variables linked by a constraint; fixed variables link nothing); the objective is a sum over
+variables, so only the forced variable's part is re-solved — exactly:
+
+1. each part is first re-solved as a linear programme (GLOP), warm-started from the previous
+   re-solve. The quota matrices are mostly totally unimodular, so the LP optimum is usually
+   integral; an integral LP optimum that passes an exact integer feasibility check *is* the
+   integer optimum (the LP is a relaxation). Objective and exchange size are one
+   lexicographic objective (objective × W − changes, W far above the number of decisions);
+2. when an LP optimum is fractional, CP-SAT re-solves that part with the same objective,
+   hinted with the current slate;
+3. parts run in separate processes (``processes``; GLOP holds the GIL).
+
+Does not own what a counterfactual means for a candidate (`explain.counterfactual`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+from ortools.linear_solver import linear_solver_pb2, pywraplp
+from ortools.sat.python import cp_model, cp_model_helper
+
+from planner.model import Split
+from planner.solve.cp import CpOutcome, solve_cp
+from planner.solve.partspec import INF64, PartSpec, part_spec
+
+if TYPE_CHECKING:       # pragma: no cover - typing only
+    from planner.model import Model
+
+log = logging.getLogger(__name__)
+
+INT_TOLERANCE = 1e-6
+
+
+class _Lp:
+    """A GLOP model of a part, re-solved after bound changes (warm start)."""
+
+    def __init__(self, spec: PartSpec, objective: np.ndarray, maximise: bool):
+        self.spec = spec
+        s = pywraplp.Solver.CreateSolver("GLOP")
+        self.solver = s
+        inf = s.infinity()
+        self.x = [s.NumVar(float(a), float(b), "") for a, b in zip(spec.lo, spec.hi)]
+        for r in range(len(spec.row_lo)):
+            lo_b, hi_b = spec.row_lo[r], spec.row_hi[r]
+            ct = s.Constraint(lo_b if math.isfinite(lo_b) else -inf, hi_b if math.isfinite(hi_b) else inf)
+            for k in range(spec.indptr[r], spec.indptr[r + 1]):
+                ct.SetCoefficient(self.x[spec.indices[k]], float(spec.data[k]))
+        o = s.Objective()
+        for j in np.flatnonzero(objective):
+            o.SetCoefficient(self.x[j], float(objective[j]))
+        o.SetMaximization() if maximise else o.SetMinimization()
+        self.objective = objective
+        self.scale = float(np.abs(objective).sum())
+        self.completer: _Completer | None = None
+        self.response = linear_solver_pb2.MPSolutionResponse()
+
+    def solve(self, time_limit_s: float) -> tuple[str, np.ndarray | None]:
+        """("OPTIMAL", x) with x integral and exactly feasible; ("INFEASIBLE", None); ("FRACTIONAL", None).
+
+        An LP optimum that is fractional only in variables without objective weight (auxiliary
+        variables, e.g. counters of a tie-break) is completed: those variables are re-chosen as
+        integers with everything else fixed; the objective, and so optimality, is unchanged.
+        """
+        self.solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
+        status = self.solver.Solve()
+        if status == pywraplp.Solver.INFEASIBLE:
+            return "INFEASIBLE", None
+        if status != pywraplp.Solver.OPTIMAL:
+            return "FRACTIONAL", None
+        self.solver.FillSolutionResponseProto(self.response)
+        values = np.asarray(self.response.variable_value, dtype=float)
+        x = np.round(values)
+        fractional = np.flatnonzero(np.abs(values - x) > INT_TOLERANCE)
+        x = x.astype(np.int64)
+        if len(fractional):
+            if np.any(self.objective[fractional] != 0):
+                return "FRACTIONAL", None
+            if self.completer is None:
+                self.completer = _Completer(self.spec)
+            x = self.completer.complete(x, fractional, values)
+            if x is None:
+                return "FRACTIONAL", None
+        if not self.spec.feasible(x):
+            return "FRACTIONAL", None
+        # The LP optimum is an integer point: it is the integer optimum (up to LP tolerance,
+        # far below one unit of the objective since every coefficient is an integer).
+        if abs(self.solver.Objective().Value() - float(np.dot(self.objective, x))) > 0.5 + 1e-6 * self.scale:
+            return "FRACTIONAL", None
+        return "OPTIMAL", x
+
+    def bound(self, j: int, lo: float, hi: float) -> None:
+        self.x[j].SetBounds(float(lo), float(hi))
+
+
+class _Completer:
+    """Integer values for a few variables with every other variable fixed (a tiny CP-SAT model)."""
+
+    EMPTY = cp_model_helper.CpModelProto()
+
+    def __init__(self, spec: PartSpec):
+        self.spec = spec
+        self.row_of_entry = np.repeat(np.arange(len(spec.row_lo)), np.diff(spec.indptr))
+        self.model = cp_model.CpModel()
+
+    def complete(self, x: np.ndarray, free: np.ndarray, values: np.ndarray | None = None) -> np.ndarray | None:
+        """Integer values for `free` (others fixed as in `x`); `values` = the LP values, for a first
+        cheap guess (in each cluster of free 0/1 variables sharing a row, the largest LP values
+        set to 1, as many as the cluster's LP total), checked exactly before it is used."""
+        if values is not None:
+            guess = self._round_clusters(x, free, values)
+            if guess is not None and self.spec.feasible(guess):
+                return guess
+        return self._solve(x, free)
+
+    def _round_clusters(self, x: np.ndarray, free: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+        spec = self.spec
+        if np.any(spec.lo[free] != 0) or np.any(spec.hi[free] != 1):
+            return None
+        is_free = np.zeros(spec.n, bool)
+        is_free[free] = True
+        parent = {int(j): int(j) for j in free}
+
+        def find(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        entry_free = is_free[spec.indices]
+        for r in np.unique(self.row_of_entry[entry_free]):
+            a, b = spec.indptr[r], spec.indptr[r + 1]
+            members = spec.indices[a:b][entry_free[a:b]]
+            root = find(int(members[0]))
+            for j in members[1:]:
+                other = find(int(j))
+                if other != root:
+                    parent[other] = root
+        clusters: dict[int, list[int]] = {}
+        for j in free:
+            clusters.setdefault(find(int(j)), []).append(int(j))
+        out = x.copy()
+        for members in clusters.values():
+            members = np.array(sorted(members, key=lambda j: (-round(float(values[j]), 6), j)), dtype=np.int64)
+            total = int(round(float(values[members].sum())))
+            out[members] = 0
+            out[members[:total]] = 1
+        return out
+
+    def _solve(self, x: np.ndarray, free: np.ndarray) -> np.ndarray | None:
+        spec = self.spec
+        is_free = np.zeros(spec.n, bool)
+        is_free[free] = True
+        entry_free = is_free[spec.indices]
+        fixed_part = np.bincount(self.row_of_entry, weights=np.where(entry_free, 0, spec.data * x[spec.indices]),
+                                 minlength=len(spec.row_lo))
+        position = np.full(spec.n, -1, np.int64)
+        position[free] = np.arange(len(free))
+        proto = self.model.proto
+        proto.copy_from(self.EMPTY)
+        for j in free:
+            proto.variables.add().domain.extend([int(spec.lo[j]), int(spec.hi[j])])
+        for r in np.unique(self.row_of_entry[entry_free]):
+            a, b = spec.indptr[r], spec.indptr[r + 1]
+            mine = entry_free[a:b]
+            constant = int(round(fixed_part[r]))
+            lo_b, hi_b = spec.row_lo[r], spec.row_hi[r]
+            ct = proto.constraints.add()
+            ct.linear.vars.extend(position[spec.indices[a:b][mine]].tolist())
+            ct.linear.coeffs.extend(spec.data[a:b][mine].tolist())
+            ct.linear.domain.extend([int(lo_b) - constant if math.isfinite(lo_b) else -INF64,
+                                     int(hi_b) - constant if math.isfinite(hi_b) else INF64])
+        found = solve_cp(self.model, time_limit_s=5.0)
+        if not found.found:
+            return None
+        out = x.copy()
+        out[free] = found.values
+        return out
+
+
+def cpsat_model(spec: PartSpec) -> tuple[cp_model.CpModel, list]:
+    """The part's rows as a CP-SAT model (no objective); returns the model and its variables."""
+    cp = cp_model.CpModel()
+    x = [cp.new_int_var(int(a), int(b), f"x{j}") for j, (a, b) in enumerate(zip(spec.lo, spec.hi))]
+    for r in range(len(spec.row_lo)):
+        a, b = spec.indptr[r], spec.indptr[r + 1]
+        expr = cp_model.LinearExpr.weighted_sum([x[j] for j in spec.indices[a:b]], [int(c) for c in spec.data[a:b]])
+        lo_b, hi_b = spec.row_lo[r], spec.row_hi[r]
+        cp.add_linear_constraint(expr, int(lo_b) if math.isfinite(lo_b) else -INF64,
+                                 int(hi_b) if math.isfinite(hi_b) else INF64)
+    return cp, x
+
+
+class _CpSat:
+    """The same part as a CP-SAT model (only built when an LP optimum is fractional)."""
+
+    def __init__(self, spec: PartSpec, weights: np.ndarray):
+        self.spec = spec
+        self.cp, self.x = cpsat_model(spec)
+        nz = np.flatnonzero(weights)
+        self.cp.maximize(cp_model.LinearExpr.weighted_sum([self.x[j] for j in nz], [int(w) for w in weights[nz]]))
+        for j, v in zip(spec.hint_vars, spec.hint_values):
+            self.cp.add_hint(self.x[j], int(v))
+
+    def solve(self, j: int, value: int, time_limit_s: float) -> tuple[str, np.ndarray | None]:
+        var = self.cp.proto.variables[self.x[j].index]
+        saved = list(var.domain)
+        var.domain.clear()
+        var.domain.extend([value, value])
+        try:
+            found = solve_part_cp(self.cp, time_limit_s)
+        finally:
+            var.domain.clear()
+            var.domain.extend(saved)
+        return found.status, found.values
+
+
+def solve_part_cp(cp: cp_model.CpModel, limit_s: float) -> CpOutcome:
+    """One CP-SAT solve of a part's model (one worker, seed 0, the "small_part" parameters)."""
+    return solve_cp(cp, time_limit_s=limit_s, seed=0, workers=1, preset="small_part")
+
+
+def moves_weight(spec: PartSpec) -> int:
+    """The weight of the objective over the number of changed decisions (lexicographic in one solve).
+
+    Above twice the number of decisions plus a margin, so that an LP optimum that is off by
+    floating-point tolerance still cannot trade one unit of objective for fewer changes.
+    """
+    return 2 * (len(spec.decisions) + 1) + 1024
+
+
+def solve_part(spec: PartSpec, tasks: Sequence[tuple[int, int]], deadline: float,
+               solve_limit_s: float = 5.0) -> list[dict]:
+    """Re-solve one part once per task (local variable, forced value).
+
+    Maximises ``objective × moves_weight − changed decisions``: first as an LP (an integral,
+    exactly feasible LP optimum is the integer optimum), then with CP-SAT when it is fractional.
+    Returns one dict per task: status, delta (objective change in model units), changed
+    (positions in ``spec.decisions`` whose value differs from the slate, the forced one
+    excluded), method, solve_s. ``deadline`` is a `time.monotonic` instant.
+    """
+    weights = lexicographic_weights(spec)
+    try:
+        lp = _Lp(spec, weights, maximise=True)
+    except Exception as exc:       # pragma: no cover - GLOP unavailable
+        log.warning("no LP solver (%s): CP-SAT only", exc)
+        lp = None
+    cpsat = None
+    decision_index = {int(j): k for k, j in enumerate(spec.decisions)}
+    base = baseline(spec, lp)
+    out: list[dict] = []
+    for j, value in tasks:
+        start = time.monotonic()
+        remaining = min(solve_limit_s, deadline - start)
+        if remaining <= 0.005 or base is None:
+            out.append({"status": "UNKNOWN", "delta": math.nan, "changed": [], "method": "", "solve_s": 0.0})
+            continue
+        status, x, method = "FRACTIONAL", None, "lp"
+        if lp is not None:
+            lp.bound(j, value, value)
+            status, x = lp.solve(remaining)
+            lp.bound(j, spec.lo[j], spec.hi[j])
+        if status == "FRACTIONAL":
+            method = "cp-sat"
+            if cpsat is None:
+                cpsat = _CpSat(spec, weights)
+            status, x = cpsat.solve(j, value, max(0.01, min(solve_limit_s, deadline - time.monotonic())))
+        record = {"status": status, "delta": math.nan, "changed": [], "method": method,
+                  "solve_s": time.monotonic() - start}
+        if x is not None:
+            record["delta"] = spec.level(x) - base
+            record["changed"] = [decision_index[int(k)] for k in spec.decisions[x[spec.decisions] != spec.current]
+                                 if int(k) != j]
+        out.append(record)
+    return out
+
+
+def lexicographic_weights(spec: PartSpec) -> np.ndarray:
+    """objective × moves_weight − (1 per decision that differs from the slate, up to a constant)."""
+    change = np.zeros(spec.n, np.int64)
+    change[spec.decisions] = np.where(spec.current == 1, 1, -1)
+    return spec.obj * moves_weight(spec) + change
+
+
+def baseline(spec: PartSpec, lp: _Lp | None) -> int | None:
+    """The part's objective with every decision as in the slate (slack variables at their best)."""
+    if lp is not None:
+        for j, v in zip(spec.decisions, spec.current):
+            lp.bound(j, v, v)
+        status, x = lp.solve(30.0)
+        for j in spec.decisions:
+            lp.bound(j, spec.lo[j], spec.hi[j])
+        if status == "OPTIMAL":
+            return spec.level(x)
+    fixed = dataclasses.replace(spec, lo=spec.lo.copy(), hi=spec.hi.copy())
+    fixed.lo[spec.decisions] = spec.current
+    fixed.hi[spec.decisions] = spec.current
+    solver_model = _CpSat(fixed, fixed.obj)
+    status, x = solver_model.solve(int(spec.decisions[0]) if len(spec.decisions) else 0,
+                                   int(spec.current[0]) if len(spec.current) else int(fixed.lo[0]), 30.0)
+    if x is None:
+        log.error("the slate does not satisfy its own model in a part (%s) — a bug", status)
+        return None
+    return spec.level(x)
+
+
+def part_level(spec: PartSpec) -> int | None:
+    """The part's first-level objective at the slate (decisions fixed, the rest at its best)."""
+    try:
+        lp = _Lp(spec, spec.obj, maximise=True)
+    except Exception:       # pragma: no cover - GLOP unavailable
+        lp = None
+    return baseline(spec, lp)
+
+
+def _run(job: tuple[PartSpec, list[tuple[int, int]], float, float]) -> list[dict]:
+    spec, tasks, deadline, solve_limit_s = job
+    return solve_part(spec, tasks, deadline, solve_limit_s)
+
+
+@dataclass
+class Engine:
+    """The first objective level of a solved model, split into parts, with the current slate.
+
+    Parameters
+    ----------
+    model : Model
+        The built model (`model.build_model`); its ``frame`` rows align with ``selected``.
+    selected, national : ndarray of bool
+        The current decisions per row of ``model.frame`` (`solve.Solution`).
+    """
+
+    model: "Model"
+    selected: np.ndarray
+    national: np.ndarray
+    split: Split = field(init=False)
+    coef: dict[int, int] = field(init=False)        # proto variable → objective coefficient (model units)
+    units: float = field(init=False)
+    row_of: dict[int, int] = field(init=False)      # proto variable of a select[] → frame row
+    value: dict[int, int] = field(init=False)       # proto variable → current value (decisions, national)
+
+    def __post_init__(self) -> None:
+        model = self.model
+        level = model.objectives[0]
+        flat = cp_model_helper.FlatIntExpr(level.expr)
+        coef: dict[int, int] = {}
+        for var, c in zip(flat.vars, flat.coeffs):
+            coef[var.index] = coef.get(var.index, 0) + int(c)
+        self.coef = coef
+        self.units = float(level.units)
+        self.split = Split.of(model.cp.proto)
+        free = np.flatnonzero(model.free)
+        self.row_of = {model.select[i].index: int(i) for i in free}
+        self.value = {model.select[i].index: int(bool(self.selected[i])) for i in free}
+        for i in np.flatnonzero(model.may_national):
+            self.value[model.national[i].index] = int(bool(self.national[i]))
+
+    def part_of(self, row: int) -> int:
+        return int(self.split.part[self.model.select[row].index])
+
+    def spec(self, part: int) -> tuple[PartSpec, dict[int, int], list[int]]:
+        """The part's arrays, its local index map and the frame row of each decision.
+
+        Decisions are this round's `select` variables: their changes are counted and
+        minimised. Planned picks of later years (lookahead) are re-planned freely — counting
+        them too makes the LP fractional, and the plan is tentative anyway.
+        """
+        planned = getattr(self.model, "planned", None)
+        decisions = [v for v in np.flatnonzero(self.split.part == part).tolist()
+                     if v in self.row_of and not (planned is not None and planned[self.row_of[v]])]
+        spec, local = part_spec(self.model.cp.proto, self.split, part, self.coef, self.value, decisions)
+        return spec, local, [self.row_of[v] for v in decisions]
+
+    def solve(self, rows: Sequence[int], forces: Sequence[int], *, processes: int = 1, time_limit_s: float = 60.0,
+              solve_limit_s: float = 5.0) -> dict[int, dict]:
+        """Re-solve once per row with its select forced to ``forces[k]``; returns row → outcome.
+
+        Outcome: status, delta (model units), changed (frame rows whose select differs from
+        the slate, the forced row excluded), method, solve_s.
+        """
+        deadline = time.monotonic() + time_limit_s
+        if not self.split.supported:
+            return {int(r): {"status": "UNSUPPORTED", "delta": math.nan, "changed": [], "method": "", "solve_s": 0.0}
+                    for r in rows}
+        by_part: dict[int, list[tuple[int, int]]] = {}
+        for r, f in zip(rows, forces):
+            by_part.setdefault(self.part_of(int(r)), []).append((int(r), int(f)))
+        jobs, keys = [], []
+        sizes = {p: int((self.split.part == p).sum()) for p in by_part}
+        total = sum(sizes[p] * len(t) for p, t in by_part.items()) or 1
+        share = total / max(1, processes)
+        for p in sorted(by_part, key=lambda q: -sizes[q] * len(by_part[q])):
+            spec, local, frame_rows = self.spec(p)
+            tasks = by_part[p]
+            pieces = max(1, min(processes, math.ceil(sizes[p] * len(tasks) / share - 1e-9))) if processes > 1 else 1
+            step = math.ceil(len(tasks) / pieces)
+            for k in range(0, len(tasks), step):
+                chunk = tasks[k:k + step]
+                jobs.append((spec, [(local[self.model.select[r].index], f) for r, f in chunk], deadline, solve_limit_s))
+                keys.append(([r for r, _ in chunk], frame_rows))
+        results = _map(jobs, processes)
+        out: dict[int, dict] = {}
+        for (chunk_rows, frame_rows), outcomes in zip(keys, results):
+            for r, o in zip(chunk_rows, outcomes):
+                o = dict(o)
+                o["changed"] = [frame_rows[k] for k in o["changed"]]
+                out[r] = o
+        return out
+
+
+def _map(jobs: list, processes: int) -> list[list[dict]]:
+    """Run part jobs, in `processes` forked processes when that helps (GLOP holds the GIL)."""
+    if processes <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_run(job) for job in jobs]
+    context = multiprocessing.get_context("fork")
+    try:
+        with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context) as pool:
+            return list(pool.map(_run, jobs))
+    except (OSError, BrokenProcessPool) as exc:       # no processes to be had: do it here
+        log.warning("counterfactuals in this process only (%s)", exc)
+        return [_run(job) for job in jobs]
+
