@@ -5,3 +5,4 @@ Dask cluster (`sweep`). Every solve goes through `planner.solve`.
 from planner.analysis.robust import figure_png, make_case, run_samples
 
 __all__ = ["figure_png", "make_case", "run_samples"]
+

@@ -13,3 +13,4 @@ from planner.show.compare import Comparison, compare
 
 __all__ = ["Session", "for_year", "with_default_scope", "without_units", "audit_file", "check_inputs", "save",
            "solve", "Result", "Comparison", "compare"]
+

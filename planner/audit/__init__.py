@@ -6,3 +6,4 @@ solver's own.
 from planner.audit.check import AuditReport, check_slate
 
 __all__ = ["AuditReport", "check_slate"]
+

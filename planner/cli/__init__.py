@@ -5,3 +5,4 @@ from planner.cli.root import main
 
 __all__ = ["main"]
 
+

@@ -5,9 +5,11 @@
 Every re-solve goes through `planner.solve`.
 """
 from planner.explain.alternatives import alternative_slates
-from planner.explain.conflicts import CONFLICT_COLUMNS, diagnose_infeasible, infeasible_error, relaxations
+from planner.explain.conflicts import CONFLICT_COLUMNS, diagnose_infeasible, infeasible_error
+from planner.explain.relaxations import Change, relaxations
 from planner.explain.counterfactual import explain_all, merge
 from planner.explain.reasons import for_result, plan_frame
 
-__all__ = ["alternative_slates", "CONFLICT_COLUMNS", "diagnose_infeasible", "infeasible_error", "relaxations",
-           "explain_all", "merge", "for_result", "plan_frame"]
+__all__ = ["alternative_slates", "CONFLICT_COLUMNS", "diagnose_infeasible", "infeasible_error", "Change",
+           "relaxations", "explain_all", "merge", "for_result", "plan_frame"]
+

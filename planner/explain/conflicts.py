@@ -11,13 +11,13 @@ Owns the diagnosis of an infeasible scenario:
    the others require at least N". When the whole scenario restricts a minimum further than
    the conflict alone (a target beyond the candidate pool *and* beyond the quotas), the rules
    that limit it further are named too (`limiting`).
-3. **Relaxation advice.** The smallest changes to bounds that make the scenario feasible: every
-   hard bound gets a slack variable; minimise Σ cost × slack (``cost`` of each rule, per unit of
-   its measure; a pin costs ``pin_cost``), then the number of bounds changed; each further
-   alternative may not touch a bound an earlier one changed.
+3. **Relaxation advice** (`explain.relaxations`): the smallest changes to bounds that make the
+   scenario feasible.
 
-Does not own building the model (`model`), solving a feasible round (`solve`), nor how the CLI
-prints (`cli` prints `Diagnosis.lines`). Messages are English with the notice's Chinese names.
+Every solve goes through the door (`solve.solve_cp`, preset "assumptions"). Does not own
+building the model (`model`), the wording of its lines (`explain.conflict_text`), nor how the
+CLI prints them (`cli` prints `Diagnosis.lines`). Messages are English with the notice's Chinese
+names.
 """
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, Iterable
 
 import numpy as np
@@ -33,33 +32,26 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from planner.errors import InfeasibleError
-from planner.model import Constraint, Model, build_model
-from planner.rules import ALL, Scenario
+from planner.explain.conflict_text import (
+    PIN,
+    Member,
+    conflict_lines,
+    fmt_number,
+    group_label,
+    kind_text,
+    others_text,
+    rule_name,
+    shown_group,
+    singular,
+)
+from planner.explain.relaxations import Change, assumption_model, relaxations
+from planner.model import Model
+from planner.rules import Scenario
+from planner.solve import solve_cp
 
 log = logging.getLogger(__name__)
 
 CONFLICT_COLUMNS = ["rule_id", "clause", "group", "bound", "limit", "message", "kind", "year", "figure"]
-PIN = "force_in"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One bound to change (or one pin to drop) so that the scenario becomes feasible."""
-
-    rule_id: str
-    clause: str
-    group: str
-    bound: str              # "min", "max" or "pin"
-    old: float
-    new: float
-    cost: float
-
-    def sentence(self) -> str:
-        if self.bound == "pin":
-            return f'drop the pin force_in = "{self.group}"'
-        verb = "lower the minimum" if self.bound == "min" else "raise the maximum"
-        where = "" if self.group in ("", "全省") else f" for {self.group}"
-        return f'{verb} of rule "{self.rule_id}" ({self.clause}){where} from {_fmt(self.old)} to {_fmt(self.new)}'
 
 
 @dataclass
@@ -107,29 +99,10 @@ class Diagnosis:
 # =============================================================================================
 # The assumption literals of a model
 
-@dataclass(frozen=True)
-class _Member:
-    literal: int                    # proto index of the assumption literal
-    constraint: Constraint | None   # None for a pin
-    candidate: str = ""             # the pinned candidate
-
-
-def _members(model: Model) -> list[_Member]:
-    members = [_Member(i, c) for i, c in model.assumptions.items()]
-    members += [_Member(i, None, cid) for i, cid in model.pin_literals.items()]
+def _members(model: Model) -> list[Member]:
+    members = [Member(i, c) for i, c in model.assumptions.items()]
+    members += [Member(i, None, cid) for i, cid in model.pin_literals.items()]
     return members
-
-
-def _solver(limit_s: float, workers: int = 1) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, float(limit_s))
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = 0
-    # Enforced bounds enter the LP relaxation only at linearization level 2; with assumption
-    # literals fixed at the root, that LP is the original one and proves a quota conflict in
-    # a tenth of a second (at the default level, not in minutes).
-    solver.parameters.linearization_level = 2
-    return solver
 
 
 class _Oracle:
@@ -202,14 +175,13 @@ class _Oracle:
         cp = self.cp
         cp.clear_assumptions()
         cp.add_assumptions([self.literal[i] for i in active])
-        solver = _solver(self.remaining())
-        status = solver.solve(cp)
+        found = solve_cp(cp, time_limit_s=max(0.05, self.remaining()), workers=1, preset="assumptions")
         self.solves += 1
         cp.clear_assumptions()
-        if status == cp_model.INFEASIBLE:
-            core = set(solver.sufficient_assumptions_for_infeasibility())
+        if found.status == "INFEASIBLE":
+            core = set(found.core)
             return "INFEASIBLE", [i for i in active if i in core] or active
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if found.found:
             return "FEASIBLE", []
         return "UNKNOWN", []
 
@@ -224,13 +196,12 @@ class _Oracle:
             cp.add(cp.get_bool_var_from_proto_index(self.literal[i].index) == int(i in active))
         local = self.expr(expr)
         cp.maximize(local) if maximise else cp.minimize(local)
-        solver = _solver(self.remaining(), workers=0)
-        status = solver.solve(cp)
+        found = solve_cp(cp, time_limit_s=max(0.05, self.remaining()), workers=0, preset="assumptions")
         self.solves += 1
-        if status == cp_model.OPTIMAL:
-            return float(solver.objective_value)
-        if status == cp_model.FEASIBLE:     # time ran out: report the proven bound
-            return float(solver.best_objective_bound)
+        if found.status == "OPTIMAL":
+            return found.objective
+        if found.status == "FEASIBLE":     # time ran out: report the proven bound
+            return found.bound
         return None
 
 
@@ -291,7 +262,7 @@ def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.n
     """
     start = time.perf_counter()
     deadline = start + time_limit_s
-    model = _build(frame, scenario, locked, locked_national, history_rows)
+    model = assumption_model(frame, scenario, locked, locked_national, history_rows)
     oracle = _Oracle(model, deadline)
     members = {m.literal: m for m in _members(model)}
     order = sorted(members, key=lambda i: _priority(members[i], scenario))
@@ -316,7 +287,7 @@ def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.n
                                             history_rows=history_rows,
                                             time_limit_s=max(0.5, deadline - time.perf_counter()),
                                             max_alternatives=max_alternatives, pin_cost=pin_cost)
-    diagnosis.lines, diagnosis.advice = _lines(diagnosis)
+    diagnosis.lines, diagnosis.advice = conflict_lines(conflicts, diagnosis.relaxations, minimal)
     diagnosis.diagnose_s = time.perf_counter() - start
     return diagnosis
 
@@ -343,103 +314,10 @@ def infeasible_error(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndar
     return error
 
 
-def relaxations(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
-                locked_national: np.ndarray | None = None, history_rows: np.ndarray | None = None,
-                time_limit_s: float = 30.0, max_alternatives: int = 3, pin_cost: float = 1.0) -> list[list[Change]]:
-    """The cheapest sets of bound changes that make the scenario feasible (up to `max_alternatives`).
-
-    Each hard bound (rule, group, min/max) gets one slack variable shared by every constraint
-    that states it (this round, the period with planned years, the reachability of a later
-    target, each planned year); cost = rule ``cost`` × slack in the rule's measure. The
-    cheapest total first, then the fewest bounds changed; each further alternative leaves every
-    bound an earlier alternative changed as it is. Frame columns: as `diagnose_infeasible`.
-    """
-    deadline = time.perf_counter() + time_limit_s
-    model = _build(frame, scenario, locked, locked_national, history_rows)
-    cp = model.cp
-    cp.clear_assumptions()
-    slack: dict[tuple[str, str, str], tuple[cp_model.IntVar, int, Constraint, Fraction]] = {}
-    for lit, c in model.assumptions.items():
-        literal = cp.get_bool_var_from_proto_index(lit)
-        key = (c.group.rule.id, c.group.key, c.bound)
-        if key not in slack:
-            top = int(sum(abs(int(x)) for x in _coefficients(c.expr))) + abs(int(math.ceil(c.limit * c.scale))) \
-                + abs(int(c.constant)) + 1
-            s = cp.new_int_var(0, top, f"relax[{'|'.join(key)}]")
-            slack[key] = (s, c.scale, c, Fraction(c.group.rule.relax_cost).limit_denominator(10_000) / c.scale)
-        s = slack[key][0]
-        scaled = math.ceil(c.limit * c.scale - 1e-9) if c.bound == "min" else math.floor(c.limit * c.scale + 1e-9)
-        cp.add(c.expr + s >= scaled) if c.bound == "min" else cp.add(c.expr - s <= scaled)
-        cp.add(literal == 0)        # the original, unrelaxed bound is off
-    pins = {lit: cp.get_bool_var_from_proto_index(lit) for lit in model.pin_literals}
-    pin_fraction = Fraction(pin_cost).limit_denominator(10_000)
-    keys = list(slack)
-    fractions = [slack[k][3] for k in keys] + [pin_fraction] * len(pins)
-    lcm = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
-    cost_expr = cp_model.LinearExpr.weighted_sum([slack[k][0] for k in keys], [int(slack[k][3] * lcm) for k in keys])
-    if pins:
-        cost_expr += cp_model.LinearExpr.weighted_sum([1 - p for p in pins.values()], [int(pin_fraction * lcm)] * len(pins))
-    used = {key: cp.new_bool_var(f"changed[{'|'.join(key)}]") for key in slack}
-    for key, (s, *_rest) in slack.items():
-        cp.add(s == 0).only_enforce_if(~used[key])
-    count_expr = sum(used.values()) + sum(1 - p for p in pins.values())
-
-    alternatives: list[list[Change]] = []
-    frozen: set = set()
-    for _ in range(max(0, max_alternatives)):
-        if time.perf_counter() >= deadline:
-            break
-        trial = cp.clone()
-        for key in frozen:
-            if key in slack:
-                trial.add(slack[key][0] == 0)
-            else:
-                trial.add(pins[key] == 1)
-        trial.minimize(cost_expr)
-        solver = _solver(deadline - time.perf_counter(), workers=0)
-        status = solver.solve(trial)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
-        best = int(round(solver.objective_value))
-        trial.add(cost_expr <= best)
-        trial.minimize(count_expr)
-        solver2 = _solver(max(0.05, deadline - time.perf_counter()), workers=0)
-        if solver2.solve(trial) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            solver = solver2
-        changes = []
-        for key, (s, scale, c, _) in slack.items():
-            amount = solver.value(s)
-            if amount > 0:
-                new_limit = c.limit - amount / scale if c.bound == "min" else c.limit + amount / scale
-                changes.append((key, Change(c.group.rule.id, c.group.rule.clause, c.group.label, c.bound, c.limit,
-                                            max(new_limit, 0.0), float(c.group.rule.relax_cost) * amount / scale)))
-        for lit, p in pins.items():
-            if not solver.value(p):
-                changes.append((lit, Change(PIN, "", model.pin_literals[lit], "pin", 1.0, 0.0, float(pin_cost))))
-        if not changes:
-            break
-        alternatives.append([change for _, change in changes])
-        frozen.update(key for key, _ in changes)
-    return alternatives
-
-
 # =============================================================================================
 # Helpers
 
-def _build(frame: pd.DataFrame, scenario: Scenario, locked: np.ndarray | None, locked_national: np.ndarray | None,
-           history_rows: np.ndarray | None) -> Model:
-    """The model with an assumption literal per hard bound and pin, as `planner.solve` builds it otherwise."""
-    extra = {} if history_rows is None else {"history_rows": history_rows}
-    return build_model(frame, scenario, locked=locked, locked_national=locked_national, with_assumptions=True, **extra)
-
-
-def _coefficients(expr: Any) -> list[int]:
-    from ortools.sat.python import cp_model_helper
-    flat = cp_model_helper.FlatIntExpr(expr)
-    return [int(c) for c in flat.coeffs]
-
-
-def _priority(member: _Member, scenario: Scenario) -> tuple:
+def _priority(member: Member, scenario: Scenario) -> tuple:
     """Order of the deletion filter: members tried first are dropped first when they can be.
 
     Pins go first (a conflict is better told with rules than with the planner's own pins),
@@ -453,42 +331,7 @@ def _priority(member: _Member, scenario: Scenario) -> tuple:
     return (1, index, kinds.get(getattr(c, "kind", "round"), 4), c.group.key, c.bound)
 
 
-def _kind_text(c: Constraint) -> str:
-    kind = getattr(c, "kind", "round")
-    year = getattr(c, "year", None)
-    if kind == "period":
-        return f" over the whole period (this round and the planned rounds to {year})"
-    if kind == "reach":
-        return f" by {year} (this round plus the planned rounds must still reach it)"
-    if kind == "year":
-        return f" in the planned round of {year}"
-    return ""
-
-
-def _label(c: Constraint) -> str:
-    """The group as the scenario file names it (a bound-map key), 全省 for a rule without `per`."""
-    return "全省" if c.group.key == ALL else c.group.key
-
-
-def _shown(c: Constraint) -> str:
-    """The group as people read it: catalogue codes with their Chinese label."""
-    key = _label(c)
-    per = c.group.rule.per
-    if len(per) == 1 and per[0] in ("level", "unit_kind", "tier", "task"):
-        from planner.inputs import load_catalogue
-        label = load_catalogue().label(per[0], key)
-        if label != key:
-            return f"{key}（{label}）"
-    return key
-
-
-def _rule_name(c: Constraint) -> str:
-    rule = c.group.rule
-    text = f" {rule.text}" if rule.text else ""
-    return f'rule "{rule.id}" ({rule.clause}{text})'
-
-
-def _describe_core(oracle: _Oracle, members: dict[int, _Member], core: list[int], scenario: Scenario) -> list[dict]:
+def _describe_core(oracle: _Oracle, members: dict[int, Member], core: list[int], scenario: Scenario) -> list[dict]:
     """One row per member. A minimum gets its figure (what the other members allow); so does a
     maximum when the conflict has no minimum (then pins or locked rounds push it up)."""
     rows = []
@@ -502,66 +345,31 @@ def _describe_core(oracle: _Oracle, members: dict[int, _Member], core: list[int]
                          "year": scenario.year, "figure": np.nan})
             continue
         c = m.constraint
-        where = _shown(c)
+        where = shown_group(c)
         if c.bound == "min":
-            claim = f"{_rule_name(c)} requires at least {_fmt(c.limit)} in {where}{_kind_text(c)}"
+            claim = f"{rule_name(c)} requires at least {fmt_number(c.limit)} in {where}{kind_text(c)}"
         else:
-            claim = f"{_rule_name(c)} allows at most {_fmt(c.limit)} in {where}{_kind_text(c)}"
+            claim = f"{rule_name(c)} allows at most {fmt_number(c.limit)} in {where}{kind_text(c)}"
         value = None
         if (c.bound == "min" or not has_min) and oracle.remaining() > 0.2:
             value = oracle.extreme(c.expr, others, maximise=c.bound == "min")
         figure = np.nan if value is None else value / c.scale
-        who = _others_text(members, others)
-        one = _singular(members, others)
+        who = others_text(members, others)
+        one = singular(members, others)
         tail = ""
         if value is not None and c.bound == "min":
-            tail = (f", but {who} {'allows' if one else 'allow'} at most {_fmt(figure)} from these candidates"
-                    if others else f", but at most {_fmt(figure)} can count from these candidates")
+            tail = (f", but {who} {'allows' if one else 'allow'} at most {fmt_number(figure)} from these candidates"
+                    if others else f", but at most {fmt_number(figure)} can count from these candidates")
         elif value is not None:
-            tail = (f", but {who} {'requires' if one else 'require'} at least {_fmt(figure)}" if others
-                    else f", but at least {_fmt(figure)} count already (locked earlier rounds)")
-        rows.append({"rule_id": c.group.rule.id, "clause": c.group.rule.clause, "group": _label(c), "bound": c.bound,
+            tail = (f", but {who} {'requires' if one else 'require'} at least {fmt_number(figure)}" if others
+                    else f", but at least {fmt_number(figure)} count already (locked earlier rounds)")
+        rows.append({"rule_id": c.group.rule.id, "clause": c.group.rule.clause, "group": group_label(c), "bound": c.bound,
                      "limit": float(c.limit), "message": claim + tail, "kind": getattr(c, "kind", "round"),
                      "year": getattr(c, "year", None) or scenario.year, "figure": figure})
     return rows
 
 
-def _others_text(members: dict[int, _Member], others: list[int]) -> str:
-    """"rules "a" (三(三), 11 groups), "b" and 2 pins" — the other members, by rule."""
-    by_rule: dict[str, list[str]] = {}
-    pins = []
-    clause: dict[str, str] = {}
-    for i in others:
-        m = members[i]
-        if m.constraint is None:
-            pins.append(m.candidate)
-            continue
-        rid = m.constraint.group.rule.id
-        clause[rid] = m.constraint.group.rule.clause
-        labels = by_rule.setdefault(rid, [])
-        if _shown(m.constraint) not in labels:
-            labels.append(_shown(m.constraint))
-    parts = []
-    for rid, groups in by_rule.items():
-        detail = f"{clause[rid]}, " if clause[rid] else ""
-        detail += groups[0] if len(groups) == 1 else f"{len(groups)} groups"
-        parts.append(f'"{rid}" ({detail})')
-    text = ("rule " if len(parts) == 1 else "rules ") + ", ".join(parts) if parts else ""
-    if pins:
-        pin_text = ("the pin on " if len(pins) == 1 else "the pins on ") + ", ".join(f'"{p}"' for p in pins[:5]) \
-            + (" …" if len(pins) > 5 else "")
-        text = f"{text} and {pin_text}" if text else pin_text
-    return text
-
-
-def _singular(members: dict[int, _Member], others: list[int]) -> bool:
-    """Whether `_others_text` names one thing (one rule, or one pin) — for the verb."""
-    rules = {members[i].constraint.group.rule.id for i in others if members[i].constraint is not None}
-    pins = [i for i in others if members[i].constraint is None]
-    return len(rules) + len(pins) == 1
-
-
-def _limiting(oracle: _Oracle, members: dict[int, _Member], core: list[int], conflicts: pd.DataFrame,
+def _limiting(oracle: _Oracle, members: dict[int, Member], core: list[int], conflicts: pd.DataFrame,
               scenario: Scenario) -> pd.DataFrame:
     """Rules outside the conflict that restrict a member's bound further than the conflict does."""
     rows: list[dict] = []
@@ -599,55 +407,20 @@ def _limiting(oracle: _Oracle, members: dict[int, _Member], core: list[int], con
             other = members[i]
             if other.constraint is None:
                 rows.append({"rule_id": PIN, "clause": "", "group": other.candidate, "bound": "pin", "limit": np.nan,
-                             "message": f'the pin on "{other.candidate}" also holds "{c.group.rule.id}" at {_fmt(figure)}',
+                             "message": f'the pin on "{other.candidate}" also holds "{c.group.rule.id}" at {fmt_number(figure)}',
                              "kind": "pin", "year": scenario.year, "figure": figure})
                 continue
             oc = other.constraint
-            rows.append({"rule_id": oc.group.rule.id, "clause": oc.group.rule.clause, "group": _label(oc),
+            rows.append({"rule_id": oc.group.rule.id, "clause": oc.group.rule.clause, "group": group_label(oc),
                          "bound": oc.bound, "limit": float(oc.limit),
-                         "message": f'{_rule_name(oc)} ({oc.bound} {_fmt(oc.limit)} in {_shown(oc)}) also holds '
-                                    f'"{c.group.rule.id}" in {_shown(c)} at {_fmt(figure)}',
+                         "message": f'{rule_name(oc)} ({oc.bound} {fmt_number(oc.limit)} in {shown_group(oc)}) also holds '
+                                    f'"{c.group.rule.id}" in {shown_group(c)} at {fmt_number(figure)}',
                          "kind": getattr(oc, "kind", "round"), "year": getattr(oc, "year", None) or scenario.year,
                          "figure": figure})
-        summary = _others_text(members, [i for i in reduced if i != beyond_key and i not in core])
-        conflicts.at[conflicts.index[k], "message"] += (f"; with every rule of the scenario at most {_fmt(figure)}"
+        summary = others_text(members, [i for i in reduced if i != beyond_key and i not in core])
+        conflicts.at[conflicts.index[k], "message"] += (f"; with every rule of the scenario at most {fmt_number(figure)}"
                                                         f" (also limited by {summary})")
     out = pd.DataFrame(rows, columns=CONFLICT_COLUMNS)
     return out.drop_duplicates(subset=["rule_id", "group", "bound"]).reset_index(drop=True)
 
 
-def _lines(diagnosis: Diagnosis) -> tuple[list[str], list[str]]:
-    """The conflict told compactly (a minimum with its figure; the bounds it meets, one line per
-    rule), then the relaxation alternatives."""
-    table = diagnosis.conflicts
-    lines: list[str] = []
-    has_min = bool((table["bound"] == "min").any()) if len(table) else False
-    grouped: dict[str, list[str]] = {}
-    heads: dict[str, str] = {}
-    for record in table.to_dict("records"):
-        if record["bound"] == "min" or not has_min:
-            lines.append(str(record["message"]))
-        elif record["bound"] == "pin":
-            grouped.setdefault(PIN, []).append(f'"{record["group"]}"')
-            heads[PIN] = "pinned in (force_in): "
-        else:
-            grouped.setdefault(record["rule_id"], []).append(f"{_fmt(record['limit'])} in {record['group']}")
-            heads[record["rule_id"]] = f'with rule "{record["rule_id"]}" ({record["clause"]}) allowing at most '
-    for rid, items in grouped.items():
-        lines.append(heads[rid] + ", ".join(items))
-    if not diagnosis.minimal:
-        lines.append("(time ran out: this conflict may not be minimal)")
-    advice = []
-    for alternative in diagnosis.relaxations:
-        text = " and ".join(change.sentence() for change in alternative)
-        cost = sum(change.cost for change in alternative)
-        advice.append(f"{text} (cost {_fmt(cost)})")
-    lines += [("relax: " if k == 0 else "or: ") + a for k, a in enumerate(advice)]
-    return lines, advice
-
-
-def _fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "?"
-    value = float(value)
-    return str(int(round(value))) if abs(value - round(value)) < 1e-9 else f"{value:.6g}"

@@ -17,3 +17,4 @@ from planner.inputs.generate import generate_candidates, make_roster
 __all__ = ["OPTIONAL_DEFAULTS", "REQUIRED_COLUMNS", "file_rows", "load_candidates", "normalise_candidates",
            "parse_bool", "Catalogue", "clean_text", "load_catalogue", "suggest", "generate_candidates",
            "make_roster"]
+

@@ -5,3 +5,4 @@ from planner.ledger.ledger import ledger_from_outputs, ledger_summary, ledger_ta
 from planner.ledger.plan import plan_period, planned_rows
 
 __all__ = ["ledger_from_outputs", "ledger_summary", "ledger_table", "plan_period", "planned_rows"]
+

@@ -23,3 +23,4 @@ from planner.model.components import (
 __all__ = ["Constraint", "Model", "Objective", "build_model", "integer_scale", "INT_MAX", "INT_MIN", "LinearRows",
            "Split", "Unsupported", "component_labels", "constraint_kind", "constraint_refs", "linear_terms",
            "read_rows", "ref_var", "sub_model"]
+

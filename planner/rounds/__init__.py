@@ -7,3 +7,4 @@ from planner.rounds.finish import RULES_CSV_COLUMNS, versions
 from planner.rounds.result import Result
 
 __all__ = ["save", "solve", "RULES_CSV_COLUMNS", "versions", "Result"]
+

@@ -34,3 +34,4 @@ __all__ = ["BLOCKS", "blocked_reason", "check_pins", "forecast_rows", "pinned_in
            "fold_localities", "group_bounds", "group_keys", "key_text", "match", "measure_values", "numeric_column",
            "rule_groups", "SCOPES", "Bound", "Rule", "Scenario", "check_columns", "load_scenario", "parse_scenario",
            "rule_to_toml", "Prepared", "check_years", "pad_hint", "read_candidates", "read_history"]
+

@@ -23,3 +23,4 @@ from planner.solve.partspec import PartSpec, part_spec
 __all__ = ["LevelResult", "Solution", "hint_values", "read_values", "BACKENDS", "solve_with", "PRESETS", "CpOutcome",
            "solve_cp", "solve_model", "solve_model_direct", "Engine", "cpsat_model", "part_level", "solve_part_cp",
            "greedy_slate", "solve_model_highs", "solve_level", "PartSpec", "part_spec"]
+

@@ -1,0 +1,138 @@
+"""The smallest changes to the rules that make an infeasible scenario feasible.
+
+Owns relaxation advice: every hard bound (rule, group, min/max) gets one slack variable shared
+by every constraint that states it; the cheapest total (rule ``cost`` × slack, a dropped pin
+``pin_cost``) first, then the fewest bounds changed; each further alternative leaves every
+bound an earlier one changed as it is. Solved through the door (`solve.solve_cp`). Does not
+own naming the conflict (`explain.conflicts`) nor the wording (`explain.conflict_text`).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model, cp_model_helper
+
+from planner.explain.conflict_text import PIN, fmt_number
+from planner.model import Constraint, Model, build_model
+from planner.rules import Scenario
+from planner.solve import solve_cp
+
+
+@dataclass(frozen=True)
+class Change:
+    """One bound to change (or one pin to drop) so that the scenario becomes feasible."""
+
+    rule_id: str
+    clause: str
+    group: str
+    bound: str              # "min", "max" or "pin"
+    old: float
+    new: float
+    cost: float
+
+    def sentence(self) -> str:
+        if self.bound == "pin":
+            return f'drop the pin force_in = "{self.group}"'
+        verb = "lower the minimum" if self.bound == "min" else "raise the maximum"
+        where = "" if self.group in ("", "全省") else f" for {self.group}"
+        return f'{verb} of rule "{self.rule_id}" ({self.clause}){where} from {fmt_number(self.old)} to {fmt_number(self.new)}'
+
+
+def relaxations(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
+                locked_national: np.ndarray | None = None, history_rows: np.ndarray | None = None,
+                time_limit_s: float = 30.0, max_alternatives: int = 3, pin_cost: float = 1.0) -> list[list[Change]]:
+    """The cheapest sets of bound changes that make the scenario feasible (up to `max_alternatives`).
+
+    Each hard bound (rule, group, min/max) gets one slack variable shared by every constraint
+    that states it (this round, the period with planned years, the reachability of a later
+    target, each planned year); cost = rule ``cost`` × slack in the rule's measure. The
+    cheapest total first, then the fewest bounds changed; each further alternative leaves every
+    bound an earlier alternative changed as it is. Frame columns: as `diagnose_infeasible`.
+    """
+    deadline = time.perf_counter() + time_limit_s
+    model = assumption_model(frame, scenario, locked, locked_national, history_rows)
+    cp = model.cp
+    cp.clear_assumptions()
+    slack: dict[tuple[str, str, str], tuple[cp_model.IntVar, int, Constraint, Fraction]] = {}
+    for lit, c in model.assumptions.items():
+        literal = cp.get_bool_var_from_proto_index(lit)
+        key = (c.group.rule.id, c.group.key, c.bound)
+        if key not in slack:
+            top = int(sum(abs(int(x)) for x in coefficients(c.expr))) + abs(int(math.ceil(c.limit * c.scale))) \
+                + abs(int(c.constant)) + 1
+            s = cp.new_int_var(0, top, f"relax[{'|'.join(key)}]")
+            slack[key] = (s, c.scale, c, Fraction(c.group.rule.relax_cost).limit_denominator(10_000) / c.scale)
+        s = slack[key][0]
+        scaled = math.ceil(c.limit * c.scale - 1e-9) if c.bound == "min" else math.floor(c.limit * c.scale + 1e-9)
+        cp.add(c.expr + s >= scaled) if c.bound == "min" else cp.add(c.expr - s <= scaled)
+        cp.add(literal == 0)        # the original, unrelaxed bound is off
+    pins = {lit: cp.get_bool_var_from_proto_index(lit) for lit in model.pin_literals}
+    pin_fraction = Fraction(pin_cost).limit_denominator(10_000)
+    keys = list(slack)
+    fractions = [slack[k][3] for k in keys] + [pin_fraction] * len(pins)
+    lcm = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
+    cost_expr = cp_model.LinearExpr.weighted_sum([slack[k][0] for k in keys], [int(slack[k][3] * lcm) for k in keys])
+    if pins:
+        cost_expr += cp_model.LinearExpr.weighted_sum([1 - p for p in pins.values()], [int(pin_fraction * lcm)] * len(pins))
+    used = {key: cp.new_bool_var(f"changed[{'|'.join(key)}]") for key in slack}
+    for key, (s, *_rest) in slack.items():
+        cp.add(s == 0).only_enforce_if(~used[key])
+    count_expr = sum(used.values()) + sum(1 - p for p in pins.values())
+
+    alternatives: list[list[Change]] = []
+    frozen: set = set()
+    for _ in range(max(0, max_alternatives)):
+        if time.perf_counter() >= deadline:
+            break
+        trial = cp.clone()
+        for key in frozen:
+            if key in slack:
+                trial.add(slack[key][0] == 0)
+            else:
+                trial.add(pins[key] == 1)
+        trial.minimize(cost_expr)
+        found = solve_cp(trial, time_limit_s=max(0.05, deadline - time.perf_counter()), workers=0,
+                         preset="assumptions")
+        if not found.found:
+            break
+        best = int(round(found.objective))
+        trial.add(cost_expr <= best)
+        trial.minimize(count_expr)
+        fewer = solve_cp(trial, time_limit_s=max(0.05, deadline - time.perf_counter()), workers=0,
+                         preset="assumptions")
+        if fewer.found:
+            found = fewer
+        changes = []
+        for key, (s, scale, c, _) in slack.items():
+            amount = found.value(s)
+            if amount > 0:
+                new_limit = c.limit - amount / scale if c.bound == "min" else c.limit + amount / scale
+                changes.append((key, Change(c.group.rule.id, c.group.rule.clause, c.group.label, c.bound, c.limit,
+                                            max(new_limit, 0.0), float(c.group.rule.relax_cost) * amount / scale)))
+        for lit, p in pins.items():
+            if not found.value(p):
+                changes.append((lit, Change(PIN, "", model.pin_literals[lit], "pin", 1.0, 0.0, float(pin_cost))))
+        if not changes:
+            break
+        alternatives.append([change for _, change in changes])
+        frozen.update(key for key, _ in changes)
+    return alternatives
+
+
+def assumption_model(frame: pd.DataFrame, scenario: Scenario, locked: np.ndarray | None, locked_national: np.ndarray | None,
+           history_rows: np.ndarray | None) -> Model:
+    """The model with an assumption literal per hard bound and pin, as `planner.solve` builds it otherwise."""
+    extra = {} if history_rows is None else {"history_rows": history_rows}
+    return build_model(frame, scenario, locked=locked, locked_national=locked_national, with_assumptions=True, **extra)
+
+
+def coefficients(expr: Any) -> list[int]:
+    flat = cp_model_helper.FlatIntExpr(expr)
+    return [int(c) for c in flat.coeffs]
+
