@@ -89,7 +89,7 @@ def _verify(result, table, count: int) -> dict:
 
     from planner.explain.counterfactual import _repinned
     from planner.model import build_model
-    from planner.solve import solve_model
+    from planner.solver import solve_model
     model = result.model
     n = int(getattr(model, "n_input", 0) or len(model.frame))
     solved = table[table["status"] == "OPTIMAL"]

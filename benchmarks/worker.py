@@ -7,8 +7,8 @@ times over the repeats (every repeat builds the model again and solves it from s
 status, objective, bound and gap of the last repeat, the independent audit of its slate, the
 slate's own score and soft penalty, and the process's peak resident memory.
 
-Methods: ``cpsat`` (`planner.solve.solve_model`, the project's solve), ``cpsat-naive``
-(`planner.solve.solve_model_direct` with CP-SAT's default parameters: one solve of the whole
+Methods: ``cpsat`` (`planner.solver.solve_model`, the project's solve), ``cpsat-naive``
+(`planner.solver.solve_model_direct` with CP-SAT's default parameters: one solve of the whole
 model per level), ``highs`` (`planner.highs_backend.solve_model_highs`), ``greedy``
 (`planner.greedy.greedy_slate`, the baseline).
 """
@@ -67,7 +67,7 @@ def measure(instance_name: str, method: str, *, repeats: int | None = None, time
         record: dict = {"round": rnd.name, "reference": rnd.reference, "reference_kind": rnd.reference_kind,
                         "lp_bound": rnd.lp_bound, "candidates": len(rnd.frame)}
         if method == "greedy":
-            from planner.solve import greedy_slate
+            from planner.solver import greedy_slate
 
             times = []
             for _ in range(repeats):
@@ -107,16 +107,16 @@ def _solve(method: str, model, time_limit_s: float, workers: int):
 
     try:
         if method == "cpsat":
-            from planner.solve import solve_model
+            from planner.solver import solve_model
             return solve_model(model, time_limit_s=time_limit_s, workers=workers)
         if method == "cpsat-naive":
-            from planner.solve import solve_model_direct
+            from planner.solver import solve_model_direct
             return solve_model_direct(model, time_limit_s=time_limit_s, workers=workers)
         if method == "highs":
-            from planner.solve import solve_model_highs
+            from planner.solver import solve_model_highs
             return solve_model_highs(model, time_limit_s=time_limit_s, workers=workers)
     except NoSolutionError:
-        from planner.solve import Solution
+        from planner.solver import Solution
         return Solution("NO_SOLUTION", None, None, math.nan, math.nan, math.inf, time_limit_s)
     raise ValueError(f"unknown method {method!r}")
 

@@ -18,7 +18,7 @@ from planner.audit import AuditReport
 from planner.inputs import load_catalogue
 from planner.model import Model
 from planner.rules import Scenario
-from planner.solve import Solution
+from planner.solver import Solution
 
 
 @dataclass

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from planner import api
 from planner.explain import counterfactual as cf
-from planner.solve import forcing
+from planner.solver import forcing
 from planner.rules import parse_scenario
 
 

@@ -10,7 +10,7 @@ from conftest import row, scenario_of, typed_frame
 
 from planner.audit import check_slate
 from planner.model import build_model
-from planner.solve import greedy_slate, solve_model
+from planner.solver import greedy_slate, solve_model
 
 
 def greedy(rows, data, *, locked=None, locked_national=None):

@@ -13,9 +13,9 @@ from planner.model import build_model
 from planner.rounds.finish import finish
 from planner.rules import read_candidates
 from planner.rules.prepare import prepare
-from planner.solve import solve_model
+from planner.solver import solve_model
 
-highs_backend = pytest.importorskip("planner.solve.highs")
+highs_backend = pytest.importorskip("planner.solver.highs")
 pytest.importorskip("highspy")
 solve_model_highs = highs_backend.solve_model_highs
 

@@ -24,7 +24,7 @@ from planner.ledger import ledger_table
 from planner.model import build_model
 from planner.rules import forecast_rows, parse_scenario
 from planner.rules.prepare import prepare
-from planner.solve import solve_model
+from planner.solver import solve_model
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = dict(task="practice_centre", unit_id="S1", unit_name="长春市第一职业学校", unit_kind="secondary_vocational",

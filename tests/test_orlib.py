@@ -16,7 +16,7 @@ from planner.audit import check_slate
 from planner.errors import InputError
 from planner.inputs import orlib
 from planner.model import build_model
-from planner.solve import solve_model
+from planner.solver import solve_model
 
 FOLDER = orlib.orlib_folder()
 pytestmark = pytest.mark.skipif(not (FOLDER / "mknap1.txt").is_file(),

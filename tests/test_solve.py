@@ -17,7 +17,7 @@ from conftest import (
 
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model import build_model
-from planner.solve import solve_model
+from planner.solver import solve_model
 
 # Selectable: A 90, B 80, C 70, D 65, F 55 (E is not eligible).
 ROWS = SIX_ROWS

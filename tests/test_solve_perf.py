@@ -1,4 +1,4 @@
-"""The fast path of planner.solve — rows, components, LP bound and reduced-cost fixing — is exact:
+"""The fast path of planner.solver — rows, components, LP bound and reduced-cost fixing — is exact:
 it reads the model right, splits it right, and gives the optimum (and the same slate) that brute
 force and the plain one-solve-per-level path give, whatever the workers and the seed.
 
@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from planner.model import INT_MAX, LinearRows, build_model, component_labels, read_rows
 from planner.rules import load_scenario, read_candidates
 from planner.rules.prepare import prepare
-from planner.solve import solve_level, solve_model, solve_model_direct
+from planner.solver import solve_level, solve_model, solve_model_direct
 
 
 # --------------------------------------------------------------------------- reading the model

@@ -40,7 +40,7 @@ from planner.rounds import Result
 from planner.rounds.finish import finish
 from planner.rules import Scenario, load_scenario, read_candidates, read_history
 from planner.rules.prepare import prepare
-from planner.solve import solve_model
+from planner.solver import solve_model
 
 log = logging.getLogger(__name__)
 

@@ -50,7 +50,7 @@ from planner.rules import (
     read_history,
 )
 from planner.rules.prepare import prepare
-from planner.solve import solve_model
+from planner.solver import solve_model
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ class Resolver:
 
     Notes
     -----
-    A solve follows `solve.solve_model` level by level — maximise ``K·level + Σ priorities``
+    A solve follows `solver.solve_model` level by level — maximise ``K·level + Σ priorities``
     (the id-hash tie-break), then fix the level's decisions — and stops once every row of this
     round is decided (national picks and the lookahead's later levels do not change this
     round's provincial slate). Only the score coefficients change between solves; soft-rule

@@ -11,7 +11,7 @@ Also owns the scenario changes `policy.Scenario` has no method for: `with_defaul
 (read every quota per period or per year), `for_year` (the same rules for another round) and
 `without_units` (a candidate table without some units' filings).
 
-Does not own building, solving, auditing or explaining (`model`, `solve`, `audit`, `explain`
+Does not own building, solving, auditing or explaining (`model`, `solver`, `audit`, `explain`
 through `api`), nor reading scenario files (`policy`).
 """
 from __future__ import annotations
@@ -49,12 +49,12 @@ from planner.rules import (
     read_history,
 )
 from planner.rules.prepare import prepare
-from planner.solve import Solution, solve_model
+from planner.solver import Solution, solve_model
 
 log = logging.getLogger(__name__)
 
 #: Settings of a re-solve after a bound change, over the session's own. The re-solve goes
-#: through `solve.solve_model` (components, LP fixing, one CP-SAT worker per core model), which
+#: through `solver.solve_model` (components, LP fixing, one CP-SAT worker per core model), which
 #: reads only ``num_workers``: the threads that solve components side by side. None by default,
 #: so a re-solve uses the session's `workers` (0 = every core): measured on the bundled 2023
 #: round with its lookahead, six changes twice, median 0.47 s with 2 threads and 0.55 s with 1.

@@ -3,7 +3,7 @@
 Owns the verdict on a slate — one the solver made, or one a planner made by hand in Excel:
 row checks (only selectable candidates selected, pins kept, national implies provincial),
 every rule group's value against its bounds (period rules counting locked earlier years),
-and the candidate-pool checks of `filing` rules. Never imports ortools or `model`/`solve`:
+and the candidate-pool checks of `filing` rules. Never imports ortools or `model`/`solver`:
 it shares only the reading of rules (`groups`, `availability`) with the model.
 """
 from __future__ import annotations

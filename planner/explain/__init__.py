@@ -2,11 +2,11 @@
 (`counterfactual`), the conflicting rules of an infeasible scenario with relaxation advice
 (`conflicts`), and other slates with the same optimum (`alternatives`).
 
-Every re-solve goes through `planner.solve`.
+Every re-solve goes through `planner.solver`.
 """
 from planner.explain.alternatives import alternative_slates
 from planner.explain.conflicts import CONFLICT_COLUMNS, diagnose_infeasible, infeasible_error
-from planner.explain.relaxations import Change, relaxations
+from planner.explain.relax import Change, relaxations
 from planner.explain.counterfactual import explain_all, merge
 from planner.explain.reasons import for_result, plan_frame
 

@@ -10,7 +10,7 @@ every alternative already found), and the fewest changed decisions are sought. T
 differences over all components are returned. Only this round's provincial decisions count
 as a difference (planned picks of later years and national picks are re-chosen freely).
 
-Does not own the tie-break itself (`model`, `solve`), nor the counterfactual engine it reuses
+Does not own the tie-break itself (`model`, `solver`), nor the counterfactual engine it reuses
 (`counterfactual`).
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.solve import Engine, cpsat_model, part_level, solve_cp
+from planner.solver import Engine, cpsat_model, part_level, solve_cp
 
 if TYPE_CHECKING:       # pragma: no cover - typing only
     from planner.result import SolvedRound

@@ -3,7 +3,7 @@
 Owns the wording — a group as people read it (catalogue codes with their Chinese label), a
 rule by id, clause and text, the other members of a conflict by rule, numbers without
 spurious decimals — and the lines the command line prints (`conflict_lines`). Computes
-nothing: every figure comes from `explain.conflicts` and `explain.relaxations`.
+nothing: every figure comes from `explain.conflicts` and `explain.relax`.
 """
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def conflict_lines(table: pd.DataFrame, alternatives: list[list[Any]], minimal: 
     table : DataFrame
         The conflict's members (`explain.conflicts.CONFLICT_COLUMNS`).
     alternatives : list of list of Change
-        Relaxation alternatives (`explain.relaxations.relaxations`), cheapest first.
+        Relaxation alternatives (`explain.relax.relaxations`), cheapest first.
     minimal : bool
         Whether the conflict was proven minimal.
     """

@@ -11,10 +11,10 @@ Owns the diagnosis of an infeasible scenario:
    the others require at least N". When the whole scenario restricts a minimum further than
    the conflict alone (a target beyond the candidate pool *and* beyond the quotas), the rules
    that limit it further are named too (`limiting`).
-3. **Relaxation advice** (`explain.relaxations`): the smallest changes to bounds that make the
+3. **Relaxation advice** (`explain.relax`): the smallest changes to bounds that make the
    scenario feasible.
 
-Every solve goes through the door (`solve.solve_cp`, preset "assumptions"). Does not own
+Every solve goes through the door (`solver.solve_cp`, preset "assumptions"). Does not own
 building the model (`model`), the wording of its lines (`explain.conflict_text`), nor how the
 CLI prints them (`cli` prints `Diagnosis.lines`). Messages are English with the notice's Chinese
 names.
@@ -44,10 +44,10 @@ from planner.explain.conflict_text import (
     shown_group,
     singular,
 )
-from planner.explain.relaxations import Change, assumption_model, relaxations
+from planner.explain.relax import Change, assumption_model, relaxations
 from planner.model import Model
 from planner.rules import Scenario
-from planner.solve import solve_cp
+from planner.solver import solve_cp
 
 log = logging.getLogger(__name__)
 

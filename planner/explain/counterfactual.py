@@ -7,10 +7,10 @@ never estimated. At the forced optimum the number of decisions that differ from 
 slate is minimised, so "who moves" is the smallest exchange rather than an arbitrary equally
 good slate.
 
-The re-solves go through the solver's door: `solve.Engine` re-solves only the candidate's
+The re-solves go through the solver's door: `solver.Engine` re-solves only the candidate's
 independent part of the model, as an LP first and with CP-SAT where the LP optimum is
-fractional (see `solve.forcing`; benchmarks/bench_explain.py). Does not own the model
-(`model`), the main solve (`solve`), reason codes (`explain.reasons`) nor the conflicts of an
+fractional (see `solver.forcing`; benchmarks/bench_explain.py). Does not own the model
+(`model`), the main solve (`solver`), reason codes (`explain.reasons`) nor the conflicts of an
 infeasible scenario (`explain.conflicts`, used here only to name why a forced candidate cannot
 be in).
 """
@@ -29,7 +29,7 @@ import pandas as pd
 from planner.errors import InputError, PlannerError, Problem
 from planner.inputs import suggest
 from planner.rules import blocked_reason
-from planner.solve import Engine
+from planner.solver import Engine
 
 if TYPE_CHECKING:       # pragma: no cover - typing only
     from planner.model import Model

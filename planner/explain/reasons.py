@@ -203,7 +203,7 @@ def plan_frame(model: object, selected: np.ndarray) -> pd.DataFrame | None:
     model : model.Model
         Uses ``frame`` and ``planned`` (rows of later years the round plans for).
     selected : ndarray of bool
-        `solve.Solution.selected`, aligned with ``model.frame``.
+        `solver.Solution.selected`, aligned with ``model.frame``.
     """
     planned = getattr(model, "planned", None)
     if planned is None or not np.asarray(planned).any():

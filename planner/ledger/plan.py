@@ -28,7 +28,7 @@ from planner.ledger.ledger import TOLERANCE, ledger_table
 from planner.model import Model, build_model
 from planner.rules import Scenario, load_scenario, read_candidates, read_history
 from planner.rules.prepare import prepare
-from planner.solve import Solution, solve_model
+from planner.solver import Solution, solve_model
 
 log = logging.getLogger(__name__)
 

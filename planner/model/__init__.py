@@ -2,7 +2,7 @@
 tie-break (`objective`), and the structure read off it — linear rows and independent
 components (`components`).
 
-Builds models; never solves them (that is `planner.solve`, the one door to the solver).
+Builds models; never solves them (that is `planner.solver`, the one door to the solver).
 """
 from planner.model.build import Constraint, Model, Objective, build_model, integer_scale
 from planner.model.components import (

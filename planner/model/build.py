@@ -7,7 +7,7 @@ variables for soft rules, and the objective terms. With a lookahead (`[plan]`, s
 docs/multi-year.md) it also owns the tentative `select[ID@YEAR]` variables of the later years
 of the period — period quotas count them, `by` minimums of a later year bind on the planned
 cumulative count (reachability), year rules hold in every planned year — and the weight of
-planned picks in the objective. Does not own solving (`solve`), the forecast rows themselves
+planned picks in the objective. Does not own solving (`solver`), the forecast rows themselves
 (`availability.forecast_rows`) nor the check of a slate (`audit`, which never imports this module).
 """
 from __future__ import annotations
@@ -361,7 +361,7 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
 
 
 def _set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction, int]]) -> None:
-    """The objectives, in the order `solve` applies them.
+    """The objectives, in the order `solver` applies them.
 
     1. ``score``: total score of the provincial slate minus soft-rule penalties (exact integers),
        ties broken by a fixed priority per candidate (``tie_break``). With a lookahead, a

@@ -6,7 +6,7 @@ arrays (`LinearRows`), the form an LP relaxation, the HiGHS backend and the comp
 need; and finding the components of a model: sets of variables that no constraint links
 (rules that share no candidate), which can be solved one by one and give the same optimum.
 
-Does not own building the model (`model`) nor running any solver (`solve`,
+Does not own building the model (`model`) nor running any solver (`solver`,
 `highs_backend`). Reads only the model's proto, never the rules, so whatever `model` adds
 (lookahead years, pacing, pools) is read the same way.
 """

@@ -21,7 +21,7 @@ from planner.rounds.finish import finish, output_tables
 from planner.rounds.result import Result
 from planner.rules import Scenario, check_columns, check_years, load_scenario, pad_hint, read_candidates, read_history
 from planner.rules.prepare import prepare
-from planner.solve import Solution, solve_with
+from planner.solver import Solution, solve_with
 
 log = logging.getLogger(__name__)
 

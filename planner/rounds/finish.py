@@ -22,7 +22,7 @@ from planner.ledger import ledger_table, planned_rows
 from planner.model import Model
 from planner.rounds.result import Result
 from planner.rules import Prepared, Scenario, blocked_reason, fold_localities
-from planner.solve import Solution
+from planner.solver import Solution
 
 
 def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None, prepared: Prepared,

@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
 from planner.model import Model
-from planner.solve._base import Solution, read_values
+from planner.solver._base import Solution, read_values
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ the caller set them) with a time limit, seed, worker count and a named set of pa
 `CpOutcome`, what it found: status, values, objective, bound and, for an infeasible model with
 assumptions, a sufficient subset of them. Conflict search, alternative optima and the equity
 analysis build such models; the parameters each kind of model is solved best with were chosen
-by measurement and live here (`PRESETS`), beside the fast path's own (`solve.cores`).
+by measurement and live here (`PRESETS`), beside the fast path's own (`solver.cores`).
 
 Does not own models of a round (`model`) nor the fast path over their linear rows
-(`solve.cpsat`, `solve.levels`), which callers should prefer wherever their model is a round's.
+(`solver.cpsat`, `solver.levels`), which callers should prefer wherever their model is a round's.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # (alternative optima): that equality is worth presolving.
     "enumeration": {"cp_model_probing_level": 0, "symmetry_level": 0},
     # Knapsack-like models over a round's rows: the richer LP relaxation and pseudo-cost
-    # branching prove them fastest (see `solve.cores.PARAMETERS`).
+    # branching prove them fastest (see `solver.cores.PARAMETERS`).
     "rows": {"linearization_level": 2, "search_branching": cp_model.PSEUDO_COST_SEARCH},
 }
 

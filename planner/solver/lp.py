@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from planner.model import INT_MAX, INT_MIN
-from planner.solve._base import LevelProblem
+from planner.solver._base import LevelProblem
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
-"""Which engine solves a model: CP-SAT (the default, `solve.cpsat`) or HiGHS (`solve.highs`)."""
+"""Which engine solves a model: CP-SAT (the default, `solver.cpsat`) or HiGHS (`solver.highs`)."""
 from __future__ import annotations
 
 from planner.errors import PlannerError
 from planner.model import Model
-from planner.solve._base import Solution
-from planner.solve.cpsat import solve_model
+from planner.solver._base import Solution
+from planner.solver.cpsat import solve_model
 
 BACKENDS = ("cpsat", "highs")
 
@@ -23,7 +23,7 @@ def solve_with(backend: str, model: Model, **options) -> Solution:
     if backend == "cpsat":
         return solve_model(model, **options)
     if backend == "highs":
-        from planner.solve.highs import solve_model_highs
+        from planner.solver.highs import solve_model_highs
         return solve_model_highs(model, **options)
     raise PlannerError(f'unknown backend "{backend}": expected one of {", ".join(BACKENDS)}')
 

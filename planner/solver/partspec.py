@@ -3,7 +3,7 @@
 Owns `PartSpec` — a component of a model's proto as ``max obj·x, row_lo ≤ A x ≤ row_hi,
 lo ≤ x ≤ hi`` over integer variables, Boolean constraints written as equivalent linear rows and
 an enforced linear row with the exact big-M of its own bounds — and `part_spec`, which reads one
-part of a `model.Split` into it. The forcing engine (`solve.forcing`) re-solves such parts.
+part of a `model.Split` into it. The forcing engine (`solver.forcing`) re-solves such parts.
 """
 from __future__ import annotations
 

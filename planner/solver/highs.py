@@ -7,11 +7,11 @@ read back as linear rows (`components.read_rows`), so the two backends can never
 what the rules say. Each lexicographic level is solved the way a MIP solver does it exactly:
 the level's objective first; then, with the objective held at its optimum, the tie-break
 priorities; the level's decisions are fixed (and its optimum kept) before the next. Returns a
-`solve.Solution`, so `rounds.finish.finish` audits the slate like any other.
+`solver.Solution`, so `rounds.finish.finish` audits the slate like any other.
 
 Chosen by ``backend="highs"`` (CLI ``--backend highs``); CP-SAT stays the default. highspy is
 an optional dependency (``pip install planner[bench]``). Does not own building the model
-(`model`) nor the CP-SAT path (`solve`).
+(`model`) nor the CP-SAT path (`solver.cpsat`).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
 from planner.model import INT_MAX, INT_MIN, LinearRows, Model, linear_terms, read_rows
-from planner.solve._base import Solution, hint_values, read_values
+from planner.solver._base import Solution, hint_values, read_values
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def solve_model_highs(model: Model, *, time_limit_s: float = 60.0, seed: int = 0
     PlannerError
         highspy is not installed, or the model holds a constraint HiGHS is not given.
     InfeasibleError, NoSolutionError
-        As `solve.solve_model`.
+        As `solver.solve_model`.
     """
     try:
         import highspy

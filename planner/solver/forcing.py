@@ -33,8 +33,8 @@ from ortools.linear_solver import linear_solver_pb2, pywraplp
 from ortools.sat.python import cp_model, cp_model_helper
 
 from planner.model import Split
-from planner.solve.cp import CpOutcome, solve_cp
-from planner.solve.partspec import INF64, PartSpec, part_spec
+from planner.solver.cp import CpOutcome, solve_cp
+from planner.solver.partspec import INF64, PartSpec, part_spec
 
 if TYPE_CHECKING:       # pragma: no cover - typing only
     from planner.model import Model
@@ -339,7 +339,7 @@ class Engine:
     model : Model
         The built model (`model.build_model`); its ``frame`` rows align with ``selected``.
     selected, national : ndarray of bool
-        The current decisions per row of ``model.frame`` (`solve.Solution`).
+        The current decisions per row of ``model.frame`` (`solver.Solution`).
     """
 
     model: "Model"

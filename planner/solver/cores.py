@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 
 from planner.errors import PlannerError
 from planner.model import INT_MAX, INT_MIN
-from planner.solve._base import Component, LevelProblem
+from planner.solver._base import Component, LevelProblem
 
 # CP-SAT parameters of every core solve, chosen by measurement on this project's instances
 # (benchmarks/README.md): one worker with the richer LP relaxation (linearization level 2) and

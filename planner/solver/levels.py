@@ -2,10 +2,10 @@
 
 Owns `solve_level`: the decided variables are substituted out, the rest falls apart into
 independent components (`model.components`); each gets a Lagrangian bound from the LP
-relaxation (`solve.lp`) and its reduced costs fix every variable that cannot change in any
-optimal slate, so CP-SAT (`solve.cores`) only searches the small core near the thresholds —
+relaxation (`solver.lp`) and its reduced costs fix every variable that cannot change in any
+optimal slate, so CP-SAT (`solver.cores`) only searches the small core near the thresholds —
 exactly: if the core's optimum does not prove the fixing safe, the core is widened and solved
-again. Does not own the order of levels (`solve.cpsat`).
+again. Does not own the order of levels (`solver.cpsat`).
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.model import INT_MAX, INT_MIN, LinearRows, component_labels
-from planner.solve._base import Component, LevelProblem, LevelResult, Outcome
-from planner.solve.cores import solve_job
-from planner.solve.lp import lp_duals
+from planner.solver._base import Component, LevelProblem, LevelResult, Outcome
+from planner.solver.cores import solve_job
+from planner.solver.lp import lp_duals
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,9 @@ import numpy as np
 
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model import INT_MAX, LinearRows, Model, Unsupported, linear_terms, read_rows
-from planner.solve._base import Solution, hint_values, read_values
-from planner.solve.direct import solve_model_direct
-from planner.solve.levels import solve_level
+from planner.solver._base import Solution, hint_values, read_values
+from planner.solver.direct import solve_model_direct
+from planner.solver.levels import solve_level
 
 log = logging.getLogger(__name__)
 

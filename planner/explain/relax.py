@@ -3,7 +3,7 @@
 Owns relaxation advice: every hard bound (rule, group, min/max) gets one slack variable shared
 by every constraint that states it; the cheapest total (rule ``cost`` × slack, a dropped pin
 ``pin_cost``) first, then the fewest bounds changed; each further alternative leaves every
-bound an earlier one changed as it is. Solved through the door (`solve.solve_cp`). Does not
+bound an earlier one changed as it is. Solved through the door (`solver.solve_cp`). Does not
 own naming the conflict (`explain.conflicts`) nor the wording (`explain.conflict_text`).
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model, cp_model_helper
 from planner.explain.conflict_text import PIN, fmt_number
 from planner.model import Constraint, Model, build_model
 from planner.rules import Scenario
-from planner.solve import solve_cp
+from planner.solver import solve_cp
 
 
 @dataclass(frozen=True)

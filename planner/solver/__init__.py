@@ -9,16 +9,16 @@ parameters; every other part asks it to solve.
   objective coefficients between solves;
 - `greedy`: the by-score baseline of the benchmarks.
 """
-from planner.solve._base import LevelResult, Solution, hint_values, read_values
-from planner.solve.backends import BACKENDS, solve_with
-from planner.solve.cp import PRESETS, CpOutcome, solve_cp
-from planner.solve.cpsat import solve_model
-from planner.solve.direct import solve_model_direct
-from planner.solve.forcing import Engine, cpsat_model, part_level, solve_part_cp
-from planner.solve.greedy import greedy_slate
-from planner.solve.highs import solve_model_highs
-from planner.solve.levels import solve_level
-from planner.solve.partspec import PartSpec, part_spec
+from planner.solver._base import LevelResult, Solution, hint_values, read_values
+from planner.solver.backends import BACKENDS, solve_with
+from planner.solver.cp import PRESETS, CpOutcome, solve_cp
+from planner.solver.cpsat import solve_model
+from planner.solver.direct import solve_model_direct
+from planner.solver.forcing import Engine, cpsat_model, part_level, solve_part_cp
+from planner.solver.greedy import greedy_slate
+from planner.solver.highs import solve_model_highs
+from planner.solver.levels import solve_level
+from planner.solver.partspec import PartSpec, part_spec
 
 __all__ = ["LevelResult", "Solution", "hint_values", "read_values", "BACKENDS", "solve_with", "PRESETS", "CpOutcome",
            "solve_cp", "solve_model", "solve_model_direct", "Engine", "cpsat_model", "part_level", "solve_part_cp",
