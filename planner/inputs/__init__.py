@@ -1,6 +1,7 @@
 """Inputs: candidate tables read from CSV or xlsx files (`candidate_files`) and validated into the
 candidate frame (`candidates`), the catalogue of codes and labels (`catalogue`), the seeded
-synthetic Jilin data (`generate`) and OR-Library instances (`orlib`).
+synthetic Jilin data (`generate`, over the units of `synthetic_roster` named with the words of
+`synthetic_names`) and OR-Library instances (`orlib`).
 
 The lowest part: it knows no rule. Everything above reads candidates through `load_candidates`.
 """
@@ -13,7 +14,8 @@ from planner.inputs.candidates import (
     parse_bool,
 )
 from planner.inputs.catalogue import Catalogue, clean_text, load_catalogue, suggest
-from planner.inputs.generate import generate_candidates, make_roster
+from planner.inputs.generate import generate_candidates
+from planner.inputs.synthetic_roster import make_roster
 
 __all__ = ["load_candidates", "OPTIONAL_DEFAULTS", "REQUIRED_COLUMNS", "file_rows", "normalise_candidates",
            "parse_bool", "Catalogue", "clean_text", "load_catalogue", "suggest", "generate_candidates",
