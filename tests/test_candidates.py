@@ -1,4 +1,5 @@
-"""Tests of planner.candidates: every accepted oddity, every rejection, and the corpus."""
+"""Tests of planner.inputs.candidate_files and planner.inputs.candidates, through `load_candidates` and
+`normalise_candidates`: every accepted oddity, every rejection, and the corpus."""
 from __future__ import annotations
 
 import importlib.util
@@ -20,6 +21,7 @@ from planner.inputs import (
     normalise_candidates,
     parse_bool,
 )
+from planner.inputs import candidate_files
 from planner.inputs import candidates as cand
 
 CORPUS = Path(__file__).parent / "fixtures" / "inputs"
@@ -132,7 +134,7 @@ def test_extra_columns_are_kept_in_order_as_stripped_text(tmp_path):
 # --------------------------------------------------------------------------- encodings and delimiters
 def test_gbk_csv_is_decoded_without_guessing(tmp_path, caplog):
     path = write(tmp_path, csv_text(BASE), encoding="gbk")
-    with caplog.at_level("DEBUG", logger="planner.inputs.candidates"):
+    with caplog.at_level("DEBUG", logger="planner.inputs.candidate_files"):
         frame = load_candidates(path)
     assert "decoded as gb18030" in caplog.text and "guessed" not in caplog.text
     assert frame["unit_name"].tolist() == ["长春市机械工业学校", "长春汽车工业高等专科学校", "四平职业大学"]
@@ -153,7 +155,7 @@ def test_utf8_bom_does_not_hide_the_first_header(tmp_path):
 
 
 def test_utf16_tab_separated_unicode_text_export(tmp_path, caplog):
-    with caplog.at_level("DEBUG", logger="planner.inputs.candidates"):
+    with caplog.at_level("DEBUG", logger="planner.inputs.candidate_files"):
         frame = load_candidates(write(tmp_path, csv_text(BASE).replace(",", "\t"), encoding="utf-16"))
     assert "decoded as utf-16" in caplog.text and "guessed" not in caplog.text
     assert frame["unit_name"].iat[1] == "长春汽车工业高等专科学校"
@@ -169,7 +171,7 @@ def test_other_encodings_fall_back_to_charset_detection():
     # table cannot be cp1252: its localities are Chinese, so the decoder is tested on its own.)
     # Which Latin code page is guessed for the rarer letters is charset-normalizer's call.
     text = "note\n" + "café, crème et pâté, déjà vu, résumé, naïve, élève\n" * 5
-    decoded = cand._decode(text.encode("cp1252"), "x.csv")
+    decoded = candidate_files._decode(text.encode("cp1252"), "x.csv")
     assert decoded.count("café, cr") == 5 and decoded.count("résumé") == 5
 
 
@@ -574,8 +576,9 @@ def test_problems_are_capped(tmp_path):
 
 
 def test_validation_is_column_wise():
-    source = inspect.getsource(cand)
-    assert "iterrows" not in source and "itertuples" not in source
+    for module in (cand, candidate_files):
+        source = inspect.getsource(module)
+        assert "iterrows" not in source and "itertuples" not in source, module.__name__
 
 
 # --------------------------------------------------------------------------- in-memory frames

@@ -1,4 +1,5 @@
-"""Tests of `planner.generate`, the seeded synthetic Jilin data.
+"""Tests of the seeded synthetic Jilin data: `planner.inputs.generate` and the roster it files from
+(`planner.inputs.synthetic_roster`).
 
 Covers: determinism, the bundled files matching a fresh generation, the structure of the files,
 and whether the pools make the notice's 2025 targets reachable within its caps. The caps and targets
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.inputs import generate, load_catalogue
+from planner.inputs import generate, load_catalogue, synthetic_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "jilin"
@@ -109,7 +110,7 @@ def of(frame: pd.DataFrame, task: str, track: str = "") -> pd.DataFrame:
 
 # --- determinism and the bundle ------------------------------------------------------------------
 def test_same_seed_gives_identical_frames():
-    pd.testing.assert_frame_equal(generate.make_roster(7), generate.make_roster(7))
+    pd.testing.assert_frame_equal(synthetic_roster.make_roster(7), synthetic_roster.make_roster(7))
     pd.testing.assert_frame_equal(generate.generate_candidates(2024, seed=7),
                                   generate.generate_candidates(2024, seed=7))
 
@@ -118,11 +119,11 @@ def test_different_seed_gives_different_frames():
     a = generate.generate_candidates(2024, seed=7)
     b = generate.generate_candidates(2024, seed=8)
     assert not a.equals(b)
-    assert not generate.make_roster(7).unit_name.equals(generate.make_roster(8).unit_name)
+    assert not synthetic_roster.make_roster(7).unit_name.equals(synthetic_roster.make_roster(8).unit_name)
 
 
 def test_a_year_made_alone_equals_the_same_year_made_with_the_roster():
-    roster = generate.make_roster(SEED)
+    roster = synthetic_roster.make_roster(SEED)
     pd.testing.assert_frame_equal(generate.generate_candidates(2025, seed=SEED),
                                   generate.generate_candidates(2025, seed=SEED, roster=roster))
 
@@ -212,7 +213,7 @@ def test_units_are_the_same_every_year(period):
 
 
 def test_roster_shape(catalogue):
-    roster = generate.make_roster(SEED)
+    roster = synthetic_roster.make_roster(SEED)
     kinds = roster.unit_kind.value_counts()
     tiers = roster[roster.unit_kind == "higher_vocational"].tier.value_counts()
     assert 26 <= kinds["higher_vocational"] <= 34
@@ -311,7 +312,7 @@ def test_integrated_courses(period):
 
 
 def test_titles_read_like_their_task(period):
-    roster = generate.make_roster(SEED)
+    roster = synthetic_roster.make_roster(SEED)
     firms = set(roster[roster.unit_kind == "enterprise"].unit_name)
     assert of(period, "practice_centre", "school").title.str.endswith("开放型区域产教融合实践中心").all()
     assert of(period, "core_course", "online").title.str.endswith("》在线一流核心课程").all()
@@ -400,7 +401,7 @@ def test_other_targets_have_enough_candidates(bundle, period):
 # --- other seeds keep the guarantees ------------------------------------------------------------
 @pytest.mark.parametrize("seed", [0, 1, 99, 12345])
 def test_other_seeds_keep_the_guarantees(seed, catalogue):
-    roster = generate.make_roster(seed)
+    roster = synthetic_roster.make_roster(seed)
     frames = {y: generate.generate_candidates(y, seed=seed, roster=roster) for y in YEARS}
     period = pd.concat(frames.values(), ignore_index=True)
     localities = set(catalogue.localities)

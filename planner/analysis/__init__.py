@@ -6,3 +6,4 @@ from planner.analysis.robust import figure_png, make_case, run_samples
 
 __all__ = ["figure_png", "make_case", "run_samples"]
 
+

@@ -14,3 +14,4 @@ from planner.show.compare import Comparison, compare
 __all__ = ["Session", "for_year", "with_default_scope", "without_units", "audit_file", "check_inputs", "save",
            "solve", "Result", "Comparison", "compare"]
 
+

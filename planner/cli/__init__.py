@@ -6,3 +6,4 @@ from planner.cli.root import main
 __all__ = ["main"]
 
 
+

@@ -13,3 +13,4 @@ from planner.explain.reasons import for_result, plan_frame
 __all__ = ["alternative_slates", "CONFLICT_COLUMNS", "diagnose_infeasible", "infeasible_error", "Change",
            "relaxations", "explain_all", "merge", "for_result", "plan_frame"]
 
+

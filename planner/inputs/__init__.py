@@ -1,20 +1,24 @@
-"""Inputs: candidate tables read and validated (`candidates`), the catalogue of codes and labels
-(`catalogue`), the seeded synthetic Jilin data (`generate`) and OR-Library instances (`orlib`).
+"""Inputs: candidate tables read from CSV or xlsx files (`candidate_files`) and validated into the
+candidate frame (`candidates`), the catalogue of codes and labels (`catalogue`), the seeded
+synthetic Jilin data (`generate`, over the units of `synthetic_roster` named with the words of
+`synthetic_names`) and OR-Library instances (`orlib`).
 
 The lowest part: it knows no rule. Everything above reads candidates through `load_candidates`.
 """
+from planner.inputs.candidate_files import load_candidates
 from planner.inputs.candidates import (
     OPTIONAL_DEFAULTS,
     REQUIRED_COLUMNS,
     file_rows,
-    load_candidates,
     normalise_candidates,
     parse_bool,
 )
 from planner.inputs.catalogue import Catalogue, clean_text, load_catalogue, suggest
-from planner.inputs.generate import generate_candidates, make_roster
+from planner.inputs.generate import generate_candidates
+from planner.inputs.synthetic_roster import make_roster
 
-__all__ = ["OPTIONAL_DEFAULTS", "REQUIRED_COLUMNS", "file_rows", "load_candidates", "normalise_candidates",
+__all__ = ["load_candidates", "OPTIONAL_DEFAULTS", "REQUIRED_COLUMNS", "file_rows", "normalise_candidates",
            "parse_bool", "Catalogue", "clean_text", "load_catalogue", "suggest", "generate_candidates",
            "make_roster"]
+
 

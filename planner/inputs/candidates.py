@@ -1,26 +1,24 @@
-"""Candidate tables: reading CSV or xlsx files and validating them into the candidate frame.
+"""The candidate frame: a table's raw cells validated and normalised into one row per candidate.
 
-Owns turning whatever a school office sends — GBK or UTF-8 CSV, an xlsx with title rows
-and formulas, full-width digits, ``1001.0`` ids, 是/否 flags, 长春 for 长春市 — into the
-frame described in docs/ARCHITECTURE.md, and reporting *every* problem of a bad table at
-once, each with its file, row, column, the value found and what was expected.
+Owns the columns a candidate table must and may have, the cleaning of every cell (``1001.0`` ids,
+full-width ``８５``, 是/否 flags, 长春 for 长春市, blanks of every width), the check of every
+column against the catalogue of codes (`catalogue`), and the report of *every* problem of a bad
+table at once, each with its file, row, column, the value found and what was expected — the
+frame described in docs/ARCHITECTURE.md. Also `parse_bool` and `file_rows` for callers that
+read flags or map rows back to the file.
 
-Does not own rules: which candidates may be selected, quotas and pass marks live in the
-scenario (`policy`, `availability`, `groups`). The only knowledge used here is the
-catalogue of codes (`catalogue`).
+Does not own reading files (encodings, CSV delimiters, xlsx title rows, merged cells, unsaved
+formulas: `candidate_files`) nor rules: which candidates may be selected, quotas and pass marks
+live in the scenario (`rules`).
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -46,65 +44,16 @@ OPTIONAL_DEFAULTS: MappingProxyType = MappingProxyType(
 BOOL_COLUMNS: tuple[str, ...] = ("integrated", "exempt", "eligible")
 FREE_TEXT_COLUMNS: tuple[str, ...] = ("title", "unit_name")   # kept as typed, only trimmed
 MAX_PROBLEMS = 200
-HEADER_SEARCH_ROWS = 20
-HEADER_MARK = "candidate_id"
 
 TRUE_WORDS = frozenset({"true", "1", "1.0", "yes", "y", "是", "t"})
 FALSE_WORDS = frozenset({"false", "0", "0.0", "no", "n", "否", "f"})
 BOOL_EXPECTED = "true/false, yes/no, 是/否, y/n or 1/0 (empty = default)"
 
 _FLOAT_ID = re.compile(r"^(-?\d+)\.0+$")
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _EXTRA_STRIP = "\ufeff\u200b"
 
 
 # --------------------------------------------------------------------------- public API
-def load_candidates(path: str | Path, *, extra_bool_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """Read a candidate table (CSV or xlsx) and validate it.
-
-    Parameters
-    ----------
-    path : str or Path
-        A ``.csv`` file (UTF-8 with or without BOM, GBK/GB18030, or whatever
-        charset-normalizer recognises; comma, semicolon or tab separated) or an
-        ``.xlsx``/``.xlsm`` workbook (sheet ``candidates`` if present, else the first sheet;
-        title rows above the header allowed; formulas read as their saved values).
-        The header is the first row, among the first 20, with a cell ``candidate_id``.
-    extra_bool_columns : sequence of str, optional
-        Further columns that must be present and are parsed as booleans (empty = False),
-        e.g. ``("selected", "national")`` when reading a slate.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The candidate frame (see `normalise_candidates`), with ``attrs["source"]`` the
-        path as given and ``attrs["first_data_row"]`` the file row of index 0.
-
-    Raises
-    ------
-    InputError
-        With one `Problem` per problem found (at most 200, then "… and N more").
-    """
-    source = str(path)
-    path = Path(path)
-    if not path.exists():
-        raise InputError([Problem(source, "no such file", "a candidate table (.csv or .xlsx)")])
-    if not path.is_file():
-        raise InputError([Problem(source, "a directory", "a candidate table (.csv or .xlsx)")])
-    data = path.read_bytes()
-    if not data:
-        raise InputError([Problem(source, "an empty file (0 bytes)",
-                                  "a header row with candidate_id, … and candidate rows")])
-    suffix = path.suffix.lower()
-    if suffix == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError([Problem(source, "an old-style Excel .xls workbook", "an .xlsx workbook or a CSV file",
-                                  hint="open it in Excel or WPS and save it as .xlsx")])
-    if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
-        return _load_xlsx(source, data, extra_bool_columns)
-    rows = _read_csv_rows(data, source)
-    return _normalise_rows(rows, source, extra_bool_columns, header_problems=[])
-
-
 def normalise_candidates(
     raw: pd.DataFrame,
     *,
@@ -148,12 +97,12 @@ def normalise_candidates(
     InputError
         With every problem found.
     """
-    header = [_cell_text(c) for c in raw.columns]
+    header = [cell_text(c) for c in raw.columns]
     cells = np.empty((len(raw), raw.shape[1]), dtype=object)
     for j in range(raw.shape[1]):
         cells[:, j] = _text_array(raw.iloc[:, j])
-    return _normalise(header, cells, source=source, header_row=first_data_row - 1,
-                      extra_bool_columns=tuple(extra_bool_columns), problems=[])
+    return normalise_cells(header, cells, source=source, header_row=first_data_row - 1,
+                           extra_bool_columns=tuple(extra_bool_columns), problems=[])
 
 
 def parse_bool(values: pd.Series | Iterable[Any], *, default: bool = False) -> tuple[pd.Series, pd.Series]:
@@ -199,7 +148,7 @@ def file_rows(frame: pd.DataFrame) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- cells
-def _clean_str(text: str) -> str:
+def strip_blanks(text: str) -> str:
     """Strip blanks (ASCII, full-width, NBSP) at both ends; keep the characters as typed."""
     text = text.strip()
     if text and (text[0] in _EXTRA_STRIP or text[-1] in _EXTRA_STRIP):
@@ -208,15 +157,15 @@ def _clean_str(text: str) -> str:
 
 
 def _nfkc(values: np.ndarray) -> np.ndarray:
-    return np.array([_clean_str(unicodedata.normalize("NFKC", v)) for v in values], dtype=object)
+    return np.array([strip_blanks(unicodedata.normalize("NFKC", v)) for v in values], dtype=object)
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """One raw cell (from CSV, openpyxl or a notebook frame) as cleaned text."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return _clean_str(value)
+        return strip_blanks(value)
     if isinstance(value, (bool, np.bool_)):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, np.integer)):
@@ -232,11 +181,11 @@ def _cell_text(value: Any) -> str:
         return ""
     if hasattr(value, "isoformat"):           # dates and times from Excel cells
         return value.isoformat()
-    return _clean_str(str(value))
+    return strip_blanks(str(value))
 
 
 def _text_array(series: pd.Series) -> np.ndarray:
-    return np.array([_cell_text(v) for v in series.to_numpy(dtype=object)], dtype=object)
+    return np.array([cell_text(v) for v in series.to_numpy(dtype=object)], dtype=object)
 
 
 def _quote(text: str) -> str:
@@ -256,7 +205,8 @@ def _parse_bool_text(text: np.ndarray, default: bool) -> tuple[np.ndarray, np.nd
     return parsed, bad
 
 
-def _column_letter(position: int) -> str:
+def column_letter(position: int) -> str:
+    """Excel's name of the 0-based column `position`: A, B, …, Z, AA, …"""
     letters = ""
     n = position + 1
     while n:
@@ -265,137 +215,7 @@ def _column_letter(position: int) -> str:
     return letters
 
 
-# --------------------------------------------------------------------------- CSV
-def _decode(data: bytes, source: str) -> str:
-    """Text of a CSV: UTF-16 (BOM), UTF-8 (BOM optional), GB18030/GBK, else charset-normalizer."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):     # Excel "Unicode 文本"
-        log.debug("%s decoded as utf-16", source)
-        return data.decode("utf-16")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        log.debug("%s decoded as %s", source, encoding)
-        return text
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise InputError([Problem(source, "bytes that are not text in any known encoding",
-                                  "a CSV file saved as UTF-8 or GBK")])
-    log.info("%s decoded as %s (guessed)", source, best.encoding)
-    return str(best)
-
-
-def _read_csv_rows(data: bytes, source: str) -> list[list[str]]:
-    text = _decode(data, source)
-    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-    header_line = next((ln for ln in lines if HEADER_MARK in ln), next((ln for ln in lines if ln.strip()), ""))
-    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
-    delimiter = max(counts, key=lambda sep: (counts[sep], sep == ","))
-    try:
-        return [[_clean_str(v) for v in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as exc:
-        raise InputError([Problem(source, f"malformed CSV ({exc})", "a comma-separated table")]) from None
-
-
-# --------------------------------------------------------------------------- xlsx
-def _load_xlsx(source: str, data: bytes, extra_bool_columns: Sequence[str]) -> pd.DataFrame:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        # From bytes: openpyxl refuses paths whose extension is not .xlsx/.xlsm.
-        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise InputError([Problem(source, f"a file that is not a readable xlsx workbook ({exc})",
-                                  "an .xlsx workbook saved by Excel or WPS")]) from None
-    by_name = {name.casefold(): name for name in workbook.sheetnames}
-    sheet = workbook[by_name.get("candidates", workbook.sheetnames[0])]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    label = f'{source} sheet "{sheet.title}"' if len(workbook.sheetnames) > 1 else source
-    if not any(v is not None and _cell_text(v) != "" for r in rows for v in r):
-        raise InputError([Problem(label, "an empty sheet",
-                                  "a header row with candidate_id, … and candidate rows")])
-    text_rows = [[_cell_text(v) for v in r] for r in rows]
-    header_row = _header_row(text_rows)
-    merged = sheet.merged_cells.ranges
-    in_header = [Problem(label, f"merged cells {rng.coord} in the header row", "one column name per cell",
-                         row=header_row, hint="unmerge the header cells")
-                 for rng in merged if rng.min_row <= header_row <= rng.max_row]
-    if in_header:
-        raise InputError(in_header)
-    # Merged cells above the header are title rows and harmless; below it they hide values.
-    problems = [Problem(label, f"merged cells {rng.coord}", "one value in every cell", row=rng.min_row,
-                        hint="unmerge them and fill the value into every row")
-                for rng in merged if rng.min_row > header_row]
-    problems += _formulas_without_values(data, sheet, header_row, label)
-    return _normalise_rows(text_rows, label, extra_bool_columns, header_problems=problems, source=source)
-
-
-def _formulas_without_values(data: bytes, sheet: Any, header_row: int, label: str) -> list[Problem]:
-    """Formula cells below the header whose value was never saved.
-
-    Excel and WPS save each formula's last value next to it, and that is what is read.
-    Workbooks written by scripts (openpyxl, pandas) hold the formula only; such a cell
-    would read as empty and silently take a default, so it is reported instead. A formula
-    whose saved value is an empty string is told apart by its cell type (``str``).
-    """
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        has_formulas = any(_FORMULA_TAG.search(archive.read(name))
-                           for name in archive.namelist() if name.startswith("xl/worksheets/"))
-    if not has_formulas:
-        return []
-    import openpyxl
-
-    formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False, read_only=True)[sheet.title]
-    problems = []
-    for r, row in enumerate(formulas.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
-        for c, value in enumerate(row, start=1):
-            if not (isinstance(value, str) and value.startswith("=")):
-                continue
-            saved = sheet.cell(row=r, column=c)
-            if saved.value is None and saved.data_type == "n":
-                problems.append(Problem(label, f"the formula {value} with no saved value",
-                                        "a value (formulas are read as the value Excel saved)", row=r,
-                                        column=f"cell {_column_letter(c - 1)}{r}",
-                                        hint="open the file in Excel or WPS and save it again"))
-    return problems
-
-
-def _header_row(rows: list[list[str]]) -> int:
-    """1-based row of the header: the first with a ``candidate_id`` cell, else the first non-empty."""
-    for r, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
-        if HEADER_MARK in row:
-            return r
-    for r, row in enumerate(rows, start=1):
-        if any(row):
-            return r
-    return 1
-
-
 # --------------------------------------------------------------------------- validation
-def _normalise_rows(text_rows: list[list[str]], label: str, extra_bool_columns: Sequence[str], *,
-                    header_problems: list[Problem], source: str | None = None) -> pd.DataFrame:
-    """Normalise a file's rows (cells already cleaned text): find the header, then `_normalise`."""
-    if not any(any(r) for r in text_rows):
-        raise InputError([Problem(label, "no header row (the file has only blank lines)",
-                                  "a header row with candidate_id, … and candidate rows")])
-    header_row = _header_row(text_rows)
-    body = text_rows[header_row:]
-    header = list(text_rows[header_row - 1])
-    width = max([len(header)] + [len(r) for r in body])
-    header += [""] * (width - len(header))
-    cells = np.full((len(body), width), "", dtype=object)
-    for i, row in enumerate(body):
-        cells[i, : len(row)] = row
-    frame = _normalise(header, cells, source=label, header_row=header_row,
-                       extra_bool_columns=tuple(extra_bool_columns), problems=header_problems)
-    frame.attrs["source"] = source or label
-    return frame
-
-
 _Text = str | Callable[[int], str]
 
 
@@ -428,9 +248,14 @@ class _Check:
         return problems
 
 
-def _normalise(header: list[str], cells: np.ndarray, *, source: str, header_row: int,
-               extra_bool_columns: tuple[str, ...], problems: list[Problem]) -> pd.DataFrame:
-    header = [_clean_str(unicodedata.normalize("NFKC", _cell_text(h))) for h in header]
+def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header_row: int,
+                    extra_bool_columns: tuple[str, ...], problems: list[Problem]) -> pd.DataFrame:
+    """The candidate frame of a table's header and cells (text), or every problem found in them.
+
+    `header_row` is the header's 1-based file row (cells start on the row below); `problems` are
+    the caller's own problems with the file, raised together with those found here.
+    """
+    header = [strip_blanks(unicodedata.normalize("NFKC", cell_text(h))) for h in header]
     n_rows = cells.shape[0]
     filled = cells != ""
     structural: list[Problem] = list(problems)
@@ -445,14 +270,14 @@ def _normalise(header: list[str], cells: np.ndarray, *, source: str, header_row:
             structural.append(Problem(
                 source, f"values in a column without a name (first {_quote(cells[i, j])} on row {header_row + 1 + i})",
                 "a column name in the header row", row=header_row,
-                column=f"column {j + 1} ({_column_letter(j)})"))
+                column=f"column {j + 1} ({column_letter(j)})"))
     names = [header[j] for j in keep_cols]
     seen: dict[str, list[int]] = {}
     for j in keep_cols:
         seen.setdefault(header[j], []).append(j)
     for name, cols in seen.items():
         if len(cols) > 1:
-            where = ", ".join(f"{j + 1} ({_column_letter(j)})" for j in cols)
+            where = ", ".join(f"{j + 1} ({column_letter(j)})" for j in cols)
             structural.append(Problem(source, f'the column name "{name}" {len(cols)} times (columns {where})',
                                       "each column name once", row=header_row, column=name))
     if len(structural) > len(problems):      # columns cannot be told apart: stop here

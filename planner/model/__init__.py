@@ -24,3 +24,4 @@ __all__ = ["Constraint", "Model", "Objective", "build_model", "integer_scale", "
            "Split", "Unsupported", "component_labels", "constraint_kind", "constraint_refs", "linear_terms",
            "read_rows", "ref_var", "sub_model"]
 
+

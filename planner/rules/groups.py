@@ -16,7 +16,8 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.inputs import load_catalogue
-from planner.rules.policy import BOOL_COLUMNS, Rule, Scenario
+from planner.rules.policy import Scenario
+from planner.rules.shapes import BOOL_COLUMNS, Rule
 
 GROUP_SEP = "|"
 ALL = "(all)"       # the key of the single group of a rule without `per`

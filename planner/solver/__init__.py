@@ -24,3 +24,4 @@ __all__ = ["LevelResult", "Solution", "hint_values", "read_values", "BACKENDS", 
            "solve_cp", "solve_model", "solve_model_direct", "Engine", "cpsat_model", "part_level", "solve_part_cp",
            "greedy_slate", "solve_model_highs", "solve_level", "PartSpec", "part_spec"]
 
+

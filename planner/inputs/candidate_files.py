@@ -1,0 +1,210 @@
+"""Candidate files: a CSV or xlsx table from a school office read into cells, then validated.
+
+Owns `load_candidates`: finding what a file is (CSV, xlsx, an old .xls refused), decoding a
+CSV (UTF-8 with or without BOM, UTF-16 "Unicode 文本", GB18030/GBK, else charset-normalizer)
+and guessing its delimiter, reading an xlsx workbook (sheet ``candidates`` or the first, saved
+formula values, merged cells refused below the header, formulas without a saved value reported)
+and finding the header row below any title rows. Every file problem is said with file, row and
+column. Does not own what the cells must hold (`candidates`, which validates and normalises
+them into the candidate frame).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError, Problem
+from planner.inputs.candidates import cell_text, column_letter, normalise_cells, strip_blanks
+
+log = logging.getLogger(__name__)
+
+HEADER_SEARCH_ROWS = 20
+HEADER_MARK = "candidate_id"
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def load_candidates(path: str | Path, *, extra_bool_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a candidate table (CSV or xlsx) and validate it.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` file (UTF-8 with or without BOM, GBK/GB18030, or whatever
+        charset-normalizer recognises; comma, semicolon or tab separated) or an
+        ``.xlsx``/``.xlsm`` workbook (sheet ``candidates`` if present, else the first sheet;
+        title rows above the header allowed; formulas read as their saved values).
+        The header is the first row, among the first 20, with a cell ``candidate_id``.
+    extra_bool_columns : sequence of str, optional
+        Further columns that must be present and are parsed as booleans (empty = False),
+        e.g. ``("selected", "national")`` when reading a slate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The candidate frame (see `normalise_candidates`), with ``attrs["source"]`` the
+        path as given and ``attrs["first_data_row"]`` the file row of index 0.
+
+    Raises
+    ------
+    InputError
+        With one `Problem` per problem found (at most 200, then "… and N more").
+    """
+    source = str(path)
+    path = Path(path)
+    if not path.exists():
+        raise InputError([Problem(source, "no such file", "a candidate table (.csv or .xlsx)")])
+    if not path.is_file():
+        raise InputError([Problem(source, "a directory", "a candidate table (.csv or .xlsx)")])
+    data = path.read_bytes()
+    if not data:
+        raise InputError([Problem(source, "an empty file (0 bytes)",
+                                  "a header row with candidate_id, … and candidate rows")])
+    suffix = path.suffix.lower()
+    if suffix == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError([Problem(source, "an old-style Excel .xls workbook", "an .xlsx workbook or a CSV file",
+                                  hint="open it in Excel or WPS and save it as .xlsx")])
+    if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
+        return _load_xlsx(source, data, extra_bool_columns)
+    rows = _read_csv_rows(data, source)
+    return _normalise_rows(rows, source, extra_bool_columns, header_problems=[])
+
+
+# --------------------------------------------------------------------------- CSV
+def _decode(data: bytes, source: str) -> str:
+    """Text of a CSV: UTF-16 (BOM), UTF-8 (BOM optional), GB18030/GBK, else charset-normalizer."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):     # Excel "Unicode 文本"
+        log.debug("%s decoded as utf-16", source)
+        return data.decode("utf-16")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        log.debug("%s decoded as %s", source, encoding)
+        return text
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError([Problem(source, "bytes that are not text in any known encoding",
+                                  "a CSV file saved as UTF-8 or GBK")])
+    log.info("%s decoded as %s (guessed)", source, best.encoding)
+    return str(best)
+
+
+def _read_csv_rows(data: bytes, source: str) -> list[list[str]]:
+    text = _decode(data, source)
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    header_line = next((ln for ln in lines if HEADER_MARK in ln), next((ln for ln in lines if ln.strip()), ""))
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    try:
+        return [[strip_blanks(v) for v in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise InputError([Problem(source, f"malformed CSV ({exc})", "a comma-separated table")]) from None
+
+
+# --------------------------------------------------------------------------- xlsx
+def _load_xlsx(source: str, data: bytes, extra_bool_columns: Sequence[str]) -> pd.DataFrame:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        # From bytes: openpyxl refuses paths whose extension is not .xlsx/.xlsm.
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise InputError([Problem(source, f"a file that is not a readable xlsx workbook ({exc})",
+                                  "an .xlsx workbook saved by Excel or WPS")]) from None
+    by_name = {name.casefold(): name for name in workbook.sheetnames}
+    sheet = workbook[by_name.get("candidates", workbook.sheetnames[0])]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    label = f'{source} sheet "{sheet.title}"' if len(workbook.sheetnames) > 1 else source
+    if not any(v is not None and cell_text(v) != "" for r in rows for v in r):
+        raise InputError([Problem(label, "an empty sheet",
+                                  "a header row with candidate_id, … and candidate rows")])
+    text_rows = [[cell_text(v) for v in r] for r in rows]
+    header_row = _header_row(text_rows)
+    merged = sheet.merged_cells.ranges
+    in_header = [Problem(label, f"merged cells {rng.coord} in the header row", "one column name per cell",
+                         row=header_row, hint="unmerge the header cells")
+                 for rng in merged if rng.min_row <= header_row <= rng.max_row]
+    if in_header:
+        raise InputError(in_header)
+    # Merged cells above the header are title rows and harmless; below it they hide values.
+    problems = [Problem(label, f"merged cells {rng.coord}", "one value in every cell", row=rng.min_row,
+                        hint="unmerge them and fill the value into every row")
+                for rng in merged if rng.min_row > header_row]
+    problems += _formulas_without_values(data, sheet, header_row, label)
+    return _normalise_rows(text_rows, label, extra_bool_columns, header_problems=problems, source=source)
+
+
+def _formulas_without_values(data: bytes, sheet: Any, header_row: int, label: str) -> list[Problem]:
+    """Formula cells below the header whose value was never saved.
+
+    Excel and WPS save each formula's last value next to it, and that is what is read.
+    Workbooks written by scripts (openpyxl, pandas) hold the formula only; such a cell
+    would read as empty and silently take a default, so it is reported instead. A formula
+    whose saved value is an empty string is told apart by its cell type (``str``).
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        has_formulas = any(_FORMULA_TAG.search(archive.read(name))
+                           for name in archive.namelist() if name.startswith("xl/worksheets/"))
+    if not has_formulas:
+        return []
+    import openpyxl
+
+    formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False, read_only=True)[sheet.title]
+    problems = []
+    for r, row in enumerate(formulas.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
+        for c, value in enumerate(row, start=1):
+            if not (isinstance(value, str) and value.startswith("=")):
+                continue
+            saved = sheet.cell(row=r, column=c)
+            if saved.value is None and saved.data_type == "n":
+                problems.append(Problem(label, f"the formula {value} with no saved value",
+                                        "a value (formulas are read as the value Excel saved)", row=r,
+                                        column=f"cell {column_letter(c - 1)}{r}",
+                                        hint="open the file in Excel or WPS and save it again"))
+    return problems
+
+
+def _header_row(rows: list[list[str]]) -> int:
+    """1-based row of the header: the first with a ``candidate_id`` cell, else the first non-empty."""
+    for r, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
+        if HEADER_MARK in row:
+            return r
+    for r, row in enumerate(rows, start=1):
+        if any(row):
+            return r
+    return 1
+
+
+# --------------------------------------------------------------------------- header and cells
+def _normalise_rows(text_rows: list[list[str]], label: str, extra_bool_columns: Sequence[str], *,
+                    header_problems: list[Problem], source: str | None = None) -> pd.DataFrame:
+    """Normalise a file's rows (cells already cleaned text): find the header, then `candidates.normalise_cells`."""
+    if not any(any(r) for r in text_rows):
+        raise InputError([Problem(label, "no header row (the file has only blank lines)",
+                                  "a header row with candidate_id, … and candidate rows")])
+    header_row = _header_row(text_rows)
+    body = text_rows[header_row:]
+    header = list(text_rows[header_row - 1])
+    width = max([len(header)] + [len(r) for r in body])
+    header += [""] * (width - len(header))
+    cells = np.full((len(body), width), "", dtype=object)
+    for i, row in enumerate(body):
+        cells[i, : len(row)] = row
+    frame = normalise_cells(header, cells, source=label, header_row=header_row,
+                            extra_bool_columns=tuple(extra_bool_columns), problems=header_problems)
+    frame.attrs["source"] = source or label
+    return frame
