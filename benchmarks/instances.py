@@ -13,7 +13,7 @@ rule objects and (except greedy) the same built model.
   pools over copies of the pool): a stress instance.
 * ``national`` / ``national-funded`` — 31 provinces × 3,226 candidates (benchmarks/national.py).
 * ``mknap1``, ``mknap2``, ``gap`` (gap1–12), ``mknapcb1`` — OR-Library through the rule engine
-  (planner/orlib.py), read from ../shared/benchmarks/orlib (or $PLANNER_ORLIB).
+  (planner/inputs/orlib.py, planner/rules/orlib_rounds.py), read from ../shared/benchmarks/orlib (or $PLANNER_ORLIB).
 """
 from __future__ import annotations
 
@@ -95,11 +95,12 @@ def _national(funded: bool) -> Callable[[], list[Round]]:
 def _orlib(sets: tuple[str, ...], first: int | None = None) -> Callable[[], list[Round]]:
     def load() -> list[Round]:
         from planner.inputs import orlib
+        from planner.rules import orlib_rounds
 
         rounds = []
         for name in sets:
             for instance in orlib.load_set(name)[:first]:
-                frame, scenario = orlib.as_round(instance)
+                frame, scenario = orlib_rounds.as_round(instance)
                 value, kind = orlib.reference_value(instance)
                 rounds.append(Round(instance.name, frame, scenario, value, kind, getattr(instance, "lp_bound", None)))
         return rounds

@@ -15,6 +15,7 @@ import pytest
 from planner.audit import check_slate
 from planner.errors import InputError
 from planner.inputs import orlib
+from planner.rules import orlib_rounds
 from planner.model import build_model
 from planner.solver import solve_model
 
@@ -28,7 +29,7 @@ GAP1_OPTIMA = [336, 327, 339, 341, 326]
 
 
 def solve_round(instance, **kw):
-    frame, scenario = orlib.as_round(instance)
+    frame, scenario = orlib_rounds.as_round(instance)
     model = build_model(frame, scenario)
     solution = solve_model(model, **{"time_limit_s": 60, "workers": 2, **kw})
     slate = frame.assign(selected=solution.selected, national=solution.national)
@@ -82,7 +83,7 @@ def test_a_truncated_file_is_an_input_error_naming_it(tmp_path):
 # --------------------------------------------------------------------------- as rounds
 def test_an_mkp_round_has_one_sum_rule_per_constraint_over_weight_columns():
     instance = orlib.load_set("mknap1", FOLDER)[0]
-    frame, scenario = orlib.mkp_round(instance)
+    frame, scenario = orlib_rounds.mkp_round(instance)
     assert len(frame) == 6 and scenario.maximise == "profit" and scenario.tie_break == "none"
     assert [r.measure for r in scenario.rules] == [f"sum:w{k}" for k in range(1, 11)]
     assert [r.max.default for r in scenario.rules] == instance.capacities.tolist()
@@ -91,7 +92,7 @@ def test_an_mkp_round_has_one_sum_rule_per_constraint_over_weight_columns():
 
 def test_a_gap_round_has_exactly_one_agent_per_job_and_a_capacity_per_agent():
     instance = orlib.load_set("gap1", FOLDER)[0]
-    frame, scenario = orlib.gap_round(instance)
+    frame, scenario = orlib_rounds.gap_round(instance)
     assert len(frame) == 5 * 15
     one, capacity = scenario.rules
     assert one.per == ("job",) and one.min.default == one.max.default == 1

@@ -1,22 +1,13 @@
-"""OR-Library benchmark sets (J.E. Beasley) read as recommendation rounds of the rule engine.
+"""OR-Library benchmark sets (J.E. Beasley): the instances read from their files.
 
 Owns parsing the raw OR-Library files kept beside the repository in
 ``../shared/benchmarks/orlib/`` (never copied into it; ``PLANNER_ORLIB`` overrides the folder):
 ``mknap1``/``mknap2`` (multidimensional knapsack with proven optima), ``mknapcb1…9`` (Chu &
 Beasley, with the best-known values and LP bounds of ``mkcbres_named.txt``), ``gap1…12``
-(generalised assignment, maximisation optima of ``gapinfo.txt``); and turning an instance into
-a candidate frame and a `Scenario` that the planner solves like any round:
+(generalised assignment, maximisation optima of ``gapinfo.txt``). Turning an instance into a
+candidate frame and a `Scenario` is `rules.orlib_rounds`.
 
-* **MKP** — an item is a candidate with its profit in column ``profit`` and its weights in
-  ``w1 … wm``; constraint k is the rule ``measure = "sum:wk"``, ``max = capacity``.
-* **GAP** — an (agent, job) pair is a candidate with columns ``job``, ``agent``, ``profit``,
-  ``resource``; the rules are ``per = ["job"]``, ``min = max = 1`` (each job to exactly one
-  agent) and ``per = ["agent"]``, ``measure = "sum:resource"``, ``max`` = each agent's capacity.
-
-The objective is ``[objective] maximise = "profit"`` (profits exceed the 0–100 of ``score``,
-which stays 0), with ``tie_break = "none"``: the sets ask for the optimal value, not for one
-particular optimal solution. The other required candidate columns hold neutral values (a
-中职 textbook of 长春市). Does not own solving (`api`, `solve`) nor any rule of the notice.
+Does not own solving nor any rule of the notice.
 """
 from __future__ import annotations
 
@@ -25,14 +16,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.inputs.candidates import normalise_candidates
-from planner.rules import Scenario, parse_scenario
 
 log = logging.getLogger(__name__)
 
@@ -244,72 +231,6 @@ def load_set(name: str, folder: str | Path | None = None) -> list[MKPInstance] |
     if name.startswith("gap"):
         return read_gap(_file(folder, f"{name}.txt"), read_gapinfo(_file(folder, "gapinfo.txt")))
     raise InputError([Problem(str(folder), f'the set "{name}"', "one of " + ", ".join(SETS))])
-
-
-# --------------------------------------------------------------------------- as rounds
-def _number_text(values: np.ndarray) -> list[str]:
-    return [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in values]
-
-
-def _frame(ids: list[str], columns: dict[str, list[str]], source: str) -> pd.DataFrame:
-    """A candidate frame: neutral required columns, the instance's numbers as extra columns."""
-    n = len(ids)
-    raw: dict[str, Any] = {"candidate_id": ids}
-    for column, value in NEUTRAL.items():
-        raw[column] = [str(value)] * n
-    raw["title"] = [f"{CLAUSE} {i}" for i in ids]
-    raw["unit_id"] = ids
-    raw["unit_name"] = [f"{CLAUSE} {i}" for i in ids]
-    raw.update(columns)
-    frame = normalise_candidates(pd.DataFrame(raw, dtype=object), source=source)
-    frame.attrs["normalised"] = True
-    return frame
-
-
-def _scenario(name: str, rules: list[dict[str, Any]]) -> Scenario:
-    return parse_scenario({"name": name, "year": YEAR,
-                           "objective": {"maximise": "profit", "tie_break": "none"}, "rule": rules})
-
-
-def mkp_round(instance: MKPInstance) -> tuple[pd.DataFrame, Scenario]:
-    """An MKP instance as (candidates, scenario): item j has ``profit`` and ``w1 … wm``;
-    rule ``capacity-k`` is ``sum:wk ≤ b_k``."""
-    m, n = instance.weights.shape
-    ids = [f"{instance.name}-{j + 1:03d}" for j in range(n)]
-    columns = {"profit": _number_text(instance.profits)}
-    for k in range(m):
-        columns[f"w{k + 1}"] = _number_text(instance.weights[k])
-    rules = [{"id": f"capacity-{k + 1}", "clause": CLAUSE, "text": f"knapsack constraint {k + 1} of {instance.name}",
-              "measure": f"sum:w{k + 1}", "max": float(instance.capacities[k])} for k in range(m)]
-    return _frame(ids, columns, instance.name), _scenario(instance.name, rules)
-
-
-def gap_round(instance: GAPInstance) -> tuple[pd.DataFrame, Scenario]:
-    """A GAP instance as (candidates, scenario): pair (agent i, job j) is a candidate with
-    ``job``, ``agent``, ``profit``, ``resource``; each job exactly once, each agent within capacity."""
-    m, n = instance.profit.shape
-    agents = [f"A{i + 1:02d}" for i in range(m)]
-    jobs = [f"J{j + 1:02d}" for j in range(n)]
-    ids = [f"{instance.name}-{a}-{job}" for a in agents for job in jobs]
-    columns = {
-        "agent": [a for a in agents for _ in jobs],
-        "job": [job for _ in agents for job in jobs],
-        "profit": _number_text(instance.profit.ravel()),
-        "resource": _number_text(instance.resource.ravel()),
-    }
-    rules = [
-        {"id": "one-agent-per-job", "clause": CLAUSE, "text": "each job goes to exactly one agent",
-         "per": ["job"], "min": 1, "max": 1},
-        {"id": "agent-capacity", "clause": CLAUSE, "text": "each agent's resource within its capacity",
-         "per": ["agent"], "measure": "sum:resource",
-         "max": {a: float(c) for a, c in zip(agents, instance.capacity)}},
-    ]
-    return _frame(ids, columns, instance.name), _scenario(instance.name, rules)
-
-
-def as_round(instance: MKPInstance | GAPInstance) -> tuple[pd.DataFrame, Scenario]:
-    """Either kind of instance as (candidates, scenario)."""
-    return gap_round(instance) if isinstance(instance, GAPInstance) else mkp_round(instance)
 
 
 def reference_value(instance: MKPInstance | GAPInstance) -> tuple[float | None, str]:
