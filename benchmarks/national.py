@@ -1,7 +1,7 @@
 """A national-scale SYNTHETIC instance: 31 provinces × ~3,226 candidates a year (100,000 in all).
 
 The ministry may want the same tool for 31 provinces. This module makes such a round from the
-project's own generator (`planner.generate`) and the Jilin rules, so the engine can be measured
+project's own generator (`planner.inputs.generate`) and the Jilin rules, so the engine can be measured
 at that scale; every row is made up.
 
 Candidates
@@ -50,7 +50,8 @@ def province_codes(provinces: int = PROVINCES) -> list[str]:
 
 def national_frame(provinces: int = PROVINCES, per_province: int = PER_PROVINCE, seed: int = SEED) -> pd.DataFrame:
     """The candidates of every province (a validated candidate frame plus column ``province``)."""
-    from planner.inputs import generate_candidates, make_roster
+    from planner.inputs.generate import generate_candidates
+    from planner.inputs.synthetic_roster import make_roster
 
     parts = []
     for p, code in enumerate(province_codes(provinces), start=1):

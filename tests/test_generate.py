@@ -134,7 +134,7 @@ def test_bundled_files_equal_a_fresh_generation_with_the_documented_seed(tmp_pat
     for path in written:
         assert path.read_bytes() == (DATA / path.name).read_bytes(), (
             f"data/jilin/{path.name} differs from a fresh generation; "
-            f"rerun `python -m planner.generate --out data/jilin --seed {SEED}`")
+            f"rerun `python -m planner.inputs.generate --out data/jilin --seed {SEED}`")
 
 
 def test_main_writes_the_requested_years(tmp_path, capsys):
@@ -147,7 +147,7 @@ def test_main_writes_the_requested_years(tmp_path, capsys):
 def test_readme_documents_the_data(bundle):
     text = (DATA / "README.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in text
-    assert f"python -m planner.generate --out data/jilin --seed {SEED}" in text
+    assert f"python -m planner.inputs.generate --out data/jilin --seed {SEED}" in text
     for column in HEADER.split(","):
         assert f"`{column}`" in text, column
     for year, frame in bundle.items():

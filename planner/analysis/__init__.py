@@ -7,3 +7,4 @@ from planner.analysis.robust import figure_png, make_case, run_samples
 __all__ = ["figure_png", "make_case", "run_samples"]
 
 
+

@@ -15,3 +15,4 @@ __all__ = ["Session", "for_year", "with_default_scope", "without_units", "audit_
            "solve", "Result", "Comparison", "compare"]
 
 
+

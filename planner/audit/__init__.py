@@ -8,3 +8,4 @@ from planner.audit.check import AuditReport, check_slate
 __all__ = ["AuditReport", "check_slate"]
 
 
+

@@ -14,3 +14,4 @@ __all__ = ["alternative_slates", "CONFLICT_COLUMNS", "diagnose_infeasible", "inf
            "relaxations", "explain_all", "merge", "for_result", "plan_frame"]
 
 
+

@@ -14,11 +14,9 @@ from planner.inputs.candidates import (
     parse_bool,
 )
 from planner.inputs.catalogue import Catalogue, clean_text, load_catalogue, suggest
-from planner.inputs.generate import generate_candidates
-from planner.inputs.synthetic_roster import make_roster
 
 __all__ = ["load_candidates", "OPTIONAL_DEFAULTS", "REQUIRED_COLUMNS", "file_rows", "normalise_candidates",
-           "parse_bool", "Catalogue", "clean_text", "load_catalogue", "suggest", "generate_candidates",
-           "make_roster"]
+           "parse_bool", "Catalogue", "clean_text", "load_catalogue", "suggest"]
+
 
 

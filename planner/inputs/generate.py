@@ -15,7 +15,7 @@ with ``[seed, 0]``, a task of a year with ``[seed, year, crc32("task/track")]``)
 gives byte-identical files, a year can be generated on its own, and adding a task leaves the others
 unchanged.
 
-Run ``python -m planner.generate --out data/jilin --seed 2023`` to rewrite the bundled data.
+Run ``python -m planner.inputs.generate --out data/jilin --seed 2023`` to rewrite the bundled data.
 """
 from __future__ import annotations
 
@@ -372,9 +372,9 @@ def write_bundled(out_dir: str | os.PathLike, *, seed: int = DEFAULT_SEED,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m planner.generate --out data/jilin --seed 2023 [--years 2023 2024 2025]``."""
+    """``python -m planner.inputs.generate --out data/jilin --seed 2023 [--years 2023 2024 2025]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m planner.generate",
+        prog="python -m planner.inputs.generate",
         description="Write SYNTHETIC Jilin candidate files (吉教职成〔2023〕7号) for the given years.")
     parser.add_argument("--out", default="data/jilin", help="output folder (default: data/jilin)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed (default: {DEFAULT_SEED})")

@@ -7,3 +7,4 @@ from planner.ledger.plan import plan_period, planned_rows
 __all__ = ["ledger_from_outputs", "ledger_summary", "ledger_table", "plan_period", "planned_rows"]
 
 
+

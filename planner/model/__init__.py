@@ -25,3 +25,4 @@ __all__ = ["Constraint", "Model", "Objective", "build_model", "integer_scale", "
            "read_rows", "ref_var", "sub_model"]
 
 
+

@@ -9,3 +9,4 @@ from planner.rounds.result import Result
 __all__ = ["save", "solve", "RULES_CSV_COLUMNS", "versions", "Result"]
 
 
+

@@ -29,3 +29,4 @@ __all__ = ["BLOCKS", "blocked_reason", "check_pins", "forecast_rows", "pinned_in
            "rule_groups", "Scenario", "check_columns", "load_scenario", "parse_scenario", "Prepared", "check_years",
            "pad_hint", "read_candidates", "read_history", "SCOPES", "Bound", "Rule", "rule_to_toml"]
 
+

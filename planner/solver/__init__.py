@@ -25,3 +25,4 @@ __all__ = ["LevelResult", "Solution", "hint_values", "read_values", "BACKENDS", 
            "greedy_slate", "solve_model_highs", "solve_level", "PartSpec", "part_spec"]
 
 
+
