@@ -414,3 +414,15 @@ def test_other_seeds_keep_the_guarantees(seed, catalogue):
     school_centres = of(period, "practice_centre", "school")
     assert reachable(school_centres, PC_LOCALITY_CAP, PC_TIER_CAP) >= TARGET["pc_school"]
     assert roster.unit_name.is_unique
+
+
+def test_the_documented_command_runs(tmp_path):
+    """The README's command, as a person runs it (a module path that moved once went unnoticed)."""
+    import subprocess
+    import sys
+    text = (DATA / "README.md").read_text(encoding="utf-8")
+    module = text.split("python -m ", 1)[1].split()[0]
+    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-m", module, "--out", str(tmp_path),
+                           "--seed", "7", "--years", "2025"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "candidates_2025.csv").is_file()
