@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-from planner.model.build import _exact_products, _id_hashes, _ties, build_model, integer_scale, tie_weight
+from planner.model import build_model, integer_scale, tie_weight
+from planner.model.objective import _exact_products, _id_hashes, _ties
 
 ROWS = SIX_ROWS
 

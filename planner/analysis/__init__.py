@@ -8,3 +8,4 @@ __all__ = ["figure_png", "make_case", "run_samples"]
 
 
 
+

@@ -4,7 +4,9 @@ components (`components`).
 
 Builds models; never solves them (that is `planner.solver`, the one door to the solver).
 """
-from planner.model.build import Constraint, Model, Objective, build_model, integer_scale
+from planner.model._base import Constraint, Model, Objective
+from planner.model.build import build_model
+from planner.model.objective import integer_scale, tie_weight
 from planner.model.components import (
     INT_MAX,
     INT_MIN,
@@ -20,9 +22,10 @@ from planner.model.components import (
     sub_model,
 )
 
-__all__ = ["Constraint", "Model", "Objective", "build_model", "integer_scale", "INT_MAX", "INT_MIN", "LinearRows",
-           "Split", "Unsupported", "component_labels", "constraint_kind", "constraint_refs", "linear_terms",
-           "read_rows", "ref_var", "sub_model"]
+__all__ = ["Constraint", "Model", "Objective", "build_model", "integer_scale", "tie_weight", "INT_MAX", "INT_MIN",
+           "LinearRows", "Split", "Unsupported", "component_labels", "constraint_kind", "constraint_refs",
+           "linear_terms", "read_rows", "ref_var", "sub_model"]
+
 
 
 

@@ -30,3 +30,4 @@ __all__ = ["BLOCKS", "blocked_reason", "check_pins", "forecast_rows", "pinned_in
            "pad_hint", "read_candidates", "read_history", "SCOPES", "Bound", "Rule", "rule_to_toml"]
 
 
+

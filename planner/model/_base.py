@@ -1,0 +1,98 @@
+"""The types the model's modules share: a built `Model`, its `Constraint`s and `Objective` levels.
+
+Owns the data only: what a built model holds so that solvers, explanations and what-if sessions
+can read a solution back onto the candidate rows, name a constraint's rule and group, and edit a
+bound in place. Building is `model.build`, the objectives `model.objective`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from planner.rules import Group, Scenario
+
+
+@dataclass
+class Objective:
+    """One lexicographic level: maximise `expr`, then (exactly) the tie-break priorities."""
+
+    name: str
+    expr: cp_model.LinearExprT
+    units: Fraction                  # model integers per score point
+    variables: list                  # the decision variables this level chooses
+    ties: list[int]                  # tie-break priority per variable ([] = no tie-break)
+
+
+@dataclass
+class Constraint:
+    """One bound of one rule group as it stands in the model (for slack, conflicts, relaxation).
+
+    ``kind`` says which count it bounds: ``"round"`` this round's (locked history + this year
+    for period rules, this year for year rules, as before any lookahead); ``"period"`` a period
+    quota over locked + this year + every planned year; ``"reach"`` a `by` minimum of a later
+    year over locked + this year + the years planned up to it; ``"year"`` a year rule in one
+    planned year. ``year`` is the year whose count is bounded.
+    """
+
+    group: Group
+    bound: str                      # "min" or "max"
+    limit: float                    # in the measure's own units
+    scale: int                      # measure units → model integers
+    expr: cp_model.LinearExprT
+    constant: int                   # locked history's share of expr (already inside expr)
+    slack: cp_model.IntVar | None   # soft rules: units of violation (scaled)
+    literal: cp_model.IntVar | None = None   # enforcement literal when built with assumptions
+    kind: str = "round"
+    year: int | None = None
+
+
+@dataclass
+class Model:
+    """A built model and everything needed to read a solution back onto the candidate frame.
+
+    ``frame`` is the input frame followed by the planned (forecast) rows of the lookahead, if
+    any: rows ``[:n_input]`` are the input's, ``planned`` marks the others.
+    """
+
+    cp: cp_model.CpModel
+    frame: pd.DataFrame
+    scenario: Scenario
+    free: np.ndarray                # rows with a select variable
+    select: np.ndarray              # object array: IntVar at free rows, None elsewhere
+    national: np.ndarray            # object array: IntVar where a national rule may count the row
+    may_national: np.ndarray        # rows with a national variable
+    locked: np.ndarray              # rows selected in locked earlier years (count in period rules)
+    locked_national: np.ndarray
+    constraints: list[Constraint]
+    objectives: list[Objective]
+    build_s: float = 0.0
+    assumptions: dict[int, Constraint] = field(default_factory=dict)   # literal index → constraint
+    pin_literals: dict[int, str] = field(default_factory=dict)         # literal index → candidate_id
+    planned: np.ndarray | None = None        # rows of the lookahead (tentative picks of later years)
+    plan_year: np.ndarray | None = None      # planned year per row (0 for rows of the input)
+    plan_source: np.ndarray | None = None    # id of the row a planned row was copied from ("" otherwise)
+    n_input: int = 0
+    history_rows: np.ndarray | None = None   # every row of the locked rounds (selected or not)
+
+    def __post_init__(self) -> None:
+        n = len(self.frame)
+        if self.history_rows is None:
+            self.history_rows = self.locked.copy()
+        if self.planned is None:
+            self.planned = np.zeros(n, bool)
+        if self.plan_year is None:
+            self.plan_year = np.zeros(n, np.int64)
+        if self.plan_source is None:
+            self.plan_source = np.full(n, "", dtype=object)
+        if not self.n_input:
+            self.n_input = int(n - self.planned.sum())
+
+    @property
+    def this_year(self) -> np.ndarray:
+        """Rows this round decides (of the scenario year, not locked, not planned)."""
+        return (self.frame["year"] == self.scenario.year).to_numpy() & ~self.locked & ~self.planned
+
