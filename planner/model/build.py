@@ -3,7 +3,7 @@
 Owns turning (candidates, scenario) into a `cp_model.CpModel`: one Boolean `select[ID]` per
 candidate that can be chosen this year, one `national[ID]` where a national rule may count it,
 one linear constraint per rule group (period rules also count locked earlier years), slack
-variables for soft rules, and the objective terms. With a lookahead (`[plan]`, see
+variables for soft rules (the objective levels over them are `model.objective`). With a lookahead (`[plan]`, see
 docs/multi-year.md) it also owns the tentative `select[ID@YEAR]` variables of the later years
 of the period — period quotas count them, `by` minimums of a later year bind on the planned
 cumulative count (reachability), year rules hold in every planned year — and the weight of
