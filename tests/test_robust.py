@@ -17,7 +17,7 @@ import pytest
 from conftest import row, scenario_of, typed_frame, write_case
 
 from planner.analysis import robust
-from planner.analysis.sampling import make_case, run_samples
+from planner.analysis.sampling import build_case, flip_tasks, make_case, run_samples
 from planner.analysis.spread import Spread, sample_scores, score_spread
 from planner.errors import InputError
 
@@ -124,6 +124,26 @@ def test_pass_mark_bounds_the_margin():
     # P2 needs 10 points to reach the pass mark, and then beats P1 only above 60.4.
     assert out.at["P2", "flip_margin"] == pytest.approx(10.4)
     assert out.at["P2", "margin_kind"] == "tie"
+
+
+def test_flip_tasks_keep_a_part_together():
+    """Every row in exactly one task; on one process, one task per independent part.
+
+    In this round the overall cap links every selectable row into one part; D1 (below the pass
+    mark) has no variable in the round's model and goes on its own.
+    """
+    from planner.analysis.sweep import make_job
+    from planner.model import build_model
+
+    case = make_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS), score_sd=3.0)
+    model = build_model(case.frame, case.scenario, locked=case.locked, locked_national=case.locked_national)
+    job = make_job(build_case, case)
+    rows = list(range(len(ROWS)))
+    one = flip_tasks(job, model, rows, workers=1)
+    assert sorted(sorted(t.item) for t in one) == [[0, 1, 2, 3, 4, 5, 6], [7]]
+    many = flip_tasks(job, model, rows, workers=4)
+    assert sorted(r for t in many for r in t.item) == rows
+    assert len(many) > len(one) and all(t.run == "planner.analysis.sampling:run_flips" for t in many)
 
 
 # --- selection probabilities: exact, by enumeration ----------------------------------------------
