@@ -1,6 +1,6 @@
 """Sample sweep throughput: 1,000 score samples of the bundled round, and the speed-up with workers.
 
-``run()`` times `planner.robust.run_samples` on the bundled 2023 round (scores ± 3 points,
+``run()`` times `planner.analysis.run_samples` on the bundled 2023 round (scores ± 3 points,
 normal), cold — worker start-up and each worker's model build included, as a user waits for
 ``planner sweep`` — with the local process pool:
 

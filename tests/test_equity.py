@@ -16,7 +16,7 @@ import pytest
 from conftest import row, scenario_of, typed_frame, write_case
 
 from planner import api
-from planner.analysis import equity
+from planner.analysis import balance, equity, shares
 from planner.errors import InputError
 
 # --- a round where quality and balance pull apart ------------------------------------------------
@@ -100,13 +100,29 @@ def test_known_ends_of_this_round():
     assert front.summary["cost_of_balance"] == pytest.approx(32.0)
 
 
+@pytest.mark.parametrize("index, which", [("lh", 2), ("max", 3)])
+def test_one_model_holds_each_bound_in_turn(index, which):
+    """The bound is replaced in place: every ε, in any order, gives the best slate within it (by enumeration)."""
+    from planner.errors import InfeasibleError
+    points = balance.PointModel(balance.prepare_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS), index=index))
+    lowest = min(s[which] for s in SLATES)
+    for eps in [Fraction(1, 2), lowest, Fraction(5, 16), Fraction(1, 5), lowest / 2, Fraction(1, 4)]:
+        if eps < lowest:
+            with pytest.raises(InfeasibleError):
+                points.solve(eps)
+            continue
+        solution = points.solve(eps)
+        assert solution.status == "OPTIMAL"
+        assert solution.objective == pytest.approx(best_within(eps, which)), eps
+
+
 def test_equity_bound_gives_the_best_slate_within_it():
     out = equity.solve_equitable(scenario_of(SCENARIO), candidates=typed_frame(ROWS), max_pp=30)
     assert out.result.audit.ok
     assert out.summary["objective"] == pytest.approx(best_within(Fraction(3, 10)))
     assert out.summary["indices"]["lh_pp"] <= 30 + 1e-9
     assert out.summary["unconstrained_indices"]["lh_pp"] == pytest.approx(50.0)
-    assert set(out.shares.columns) == set(equity.SHARE_COLUMNS)
+    assert set(out.shares.columns) == set(shares.SHARE_COLUMNS)
 
 
 def test_equity_penalty_prices_seats_out_of_proportion():
@@ -126,19 +142,19 @@ def test_unreachable_bound_is_infeasible():
 
 
 def test_indices_on_hand_computed_shares():
-    assert equity.loosemore_hanby([0.5, 0.5], [0.5, 0.5]) == 0
-    assert equity.gallagher([0.5, 0.5], [0.5, 0.5]) == 0
-    assert equity.gini([0.5, 0.5], [0.5, 0.5]) == pytest.approx(0)
+    assert shares.loosemore_hanby([0.5, 0.5], [0.5, 0.5]) == 0
+    assert shares.gallagher([0.5, 0.5], [0.5, 0.5]) == 0
+    assert shares.gini([0.5, 0.5], [0.5, 0.5]) == pytest.approx(0)
     # Everything to one of two equal groups.
-    assert equity.loosemore_hanby([1, 0], [0.5, 0.5]) == pytest.approx(0.5)
-    assert equity.gallagher([1, 0], [0.5, 0.5]) == pytest.approx(0.5)
-    assert equity.max_deviation([1, 0], [0.5, 0.5]) == pytest.approx(0.5)
-    assert equity.gini([1, 0], [0.5, 0.5]) == pytest.approx(0.5)
+    assert shares.loosemore_hanby([1, 0], [0.5, 0.5]) == pytest.approx(0.5)
+    assert shares.gallagher([1, 0], [0.5, 0.5]) == pytest.approx(0.5)
+    assert shares.max_deviation([1, 0], [0.5, 0.5]) == pytest.approx(0.5)
+    assert shares.gini([1, 0], [0.5, 0.5]) == pytest.approx(0.5)
     # d = (+0.1, 0, −0.1): LH = 0.1, Gallagher = √(½·0.02) = 0.1.
-    assert equity.loosemore_hanby([0.6, 0.3, 0.1], [0.5, 0.3, 0.2]) == pytest.approx(0.1)
-    assert equity.gallagher([0.6, 0.3, 0.1], [0.5, 0.3, 0.2]) == pytest.approx(0.1)
+    assert shares.loosemore_hanby([0.6, 0.3, 0.1], [0.5, 0.3, 0.2]) == pytest.approx(0.1)
+    assert shares.gallagher([0.6, 0.3, 0.1], [0.5, 0.3, 0.2]) == pytest.approx(0.1)
     # d = (0.3, −0.1, −0.1, −0.1): Gallagher = √(½·0.12) ≈ 0.2449, LH = 0.3.
-    assert equity.gallagher([0.55, 0.15, 0.15, 0.15], [0.25] * 4) == pytest.approx(np.sqrt(0.06))
+    assert shares.gallagher([0.55, 0.15, 0.15, 0.15], [0.25] * 4) == pytest.approx(np.sqrt(0.06))
 
 
 def lorenz_gini(share: np.ndarray, reference: np.ndarray) -> float:
@@ -159,19 +175,19 @@ def test_gini_is_the_lorenz_area():
         if s.sum() == 0:
             s[0] = 1
         s /= s.sum()
-        assert equity.gini(s, p) == pytest.approx(lorenz_gini(s, p), abs=1e-12)
+        assert shares.gini(s, p) == pytest.approx(lorenz_gini(s, p), abs=1e-12)
 
 
 def test_shares_table():
     slate = typed_frame(ROWS).assign(selected=np.array([1, 1, 0, 0, 1, 0, 1, 0], dtype=np.int8))
     scenario = scenario_of(SCENARIO)
-    weights = equity.reference_weights(typed_frame(ROWS), scenario)
+    weights = shares.reference_weights(typed_frame(ROWS), scenario)
     assert weights.to_dict() == WEIGHTS
-    t = equity.shares(slate, weights, by="locality", scenario=scenario).set_index("group")
+    t = shares.shares(slate, weights, by="locality", scenario=scenario).set_index("group")
     assert t.loc["长春市", "selected"] == 2 and t.loc["长春市", "share"] == pytest.approx(0.5)
     assert t.loc["白山市", "share"] == 0 and t.loc["白山市", "reference_share"] == pytest.approx(0.125)
     assert t["difference_pp"].sum() == pytest.approx(0)
-    assert equity.indices(t.reset_index())["lh_pp"] == pytest.approx(12.5)
+    assert shares.indices(t.reset_index())["lh_pp"] == pytest.approx(12.5)
 
 
 # --- reference weights ------------------------------------------------------------------------------
@@ -181,23 +197,23 @@ def test_reference_weights_from_columns_files_and_mappings(tmp_path):
     scenario = scenario_of(SCENARIO)
     pop = {"长春市": "906", "吉林市": "362", "四平市": "181", "白山市": "95"}
     frame = typed_frame([dict(r, population=pop[r["locality"]]) for r in ROWS], extra=["population"])
-    assert equity.reference_weights(frame, scenario, reference="equal").to_dict() == {g: 1 for g in WEIGHTS}
-    assert equity.reference_weights(frame, scenario, reference="column:population").to_dict() == \
+    assert shares.reference_weights(frame, scenario, reference="equal").to_dict() == {g: 1 for g in WEIGHTS}
+    assert shares.reference_weights(frame, scenario, reference="column:population").to_dict() == \
         {g: int(v) for g, v in pop.items()}
     clash = typed_frame([dict(r, population="1" if r["candidate_id"] == "K1" else pop[r["locality"]])
                          for r in ROWS], extra=["population"])
     with pytest.raises(InputError, match="长春市"):
-        equity.reference_weights(clash, scenario, reference="column:population")
+        shares.reference_weights(clash, scenario, reference="column:population")
     path = tmp_path / "weights.csv"
     path.write_text("group,weight\n长春,9.5\n吉林市,3\n四平市,2\n白山市,1\n梅河口市,4\n", encoding="utf-8")
-    got = equity.reference_weights(frame, scenario, reference=path)
+    got = shares.reference_weights(frame, scenario, reference=path)
     assert got.to_dict() == {"长春市": 95, "吉林市": 30, "四平市": 20, "白山市": 10, "梅河口市": 40}
     folded = scenario.folded("梅河口市", "四平市")
-    assert equity.reference_weights(frame, folded, reference=path)["四平市"] == 60
+    assert shares.reference_weights(frame, folded, reference=path)["四平市"] == 60
     with pytest.raises(InputError, match="no reference weight"):
-        equity.reference_weights(frame, scenario, reference={"长春市": 1})
+        shares.reference_weights(frame, scenario, reference={"长春市": 1})
     with pytest.raises(InputError):
-        equity.reference_weights(frame, scenario, reference={g: -1 for g in WEIGHTS})
+        shares.reference_weights(frame, scenario, reference={g: -1 for g in WEIGHTS})
 
 
 def test_tier_shares_count_higher_vocational_schools_only():
@@ -205,7 +221,7 @@ def test_tier_shares_count_higher_vocational_schools_only():
             row("H2", unit_kind="higher_vocational", tier="other_higher", unit_id="H2"),
             row("H3", unit_kind="higher_vocational", tier="other_higher", unit_id="H3"),
             row("S1", unit_id="S1")]
-    weights = equity.reference_weights(typed_frame(rows), scenario_of({}), by="tier")
+    weights = shares.reference_weights(typed_frame(rows), scenario_of({}), by="tier")
     assert weights.to_dict() == {"national_double_high": 1, "other_higher": 2}
 
 

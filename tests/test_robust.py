@@ -1,4 +1,4 @@
-"""Score samples, selection probabilities and flip margins (`planner.robust`).
+"""Score samples, selection probabilities and flip margins (`planner.analysis.robust`, `.sampling`, `.spread`).
 
 Expectations are independent of the planner: selection probabilities are computed exactly by
 enumerating every outcome of the reviewers' bootstrap and solving each by brute force
@@ -17,6 +17,8 @@ import pytest
 from conftest import row, scenario_of, typed_frame, write_case
 
 from planner.analysis import robust
+from planner.analysis.sampling import build_case, flip_tasks, make_case, run_samples
+from planner.analysis.spread import Spread, sample_scores, score_spread
 from planner.errors import InputError
 
 # --- a small round: quotas per locality and overall, a soft minimum, a pass mark ----------------
@@ -124,6 +126,26 @@ def test_pass_mark_bounds_the_margin():
     assert out.at["P2", "margin_kind"] == "tie"
 
 
+def test_flip_tasks_keep_a_part_together():
+    """Every row in exactly one task; on one process, one task per independent part.
+
+    In this round the overall cap links every selectable row into one part; D1 (below the pass
+    mark) has no variable in the round's model and goes on its own.
+    """
+    from planner.analysis.sweep import make_job
+    from planner.model import build_model
+
+    case = make_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS), score_sd=3.0)
+    model = build_model(case.frame, case.scenario, locked=case.locked, locked_national=case.locked_national)
+    job = make_job(build_case, case)
+    rows = list(range(len(ROWS)))
+    one = flip_tasks(job, model, rows, workers=1)
+    assert sorted(sorted(t.item) for t in one) == [[0, 1, 2, 3, 4, 5, 6], [7]]
+    many = flip_tasks(job, model, rows, workers=4)
+    assert sorted(r for t in many for r in t.item) == rows
+    assert len(many) > len(one) and all(t.run == "planner.analysis.sampling:run_flips" for t in many)
+
+
 # --- selection probabilities: exact, by enumeration ----------------------------------------------
 
 REVIEWED = [
@@ -170,22 +192,22 @@ def test_selection_probabilities_match_enumeration():
 
 
 def test_normal_draws_follow_the_spread():
-    spread = robust.Spread(sd=np.full(20000, 2.0))
+    spread = Spread(sd=np.full(20000, 2.0))
     score = np.full(20000, 50.0)
-    draws = robust.sample_scores(spread, score, seed=3, sample=1)
+    draws = sample_scores(spread, score, seed=3, sample=1)
     assert abs(draws.mean() - 50.0) < 4 * 2.0 / np.sqrt(20000)
     assert abs(draws.std() - 2.0) < 0.05
-    assert np.array_equal(draws, robust.sample_scores(spread, score, seed=3, sample=1))
-    assert not np.array_equal(draws, robust.sample_scores(spread, score, seed=3, sample=2))
-    assert np.array_equal(robust.sample_scores(spread, score, seed=3, sample=0), score)
-    clipped = robust.Spread(sd=np.array([50.0] * 1000)).draw(np.full(1000, 99.0), np.random.default_rng(0))
+    assert np.array_equal(draws, sample_scores(spread, score, seed=3, sample=1))
+    assert not np.array_equal(draws, sample_scores(spread, score, seed=3, sample=2))
+    assert np.array_equal(sample_scores(spread, score, seed=3, sample=0), score)
+    clipped = Spread(sd=np.array([50.0] * 1000)).draw(np.full(1000, 99.0), np.random.default_rng(0))
     assert clipped.max() <= 100.0 and clipped.min() >= 0.0
 
 
 def test_samples_are_independent_of_executor_and_chunking():
-    case = robust.make_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS), score_sd=3.0, seed=11)
-    one = robust.run_samples([case], 12, executor="serial", chunk_size=1)
-    many = robust.run_samples([case], 12, executor="serial", chunk_size=5)
+    case = make_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS), score_sd=3.0, seed=11)
+    one = run_samples([case], 12, executor="serial", chunk_size=1)
+    many = run_samples([case], 12, executor="serial", chunk_size=5)
     timing = ["solve_s", "cpu_s", "worker"]
     assert one.runs.drop(columns=timing).equals(many.runs.drop(columns=timing))
     assert np.array_equal(one.selections[case.label], many.selections[case.label])
@@ -193,8 +215,8 @@ def test_samples_are_independent_of_executor_and_chunking():
 
 def test_resolved_round_is_the_planners_slate(small_robust):
     """Sample 0 (scores as given) re-solved on the reused model is the slate `api.solve` returns."""
-    case = robust.make_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS), score_sd=3.0)
-    runs = robust.run_samples([case], 0, executor="serial")
+    case = make_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS), score_sd=3.0)
+    runs = run_samples([case], 0, executor="serial")
     assert np.array_equal(runs.selections[case.label][0], small_robust.result.slate["selected"].to_numpy(bool))
     assert runs.runs["objective"].iloc[0] == pytest.approx(small_robust.result.summary["objective"])
 
@@ -212,15 +234,15 @@ def test_blocked_and_pinned_rows_are_not_decided_by_score():
 def test_spread_problems_are_input_errors():
     frame = typed_frame(ROWS)
     with pytest.raises(InputError, match="no score spread"):
-        robust.score_spread(frame)
+        score_spread(frame)
     bad = typed_frame([dict(r, score_sd=s) for r, s in zip(ROWS, ["1", "x", "", "-2", "1", "1", "1", "1"])],
                       extra=["score_sd"])
     with pytest.raises(InputError) as info:
-        robust.score_spread(bad)
+        score_spread(bad)
     assert len(info.value.problems) == 2            # "x" and "-2"; a blank cell is allowed
     with pytest.raises(InputError, match="no column"):
-        robust.score_spread(frame, reviewers=["r9"])
-    spread = robust.score_spread(typed_frame([dict(r, score_sd="") for r in ROWS], extra=["score_sd"]), score_sd=2.5)
+        score_spread(frame, reviewers=["r9"])
+    spread = score_spread(typed_frame([dict(r, score_sd="") for r in ROWS], extra=["score_sd"]), score_sd=2.5)
     assert np.all(spread.sd == 2.5)
 
 

@@ -1,4 +1,4 @@
-"""Executors of `planner.sweep`: serial, a local process pool and Dask (on a LocalCluster).
+"""Executors of `planner.analysis.sweep`: serial, a local process pool and Dask (on a LocalCluster).
 
 The same sample sweep must give the same tidy table on every executor (sample s of seed k is
 one draw wherever it runs), results come back in task order, each worker process builds a
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import row, scenario_of, typed_frame, write_case
 
-from planner.analysis import robust, sweep
+from planner.analysis import sampling, sweep
 from planner.errors import InputError
 
 ROWS = [row(f"R{i}", locality=loc, score=score, unit_id=f"U{i}")
@@ -27,15 +27,15 @@ SAMPLES = 24
 
 @pytest.fixture(scope="module")
 def case():
-    return robust.make_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS), score_sd=3.0, seed=5)
+    return sampling.make_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS), score_sd=3.0, seed=5)
 
 
 @pytest.fixture(scope="module")
 def serial_runs(case):
-    return robust.run_samples([case], SAMPLES, executor="serial")
+    return sampling.run_samples([case], SAMPLES, executor="serial")
 
 
-def _same(a: robust.SampleRuns, b: robust.SampleRuns) -> None:
+def _same(a: sampling.SampleRuns, b: sampling.SampleRuns) -> None:
     keep = ["case", "sample", "status", "objective", "nominal_score", "n_selected", "changed"]
     pd.testing.assert_frame_equal(a.runs[keep], b.runs[keep])
     for label in a.selections:
@@ -43,7 +43,7 @@ def _same(a: robust.SampleRuns, b: robust.SampleRuns) -> None:
 
 
 def test_process_pool_gives_the_serial_table(case, serial_runs):
-    runs = robust.run_samples([case], SAMPLES, executor="process", workers=2, chunk_size=4)
+    runs = sampling.run_samples([case], SAMPLES, executor="process", workers=2, chunk_size=4)
     _same(serial_runs, runs)
     # Which pool process picks up which chunk is the pool's business (on a loaded machine one
     # process may take them all); what matters is that none ran in this process.
@@ -55,18 +55,18 @@ def test_dask_local_cluster_gives_the_serial_table(case, serial_runs):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        runs = robust.run_samples([case], SAMPLES, executor="dask", client=client, chunk_size=3)
-        again = robust.run_samples([case], SAMPLES, executor="dask", address=cluster.scheduler_address)
+        runs = sampling.run_samples([case], SAMPLES, executor="dask", client=client, chunk_size=3)
+        again = sampling.run_samples([case], SAMPLES, executor="dask", address=cluster.scheduler_address)
     _same(serial_runs, runs)
     _same(serial_runs, again)
     assert 1 <= len(set(runs.runs["worker"])) <= 2
 
 
 def test_several_scenarios_gather_into_one_tidy_table(case):
-    other = robust.make_case(scenario_of({"rule": [{"id": "total", "clause": "x", "where": {}, "max": 2}]}),
+    other = sampling.make_case(scenario_of({"rule": [{"id": "total", "clause": "x", "where": {}, "max": 2}]}),
                              candidates=typed_frame(ROWS), score_sd=3.0, seed=5, label="two-places")
-    runs = robust.run_samples([case, other], 6, executor="serial")
-    assert list(runs.runs.columns) == robust.RUN_COLUMNS
+    runs = sampling.run_samples([case, other], 6, executor="serial")
+    assert list(runs.runs.columns) == sampling.RUN_COLUMNS
     assert runs.runs.groupby("case")["sample"].apply(list).to_dict() == {case.label: list(range(7)),
                                                                           "two-places": list(range(7))}
     assert (runs.runs.loc[runs.runs["case"] == "two-places", "n_selected"] == 2).all()
@@ -74,7 +74,7 @@ def test_several_scenarios_gather_into_one_tidy_table(case):
     assert len(probabilities) == 2 * len(ROWS)
     assert probabilities["probability"].between(0, 1).all()
     with pytest.raises(InputError, match="distinct"):
-        robust.run_samples([case, case], 1, executor="serial")
+        sampling.run_samples([case, case], 1, executor="serial")
 
 
 # --- the engine itself ------------------------------------------------------------------------------
@@ -139,6 +139,6 @@ def test_sweep_command_writes_one_tidy_table(tmp_path, cli, invoke):
     done = cli("sweep", first, "--samples", "5", "--score-sd", "2", "--executor", "serial", "--out", tmp_path / "out")
     assert done.returncode == 0, done.stderr
     runs = pd.read_csv(tmp_path / "out" / "runs.csv", encoding="utf-8-sig")
-    assert list(runs.columns) == robust.RUN_COLUMNS and len(runs) == 6
+    assert list(runs.columns) == sampling.RUN_COLUMNS and len(runs) == 6
     bad = invoke("sweep", first, "--samples", "5", "--executor", "threads", "--score-sd", "2", "--out", tmp_path / "x")
     assert bad.exit_code == 2 and "executor" in bad.output

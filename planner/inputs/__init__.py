@@ -21,3 +21,4 @@ __all__ = ["load_candidates", "OPTIONAL_DEFAULTS", "REQUIRED_COLUMNS", "file_row
 
 
 
+

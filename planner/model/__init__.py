@@ -29,3 +29,4 @@ __all__ = ["Constraint", "Model", "Objective", "build_model", "integer_scale", "
 
 
 
+

@@ -11,3 +11,4 @@ __all__ = ["save", "solve", "RULES_CSV_COLUMNS", "versions", "Result"]
 
 
 
+

@@ -31,3 +31,4 @@ __all__ = ["BLOCKS", "blocked_reason", "check_pins", "forecast_rows", "pinned_in
 
 
 
+

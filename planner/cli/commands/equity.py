@@ -1,10 +1,11 @@
 """`planner equity SCENARIO`: shares per locality (or tier) against reference shares, and what balance costs.
 
-Owns the command's options and the printed tables; the work is `planner.equity`. Without a bound
-it reports the shares and indices of the planner's slate; with ``--max-index`` or ``--weight``
-it solves the round with that equity bound or penalty (slate files as ``planner solve`` writes
-them, plus shares.csv); with ``--frontier K`` it computes the score–equity frontier (table and
-chart). Exit codes as every command: 0 done, 2 bad input, 3 infeasible (no slate that balanced).
+Owns the command's options and the printed tables; the work is `planner.analysis.equity` (the
+shares and indices: `planner.analysis.shares`). Without a bound it reports the shares and indices
+of the planner's slate; with ``--max-index`` or ``--weight`` it solves the round with that equity
+bound or penalty (slate files as ``planner solve`` writes them, plus shares.csv); with
+``--frontier K`` it computes the score–equity frontier (table and chart). Exit codes as every
+command: 0 done, 2 bad input, 3 infeasible (no slate that balanced).
 """
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ def equity(
     """Shares of the slate per locality or tier against reference shares; an equity bound; the frontier."""
     from planner import api
     from planner.analysis import equity as eq
+    from planner.analysis import shares as sh
+    from planner.analysis.balance import prepare_case
     from planner.cli._common import out, run_guarded
     from planner.show import write_outputs
 
@@ -59,14 +62,14 @@ def equity(
             written += [p.name for p in write_outputs(target, tables={"shares.csv": res.shares,
                                                                       "shares_unconstrained.csv": res.baseline_shares})]
             return "bound", res, written
-        case, frame, history, prepared = eq._prepare(scenario, candidates, by, reference, index, time_limit, 0,
-                                                     lookahead)
+        case = prepare_case(scenario, candidates=candidates, by=by, reference=reference, index=index,
+                            time_limit_s=time_limit, lookahead=lookahead)
         result = api.solve(case.scenario, candidates=candidates, time_limit_s=time_limit)
-        table = eq.shares(result.slate, case.weights, by=by, scenario=case.scenario)
+        table = sh.shares(result.slate, case.weights, by=by, scenario=case.scenario)
         from planner.analysis import figure_png
         written += [p.name for p in write_outputs(target, tables={"shares.csv": table},
-                                                  json_files={"equity.json": eq.indices(table)},
-                                                  binary_files={"shares.png": figure_png(eq.plot_shares(table))})]
+                                                  json_files={"equity.json": sh.indices(table)},
+                                                  binary_files={"shares.png": figure_png(sh.plot_shares(table))})]
         return "shares", table, written
 
     kind, value, written = run_guarded(action)
@@ -90,9 +93,9 @@ def equity(
         _indices(s["indices"], "with the bound")
         _indices(s["unconstrained_indices"], "unconstrained")
     else:
-        from planner.analysis import equity as eq
+        from planner.analysis.shares import indices
         _shares(value, by)
-        _indices(eq.indices(value), "the planner's slate")
+        _indices(indices(value), "the planner's slate")
     out.print(f"written to {target}/: " + ", ".join(dict.fromkeys(written)), markup=False)
 
 

@@ -1,6 +1,6 @@
 """`planner robust SCENARIO`: how sure is the slate under noisy expert scores.
 
-Owns the command's options and how the result is printed; the work is `planner.robust.robust`.
+Owns the command's options and how the result is printed; the work is `planner.analysis.robust.robust`.
 Exit codes as every command: 0 done, 2 bad input (including no score spread), 3 infeasible,
 4 no solution in time.
 """

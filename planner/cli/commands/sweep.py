@@ -1,7 +1,7 @@
 """`planner sweep SCENARIO…`: many scenarios and score samples on a process pool or Dask.
 
-Owns the command's options and the printed summary; the samples are `planner.robust.run_samples`
-on the executors of `planner.sweep`. Writes one tidy table (runs.csv: one row per scenario and
+Owns the command's options and the printed summary; the samples are `planner.analysis.sampling.run_samples`
+on the executors of `planner.analysis.sweep`. Writes one tidy table (runs.csv: one row per scenario and
 sample), the selection probabilities (probabilities.csv) and sweep.json.
 Exit codes as every command: 0 done, 2 bad input.
 """

@@ -1,0 +1,314 @@
+"""Equity in a round's model: group counts, deviations, the bound or penalty, and the balanced end.
+
+Owns the equity expressions added to a built model (`add_equity`), holding the index at a bound
+(`constrain`, and `PointModel`: one model whose bound is replaced point after point) or pricing
+it in the objective (`penalise`), what a worker needs for points of a frontier (`EquityCase`),
+the exact index of a slate (`slate_index`) and the most balanced slate the hard rules allow
+(`minimum_index`, Dinkelbach's method). Every solve goes through the solver's door
+(`planner.solver`).
+
+Does not own the shares and indices of a slate (`analysis.shares`) nor the frontier and the
+equity-bounded solve (`analysis.equity`).
+
+The index a model can hold exactly is linear: with ``n_g`` selected in group g, ``N = Σ n_g``
+and reference weights ``c_g`` (``C = Σ c_g``, so ``p_g = c_g / C``), the Loosemore–Hanby index
+``LH = ½ Σ |n_g/N − p_g|`` satisfies ``LH ≤ ε ⇔ Σ |C·n_g − c_g·N| ≤ 2ε·C·N`` — linear in the
+decisions, with integers only. The largest deviation ``max_g |n_g/N − p_g| ≤ ε`` is linear the
+same way. Gallagher's index (a square root of squares) and the Gini coefficient are reported
+for every slate but not constrained.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from planner.analysis.sampling import without_lookahead
+from planner.analysis.shares import counted, reference_weights
+from planner.errors import InputError, Problem
+from planner.model import Model, Objective, build_model, linear_terms
+from planner.rules import Scenario, load_scenario, read_candidates, read_history
+from planner.rules.prepare import prepare
+from planner.solver import Solution, solve_cp, solve_model
+
+log = logging.getLogger(__name__)
+
+INDICES = ("lh", "max")            # the indices a model can constrain exactly
+
+
+@dataclass
+class EquityTerms:
+    """The equity expressions added to a model (all in integers).
+
+    ``dev[g] = C·n_g − c_g·N``; ``total`` is N; ``lh_sum`` = Σ_g |dev[g]| through ``abs_dev``
+    (variables ≥ ±dev, so exact wherever they are bounded above or minimised); ``top`` ≥ every
+    |dev[g]|. LH = lh_sum / (2·C·N), largest deviation = top / (C·N).
+    """
+
+    by: str
+    groups: list[str]
+    weights: np.ndarray
+    C: int
+    total: Any
+    dev: list[Any]
+    abs_dev: list[cp_model.IntVar]
+    top: cp_model.IntVar
+
+    @property
+    def lh_sum(self) -> Any:
+        return cp_model.LinearExpr.sum(self.abs_dev)
+
+
+def add_equity(model: Model, weights: pd.Series, *, by: str, n_table: int) -> EquityTerms:
+    """Add the group counts, deviations and their absolute values to a built model.
+
+    Parameters
+    ----------
+    model : Model
+        Its ``frame`` needs `by` and year; rows ``[:n_table]`` are this round's table.
+    weights : Series
+        `reference_weights` output (group → integer weight).
+    """
+    frame = model.frame
+    rows = counted(frame, model.scenario, by, n_table)
+    has_var = rows & model.free
+    keys = frame[by].astype(str).to_numpy()
+    groups = sorted(set(weights.index) | set(keys[rows]))
+    w = weights.reindex(groups, fill_value=0).to_numpy(dtype=np.int64)
+    C = int(w.sum())
+    counts = {g: cp_model.LinearExpr.sum(list(model.select[has_var & (keys == g)])) for g in groups}
+    total = cp_model.LinearExpr.sum(list(model.select[has_var]))
+    n_max = int(has_var.sum())
+    bound = C * max(1, n_max)
+    dev, abs_dev = [], []
+    cp = model.cp
+    for g, c in zip(groups, w):
+        expr = C * counts[g] - int(c) * total
+        d = cp.new_int_var(0, bound, f"equity_dev[{by}={g}]")
+        cp.add(d >= expr)
+        cp.add(d >= -expr)
+        dev.append(expr)
+        abs_dev.append(d)
+    top = cp.new_int_var(0, bound, f"equity_top[{by}]")
+    for d in abs_dev:
+        cp.add(top >= d)
+    return EquityTerms(by=by, groups=groups, weights=w, C=C, total=total, dev=dev, abs_dev=abs_dev, top=top)
+
+
+def constrain(model: Model, terms: EquityTerms, epsilon: Fraction, *, index: str = "lh") -> None:
+    """Hold the slate's index at or below `epsilon` (a share, e.g. Fraction(1, 10) = 10 pp).
+
+    ``lh``: Σ |dev| ≤ 2ε·C·N; ``max``: every |dev| ≤ ε·C·N (exact rational arithmetic); and
+    N ≥ 1 (an empty slate would satisfy any bound).
+    """
+    if index not in INDICES:
+        raise InputError([Problem("equity", f'index "{index}"', "one of " + ", ".join(INDICES))])
+    eps = Fraction(epsilon)
+    a, b = eps.numerator, eps.denominator
+    model.cp.add(terms.total >= 1)          # an empty slate has no shares to be balanced
+    if index == "lh":
+        model.cp.add(b * terms.lh_sum <= 2 * a * terms.C * terms.total)
+    else:
+        model.cp.add(b * terms.top <= a * terms.C * terms.total)
+
+
+def penalise(model: Model, terms: EquityTerms, weight: float) -> None:
+    """Subtract `weight` score points per seat out of proportion from the first objective level.
+
+    Seats out of proportion = ½ Σ_g |n_g − p_g·N| = Σ|dev| / (2C): the seats that would have
+    to move between groups for the slate to match the reference shares. The level is rescaled
+    to stay in integers; its tie-break priorities are coarsened (shifted right) just enough to
+    keep the objective exact in floating point.
+    """
+    level = model.objectives[0]
+    w = Fraction(str(weight))
+    per_unit = level.units * w / (2 * terms.C)            # model integers per unit of |dev|
+    scale = per_unit.denominator
+    expr = level.expr * scale - int(per_unit * scale) * terms.lh_sum
+    from ortools.sat.python import cp_model_helper
+    flat = cp_model_helper.FlatIntExpr(level.expr)
+    magnitude = sum(abs(int(c)) for c in flat.coeffs) * scale + int(per_unit * scale) * terms.C * \
+        max(1, len(terms.groups)) * int(model.free.sum())
+    ties = list(level.ties)
+    if ties:
+        room = 53 - math.log2(magnitude + 1) - math.log2(len(ties))
+        bits = max(1, int(room))
+        shift = max(0, max(t.bit_length() for t in ties) - bits)
+        ties = [(t >> shift) + 1 for t in ties]
+    model.objectives[0] = Objective(level.name, expr, level.units * scale, level.variables, ties)
+
+
+@dataclass
+class EquityCase:
+    """What a worker needs to solve ε-constraint points of one round (a sweep payload)."""
+
+    scenario: Scenario
+    frame: pd.DataFrame
+    locked: np.ndarray
+    locked_national: np.ndarray
+    n_table: int
+    weights: pd.Series
+    by: str
+    index: str
+    time_limit_s: float
+    seed: int = 0
+    workers: int = 0                 # CP-SAT workers per solve (1 when points run side by side)
+
+
+def prepare_case(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | Path | None = None,
+                 by: str = "locality", reference: Any = "candidates", index: str = "lh",
+                 time_limit_s: float = 60.0, seed: int = 0, lookahead: bool = True) -> EquityCase:
+    """Read and prepare a round (as `planner.solve` does) with its reference weights."""
+    return prepare_round(scenario, candidates, by, reference, index, time_limit_s, seed, lookahead)[0]
+
+
+def prepare_round(scenario: Any, candidates: Any, by: str, reference: Any, index: str, time_limit_s: float,
+                  seed: int, lookahead: bool = True) -> tuple[EquityCase, pd.DataFrame, Any, Any]:
+    """`prepare_case`, and the candidate table, history and prepared rows it was made from."""
+    if index not in INDICES:
+        raise InputError([Problem("equity", f'index "{index}"', "one of " + ", ".join(INDICES))])
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if not lookahead:
+        scenario = without_lookahead(scenario)
+    frame = read_candidates(scenario, candidates)
+    history = read_history(scenario)
+    prepared = prepare(frame, scenario, history)
+    if by not in prepared.frame.columns:
+        raise InputError([Problem("equity", f'by = "{by}"', "a column of the candidate table (locality, tier, …)")])
+    weights = reference_weights(prepared.frame, scenario, by=by, reference=reference, n_table=len(frame))
+    case = EquityCase(scenario=scenario, frame=prepared.frame, locked=prepared.locked,
+                      locked_national=prepared.locked_national, n_table=len(frame), weights=weights, by=by,
+                      index=index, time_limit_s=time_limit_s, seed=seed)
+    return case, frame, history, prepared
+
+
+def build_round(case: EquityCase) -> tuple[Model, EquityTerms]:
+    """The round's model (as `planner.solve` builds it) with the equity terms added."""
+    model = build_model(case.frame, case.scenario, locked=case.locked, locked_national=case.locked_national,
+                        history_rows=np.arange(len(case.frame)) >= case.n_table)
+    return model, add_equity(model, case.weights, by=case.by, n_table=case.n_table)
+
+
+def solve_point(case: EquityCase, epsilon: Fraction | None, *, workers: int = 0) -> tuple[Any, Any, EquityTerms]:
+    """Solve the round lexicographically (as `planner.solve`) with the index held at ≤ `epsilon`."""
+    model, terms = build_round(case)
+    if epsilon is not None:
+        constrain(model, terms, epsilon, index=case.index)
+    solution = solve_model(model, time_limit_s=case.time_limit_s, seed=case.seed, workers=workers)
+    return model, solution, terms
+
+
+class PointModel:
+    """One built model for many points of a frontier: the bound on the index is replaced in place.
+
+    The model is built once (a fair part of a point's time); its bound is one linear row —
+    ``b·Σ|dev| − 2a·C·N ≤ 0`` for ε = a/b (Loosemore–Hanby) or ``b·top − a·C·N ≤ 0`` (the
+    largest deviation), beside ``N ≥ 1`` — whose coefficients each point rewrites. The same
+    constraints as `constrain` adds, so a point solves exactly as `solve_point` would.
+    """
+
+    def __init__(self, case: EquityCase):
+        self.case = case
+        self.model, self.terms = build_round(case)
+        cp = self.model.cp
+        cp.add(self.terms.total >= 1)          # an empty slate has no shares to be balanced
+        self._row = len(cp.proto.constraints)
+        cp.add(self._bound(Fraction(1)) <= 0)
+
+    def _bound(self, epsilon: Fraction) -> Any:
+        a, b = epsilon.numerator, epsilon.denominator
+        if self.case.index == "lh":
+            return b * self.terms.lh_sum - 2 * a * self.terms.C * self.terms.total
+        return b * self.terms.top - a * self.terms.C * self.terms.total
+
+    def solve(self, epsilon: Fraction, *, workers: int = 0) -> Solution:
+        """The best slate (as `planner.solve` finds it) whose index is at most `epsilon`.
+
+        Not hinted: measured on the 2023 round, a balanced slate given as a hint (the previous
+        point's, or the most balanced one) kept CP-SAT near it — within a minute's limit, the
+        points it did not prove ended far below the unhinted search's score.
+        """
+        variables, coefs, offset = linear_terms(self._bound(Fraction(epsilon)))
+        row = self.model.cp.proto.constraints[self._row].linear
+        row.vars.clear()
+        row.vars.extend(variables.tolist())
+        row.coeffs.clear()
+        row.coeffs.extend(coefs.tolist())
+        low = int(row.domain[0])
+        row.domain.clear()
+        row.domain.extend([low, -int(offset)])
+        return solve_model(self.model, time_limit_s=self.case.time_limit_s, seed=self.case.seed, workers=workers)
+
+
+def minimum_index(case: EquityCase, start: Fraction, *, time_limit_s: float = 60.0) -> tuple[Fraction, bool]:
+    """The smallest index a feasible slate reaches, by Dinkelbach's method.
+
+    The index is a ratio num/den (LH: Σ|dev| / 2CN; max: top / CN). Starting from a slate's
+    value λ, minimise ``num − λ·den`` over the round's hard rules (with N ≥ 1); a negative
+    value gives a slate with a smaller ratio, which becomes the next λ; an optimum of 0 proves
+    λ minimal. A 0-1 problem needs few steps. Each step is one `solver.solve_cp` of the whole
+    model (the ratio links every part of it; its LP bound is weak, so a step is rarely proven)
+    with CP-SAT's own parameters on every core, as before the solver's door. Measured on the
+    2023 round, first step, 60 s each: the defaults reached 0.18–0.29 pp over three runs, the
+    "rows" preset 0.18 pp (one run: within that spread); one worker hinted with the starting
+    slate found nothing better than it, the "rows" preset on one worker only 8.6 pp.
+
+    Returns
+    -------
+    (index, proven) : (Fraction, bool)
+        The smallest index found (a share), and whether it is proven minimal; when the time
+        runs out first, the index is that of the most balanced slate found.
+    """
+    lam = Fraction(start)
+    model, terms = build_round(case)
+    model.cp.add(terms.total >= 1)
+    num = terms.lh_sum if case.index == "lh" else terms.top
+    den_factor = 2 * terms.C if case.index == "lh" else terms.C
+    deadline = time.perf_counter() + time_limit_s
+    for step in range(100):
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.05:
+            break
+        cp = model.cp.clone()
+        a, b = lam.numerator, lam.denominator
+        cp.minimize(b * num - a * den_factor * terms.total)
+        outcome = solve_cp(cp, time_limit_s=remaining, seed=case.seed, workers=0, preset="default")
+        if not outcome.found:
+            break
+        if int(round(outcome.objective)) >= 0:
+            proven = outcome.status == "OPTIMAL"
+            log.info("minimum index %s after %d steps (%s)", lam, step + 1, "proven" if proven else "not proven")
+            return lam, proven
+        lam = Fraction(outcome.value(num), den_factor * outcome.value(terms.total))
+    log.warning("the most balanced slate was not proven within %g s: using the best found (%.2f pp)",
+                time_limit_s, float(lam) * 100)
+    return lam, False
+
+
+def slate_index(selected: np.ndarray, case: EquityCase) -> Fraction:
+    """The exact index (LH or max, as a share) of a slate over this round's rows."""
+    rows = counted(case.frame, case.scenario, case.by, case.n_table)
+    keys = case.frame[case.by].astype(str).to_numpy()
+    groups = sorted(set(case.weights.index) | set(keys[rows]))
+    w = case.weights.reindex(groups, fill_value=0).to_numpy(dtype=np.int64)
+    C = int(w.sum())
+    chosen = np.zeros(len(case.frame), bool)
+    chosen[:len(selected)] = selected
+    chosen &= rows
+    n = np.array([int((chosen & (keys == g)).sum()) for g in groups], dtype=np.int64)
+    N = int(n.sum())
+    if N == 0:
+        return Fraction(0)
+    dev = np.abs(C * n - w * N)
+    if case.index == "lh":
+        return Fraction(int(dev.sum()), 2 * C * N)
+    return Fraction(int(dev.max()), C * N)
