@@ -31,7 +31,7 @@ from benchmarks.instances import INSTANCES, REPO
 
 E2E_SCENARIO = REPO / "scenarios" / "jilin-2023-funded.toml"
 E2E_REPEATS = 5
-EXTRA_BENCHES = ("bench_explain", "bench_whatif", "bench_sweep")
+EXTRA_BENCHES = ("bench_explain", "bench_whatif", "bench_sweep", "bench_analyses")
 
 
 # --------------------------------------------------------------------------- running
@@ -325,6 +325,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"median {_fmt(e2e['median_s'])} s of {', '.join(f'{t:.2f}' for t in e2e['times'])}"
                       + (f" — {e2e['error']}" if e2e['error'] else "")]
     for name, result in extra.items():
+        if name == "bench_analyses" and "error" not in result and "skipped" not in result:
+            from benchmarks.bench_analyses import table as before_after
+            lines += ["", f"{name} (before = commit {result['before']}, after = this tree):"]
+            lines += [f"  {line}" for line in before_after(result)]
+            continue
         lines += ["", f"{name}:"] + [f"  {line}" for line in extra_lines(result)]
     lines += ["", "targets:"] + [f"  {t}" for t in targets(results, e2e)]
     print("\n".join(lines))

@@ -1,10 +1,14 @@
-"""The analyses before and after they went through the solver's door, timed in one run.
+"""The analyses before and after they went through the solver's door, timed in one run — and the
+annual solve, which must be no slower.
 
-``run()`` times two commands on the bundled 2023 round as a user waits for them — each a
+``run()`` times these commands on the bundled rounds as a user waits for them — each a
 ``planner`` command in a process of its own, cold, writing its files:
 
 * ``planner equity scenarios/jilin-2023.toml --frontier 5`` (the score–equity frontier);
 * ``planner robust scenarios/jilin-2023.toml --samples 10 --score-sd 3`` (every flip margin);
+* ``planner solve scenarios/jilin-2023.toml`` and ``planner solve scenarios/jilin-2023-funded.toml``
+  (the annual round, with the lookahead; the funded year), each 5 times, before and after
+  alternating, median — the slates must be byte-identical;
 
 once with the code of commit 7c66660 (the flat layout, where `planner.robust` and
 `planner.equity` made their own CP-SAT solvers), checked out with ``git worktree add`` into a
@@ -46,6 +50,7 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "scenarios" / "jilin-2023.toml"
+FUNDED = REPO / "scenarios" / "jilin-2023-funded.toml"
 BEFORE = "7c66660"
 TIMEOUT_S = 1200.0
 
@@ -53,11 +58,16 @@ TIMEOUT_S = 1200.0
 COMMANDS = {
     "equity": ["equity", str(SCENARIO), "--frontier", "5"],
     "robust": ["robust", str(SCENARIO), "--samples", "10", "--score-sd", "3"],
+    "solve": ["solve", str(SCENARIO), "--quiet"],
+    "solve-funded": ["solve", str(FUNDED), "--quiet"],
 }
-LABELS = {"equity": "equity --frontier 5", "robust": "robust --samples 10 --score-sd 3"}
+LABELS = {"equity": "equity --frontier 5", "robust": "robust --samples 10 --score-sd 3",
+          "solve": "solve jilin-2023 (median of 5)", "solve-funded": "solve jilin-2023-funded (median of 5)"}
+REPEATS = {"solve": 5, "solve-funded": 5}
+ALL = ("equity", "robust", "solve", "solve-funded")
 
 
-def run(analyses: Sequence[str] = ("equity", "robust"), *, before: str = BEFORE) -> dict:
+def run(analyses: Sequence[str] = ALL, *, before: str = BEFORE) -> dict:
     """Time each analysis before and after; compare their files (see the module docstring).
 
     Returns
@@ -80,14 +90,20 @@ def run(analyses: Sequence[str] = ("equity", "robust"), *, before: str = BEFORE)
             for name in analyses:
                 record: dict = {"command": "planner " + LABELS[name]}
                 folders = {}
-                for side, tree in trees.items():
-                    folders[side] = Path(tmp) / f"{name}-{side}"
-                    print(f"  {name} / {side} …", end="", flush=True, file=sys.stderr)
-                    wall, error = _planner(tree, [*COMMANDS[name], "--out", str(folders[side])])
-                    print(f" {wall:.1f} s" + (f" — {error}" if error else ""), flush=True, file=sys.stderr)
-                    record[f"{side}_s"] = round(wall, 2)
-                    if error:
-                        record.setdefault("errors", {})[side] = error
+                times: dict[str, list[float]] = {side: [] for side in trees}
+                for k in range(REPEATS.get(name, 1)):        # before and after alternate
+                    for side, tree in trees.items():
+                        folders[side] = Path(tmp) / f"{name}-{side}-{k}"
+                        print(f"  {name} / {side} …", end="", flush=True, file=sys.stderr)
+                        wall, error = _planner(tree, [*COMMANDS[name], "--out", str(folders[side])])
+                        print(f" {wall:.1f} s" + (f" — {error}" if error else ""), flush=True, file=sys.stderr)
+                        times[side].append(wall)
+                        if error:
+                            record.setdefault("errors", {})[side] = error
+                for side in trees:
+                    record[f"{side}_s"] = round(float(sorted(times[side])[len(times[side]) // 2]), 2)
+                    if len(times[side]) > 1:
+                        record[f"{side}_runs"] = [round(x, 2) for x in times[side]]
                 if "errors" not in record:
                     record["speedup"] = round(record["before_s"] / record["after_s"], 2)
                     record["check"] = COMPARE[name](folders["before"], folders["after"])
@@ -172,7 +188,15 @@ def compare_equity(before: Path, after: Path, tolerance: float = 1e-6) -> dict:
             "objective": [a["objective"].round(1).tolist(), b["objective"].round(1).tolist()]}
 
 
-COMPARE = {"equity": compare_equity, "robust": compare_robust}
+def compare_slates(before: Path, after: Path) -> dict:
+    """The annual solve: the same slate.csv, byte for byte (a proven optimum does not depend on
+    the code's layout)."""
+    a, b = (before / "slate.csv").read_bytes(), (after / "slate.csv").read_bytes()
+    status = [json.loads((d / "summary.json").read_text(encoding="utf-8"))["status"] for d in (before, after)]
+    return {"identical": a == b, "status": status}
+
+
+COMPARE = {"equity": compare_equity, "robust": compare_robust, "solve": compare_slates, "solve-funded": compare_slates}
 
 
 # --------------------------------------------------------------------------- the table
@@ -180,6 +204,9 @@ def verdict(name: str, record: dict) -> str:
     if "errors" in record:
         return "; ".join(f"{side} failed: {e}" for side, e in record["errors"].items())
     check = record["check"]
+    if name.startswith("solve"):
+        text = f"slate.csv {'identical' if check['identical'] else 'DIFFERENT'}, status {'/'.join(check['status'])}"
+        return text
     if name == "robust":
         if check["identical"]:
             return f"identical: {check['candidates']} probabilities and bands, {check['margins']} margins, samples"
@@ -192,14 +219,14 @@ def verdict(name: str, record: dict) -> str:
 
 
 def table(result: dict) -> list[str]:
-    header = f"{'analysis (bundled 2023 round)':<36} {'before s':>9} {'after s':>9} {'speed-up':>9}  outputs"
+    header = f"{'command (bundled 2023 round)':<40} {'before s':>9} {'after s':>9} {'speed-up':>9}  outputs"
     lines = [header, "-" * len(header)]
-    for name in ("equity", "robust"):
+    for name in ALL:
         if name not in result:
             continue
         r = result[name]
         speedup = f"{r['speedup']:.2f}×" if "speedup" in r else "—"
-        lines.append(f"{LABELS[name]:<36} {r['before_s']:>9.1f} {r['after_s']:>9.1f} {speedup:>9}  "
+        lines.append(f"{LABELS[name]:<40} {r['before_s']:>9.1f} {r['after_s']:>9.1f} {speedup:>9}  "
                      f"{verdict(name, r)}")
     lines.append(f"before = {result['before']}, after = this working tree; {result['cores']} cores, load average "
                  f"{result['load_before']} before, {result['load_after']} after")
@@ -208,7 +235,7 @@ def table(result: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_analyses", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=sorted(COMMANDS), default=["equity", "robust"])
+    parser.add_argument("--only", nargs="+", choices=sorted(COMMANDS), default=list(ALL))
     parser.add_argument("--before", default=BEFORE, help=f"the commit to compare with (default {BEFORE})")
     args = parser.parse_args(argv)
     result = run(args.only, before=args.before)

@@ -15,7 +15,6 @@ from typing import Callable, Iterator
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from planner.errors import AuditError, InfeasibleError, InputError, NoSolutionError, PolicyError
 from planner.show import FontError
@@ -69,6 +68,7 @@ def progress_reporter(console: Console, *, quiet: bool = False) -> Iterator[Call
     if quiet or not console.is_terminal:
         yield lambda done, total, what: None
         return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                    console=console, transient=True)
     with bar:

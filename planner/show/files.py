@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
 from planner.errors import InputError, Problem
 
@@ -278,6 +277,7 @@ def _xlsx_bytes(frame: pd.DataFrame, *, sheet_title: str) -> bytes:
     dates every zip entry 1980-01-01 (Excel's own choice) when writing in memory.
     """
     raw = io.BytesIO()
+    import xlsxwriter      # loaded when a workbook is written, not by every command that imports this module
     workbook = xlsxwriter.Workbook(raw, {"in_memory": True, "strings_to_numbers": False,
                                          "strings_to_formulas": False, "strings_to_urls": False})
     workbook.set_properties({"author": "planner", "created": FIXED_TIMESTAMP})

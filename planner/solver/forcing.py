@@ -21,15 +21,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-from ortools.linear_solver import linear_solver_pb2, pywraplp
 from ortools.sat.python import cp_model, cp_model_helper
 
 from planner.model import Split
@@ -49,6 +45,10 @@ class _Lp:
 
     def __init__(self, spec: PartSpec, objective: np.ndarray, maximise: bool):
         self.spec = spec
+        # GLOP and the process pool are loaded on first use: a plain solve never re-solves a part,
+        # and the command line should not pay for importing them.
+        from ortools.linear_solver import linear_solver_pb2, pywraplp
+        self._pywraplp = pywraplp
         s = pywraplp.Solver.CreateSolver("GLOP")
         self.solver = s
         inf = s.infinity()
@@ -76,9 +76,9 @@ class _Lp:
         """
         self.solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
         status = self.solver.Solve()
-        if status == pywraplp.Solver.INFEASIBLE:
+        if status == self._pywraplp.Solver.INFEASIBLE:
             return "INFEASIBLE", None
-        if status != pywraplp.Solver.OPTIMAL:
+        if status != self._pywraplp.Solver.OPTIMAL:
             return "FRACTIONAL", None
         self.solver.FillSolutionResponseProto(self.response)
         values = np.asarray(self.response.variable_value, dtype=float)
@@ -422,6 +422,10 @@ class Engine:
 
 def _map(jobs: list, processes: int) -> list[list[dict]]:
     """Run part jobs, in `processes` forked processes when that helps (GLOP holds the GIL)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     if processes <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [_run(job) for job in jobs]
     context = multiprocessing.get_context("fork")
