@@ -8,3 +8,4 @@ from planner.analysis.sampling import make_case, run_samples
 
 __all__ = ["figure_png", "make_case", "run_samples"]
 
+

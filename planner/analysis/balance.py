@@ -35,8 +35,7 @@ from planner.analysis.sampling import without_lookahead
 from planner.analysis.shares import counted, reference_weights
 from planner.errors import InputError, Problem
 from planner.model import Model, Objective, build_model, linear_terms
-from planner.rules import Scenario, load_scenario, read_candidates, read_history
-from planner.rules.prepare import prepare
+from planner.rules import Scenario, load_scenario, read_round
 from planner.solver import Solution, solve_cp, solve_model
 
 log = logging.getLogger(__name__)
@@ -179,9 +178,7 @@ def prepare_round(scenario: Any, candidates: Any, by: str, reference: Any, index
         scenario = load_scenario(scenario)
     if not lookahead:
         scenario = without_lookahead(scenario)
-    frame = read_candidates(scenario, candidates)
-    history = read_history(scenario)
-    prepared = prepare(frame, scenario, history)
+    frame, history, prepared = read_round(scenario, candidates)
     if by not in prepared.frame.columns:
         raise InputError([Problem("equity", f'by = "{by}"', "a column of the candidate table (locality, tier, …)")])
     weights = reference_weights(prepared.frame, scenario, by=by, reference=reference, n_table=len(frame))

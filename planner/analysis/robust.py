@@ -39,16 +39,7 @@ from planner.errors import InputError, PlannerError, Problem
 from planner.model import Model, build_model
 from planner.rounds import Result
 from planner.rounds.finish import finish
-from planner.rules import (
-    Scenario,
-    blocked_reason,
-    load_scenario,
-    numeric_column,
-    pinned_in,
-    read_candidates,
-    read_history,
-)
-from planner.rules.prepare import prepare
+from planner.rules import Scenario, blocked_reason, load_scenario, numeric_column, pinned_in, read_round
 from planner.solver import solve_model
 
 log = logging.getLogger(__name__)
@@ -167,11 +158,9 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
         scenario = load_scenario(scenario)
     if not lookahead:
         scenario = without_lookahead(scenario)
-    frame = read_candidates(scenario, candidates)
+    frame, history, prepared = read_round(scenario, candidates)
     spread = score_spread(frame, score_column=scenario.maximise, score_sd=score_sd, sd_column=sd_column,
                           reviewers=reviewers)
-    history = read_history(scenario)
-    prepared = prepare(frame, scenario, history)
     model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
                         history_rows=prepared.history_rows)
     solution = solve_model(model, time_limit_s=time_limit_s, seed=seed)

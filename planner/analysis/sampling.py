@@ -35,8 +35,7 @@ from planner.analysis.spread import Spread, sample_scores, score_spread
 from planner.analysis.sweep import Job, Task, make_job, run_tasks
 from planner.errors import InputError, PlannerError, Problem
 from planner.model import Model, Split, build_model
-from planner.rules import Scenario, load_scenario, read_candidates, read_history
-from planner.rules.prepare import prepare
+from planner.rules import Scenario, load_scenario, read_round
 
 log = logging.getLogger(__name__)
 
@@ -276,9 +275,7 @@ def make_case(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str
         scenario = load_scenario(scenario)
     if not lookahead:
         scenario = without_lookahead(scenario)
-    frame = read_candidates(scenario, candidates)
-    history = read_history(scenario)
-    prepared = prepare(frame, scenario, history)
+    frame, history, prepared = read_round(scenario, candidates)
     spread = None
     if need_spread or score_sd is not None or reviewers or sd_column in frame.columns:
         spread = score_spread(frame, score_column=scenario.maximise, score_sd=score_sd, sd_column=sd_column,

@@ -18,3 +18,4 @@ __all__ = ["Session", "for_year", "with_default_scope", "without_units", "audit_
 
 
 
+

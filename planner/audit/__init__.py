@@ -11,3 +11,4 @@ __all__ = ["AuditReport", "check_slate"]
 
 
 
+

@@ -17,3 +17,4 @@ __all__ = ["alternative_slates", "CONFLICT_COLUMNS", "diagnose_infeasible", "inf
 
 
 
+

@@ -22,3 +22,4 @@ __all__ = ["load_candidates", "OPTIONAL_DEFAULTS", "REQUIRED_COLUMNS", "file_row
 
 
 
+

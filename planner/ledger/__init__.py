@@ -10,3 +10,4 @@ __all__ = ["ledger_from_outputs", "ledger_summary", "ledger_table", "plan_period
 
 
 
+

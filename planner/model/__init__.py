@@ -30,3 +30,4 @@ __all__ = ["Constraint", "Model", "Objective", "build_model", "integer_scale", "
 
 
 
+

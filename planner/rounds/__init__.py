@@ -12,3 +12,4 @@ __all__ = ["save", "solve", "RULES_CSV_COLUMNS", "versions", "Result"]
 
 
 
+

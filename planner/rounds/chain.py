@@ -19,8 +19,15 @@ from planner.inputs import file_rows, load_candidates, parse_bool
 from planner.model import build_model
 from planner.rounds.finish import finish, output_tables
 from planner.rounds.result import Result
-from planner.rules import Scenario, check_columns, check_years, load_scenario, pad_hint, read_candidates, read_history
-from planner.rules.prepare import prepare
+from planner.rules import (
+    Scenario,
+    check_columns,
+    check_years,
+    load_scenario,
+    pad_hint,
+    read_history,
+    read_round,
+)
 from planner.solver import Solution, solve_with
 
 log = logging.getLogger(__name__)
@@ -58,9 +65,7 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    frame = read_candidates(scenario, candidates)
-    history = read_history(scenario)
-    prepared = prepare(frame, scenario, history)
+    frame, history, prepared = read_round(scenario, candidates)
     model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
                         history_rows=prepared.history_rows)
     started = time.perf_counter()
@@ -123,8 +128,6 @@ def check_inputs(scenario: Scenario | str | Path, candidates: str | Path | None 
     """Validate a scenario and its candidates as `solve` would, without solving."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    frame = read_candidates(scenario, candidates)
-    prepare(frame, scenario, read_history(scenario))
-    return scenario, frame
+    return scenario, read_round(scenario, candidates).frame
 
 

@@ -8,6 +8,7 @@ of the history slates a scenario names. Does not own reading or validating a tab
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import numpy as np
@@ -107,3 +108,19 @@ def pad_hint(hint: np.ndarray, n_rows: int) -> np.ndarray:
     """A selection over this table's rows, padded with False for history and planned rows."""
     hint = np.asarray(hint, bool)
     return np.concatenate([hint, np.zeros(n_rows - len(hint), bool)])
+
+
+class Round(NamedTuple):
+    """A round read for its scenario: the candidate table, the locked history, the prepared rows."""
+
+    frame: pd.DataFrame
+    history: pd.DataFrame | None
+    prepared: Prepared
+
+
+def read_round(scenario: Scenario, candidates: pd.DataFrame | str | Path | None) -> Round:
+    """The first steps of every solve: the table read and checked (`read_candidates`), the
+    locked history read (`read_history`), both prepared for the scenario (`prepare`)."""
+    frame = read_candidates(scenario, candidates)
+    history = read_history(scenario)
+    return Round(frame, history, prepare(frame, scenario, history))

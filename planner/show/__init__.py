@@ -17,6 +17,7 @@ __all__ = ["ABSENT", "NOT_HIGHER", "Comparison", "comparison_html", "load_output
 
 
 
+
 # Charts and the briefing load matplotlib: imported on first use, so that a command-line solve,
 # which never draws, does not pay for it.
 _CHARTS = ("plot_calendar", "plot_quota_use", "plot_scores", "plot_target_progress")

@@ -28,3 +28,4 @@ __all__ = ["LevelResult", "Solution", "hint_values", "read_values", "BACKENDS", 
 
 
 
+

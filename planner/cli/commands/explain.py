@@ -12,8 +12,7 @@ import typer
 
 from planner import api
 from planner.errors import InfeasibleError
-from planner.rules import read_candidates, read_history
-from planner.rules.prepare import prepare
+from planner.rules import read_round
 
 
 def register(app: typer.Typer) -> None:
@@ -101,8 +100,7 @@ def _diagnosed(scenario: Path, candidates: Optional[Path], time_limit: float) ->
     from planner.explain import infeasible_error
     from planner.rules import load_scenario
     loaded = load_scenario(scenario)
-    frame = read_candidates(loaded, candidates)
-    prepared = prepare(frame, loaded, read_history(loaded))
+    prepared = read_round(loaded, candidates).prepared
     return infeasible_error(prepared.frame, loaded, locked=prepared.locked, locked_national=prepared.locked_national,
                             history_rows=getattr(prepared, "history_rows", None), time_limit_s=time_limit)
 
