@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench setup compile clean
+.PHONY: demo test bench setup compile clean browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "planner needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -29,7 +29,17 @@ demo: compile
 	$(BIN)/planner solve scenarios/jilin-2025.toml --out out/jilin-2025 --quiet --report
 	$(BIN)/planner ledger out/jilin-2025
 
-test: $(STAMP)
+# The what-if page is tested in a real headless Chromium (Debian's packages). As root (CI) it is
+# installed here; otherwise the browser tests skip, naming what is missing.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      (apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	       (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1)) || \
+	      echo "could not install chromium: the browser tests will be skipped"; \
+	    else echo "chromium is not installed and this is not root: the browser tests will be skipped"; fi; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 bench: compile
