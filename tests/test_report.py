@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import re
 import time
 import zipfile
@@ -219,7 +220,8 @@ def test_folder_under_a_regular_file_is_an_input_error(tmp_path):
 
     [problem] = caught.value.problems
     assert problem.file == str(out_dir)
-    assert problem.found == "a folder that cannot be written"
+    # Issue 17: the file on the way is called a file, not "a folder".
+    assert problem.found == f"a file at {tmp_path / 'afile'}, where a folder is needed"
     assert problem.expected == "a writable output folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert (tmp_path / "afile").read_text() == "not a folder"
@@ -304,7 +306,9 @@ def test_failure_while_moving_files_in_restores_the_old_ones(tmp_path, monkeypat
         write_outputs(out_dir, tables={"a.csv": slate_frame(), "b.csv": slate_frame()})
     monkeypatch.undo()
 
-    assert calls[:2] == [out_dir / "a.csv", out_dir / "b.csv"]   # then the restore of a.csv
+    # The files go into a staging folder that replaces out_dir as a whole (issue 17), so the
+    # failure on b.csv leaves out_dir untouched.
+    assert [p.name for p in map(Path, calls[:2])] == ["a.csv", "b.csv"]
     assert sorted(p.name for p in out_dir.iterdir()) == ["a.csv", "keep.txt"]
     assert (out_dir / "a.csv").read_bytes() == b"old a"
     assert hidden_entries(tmp_path) == [] and hidden_entries(out_dir) == []

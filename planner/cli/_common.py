@@ -1,25 +1,57 @@
 """What every command of the command line shares: the consoles, exit codes, one-line errors.
 
 Owns how a message reaches a person (one line each on stderr, never a traceback for a user's
-mistake), the exit codes the README promises, and the progress bar of long steps. The root
-commands (`cli.root`) and the subcommands (`cli.commands.*`) import it; it imports neither.
+mistake), the exit codes the README promises, the checks of options every command shares
+(seconds, workers, seeds), Ctrl-C, and the progress bar of long steps. The root commands
+(`cli.root`) and the subcommands (`cli.commands.*`) import it; it imports neither.
 
 Exit codes: 0 solved (OPTIMAL or FEASIBLE) / audit passed, 1 audit found violations,
-2 bad input, 3 infeasible, 4 no solution within the time limit, 130 interrupted.
+2 bad input (a wrong option, a file that cannot be read, a malformed table or scenario),
+3 infeasible, 4 no solution within the time limit, 130 interrupted (Ctrl-C), 70 an internal
+error (a bug: one line, the traceback only with ``PLANNER_DEBUG=1``).
 """
 from __future__ import annotations
 
+import math
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
 import typer
 from rich.console import Console
 
-from planner.errors import AuditError, InfeasibleError, InputError, NoSolutionError, PolicyError
+from planner.errors import (
+    AuditError,
+    InfeasibleError,
+    InputError,
+    NoSolutionError,
+    PlannerError,
+    PolicyError,
+)
 from planner.show import FontError
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
+INTERRUPTED = "interrupted: nothing was written"
+
+
+def interrupted_message(written_before: int) -> str:
+    """What a Ctrl-C left: nothing, or output folders already complete before it came."""
+    from planner.show.staging import written_folders
+    done = written_folders()[written_before:]
+    if not done:
+        return INTERRUPTED
+    return "interrupted after writing " + ", ".join(str(p) for p in done) + " (complete); nothing else was written"
+
+
+def written_count() -> int:
+    from planner.show.staging import written_folders
+    return len(written_folders())
+
+#: CP-SAT's and HiGHS's random seed is a 32-bit signed integer; the score samples need one ≥ 0.
+SEED_MAX = 2**31 - 1
 
 out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -31,8 +63,28 @@ def fail(lines: list[str], code: int, prefix: str = "error") -> None:
     raise typer.Exit(code)
 
 
+def one_line(text: object) -> str:
+    """`text` on one line (a message from a library may hold newlines)."""
+    return " ".join(str(text).split()) or "(no message)"
+
+
+def restore_sigint() -> None:
+    """Give Ctrl-C back to Python.
+
+    CP-SAT catches SIGINT while it searches and, when the search ends, resets it to the
+    system default, which kills the process without a word and without the clean-up of a
+    half-written output folder. Python still believes its own handler is installed; setting
+    it again makes Ctrl-C raise KeyboardInterrupt. Only the main thread may do this.
+    """
+    if threading.current_thread() is threading.main_thread():
+        current = signal.getsignal(signal.SIGINT)
+        if callable(current) or current in (signal.SIG_IGN,):
+            signal.signal(signal.SIGINT, current)
+
+
 def run_guarded(action):
     """Run `action`, turning the planner's own errors into one-line messages and exit codes."""
+    restore_sigint()
     try:
         return action()
     except (InputError, PolicyError) as exc:
@@ -47,14 +99,73 @@ def run_guarded(action):
             lines += [f"conflict: {m}" for m in conflicts["message"]]
         fail(lines, EXIT_INFEASIBLE)
     except NoSolutionError as exc:
-        fail([str(exc)], EXIT_NO_SOLUTION)
+        fail([one_line(exc)], EXIT_NO_SOLUTION)
     except AuditError as exc:
         fail(str(exc).splitlines(), EXIT_VIOLATIONS)
     except FontError as exc:
-        fail([str(exc)], EXIT_INPUT)
-    except KeyboardInterrupt:
-        fail(["interrupted: nothing was written"], 130)
+        fail([one_line(exc)], EXIT_INPUT)
+    except (KeyboardInterrupt, typer.Exit, SystemExit):
+        raise                                            # said once, by `main`
+    except PlannerError as exc:                          # e.g. an unknown backend or executor
+        fail([one_line(exc)], EXIT_INPUT)
+    except BaseException as exc:
+        line = input_problem(exc)
+        if line is None:
+            raise
+        fail([line], EXIT_INPUT)
 
+
+def input_problem(exc: BaseException) -> str | None:
+    """The one-line message of an exception that means bad input, or None for anything else.
+
+    A file the planner may not read, a folder where a file should be, a disk that is full, a
+    chain of files too deep to follow, an input too large for memory: each is the user's to fix.
+    """
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else "a file"
+        return f"{where}: found {one_line(exc.strerror or exc)}, expected a file the planner can read and write"
+    if isinstance(exc, RecursionError):
+        return f"found an input nested too deep to read ({one_line(exc)}), expected a flatter file"
+    if isinstance(exc, MemoryError):
+        return "found an input too large for this computer's memory, expected a smaller file"
+    return None
+
+
+# --- options every command shares (typer callbacks: a bad value is a usage error, exit 2) ---
+
+def check_seconds(value: float | None) -> float | None:
+    """`--time-limit`: seconds > 0, or ``inf`` for no limit."""
+    if value is not None and (math.isnan(value) or value <= 0):
+        raise typer.BadParameter(f"found {value:g}, expected seconds > 0 (or inf for no limit)")
+    return value
+
+
+def check_workers(value: int | None) -> int | None:
+    """`--workers` of CP-SAT: 0 = every core, else ≥ 1."""
+    if value is not None and value < 0:
+        raise typer.BadParameter(f"found {value}, expected 0 (every core) or a number of workers ≥ 1")
+    return value
+
+
+def check_fraction(value: float | None) -> float | None:
+    """A probability or share: a number from 0 to 1."""
+    if value is not None and not (0 <= value <= 1):
+        raise typer.BadParameter(f"found {value:g}, expected a number from 0 to 1")
+    return value
+
+
+def check_non_negative(value: float | None) -> float | None:
+    """A finite number ≥ 0 (a weight, a bound in points)."""
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise typer.BadParameter(f"found {value:g}, expected a finite number ≥ 0")
+    return value
+
+
+def check_positive(value: float | None) -> float | None:
+    """A finite number > 0 (a standard deviation)."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"found {value:g}, expected a finite number > 0")
+    return value
 
 
 STEP_NAMES = {"targets": "目标进度", "scores": "分数分布", "comparison": "情景比较", "calendar": "工作日历",
@@ -68,7 +179,13 @@ def progress_reporter(console: Console, *, quiet: bool = False) -> Iterator[Call
     if quiet or not console.is_terminal:
         yield lambda done, total, what: None
         return
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                    console=console, transient=True)
     with bar:

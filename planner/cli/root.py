@@ -6,20 +6,131 @@ Owns the arguments of the root commands; the subcommands are one small module ea
 """
 from __future__ import annotations
 
+import copy
+import errno
 import logging
+import os
+import sys
+import traceback
 from pathlib import Path
-from typing import Optional
+from typing import Any, Literal, Optional
 
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
+
+try:                                   # typer ≥ 0.2x carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:                    # pragma: no cover - older typer runs on click itself
+    from click import exceptions as click_errors
 
 from planner import api
-from planner.cli._common import EXIT_INPUT, EXIT_VIOLATIONS, err, fail, out, progress_reporter, run_guarded
+from planner._version import __version__
+from planner.cli._common import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_VIOLATIONS,
+    INTERRUPTED,
+    SEED_MAX,
+    check_seconds,
+    check_workers,
+    err,
+    fail,
+    input_problem,
+    interrupted_message,
+    one_line,
+    out,
+    progress_reporter,
+    restore_sigint,
+    run_guarded,
+    written_count,
+)
 from planner.result import task_table
 from planner.rules import load_scenario
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+
+def _show_version(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        typer.echo(f"planner {__version__}")
+        raise typer.Exit(0)
+
+
+class PlannerGroup(TyperGroup):
+    """The `planner` command group: the README's exit codes on every path, one line per message.
+
+    Usage errors (an unknown option, a value that is not one of the choices, a number out of
+    range) are one line and exit 2; Ctrl-C anywhere is exit 130 with one line; a file the
+    planner cannot read is exit 2; anything else is a bug: one line and exit 70 (the traceback
+    with ``PLANNER_DEBUG=1``). `--version` and `-h` work on the group and on every command.
+    """
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        version = next((p for p in self.params if p.name == "version"), None)
+        if command is not None and version is not None and not any(p.name == "version" for p in command.params):
+            shown = copy.copy(version)              # the root's --version, on every command
+            shown.expose_value = False              # (the command's function does not take it)
+            command.params.append(shown)
+        return command
+
+    def invoke(self, ctx: Any) -> Any:
+        written = written_count()
+        try:
+            return super().invoke(ctx)
+        except (click_errors.ClickException, typer.Exit, typer.Abort):
+            raise
+        except KeyboardInterrupt:
+            err.print(f"error: {interrupted_message(written)}", markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            line = input_problem(exc)
+            if line is not None:
+                err.print(f"error: {line}", markup=False)
+                raise typer.Exit(EXIT_INPUT) from None
+            if os.environ.get("PLANNER_DEBUG"):
+                traceback.print_exc()
+            err.print(f"error: internal error (a bug, please report it): {type(exc).__name__}: {one_line(exc)}"
+                      " — PLANNER_DEBUG=1 shows where", markup=False)
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+            code = EXIT_INPUT
+        except click_errors.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "planner"
+            err.print(f"error: {where}: {one_line(exc.format_message())} (see {where} -h)", markup=False)
+            code = EXIT_INPUT
+        except click_errors.ClickException as exc:
+            err.print(f"error: {one_line(exc.format_message())}", markup=False)
+            code = EXIT_INPUT
+        except (typer.Abort, KeyboardInterrupt):
+            err.print(f"error: {INTERRUPTED}", markup=False)
+            code = EXIT_INTERRUPTED
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            code = 0                                   # output piped into `head` that stopped reading
+        if not isinstance(code, int):
+            code = 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(cls=PlannerGroup, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Plan quota-constrained recommendation rounds (吉教职成〔2023〕7号) with CP-SAT.")
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                       help="Print the planner's version and exit.")) -> None:
+    """Plan quota-constrained recommendation rounds (吉教职成〔2023〕7号) with CP-SAT."""
 
 
 @app.command()
@@ -27,14 +138,15 @@ def solve(
     scenario: Optional[Path] = typer.Argument(None, help="scenario TOML file"),
     candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/<scenario stem>/)"),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for the whole solve"),
-    seed: int = typer.Option(0, "--seed", help="CP-SAT random seed"),
-    workers: int = typer.Option(0, "--workers", help="CP-SAT workers (0 = all cores)"),
+    time_limit: float = typer.Option(60.0, "--time-limit", callback=check_seconds,
+                                     help="seconds for the whole solve (> 0; inf = no limit)"),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="CP-SAT random seed"),
+    workers: int = typer.Option(0, "--workers", callback=check_workers, help="CP-SAT workers (0 = all cores)"),
     force_in: list[str] = typer.Option([], "--force-in", help="pin a candidate into the slate (repeatable)"),
     force_out: list[str] = typer.Option([], "--force-out", help="pin a candidate out of the slate (repeatable)"),
     explain: bool = typer.Option(False, "--explain", help="exact counterfactual for every rejected candidate"),
-    alternatives: int = typer.Option(0, "--alternatives", help="list up to K other slates with the same optimum"),
-    backend: str = typer.Option("cpsat", "--backend", help="cpsat (default) or highs"),
+    alternatives: int = typer.Option(0, "--alternatives", min=0, help="list up to K other slates with the same optimum"),
+    backend: Literal["cpsat", "highs"] = typer.Option("cpsat", "--backend", help="cpsat (default) or highs"),
     verify: Optional[Path] = typer.Option(None, "--verify", help="re-run the solve recorded in OUT_DIR and confirm "
                                           "the same slate"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing but errors"),
@@ -53,6 +165,7 @@ def solve(
             loaded = loaded.pinned(force_in=force_in, force_out=force_out)
         result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers,
                            backend=backend)
+        restore_sigint()                        # CP-SAT leaves Ctrl-C to the system: take it back
         extra = {}
         if explain:
             from planner.explain import explain_all, merge
@@ -62,11 +175,14 @@ def solve(
         if alternatives > 0:
             from planner.explain import alternative_slates
             extra["alternatives.csv"] = alternative_slates(result, alternatives)
-        api.save(result, target, extra_tables=extra)
-        if report:
-            from planner.show import write_briefing
-            with progress_reporter(err, quiet=quiet) as progress:
-                write_briefing(target, result=result, progress=progress)
+        restore_sigint()
+        from planner.show.staging import output_folder
+        with output_folder(target) as folder:   # the slate files and the briefing appear together
+            api.save(result, folder, extra_tables=extra)
+            if report:
+                from planner.show import write_briefing
+                with progress_reporter(err, quiet=quiet) as progress:
+                    write_briefing(folder, result=result, progress=progress)
         return result, extra
 
     result, extra = run_guarded(action)
@@ -134,11 +250,18 @@ def print_summary(result: api.Result, target: Path) -> None:
     out.print(f"written to {target}/: slate.csv, slate.xlsx, summary.json, rules.csv, explanations.csv, ledger.csv")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """`planner ARGS…`; exits with the README's codes (argv: the arguments, default sys.argv)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    app(args=argv, prog_name="planner")
+
+
+def _register_commands() -> None:
     from planner.cli.commands import register_all
     register_all(app)
-    app()
+
+
+_register_commands()
 
 
 if __name__ == "__main__":

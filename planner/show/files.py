@@ -19,7 +19,7 @@ import secrets
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.show.staging import not_writable, output_folder, staging_target
 
 __all__ = ["FORMULA_PREFIXES", "atomic_write_bytes", "neutralise_formulas", "write_outputs"]
 
@@ -65,11 +66,13 @@ def write_outputs(
 ) -> list[Path]:
     """Write every output of a run into `out_dir`, all of them or none.
 
-    Files are first written (and fsynced) into a temporary folder next to `out_dir`,
-    then renamed into place. If anything fails — including Ctrl-C — the temporary
-    folder is removed and `out_dir` is left as it was: absent if it was absent, with
-    its earlier files (restored) if it existed. Files of `out_dir` that this run does
-    not write are never touched.
+    Files are first written (and fsynced) into a temporary folder next to `out_dir`
+    that starts with `out_dir`'s other files, then swapped in as a whole, under a lock
+    that refuses a second writer (`staging.output_folder`). If anything fails — including
+    Ctrl-C — the temporary folder is removed and `out_dir` is left as it was: absent if it
+    was absent, with its earlier files if it existed. Files of `out_dir` that this run
+    does not write are kept. Inside `staging.output_folder`, on the folder it yields, the
+    files are written straight into it (the swap comes when that block ends).
 
     Parameters
     ----------
@@ -98,8 +101,8 @@ def write_outputs(
     Raises
     ------
     InputError
-        `out_dir` (or its nearest existing parent) is not a writable folder, or a file
-        this run should write is a folder in `out_dir`.
+        `out_dir` (or its nearest existing parent) is not a writable folder, a file this
+        run should write is a folder in `out_dir`, or another process is writing `out_dir`.
     ValueError
         A file name is not a plain file name, a name is used twice, or `xlsx` names a
         table that is not in `tables` (mistakes of the calling code).
@@ -110,39 +113,68 @@ def write_outputs(
     names = _check_names(tables, xlsx, json_files, binary_files)
     out_dir = Path(out_dir)
 
-    stage_parent = _staging_parent(out_dir)
-    created_parents = _make_missing_dirs(stage_parent, out_dir)
-    stage: Path | None = None
-    succeeded = False
-    try:
-        try:
-            stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=stage_parent))
-        except OSError as exc:                          # e.g. a read-only file system
-            raise _not_writable(out_dir) from exc
-        staged = stage / "files"     # plain mkdir: the folder gets the user's usual permissions
-        staged.mkdir()
-        # One neutralised copy per exported table, shared by its csv and xlsx.
-        safe = {name: neutralise_formulas(frame) for name, frame in tables.items()}
-        for name, frame in safe.items():
-            _write_file(staged / name, _csv_bytes(frame))
-        for name, table in xlsx.items():
-            _write_file(staged / name, _xlsx_bytes(safe[table], sheet_title=Path(table).stem))
-        for name, payload in json_files.items():
-            _write_file(staged / name, _json_bytes(payload))
-        for name, data in binary_files.items():
-            _write_file(staged / name, bytes(data))
-        _move_into_place(staged, out_dir, names, backup_dir=stage / "backup")
-        succeeded = True
-    finally:                                            # also on Ctrl-C
-        if stage is not None:
-            shutil.rmtree(stage, ignore_errors=True)
-        if not succeeded:
-            for folder in reversed(created_parents):   # deepest first; only if still empty
-                _rmdir_quietly(folder)
+    outputs = (tables, xlsx, json_files, binary_files)
+    if staging_target(out_dir) is not None:             # inside `staging.output_folder`: straight in
+        _write_into(out_dir, names, *outputs)
+    else:
+        with output_folder(out_dir) as folder:
+            if staging_target(folder) is None:          # written file by file (see `staging`)
+                _write_in_place(folder, names, *outputs)
+            else:
+                _write_into(folder, names, *outputs)
 
     paths = [out_dir / name for name in names]
     logger.info("wrote %d file(s) into %s: %s", len(paths), out_dir, ", ".join(names))
     return paths
+
+
+def _rendered(names: list[str], tables: Mapping[str, pd.DataFrame], xlsx: Mapping[str, str],
+              json_files: Mapping[str, Mapping[str, Any]], binary_files: Mapping[str, bytes]) -> Iterator[tuple[str, bytes]]:
+    """(file name, bytes) of every output, in `names` order, rendered one at a time."""
+    # One neutralised copy per exported table, shared by its csv and xlsx.
+    safe = {name: neutralise_formulas(frame) for name, frame in tables.items()}
+    for name, frame in safe.items():
+        yield name, _csv_bytes(frame)
+    for name, table in xlsx.items():
+        yield name, _xlsx_bytes(safe[table], sheet_title=Path(table).stem)
+    for name, payload in json_files.items():
+        yield name, _json_bytes(payload)
+    for name, data in binary_files.items():
+        yield name, bytes(data)
+
+
+def _write_into(stage: Path, names: list[str], *outputs: Any) -> None:
+    """Write the outputs into an open staging folder (each file through a temporary name)."""
+    clashes = [name for name in names if (stage / name).is_dir() and not (stage / name).is_symlink()]
+    if clashes:
+        target = staging_target(stage) or stage
+        raise InputError([Problem(file=str(target / name), found="a folder",
+                                  expected="no folder where an output file goes") for name in clashes])
+    for name, data in _rendered(names, *outputs):
+        temp = _create_exclusive(stage, f".{name}.tmp-")
+        try:
+            _write_file(temp, data, create=False)
+            os.replace(temp, stage / name)              # replaces a hard link, never writes through it
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+
+
+def _write_in_place(out_dir: Path, names: list[str], *outputs: Any) -> None:
+    """Files staged in a temporary folder inside `out_dir`, then renamed in one by one (a folder
+    that cannot be swapped as a whole: see `staging`); on failure `out_dir` is put back."""
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=".planner.tmp-", dir=out_dir))
+    except OSError as exc:                              # e.g. a read-only file system
+        raise not_writable(out_dir) from exc
+    try:
+        staged = stage / "files"     # plain mkdir: the folder gets the user's usual permissions
+        staged.mkdir()
+        for name, data in _rendered(names, *outputs):
+            _write_file(staged / name, data)
+        _move_into_place(staged, out_dir, names, backup_dir=stage / "backup")
+    finally:                                            # also on Ctrl-C
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -412,8 +444,7 @@ def _check_names(tables: Mapping[str, pd.DataFrame], xlsx: Mapping[str, str],
 
 
 def _not_writable(folder: Path) -> InputError:
-    return InputError([Problem(file=str(folder), found="a folder that cannot be written",
-                               expected="a writable output folder")])
+    return not_writable(folder)
 
 
 def _is_writable_dir(folder: Path) -> bool:
@@ -435,41 +466,6 @@ def _check_writable(folder: Path) -> None:
     """
     if not _is_writable_dir(_nearest_existing(folder)):
         raise _not_writable(folder)
-
-
-def _staging_parent(out_dir: Path) -> Path:
-    """Where the temporary folder goes: next to `out_dir`, or inside it when the parent
-    is read-only or on another device (e.g. `out_dir` is a mount point), since a rename
-    cannot cross devices."""
-    if out_dir.exists():
-        if not _is_writable_dir(out_dir):
-            raise _not_writable(out_dir)
-        parent = out_dir.absolute().parent
-        if _is_writable_dir(parent) and parent.stat().st_dev == out_dir.stat().st_dev:
-            return parent
-        return out_dir
-    _check_writable(out_dir)
-    return out_dir.absolute().parent
-
-
-def _make_missing_dirs(folder: Path, out_dir: Path) -> list[Path]:
-    """Create `folder` and its missing parents; return the ones created, outermost first."""
-    missing: list[Path] = []
-    probe = folder
-    while not probe.exists():
-        missing.append(probe)
-        probe = probe.parent
-    missing.reverse()
-    created: list[Path] = []
-    try:
-        for path in missing:
-            path.mkdir()
-            created.append(path)
-    except OSError as exc:
-        for path in reversed(created):
-            _rmdir_quietly(path)
-        raise _not_writable(out_dir) from exc
-    return created
 
 
 def _move_into_place(staged: Path, out_dir: Path, names: list[str], *, backup_dir: Path) -> None:
