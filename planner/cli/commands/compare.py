@@ -25,7 +25,7 @@ def compare(
     out_a: Path = typer.Argument(..., help="output folder of the reference run (e.g. the base scenario)"),
     out_b: Path = typer.Argument(..., help="output folder of the variant run"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="also write the comparison tables (csv) here"),
-    rows: int = typer.Option(20, "--rows", help="candidates listed per table (entered, left)"),
+    rows: int = typer.Option(20, "--rows", min=0, help="candidates listed per table (entered, left)"),
 ) -> None:
     """Compare two runs: who entered and left, total score, per-locality and per-tier counts, binding rules."""
     from planner.cli._common import out, run_guarded

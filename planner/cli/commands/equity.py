@@ -10,9 +10,11 @@ command: 0 done, 2 bad input, 3 infeasible (no slate that balanced).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
+
+from planner.cli._common import check_non_negative, check_seconds
 from rich.table import Table
 
 
@@ -25,17 +27,17 @@ def equity(
     by: str = typer.Option("locality", "--by", help="group column: locality | tier | any column"),
     reference: str = typer.Option("candidates", "--reference",
                                   help="reference shares: candidates | equal | column:NAME | FILE.csv (group,weight)"),
-    index: str = typer.Option("lh", "--index", help="index bounded: lh (Loosemore–Hanby) | max (largest deviation)"),
-    max_index: Optional[float] = typer.Option(None, "--max-index", help="hold the index at or below PP percentage points"),
-    weight: Optional[float] = typer.Option(None, "--weight", help="penalty in score points per seat out of proportion"),
-    frontier: Optional[int] = typer.Option(None, "--frontier", help="compute the score–equity frontier with K points"),
-    executor: str = typer.Option("serial", "--executor", help="where frontier points run: serial | process | dask"),
+    index: Literal["lh", "max"] = typer.Option("lh", "--index", help="index bounded: lh (Loosemore–Hanby) | max (largest deviation)"),
+    max_index: Optional[float] = typer.Option(None, "--max-index", callback=check_non_negative, help="hold the index at or below PP percentage points"),
+    weight: Optional[float] = typer.Option(None, "--weight", callback=check_non_negative, help="penalty in score points per seat out of proportion"),
+    frontier: Optional[int] = typer.Option(None, "--frontier", min=2, help="compute the score–equity frontier with K points"),
+    executor: Literal["serial", "process", "dask"] = typer.Option("serial", "--executor", help="where frontier points run: serial | process | dask"),
     address: Optional[str] = typer.Option(None, "--address", help="Dask scheduler address"),
-    workers: Optional[int] = typer.Option(None, "--workers", help="worker processes for the frontier"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="worker processes for the frontier"),
     lookahead: bool = typer.Option(True, "--lookahead/--no-lookahead", help="keep the scenario's lookahead"),
     candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/<scenario stem>-equity/)"),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds per solve"),
+    time_limit: float = typer.Option(60.0, "--time-limit", callback=check_seconds, help="seconds per solve"),
 ) -> None:
     """Shares of the slate per locality or tier against reference shares; an equity bound; the frontier."""
     from planner import api

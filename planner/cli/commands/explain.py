@@ -6,9 +6,11 @@ Owns the arguments and the printing of the explain subcommand. Holds no logic: i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Literal, Optional
 
 import typer
+
+from planner.cli._common import SEED_MAX, check_seconds, check_workers
 
 from planner import api
 from planner.errors import InfeasibleError
@@ -23,14 +25,14 @@ def explain(
     scenario: Path = typer.Argument(..., help="scenario TOML file"),
     candidate: List[str] = typer.Option([], "--candidate", "-c", help="candidate id (repeatable)"),
     candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
-    force: Optional[str] = typer.Option(None, "--force", help='"in" or "out" (default: the opposite of the slate)'),
+    force: Optional[Literal["in", "out"]] = typer.Option(None, "--force", help='"in" or "out" (default: the opposite of the slate)'),
     every: bool = typer.Option(False, "--all", help="every rejected candidate of the round (counterfactual forced in)"),
-    alternatives: int = typer.Option(0, "--alternatives", help="also list up to K other optimal slates"),
+    alternatives: int = typer.Option(0, "--alternatives", min=0, help="also list up to K other optimal slates"),
     out_file: Optional[Path] = typer.Option(None, "--out", help="write the --all table to this CSV file"),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for the solve, and again for the explanations"),
-    seed: int = typer.Option(0, "--seed", help="CP-SAT random seed"),
-    workers: int = typer.Option(0, "--workers", help="CP-SAT workers (0 = all cores)"),
-    processes: int = typer.Option(2, "--processes", help="processes for --all"),
+    time_limit: float = typer.Option(60.0, "--time-limit", callback=check_seconds, help="seconds for the solve, and again for the explanations"),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="CP-SAT random seed"),
+    workers: int = typer.Option(0, "--workers", callback=check_workers, help="CP-SAT workers (0 = all cores)"),
+    processes: int = typer.Option(2, "--processes", min=1, help="processes for --all"),
 ) -> None:
     """Explain candidates of a round: the reason in one sentence, and the exact cost of forcing them."""
     from planner.cli._common import EXIT_INFEASIBLE, EXIT_INPUT, err, fail, out, run_guarded

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import typer
+
+from planner.cli._common import SEED_MAX, check_seconds, check_workers
 from rich.table import Table
 
 
@@ -29,9 +31,9 @@ def plan(
                                 "like this year's"),
     out_dir: Path | None = typer.Option(None, "--out", help="write plan.csv, slate.csv, ledger.csv, "
                                            "targets.csv, by_year.csv, summary.json here"),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for the whole solve"),
-    seed: int = typer.Option(0, "--seed", help="CP-SAT random seed"),
-    workers: int = typer.Option(0, "--workers", help="CP-SAT workers (0 = all cores)"),
+    time_limit: float = typer.Option(60.0, "--time-limit", callback=check_seconds, help="seconds for the whole solve"),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="CP-SAT random seed"),
+    workers: int = typer.Option(0, "--workers", callback=check_workers, help="CP-SAT workers (0 = all cores)"),
 ) -> None:
     """Plan all remaining years at once and say which 2025 targets are reachable, and when."""
     from planner.cli._common import EXIT_VIOLATIONS, err, out, run_guarded

@@ -7,9 +7,11 @@ Exit codes as every command: 0 done, 2 bad input (including no score spread), 3 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
+
+from planner.cli._common import SEED_MAX, check_fraction, check_positive, check_seconds
 from rich.table import Table
 
 
@@ -19,28 +21,28 @@ def register(app: typer.Typer) -> None:
 
 def robust(
     scenario: Path = typer.Argument(..., help="scenario TOML file"),
-    samples: int = typer.Option(200, "--samples", "-n", help="score samples to re-solve"),
-    score_sd: Optional[float] = typer.Option(None, "--score-sd",
+    samples: int = typer.Option(200, "--samples", "-n", min=1, help="score samples to re-solve"),
+    score_sd: Optional[float] = typer.Option(None, "--score-sd", callback=check_positive,
                                              help="default standard deviation of a score (points) where the "
                                                   "table has no score_sd column or cell, e.g. 3"),
     sd_column: str = typer.Option("score_sd", "--sd-column", help="column with each candidate's standard deviation"),
     reviewers: str = typer.Option("", "--reviewers",
                                   help="comma-separated columns holding several reviewers' scores (bootstrap)"),
-    seed: int = typer.Option(0, "--seed", help="seed of the samples and of CP-SAT"),
-    margins: str = typer.Option("all", "--margins", help="flip margins for: all | marginal | none"),
-    certain: float = typer.Option(0.95, "--certain", help="probability at or above which a candidate is certain"),
-    out_band: float = typer.Option(0.05, "--out-band", help="probability at or below which a candidate is out"),
-    executor: str = typer.Option("process", "--executor", help="process | dask | serial"),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="seed of the samples and of CP-SAT"),
+    margins: Literal["all", "marginal", "none"] = typer.Option("all", "--margins", help="flip margins for: all | marginal | none"),
+    certain: float = typer.Option(0.95, "--certain", callback=check_fraction, help="probability at or above which a candidate is certain"),
+    out_band: float = typer.Option(0.05, "--out-band", callback=check_fraction, help="probability at or below which a candidate is out"),
+    executor: Literal["process", "dask", "serial"] = typer.Option("process", "--executor", help="process | dask | serial"),
     address: Optional[str] = typer.Option(None, "--address", help="Dask scheduler address (default: a LocalCluster)"),
-    workers: Optional[int] = typer.Option(None, "--workers", help="worker processes (default: all cores)"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="worker processes (default: all cores)"),
     lookahead: bool = typer.Option(True, "--lookahead/--no-lookahead",
                                    help="keep the scenario's lookahead (slower) or solve the round on its own"),
     candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/<scenario stem>-robust/)"),
     chart: bool = typer.Option(True, "--chart/--no-chart", help="draw marginal.png"),
-    rows: int = typer.Option(20, "--rows", help="marginal candidates listed"),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for the nominal solve"),
-    sample_time_limit: float = typer.Option(60.0, "--sample-time-limit", help="seconds for each re-solve"),
+    rows: int = typer.Option(20, "--rows", min=0, help="marginal candidates listed"),
+    time_limit: float = typer.Option(60.0, "--time-limit", callback=check_seconds, help="seconds for the nominal solve"),
+    sample_time_limit: float = typer.Option(60.0, "--sample-time-limit", callback=check_seconds, help="seconds for each re-solve"),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
                                             help="progress bar (default: on a terminal only)"),
 ) -> None:

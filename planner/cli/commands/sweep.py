@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Literal, Optional
 
 import typer
+
+from planner.cli._common import SEED_MAX, check_positive
 from rich.table import Table
 
 
@@ -21,15 +23,15 @@ def register(app: typer.Typer) -> None:
 
 def sweep(
     scenarios: List[Path] = typer.Argument(..., help="one or more scenario TOML files"),
-    samples: int = typer.Option(100, "--samples", "-n", help="score samples per scenario (0 = scores as given only)"),
-    score_sd: Optional[float] = typer.Option(None, "--score-sd",
+    samples: int = typer.Option(100, "--samples", "-n", min=0, help="score samples per scenario (0 = scores as given only)"),
+    score_sd: Optional[float] = typer.Option(None, "--score-sd", callback=check_positive,
                                              help="default standard deviation of a score (points), e.g. 3"),
     sd_column: str = typer.Option("score_sd", "--sd-column", help="column with each candidate's standard deviation"),
     reviewers: str = typer.Option("", "--reviewers", help="comma-separated columns of reviewers' scores"),
-    seed: int = typer.Option(0, "--seed", help="seed of the samples"),
-    executor: str = typer.Option("process", "--executor", help="process | dask | serial"),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="seed of the samples"),
+    executor: Literal["process", "dask", "serial"] = typer.Option("process", "--executor", help="process | dask | serial"),
     address: Optional[str] = typer.Option(None, "--address", help="Dask scheduler address (default: a LocalCluster)"),
-    workers: Optional[int] = typer.Option(None, "--workers", help="worker processes (default: all cores)"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="worker processes (default: all cores)"),
     lookahead: bool = typer.Option(True, "--lookahead/--no-lookahead",
                                    help="keep each scenario's lookahead (slower) or solve rounds on their own"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/sweep/)"),
