@@ -28,6 +28,7 @@ from planner.rules.shapes import (
     NUMBER_COLUMNS,
     REACHABILITY,
     SCOPES,
+    TEXT_COLUMNS,
     Bound,
     PlanSettings,
     Rule,
@@ -36,8 +37,14 @@ from planner.rules.shapes import (
 # The keys each table of a scenario file may have.
 TOP_KEYS = (
     "name", "description", "year", "period", "candidates", "extends", "objective", "switches",
-    "defaults", "localities", "tasks", "force_in", "force_out", "history", "calendar", "rule", "plan",
+    "defaults", "localities", "tasks", "force_in", "force_out", "history", "calendar", "rule", "plan", "choices",
 )
+#: Keys whose value must be a table (a mapping), whatever file sets them.
+TABLE_KEYS = ("objective", "switches", "defaults", "localities", "tasks", "plan", "choices")
+#: The largest number a scenario may hold (a bound, a weight, a cost, a pool): beyond it the
+#: solver's 64-bit integers overflow once scores are scaled to integers. 1e9 is far above any
+#: quota (hundreds), weight (hundreds or thousands) or pool in 万元 (tens of thousands).
+MAX_NUMBER = 1e9
 RULE_KEYS = (
     "id", "clause", "text", "where", "per", "measure", "min", "max", "scope", "decision", "soft",
     "by", "complete", "when", "cost", "note", "enabled",
@@ -45,6 +52,38 @@ RULE_KEYS = (
 OBJECTIVE_KEYS = ("maximise", "maximize", "pass_mark", "tie_break")
 DEFAULT_KEYS = ("scope", "decision", "cost")
 PLAN_KEYS = ("forecast", "future_weight", "through", "reachability", "reachability_weight", "pools")
+
+
+class SourceText(str):
+    """The text of a scenario with the files it came from: ``parts`` = ((file name, text), …), base first.
+
+    A scenario that extends another is one mapping with one text; the parts let a problem be
+    said in the file and at the line where it was written, not at a line of the two joined.
+    """
+
+    parts: tuple[tuple[str, str], ...]
+
+    def __new__(cls, text: str, parts: tuple[tuple[str, str], ...] = ()) -> SourceText:
+        obj = super().__new__(cls, text)
+        obj.parts = tuple(parts)
+        return obj
+
+    def __str__(self) -> str:        # str(text) keeps the parts (e.g. `policy.check_columns`)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SourceText, (self[:], self.parts))
+
+    @classmethod
+    def of(cls, name: str, text: str) -> SourceText:
+        return cls(text, ((name, text),))
+
+    @staticmethod
+    def joined(base: str, child: str) -> SourceText:
+        """Base then child, as `scenario_files` merges them."""
+        def parts(text: str) -> tuple[tuple[str, str], ...]:
+            return getattr(text, "parts", ()) or ((("", text),) if text else ())
+        return SourceText(base[:] + "\n" + child[:], parts(base) + parts(child))
 
 
 @dataclass
@@ -58,16 +97,52 @@ class Context:
     problems: list[Problem] = field(default_factory=list)
     catalogue: Catalogue = field(default_factory=load_catalogue)
 
+    def _parts(self) -> tuple[tuple[str, str], ...]:
+        return getattr(self.text, "parts", ()) or ((self.file, self.text),)
+
+    def where_of(self, rule_id: str) -> tuple[str, int | None]:
+        """File and line of the rule `rule_id`: the file that defines it last (a child over its base)."""
+        pattern = re.compile(r'^\s*id\s*=\s*["\']' + re.escape(str(rule_id)) + r'["\']', re.MULTILINE)
+        for name, text in reversed(self._parts()):
+            match = pattern.search(text)
+            if match:
+                return name or self.file, text[: match.start()].count("\n") + 1
+        return self.file, None
+
     def line_of(self, rule_id: str) -> int | None:
-        match = re.search(r'^\s*id\s*=\s*["\']' + re.escape(str(rule_id)) + r'["\']', self.text, re.MULTILINE)
-        return self.text[: match.start()].count("\n") + 1 if match else None
+        return self.where_of(rule_id)[1]
+
+    def file_of_key(self, key: str) -> str:
+        """The file that sets a top-level `key` (``year``, ``switches.about_n``, ``plan.forecast``)."""
+        parts = self._parts()
+        if len(parts) < 2:
+            return self.file
+        head, _, leaf = key.partition(".")
+        for name, text in reversed(parts):
+            if _sets(text, head, leaf):
+                return name or self.file
+        return self.file
 
     def fail(self, rule_id: str | None, key: str | None, found: str, expected: str, hint: str = "") -> None:
         column = None if rule_id is None else f'rule "{rule_id}"' + (f" {key}" if key else "")
         if rule_id is None and key:
             column = key
-        row = self.line_of(rule_id) if rule_id is not None else None
-        self.problems.append(Problem(self.file, found, expected, row=row, column=column, hint=hint))
+        if rule_id is None and key == "period" and any(p.column == "year" for p in self.problems):
+            return                  # with the year itself refused, "year … outside the period" says nothing
+        file, row = self.where_of(rule_id) if rule_id is not None else (self.file_of_key(key or ""), None)
+        self.problems.append(Problem(file, found, expected, row=row, column=column, hint=hint))
+
+
+def _sets(text: str, head: str, leaf: str) -> bool:
+    """Whether a TOML text sets `head` (or `head.leaf`): roughly, by its lines."""
+    name = re.escape(head)
+    if not leaf:
+        return bool(re.search(rf'^\s*(?:{name}\s*=|\[\[?\s*{name}\s*\]\]?)', text, re.MULTILINE))
+    item = re.escape(leaf)
+    if re.search(rf'^\s*{name}\s*\.\s*["\']?{item}["\']?\s*=|^\s*{name}\s*=.*\b{item}\b', text, re.MULTILINE):
+        return True
+    section = re.search(rf'^\s*\[\s*{name}\s*\][^\n]*\n(.*?)(?=^\s*\[|\Z)', text, re.MULTILINE | re.DOTALL)
+    return bool(section and re.search(rf'^\s*["\']?{item}["\']?\s*=', section.group(1), re.MULTILINE))
 
 
 # --- [[rule]] -------------------------------------------------------------------------------
@@ -98,7 +173,10 @@ def parse_rule(raw: Any, ctx: Context, *, fold: Mapping[str, str] | None = None)
         else:
             allowed = wanted if isinstance(wanted, list) else [wanted]
             active = active and ctx.switches[switch] in allowed
-    if raw.get("enabled") is False:
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        ctx.fail(rid, "enabled", f"enabled = {enabled!r}", "true or false")
+    elif not enabled:
         active = False
 
     spec = {**ctx.defaults, **raw}
@@ -126,6 +204,8 @@ def parse_rule(raw: Any, ctx: Context, *, fold: Mapping[str, str] | None = None)
         w = soft.get("weight") if isinstance(soft, dict) else None
         if not is_number(w) or w <= 0:
             ctx.fail(rid, "soft", f"soft = {soft!r}", "soft = { weight = <number > 0> }")
+        elif w > MAX_NUMBER:
+            ctx.fail(rid, "soft", f"weight = {_fmt(w)}", f"a weight > 0 and at most {MAX_NUMBER:g}")
         else:
             weight = float(w)
     by = spec.get("by")
@@ -142,8 +222,8 @@ def parse_rule(raw: Any, ctx: Context, *, fold: Mapping[str, str] | None = None)
                 ctx.fail(rid, "complete", f'complete = true with per column "{col}"',
                          "per columns from the catalogue (" + ", ".join(CATALOGUE_COLUMNS) + ")")
     cost = spec.get("cost", 1.0)
-    if not is_number(cost) or cost <= 0:
-        ctx.fail(rid, "cost", f"cost = {cost!r}", "a relaxation cost > 0")
+    if not is_number(cost) or cost <= 0 or cost > MAX_NUMBER:
+        ctx.fail(rid, "cost", f"cost = {cost!r}", f"a relaxation cost > 0 and at most {MAX_NUMBER:g}")
         cost = 1.0
     lo = _parse_bound(spec.get("min"), "min", rid, per, ctx, fold or {})
     hi = _parse_bound(spec.get("max"), "max", rid, per, ctx, fold or {})
@@ -202,7 +282,11 @@ def _parse_where(where: Any, rid: str, ctx: Context) -> dict[str, tuple[tuple[st
 def _where_value(column: str, op: str, value: Any, rid: str, ctx: Context) -> Any:
     """Check a `where` value against what the column holds; localities are normalised."""
     if op in ("ge", "gt", "le", "lt"):
-        if not is_number(value):
+        if column in TEXT_COLUMNS + CATALOGUE_COLUMNS + BOOL_COLUMNS:
+            ctx.fail(rid, f"where.{column}", f'{op} = {value!r} on the text column "{column}"',
+                     '"ge", "gt", "le" or "lt" on a numeric column (' + ", ".join(NUMBER_COLUMNS) + ")",
+                     hint=f'compare "{column}" with a value or a list instead')
+        elif not is_number(value):
             ctx.fail(rid, f"where.{column}", f"{op} = {value!r}", "a number")
         return value
     values = value if isinstance(value, list) else [value]
@@ -235,8 +319,9 @@ def _parse_bound(value: Any, which: str, rid: str, per: list[str], ctx: Context,
     if value is None:
         return None
     if is_number(value):
-        if value < 0:
-            ctx.fail(rid, which, f"{which} = {_fmt(value)}", "a bound ≥ 0")
+        if value < 0 or value > MAX_NUMBER:
+            ctx.fail(rid, which, f"{which} = {_fmt(value)}", f"a bound from 0 to {MAX_NUMBER:g}")
+            return None
         return Bound(float(value))
     if not isinstance(value, dict):
         ctx.fail(rid, which, f"{which} = {value!r}", "a number or a table of group = number")
@@ -247,8 +332,8 @@ def _parse_bound(value: Any, which: str, rid: str, per: list[str], ctx: Context,
     default = None
     groups: dict[str, float] = {}
     for key, v in value.items():
-        if not is_number(v) or v < 0:
-            ctx.fail(rid, which, f'{which}["{key}"] = {v!r}', "a number ≥ 0")
+        if not is_number(v) or v < 0 or v > MAX_NUMBER:
+            ctx.fail(rid, which, f'{which}["{key}"] = {v!r}', f"a number from 0 to {MAX_NUMBER:g}")
             continue
         if key == "*":
             default = float(v)
@@ -333,9 +418,9 @@ def parse_plan(section: Any, ctx: Context) -> PlanSettings:
     for key in ("future_weight", "reachability_weight"):
         if key in values:
             v = values[key]
-            if not is_number(v) or v < 0 or (key == "future_weight" and v > 1):
+            if not is_number(v) or v < 0 or (key == "future_weight" and v > 1) or v > MAX_NUMBER:
                 ctx.fail(None, f"plan.{key}", f"{key} = {v!r}",
-                         "a number in [0, 1]" if key == "future_weight" else "a number ≥ 0")
+                         "a number in [0, 1]" if key == "future_weight" else f"a number from 0 to {MAX_NUMBER:g}")
             else:
                 out[key] = float(v)
     if "through" in values:
@@ -381,9 +466,82 @@ def id_list(value: Any, key: str, ctx: Context) -> tuple[str, ...]:
     return tuple(clean_text(v) for v in value)
 
 
+# --- [switches] and [choices] ------------------------------------------------------------
+
+def check_tables(data: Mapping[str, Any], ctx: Context) -> None:
+    """Keys that must be tables are tables; `rule` is an array of tables."""
+    for key in TABLE_KEYS:
+        if key in data and not isinstance(data[key], dict):
+            ctx.fail(None, key, f"{key} = {data[key]!r}", f"a [{key}] table")
+    rules = data.get("rule")
+    if rules is not None and not isinstance(rules, list):
+        ctx.fail(None, "rule", f"rule = {rules!r}", "[[rule]] tables")
+
+
+def check_switches(data: Mapping[str, Any], first_values: Mapping[str, Any], ctx: Context) -> None:
+    """Every switch is read by some rule or [plan] value, and set to a value it may take.
+
+    The values a switch may take are its `[choices]` list where the scenario declares one;
+    otherwise the values the rules' `when` and the `{ switch = … }` tables name, plus the value
+    the first file that sets the switch gives it (its default, e.g. ``pacing = "off"``). A `when`
+    value of a declared switch must be one of its choices. `first_values`: switch → the value
+    set by the base-most file.
+    """
+    switches = data.get("switches") or {}
+    choices = data.get("choices") or {}
+    if not isinstance(switches, dict) or not isinstance(choices, dict):
+        return                                   # said by `check_tables`
+    declared: dict[str, list[Any]] = {}
+    for name, values in choices.items():
+        if not isinstance(values, list) or not values or not all(isinstance(v, (str, int, bool)) for v in values):
+            ctx.fail(None, f"choices.{name}", f"{name} = {values!r}", 'a list of the values the switch may take, '
+                     'e.g. about_n = ["soft_band", "hard_band"]')
+            continue
+        declared[name] = values
+    used: dict[str, set[Any]] = {}
+    rules = data.get("rule") if isinstance(data.get("rule"), list) else []
+    for raw in rules:
+        when = raw.get("when") if isinstance(raw, dict) else None
+        if not isinstance(when, dict):
+            continue
+        for name, wanted in when.items():
+            values = wanted if isinstance(wanted, list) else [wanted]
+            used.setdefault(name, set()).update(v for v in values if isinstance(v, (str, int, bool)))
+            if name in declared:
+                for v in values:
+                    if v not in declared[name]:
+                        ctx.fail(str(raw.get("id", "?")), "when", f'{name} = {v!r}, a value the switch does not have',
+                                 "one of its [choices]: " + ", ".join(map(repr, declared[name])),
+                                 hint=suggest(str(v), [str(c) for c in declared[name]]))
+    plan = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    for key, value in plan.items():
+        if isinstance(value, dict) and "switch" in value:
+            name = value["switch"]
+            options = [k for k in value if k != "switch"]
+            used.setdefault(str(name), set()).update(options)
+            for option in options if str(name) in declared else []:
+                if option not in map(str, declared[str(name)]):
+                    ctx.fail(None, f"plan.{key}", f'{name} = "{option}", a value the switch does not have',
+                             "one of its [choices]: " + ", ".join(map(repr, declared[str(name)])))
+    known = sorted(set(declared) | set(used))
+    for name, value in switches.items():
+        if name not in known:
+            ctx.fail(None, f"switches.{name}", f'switch "{name}", which no rule and no [plan] value reads',
+                     "one of the scenario's switches: " + ", ".join(known) if known else "no [switches]",
+                     hint=suggest(str(name), known))
+            continue
+        allowed = declared.get(name) or sorted(used.get(name, set()) | ({first_values[name]} if name in
+                                                                         first_values else set()), key=str)
+        if value not in allowed:
+            ctx.fail(None, f"switches.{name}", f"{name} = {value!r}", "one of " + ", ".join(map(repr, allowed)),
+                     hint=suggest(str(value), [str(a) for a in allowed]))
+
+
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _fmt(value: float) -> str:
+    if abs(value) >= 1e15:
+        return f"{value:g}" if isinstance(value, float) else str(value)
     return str(int(value)) if float(value).is_integer() else str(value)
