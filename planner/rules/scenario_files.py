@@ -63,19 +63,20 @@ def read_scenario_file(path: str | Path) -> dict[str, Any]:
         current = _resolve(current, base_ref, "extends")
     merged = chain[-1]
     first_values = dict(merged.get("switches") or {}) if isinstance(merged.get("switches"), dict) else {}
+    root_names = tuple(first_values)
     for child in reversed(chain[:-1]):
         merged = _merge(merged, child)
         if isinstance(child.get("switches"), dict):
             first_values = {**child["switches"], **first_values}
-    _check(merged, first_values, label=Path(path).name)
+    _check(merged, first_values, root_names, label=Path(path).name)
     return merged
 
 
-def _check(data: dict[str, Any], first_values: dict[str, Any], *, label: str) -> None:
+def _check(data: dict[str, Any], first_values: dict[str, Any], root_names: tuple[str, ...], *, label: str) -> None:
     ctx = Context(label, data.get("_text", ""), {}, {})
     check_tables(data, ctx)
     if not ctx.problems:
-        check_switches(data, first_values, ctx)
+        check_switches(data, first_values, ctx, root_names=root_names)
     if ctx.problems:
         raise PolicyError(ctx.problems)
 

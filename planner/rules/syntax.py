@@ -41,10 +41,11 @@ TOP_KEYS = (
 )
 #: Keys whose value must be a table (a mapping), whatever file sets them.
 TABLE_KEYS = ("objective", "switches", "defaults", "localities", "tasks", "plan", "choices")
-#: The largest number a scenario may hold (a bound, a weight, a cost, a pool): beyond it the
-#: solver's 64-bit integers overflow once scores are scaled to integers. 1e9 is far above any
-#: quota (hundreds), weight (hundreds or thousands) or pool in 万元 (tens of thousands).
-MAX_NUMBER = 1e9
+#: The largest number a scenario may hold (a bound, a weight, a cost, a pool): a weight times a
+#: shortfall times the scale of six-decimal scores must stay within the solver's 64-bit
+#: integers (1e9 for both overflowed; 1e6 solves). 1e6 is far above any quota (hundreds),
+#: weight (hundreds or thousands) or pool in 万元 (tens of thousands).
+MAX_NUMBER = 1e6
 RULE_KEYS = (
     "id", "clause", "text", "where", "per", "measure", "min", "max", "scope", "decision", "soft",
     "by", "complete", "when", "cost", "note", "enabled",
@@ -319,8 +320,10 @@ def _parse_bound(value: Any, which: str, rid: str, per: list[str], ctx: Context,
     if value is None:
         return None
     if is_number(value):
-        if value < 0 or value > MAX_NUMBER:
-            ctx.fail(rid, which, f"{which} = {_fmt(value)}", f"a bound from 0 to {MAX_NUMBER:g}")
+        if value < 0:
+            ctx.fail(rid, which, f"{which} = {_fmt(value)}", "a bound ≥ 0")
+        elif value > MAX_NUMBER:
+            ctx.fail(rid, which, f"{which} = {_fmt(value)}", f"a bound ≤ {MAX_NUMBER:g}")
             return None
         return Bound(float(value))
     if not isinstance(value, dict):
@@ -333,7 +336,8 @@ def _parse_bound(value: Any, which: str, rid: str, per: list[str], ctx: Context,
     groups: dict[str, float] = {}
     for key, v in value.items():
         if not is_number(v) or v < 0 or v > MAX_NUMBER:
-            ctx.fail(rid, which, f'{which}["{key}"] = {v!r}', f"a number from 0 to {MAX_NUMBER:g}")
+            ctx.fail(rid, which, f'{which}["{key}"] = {_fmt(v) if is_number(v) else repr(v)}',
+                     "a number ≥ 0" if not is_number(v) or v < 0 else f"a number ≤ {MAX_NUMBER:g}")
             continue
         if key == "*":
             default = float(v)
@@ -478,14 +482,18 @@ def check_tables(data: Mapping[str, Any], ctx: Context) -> None:
         ctx.fail(None, "rule", f"rule = {rules!r}", "[[rule]] tables")
 
 
-def check_switches(data: Mapping[str, Any], first_values: Mapping[str, Any], ctx: Context) -> None:
-    """Every switch is read by some rule or [plan] value, and set to a value it may take.
+def check_switches(data: Mapping[str, Any], first_values: Mapping[str, Any], ctx: Context, *,
+                   root_names: tuple[str, ...] = ()) -> None:
+    """Every switch is one the scenario knows, set to a value it may take.
 
-    The values a switch may take are its `[choices]` list where the scenario declares one;
-    otherwise the values the rules' `when` and the `{ switch = … }` tables name, plus the value
-    the first file that sets the switch gives it (its default, e.g. ``pacing = "off"``). A `when`
-    value of a declared switch must be one of its choices. `first_values`: switch → the value
-    set by the base-most file.
+    A switch is known when `[choices]` lists it, a rule's `when` or a `{ switch = … }` table
+    reads it, or the base-most file (the scenario itself when it extends nothing) sets it — so a
+    misspelt name in a file that extends another is an error. The values a switch may take are
+    its `[choices]` where declared; otherwise, for a switch something reads, the values the
+    `when`s and `{ switch = … }` tables name plus the value the base-most file that sets it gives
+    it (its default, e.g. ``pacing = "off"``); a switch nothing reads may take any value. A
+    `when` value of a declared switch must be one of its choices. `first_values`: switch → the
+    value set by the base-most file that sets it; `root_names`: the switches the base-most file sets.
     """
     switches = data.get("switches") or {}
     choices = data.get("choices") or {}
@@ -523,8 +531,10 @@ def check_switches(data: Mapping[str, Any], first_values: Mapping[str, Any], ctx
                 if option not in map(str, declared[str(name)]):
                     ctx.fail(None, f"plan.{key}", f'{name} = "{option}", a value the switch does not have',
                              "one of its [choices]: " + ", ".join(map(repr, declared[str(name)])))
-    known = sorted(set(declared) | set(used))
+    known = sorted(set(declared) | set(used) | set(root_names))
     for name, value in switches.items():
+        if name not in declared and name not in used and name in root_names:
+            continue                             # set, read by nothing: any value does nothing
         if name not in known:
             ctx.fail(None, f"switches.{name}", f'switch "{name}", which no rule and no [plan] value reads',
                      "one of the scenario's switches: " + ", ".join(known) if known else "no [switches]",
