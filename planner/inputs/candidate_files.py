@@ -14,6 +14,7 @@ import csv
 import io
 import logging
 import re
+import unicodedata
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,17 @@ log = logging.getLogger(__name__)
 
 HEADER_SEARCH_ROWS = 20
 HEADER_MARK = "candidate_id"
+#: The most an xlsx may inflate to (the sum of its parts' sizes as the zip declares them, which
+#: is also the most Python's zip reader will inflate): a 100,000-row candidate table is about
+#: 60 MB of sheet XML; a small file that would inflate past this is a zip bomb, refused unread.
+MAX_XLSX_INFLATED = 512 * 2**20
+#: The largest number a numeric cell may hold (cost in 万元, score_sd): beyond it a sum of them,
+#: scaled to integers, no longer fits the solver's 64-bit integers. The same bound as a scenario's.
+MAX_CELL_NUMBER = 1e6
+#: Columns whose cells are numbers (a percent format there is refused, as "96.7%" in a CSV is).
+NUMBER_CELL_COLUMNS = ("score", "cost", "year", "score_sd")
+#: Columns holding ids: an invisible character or a Cyrillic/Greek look-alike in one is refused.
+ID_COLUMNS = ("candidate_id", "unit_id")
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
@@ -64,8 +76,12 @@ def load_candidates(path: str | Path, *, extra_bool_columns: Sequence[str] = ())
     if not path.exists():
         raise InputError([Problem(source, "no such file", "a candidate table (.csv or .xlsx)")])
     if not path.is_file():
-        raise InputError([Problem(source, "a directory", "a candidate table (.csv or .xlsx)")])
-    data = path.read_bytes()
+        raise InputError([Problem(source, _what_is(path), "a candidate table (.csv or .xlsx)")])
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(source, f"a file that cannot be read ({exc.strerror or exc})",
+                                  "a candidate table the planner may read")]) from None
     if not data:
         raise InputError([Problem(source, "an empty file (0 bytes)",
                                   "a header row with candidate_id, … and candidate rows")])
@@ -119,6 +135,7 @@ def _load_xlsx(source: str, data: bytes, extra_bool_columns: Sequence[str]) -> p
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_inflated_size(source, data)
     try:
         # From bytes: openpyxl refuses paths whose extension is not .xlsx/.xlsm.
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
@@ -145,6 +162,8 @@ def _load_xlsx(source: str, data: bytes, extra_bool_columns: Sequence[str]) -> p
                         hint="unmerge them and fill the value into every row")
                 for rng in merged if rng.min_row > header_row]
     problems += _formulas_without_values(data, sheet, header_row, label)
+    problems += _hidden_rows(sheet, header_row, len(rows), label)
+    problems += _percent_cells(sheet, text_rows[header_row - 1], header_row, label)
     return _normalise_rows(text_rows, label, extra_bool_columns, header_problems=problems, source=source)
 
 
@@ -204,7 +223,113 @@ def _normalise_rows(text_rows: list[list[str]], label: str, extra_bool_columns: 
     cells = np.full((len(body), width), "", dtype=object)
     for i, row in enumerate(body):
         cells[i, : len(row)] = row
+    header_problems = header_problems + _cell_problems(header, cells, label, header_row)
     frame = normalise_cells(header, cells, source=label, header_row=header_row,
                             extra_bool_columns=tuple(extra_bool_columns), problems=header_problems)
     frame.attrs["source"] = source or label
     return frame
+
+
+# --------------------------------------------------------------------------- files and cells refused
+# Readings chosen (README, "Candidate tables"): a percent-formatted number in a numeric column
+# is refused, as "96.7%" in a CSV is (0.967 shown as 96.7 % is neither 0.967 points nor surely
+# 96.7); hidden rows are refused (hidden may mean "leave out" or only "not now" — the planner
+# does not guess); an id with an invisible character inside or a Cyrillic/Greek letter is
+# refused (C2023-0001 with a Cyrillic С is another id that looks the same).
+
+def _what_is(path: Path) -> str:
+    if path.is_dir():
+        return "a directory"
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a link that leads nowhere or loops"
+    import stat
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (a named pipe, not a file)"
+    return "not a regular file"
+
+
+def _check_inflated_size(source: str, data: bytes) -> None:
+    """Refuse an xlsx whose parts inflate past `MAX_XLSX_INFLATED` (a zip bomb), before reading it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return                                           # said by the workbook reader
+    if total > MAX_XLSX_INFLATED:
+        raise InputError([Problem(source, f"an xlsx of {len(data) / 2**20:.1f} MB that inflates to "
+                                  f"{total / 2**20:,.0f} MB", f"a workbook that inflates to at most "
+                                  f"{MAX_XLSX_INFLATED // 2**20} MB (a candidate table of 100,000 rows is about 60 MB)",
+                                  hint="save the candidates alone as a new workbook, or as CSV")])
+
+
+def _hidden_rows(sheet: Any, header_row: int, n_rows: int, label: str) -> list[Problem]:
+    """Rows below the header hidden in Excel (by hand or by a filter) that hold values."""
+    hidden = sorted(r for r, dim in sheet.row_dimensions.items() if dim.hidden and header_row < r <= n_rows)
+    hidden = [r for r in hidden if any(v is not None and cell_text(v) != "" for v in
+                                       next(sheet.iter_rows(min_row=r, max_row=r, values_only=True), ()))]
+    if not hidden:
+        return []
+    shown = ", ".join(map(str, hidden[:20])) + (f" and {len(hidden) - 20} more" if len(hidden) > 20 else "")
+    return [Problem(label, f"hidden rows {shown}" if len(hidden) > 1 else f"a hidden row {shown}",
+                    "every candidate row visible", row=hidden[0],
+                    hint="unhide them (delete the ones to leave out) and save; the planner does not guess "
+                         "whether a hidden row counts")]
+
+
+def _percent_cells(sheet: Any, header: list[str], header_row: int, label: str) -> list[Problem]:
+    """Numbers formatted as a percentage in a numeric column (0.967 shown as 96.7 %)."""
+    columns = {j: name for j, name in enumerate(_canonical(h) for h in header) if name in NUMBER_CELL_COLUMNS}
+    problems = []
+    for j, name in columns.items():
+        for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=j + 1, max_col=j + 1):
+            value = cell.value
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in str(cell.number_format):
+                problems.append(Problem(label, f"{value:g} shown as a percentage ({100 * value:g}%)",
+                                        "a plain number (score: points from 0 to 100)" if name == "score"
+                                        else "a plain number", row=cell.row,
+                                        column=f"{name} (cell {column_letter(j)}{cell.row})",
+                                        hint="format the column as a number and type the value it should hold"))
+    return problems
+
+
+def _cell_problems(header: list[str], cells: np.ndarray, label: str, header_row: int) -> list[Problem]:
+    """Ids with invisible or look-alike characters; numbers too large for the solver."""
+    problems = []
+    for j, raw in enumerate(header):
+        name = _canonical(raw)
+        if name in ID_COLUMNS:
+            for i, value in enumerate(cells[:, j]):
+                found = _odd_characters(str(value))
+                if found:
+                    problems.append(Problem(label, f'"{value}" with {found}', "an id of letters, digits and "
+                                            "punctuation as typed (no invisible or look-alike characters)",
+                                            row=header_row + 1 + i, column=name,
+                                            hint="retype the id; ids that look alike but differ would be two "
+                                                 "candidates"))
+        elif name in NUMBER_CELL_COLUMNS and name != "year":
+            numbers = pd.to_numeric(pd.Series(cells[:, j], dtype=object).map(
+                lambda v: unicodedata.normalize("NFKC", str(v))), errors="coerce").to_numpy(dtype=float)
+            for i in np.flatnonzero(np.isfinite(numbers) & (np.abs(numbers) > MAX_CELL_NUMBER)):
+                problems.append(Problem(label, f'"{cells[i, j]}"', f"a number of at most {MAX_CELL_NUMBER:g}",
+                                        row=header_row + 1 + int(i), column=name))
+    return problems
+
+
+def _canonical(header_cell: str) -> str:
+    return strip_blanks(unicodedata.normalize("NFKC", cell_text(header_cell)))
+
+
+def _odd_characters(text: str) -> str:
+    """Words for the invisible or look-alike characters in an id ("" if none)."""
+    found = []
+    for position, ch in enumerate(unicodedata.normalize("NFKC", text), start=1):
+        category = unicodedata.category(ch)
+        name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+        if category in ("Cf", "Cc", "Zl", "Zp") or (category == "Zs" and ch != " "):
+            found.append(f"an invisible character U+{ord(ch):04X} at position {position}")
+        elif name.startswith(("CYRILLIC", "GREEK")):
+            found.append(f'the {name.split()[0].title()} letter "{ch}" (U+{ord(ch):04X}) at position {position}, '
+                         "which looks like a Latin one")
+    return "; ".join(found[:3])
