@@ -312,7 +312,9 @@ def _cell_problems(header: list[str], cells: np.ndarray, label: str, header_row:
             numbers = pd.to_numeric(pd.Series(cells[:, j], dtype=object).map(
                 lambda v: unicodedata.normalize("NFKC", str(v))), errors="coerce").to_numpy(dtype=float)
             for i in np.flatnonzero(np.isfinite(numbers) & (np.abs(numbers) > MAX_CELL_NUMBER)):
-                problems.append(Problem(label, f'"{cells[i, j]}"', f"a number of at most {MAX_CELL_NUMBER:g}",
+                text = str(cells[i, j])
+                shown = text if len(text) <= 40 else f"{text[:20]}…{text[-8:]} ({len(text)} characters)"
+                problems.append(Problem(label, f'"{shown}"', f"a number of at most {MAX_CELL_NUMBER:g}",
                                         row=header_row + 1 + int(i), column=name))
     return problems
 

@@ -162,7 +162,7 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     misspelt id): that is an error, with the nearest id.
     """
     out = dict(base)
-    child_file = child.get("_sources", ["<scenario>"])[0]
+    child_file = Path(child.get("_sources", ["<scenario>"])[0]).name
     child_text = child.get("_text", "")
     for key, value in child.items():
         if key in ("_text", "_sources"):
