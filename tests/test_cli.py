@@ -245,3 +245,24 @@ def test_text_that_would_run_as_a_formula_is_neutralised_in_csv_and_xlsx(tmp_pat
     titles = [sheet.cell(row=i + 2, column=header.index("title") + 1) for i in range(4)]
     assert [c.value for c in titles] == ["'" + p for p in payloads]
     assert all(c.data_type == "s" for c in titles)
+
+
+# --------------------------------------------------------------------------- help, version, pipes
+def test_planner_alone_shows_the_commands_and_h_shows_a_commands_options(tmp_path):
+    done = run_cli(cwd=tmp_path)
+    assert done.returncode == 2 and "solve" in done.stdout and "audit" in done.stdout and "Traceback" not in done.stderr
+    done = run_cli("solve", "-h", cwd=tmp_path)
+    assert done.returncode == 0 and "--time-limit" in done.stdout and "--backend" in done.stdout
+
+
+def test_help_piped_into_a_reader_that_stops_is_not_an_audit_failure(tmp_path):
+    """`planner solve -h | head -1`: a broken pipe ended with exit 1, the code of audit violations.
+    The reading end is closed before the command starts writing, so every write meets a broken pipe."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(cli_command("solve", "-h"), stdout=write_end, stderr=subprocess.PIPE, timeout=60,
+                              env={**os.environ, "COLUMNS": "200"})
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, (done.returncode, done.stderr)

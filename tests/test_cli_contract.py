@@ -7,7 +7,6 @@ README's exit code, a one-line message that names the cause, no traceback and no
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap

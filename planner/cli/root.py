@@ -115,6 +115,11 @@ class PlannerGroup(TyperGroup):
             if exc.errno != errno.EPIPE:
                 raise
             code = 0                                   # output piped into `head` that stopped reading
+        except SystemExit as exc:                      # typer's own exit on a broken pipe (EPIPE)
+            broken = isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE
+            if not broken:
+                raise
+            code = 0
         if not isinstance(code, int):
             code = 0
         if standalone_mode:
