@@ -46,14 +46,14 @@ def case(tmp_path):
     return write_case(tmp_path / "case", ROWS, {"rule": [CAP]})
 
 
-def switched_base(folder: Path) -> Path:
-    """A base scenario with a switch, its [choices] and two rules that read it."""
+def switched_base(folder: Path, *, declared: bool = True) -> Path:
+    """A base scenario with a switch, its [choices] (unless not `declared`) and two rules that read it."""
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(folder / "candidates.csv", ROWS)
+    choices = {"choices": {"band": ["soft", "hard"], "spare": ["off", "on"]}} if declared else {}
     (folder / "base.toml").write_text(toml_text({
         "name": "base", "year": 2023, "candidates": "candidates.csv",
-        "switches": {"band": "soft", "spare": "off"},
-        "choices": {"band": ["soft", "hard"], "spare": ["off", "on"]},
+        "switches": {"band": "soft", "spare": "off"}, **choices,
         "rule": [dict(CAP, when={"band": "soft"}), dict(CAP, id="cap-hard", max=1, when={"band": "hard"})],
     }), "utf-8")
     return folder / "base.toml"
@@ -485,3 +485,16 @@ def test_sigint_is_python_s_again_after_a_solve_through_the_cli(case, tmp_path):
     done = subprocess.run([sys.executable, "-c", script, str(case)], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.stdout.strip() == "caught", (done.returncode, done.stderr)
+
+
+def test_without_choices_a_near_miss_is_a_typo_and_a_far_value_switches_off(tmp_path):
+    """A scenario that declares no [choices]: "sotf" for "soft" is refused; "none", far from every
+    value the rules name, switches both variants off (0 rules), as a deliberate value would."""
+    switched_base(tmp_path, declared=False)
+    code, _, stderr = invoke("check", child(tmp_path, '[switches]\nband = "sotf"\n'))
+    assert_one_line_error(code, stderr, 2, "switches.band", 'did you mean "soft"?')
+    code, out, stderr = invoke("check", child(tmp_path, '[switches]\nband = "none"\n', "off.toml"))
+    assert code == 0 and "0 rules" in out, stderr
+    path = child(tmp_path, '\n[[rule]]\nid = "extra"\nwhen = { band = "hrad" }\nmax = 3\n', "when.toml")
+    code, _, stderr = invoke("check", path)
+    assert_one_line_error(code, stderr, 2, 'rule "extra" when', 'did you mean "hard"?')

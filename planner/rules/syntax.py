@@ -488,11 +488,11 @@ def check_switches(data: Mapping[str, Any], first_values: Mapping[str, Any], ctx
 
     A switch is known when `[choices]` lists it, a rule's `when` or a `{ switch = … }` table
     reads it, or the base-most file (the scenario itself when it extends nothing) sets it — so a
-    misspelt name in a file that extends another is an error. The values a switch may take are
-    its `[choices]` where declared; otherwise, for a switch something reads, the values the
-    `when`s and `{ switch = … }` tables name plus the value the base-most file that sets it gives
-    it (its default, e.g. ``pacing = "off"``); a switch nothing reads may take any value. A
-    `when` value of a declared switch must be one of its choices. `first_values`: switch → the
+    misspelt name in a file that extends another is an error. A switch declared in `[choices]`
+    takes only those values, and a `when` naming it only those. An undeclared switch may take
+    any value, except one that is close to a value the rules name or the base-most file gives
+    it (``softband`` for ``soft_band``): a typo, refused with the nearest (a value far from all,
+    e.g. ``fast`` where rules name ``slow``, switches every variant off, as meant). `first_values`: switch → the
     value set by the base-most file that sets it; `root_names`: the switches the base-most file sets.
     """
     switches = data.get("switches") or {}
@@ -540,11 +540,51 @@ def check_switches(data: Mapping[str, Any], first_values: Mapping[str, Any], ctx
                      "one of the scenario's switches: " + ", ".join(known) if known else "no [switches]",
                      hint=suggest(str(name), known))
             continue
-        allowed = declared.get(name) or sorted(used.get(name, set()) | ({first_values[name]} if name in
-                                                                         first_values else set()), key=str)
-        if value not in allowed:
-            ctx.fail(None, f"switches.{name}", f"{name} = {value!r}", "one of " + ", ".join(map(repr, allowed)),
-                     hint=suggest(str(value), [str(a) for a in allowed]))
+        if name in declared:
+            allowed = declared[name]
+            if value not in allowed:
+                ctx.fail(None, f"switches.{name}", f"{name} = {value!r}", "one of its [choices]: "
+                         + ", ".join(map(repr, allowed)), hint=suggest(str(value), [str(a) for a in allowed]))
+            continue
+        named = sorted(map(str, used.get(name, set()) | ({first_values[name]} if name in first_values else set())))
+        near = _typo_of(str(value), named)
+        if near:
+            ctx.fail(None, f"switches.{name}", f"{name} = {value!r}, a value no rule names",
+                     "one of " + ", ".join(map(repr, named)) + f' (or declare the value in [choices] {name} = [...])',
+                     hint=f'did you mean "{near}"?')
+    for raw in rules:                                   # `when` values of undeclared switches: typos only
+        when = raw.get("when") if isinstance(raw, dict) else None
+        for name, wanted in (when.items() if isinstance(when, dict) else ()):
+            if name in declared:
+                continue
+            values = wanted if isinstance(wanted, list) else [wanted]
+            current = switches.get(name)
+            named = {str(v) for v in used.get(name, set())} | ({str(current)} if current is not None else set())
+            for v in values:
+                others = sorted(named - {str(x) for x in values})
+                near = _typo_of(str(v), others)
+                if near and sum(1 for r in rules if isinstance(r, dict) and isinstance(r.get("when"), dict)
+                                and v in _as_list(r["when"].get(name))) == 1:
+                    ctx.fail(str(raw.get("id", "?")), "when", f"{name} = {v!r}, a value only this rule names",
+                             f"a value of the switch: {', '.join(map(repr, others))}", hint=f'did you mean "{near}"?')
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _typo_of(value: str, named: list[str]) -> str:
+    """The value `value` is a likely misspelling of (close but not equal), or "".
+
+    Without `[choices]`, a switch value no rule names is either a typo ("softband") or a
+    deliberate value that switches every variant off ("fast" where rules name "slow"): only
+    the first is refused.
+    """
+    import difflib
+    if value in named:
+        return ""
+    close = difflib.get_close_matches(value, named, n=1, cutoff=0.75)
+    return close[0] if close else ""
 
 
 def is_number(value: Any) -> bool:
