@@ -49,7 +49,7 @@ MAX_SWAP_ENTRIES = 10_000
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _ACTIVE: dict[Path, Path] = {}                   # staging folder → the folder it will replace
-_HELD: dict[Path, tuple[int, int]] = {}          # lock file → (fd, depth) held by this process
+_LOCAL = threading.local()                       # .held: lock file → (fd, depth) held by this thread
 _WRITTEN: list[Path] = []                        # folders swapped in by this process, in order
 
 
@@ -164,21 +164,23 @@ def output_folder(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
 
 @contextmanager
 def _locked(lock_path: Path, out_dir: Path) -> Iterator[None]:
-    held = _HELD.get(lock_path)
-    if held is not None:                               # this process holds it already (nested writes)
-        _HELD[lock_path] = (held[0], held[1] + 1)
+    """Hold the lock file; the same thread may nest (another thread or process is refused)."""
+    held_here: dict[Path, tuple[int, int]] = _LOCAL.__dict__.setdefault("held", {})
+    held = held_here.get(lock_path)
+    if held is not None:                               # this thread holds it already (nested writes)
+        held_here[lock_path] = (held[0], held[1] + 1)
         try:
             yield
         finally:
-            fd, depth = _HELD[lock_path]
-            _HELD[lock_path] = (fd, depth - 1)
+            fd, depth = held_here[lock_path]
+            held_here[lock_path] = (fd, depth - 1)
         return
     fd = _acquire(lock_path, out_dir)
-    _HELD[lock_path] = (fd, 1)
+    held_here[lock_path] = (fd, 1)
     try:
         yield
     finally:
-        _HELD.pop(lock_path, None)
+        held_here.pop(lock_path, None)
         try:
             os.unlink(lock_path)                       # still locked: a waiter re-checks the inode
         except OSError:
