@@ -38,7 +38,6 @@ from planner.model import Model, build_model
 from planner.rounds import Result
 from planner.rounds.finish import finish
 from planner.rules import (
-    SCOPES,
     Prepared,
     Scenario,
     check_columns,
@@ -68,28 +67,20 @@ _UNNAMED = "\x00unnamed"  # a group key no bound map can name: "every group not 
 
 # --- scenario changes policy.Scenario has no method for ------------------------------------------
 
-def with_default_scope(scenario: Scenario, scope: str) -> Scenario:
+def with_default_scope(scenario: Scenario, scope: str, *, note: str = "") -> Scenario:
     """The scenario with every quota read per period (``"period"``) or per year (``"year"``).
 
     This is the `[defaults] scope` switch of a scenario file (二(二): quotas for the whole
-    2023–2025 period, or for each year). Rules whose file entry sets its own ``scope`` (the
-    "by 2025" targets, the national splits) and rules added in Python keep theirs.
+    2023–2025 period, or for each year): `Scenario.with_default_scope`, recorded as an edit.
+    Rules whose file entry sets its own ``scope`` (the "by 2025" targets, the national
+    splits) and rules added in Python keep theirs.
 
     Raises
     ------
     PolicyError
         `scope` is neither "period" nor "year".
     """
-    if scope not in SCOPES:
-        raise PolicyError([Problem(scenario.label, f'scope "{scope}"', " or ".join(f'"{s}"' for s in SCOPES),
-                                   column="defaults.scope", hint=suggest(str(scope), SCOPES))])
-    raw = dict(scenario.raw)
-    file_rules = {r.get("id"): r for r in raw.get("rule", []) if isinstance(r, dict)}
-    own_scope = {rid for rid, spec in file_rules.items() if "scope" in spec}
-    rules = tuple(dataclasses.replace(r, scope=scope) if r.id in file_rules and r.id not in own_scope else r
-                  for r in scenario.rules)
-    raw["defaults"] = {**dict(raw.get("defaults", {}) or {}), "scope": scope}
-    return dataclasses.replace(scenario, rules=rules, raw=MappingProxyType(raw))
+    return scenario.with_default_scope(scope, note=note)
 
 
 def for_year(scenario: Scenario, year: int, *, candidates: str | Path | None = None,
