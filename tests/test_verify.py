@@ -125,7 +125,7 @@ def test_a_relative_input_missing_everywhere_names_where_it_was_looked_for(tmp_p
     (tmp_path / "case" / "candidates.csv").rename(tmp_path / "moved.csv")
     report = verify("out")
     assert not report.ok and any("candidates.csv" in m for m in report.missing)
-    assert any(f"looked in {tmp_path})" in p for p in report.problems)
+    assert any(f"looked in {tmp_path}" in p for p in report.problems)
 
 
 def test_a_run_on_another_candidate_table_is_re_run_on_that_table(tmp_path):

@@ -73,11 +73,13 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
         "versions": versions(),
         "inputs": input_hashes(scenario, frame),
         "working_dir": str(Path.cwd()),         # relative input paths are relative to this folder
-        "scenario": str(Path(scenario.source).resolve()) if scenario.source else None,
+        "scenario": str(scenario.source) if scenario.source else None,   # as given: a moved project still verifies
         "plan": scenario.plan.as_toml() if scenario.plan is not None else None,
         "force_in": list(scenario.force_in),
         "force_out": list(scenario.force_out),
         "backend": solution.phases[0].get("backend", "cpsat") if solution.phases else "cpsat",
+        # a what-if's changes of the loaded scenario, then of the table (api.without_units), in order
+        "edits": [e.as_json() for e in (*scenario.edits, *frame.attrs.get("edits", ()))],
     }
     return Result(scenario=scenario, slate=slate, summary=summary, rules=audit.rules, explanations=explanations,
                   audit=audit, model=model, solution=solution, history=history, ledger=ledger, planned=planned)
