@@ -33,7 +33,7 @@ KINDS: Mapping[str, str] = {
     "units": "撤回申报",       # api.without_units (a change of the candidate table)
 }
 BOUND_WORDS = {"min": "下限", "max": "上限"}
-SCOPE_WORDS = {"period": "按周期（2023–2025合计）", "year": "按年度"}
+SCOPE_WORDS = {"period": "按规划期合计", "year": "按年度"}
 
 
 @dataclass(frozen=True)
