@@ -73,7 +73,7 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
         "versions": versions(),
         "inputs": input_hashes(scenario, frame),
         "working_dir": str(Path.cwd()),         # relative input paths are relative to this folder
-        "scenario": str(scenario.source) if scenario.source else None,   # as given: a moved project still verifies
+        "scenario": str(Path(scenario.source).resolve()) if scenario.source else None,
         "plan": scenario.plan.as_toml() if scenario.plan is not None else None,
         "force_in": list(scenario.force_in),
         "force_out": list(scenario.force_out),
