@@ -19,12 +19,12 @@ from conftest import row, write_csv
 
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from planner import api  # noqa: E402
-from planner.errors import PolicyError  # noqa: E402
-from planner.rules import load_scenario  # noqa: E402
-from planner.web import BoundEdit, Workspaces, apply_edits, create_app, read_form  # noqa: E402
+from planner import api
+from planner.errors import PolicyError
+from planner.rules import load_scenario
+from planner.web import BoundEdit, Workspaces, apply_edits, create_app, read_form
 
 SCENARIO = """\
 name = "小轮次"

@@ -98,8 +98,9 @@ def click_solve(driver) -> None:
 
 
 def test_a_whatif_in_the_browser_gives_the_apis_answer(server, browser, tmp_path):
-    import planner as pl
     from selenium.webdriver.common.by import By
+
+    import planner as pl
 
     browser.get(server + "/")
     base_count = int(wait_for(browser, '#trial-view[data-trial="0"] #n-selected').text)
@@ -124,8 +125,9 @@ def test_a_whatif_in_the_browser_gives_the_apis_answer(server, browser, tmp_path
 
 
 def test_a_bad_edit_is_refused_on_the_page(server, browser):
-    import planner as pl
     from selenium.webdriver.common.by import By
+
+    import planner as pl
 
     browser.get(server + "/")
     wait_for(browser, '#trial-view[data-trial="0"]')

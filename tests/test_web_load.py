@@ -58,7 +58,7 @@ def alone(rule: str, group: str, value: int) -> dict:
 
 
 def test_twenty_concurrent_whatifs_from_five_sessions(server):
-    url, store = server
+    url, _store = server
     with httpx.Client(base_url=url, timeout=TOTAL_BOUND_S) as client:
         sessions = []
         for _ in range(SESSIONS):

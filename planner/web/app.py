@@ -27,10 +27,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from planner.errors import InputError, PlannerError, PolicyError
 from planner.api import compare
-from planner.web.downloads import (briefing_html, disposition, file_stem, font_file, scenario_toml,
-                                   slate_xlsx)
+from planner.errors import InputError, PlannerError, PolicyError
+from planner.web.downloads import briefing_html, disposition, file_stem, font_file, scenario_toml, slate_xlsx
 from planner.web.edits import read_form
 from planner.web.views import comparison_view, editor_sections, failure_view, headline, unit_names, warnings_of
 from planner.web.workspaces import Busy, Trial, Workspace, Workspaces

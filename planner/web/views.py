@@ -61,7 +61,7 @@ def editor_sections(scenario: Scenario, rules_table: pd.DataFrame | None, groups
     for rule in scenario.rules:
         head = re.match(r"[一二三四五六七八九十]+\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+", rule.clause)
         clause = head.group(0) if head else rule.clause
-        section = sections.setdefault(clause, {"clause": clause, "rules": []})
+        sections.setdefault(clause, {"clause": clause, "rules": []})
         named = sorted({*(rule.min.groups if rule.min else {}), *(rule.max.groups if rule.max else {})},
                        key=lambda k: (groups.get(rule.id, []).index(k) if k in groups.get(rule.id, []) else 10**6, k))
         rows = []

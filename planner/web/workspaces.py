@@ -72,7 +72,7 @@ class Busy(PlannerError):
 class Workspace:
     """One browser tab's what-ifs on the served round (see the module docstring)."""
 
-    def __init__(self, wid: str, owner: "Workspaces"):
+    def __init__(self, wid: str, owner: Workspaces):
         self.id = wid
         self.owner = owner
         self.lock = threading.Lock()
