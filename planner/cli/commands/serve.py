@@ -63,6 +63,7 @@ def serve(
         from planner.web import Workspaces, create_app
         store = Workspaces(scenario, candidates=candidates, max_sessions=max_sessions, max_trials=max_trials,
                            parallel=parallel, time_limit_s=time_limit, workers=workers)
+        err.print(f"求解基准方案 (solving the base round): {scenario}", markup=False)
         run_guarded(store.reference)
         app = create_app(store, host=host)
     except BaseException:
