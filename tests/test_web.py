@@ -124,6 +124,12 @@ def test_read_form_reads_a_new_group_and_an_emptied_bound(scenario_path):
         ("floor", "min", "*", 2.0, None), ("per-unit", "max", "U1", None, 4)]
 
 
+def test_a_locality_alias_in_a_new_group_reads_as_the_locality(scenario_path):
+    base = load_scenario(scenario_path)
+    edits, _ = read_form({"new::cap::group": "长春", "new::cap::max": "4"}, base)
+    assert [(e.group, e.old, e.new) for e in edits] == [("长春市", 2.0, 4)]
+
+
 def test_apply_edits_is_with_bound(scenario_path):
     base = load_scenario(scenario_path)
     edits = [BoundEdit("cap", "max", "长春市", 2, 3), BoundEdit("cap", "max", "*", 1, 2)]

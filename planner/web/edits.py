@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from planner.errors import PolicyError, Problem
-from planner.inputs import suggest
+from planner.inputs import load_catalogue, suggest
 from planner.rules import ALL, Rule, Scenario
 
 SEP = "::"
@@ -138,6 +138,8 @@ def read_form(form: Mapping[str, str], base: Scenario) -> tuple[list[BoundEdit],
         rule_id, group = parts[1], str(raw).strip()
         if not group:
             continue
+        if rule_id in rules and rules[rule_id].per == ("locality",):
+            group = load_catalogue().locality(group) or group      # an alias: 长春 → 长春市
         for bound in ("min", "max"):
             new = parse_value(str(form.get(SEP.join(("new", rule_id, bound)), "") or ""))
             if new is None:
