@@ -25,6 +25,7 @@ from planner import api
 from planner.errors import PolicyError
 from planner.rules import load_scenario
 from planner.web import BoundEdit, Workspaces, apply_edits, create_app, read_form
+from planner.web.edits import edit_lines
 
 SCENARIO = """\
 name = "小轮次"
@@ -113,7 +114,7 @@ def test_read_form_keeps_only_what_differs_from_the_base(scenario_path):
                              "note": " 会上提议 "}, base)
     assert note == "会上提议"
     assert edits == [BoundEdit("cap", "max", "长春市", 2.0, 3, "会上提议")]
-    assert edits[0].text(base) == "规则“cap”（三(三)）长春市 上限 2 → 3（会上提议）"
+    assert edits[0].text(base) == "规则「cap」（三(三)）长春市 上限 2 → 3（会上提议）"
 
 
 def test_read_form_reads_a_new_group_and_an_emptied_bound(scenario_path):
@@ -128,6 +129,18 @@ def test_a_locality_alias_in_a_new_group_reads_as_the_locality(scenario_path):
     base = load_scenario(scenario_path)
     edits, _ = read_form({"new::cap::group": "长春", "new::cap::max": "4"}, base)
     assert [(e.group, e.old, e.new) for e in edits] == [("长春市", 2.0, 4)]
+
+
+def test_edit_lines_prefer_the_scenarios_own_record(scenario_path):
+    import dataclasses
+    import types
+    base = load_scenario(scenario_path)
+    edits = [BoundEdit("cap", "max", "*", 1, 2)]
+    assert edit_lines(base, edits, base) == ["规则「cap」（三(三)）其他各组 上限 1 → 2"]
+    recorded = types.SimpleNamespace(describe=lambda: "库的说法")
+    fake = types.SimpleNamespace(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)},
+                                 edits=(recorded,))
+    assert edit_lines(fake, edits, base) == ["库的说法"]
 
 
 def test_apply_edits_is_with_bound(scenario_path):
@@ -165,7 +178,7 @@ def test_solve_shows_the_headline_the_movers_and_keeps_the_whatif(client):
     text = text_of(answer)
     assert n_selected(answer) == 4                                # a3 (70) enters
     assert 'id="total-score">325<' in answer.text                 # 255 + 70
-    assert "规则“cap”（三(三)）长春市 上限 2 → 3（长春多一个）" in text
+    assert "规则「cap」（三(三)）长春市 上限 2 → 3（长春多一个）" in text
     entered = part(text, "新入选（1）", "</details>")
     assert "a3" in entered and "a4" not in entered
     assert "落选（0）" in text

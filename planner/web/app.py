@@ -196,7 +196,7 @@ def create_app(workspaces: Workspaces, *, host: str = "127.0.0.1") -> FastAPI:
 def _result_context(ws: Workspace, trial: Trial) -> dict[str, Any]:
     """What result.html needs for one trial (runs in a worker thread: compare reads slates)."""
     base = ws.trial(0)
-    context: dict[str, Any] = {"trial": trial, "edits": [e.text(ws.owner.scenario) for e in trial.edits]}
+    context: dict[str, Any] = {"trial": trial, "edits": list(trial.lines)}
     if trial.ok:
         context["head"] = headline(trial, base)
         context["warnings"] = warnings_of(trial)

@@ -43,18 +43,28 @@ class BoundEdit:
     note: str = ""
 
     def text(self, scenario: Scenario | None = None) -> str:
-        """The edit in Chinese: ``规则“pc-school-locality”（三(三)）长春市 上限 15 → 17``."""
+        """The edit in Chinese, worded as the library words its recorded edits:
+        ``规则「pc-school-locality」（三(三)）长春市 上限 15 → 17（note）``."""
         clause = ""
         if scenario is not None:
-            clause = next((f"（{r.clause}）" for r in scenario.rules if r.id == self.rule_id), "")
-        where = group_text(self.group)
-        line = f"规则“{self.rule_id}”{clause}{where} {BOUND_WORDS.get(self.bound, self.bound)} " \
+            clause = next((f"（{r.clause}）" for r in scenario.rules if r.id == self.rule_id and r.clause), "")
+        where = "其他各组" if self.group == EVERY_GROUP else group_text(self.group)
+        line = f"规则「{self.rule_id}」{clause}{where} {BOUND_WORDS.get(self.bound, self.bound)} " \
                f"{number_text(self.old)} → {number_text(self.new)}"
         return line + (f"（{self.note}）" if self.note else "")
 
     def as_dict(self) -> dict[str, object]:
         return {"rule_id": self.rule_id, "bound": self.bound, "group": self.group, "old": self.old,
                 "new": self.new, "note": self.note}
+
+
+def edit_lines(scenario: Scenario, edits: Iterable[BoundEdit], base: Scenario) -> list[str]:
+    """The edits of a what-if in Chinese: the scenario's own record (``scenario.edits``, each
+    with ``describe()``) where the library keeps one, else the page's `BoundEdit` texts."""
+    recorded = getattr(scenario, "edits", None)
+    if recorded and all(callable(getattr(e, "describe", None)) for e in recorded):
+        return [str(e.describe()) for e in recorded]
+    return [e.text(base) for e in edits]
 
 
 def group_text(key: str) -> str:

@@ -24,7 +24,7 @@ import pandas as pd
 from planner import api
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
 from planner.rules import Scenario, load_scenario, read_round
-from planner.web.edits import BoundEdit, apply_edits, known_groups
+from planner.web.edits import BoundEdit, apply_edits, edit_lines, known_groups
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class Trial:
     failure: Failure | None = None
     seconds: float = 0.0
     solved_at: str = ""
+    lines: tuple[str, ...] = ()     # the edits in Chinese (`edits.edit_lines`)
 
     @property
     def label(self) -> str:
@@ -107,7 +108,8 @@ class Workspace:
             base = self._base()
             scenario = apply_edits(self.owner.scenario, edits, groups=self.owner.groups)
             self.counter += 1
-            trial = Trial(self.counter, tuple(edits), note, scenario)
+            trial = Trial(self.counter, tuple(edits), note, scenario,
+                          lines=tuple(edit_lines(scenario, edits, self.owner.scenario)))
             self._run(trial)
             self.trials.append(trial)
             keep = self.owner.max_trials
