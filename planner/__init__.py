@@ -7,7 +7,10 @@ The public API, for notebooks and scripts::
     result = pl.solve(scenario.with_bound("pc-school-locality", "max", 17, group="长春市"))
     result.slate, result.summary, result.rules, result.explanations
 
-Scenarios are immutable: every ``with_*`` change returns a new scenario.
+Scenarios are immutable: every ``with_*`` change returns a new scenario that records it in
+``scenario.edits`` (``pl.describe_edits(scenario)`` says them in Chinese; ``summary.json`` keeps
+them and ``planner solve --verify`` replays them); ``scenario.to_toml(path)`` writes a what-if
+as a file that ``extends`` its base and holds only the edits.
 """
 from planner._version import __version__
 from planner.api import (
@@ -24,11 +27,11 @@ from planner.api import (
 )
 from planner.errors import AuditError, InfeasibleError, InputError, NoSolutionError, PlannerError, PolicyError, Problem
 from planner.inputs import load_candidates
-from planner.rules import Bound, Rule, Scenario, load_scenario, parse_scenario
+from planner.rules import Bound, Edit, Rule, Scenario, describe_edits, load_scenario, parse_scenario
 
 __all__ = [
     "__version__", "load_scenario", "parse_scenario", "load_candidates", "solve", "save", "audit_file",
-    "Scenario", "Rule", "Bound", "Result",
+    "Scenario", "Rule", "Bound", "Edit", "describe_edits", "Result",
     "Session", "for_year", "with_default_scope", "without_units", "compare", "Comparison",
     "PlannerError", "InputError", "PolicyError", "InfeasibleError", "NoSolutionError", "AuditError", "Problem",
 ]

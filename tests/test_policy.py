@@ -330,3 +330,75 @@ def test_a_path_into_a_system_location_is_not_used_silently(tmp_path, caplog, ta
             assert "hosts" in str(exc)
             return
     assert any("hosts" in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
+
+
+# --------------------------------------------------------------------------- the edit log of a what-if
+def edit_scenario():
+    return scenario_of({
+        "switches": {"mode": "a"},
+        "rule": [{"id": "loc", "clause": "三(三)", "text": "每市", "per": ["locality"],
+                  "max": {"长春市": 15, "*": 3}},
+                 {"id": "only-a", "clause": "二(二)", "text": "a", "max": 4, "when": {"mode": "a"}},
+                 {"id": "only-b", "clause": "二(二)", "text": "b", "max": 5, "when": {"mode": "b"}}]})
+
+
+def test_a_fresh_scenario_has_no_edits_and_each_with_records_one_in_order():
+    from planner.rules import Edit
+    s = edit_scenario()
+    assert s.edits == ()
+    w = (s.with_bound("loc", "max", 17, group="长春", note="会议")
+         .with_bound("loc", "max", None, group="*")
+         .without_rule("only-a", note="不再适用"))
+    assert w.edits == (
+        Edit("bound", rule="loc", group="长春市", key="max", old=15, new=17, note="会议", clause="三(三)"),
+        Edit("bound", rule="loc", group="*", key="max", old=3, new=None, clause="三(三)"),
+        Edit("remove_rule", rule="only-a", old=w.edits[2].old, new=None, note="不再适用", clause="二(二)"),
+    )
+    assert w.edits[2].old["max"] == 4
+    assert s.edits == () and s.rule("loc").max.for_group("长春市") == 15     # the original is untouched
+    assert w.rule("loc").max.for_group("四平市") is None
+
+
+def test_a_switch_re_read_keeps_earlier_edits():
+    s = edit_scenario().with_bound("loc", "max", 9, group="长春市").pinned(force_in=["C1"])
+    w = s.with_switch("mode", "b", note="另一读法")
+    assert w.rule("loc").max.for_group("长春市") == 9 and w.force_in == ("C1",)
+    assert [r.id for r in w.rules] == ["loc", "only-b"]
+    assert [e.what for e in w.edits] == ["bound", "force_in", "switch"]
+    assert (w.edits[-1].key, w.edits[-1].old, w.edits[-1].new) == ("mode", "a", "b")
+
+
+def test_edits_of_pins_folds_years_plans_and_tables_say_old_and_new(tmp_path):
+    s = scenario_of({"period": [2023, 2025], "force_out": ["X"], "rule": [RULE]})
+    w = (s.pinned(force_out=["Y"]).folded("梅河口", "通化市").with_year(2024).with_plan(forecast="none")
+         .with_candidates(tmp_path / "t.csv").with_history(tmp_path / "h.csv").with_default_scope("year"))
+    got = [(e.what, e.key, e.old, e.new) for e in w.edits]
+    assert got == [("force_out", None, ["X"], ["X", "Y"]), ("fold", "梅河口市", None, "通化市"),
+                   ("year", None, 2023, 2024), ("plan", "forecast", "none", "none"),
+                   ("candidates", None, None, str(tmp_path / "t.csv")),
+                   ("history", None, [], [str(tmp_path / "h.csv")]),
+                   ("scope", "defaults.scope", "period", "year")]
+    assert w.rule("cap").scope == "year"
+
+
+def test_a_refused_edit_records_nothing_and_says_why():
+    s = edit_scenario()
+    assert problems(s.with_bound, "loc", "max", -1, group="长春市")
+    assert problems(s.with_bound, "nope", "max", 1)
+    assert s.edits == ()
+
+
+def test_describe_edits_and_replay_give_the_same_lines_and_the_same_scenario():
+    from planner.rules import describe_edits, replay
+    s = edit_scenario()
+    w = (s.with_bound("loc", "max", 17, group="长春市", note="会议").with_switch("mode", "b")
+         .pinned(force_in=["C1"]).folded("梅河口市", "通化市").with_default_scope("year"))
+    assert describe_edits(w) == [
+        "规则「loc」（三(三)）长春市 上限 15 → 17（会议）",
+        "开关 mode：a → b",
+        "指定入选：增加 C1",
+        "梅河口市 并入 通化市 计算",
+        "限额默认口径：按规划期合计 → 按年度",
+    ]
+    again = replay(s, [e.as_json() for e in w.edits])
+    assert again == w and again.edits == w.edits and again != s

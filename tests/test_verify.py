@@ -125,7 +125,7 @@ def test_a_relative_input_missing_everywhere_names_where_it_was_looked_for(tmp_p
     (tmp_path / "case" / "candidates.csv").rename(tmp_path / "moved.csv")
     report = verify("out")
     assert not report.ok and any("candidates.csv" in m for m in report.missing)
-    assert any(f"looked in {tmp_path})" in p for p in report.problems)
+    assert any(f"looked in {tmp_path}" in p for p in report.problems)
 
 
 def test_a_run_on_another_candidate_table_is_re_run_on_that_table(tmp_path):
@@ -150,3 +150,130 @@ def test_the_cli_verifies_an_output_folder(solved):
     done = run_cli("solve", "--verify", out)
     assert done.returncode != 0 and "changed since the run" in done.stderr and "Traceback" not in done.stderr
     assert tree(out) == before
+
+
+# --------------------------------------------------------------------------- what-ifs and tampering
+@pytest.fixture
+def whatif(tmp_path):
+    """A what-if (长春市 capped at 1 instead of 2) solved and saved; the base slate differs."""
+    path = write_case(tmp_path / "case", ROWS, SCENARIO)
+    from planner.rules import load_scenario
+    base = load_scenario(path)
+    result = api.solve(base.with_bound("cap", "max", 1, group="长春市", note="试算"), workers=1, seed=3)
+    plain = api.solve(base, workers=1, seed=3)
+    assert result.slate["selected"].tolist() != plain.slate["selected"].tolist()
+    out = tmp_path / "out"
+    api.save(result, out)
+    return path, out
+
+
+def test_a_saved_what_if_records_its_edits_and_verifies(whatif):
+    _, out = whatif
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["edits"] == [{"what": "bound", "rule": "cap", "group": "长春市", "key": "max", "old": 2,
+                                 "new": 1, "note": "试算", "clause": "三(三)"}]
+    report = verify(out)
+    assert report.ok, report.problems
+    done = run_cli("solve", "--verify", out)
+    assert done.returncode == 0 and "verified" in done.stdout, done.stderr
+
+
+def test_a_changed_edit_fails(whatif):
+    _, out = whatif
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    summary["edits"][0]["new"] = 2
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
+    report = verify(out)
+    assert not report.ok and report.same_slate is False
+    done = run_cli("solve", "--verify", out)
+    assert done.returncode == 1 and "different slate.csv" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_edited_slate_xlsx_fails(whatif):
+    import openpyxl
+    _, out = whatif
+    book = openpyxl.load_workbook(out / "slate.xlsx")
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    col = header.index("selected") + 1
+    sheet.cell(row=2, column=col).value = 1 - int(sheet.cell(row=2, column=col).value)
+    book.save(out / "slate.xlsx")
+    report = verify(out)
+    assert report.same_slate is True and not report.ok                  # slate.csv itself is untouched
+    assert any(str(out / "slate.xlsx") + ":2:" in p for p in report.problems)
+    done = run_cli("solve", "--verify", out)
+    assert done.returncode == 1 and "slate.xlsx" in done.stderr
+
+
+def test_an_edited_summary_fails(whatif):
+    _, out = whatif
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    summary["n_selected"] += 1
+    summary["total_score"] = 999.0
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
+    report = verify(out)
+    assert not report.ok
+    assert any("n_selected recorded" in p for p in report.problems)
+    assert any("total_score recorded 999.0" in p for p in report.problems)
+
+
+@pytest.mark.parametrize("key, value", [("seed", "abc"), ("seed", 10 ** 30), ("workers", -3),
+                                        ("time_limit_s", "fast"), ("edits", {"what": "bound"}),
+                                        ("edits", [{"what": "teleport"}])])
+def test_a_hand_edited_setting_is_a_located_input_error(whatif, key, value):
+    _, out = whatif
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    summary[key] = value
+    (out / "summary.json").write_text(json.dumps(summary), "utf-8")
+    with pytest.raises(InputError) as info:
+        verify(out)
+    assert str(out / "summary.json") in info.value.lines()[0]
+    done = run_cli("solve", "--verify", out)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and key in done.stderr
+
+
+def test_a_run_without_a_time_limit_verifies(tmp_path):
+    path = write_case(tmp_path / "case", ROWS, SCENARIO)
+    done = run_cli("solve", path, "--out", tmp_path / "out", "--time-limit", "inf", "--workers", "1", "-q")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))["time_limit_s"] is None
+    done = run_cli("solve", "--verify", tmp_path / "out")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_moved_project_verifies(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    write_case(project / "case", ROWS, SCENARIO)
+    monkeypatch.chdir(project)
+    from planner.rules import load_scenario
+    api.save(api.solve(load_scenario("case/scenario.toml").with_bound("cap", "max", 1, group="长春市"),
+                       workers=1), "out")
+    summary_path = project / "out" / "summary.json"
+    summary = json.loads(summary_path.read_text("utf-8"))
+    assert summary["scenario"] == str(project / "case" / "scenario.toml")     # absolute: found again below
+    moved = tmp_path / "elsewhere" / "project2"
+    moved.parent.mkdir()
+    monkeypatch.chdir(tmp_path)
+    project.rename(moved)
+    monkeypatch.chdir(moved)
+    report = verify("out")
+    assert report.ok, report.problems
+    monkeypatch.chdir(tmp_path)                                         # and from outside the project
+    assert verify(moved / "out").ok
+
+
+def test_a_what_if_that_withdrew_units_verifies(tmp_path):
+    rows = [{**r, "unit_id": f"U{i}", "unit_name": f"单位{i}"} for i, r in enumerate(ROWS)]
+    path = write_case(tmp_path / "case", rows, SCENARIO)
+    session = api.Session(path, workers=1)
+    table = api.without_units(session.candidates, "U8", note="撤回")
+    result = session.solve(candidates=table)
+    assert len(result.slate) == len(rows) - 1
+    assert result.summary["edits"][-1]["what"] == "units"
+    api.save(result, tmp_path / "out")
+    assert verify(tmp_path / "out").ok
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    summary["edits"][-1]["new"] = ["U7"]
+    (tmp_path / "out" / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
+    report = verify(tmp_path / "out")
+    assert not report.ok and any("differs from the table the run solved" in p for p in report.problems)

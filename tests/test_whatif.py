@@ -264,3 +264,62 @@ def test_bundled_round_changed_caps_in_place_equal_fresh_solves():
         assert result.summary["whatif"]["mode"] == "bounds"
         assert np.array_equal(result.slate["selected"].to_numpy(), fresh.slate["selected"].to_numpy())
         assert np.array_equal(result.slate["national"].to_numpy(), fresh.slate["national"].to_numpy())
+
+
+# --- every what-if carries its edits ------------------------------------------------------------
+
+def test_a_session_result_records_the_edits_and_an_equal_scenario_with_other_edits_is_its_own():
+    scenario, frame = cap_round()
+    session = Session(scenario, candidates=frame)
+    session.solve()
+    a = session.solve(scenario.with_bound("cap", "max", 3, group="长春市", note="多一个"))
+    assert a.summary["whatif"]["mode"] == "bounds"            # edits never force a rebuild
+    assert [(e["what"], e["group"], e["old"], e["new"], e["note"]) for e in a.summary["edits"]] == \
+        [("bound", "长春市", 2, 3, "多一个")]
+    # the same rules reached another way: the same slate, but its own edits in its summary
+    b = session.solve(scenario.with_bound("cap", "max", 4, group="长春市").with_bound("cap", "max", 3, group="长春市"))
+    assert chosen(b) == chosen(a) == ["a1", "a2", "a3", "b1"]
+    assert [e["new"] for e in b.summary["edits"]] == [4, 3]
+    assert session.solve().summary["edits"] == []
+
+
+def test_with_default_scope_for_year_and_without_units_record_their_edits(tmp_path):
+    scenario = scenario_of({"period": [2023, 2025], "force_in": ["a1"], "rule": [CAP]})
+    scoped = with_default_scope(scenario, "year", note="按年")
+    assert [(e.what, e.old, e.new, e.note) for e in scoped.edits] == [("scope", "period", "year", "按年")]
+    later = for_year(scoped, 2024, candidates=tmp_path / "t.csv", name="2024年")
+    assert [e.what for e in later.edits] == ["scope", "year", "name", "force_in", "candidates"]
+    assert later.force_in == () and later.year == 2024
+    _, frame = cap_round()
+    table = without_units(frame, frame["unit_id"].iloc[0], note="撤回")
+    assert [(e.what, e.new, e.note) for e in table.attrs["edits"]] == [("units", [frame["unit_id"].iloc[0]], "撤回")]
+
+
+def test_compare_and_the_briefing_show_the_edits(tmp_path):
+    from planner.show.briefing import whatif_lines
+    scenario, frame = cap_round()
+    session = Session(scenario, candidates=frame)
+    base = session.solve()
+    more = session.solve(scenario.with_bound("cap", "max", 3, group="长春市", note="会议"))
+    comparison = api.compare(base, more)
+    assert comparison.edits == ((), ("规则「cap」（三(三)）长春市 上限 2 → 3（会议）",))
+    assert "情景推演" in comparison._repr_html_()
+    assert whatif_lines(more.summary) == ["情景推演：规则「cap」（三(三)）长春市 上限 2 → 3（会议）"]
+    assert whatif_lines(base.summary) == []
+
+
+def test_a_what_ifs_briefing_carries_the_mark_in_its_title_block(tmp_path):
+    from conftest import write_case
+
+    from planner.show.briefing import write_briefing
+    rows = [row("a1", score=90), row("a2", score=80), row("b1", locality="吉林市", score=85)]
+    path = write_case(tmp_path / "case", rows, {"rule": [CAP]})
+    for name, scenario in (("base", load_scenario(path)),
+                           ("whatif", load_scenario(path).with_bound("cap", "max", 1, group="长春市", note="会议"))):
+        result = api.solve(scenario, workers=1)
+        api.save(result, tmp_path / name)
+        write_briefing(tmp_path / name, result=result)
+    page = (tmp_path / "whatif" / "briefing.html").read_text("utf-8")
+    header = page[page.index("<header>"):page.index("</header>")]
+    assert "情景推演：规则「cap」（三(三)）长春市 上限 2 → 1（会议）" in header
+    assert "情景推演" not in (tmp_path / "base" / "briefing.html").read_text("utf-8")

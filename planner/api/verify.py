@@ -2,17 +2,24 @@
 
 Owns `verify(out_dir)`: read the summary a `planner solve` run wrote, check that every input it
 records still has the recorded sha256 — a changed or missing input is reported, never silently
-re-solved — then re-run the solve with the recorded seed, workers, time limit and backend into a
-temporary folder and compare the new `slate.csv` with the recorded one byte for byte.
+re-solved — then load the scenario, replay the what-if edits the summary records (bounds,
+rules, switches, pins, folds …; units withdrawn from the table), re-run the solve with the
+recorded seed, workers, time limit and backend into a temporary folder and compare the new
+`slate.csv` with the recorded one byte for byte, `slate.xlsx` cell by cell and `summary.json`
+on every field a re-run reproduces (`REPRODUCED`). Inputs recorded with relative paths are
+looked for in the folder the run was made in, then here, then above the output folder, so a
+moved project still verifies.
 
 Does not own solving, auditing or writing outputs (`api`, `report`) nor the command line flag
 (`planner solve --verify OUT_DIR` lives in `cli`). Never writes into `out_dir`.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
+import math
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +31,13 @@ log = logging.getLogger(__name__)
 
 SUMMARY = "summary.json"
 SLATE = "slate.csv"
+SLATE_XLSX = "slate.xlsx"
 FRAME_KEY = "<candidates frame>"
+#: The fields of summary.json a re-run must give again (timings, versions and the folder the
+#: run was made in are measurements of that run, not of its answer).
+REPRODUCED = ("name", "year", "status", "objective", "total_score", "penalty", "n_candidates", "n_selectable",
+              "n_selected", "n_national", "n_rule_groups", "n_binding", "warnings", "force_in", "force_out",
+              "edits")
 
 
 @dataclass
@@ -106,26 +119,30 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
 
     out_dir = Path(out_dir)
     summary = _read_summary(out_dir)
+    settings = _settings(summary, out_dir / SUMMARY)
     slate_path = out_dir / SLATE
     if not slate_path.is_file():
         raise InputError([Problem(str(slate_path), "no such file", f"the {SLATE} written with {SUMMARY}")])
     report = VerifyReport(out_dir=out_dir, recorded_sha256=_sha256(slate_path.read_bytes()),
                           recorded_status=str(summary.get("status", "")))
+    roots = _roots(summary, out_dir)
 
     inputs: dict[str, str] = summary.get("inputs") or {}
-    if not isinstance(inputs, dict) or not inputs:
+    if not isinstance(inputs, dict) or not inputs or not all(isinstance(v, str) for v in inputs.values()):
         report.problems.append(f"{out_dir / SUMMARY}: no input hashes recorded — nothing to re-run from")
         return report
+    table_edits = _table_edits(settings["edits"], out_dir / SUMMARY)
     for name, recorded in inputs.items():
         if name == FRAME_KEY:
-            report.missing.append(name)
-            report.problems.append(f"{out_dir / SUMMARY}: the candidates were an in-memory table "
-                                   "(not a file), so the run cannot be re-read from disk")
+            if not table_edits:
+                report.missing.append(name)
+                report.problems.append(f"{out_dir / SUMMARY}: the candidates were an in-memory table "
+                                       "(not a file), so the run cannot be re-read from disk")
             continue
-        path = _locate(name, summary)
+        path = _locate(name, summary, roots)
         if not path.is_file():
             report.missing.append(name)
-            report.problems.append(f"{name}: recorded input not found (looked in {', '.join(_roots(summary))})")
+            report.problems.append(f"{name}: recorded input not found (looked in {', '.join(roots)})")
             continue
         now = _sha256(path.read_bytes())
         if now != recorded:
@@ -136,45 +153,47 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
         return report
 
     scenario = summary.get("scenario") or next((k for k in inputs if k.lower().endswith(".toml")), None)
-    if scenario is None:
+    if not isinstance(scenario, str):
         report.problems.append(f"{out_dir / SUMMARY}: no scenario file among the recorded inputs")
         return report
-    report.scenario = _locate(scenario, summary)
+    report.scenario = _locate(scenario, summary, roots)
     try:
-        report.candidates = _candidates_used(summary, inputs, report.scenario)
+        report.candidates = _candidates_used(summary, inputs, report.scenario, roots)
     except PlannerError as exc:
         report.problems.append(f"{scenario}: cannot be read again: {str(exc).splitlines()[0]}")
         return report
 
     recorded_versions = summary.get("versions") or {}
     current = versions()
-    for package, version in sorted(recorded_versions.items()):
+    for package, version in sorted(recorded_versions.items() if isinstance(recorded_versions, dict) else ()):
         if current.get(package) != version:
             report.notes.append(f"{package} {version} recorded, {current.get(package, 'absent')} now")
     if report.recorded_status and report.recorded_status != "OPTIMAL":
         report.notes.append(f"the recorded run ended {report.recorded_status} (time limit): a re-run may find "
                             "another slate of the same or a better score")
+    if settings["edits"]:
+        report.notes.append(f"a what-if: {len(settings['edits'])} edit(s) of the scenario replayed")
 
-    limit = float(time_limit_s if time_limit_s is not None else summary.get("time_limit_s", 60.0))
-    threads = int(workers if workers is not None else summary.get("workers", 0))
-    seed = int(summary.get("seed", 0))
-    settings = {"backend": summary["backend"]} if summary.get("backend") else {}
+    limit = float(time_limit_s if time_limit_s is not None else settings["time_limit_s"])
+    threads = int(workers if workers is not None else settings["workers"])
+    backend = {"backend": settings["backend"]} if settings["backend"] else {}
     try:
-        from planner.rules import load_scenario
-        scenario = load_scenario(report.scenario)
-        pins_in = [p for p in summary.get("force_in", []) if p not in scenario.force_in]
-        pins_out = [p for p in summary.get("force_out", []) if p not in scenario.force_out]
-        if pins_in or pins_out:                 # pins given on the command line (--force-in/--force-out)
-            scenario = scenario.pinned(force_in=pins_in, force_out=pins_out)
-        result = solve(scenario, candidates=report.candidates, time_limit_s=limit, seed=seed,
-                           workers=threads, **settings)
+        loaded = _scenario_of(report.scenario, summary, settings, roots, out_dir / SUMMARY)
+        candidates = report.candidates
+        if table_edits:
+            candidates = _edited_table(loaded, table_edits, inputs.get(FRAME_KEY), summary, roots)
+        result = solve(loaded, candidates=candidates, time_limit_s=limit, seed=settings["seed"],
+                       workers=threads, **backend)
         if summary.get("explain"):              # the run filled counterfactuals into `reason`
             from planner.explain import explain_all, merge
             result.explanations = merge(result.explanations, explain_all(result, time_limit_s=max(10.0, limit)))
             result.slate["reason"] = result.explanations["reason"].to_numpy()
+            result.summary["explain"] = True
         with tempfile.TemporaryDirectory(prefix="planner-verify-") as tmp:
             save(result, Path(tmp) / "out")
             data = (Path(tmp) / "out" / SLATE).read_bytes()
+            rerun_summary = json.loads((Path(tmp) / "out" / SUMMARY).read_text("utf-8"))
+            xlsx_problems = _compare_xlsx(out_dir / SLATE_XLSX, Path(tmp) / "out" / SLATE_XLSX)
     except PlannerError as exc:
         report.rerun = True
         report.same_slate = False
@@ -187,42 +206,198 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
     if not report.same_slate:
         report.problems.append(f"{slate_path}: the re-run gives a different {SLATE} (sha256 recorded "
                                f"{report.recorded_sha256[:12]}…, re-run {report.rerun_sha256[:12]}…)")
+    report.problems.extend(xlsx_problems)
+    proven = report.recorded_status == "OPTIMAL"     # a time-limited run may be improved on by its re-run
+    for key in REPRODUCED if proven else ("name", "year", "n_candidates", "force_in", "force_out", "edits"):
+        if key in summary and key in rerun_summary and summary[key] != rerun_summary[key]:
+            report.problems.append(f"{out_dir / SUMMARY}: {key} recorded {_short(summary[key])}, "
+                                   f"the re-run gives {_short(rerun_summary[key])}")
     log.info("verify %s: %s", out_dir, "same slate" if report.same_slate else "different slate")
     return report
 
 
-def _candidates_used(summary: dict[str, Any], inputs: dict[str, str], scenario: Path) -> Path | None:
+def _settings(summary: dict[str, Any], where: Path) -> dict[str, Any]:
+    """The recorded re-run settings, each checked (a hand-edited summary is an input error, located)."""
+    problems = []
+
+    def bad(key: str, expected: str) -> None:
+        problems.append(Problem(str(where), f"{key} = {json.dumps(summary.get(key), ensure_ascii=False)}", expected,
+                                column=key))
+
+    seed, threads = summary.get("seed", 0), summary.get("workers", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 31:
+        bad("seed", "an integer seed in 0–2147483647")
+    if not isinstance(threads, int) or isinstance(threads, bool) or not 0 <= threads <= 1024:
+        bad("workers", "an integer worker count ≥ 0")
+    limit = summary.get("time_limit_s", 60.0)
+    if limit is None:                           # `--time-limit inf`, written as null
+        limit = math.inf
+    elif not isinstance(limit, (int, float)) or isinstance(limit, bool) or not limit > 0:
+        bad("time_limit_s", "a positive number of seconds, or null (no limit)")
+    backend = summary.get("backend")
+    if backend is not None and not isinstance(backend, str):
+        bad("backend", 'a backend name such as "cpsat"')
+    edits = summary.get("edits", [])
+    if not isinstance(edits, list):
+        bad("edits", "a list of edits")
+        edits = []
+    for key in ("force_in", "force_out"):
+        value = summary.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            bad(key, "a list of candidate ids")
+    if problems:
+        raise InputError(problems)
+    return {"seed": seed, "workers": threads, "time_limit_s": limit, "backend": backend, "edits": edits}
+
+
+def _table_edits(edits: list[Any], where: Path) -> list[Any]:
+    from planner.rules import table_edits
+    try:
+        return table_edits(edits, str(where))
+    except PlannerError as exc:
+        raise InputError(exc.problems) from None
+
+
+def _scenario_of(path: Path, summary: dict[str, Any], settings: dict[str, Any], roots: list[str],
+                 where: Path) -> Any:
+    """The scenario the run solved: the file, then the recorded what-if edits replayed (or, for a
+    summary without edits, the pins given on the command line)."""
+    from planner.rules import edit_from_json, load_scenario, replay
+    scenario = load_scenario(path)
+    if "edits" not in summary:                   # written before edits were recorded
+        pins_in = [p for p in summary.get("force_in", []) if p not in scenario.force_in]
+        pins_out = [p for p in summary.get("force_out", []) if p not in scenario.force_out]
+        if pins_in or pins_out:                 # pins given on the command line (--force-in/--force-out)
+            scenario = scenario.pinned(force_in=pins_in, force_out=pins_out)
+        return scenario
+    edits = []
+    for item in settings["edits"]:
+        edit = edit_from_json(item, str(where))
+        if edit.what == "candidates" and isinstance(edit.new, str):
+            edit = dataclasses.replace(edit, new=str(_locate(edit.new, summary, roots)))
+        elif edit.what == "history" and isinstance(edit.new, list):
+            edit = dataclasses.replace(edit, new=[str(_locate(p, summary, roots)) for p in edit.new
+                                                  if isinstance(p, str)])
+        edits.append(edit)
+    return replay(scenario, edits, str(where))
+
+
+def _edited_table(scenario: Any, edits: list[Any], recorded: str | None, summary: dict[str, Any],
+                  roots: list[str]) -> Any:
+    """The candidate table of a what-if that withdrew units: re-read and withdrawn again, and
+    confirmed to hash as the recorded table did."""
+    from planner.api.whatif import without_units
+    from planner.rounds.finish import input_hashes
+    from planner.rules import read_candidates
+    source = edits[0].old
+    if not isinstance(source, str):
+        raise InputError([Problem(SUMMARY, "units withdrawn from an in-memory table",
+                                  "a table read from a file", column="edits")])
+    frame = read_candidates(scenario, _locate(source, summary, roots))
+    for edit in edits:
+        frame = without_units(frame, *map(str, edit.new or []), note=edit.note)
+    now = input_hashes(scenario, read_candidates(scenario, frame)).get(FRAME_KEY)
+    if recorded is not None and now != recorded:
+        raise InputError([Problem(source, "a table that, with the recorded units withdrawn, differs from the "
+                                  "table the run solved", "the table of the run")])
+    return frame
+
+
+def _compare_xlsx(recorded: Path, rerun: Path) -> list[str]:
+    """slate.xlsx recorded against the re-run's, cell by cell (the file's own metadata — when it
+    was written — differs by design)."""
+    if not recorded.is_file():
+        return [f"{recorded}: missing (written with {SLATE} by every run)"] if rerun.is_file() else []
+    import openpyxl
+    try:
+        books = [openpyxl.load_workbook(p, read_only=True, data_only=True) for p in (recorded, rerun)]
+    except Exception as exc:                    # noqa: BLE001 — any unreadable workbook is a tampered one
+        return [f"{recorded}: cannot be read as a workbook ({type(exc).__name__})"]
+    problems = []
+    old, new = books
+    if old.sheetnames != new.sheetnames:
+        problems.append(f"{recorded}: sheets {old.sheetnames}, the re-run writes {new.sheetnames}")
+    for name in [n for n in old.sheetnames if n in new.sheetnames]:
+        rows_old = list(old[name].iter_rows(values_only=True))
+        rows_new = list(new[name].iter_rows(values_only=True))
+        if len(rows_old) != len(rows_new):
+            problems.append(f"{recorded}: sheet {name} has {len(rows_old)} rows, the re-run {len(rows_new)}")
+            continue
+        for r, (a, b) in enumerate(zip(rows_old, rows_new), 1):
+            width = max(len(a), len(b))
+            a, b = (*a, *[None] * (width - len(a))), (*b, *[None] * (width - len(b)))
+            if a != b:
+                col = next(k for k in range(width) if a[k] != b[k])
+                problems.append(f"{recorded}:{r}:{_column_letter(col)}: found {_short(a[col])}, "
+                                f"the re-run writes {_short(b[col])}")
+                break
+    for book in books:
+        book.close()
+    return problems
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _candidates_used(summary: dict[str, Any], inputs: dict[str, str], scenario: Path,
+                    roots: list[str]) -> Path | None:
     """The candidate table the recorded run solved, when it is not the scenario's own (``--candidates``).
 
     The summary names it as ``candidates`` when it can; otherwise it is the one recorded input
     that is neither a scenario file nor a history slate of the scenario.
     """
-    if summary.get("candidates"):
-        return _locate(summary["candidates"], summary)
+    if isinstance(summary.get("candidates"), str) and summary["candidates"]:
+        return _locate(summary["candidates"], summary, roots)
     from planner.rules import load_scenario
 
     loaded = load_scenario(scenario)
     known = {_same(p) for p in (*loaded.raw.get("_sources", []), scenario, *loaded.history)}
-    tables = [_locate(k, summary) for k in inputs if k != FRAME_KEY and not k.lower().endswith(".toml")]
+    tables = [_locate(k, summary, roots) for k in inputs if k != FRAME_KEY and not k.lower().endswith(".toml")]
     tables = [t for t in tables if _same(t) not in known]
     if len(tables) == 1 and (loaded.candidates is None or _same(tables[0]) != _same(loaded.candidates)):
         return tables[0]
     return None
 
 
-def _roots(summary: dict[str, Any]) -> list[str]:
-    """Where a relative input path is looked for: the folder the run was made in, then this one."""
+def _roots(summary: dict[str, Any], out_dir: Path | None = None) -> list[str]:
+    """Where a relative input path is looked for: the folder the run was made in, this one, then
+    the folders above the output folder (a project moved as a whole, verified from elsewhere)."""
     recorded = summary.get("working_dir")
     roots = [str(recorded)] if isinstance(recorded, str) and recorded else []
-    return roots + ([str(Path.cwd())] if str(Path.cwd()) not in roots else [])
+    above = [str(p) for p in Path(out_dir).resolve().parents][:4] if out_dir is not None else []
+    for root in (str(Path.cwd()), *above):
+        if root not in roots:
+            roots.append(root)
+    return roots
 
 
-def _locate(name: str, summary: dict[str, Any]) -> Path:
-    """A recorded input path as a file here (the first root holding it; the path as given if none)."""
+def _locate(name: str, summary: dict[str, Any], roots: list[str] | None = None) -> Path:
+    """A recorded input path as a file here (the first root holding it; the path as given if none).
+
+    An absolute path that is gone but lay inside the folder the run was made in is looked for
+    at the same place under the other roots (the project folder was moved)."""
+    roots = _roots(summary) if roots is None else roots
     path = Path(name)
     if path.is_absolute():
-        return path
-    return next((Path(root) / path for root in _roots(summary) if (Path(root) / path).is_file()), path)
+        recorded = summary.get("working_dir")
+        if path.is_file() or not isinstance(recorded, str) or not recorded:
+            return path
+        try:
+            path = path.relative_to(recorded)
+        except ValueError:
+            return Path(name)
+    return next((Path(root) / path for root in roots if (Path(root) / path).is_file()), Path(name))
 
 
 def _same(path: str | Path) -> str:

@@ -38,7 +38,7 @@ from planner.model import Model, build_model
 from planner.rounds import Result
 from planner.rounds.finish import finish
 from planner.rules import (
-    SCOPES,
+    Edit,
     Prepared,
     Scenario,
     check_columns,
@@ -68,28 +68,20 @@ _UNNAMED = "\x00unnamed"  # a group key no bound map can name: "every group not 
 
 # --- scenario changes policy.Scenario has no method for ------------------------------------------
 
-def with_default_scope(scenario: Scenario, scope: str) -> Scenario:
+def with_default_scope(scenario: Scenario, scope: str, *, note: str = "") -> Scenario:
     """The scenario with every quota read per period (``"period"``) or per year (``"year"``).
 
     This is the `[defaults] scope` switch of a scenario file (二(二): quotas for the whole
-    2023–2025 period, or for each year). Rules whose file entry sets its own ``scope`` (the
-    "by 2025" targets, the national splits) and rules added in Python keep theirs.
+    2023–2025 period, or for each year): `Scenario.with_default_scope`, recorded as an edit.
+    Rules whose file entry sets its own ``scope`` (the "by 2025" targets, the national
+    splits) and rules added in Python keep theirs.
 
     Raises
     ------
     PolicyError
         `scope` is neither "period" nor "year".
     """
-    if scope not in SCOPES:
-        raise PolicyError([Problem(scenario.label, f'scope "{scope}"', " or ".join(f'"{s}"' for s in SCOPES),
-                                   column="defaults.scope", hint=suggest(str(scope), SCOPES))])
-    raw = dict(scenario.raw)
-    file_rules = {r.get("id"): r for r in raw.get("rule", []) if isinstance(r, dict)}
-    own_scope = {rid for rid, spec in file_rules.items() if "scope" in spec}
-    rules = tuple(dataclasses.replace(r, scope=scope) if r.id in file_rules and r.id not in own_scope else r
-                  for r in scenario.rules)
-    raw["defaults"] = {**dict(raw.get("defaults", {}) or {}), "scope": scope}
-    return dataclasses.replace(scenario, rules=rules, raw=MappingProxyType(raw))
+    return scenario.with_default_scope(scope, note=note)
 
 
 def for_year(scenario: Scenario, year: int, *, candidates: str | Path | None = None,
@@ -108,19 +100,26 @@ def for_year(scenario: Scenario, year: int, *, candidates: str | Path | None = N
     name : str, optional
         The round's name (default: the scenario's).
 
-    Pins (`force_in`/`force_out`) name candidates of one round and are dropped.
+    Pins (`force_in`/`force_out`) name candidates of one round and are dropped. Every change
+    is recorded in ``scenario.edits``.
     """
     first, last = scenario.years
     if not first <= int(year) <= last:
         raise PolicyError([Problem(scenario.label, f"year {year}", f"a year in {first}–{last} (the period)",
                                    column="year")])
-    return dataclasses.replace(
-        scenario, year=int(year), name=name or scenario.name, force_in=(), force_out=(),
-        candidates=Path(candidates) if candidates is not None else scenario.candidates,
-        history=tuple(Path(p) for p in history) if history is not None else scenario.history)
+    out = scenario.with_year(int(year)) if int(year) != scenario.year else scenario
+    if name is not None and name != scenario.name:
+        out = out.with_name(name)
+    if out.force_in or out.force_out:
+        out = out.pinned(replace=True)
+    if candidates is not None and Path(candidates) != scenario.candidates:
+        out = out.with_candidates(candidates)
+    if history is not None and tuple(Path(p) for p in history) != scenario.history:
+        out = out.with_history(*history)
+    return out
 
 
-def without_units(candidates: pd.DataFrame, *units: str) -> pd.DataFrame:
+def without_units(candidates: pd.DataFrame, *units: str, note: str = "") -> pd.DataFrame:
     """The candidate table without the filings of some units (a school, a government, …).
 
     Parameters
@@ -130,11 +129,17 @@ def without_units(candidates: pd.DataFrame, *units: str) -> pd.DataFrame:
     *units : str
         Unit ids (``"H008"``) or unit names (``"吉林化工职业学院"``).
 
+    note : str
+        Why (recorded with the edit).
+
     Returns
     -------
     DataFrame
         A copy without those rows, with a fresh RangeIndex. Pass it to `Session.solve` or
-        `planner.solve` as ``candidates=``.
+        `planner.solve` as ``candidates=``. Its ``attrs["edits"]`` records the change (an
+        `Edit` of kind ``"units"``): the result's ``summary["edits"]`` lists it after the
+        scenario's edits, and `planner solve --verify` withdraws the same units again from the
+        recorded table.
 
     Raises
     ------
@@ -156,8 +161,17 @@ def without_units(candidates: pd.DataFrame, *units: str) -> pd.DataFrame:
     if problems:
         raise InputError(problems)
     out = candidates[~drop].reset_index(drop=True)
+    out.attrs = {**candidates.attrs, "edits": (*candidates.attrs.get("edits", ()),
+                                               Edit("units", old=_table_source(candidates), new=[str(u) for u in units],
+                                                    note=note))}
     log.info("dropped %d filing(s) of %s", int(drop.sum()), ", ".join(map(str, units)))
     return out
+
+
+def _table_source(candidates: pd.DataFrame) -> str | None:
+    """The file a table was read from (None for a table built in memory): `--verify` re-reads it."""
+    source = candidates.attrs.get("source")
+    return str(source) if isinstance(source, str) and Path(source).is_file() else None
 
 
 # --- the session ---------------------------------------------------------------------------------
@@ -281,7 +295,7 @@ class Session:
         table, frame = self._table(scenario, candidates)
 
         for known, key, result in self._results:
-            if key == table and known == scenario:
+            if key == table and known == scenario and known.edits == scenario.edits:
                 self._note(scenario, result, "again", 0, time.perf_counter() - start, 0.0, start)
                 self._last = result
                 return result
@@ -478,7 +492,7 @@ class Session:
 def _shape(scenario: Scenario) -> Scenario:
     """What a model's structure depends on: the scenario with every rule's bounds removed."""
     rules = tuple(dataclasses.replace(r, min=None, max=None, line=None) for r in scenario.rules)
-    return dataclasses.replace(scenario, rules=rules, name="", source=None)
+    return dataclasses.replace(scenario, rules=rules, name="", source=None, edits=())
 
 
 def _scaled(limit: float, scale: int, bound: str) -> int:

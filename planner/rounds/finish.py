@@ -78,6 +78,8 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
         "force_in": list(scenario.force_in),
         "force_out": list(scenario.force_out),
         "backend": solution.phases[0].get("backend", "cpsat") if solution.phases else "cpsat",
+        # a what-if's changes of the loaded scenario, then of the table (api.without_units), in order
+        "edits": [e.as_json() for e in (*scenario.edits, *frame.attrs.get("edits", ()))],
     }
     return Result(scenario=scenario, slate=slate, summary=summary, rules=audit.rules, explanations=explanations,
                   audit=audit, model=model, solution=solution, history=history, ledger=ledger, planned=planned)

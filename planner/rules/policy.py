@@ -2,7 +2,7 @@
 
 Owns the immutable `Scenario` (year, period, candidate table, objective, switches, folds, pins,
 history, calendar, `[plan]` and the rules) with its `with_*` edits, each returning a new
-scenario; `load_scenario` and `parse_scenario`, which read the top of a scenario (name, year,
+scenario and recording itself in `Scenario.edits` (`edits.Edit`); `load_scenario` and `parse_scenario`, which read the top of a scenario (name, year,
 period, `[objective]`, `[switches]`, `[defaults]`, `[tasks]`, pins, paths) into one; and
 `check_columns`, which holds the rules to a candidate table's columns. Does not own reading
 files (`scenario_files`), checking a rule or `[plan]` table (`syntax`), the rule shapes
@@ -20,8 +20,9 @@ from typing import Any
 
 from planner.errors import PolicyError, Problem
 from planner.inputs import load_catalogue, suggest
+from planner.rules.edits import Edit
 from planner.rules.scenario_files import read_scenario_file
-from planner.rules.shapes import TIE_BREAKS, Bound, PlanSettings, Rule, rule_to_toml
+from planner.rules.shapes import SCOPES, TIE_BREAKS, Bound, PlanSettings, Rule, rule_to_toml
 from planner.rules.syntax import (
     DEFAULT_KEYS,
     OBJECTIVE_KEYS,
@@ -60,6 +61,9 @@ class Scenario:
     source: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
     plan: PlanSettings = field(default_factory=PlanSettings)
+    #: The what-if edits that made this scenario from the one loaded, in order (not part of
+    #: equality: two scenarios with the same rules are the same scenario).
+    edits: tuple[Edit, ...] = field(default=(), compare=False)
 
     # --- the years ----------------------------------------------------------------
     @property
@@ -86,66 +90,108 @@ class Scenario:
         raise PolicyError([Problem(self.label, f'no rule "{rule_id}"', "one of the scenario\'s rule ids",
                                    hint=suggest(rule_id, [r.id for r in self.rules]))])
 
-    # --- what-if changes (each returns a new Scenario) -----------------------------
-    def with_rule(self, rule: Rule | Mapping[str, Any]) -> Scenario:
+    # --- what-if changes (each returns a new Scenario and records itself in `edits`) ----------
+    def with_rule(self, rule: Rule | Mapping[str, Any], *, note: str = "") -> Scenario:
         """Add a rule, or replace the rule with the same id. A mapping uses the TOML syntax."""
-        if not isinstance(rule, Rule):
-            ctx = self._context()
-            parsed = parse_rule(dict(rule), ctx, fold=self.fold)
-            if ctx.problems:
-                raise PolicyError(ctx.problems)
-            if parsed is None:      # switched off by its `when`
-                return self
-            rule = parsed
-        rules = [r for r in self.rules if r.id != rule.id]
-        index = next((i for i, r in enumerate(self.rules) if r.id == rule.id), len(rules))
-        rules.insert(index, rule)
-        return dataclasses.replace(self, rules=tuple(rules))
+        spec = dict(rule) if not isinstance(rule, Rule) else rule_to_toml(rule)
+        rid = str(spec.get("id", ""))
+        old = self._raw_rule(rid) if any(r.id == rid for r in self.rules) else None
+        out = self._replace_rule(rule)
+        clause = str(spec.get("clause") or (old or {}).get("clause") or "")
+        return out._edited(Edit("rule", rule=rid, old=old, new=spec, note=note, clause=clause))
 
-    def without_rule(self, rule_id: str) -> Scenario:
-        self.rule(rule_id)
-        return dataclasses.replace(self, rules=tuple(r for r in self.rules if r.id != rule_id))
+    def without_rule(self, rule_id: str, *, note: str = "") -> Scenario:
+        """Remove a rule (in a scenario file: ``[[rule]] id = "…"  enabled = false``)."""
+        old = self.rule(rule_id)
+        raw = dict(self.raw)
+        raw["rule"] = [r for r in raw.get("rule", []) if not (isinstance(r, dict) and r.get("id") == rule_id)]
+        out = dataclasses.replace(self, rules=tuple(r for r in self.rules if r.id != rule_id),
+                                  raw=MappingProxyType(raw))
+        return out._edited(Edit("remove_rule", rule=rule_id, old=self._raw_rule(rule_id), new=None, note=note,
+                                clause=old.clause))
 
-    def with_bound(self, rule_id: str, bound: str, value: float | None, group: str = "*") -> Scenario:
-        """Set `min` or `max` of a rule for one group (``"*"`` = every group not named)."""
+    def with_bound(self, rule_id: str, bound: str, value: float | None, group: str = "*", *,
+                   note: str = "") -> Scenario:
+        """Set `min` or `max` of a rule for one group (``"*"`` = every group not named).
+
+        ``value=None`` removes the bound for that group. Recorded as a ``"bound"`` edit with
+        the group's value before and after.
+        """
         if bound not in ("min", "max"):
             raise PolicyError([Problem(self.label, f'bound "{bound}"', '"min" or "max"')])
         rule = self.rule(rule_id)
         current = getattr(rule, bound) or Bound(None)
         raw: dict[str, Any] = dict(current.groups)
         raw["*"] = current.default
-        key = "*" if group == "*" else group
+        cat = load_catalogue()      # the group as the rule names it (an alias such as 长春 → 长春市)
+        key = "*" if group == "*" else "|".join(cat.locality(part) or part for part in str(group).split("|"))
         raw[key] = value
         raw = {k: v for k, v in raw.items() if v is not None}
-        spec = rule_to_toml(rule)
+        spec = self._raw_rule(rule_id)
         spec[bound] = raw if set(raw) != {"*"} else raw["*"]
         if not raw:
             spec.pop(bound)
-        return self.with_rule(spec)
+        out = self._replace_rule(spec)
+        after = getattr(out.rule(rule_id), bound) or Bound(None)
+        old = current.default if key == "*" else current.for_group(key)
+        new = after.default if key == "*" else after.for_group(key)
+        return out._edited(Edit("bound", rule=rule_id, group=key, key=bound, old=old, new=new, note=note,
+                                clause=rule.clause))
 
-    def with_candidates(self, path: str | Path) -> Scenario:
-        return dataclasses.replace(self, candidates=Path(path))
+    def with_candidates(self, path: str | Path, *, note: str = "") -> Scenario:
+        """Another candidate table for the same rules."""
+        raw = {**self.raw, "candidates": str(path)}
+        out = dataclasses.replace(self, candidates=Path(path), raw=MappingProxyType(raw))
+        return out._edited(Edit("candidates", old=str(self.candidates) if self.candidates else None,
+                                new=str(path), note=note))
 
-    def with_switch(self, name: str, value: Any) -> Scenario:
+    def with_switch(self, name: str, value: Any, *, note: str = "") -> Scenario:
         """Change a switch and re-read the rules (rules carry `when` conditions)."""
         data = dict(self.raw)
         switches = dict(data.get("switches", {}))
         if name not in switches:
             raise PolicyError([Problem(self.label, f'switch "{name}"', "a switch named in [switches]",
                                        hint=suggest(name, list(switches)))])
+        old = switches[name]
         switches[name] = value
         data["switches"] = switches
-        return _with_overrides(self, parse_scenario(data, source=self.source))
+        out = _with_overrides(self, parse_scenario(data, source=self.source))
+        return out._edited(Edit("switch", key=name, old=old, new=value, note=note))
 
-    def pinned(self, force_in: tuple[str, ...] | list[str] = (), force_out: tuple[str, ...] | list[str] = ()) -> Scenario:
-        """Pin candidates in or out (added to those the file pins)."""
-        return dataclasses.replace(
-            self,
-            force_in=tuple(dict.fromkeys([*self.force_in, *map(str, force_in)])),
-            force_out=tuple(dict.fromkeys([*self.force_out, *map(str, force_out)])),
-        )
+    def with_default_scope(self, scope: str, *, note: str = "") -> Scenario:
+        """Every quota read per period (``"period"``) or per year (``"year"``): `[defaults] scope`.
 
-    def folded(self, locality: str, into: str) -> Scenario:
+        Rules whose file entry sets its own ``scope`` (the "by 2025" targets, the national
+        splits) keep theirs, as rules added in Python with a scope of their own do.
+        """
+        if scope not in SCOPES:
+            raise PolicyError([Problem(self.label, f'scope "{scope}"', " or ".join(f'"{s}"' for s in SCOPES),
+                                       column="defaults.scope", hint=suggest(str(scope), SCOPES))])
+        raw = dict(self.raw)
+        defaults = dict(raw.get("defaults", {}) or {})
+        old = defaults.get("scope", "period")
+        specs = {r.get("id"): r for r in raw.get("rule", []) if isinstance(r, dict)}
+        rules = tuple(dataclasses.replace(r, scope=scope) if r.id in specs and "scope" not in specs[r.id] else r
+                      for r in self.rules)
+        raw["defaults"] = {**defaults, "scope": scope}
+        out = dataclasses.replace(self, rules=rules, raw=MappingProxyType(raw))
+        return out._edited(Edit("scope", key="defaults.scope", old=old, new=scope, note=note))
+
+    def pinned(self, force_in: tuple[str, ...] | list[str] = (), force_out: tuple[str, ...] | list[str] = (), *,
+               note: str = "", replace: bool = False) -> Scenario:
+        """Pin candidates in or out (added to those the file pins; ``replace=True``: instead of them)."""
+        lists = {}
+        for key, given in (("force_in", force_in), ("force_out", force_out)):
+            before = getattr(self, key)
+            lists[key] = tuple(dict.fromkeys([*(() if replace else before), *map(str, given)]))
+        out = dataclasses.replace(self, **lists, raw=MappingProxyType({**self.raw, **{k: list(v) for k, v in
+                                                                                     lists.items()}}))
+        for key, after in lists.items():
+            if after != getattr(self, key):
+                out = out._edited(Edit(key, old=list(getattr(self, key)), new=list(after), note=note))
+        return out
+
+    def folded(self, locality: str, into: str, *, note: str = "") -> Scenario:
         """Fold one locality into another (e.g. 梅河口市 into 通化市) for every rule."""
         cat = load_catalogue()
         problems = []
@@ -157,33 +203,113 @@ class Scenario:
         if problems:
             raise PolicyError(problems)
         fold = dict(self.fold)
+        old = fold.get(src)
         fold[src] = dst
-        return dataclasses.replace(self, fold=MappingProxyType(fold))
+        localities = {**dict(self.raw.get("localities", {}) or {}), "fold": dict(fold)}
+        out = dataclasses.replace(self, fold=MappingProxyType(fold),
+                                  raw=MappingProxyType({**self.raw, "localities": localities}))
+        return out._edited(Edit("fold", key=src, old=old, new=dst, note=note))
 
-    def with_history(self, *paths: str | Path) -> Scenario:
-        return dataclasses.replace(self, history=tuple(Path(p) for p in paths))
+    def with_history(self, *paths: str | Path, note: str = "") -> Scenario:
+        """Slates of earlier rounds, locked (replacing the scenario's `history`)."""
+        history = tuple(Path(p) for p in paths)
+        out = dataclasses.replace(self, history=history,
+                                  raw=MappingProxyType({**self.raw, "history": [str(p) for p in history]}))
+        return out._edited(Edit("history", old=[str(p) for p in self.history], new=[str(p) for p in history],
+                                note=note))
 
-    def with_year(self, year: int) -> Scenario:
+    def with_year(self, year: int, *, note: str = "") -> Scenario:
         """The same rules for another year of the period (e.g. to audit a planned year's slate)."""
         first, last = self.years
-        if not first <= year <= last:
+        if not isinstance(year, int) or isinstance(year, bool) or not first <= year <= last:
             raise PolicyError([Problem(self.label, f"year {year}", f"a year in {first}–{last} (the period)")])
-        return dataclasses.replace(self, year=int(year))
+        out = dataclasses.replace(self, year=int(year), raw=MappingProxyType({**self.raw, "year": int(year)}))
+        return out._edited(Edit("year", old=self.year, new=int(year), note=note))
 
-    def with_plan(self, **changes: Any) -> Scenario:
+    def with_name(self, name: str, *, note: str = "") -> Scenario:
+        """The same scenario under another name (shown in every output)."""
+        out = dataclasses.replace(self, name=str(name), raw=MappingProxyType({**self.raw, "name": str(name)}))
+        return out._edited(Edit("name", old=self.name, new=str(name), note=note))
+
+    def with_plan(self, *, note: str = "", **changes: Any) -> Scenario:
         """Change `[plan]` settings (forecast, future_weight, through, reachability, …)."""
         data = dict(self.raw)
         current = dict(data.get("plan") or self.plan.as_toml())     # keeps switch-chosen values as written
-        plan = {**current, **{k: (list(map(str, v)) if k == "pools" else v) for k, v in changes.items()}}
+        changes = {k: (list(map(str, v)) if k == "pools" else v) for k, v in changes.items()}
+        plan = {**current, **changes}
         ctx = self._context()
         settings = parse_plan(plan, ctx)
         if ctx.problems:
             raise PolicyError(ctx.problems)
         data["plan"] = plan
-        return dataclasses.replace(self, plan=settings, raw=MappingProxyType(data))
+        out = dataclasses.replace(self, plan=settings, raw=MappingProxyType(data))
+        old = self.plan.as_toml()
+        for key, value in changes.items():
+            out = out._edited(Edit("plan", key=key, old=current.get(key, old.get(key)), new=value, note=note))
+        return out
+
+    def to_toml(self, path: str | Path | None = None, *, base: str | Path | None = None) -> str:
+        """This scenario as a file that `extends` its base and holds only its edits.
+
+        Each edit is written with a comment citing the base rule's clause and the edit's note;
+        loading the file gives the same scenario. See `planner.rules.scenario_writer`.
+
+        Parameters
+        ----------
+        path : path, optional
+            Where to write the file (paths in it are written relative to its folder). None:
+            only return the text (paths relative to the current folder).
+        base : path, optional
+            The file to extend (default: the file the scenario was loaded from).
+
+        Returns
+        -------
+        str
+            The TOML text.
+        """
+        from planner.rules.scenario_writer import write_scenario
+        return write_scenario(self, path, base=base)
+
+    # --- the edit log ------------------------------------------------------------------
+    def _edited(self, edit: Edit) -> Scenario:
+        return dataclasses.replace(self, edits=(*self.edits, edit))
+
+    def _raw_rule(self, rule_id: str) -> dict[str, Any]:
+        """The rule's table as the file wrote it (with `when`, defaults left implicit), or its
+        TOML form when it was added in Python."""
+        for spec in self.raw.get("rule", []):
+            if isinstance(spec, dict) and spec.get("id") == rule_id:
+                return dict(spec)
+        return rule_to_toml(self.rule(rule_id))
+
+    def _replace_rule(self, rule: Rule | Mapping[str, Any]) -> Scenario:
+        """The scenario with `rule` added or replacing the rule of its id (rules and raw)."""
+        if not isinstance(rule, Rule):
+            spec = dict(rule)
+            ctx = self._context()
+            parsed = parse_rule(spec, ctx, fold=self.fold)
+            if ctx.problems:
+                raise PolicyError(ctx.problems)
+        else:
+            spec, parsed = rule_to_toml(rule), rule
+        raw = dict(self.raw)
+        specs = [r for r in raw.get("rule", []) if isinstance(r, dict)]
+        at = next((i for i, r in enumerate(specs) if r.get("id") == spec.get("id")), None)
+        if at is None:
+            specs.append(spec)
+        else:
+            specs[at] = spec
+        raw["rule"] = specs
+        if parsed is None:      # switched off by its `when`
+            return dataclasses.replace(self, raw=MappingProxyType(raw))
+        rules = [r for r in self.rules if r.id != parsed.id]
+        index = next((i for i, r in enumerate(self.rules) if r.id == parsed.id), len(rules))
+        rules.insert(index, parsed)
+        return dataclasses.replace(self, rules=tuple(rules), raw=MappingProxyType(raw))
 
     def _context(self) -> Context:
-        return Context(self.label, "", dict(self.switches), {})
+        return Context(self.label, str(self.raw.get("_text", "")), dict(self.switches),
+                       dict(self.raw.get("defaults", {}) or {}))
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -326,7 +452,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
 def _with_overrides(old: Scenario, new: Scenario) -> Scenario:
     """Keep changes made in Python (pins, folds, candidates) when re-reading the rules."""
     return dataclasses.replace(new, force_in=old.force_in, force_out=old.force_out, fold=old.fold,
-                               candidates=old.candidates, history=old.history)
+                               candidates=old.candidates, history=old.history, edits=old.edits)
 
 
 def check_columns(scenario: Scenario, columns: list[str] | tuple[str, ...]) -> None:

@@ -41,6 +41,8 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
     """The candidate table of a round, validated, with years checked against the scenario."""
     if isinstance(candidates, pd.DataFrame):
         frame = candidates if candidates.attrs.get("normalised") else normalise_candidates(candidates)
+        if candidates.attrs.get("edits"):       # a what-if's table (api.without_units) keeps its edits
+            frame.attrs["edits"] = tuple(candidates.attrs["edits"])
     else:
         path = candidates if candidates is not None else scenario.candidates
         if path is None:

@@ -17,6 +17,7 @@ import html
 import io
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -24,7 +25,9 @@ from typing import TYPE_CHECKING, Any, Callable
 import pandas as pd
 from matplotlib.figure import Figure
 
+from planner.errors import PlannerError
 from planner.inputs import load_catalogue
+from planner.rules import describe_edits
 from planner.show import charts
 from planner.show.fonts import font_face_css, use_cjk_font
 
@@ -190,6 +193,17 @@ def headline_figures(run: charts.Run) -> dict[str, Any]:
     }
 
 
+def whatif_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The title-block mark of a what-if: "情景推演：" and its edits (summary["edits"]), one line
+    each; empty for a run of a scenario as loaded. For the briefing, charts and 名单 files."""
+    edits = summary.get("edits") or []
+    try:
+        lines = describe_edits(edits if isinstance(edits, list) else [])
+    except PlannerError:                    # a hand-edited summary.json: say what it holds
+        lines = [str(e) for e in edits]
+    return [f"情景推演：{line}" for line in lines]
+
+
 def build_briefing(source: "SolvedRound | charts.Run | str | Path", *, compare_to: "str | Path | SolvedRound | None" = None,
                    scenario: "Scenario | str | Path | None" = None, ledger: pd.DataFrame | None = None,
                    progress: Progress | None = None) -> Briefing:
@@ -340,7 +354,9 @@ def _body(b: Briefing, images: dict[str, str]) -> str:
         sections += ('<p class="note">未找到情景文件，工作日历从略'
                      "（<code>planner report 目录 --scenario 情景.toml</code>）。</p>")
     return (f"<header><h1>{esc(h['name'])}</h1><p class=\"sub\">{esc(description)}"
-            f"{' · ' if description else ''}{h['year']}年度 · 领导简报</p></header>"
+            f"{' · ' if description else ''}{h['year']}年度 · 领导简报</p>"
+            + "".join(f'<p class="sub whatif">{esc(line)}</p>' for line in whatif_lines(b.run.summary))
+            + "</header>"
             f'<section class="cards">{card_html}</section>'
             f"<section><h2>谁增谁减</h2>{who}</section>{sections}"
             f'<footer>数据来源：{esc(b.run.source)} · 规则组 {h["n_rule_groups"]} 个，其中约束起作用 '
@@ -415,7 +431,8 @@ def render_pdf(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
     usable = height - 2 * PDF_MARGIN_IN
     h = briefing.headline
     lines = [
-        (h["name"], 15), (f"{h['year']}年度 · 领导简报", 10), ("", 6),
+        (h["name"], 15), (f"{h['year']}年度 · 领导简报", 10),
+        *((line, 10) for line in whatif_lines(briefing.run.summary)), ("", 6),
         (f"入选省级项目 {_fmt(h['n_selected'])} 项（候选 {_fmt(h['n_candidates'])} 项），"
          f"国家级推荐 {_fmt(h['n_national'])} 项", 10.5),
         (f"入选项目评审总分 {_fmt(h['total_score'])}，求解状态 {h['status']}", 10.5),

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.errors import InputError, Problem
+from planner.errors import InputError, PlannerError, Problem
 from planner.inputs import load_candidates, load_catalogue
 from planner.result import SolvedRound
+from planner.rules import describe_edits
 from planner.show.display import MAX_ROWS, STYLE, table_html
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ class Comparison:
     binding_changes : DataFrame
         rule_id, clause, group, text, value_a, value_b, limit_a, limit_b, binding_a, binding_b,
         change (``"now binding"`` / ``"no longer binding"``).
+    edits : (tuple of str, tuple of str)
+        Each side's what-if edits as Chinese lines (`rules.describe_edits`; empty for a
+        scenario as loaded).
     """
 
     labels: tuple[str, str]
@@ -65,6 +69,7 @@ class Comparison:
     by_tier: pd.DataFrame
     by_task: pd.DataFrame
     binding_changes: pd.DataFrame
+    edits: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
     @property
     def score_delta(self) -> float:
@@ -142,7 +147,17 @@ def compare(a: SolvedRound | Side | str | Path, b: SolvedRound | Side | str | Pa
         by_tier=_by_tier(sa, sb),
         by_task=_by_task(sa, sb),
         binding_changes=_binding_changes(left_side.rules, right_side.rules),
+        edits=(_edit_lines(left_side.summary), _edit_lines(right_side.summary)),
     )
+
+
+def _edit_lines(summary: dict[str, Any]) -> tuple[str, ...]:
+    """A side's what-if edits (summary["edits"]) as Chinese lines."""
+    edits = summary.get("edits") or []
+    try:
+        return tuple(describe_edits(edits if isinstance(edits, list) else []))
+    except PlannerError:                    # a hand-edited summary.json: show what it says
+        return tuple(json.dumps(e, ensure_ascii=False) for e in edits)
 
 
 # --- the two sides -------------------------------------------------------------------------------
@@ -338,6 +353,8 @@ def comparison_html(comparison: Comparison, *, max_rows: int = MAX_ROWS) -> str:
         STYLE, '<div class="planner-view">',
         (f"<h4>{a} → {b}: 总分 total score {delta:+.1f}，"
          f"新入选 entered {len(comparison.entered)}，落选 left {len(comparison.left)}</h4>"),
+        *(f"<p>情景推演 {html.escape(label)}：{'；'.join(html.escape(x) for x in lines)}</p>"
+          for label, lines in zip(comparison.labels, comparison.edits) if lines),
         table_html(summary, signed=("delta",)),
         f"<h5>新入选 entered ({len(entered)})</h5>", table_html(entered, max_rows=max_rows),
         f"<h5>落选 left ({len(left)})</h5>", table_html(left, max_rows=max_rows),
