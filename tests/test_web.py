@@ -131,16 +131,14 @@ def test_a_locality_alias_in_a_new_group_reads_as_the_locality(scenario_path):
     assert [(e.group, e.old, e.new) for e in edits] == [("长春市", 2.0, 4)]
 
 
-def test_edit_lines_prefer_the_scenarios_own_record(scenario_path):
-    import dataclasses
-    import types
+def test_edit_lines_are_the_scenarios_own_record_worded_as_the_page_words_them(scenario_path):
+    import planner as pl
     base = load_scenario(scenario_path)
-    edits = [BoundEdit("cap", "max", "*", 1, 2)]
-    assert edit_lines(base, edits, base) == ["规则「cap」（三(三)）其他各组 上限 1 → 2"]
-    recorded = types.SimpleNamespace(describe=lambda: "库的说法")
-    fake = types.SimpleNamespace(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)},
-                                 edits=(recorded,))
-    assert edit_lines(fake, edits, base) == ["库的说法"]
+    edits = [BoundEdit("cap", "max", "*", 1, 2, "多一个")]
+    changed = apply_edits(base, edits)
+    assert edit_lines(changed, edits, base) == pl.describe_edits(changed) == [edits[0].text(base)]
+    assert edits[0].text(base) == "规则「cap」（三(三)）其他各组 上限 1 → 2（多一个）"
+    assert edit_lines(base, edits, base) == [edits[0].text(base)]      # a scenario that records none
 
 
 def test_apply_edits_is_with_bound(scenario_path):
@@ -272,7 +270,12 @@ def test_downloads_of_a_whatif(client, tmp_path):
     solve(client, wid, {CAP_CC: "3", "note": "会上提议"})
     toml = client.get(f"/w/{wid}/trial/1/scenario.toml")
     assert toml.status_code == 200 and "attachment" in toml.headers["content-disposition"]
-    path = tmp_path / "whatif.toml"
+    text = toml.content.decode("utf-8")
+    assert "情景推演" in text and "三(三)" in text and "会上提议" in text       # the edit, its clause and note
+    extends = re.search(r'^extends = "([^"]+)"', text, re.M).group(1)
+    assert Path(extends).is_absolute() and Path(extends).samefile(client.app.state.workspaces.scenario.source)
+    path = tmp_path / "elsewhere" / "whatif.toml"                      # saved anywhere, it still loads
+    path.parent.mkdir()
     path.write_bytes(toml.content)
     loaded = load_scenario(path)
     assert loaded.rule("cap").max.for_group("长春市") == 3 and loaded.rule("cap").max.for_group("吉林市") == 1

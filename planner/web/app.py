@@ -171,7 +171,7 @@ def create_app(workspaces: Workspaces, *, host: str = "127.0.0.1") -> FastAPI:
         if name == "summary.json":
             return JSONResponse(_summary(trial))
         if name == "scenario.toml":
-            body = await run_in_threadpool(scenario_toml, trial, store.scenario.source)
+            body = await run_in_threadpool(scenario_toml, trial)
             return Response(body, media_type="application/toml; charset=utf-8",
                             headers={"Content-Disposition": disposition(f"{stem}.toml")})
         if not trial.ok:

@@ -2,23 +2,19 @@
 
 Owns turning a solved what-if into the bytes of a download, each written by the library's own
 writers into a temporary folder and read back: `slate_xlsx` (`api.save`), `briefing_html`
-(`show.write_briefing`, compared with the base round), and `scenario_toml`, a small adapter:
-`Scenario.to_toml` where the library has it, otherwise a child file written here with
-tomlkit — ``extends`` the served scenario and holds only the changed rules, each with a comment
-citing its clause, the edit and the note. Does not own solving nor the page.
+(`show.write_briefing`, compared with the base round), and `scenario_toml` (`Scenario.to_toml`,
+its paths made absolute for a file saved anywhere). Does not own solving nor the page.
 """
 from __future__ import annotations
 
 import tempfile
 import threading
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import tomlkit
 
 from planner import api
-from planner.web.edits import number_text
 from planner.web.workspaces import Trial
 
 #: Charts are drawn with matplotlib, which is not safe to use from two threads at once.
@@ -60,60 +56,21 @@ def briefing_html(trial: Trial, base: Trial | None) -> bytes:
         return (Path(tmp) / "briefing.html").read_bytes()
 
 
-def scenario_toml(trial: Trial, base_source: Path | None) -> bytes:
-    """The what-if as a scenario file: the library's `Scenario.to_toml` where it exists,
-    otherwise a child of the served file holding only the changed rules."""
-    to_toml = getattr(trial.scenario, "to_toml", None)
-    if callable(to_toml):
-        with tempfile.TemporaryDirectory(prefix="planner-web-") as tmp:
-            path = Path(tmp) / "whatif.toml"
-            to_toml(path)
-            return path.read_bytes()
-    return _child_toml(trial, base_source).encode("utf-8")
+def scenario_toml(trial: Trial) -> bytes:
+    """The what-if as a scenario file (`Scenario.to_toml`: ``extends`` the served file and holds
+    only the edits, each with its clause and note), with its paths made absolute, so the
+    downloaded file can be saved anywhere on this machine and solved with `planner solve`."""
+    doc = tomlkit.parse(trial.scenario.to_toml())
+    here = Path.cwd()
 
-
-def _child_toml(trial: Trial, base_source: Path | None) -> str:
-    scenario = trial.scenario
-    doc = tomlkit.document()
-    doc.add(tomlkit.comment(f"情景推演：{scenario.name} — {trial.label}（planner serve，{time.strftime('%Y-%m-%d %H:%M')}）"))
-    doc.add(tomlkit.comment("只含相对基准场景的改动；planner solve 本文件即可求解。"))
-    if base_source is not None:
-        doc.add("extends", str(Path(base_source).resolve().as_posix()))
-    doc.add("name", f"{scenario.name}（情景推演：{trial.label}）")
-    raw_rules = {r.get("id"): r for r in (scenario.raw.get("rule", []) or []) if isinstance(r, dict)}
-    changed_ids = list(dict.fromkeys(e.rule_id for e in trial.edits))
-    rules = tomlkit.aot()
-    for rid in changed_ids:
-        rule = scenario.rule(rid)
-        spec = {k: v for k, v in dict(raw_rules.get(rid, {})).items() if k not in ("min", "max")}
-        if not spec:
-            from planner.rules import rule_to_toml
-            spec = {k: v for k, v in rule_to_toml(rule).items() if k not in ("min", "max")}
-        table = tomlkit.table()
-        for edit in (e for e in trial.edits if e.rule_id == rid):
-            table.add(tomlkit.comment(f"{rule.clause} {edit.bound} {edit.group}: {number_text(edit.old)} → "
-                                      f"{number_text(edit.new)}" + (f" — {edit.note}" if edit.note else "")))
-        for key, value in spec.items():
-            table.add(key, _plain(value))
-        for bound in ("min", "max"):
-            value = getattr(rule, bound)
-            if value is not None and value.as_toml() is not None:
-                table.add(bound, _plain(value.as_toml()))
-        rules.append(table)
-    if changed_ids:
-        doc.add("rule", rules)
-    return tomlkit.dumps(doc)
-
-
-def _plain(value):
-    """A value tomlkit can write: mappings and tuples made plain, integral floats as int."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict) or hasattr(value, "items"):
-        table = {str(k): _plain(v) for k, v in value.items()}
-        inline = tomlkit.inline_table()
-        inline.update(table)
-        return inline
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+    def absolute(value: str) -> str:
+        return (here / value).resolve().as_posix()
+    for key in ("extends", "candidates"):
+        if isinstance(doc.get(key), str):
+            doc[key] = absolute(doc[key])
+    if isinstance(doc.get("history"), list):
+        doc["history"] = [absolute(str(p)) for p in doc["history"]]
+    plan = doc.get("plan")
+    if plan is not None and isinstance(plan.get("pools"), list):
+        plan["pools"] = [absolute(str(p)) for p in plan["pools"]]
+    return tomlkit.dumps(doc).encode("utf-8")
