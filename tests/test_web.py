@@ -299,6 +299,7 @@ def test_briefing_download(client):
     page = client.get(f"/w/{wid}/trial/1/briefing.html")
     assert page.status_code == 200 and page.text.lstrip().lower().startswith("<!doctype html")
     assert "data:image/png;base64," in page.text
+    assert "情景推演" in page.text and "上限 2 → 3" in page.text        # marked as a what-if, with its edit
 
 
 def test_workspaces_do_not_see_each_others_whatifs(client):
