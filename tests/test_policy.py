@@ -402,3 +402,13 @@ def test_describe_edits_and_replay_give_the_same_lines_and_the_same_scenario():
     ]
     again = replay(s, [e.as_json() for e in w.edits])
     assert again == w and again.edits == w.edits and again != s
+
+
+def test_a_bound_edit_changes_the_table_of_the_reading_in_force(tmp_path):
+    text = toml_text({"name": "t", "year": 2023, "switches": {"mode": "b"}, "rule": [
+        {"id": "cap", "clause": "三(三)", "text": "a", "max": 4, "when": {"mode": "a"}},
+        {"id": "cap", "clause": "三(三)", "text": "b", "max": 5, "when": {"mode": "b"}}]})
+    s = load_scenario(write(tmp_path, "s.toml", text))
+    w = s.with_bound("cap", "max", 7)
+    assert w.rule("cap").max.default == 7 and w.rule("cap").text == "b"
+    assert w.with_switch("mode", "a").rule("cap").max.default == 4       # the other reading is untouched

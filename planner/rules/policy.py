@@ -277,10 +277,20 @@ class Scenario:
     def _raw_rule(self, rule_id: str) -> dict[str, Any]:
         """The rule's table as the file wrote it (with `when`, defaults left implicit), or its
         TOML form when it was added in Python."""
-        for spec in self.raw.get("rule", []):
-            if isinstance(spec, dict) and spec.get("id") == rule_id:
-                return dict(spec)
-        return rule_to_toml(self.rule(rule_id))
+        at = self._raw_index(rule_id)
+        return dict(self.raw["rule"][at]) if at is not None else rule_to_toml(self.rule(rule_id))
+
+    def _raw_index(self, rule_id: str) -> int | None:
+        """Where the rule's table is in the file's rules: the one whose `when` holds now (a file
+        may hold one id twice, for two readings of a switch), else the first with that id."""
+        specs = list(self.raw.get("rule", []))
+        found = [i for i, r in enumerate(specs) if isinstance(r, dict) and r.get("id") == rule_id]
+        for i in found:
+            when = specs[i].get("when") or {}
+            if isinstance(when, dict) and all(self.switches.get(k) in (v if isinstance(v, list) else [v])
+                                              for k, v in when.items()):
+                return i
+        return found[0] if found else None
 
     def _replace_rule(self, rule: Rule | Mapping[str, Any]) -> Scenario:
         """The scenario with `rule` added or replacing the rule of its id (rules and raw)."""
@@ -293,8 +303,8 @@ class Scenario:
         else:
             spec, parsed = rule_to_toml(rule), rule
         raw = dict(self.raw)
-        specs = [r for r in raw.get("rule", []) if isinstance(r, dict)]
-        at = next((i for i, r in enumerate(specs) if r.get("id") == spec.get("id")), None)
+        specs = list(raw.get("rule", []))
+        at = self._raw_index(str(spec.get("id")))
         if at is None:
             specs.append(spec)
         else:

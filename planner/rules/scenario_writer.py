@@ -125,7 +125,8 @@ def write_scenario(scenario: Any, path: str | Path | None = None, *, base: str |
         doc.add("localities", table)
 
     rules = tomlkit.aot()
-    current = {r.get("id"): r for r in raw.get("rule", []) if isinstance(r, dict)}
+    current = {rid: scenario._raw_rule(rid) for rid in {e.rule for e in edits if e.rule} if any(
+        isinstance(r, dict) and r.get("id") == rid for r in raw.get("rule", []))}
     for rid in dict.fromkeys(e.rule for e in edits if e.rule is not None):
         mine = [e for e in edits if e.rule == rid]
         table = tomlkit.table()
