@@ -29,6 +29,7 @@ LAYERS = [
     ["planner.rounds"],
     ["planner.analysis"],
     ["planner.api"],
+    ["planner.web"],
     ["planner.cli"],
     ["planner"],
 ]
