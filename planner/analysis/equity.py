@@ -35,11 +35,12 @@ from planner.analysis.balance import (
     PointModel,
     add_equity,
     constrain,
-    minimum_index,
+    most_balanced,
     penalise,
     prepare_case,
     prepare_round,
     slate_index,
+    solve_counts,
     solve_point,
 )
 from planner.analysis.figures import figure_png, use_font
@@ -73,13 +74,16 @@ def build_equity(case: EquityCase) -> _EquityState:
 
 def run_point(state: _EquityState, item: tuple[int, str | None]) -> dict:
     """Task: one point of the frontier (ε as a Fraction string; None = unconstrained)."""
-    point, eps_text = item
+    point, eps_text, *rest = item
+    counts = rest[0] if rest else None
     case = state.case
     epsilon = Fraction(eps_text) if eps_text is not None else None
     start = time.perf_counter()
     try:
         if epsilon is None:
             _, solution, _ = solve_point(case, None, workers=case.workers)
+        elif counts is not None:
+            solution = solve_counts(case, counts, workers=case.workers)
         else:
             if state.points is None:
                 state.points = PointModel(case)
@@ -169,11 +173,17 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
                         time_limit_s=time_limit_s, seed=seed, lookahead=lookahead)
     _, top_solution, _ = solve_point(case, None)
     top = slate_index(top_solution.selected[:case.n_table], case)
-    low, proven = minimum_index(case, top, time_limit_s=time_limit_s)
+    balanced = most_balanced(case, top, time_limit_s=time_limit_s)
+    low, proven = balanced.index, balanced.proven
     case = dataclasses.replace(case, workers=0 if executor == "serial" else 1)
     bounds = [low + (top - low) * Fraction(k, points - 1) for k in range(points - 1)]
     job = make_job(build_equity, case)
-    tasks = [Task(job, "planner.analysis.equity:run_point", (k, str(eps))) for k, eps in enumerate(bounds)]
+    items = [(k, str(eps)) for k, eps in enumerate(bounds)]
+    if proven and len(balanced.counts) == 1:
+        # The only group counts a slate at the minimum can have (proven): the balanced end is
+        # the best slate with exactly those counts — the same slates as the bound, fewer links.
+        items[0] = (0, str(low), balanced.counts[0])
+    tasks = [Task(job, "planner.analysis.equity:run_point", item) for item in items]
     records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,
                         progress=progress, description="frontier points")
     records.append({"point": points - 1, "epsilon": str(top), "status": top_solution.status,
