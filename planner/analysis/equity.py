@@ -45,7 +45,7 @@ from planner.analysis.balance import (
 )
 from planner.analysis.figures import figure_png, use_font
 from planner.analysis.shares import indices, shares
-from planner.analysis.sweep import Task, make_job, run_tasks
+from planner.analysis.sweep import Progress, Task, make_job, run_tasks
 from planner.errors import InputError, PlannerError, Problem
 from planner.model import build_model
 from planner.rounds import Result
@@ -134,7 +134,7 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
              by: str = "locality", reference: Any = "candidates", index: str = "lh", points: int = 7,
              executor: str = "serial", workers: int | None = None, address: str | None = None,
              client: Any = None, progress: bool | None = None, time_limit_s: float = 60.0,
-             seed: int = 0, lookahead: bool = True) -> Frontier:
+             seed: int = 0, lookahead: bool = True, verbose: bool = False) -> Frontier:
     """The frontier of total score against equity between groups (ε-constraint method).
 
     The two ends are single-objective optima: the unconstrained round (best score; its index
@@ -154,8 +154,9 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
         The index bounded: Loosemore–Hanby or the largest deviation.
     points : int
         Points on the frontier, both ends included (≥ 2).
-    executor, workers, address, client, progress
-        Where the points run (`sweep.run_tasks`; default here: in this process).
+    executor, workers, address, client, progress, verbose
+        Where the points run (`sweep.run_tasks`; default here: in this process), the progress
+        bar (from the first second: the two ends are its first steps) and Dask's log lines.
     time_limit_s : float
         Budget of each solve (a point not proven optimal in time keeps its best slate, with
         status FEASIBLE and its best_bound).
@@ -169,23 +170,28 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
     if points < 2:
         raise InputError([Problem("equity", f"points = {points}", "at least 2 points (the two ends)")])
     start = time.perf_counter()
-    case = prepare_case(scenario, candidates=candidates, by=by, reference=reference, index=index,
-                        time_limit_s=time_limit_s, seed=seed, lookahead=lookahead)
-    _, top_solution, _ = solve_point(case, None)
-    top = slate_index(top_solution.selected[:case.n_table], case)
-    balanced = most_balanced(case, top, time_limit_s=time_limit_s)
-    low, proven = balanced.index, balanced.proven
-    case = dataclasses.replace(case, workers=0 if executor == "serial" else 1)
-    bounds = [low + (top - low) * Fraction(k, points - 1) for k in range(points - 1)]
-    job = make_job(build_equity, case)
-    items = [(k, str(eps)) for k, eps in enumerate(bounds)]
-    if proven and len(balanced.counts) == 1:
-        # The only group counts a slate at the minimum can have (proven): the balanced end is
-        # the best slate with exactly those counts — the same slates as the bound, fewer links.
-        items[0] = (0, str(low), balanced.counts[0])
-    tasks = [Task(job, "planner.analysis.equity:run_point", item) for item in items]
-    records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,
-                        progress=progress, description="frontier points")
+    with Progress(points + 1, "求解不设均衡约束的最优名单", progress) as bar:
+        case = prepare_case(scenario, candidates=candidates, by=by, reference=reference, index=index,
+                            time_limit_s=time_limit_s, seed=seed, lookahead=lookahead)
+        _, top_solution, _ = solve_point(case, None)
+        top = slate_index(top_solution.selected[:case.n_table], case)
+        bar.advance(1)
+        bar.describe("寻找最均衡的可行名单")
+        balanced = most_balanced(case, top, time_limit_s=time_limit_s)
+        low, proven = balanced.index, balanced.proven
+        bar.advance(1)
+        case = dataclasses.replace(case, workers=0 if executor == "serial" else 1)
+        bounds = [low + (top - low) * Fraction(k, points - 1) for k in range(points - 1)]
+        job = make_job(build_equity, case)
+        items = [(k, str(eps)) for k, eps in enumerate(bounds)]
+        if proven and len(balanced.counts) == 1:
+            # The only group counts a slate at the minimum can have (proven): the balanced end is
+            # the best slate with exactly those counts — the same slates as the bound, fewer links.
+            items[0] = (0, str(low), balanced.counts[0])
+        tasks = [Task(job, "planner.analysis.equity:run_point", item) for item in items]
+        bar.describe("前沿上各点（逐步放宽均衡约束）")
+        records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,
+                            bar=bar, verbose=verbose)
     records.append({"point": points - 1, "epsilon": str(top), "status": top_solution.status,
                     "objective": top_solution.objective, "best_bound": top_solution.best_bound,
                     "selected": np.packbits(top_solution.selected[:case.n_table]).tobytes(), "solve_s": 0.0})
