@@ -67,15 +67,13 @@ class Relaxation:
             builder.set_constraint_upper_bound(ct, float(hi[r]))
             builder.add_terms_to_constraint(ct, [variables[j] for j in var_list[a:b]], coef_list[a:b])
         self._builder = builder
-        self._objective: list[int] = []
 
     def _solve(self, objective: dict[int, float], maximize: bool) -> tuple[str, float]:
         mbh = self._mbh
         builder = self._builder
-        if self._objective:
-            builder.set_objective_coefficients(self._objective, [0.0] * len(self._objective))
-        builder.set_objective_coefficients(list(objective), list(objective.values()))
-        self._objective = list(objective)
+        builder.clear_objective()
+        for index, value in objective.items():
+            builder.set_var_objective_coefficient(int(index), float(value))
         builder.set_maximize(maximize)
         solver = mbh.ModelSolverHelper("glop")
         solver.set_time_limit_in_seconds(self.time_limit_s)
