@@ -201,7 +201,8 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
                "best_objective": top_solution.objective,
                "balanced_objective": float(table["objective"].iloc[0]),
                "cost_of_balance": float(table["score_loss"].iloc[0]),
-               "executor": executor, "wall_s": round(time.perf_counter() - start, 3)}
+               "executor": executor, "bounds": [str(b) for b in bounds] + [str(top)],
+               "count_vectors_checked": balanced.checked, "wall_s": round(time.perf_counter() - start, 3)}
     return Frontier(table=table, shares=share_tables, summary=summary)
 
 

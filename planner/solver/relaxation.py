@@ -19,8 +19,10 @@ import numpy as np
 
 from planner.model import INT_MAX, INT_MIN, LinearRows
 
-#: Slack allowed when an LP value is rounded to an integer bound.
-ROUNDING = 1e-6
+#: Slack allowed when an LP value is rounded to an integer bound: GLOP's optimum is exact only to
+#: its tolerances (about 1e-6 of the scaled rows), so a range is widened by a hundredth rather
+#: than risk cutting off an integer that lies on its end.
+ROUNDING = 0.01
 
 
 class Relaxation:
