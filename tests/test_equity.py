@@ -286,3 +286,12 @@ def test_frontier_shows_its_progress_from_the_first_step(monkeypatch, capfd):
     assert events[0] == ("open", "求解不设均衡约束的最优名单", 4) and events[1] == ("solve",)
     assert [e[1] for e in events if e[0] == "describe"] == ["寻找最均衡的可行名单", "前沿上各点（逐步放宽均衡约束）"]
     assert "4/4" in capfd.readouterr().err
+
+
+def test_frontier_points_on_a_process_pool_are_the_serial_ones():
+    kwargs = dict(candidates=typed_frame(ROWS), points=4)
+    serial = equity.frontier(scenario_of(SCENARIO), **kwargs)
+    pooled = equity.frontier(scenario_of(SCENARIO), executor="process", workers=2, **kwargs)
+    keep = ["point", "epsilon_pp", "status", "objective", "n_selected", "lh_pp"]
+    pd.testing.assert_frame_equal(serial.table[keep], pooled.table[keep])
+    assert serial.summary["bounds"] == pooled.summary["bounds"]
