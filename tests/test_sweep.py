@@ -157,3 +157,16 @@ def test_dask_logging_stays_off_the_terminal_unless_verbose(tmp_path, cli):
     quiet_runs = pd.read_csv(tmp_path / "quiet" / "runs.csv", encoding="utf-8-sig")
     loud_runs = pd.read_csv(tmp_path / "loud" / "runs.csv", encoding="utf-8-sig")
     pd.testing.assert_series_equal(quiet_runs["objective"], loud_runs["objective"])
+
+
+def test_pool_forks_only_without_other_threads(monkeypatch):
+    import threading
+    monkeypatch.delenv("PLANNER_START_METHOD", raising=False)
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    main = threading.main_thread()
+    assert sweep.start_method([main]) == "fork"
+    other = threading.Thread(target=lambda: None, daemon=True)
+    assert sweep.start_method([main, other]) == "spawn"
+    monkeypatch.setenv("PLANNER_START_METHOD", "spawn")
+    assert sweep.start_method([main]) == "spawn"

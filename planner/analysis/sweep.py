@@ -30,6 +30,7 @@ import os
 import pickle
 import socket
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -186,8 +187,8 @@ def run_tasks(tasks: Sequence[Task], *, executor: str = "process", workers: int 
     ----------
     tasks : sequence of Task
     executor : {"process", "dask", "serial"}
-        ``"process"``: a local process pool (spawned processes, so it is safe after CP-SAT
-        has run threads in this process); ``"dask"``: `dask.distributed` — `client` if given,
+        ``"process"``: a local process pool (forked where that is safe, else spawned:
+        `start_method`); ``"dask"``: `dask.distributed` — `client` if given,
         else a `Client` of `address`, else a `LocalCluster` of `workers` single-threaded
         worker processes; ``"serial"``: here, one task after another.
     workers : int, optional
@@ -262,8 +263,27 @@ def _payloads(chunks: Iterable[tuple[Job, str, list, int]]) -> dict[str, bytes]:
     return {job.key: job.payload for job, _, _, _ in chunks}
 
 
+def start_method(threads: Sequence[threading.Thread] | None = None) -> str:
+    """How the local pool starts its processes: ``fork`` where that is safe, else ``spawn``.
+
+    A forked worker starts in milliseconds with everything this process has imported (pandas,
+    OR-Tools, the planner: about a second of imports a spawned worker repeats), which is most
+    of a sweep's serial part. Forking is safe on Linux when no other thread runs in this
+    process at that moment (CP-SAT's and the solver's threads end with each solve); otherwise
+    — or with ``PLANNER_START_METHOD=spawn`` — workers are spawned fresh.
+    """
+    forced = os.environ.get("PLANNER_START_METHOD", "")
+    if forced in ("fork", "spawn", "forkserver"):
+        return forced
+    others = [t for t in (threading.enumerate() if threads is None else threads) if t is not threading.main_thread()
+              and type(t).__name__ != "_RefreshThread"]          # rich's progress bar: workers never print
+    if sys.platform.startswith("linux") and not others and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
 def _run_process(chunks, results, n_workers: int, bar: Progress) -> None:
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(start_method())
     payloads = _payloads(chunks)
     with ProcessPoolExecutor(max_workers=min(n_workers, len(chunks)), mp_context=context,
                              initializer=_install, initargs=(payloads,)) as pool:
