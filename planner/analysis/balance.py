@@ -341,6 +341,8 @@ def most_balanced(case: EquityCase, start: Fraction, *, time_limit_s: float = 60
         return solve_level(rows, lower, upper, score, score, deadline=deadline, seed=case.seed, threads=1).status
 
     # Slices of the index, each twice the last: from twice the least index the LP ranges allow.
+    # One relaxation (with the index held at ≤ start) serves every slice: a relaxation held at a
+    # slice's own limit narrows the ranges a little but costs as many LPs again as it saves.
     relax, spans, n_span = relaxation(Fraction(start))
     least = _least_index(weights, [s[0] for s in spans], [s[1] for s in spans], n_span, case.index)
     limit = min(Fraction(start), least * 2) if least > 0 else Fraction(start)
@@ -348,7 +350,6 @@ def most_balanced(case: EquityCase, start: Fraction, *, time_limit_s: float = 60
     best: Fraction | None = None
     at_best: list[tuple[int, ...]] = []
     while True:
-        relax, spans, n_span = relaxation(limit)
         try:
             vectors = count_vectors(weights, [s[0] for s in spans], [s[1] for s in spans], n_span, limit=limit,
                                     above=above, index=case.index, max_vectors=max_vectors)
