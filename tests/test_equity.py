@@ -295,3 +295,9 @@ def test_frontier_points_on_a_process_pool_are_the_serial_ones():
     keep = ["point", "epsilon_pp", "status", "objective", "n_selected", "lh_pp"]
     pd.testing.assert_frame_equal(serial.table[keep], pooled.table[keep])
     assert serial.summary["bounds"] == pooled.summary["bounds"]
+
+
+def test_balanced_end_falls_back_to_the_direct_search_when_vectors_are_too_many():
+    case = balance.prepare_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS))
+    found = balance.most_balanced(case, Fraction(1), time_limit_s=30, max_vectors=0)
+    assert found.index == min(s[2] for s in SLATES) and found.proven and found.counts == []
