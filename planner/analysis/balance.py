@@ -3,9 +3,10 @@
 Owns the equity expressions added to a built model (`add_equity`), holding the index at a bound
 (`constrain`, and `PointModel`: one model whose bound is replaced point after point) or pricing
 it in the objective (`penalise`), what a worker needs for points of a frontier (`EquityCase`),
-the exact index of a slate (`slate_index`) and the most balanced slate the hard rules allow
-(`minimum_index`, Dinkelbach's method). Every solve goes through the solver's door
-(`planner.solver`).
+the exact index of a slate (`slate_index`), the most balanced slate the hard rules allow
+(`most_balanced`: proven from the group counts, with Dinkelbach's method as the fallback) and the
+round solved at given group counts (`solve_counts`). Every solve goes through the solver's door
+(`planner.solver`); the count vectors themselves are `analysis.apportion`'s.
 
 Does not own the shares and indices of a slate (`analysis.shares`) nor the frontier and the
 equity-bounded solve (`analysis.equity`).

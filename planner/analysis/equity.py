@@ -9,12 +9,13 @@ Does not own the rules of the notice (`rules`, `model`), the shares and indices 
 nor solving (`solve`). A scenario-level ``[equity]`` section would be read by `rules`; until then
 the settings are arguments (see docs/robust-equity.md for the proposed syntax).
 
-Why a point is slower than a plain solve: the bound on the index is one row over every counted
-candidate, so it links the independent parts of the round into one; the LP bound of that part
-is weak and CP-SAT searches it whole. The most balanced end is harder still (its bound leaves
-few slates and Dinkelbach's steps must each be proven): with a time limit it may end unproven,
-flagged in the summary. Each worker builds the model once and replaces the bound per point
-(`balance.PointModel`).
+Why a point is slower than a plain solve: the bound on the index links the independent parts of
+the round into one (over one count variable per group, so the LP stays small and well scaled and
+reduced-cost fixing still works). The most balanced end is found and proven from the group counts
+(`balance.most_balanced`: count vectors in order of the index, the LP and CP-SAT asked which one a
+slate can have), and solved at its counts (`balance.solve_counts`); if the walk cannot finish in
+time it ends unproven, flagged in the summary. Each worker builds the model once and replaces the
+bound per point (`balance.PointModel`).
 """
 from __future__ import annotations
 
@@ -139,7 +140,7 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
 
     The two ends are single-objective optima: the unconstrained round (best score; its index
     is the largest ε worth asking for) and the most balanced slate the hard rules allow
-    (`minimum_index`), solved for its best score. The points between hold the index at evenly
+    (`balance.most_balanced`), solved for its best score. The points between hold the index at evenly
     spaced bounds and maximise the score exactly as `planner.solve` does (same lexicographic phases
     and tie-break).
 
