@@ -351,8 +351,10 @@ def gather_samples(records: list[dict], cases: dict[str, Case], wall_s: float) -
         failed = [r["sample"] for r in rows if not r["selected"]]
         if failed:
             first = next(r for r in rows if not r["selected"])
-            log.warning("%s: %d samples without a slate (e.g. sample %d, %s): left out of the probabilities",
-                        label, len(failed), first["sample"], first["status"])
+            why = {"INFEASIBLE": "no slate meets the hard rules at those scores",
+                   "UNKNOWN": "no slate found within the time limit of a sample"}.get(first["status"], first["status"])
+            log.warning("%s: %d score samples have no slate (e.g. sample %d: %s); they are left out of the "
+                        "probabilities", label, len(failed), first["sample"], why)
         selections[label] = matrix
         solved[label] = np.array([bool(r["selected"]) for r in rows])
     runs = pd.DataFrame([{k: r[k] for k in RUN_COLUMNS} for r in records], columns=RUN_COLUMNS)
