@@ -8,7 +8,9 @@ normal), cold — worker start-up and each worker's model build included, as a u
 * ``speedup_samples`` samples on 1 process and on ``workers`` processes: the speed-up and its
   efficiency (speed-up / workers);
 * optionally the same on a Dask LocalCluster, and a few samples with the scenario's lookahead
-  (which makes every solve much slower) to say what a lookahead sweep costs.
+  (which makes every solve much slower) to say what a lookahead sweep costs;
+* with ``--fit``: the serial part — 200 and 1,000 samples on 1 and 2 workers, each fitted to
+  T(w) = a + b/w (a: start-up, model builds and the driver, which more workers do not shorten).
 
 Times are wall-clock seconds; the load average is reported with them (other work on the machine
 slows every figure down).
@@ -78,7 +80,25 @@ def run(scenario: str | Path = SCENARIO, samples: int = 1000, workers: int = 2, 
     return out
 
 
+def fit(scenario: str | Path = SCENARIO, sizes=(200, 1000), executor: str = "process") -> dict:
+    """The serial part a of T(w) = a + b/w, from runs on 1 and 2 workers (a = 2·T(2) − T(1))."""
+    from planner.analysis import make_case
+
+    case = make_case(scenario, score_sd=SCORE_SD, lookahead=False, label="jilin-2023")
+    out: dict = {"executor": executor, "load_before": [round(x, 2) for x in os.getloadavg()]}
+    for n in sizes:
+        one, _ = _timed([case], n, executor=executor, workers=1)
+        two, _ = _timed([case], n, executor=executor, workers=2)
+        out[str(n)] = {"wall_1_s": round(one, 2), "wall_2_s": round(two, 2), "a_s": round(2 * two - one, 2),
+                       "b_s": round(2 * (one - two), 2)}
+    out["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
 if __name__ == "__main__":
+    if "--fit" in sys.argv:
+        print(json.dumps(fit(executor="dask" if "--dask" in sys.argv else "process"), indent=2))
+        raise SystemExit(0)
     quick = "--quick" in sys.argv
     result = run(samples=200 if quick else 1000, dask=not quick, lookahead_samples=0 if quick else 6)
     print(json.dumps(result, ensure_ascii=False, indent=2))

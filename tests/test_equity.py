@@ -250,3 +250,54 @@ def test_equity_command(tmp_path, cli, invoke):
     impossible = invoke("equity", path, "--max-index", "5", "--out", tmp_path / "none")
     assert impossible.exit_code == 3 and "no slate" in impossible.output
     assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.parametrize("index, which", [("lh", 2), ("max", 3)])
+def test_balanced_end_names_every_count_vector_at_the_minimum(index, which):
+    """The walk over count vectors proves the minimum and lists the counts a slate there can have."""
+    case = balance.prepare_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS), index=index)
+    found = balance.most_balanced(case, Fraction(1), time_limit_s=30)
+    lowest = min(s[which] for s in SLATES)
+    groups = sorted(WEIGHTS)
+    expected = sorted({tuple(sum(f for f, r in zip(s[0], ROWS) if r["locality"] == g) for g in groups)
+                       for s in SLATES if s[which] == lowest})
+    assert found.proven and found.index == lowest
+    assert sorted(found.counts) == expected
+
+
+def test_frontier_shows_its_progress_from_the_first_step(monkeypatch, capfd):
+    """The bar opens before the first solve, says what each step does, and ends full."""
+    from planner.analysis import sweep
+    events = []
+
+    class Recorder(sweep.Progress):
+        def __enter__(self):
+            events.append(("open", self.description, self.total))
+            return super().__enter__()
+
+        def describe(self, description):
+            events.append(("describe", description))
+            super().describe(description)
+
+    solve = equity.solve_point
+    monkeypatch.setattr(equity, "Progress", Recorder)
+    monkeypatch.setattr(equity, "solve_point", lambda *a, **k: (events.append(("solve",)), solve(*a, **k))[1])
+    equity.frontier(scenario_of(SCENARIO), candidates=typed_frame(ROWS), points=3, progress=True)
+    assert events[0] == ("open", "求解不设均衡约束的最优名单", 4) and events[1] == ("solve",)
+    assert [e[1] for e in events if e[0] == "describe"] == ["寻找最均衡的可行名单", "前沿上各点（逐步放宽均衡约束）"]
+    assert "4/4" in capfd.readouterr().err
+
+
+def test_frontier_points_on_a_process_pool_are_the_serial_ones():
+    kwargs = dict(candidates=typed_frame(ROWS), points=4)
+    serial = equity.frontier(scenario_of(SCENARIO), **kwargs)
+    pooled = equity.frontier(scenario_of(SCENARIO), executor="process", workers=2, **kwargs)
+    keep = ["point", "epsilon_pp", "status", "objective", "n_selected", "lh_pp"]
+    pd.testing.assert_frame_equal(serial.table[keep], pooled.table[keep])
+    assert serial.summary["bounds"] == pooled.summary["bounds"]
+
+
+def test_balanced_end_falls_back_to_the_direct_search_when_vectors_are_too_many():
+    case = balance.prepare_case(scenario_of(SCENARIO), candidates=typed_frame(ROWS))
+    found = balance.most_balanced(case, Fraction(1), time_limit_s=30, max_vectors=0)
+    assert found.index == min(s[2] for s in SLATES) and found.proven and found.counts == []

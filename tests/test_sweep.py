@@ -142,3 +142,31 @@ def test_sweep_command_writes_one_tidy_table(tmp_path, cli, invoke):
     assert list(runs.columns) == sampling.RUN_COLUMNS and len(runs) == 6
     bad = invoke("sweep", first, "--samples", "5", "--executor", "threads", "--score-sd", "2", "--out", tmp_path / "x")
     assert bad.exit_code == 2 and "executor" in bad.output
+
+
+def test_dask_logging_stays_off_the_terminal_unless_verbose(tmp_path, cli):
+    pytest.importorskip("distributed")
+    first = write_case(tmp_path / "a", ROWS, SCENARIO)
+    args = ["sweep", first, "--samples", "2", "--score-sd", "2", "--executor", "dask", "--workers", "1"]
+    quiet = cli(*args, "--out", tmp_path / "quiet")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "Scheduler" not in quiet.stderr and "Nanny" not in quiet.stderr and "INFO" not in quiet.stderr
+    loud = cli(*args, "--verbose", "--out", tmp_path / "loud")
+    assert loud.returncode == 0, loud.stderr
+    assert "Scheduler" in loud.stderr or "worker" in loud.stderr.lower()
+    quiet_runs = pd.read_csv(tmp_path / "quiet" / "runs.csv", encoding="utf-8-sig")
+    loud_runs = pd.read_csv(tmp_path / "loud" / "runs.csv", encoding="utf-8-sig")
+    pd.testing.assert_series_equal(quiet_runs["objective"], loud_runs["objective"])
+
+
+def test_pool_forks_only_without_other_threads(monkeypatch):
+    import threading
+    monkeypatch.delenv("PLANNER_START_METHOD", raising=False)
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    main = threading.main_thread()
+    assert sweep.start_method([main]) == "fork"
+    other = threading.Thread(target=lambda: None, daemon=True)
+    assert sweep.start_method([main, other]) == "spawn"
+    monkeypatch.setenv("PLANNER_START_METHOD", "spawn")
+    assert sweep.start_method([main]) == "spawn"

@@ -3,9 +3,10 @@
 Owns the equity expressions added to a built model (`add_equity`), holding the index at a bound
 (`constrain`, and `PointModel`: one model whose bound is replaced point after point) or pricing
 it in the objective (`penalise`), what a worker needs for points of a frontier (`EquityCase`),
-the exact index of a slate (`slate_index`) and the most balanced slate the hard rules allow
-(`minimum_index`, Dinkelbach's method). Every solve goes through the solver's door
-(`planner.solver`).
+the exact index of a slate (`slate_index`), the most balanced slate the hard rules allow
+(`most_balanced`: proven from the group counts, with Dinkelbach's method as the fallback) and the
+round solved at given group counts (`solve_counts`). Every solve goes through the solver's door
+(`planner.solver`); the count vectors themselves are `analysis.apportion`'s.
 
 Does not own the shares and indices of a slate (`analysis.shares`) nor the frontier and the
 equity-bounded solve (`analysis.equity`).
@@ -19,6 +20,7 @@ for every slate but not constrained.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -34,9 +36,9 @@ from ortools.sat.python import cp_model
 from planner.analysis.sampling import without_lookahead
 from planner.analysis.shares import counted, reference_weights
 from planner.errors import InputError, Problem
-from planner.model import Model, Objective, build_model, linear_terms
+from planner.model import Model, Objective, Unsupported, build_model, linear_terms, read_rows
 from planner.rules import Scenario, load_scenario, read_round
-from planner.solver import Solution, solve_cp, solve_model
+from planner.solver import Relaxation, Solution, solve_cp, solve_level, solve_model
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class EquityTerms:
     dev: list[Any]
     abs_dev: list[cp_model.IntVar]
     top: cp_model.IntVar
+    counts: list[cp_model.IntVar] = dataclasses.field(default_factory=list)     # n_g per group
 
     @property
     def lh_sum(self) -> Any:
@@ -83,12 +86,18 @@ def add_equity(model: Model, weights: pd.Series, *, by: str, n_table: int) -> Eq
     groups = sorted(set(weights.index) | set(keys[rows]))
     w = weights.reindex(groups, fill_value=0).to_numpy(dtype=np.int64)
     C = int(w.sum())
-    counts = {g: cp_model.LinearExpr.sum(list(model.select[has_var & (keys == g)])) for g in groups}
-    total = cp_model.LinearExpr.sum(list(model.select[has_var]))
+    cp = model.cp
+    counts = {}
+    for g in groups:
+        members = list(model.select[has_var & (keys == g)])
+        n_g = cp.new_int_var(0, len(members), f"equity_count[{by}={g}]")
+        cp.add(n_g == cp_model.LinearExpr.sum(members))
+        counts[g] = n_g
     n_max = int(has_var.sum())
+    total = cp.new_int_var(0, n_max, f"equity_total[{by}]")
+    cp.add(total == cp_model.LinearExpr.sum(list(counts.values())))
     bound = C * max(1, n_max)
     dev, abs_dev = [], []
-    cp = model.cp
     for g, c in zip(groups, w):
         expr = C * counts[g] - int(c) * total
         d = cp.new_int_var(0, bound, f"equity_dev[{by}={g}]")
@@ -99,7 +108,8 @@ def add_equity(model: Model, weights: pd.Series, *, by: str, n_table: int) -> Eq
     top = cp.new_int_var(0, bound, f"equity_top[{by}]")
     for d in abs_dev:
         cp.add(top >= d)
-    return EquityTerms(by=by, groups=groups, weights=w, C=C, total=total, dev=dev, abs_dev=abs_dev, top=top)
+    return EquityTerms(by=by, groups=groups, weights=w, C=C, total=total, dev=dev, abs_dev=abs_dev, top=top,
+                       counts=[counts[g] for g in groups])
 
 
 def constrain(model: Model, terms: EquityTerms, epsilon: Fraction, *, index: str = "lh") -> None:
@@ -204,6 +214,19 @@ def solve_point(case: EquityCase, epsilon: Fraction | None, *, workers: int = 0)
     return model, solution, terms
 
 
+def solve_counts(case: EquityCase, counts: tuple[int, ...], *, workers: int = 0) -> Solution:
+    """Solve the round lexicographically (as `planner.solve`) with each group's count held at `counts`.
+
+    `counts` follows `EquityTerms.groups`. Where these are the only counts a slate within an
+    index bound can have (`most_balanced` proves so at the balanced end), this is the bounded
+    solve: the same slates, without the bound's row linking every part of the model.
+    """
+    model, terms = build_round(case)
+    for var, n in zip(terms.counts, counts):
+        model.cp.add(var == int(n))
+    return solve_model(model, time_limit_s=case.time_limit_s, seed=case.seed, workers=workers)
+
+
 class PointModel:
     """One built model for many points of a frontier: the bound on the index is replaced in place.
 
@@ -246,31 +269,150 @@ class PointModel:
         return solve_model(self.model, time_limit_s=self.case.time_limit_s, seed=self.case.seed, workers=workers)
 
 
+@dataclass
+class Balanced:
+    """The most balanced slate's index, whether it is proven, and its count vectors.
+
+    ``counts``: every count vector (per group of `EquityTerms.groups`) a slate at that index can
+    have — known when the index was proven by the walk over count vectors (empty otherwise).
+    """
+
+    index: Fraction
+    proven: bool
+    counts: list[tuple[int, ...]] = dataclasses.field(default_factory=list)
+    checked: int = 0
+
+
 def minimum_index(case: EquityCase, start: Fraction, *, time_limit_s: float = 60.0) -> tuple[Fraction, bool]:
-    """The smallest index a feasible slate reaches, by Dinkelbach's method.
+    """The smallest index a feasible slate reaches, and whether it is proven (see `most_balanced`)."""
+    found = most_balanced(case, start, time_limit_s=time_limit_s)
+    return found.index, found.proven
+
+
+def most_balanced(case: EquityCase, start: Fraction, *, time_limit_s: float = 60.0,
+                  max_vectors: int = 20000) -> Balanced:
+    """The most balanced slate the hard rules allow, by its group counts in order of the index.
+
+    A slate's index depends on its group counts alone. The LP relaxation bounds every group's
+    count and the total (`solver.Relaxation`); the count vectors inside those ranges are walked
+    in increasing order of their index (`analysis.apportion.count_vectors`, exact rationals),
+    each asked first of the LP relaxation with the counts fixed (most are ruled out there), then
+    of CP-SAT through the solver's door (`solve_level`: is there a slate with these counts?). The
+    first vector a slate can have gives the minimum, proven: every vector before it was proven
+    impossible. Vectors are taken in widening slices of the index, up to `start` (the index of a
+    slate known to be feasible). Where the slices hold too many vectors, Dinkelbach's method on
+    the whole model takes over (`_dinkelbach`; rarely proven).
+    """
+    from planner.analysis.apportion import TooMany, count_vectors
+
+    deadline = time.perf_counter() + time_limit_s
+    model, terms = build_round(case)
+    model.cp.add(terms.total >= 1)
+    try:
+        rows = read_rows(model.cp)
+    except Unsupported:
+        return _dinkelbach(case, start, deadline)
+    count_index = np.array([v.index for v in terms.counts], dtype=np.int64)
+    total_index = int(terms.total.index)
+    fixed = np.append(count_index, total_index)
+    weights = [int(w) for w in terms.weights]
+    num = terms.lh_sum if case.index == "lh" else terms.top
+    den_factor = 2 * terms.C if case.index == "lh" else terms.C
+    score = np.zeros(rows.n_vars, np.int64)
+    checked = 0
+
+    def relaxation(limit: Fraction) -> tuple[Relaxation, list[tuple[int, int]], tuple[int, int]]:
+        """The LP relaxation with the index held at ≤ limit, and the count ranges it leaves."""
+        cp = model.cp.clone()
+        cp.add(limit.denominator * num - limit.numerator * den_factor * terms.total <= 0)
+        relax = Relaxation(read_rows(cp), time_limit_s=max(1.0, time_limit_s / 10))
+        return relax, [relax.span(int(i)) for i in count_index], relax.span(total_index)
+
+    def possible(relax: Relaxation, counts: tuple[int, ...]) -> str:
+        """OPTIMAL (a slate has these counts), INFEASIBLE, or UNKNOWN (out of time)."""
+        values = np.append(np.asarray(counts, dtype=np.int64), sum(counts))
+        relax.fix(fixed, values)
+        lp = relax.feasible()
+        relax.release(fixed)
+        if lp is False:
+            return "INFEASIBLE"
+        lower, upper = rows.lower.copy(), rows.upper.copy()
+        lower[fixed] = values
+        upper[fixed] = values
+        return solve_level(rows, lower, upper, score, score, deadline=deadline, seed=case.seed, threads=1).status
+
+    # Slices of the index, each twice the last: from twice the least index the LP ranges allow.
+    # One relaxation (with the index held at ≤ start) serves every slice: a relaxation held at a
+    # slice's own limit narrows the ranges a little but costs as many LPs again as it saves.
+    relax, spans, n_span = relaxation(Fraction(start))
+    least = _least_index(weights, [s[0] for s in spans], [s[1] for s in spans], n_span, case.index)
+    limit = min(Fraction(start), least * 2) if least > 0 else Fraction(start)
+    above: Fraction | None = None
+    best: Fraction | None = None
+    at_best: list[tuple[int, ...]] = []
+    while True:
+        try:
+            vectors = count_vectors(weights, [s[0] for s in spans], [s[1] for s in spans], n_span, limit=limit,
+                                    above=above, index=case.index, max_vectors=max_vectors)
+        except TooMany as why:
+            log.info("balanced end: %s; searching the slates directly", why)
+            return _dinkelbach(case, start, deadline)
+        log.debug("balanced end: %d count vectors with an index in (%s, %s]", len(vectors), above, limit)
+        for value, _, counts in vectors:
+            if best is not None and value > best:
+                break
+            if time.perf_counter() >= deadline:
+                log.warning("the most balanced slate was not proven within %g s", time_limit_s)
+                return Balanced(best if best is not None else start, False, [], checked)
+            checked += 1
+            status = possible(relax, counts)
+            if status == "UNKNOWN":
+                return Balanced(best if best is not None else start, False, [], checked)
+            if status != "INFEASIBLE":
+                best = value
+                at_best.append(counts)
+        if best is not None:
+            log.info("minimum index %s proven after %d count vectors (%d at the minimum)", best, checked,
+                     len(at_best))
+            return Balanced(best, True, at_best, checked)
+        if limit >= start:          # cannot happen: the slate of `start` has a vector ≤ start
+            return Balanced(Fraction(start), False, [], checked)
+        above, limit = limit, min(Fraction(start), limit * 2)
+
+
+def _least_index(weights: list[int], lo: list[int], hi: list[int], n_span: tuple[int, int], index: str) -> Fraction:
+    """A lower bound on the index of any count vector in the box (each group at its nearest count)."""
+    C = sum(weights)
+    best: Fraction | None = None
+    factor = 2 if index == "lh" else 1
+    for N in range(max(1, n_span[0], sum(lo)), min(n_span[1], sum(hi)) + 1):
+        costs = []
+        for c, a, b in zip(weights, lo, hi):
+            t = c * N
+            v = min(max(a, round(t / C)), b)
+            cost = min(abs(C * u - t) for u in {v, min(max(a, t // C), b), min(max(a, t // C + 1), b)})
+            costs.append(cost)
+        value = Fraction(sum(costs) if index == "lh" else max(costs), factor * C * N)
+        if best is None or value < best:
+            best = value
+    return best if best is not None else Fraction(0)
+
+
+def _dinkelbach(case: EquityCase, start: Fraction, deadline: float) -> Balanced:
+    """The smallest index a feasible slate reaches, by Dinkelbach's method on the whole model.
 
     The index is a ratio num/den (LH: Σ|dev| / 2CN; max: top / CN). Starting from a slate's
     value λ, minimise ``num − λ·den`` over the round's hard rules (with N ≥ 1); a negative
     value gives a slate with a smaller ratio, which becomes the next λ; an optimum of 0 proves
-    λ minimal. A 0-1 problem needs few steps. Each step is one `solver.solve_cp` of the whole
-    model (the ratio links every part of it; its LP bound is weak, so a step is rarely proven)
-    with CP-SAT's own parameters on every core, as before the solver's door. Measured on the
-    2023 round, first step, 60 s each: the defaults reached 0.18–0.29 pp over three runs, the
-    "rows" preset 0.18 pp (one run: within that spread); one worker hinted with the starting
-    slate found nothing better than it, the "rows" preset on one worker only 8.6 pp.
-
-    Returns
-    -------
-    (index, proven) : (Fraction, bool)
-        The smallest index found (a share), and whether it is proven minimal; when the time
-        runs out first, the index is that of the most balanced slate found.
+    λ minimal. Each step is one `solver.solve_cp` of the whole model (the ratio links every
+    part of it; its LP bound is weak, so a step is rarely proven) with CP-SAT's own parameters
+    on every core. The fallback of `most_balanced` when the count vectors are too many.
     """
     lam = Fraction(start)
     model, terms = build_round(case)
     model.cp.add(terms.total >= 1)
     num = terms.lh_sum if case.index == "lh" else terms.top
     den_factor = 2 * terms.C if case.index == "lh" else terms.C
-    deadline = time.perf_counter() + time_limit_s
     for step in range(100):
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
@@ -284,11 +426,10 @@ def minimum_index(case: EquityCase, start: Fraction, *, time_limit_s: float = 60
         if int(round(outcome.objective)) >= 0:
             proven = outcome.status == "OPTIMAL"
             log.info("minimum index %s after %d steps (%s)", lam, step + 1, "proven" if proven else "not proven")
-            return lam, proven
+            return Balanced(lam, proven)
         lam = Fraction(outcome.value(num), den_factor * outcome.value(terms.total))
-    log.warning("the most balanced slate was not proven within %g s: using the best found (%.2f pp)",
-                time_limit_s, float(lam) * 100)
-    return lam, False
+    log.warning("the most balanced slate was not proven in time: using the best found (%.2f pp)", float(lam) * 100)
+    return Balanced(lam, False)
 
 
 def slate_index(selected: np.ndarray, case: EquityCase) -> Fraction:

@@ -9,12 +9,13 @@ Does not own the rules of the notice (`rules`, `model`), the shares and indices 
 nor solving (`solve`). A scenario-level ``[equity]`` section would be read by `rules`; until then
 the settings are arguments (see docs/robust-equity.md for the proposed syntax).
 
-Why a point is slower than a plain solve: the bound on the index is one row over every counted
-candidate, so it links the independent parts of the round into one; the LP bound of that part
-is weak and CP-SAT searches it whole. The most balanced end is harder still (its bound leaves
-few slates and Dinkelbach's steps must each be proven): with a time limit it may end unproven,
-flagged in the summary. Each worker builds the model once and replaces the bound per point
-(`balance.PointModel`).
+Why a point is slower than a plain solve: the bound on the index links the independent parts of
+the round into one (over one count variable per group, so the LP stays small and well scaled and
+reduced-cost fixing still works). The most balanced end is found and proven from the group counts
+(`balance.most_balanced`: count vectors in order of the index, the LP and CP-SAT asked which one a
+slate can have), and solved at its counts (`balance.solve_counts`); if the walk cannot finish in
+time it ends unproven, flagged in the summary. Each worker builds the model once and replaces the
+bound per point (`balance.PointModel`).
 """
 from __future__ import annotations
 
@@ -35,16 +36,17 @@ from planner.analysis.balance import (
     PointModel,
     add_equity,
     constrain,
-    minimum_index,
+    most_balanced,
     penalise,
     prepare_case,
     prepare_round,
     slate_index,
+    solve_counts,
     solve_point,
 )
 from planner.analysis.figures import figure_png, use_font
 from planner.analysis.shares import indices, shares
-from planner.analysis.sweep import Task, make_job, run_tasks
+from planner.analysis.sweep import Progress, Task, make_job, run_tasks
 from planner.errors import InputError, PlannerError, Problem
 from planner.model import build_model
 from planner.rounds import Result
@@ -73,13 +75,16 @@ def build_equity(case: EquityCase) -> _EquityState:
 
 def run_point(state: _EquityState, item: tuple[int, str | None]) -> dict:
     """Task: one point of the frontier (ε as a Fraction string; None = unconstrained)."""
-    point, eps_text = item
+    point, eps_text, *rest = item
+    counts = rest[0] if rest else None
     case = state.case
     epsilon = Fraction(eps_text) if eps_text is not None else None
     start = time.perf_counter()
     try:
         if epsilon is None:
             _, solution, _ = solve_point(case, None, workers=case.workers)
+        elif counts is not None:
+            solution = solve_counts(case, counts, workers=case.workers)
         else:
             if state.points is None:
                 state.points = PointModel(case)
@@ -130,12 +135,12 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
              by: str = "locality", reference: Any = "candidates", index: str = "lh", points: int = 7,
              executor: str = "serial", workers: int | None = None, address: str | None = None,
              client: Any = None, progress: bool | None = None, time_limit_s: float = 60.0,
-             seed: int = 0, lookahead: bool = True) -> Frontier:
+             seed: int = 0, lookahead: bool = True, verbose: bool = False) -> Frontier:
     """The frontier of total score against equity between groups (ε-constraint method).
 
     The two ends are single-objective optima: the unconstrained round (best score; its index
     is the largest ε worth asking for) and the most balanced slate the hard rules allow
-    (`minimum_index`), solved for its best score. The points between hold the index at evenly
+    (`balance.most_balanced`), solved for its best score. The points between hold the index at evenly
     spaced bounds and maximise the score exactly as `planner.solve` does (same lexicographic phases
     and tie-break).
 
@@ -150,8 +155,9 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
         The index bounded: Loosemore–Hanby or the largest deviation.
     points : int
         Points on the frontier, both ends included (≥ 2).
-    executor, workers, address, client, progress
-        Where the points run (`sweep.run_tasks`; default here: in this process).
+    executor, workers, address, client, progress, verbose
+        Where the points run (`sweep.run_tasks`; default here: in this process), the progress
+        bar (from the first second: the two ends are its first steps) and Dask's log lines.
     time_limit_s : float
         Budget of each solve (a point not proven optimal in time keeps its best slate, with
         status FEASIBLE and its best_bound).
@@ -165,17 +171,28 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
     if points < 2:
         raise InputError([Problem("equity", f"points = {points}", "at least 2 points (the two ends)")])
     start = time.perf_counter()
-    case = prepare_case(scenario, candidates=candidates, by=by, reference=reference, index=index,
-                        time_limit_s=time_limit_s, seed=seed, lookahead=lookahead)
-    _, top_solution, _ = solve_point(case, None)
-    top = slate_index(top_solution.selected[:case.n_table], case)
-    low, proven = minimum_index(case, top, time_limit_s=time_limit_s)
-    case = dataclasses.replace(case, workers=0 if executor == "serial" else 1)
-    bounds = [low + (top - low) * Fraction(k, points - 1) for k in range(points - 1)]
-    job = make_job(build_equity, case)
-    tasks = [Task(job, "planner.analysis.equity:run_point", (k, str(eps))) for k, eps in enumerate(bounds)]
-    records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,
-                        progress=progress, description="frontier points")
+    with Progress(points + 1, "求解不设均衡约束的最优名单", progress) as bar:
+        case = prepare_case(scenario, candidates=candidates, by=by, reference=reference, index=index,
+                            time_limit_s=time_limit_s, seed=seed, lookahead=lookahead)
+        _, top_solution, _ = solve_point(case, None)
+        top = slate_index(top_solution.selected[:case.n_table], case)
+        bar.advance(1)
+        bar.describe("寻找最均衡的可行名单")
+        balanced = most_balanced(case, top, time_limit_s=time_limit_s)
+        low, proven = balanced.index, balanced.proven
+        bar.advance(1)
+        case = dataclasses.replace(case, workers=0 if executor == "serial" else 1)
+        bounds = [low + (top - low) * Fraction(k, points - 1) for k in range(points - 1)]
+        job = make_job(build_equity, case)
+        items = [(k, str(eps)) for k, eps in enumerate(bounds)]
+        if proven and len(balanced.counts) == 1:
+            # The only group counts a slate at the minimum can have (proven): the balanced end is
+            # the best slate with exactly those counts — the same slates as the bound, fewer links.
+            items[0] = (0, str(low), balanced.counts[0])
+        tasks = [Task(job, "planner.analysis.equity:run_point", item) for item in items]
+        bar.describe("前沿上各点（逐步放宽均衡约束）")
+        records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,
+                            bar=bar, verbose=verbose)
     records.append({"point": points - 1, "epsilon": str(top), "status": top_solution.status,
                     "objective": top_solution.objective, "best_bound": top_solution.best_bound,
                     "selected": np.packbits(top_solution.selected[:case.n_table]).tobytes(), "solve_s": 0.0})
@@ -185,7 +202,8 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
                "best_objective": top_solution.objective,
                "balanced_objective": float(table["objective"].iloc[0]),
                "cost_of_balance": float(table["score_loss"].iloc[0]),
-               "executor": executor, "wall_s": round(time.perf_counter() - start, 3)}
+               "executor": executor, "bounds": [str(b) for b in bounds] + [str(top)],
+               "count_vectors_checked": balanced.checked, "wall_s": round(time.perf_counter() - start, 3)}
     return Frontier(table=table, shares=share_tables, summary=summary)
 
 

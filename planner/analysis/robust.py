@@ -34,7 +34,7 @@ from planner.analysis.sampling import (
     without_lookahead,
 )
 from planner.analysis.spread import Spread, score_spread
-from planner.analysis.sweep import make_job, run_tasks
+from planner.analysis.sweep import Progress, make_job, run_tasks
 from planner.errors import InputError, PlannerError, Problem
 from planner.model import Model, build_model
 from planner.rounds import Result
@@ -105,7 +105,7 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
            reviewers: Sequence[str] = (), seed: int = 0, margins: str = "all", certain: float = 0.95,
            out: float = 0.05, executor: str = "process", workers: int | None = None, address: str | None = None,
            client: Any = None, progress: bool | None = None, time_limit_s: float = 60.0,
-           sample_time_limit_s: float = 60.0, lookahead: bool = True) -> RobustResult:
+           sample_time_limit_s: float = 60.0, lookahead: bool = True, verbose: bool = False) -> RobustResult:
     """Solve a round, then re-solve it under `samples` score samples and find every flip margin.
 
     Parameters
@@ -129,8 +129,10 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
         marginal band only, or none.
     certain, out : float
         Band limits: probability ≥ `certain` is "certain", ≤ `out` is "out", else "marginal".
-    executor, workers, address, client, progress
-        Where the samples and counterfactuals run (see `sweep.run_tasks`).
+    executor, workers, address, client, progress, verbose
+        Where the samples and counterfactuals run, the progress bar (shown from the first
+        second: the nominal solve is its first step) and Dask's own log lines (see
+        `sweep.run_tasks`).
     time_limit_s : float
         Budget of the nominal solve.
     sample_time_limit_s : float
@@ -154,45 +156,49 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
     if problems:
         raise InputError(problems)
     start = time.perf_counter()
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    if not lookahead:
-        scenario = without_lookahead(scenario)
-    frame, history, prepared = read_round(scenario, candidates)
-    spread = score_spread(frame, score_column=scenario.maximise, score_sd=score_sd, sd_column=sd_column,
-                          reviewers=reviewers)
-    model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
-                        history_rows=prepared.history_rows)
-    solution = solve_model(model, time_limit_s=time_limit_s, seed=seed)
-    result = finish(scenario, frame, history, prepared, model, solution, seed=seed, workers=0,
+    with Progress(1, "求解原始评分下的名单", progress) as bar:
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        if not lookahead:
+            scenario = without_lookahead(scenario)
+        frame, history, prepared = read_round(scenario, candidates)
+        spread = score_spread(frame, score_column=scenario.maximise, score_sd=score_sd, sd_column=sd_column,
+                              reviewers=reviewers)
+        model = build_model(prepared.frame, scenario, locked=prepared.locked,
+                            locked_national=prepared.locked_national, history_rows=prepared.history_rows)
+        solution = solve_model(model, time_limit_s=time_limit_s, seed=seed)
+        result = finish(scenario, frame, history, prepared, model, solution, seed=seed, workers=0,
                         time_limit_s=time_limit_s)
-    case = Case(scenario=scenario, frame=prepared.frame, locked=prepared.locked,
-                locked_national=prepared.locked_national, n_table=len(frame), spread=spread, seed=seed,
-                time_limit_s=sample_time_limit_s, label=scenario.label)
-    job = make_job(build_case, case)
-    decidable = _decidable(model, scenario, len(frame))
+        bar.advance(1)
+        case = Case(scenario=scenario, frame=prepared.frame, locked=prepared.locked,
+                    locked_national=prepared.locked_national, n_table=len(frame), spread=spread, seed=seed,
+                    time_limit_s=sample_time_limit_s, label=scenario.label)
+        job = make_job(build_case, case)
+        decidable = _decidable(model, scenario, len(frame))
 
-    processes = workers or os.cpu_count() or 1
-    tasks = sample_tasks(case, samples, job)
-    if margins == "all":
-        tasks += flip_tasks(job, model, np.flatnonzero(decidable), processes)
-    # One task per chunk: a group of margins can take much longer than a sample.
-    records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,
-                        progress=progress, chunk_size=1, description="samples and margins")
-    sample_records = [r for r in records if "sample" in r]
-    flips = [f for r in records for f in r.get("flips", [])]
-    runs = gather_samples(sample_records, {case.label: case}, 0.0)
-    matrix = runs.selections[case.label]
-    probability, n_solved = runs.probability(case.label)
-    if n_solved == 0:
-        raise PlannerError(f"no sample was solved within {sample_time_limit_s:g} s: raise sample_time_limit_s")
-    band = np.where(probability >= certain, "certain", np.where(probability <= out, "out", "marginal"))
-    if margins == "marginal":
-        rows = np.flatnonzero(decidable & (band == "marginal"))
-        records = run_tasks(flip_tasks(job, model, rows, processes), executor=executor, workers=workers,
-                            address=address, client=client, progress=progress, chunk_size=1,
-                            description="flip margins") if len(rows) else []
-        flips = [f for r in records for f in r["flips"]]
+        processes = workers or os.cpu_count() or 1
+        tasks = sample_tasks(case, samples, job)
+        if margins == "all":
+            tasks += flip_tasks(job, model, np.flatnonzero(decidable), processes)
+        bar.describe("评分抽样与翻转边际" if margins == "all" else "评分抽样")
+        # One task per chunk: a group of margins can take much longer than a sample.
+        records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,
+                            chunk_size=1, bar=bar, verbose=verbose)
+        sample_records = [r for r in records if "sample" in r]
+        flips = [f for r in records for f in r.get("flips", [])]
+        runs = gather_samples(sample_records, {case.label: case}, 0.0)
+        matrix = runs.selections[case.label]
+        probability, n_solved = runs.probability(case.label)
+        if n_solved == 0:
+            raise PlannerError(f"no sample was solved within {sample_time_limit_s:g} s: raise sample_time_limit_s")
+        band = np.where(probability >= certain, "certain", np.where(probability <= out, "out", "marginal"))
+        if margins == "marginal":
+            rows = np.flatnonzero(decidable & (band == "marginal"))
+            bar.describe("边缘项目的翻转边际")
+            records = run_tasks(flip_tasks(job, model, rows, processes), executor=executor, workers=workers,
+                                address=address, client=client, chunk_size=1, bar=bar,
+                                verbose=verbose) if len(rows) else []
+            flips = [f for r in records for f in r["flips"]]
     nominal_selected = result.slate["selected"].to_numpy(dtype=bool)
     if not np.array_equal(matrix[0], nominal_selected):
         log.warning("the re-solved nominal slate differs from the planner's in %d rows",

@@ -307,7 +307,7 @@ def sample_tasks(case: Case, samples: int, job: Job | None = None) -> list[Task]
 
 def run_samples(cases: Sequence[Case], samples: int, *, executor: str = "process", workers: int | None = None,
                 address: str | None = None, client: Any = None, progress: bool | None = None,
-                chunk_size: int | None = None) -> SampleRuns:
+                chunk_size: int | None = None, verbose: bool = False) -> SampleRuns:
     """Solve `samples` score samples (plus the scores as given) of every case on an executor.
 
     Parameters
@@ -316,7 +316,7 @@ def run_samples(cases: Sequence[Case], samples: int, *, executor: str = "process
         From `make_case`; labels must differ.
     samples : int
         Samples per case (≥ 0); sample ``s`` of a case always draws the same scores.
-    executor, workers, address, client, progress, chunk_size
+    executor, workers, address, client, progress, chunk_size, verbose
         See `sweep.run_tasks`.
     """
     labels = [c.label for c in cases]
@@ -328,7 +328,7 @@ def run_samples(cases: Sequence[Case], samples: int, *, executor: str = "process
     start = time.perf_counter()
     tasks = [t for case in cases for t in sample_tasks(case, samples)]
     records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,
-                        progress=progress, chunk_size=chunk_size, description="samples")
+                        progress=progress, chunk_size=chunk_size, description="评分抽样", verbose=verbose)
     return gather_samples(records, {c.label: c for c in cases}, time.perf_counter() - start)
 
 
@@ -345,15 +345,16 @@ def gather_samples(records: list[dict], cases: dict[str, Case], wall_s: float) -
     for label, rows in by_case.items():
         n = cases[label].n_table
         rows = sorted(rows, key=lambda r: r["sample"])
-        matrix = np.zeros((len(rows), n), dtype=bool)
-        for i, r in enumerate(rows):
-            if r["selected"]:
-                matrix[i] = np.unpackbits(np.frombuffer(r["selected"], dtype=np.uint8), count=n).astype(bool)
+        width = (n + 7) // 8
+        packed = np.frombuffer(b"".join(r["selected"] or bytes(width) for r in rows), dtype=np.uint8)
+        matrix = np.unpackbits(packed.reshape(len(rows), width), axis=1, count=n).astype(bool)
         failed = [r["sample"] for r in rows if not r["selected"]]
         if failed:
             first = next(r for r in rows if not r["selected"])
-            log.warning("%s: %d samples without a slate (e.g. sample %d, %s): left out of the probabilities",
-                        label, len(failed), first["sample"], first["status"])
+            why = {"INFEASIBLE": "no slate meets the hard rules at those scores",
+                   "UNKNOWN": "no slate found within the time limit of a sample"}.get(first["status"], first["status"])
+            log.warning("%s: %d score samples have no slate (e.g. sample %d: %s); they are left out of the "
+                        "probabilities", label, len(failed), first["sample"], why)
         selections[label] = matrix
         solved[label] = np.array([bool(r["selected"]) for r in rows])
     runs = pd.DataFrame([{k: r[k] for k in RUN_COLUMNS} for r in records], columns=RUN_COLUMNS)

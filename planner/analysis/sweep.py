@@ -18,6 +18,7 @@ file — can be shipped to another process or machine.
 """
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import hashlib
 import importlib
@@ -29,6 +30,7 @@ import os
 import pickle
 import socket
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -177,15 +179,16 @@ def _light(job: Job) -> Job:
 
 def run_tasks(tasks: Sequence[Task], *, executor: str = "process", workers: int | None = None,
               address: str | None = None, client: Any = None, chunk_size: int | None = None,
-              progress: bool | None = None, description: str = "solves") -> list[dict]:
+              progress: bool | None = None, description: str = "solves", bar: "Progress | None" = None,
+              verbose: bool = False) -> list[dict]:
     """Run every task and return their result dicts in task order.
 
     Parameters
     ----------
     tasks : sequence of Task
     executor : {"process", "dask", "serial"}
-        ``"process"``: a local process pool (spawned processes, so it is safe after CP-SAT
-        has run threads in this process); ``"dask"``: `dask.distributed` — `client` if given,
+        ``"process"``: a local process pool (forked where that is safe, else spawned:
+        `start_method`); ``"dask"``: `dask.distributed` — `client` if given,
         else a `Client` of `address`, else a `LocalCluster` of `workers` single-threaded
         worker processes; ``"serial"``: here, one task after another.
     workers : int, optional
@@ -200,6 +203,11 @@ def run_tasks(tasks: Sequence[Task], *, executor: str = "process", workers: int 
         Show a progress bar on stderr; default: only when stderr is a terminal.
     description : str
         What the bar counts.
+    bar : Progress, optional
+        An open bar to advance (its total made room for the tasks) instead of a new one.
+    verbose : bool
+        Let Dask's own log lines (scheduler, workers) through to the terminal; by default only
+        its errors reach it.
 
     Raises
     ------
@@ -216,7 +224,12 @@ def run_tasks(tasks: Sequence[Task], *, executor: str = "process", workers: int 
     chunks = _chunks(tasks, chunk_size or _default_chunk(len(tasks), n_workers))
     results: list[list[dict] | None] = [None] * len(chunks)
     start = time.perf_counter()
-    with _Progress(len(tasks), description, progress) as bar:
+    own = bar is None
+    if own:
+        bar = Progress(len(tasks), description, progress)
+    else:
+        bar.expect(len(tasks))
+    with bar if own else contextlib.nullcontext(bar):
         if executor == "serial":
             for i, (job, run, items, _) in enumerate(chunks):
                 results[i] = run_chunk(job, run, items)
@@ -224,7 +237,7 @@ def run_tasks(tasks: Sequence[Task], *, executor: str = "process", workers: int 
         elif executor == "process":
             _run_process(chunks, results, n_workers, bar)
         else:
-            _run_dask(chunks, results, n_workers, address, client, bar)
+            _run_dask(chunks, results, n_workers, address, client, bar, verbose)
     log.info("%d %s on %s (%d workers) in %.2f s", len(tasks), description, executor, n_workers,
              time.perf_counter() - start)
     return [record for chunk in results for record in chunk]      # type: ignore[union-attr]
@@ -250,8 +263,27 @@ def _payloads(chunks: Iterable[tuple[Job, str, list, int]]) -> dict[str, bytes]:
     return {job.key: job.payload for job, _, _, _ in chunks}
 
 
-def _run_process(chunks, results, n_workers: int, bar: "_Progress") -> None:
-    context = multiprocessing.get_context("spawn")
+def start_method(threads: Sequence[threading.Thread] | None = None) -> str:
+    """How the local pool starts its processes: ``fork`` where that is safe, else ``spawn``.
+
+    A forked worker starts in milliseconds with everything this process has imported (pandas,
+    OR-Tools, the planner: about a second of imports a spawned worker repeats), which is most
+    of a sweep's serial part. Forking is safe on Linux when no other thread runs in this
+    process at that moment (CP-SAT's and the solver's threads end with each solve); otherwise
+    — or with ``PLANNER_START_METHOD=spawn`` — workers are spawned fresh.
+    """
+    forced = os.environ.get("PLANNER_START_METHOD", "")
+    if forced in ("fork", "spawn", "forkserver"):
+        return forced
+    others = [t for t in (threading.enumerate() if threads is None else threads) if t is not threading.main_thread()
+              and type(t).__name__ != "_RefreshThread"]          # rich's progress bar: workers never print
+    if sys.platform.startswith("linux") and not others and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
+def _run_process(chunks, results, n_workers: int, bar: Progress) -> None:
+    context = multiprocessing.get_context(start_method())
     payloads = _payloads(chunks)
     with ProcessPoolExecutor(max_workers=min(n_workers, len(chunks)), mp_context=context,
                              initializer=_install, initargs=(payloads,)) as pool:
@@ -270,19 +302,23 @@ def _run_process(chunks, results, n_workers: int, bar: "_Progress") -> None:
             raise
 
 
-def _run_dask(chunks, results, n_workers: int, address: str | None, client: Any, bar: "_Progress") -> None:
+def _run_dask(chunks, results, n_workers: int, address: str | None, client: Any, bar: Progress,
+              verbose: bool = False) -> None:
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError as exc:      # pragma: no cover - dask is a declared extra
         raise PlannerError("the dask executor needs dask[distributed]: pip install 'planner[distributed]'") from exc
     own_cluster = own_client = None
+    quiet = contextlib.nullcontext() if verbose else _quiet_dask()
     try:
+        quiet.__enter__()
         if client is None:
             if address:
                 own_client = client = Client(address)
             else:
                 own_cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.WARNING)
+                                           dashboard_address=None,
+                                           silence_logs=logging.INFO if verbose else logging.ERROR)
                 own_client = client = Client(own_cluster)
         payloads = {key: client.scatter(blob, broadcast=True, hash=False)
                     for key, blob in _payloads(chunks).items()}
@@ -299,45 +335,98 @@ def _run_dask(chunks, results, n_workers: int, address: str | None, client: Any,
             client.cancel(list(futures))
             raise
     finally:
-        if own_client is not None:
-            own_client.close()
-        if own_cluster is not None:
-            own_cluster.close()
+        try:
+            if own_client is not None:
+                own_client.close()
+            if own_cluster is not None:
+                own_cluster.close()
+        finally:
+            quiet.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def _quiet_dask():
+    """Dask's loggers (scheduler, workers, client, nannies) at ERROR while a sweep runs here."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "dask", "tornado", "bokeh")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
 
 
 # --- progress -----------------------------------------------------------------------------------
 
 
-class _Progress:
-    """A rich progress bar on stderr when it is a terminal (or when asked); silent otherwise."""
+class Progress:
+    """A rich progress bar on stderr when it is a terminal (or when asked); silent otherwise.
 
-    def __init__(self, total: int, description: str, enabled: bool | None):
+    Opened by an analysis before its first solve, so that a person sees it from the first
+    second; `run_tasks` advances it (``bar=``) instead of opening its own. ``grow`` adds work
+    whose size becomes known later, ``describe`` says what is being done now (plain words).
+    The estimate of the time left is rich's, from the pace so far.
+    """
+
+    def __init__(self, total: float | None, description: str, enabled: bool | None):
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.total, self.description = total, description
+        self.done = 0.0
         self._bar = None
         self._task = None
 
-    def __enter__(self) -> "_Progress":
+    def __enter__(self) -> "Progress":
         if self.enabled:
             from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
-                Progress,
+                Progress as RichProgress,
                 TextColumn,
+                ProgressColumn,
                 TimeElapsedColumn,
-                TimeRemainingColumn,
             )
-            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TimeRemainingColumn(),
-                                 console=Console(stderr=True), transient=False)
+            from rich.text import Text
+
+            class TimeLeft(ProgressColumn):
+                """Time left at the pace so far (elapsed ÷ done × left), from the first finished step."""
+
+                def render(self, task) -> Text:
+                    if not task.completed or not task.total or task.elapsed is None:
+                        return Text("剩余 估算中", style="progress.remaining")
+                    left = task.elapsed * max(0.0, task.total - task.completed) / task.completed
+                    minutes, seconds = divmod(int(round(left)), 60)
+                    return Text(f"剩余约 {minutes}:{seconds:02d}", style="progress.remaining")
+
+            self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), TimeLeft(), console=Console(stderr=True),
+                                     transient=False, refresh_per_second=4)
             self._bar.__enter__()
             self._task = self._bar.add_task(self.description, total=self.total)
         return self
 
-    def advance(self, n: int) -> None:
+    def advance(self, n: float = 1) -> None:
+        self.done += n
         if self._bar is not None:
             self._bar.advance(self._task, n)
+
+    def grow(self, n: float) -> None:
+        """Add `n` to the total (work that became known after the bar opened)."""
+        self.total = (self.total or 0) + n
+        if self._bar is not None:
+            self._bar.update(self._task, total=self.total)
+
+    def expect(self, n: float) -> None:
+        """Make room for `n` more steps (the total becomes at least what is done plus `n`)."""
+        if self.total is None or self.total < self.done + n:
+            self.grow(self.done + n - (self.total or 0))
+
+    def describe(self, description: str) -> None:
+        self.description = description
+        if self._bar is not None:
+            self._bar.update(self._task, description=description)
 
     def __exit__(self, *exc: Any) -> None:
         if self._bar is not None:

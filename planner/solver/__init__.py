@@ -7,6 +7,8 @@ parameters; every other part asks it to solve.
 - `solve_with`: the backend by name — CP-SAT, or HiGHS on the same rows (`backends`, `highs`);
 - `solve_level`: one objective over linear rows with bounds, for callers that change bounds or
   objective coefficients between solves;
+- `Relaxation`: the LP relaxation of a round's rows, built once and asked for a variable's range or
+  whether some fixings are possible at all (the balanced end of the equity frontier);
 - `greedy`: the by-score baseline of the benchmarks.
 """
 from planner.solver._base import LevelResult, Solution, hint_values, read_values
@@ -19,10 +21,11 @@ from planner.solver.greedy import greedy_slate
 from planner.solver.highs import solve_model_highs
 from planner.solver.levels import solve_level
 from planner.solver.partspec import PartSpec, part_spec
+from planner.solver.relaxation import Relaxation
 
 __all__ = ["LevelResult", "Solution", "hint_values", "read_values", "BACKENDS", "solve_with", "PRESETS", "CpOutcome",
            "solve_cp", "solve_model", "solve_model_direct", "Engine", "cpsat_model", "part_level", "solve_part_cp",
-           "greedy_slate", "solve_model_highs", "solve_level", "PartSpec", "part_spec"]
+           "greedy_slate", "solve_model_highs", "solve_level", "PartSpec", "part_spec", "Relaxation"]
 
 
 

@@ -72,9 +72,14 @@ def _lp_batch(p: LevelProblem, batch: list[int], duals: np.ndarray) -> None:
     e_var = position[p.rows.var[take][keep]]
     e_coef = p.rows.coef[take][keep].astype(float)
     cuts = np.searchsorted(e_row, np.arange(len(row_ids) + 1))
+    # Each row divided by its largest |coefficient|: a row with coefficients of 10⁸ (an equity
+    # bound ε = a/b written in integers) leaves GLOP ABNORMAL unscaled; the duals are scaled back.
+    scale = np.ones(len(row_ids))
+    np.maximum.at(scale, e_row, np.abs(e_coef))
+    e_coef = e_coef / scale[e_row]
     var_list, coef_list = e_var.tolist(), e_coef.tolist()
-    lo_f = np.where(p.lo[row_ids] == INT_MIN, -np.inf, p.lo[row_ids].astype(float)).tolist()
-    hi_f = np.where(p.hi[row_ids] == INT_MAX, np.inf, p.hi[row_ids].astype(float)).tolist()
+    lo_f = (np.where(p.lo[row_ids] == INT_MIN, -np.inf, p.lo[row_ids].astype(float)) / scale).tolist()
+    hi_f = (np.where(p.hi[row_ids] == INT_MAX, np.inf, p.hi[row_ids].astype(float)) / scale).tolist()
     for r in range(len(row_ids)):
         ct = builder.add_linear_constraint()
         builder.set_constraint_lower_bound(ct, lo_f[r])
@@ -90,5 +95,5 @@ def _lp_batch(p: LevelProblem, batch: list[int], duals: np.ndarray) -> None:
     if solver.status() != mbh.SolveStatus.OPTIMAL:
         log.info("LP relaxation of %d components: %s (no reduced-cost fixing there)", len(batch), solver.status())
         return
-    duals[row_ids] = solver.dual_values()
+    duals[row_ids] = np.asarray(solver.dual_values()) / scale
 

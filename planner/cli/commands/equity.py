@@ -38,6 +38,8 @@ def equity(
     candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/<scenario stem>-equity/)"),
     time_limit: float = typer.Option(60.0, "--time-limit", callback=check_seconds, help="seconds per solve"),
+    verbose: bool = typer.Option(False, "--verbose",
+                                 help="show Dask's own log lines (scheduler, workers) and the solver's progress notes"),
 ) -> None:
     """Shares of the slate per locality or tier against reference shares; an equity bound; the frontier."""
     from planner import api
@@ -48,13 +50,16 @@ def equity(
     from planner.show import write_outputs
 
     target = out_dir or Path("out") / f"{scenario.stem}-equity"
+    if verbose:
+        import logging
+        logging.getLogger("planner").setLevel(logging.INFO)
 
     def action():
         written = []
         if frontier is not None:
             front = eq.frontier(scenario, candidates=candidates, by=by, reference=reference, index=index,
                                 points=frontier, executor=executor, workers=workers, address=address,
-                                time_limit_s=time_limit, lookahead=lookahead)
+                                time_limit_s=time_limit, lookahead=lookahead, verbose=verbose)
             written += [p.name for p in front.save(target)]
             return "frontier", front, written
         if max_index is not None or weight is not None:

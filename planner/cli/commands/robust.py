@@ -45,19 +45,25 @@ def robust(
     sample_time_limit: float = typer.Option(60.0, "--sample-time-limit", callback=check_seconds, help="seconds for each re-solve"),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
                                             help="progress bar (default: on a terminal only)"),
+    verbose: bool = typer.Option(False, "--verbose",
+                                 help="show Dask's own log lines (scheduler, workers) and the solver's progress notes"),
 ) -> None:
     """Re-solve the round under sampled scores: selection probability, band and flip margin of every candidate."""
     from planner.analysis.robust import robust as run_robust
     from planner.cli._common import out, run_guarded
 
     target = out_dir or Path("out") / f"{scenario.stem}-robust"
+    if verbose:
+        import logging
+        logging.getLogger("planner").setLevel(logging.INFO)
     columns = [c.strip() for c in reviewers.split(",") if c.strip()]
 
     def action():
         result = run_robust(scenario, candidates=candidates, samples=samples, score_sd=score_sd, sd_column=sd_column,
                             reviewers=columns, seed=seed, margins=margins, certain=certain, out=out_band,
                             executor=executor, workers=workers, address=address, progress=progress,
-                            time_limit_s=time_limit, sample_time_limit_s=sample_time_limit, lookahead=lookahead)
+                            time_limit_s=time_limit, sample_time_limit_s=sample_time_limit, lookahead=lookahead,
+                            verbose=verbose)
         result.save(target, chart=chart)
         return result
 
@@ -81,3 +87,4 @@ def robust(
     out.print(table)
     files = "robust.csv, robust.xlsx, samples.csv, robust.json" + (", marginal.png" if chart else "")
     out.print(f"written to {target}/: {files}", markup=False)
+

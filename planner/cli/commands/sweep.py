@@ -37,6 +37,8 @@ def sweep(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/sweep/)"),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
                                             help="progress bar (default: on a terminal only)"),
+    verbose: bool = typer.Option(False, "--verbose",
+                                 help="show Dask's own log lines (scheduler, workers) and the solver's progress notes"),
 ) -> None:
     """Solve score samples of one or more rounds in parallel and gather them into one table."""
     from planner.analysis import make_case, run_samples
@@ -44,13 +46,17 @@ def sweep(
     from planner.show import write_outputs
 
     target = out_dir or Path("out") / "sweep"
+    if verbose:
+        import logging
+        logging.getLogger("planner").setLevel(logging.INFO)
     columns = [c.strip() for c in reviewers.split(",") if c.strip()]
 
     def action():
         start = time.perf_counter()
         cases = [make_case(path, score_sd=score_sd, sd_column=sd_column, reviewers=columns, seed=seed,
                            need_spread=samples > 0, label=path.stem, lookahead=lookahead) for path in scenarios]
-        runs = run_samples(cases, samples, executor=executor, workers=workers, address=address, progress=progress)
+        runs = run_samples(cases, samples, executor=executor, workers=workers, address=address, progress=progress,
+                           verbose=verbose)
         wall = time.perf_counter() - start
         summary = {"scenarios": [str(p) for p in scenarios], "samples": samples, "seed": seed, "executor": executor,
                    "workers": workers, "address": address, "lookahead": lookahead, "wall_s": round(wall, 3),
