@@ -37,6 +37,7 @@ from planner.rules.shapes import (
 TOP_KEYS = (
     "name", "description", "year", "period", "candidates", "extends", "objective", "switches",
     "defaults", "localities", "tasks", "force_in", "force_out", "history", "calendar", "rule", "plan",
+    "exemptions",
 )
 RULE_KEYS = (
     "id", "clause", "text", "where", "per", "measure", "min", "max", "scope", "decision", "soft",
