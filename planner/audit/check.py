@@ -94,7 +94,7 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
     """
     frame = fold_localities(slate, scenario.fold)
     n_slate = len(frame)
-    if history is not None and len(history) and "recognised_in" not in frame:
+    if history is not None and len(history) and "recognised_in" not in frame and "recognition" in scenario.switches:
         # A slate made by hand: which of its projects the locked history already recognised.
         frame = frame.copy()
         frame["recognised_in"] = earlier_rounds(frame, history, "selected")

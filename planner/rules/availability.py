@@ -25,7 +25,9 @@ BLOCKS = ("other_year", "task_disabled", "already_recognised", "ineligible", "no
           "below_pass_mark", "pinned_out")
 # 三(七) 申报课程须为专业核心课程: the task whose rows carry a `core_course` column.
 CORE_COURSE_TASK = "core_course"
-RECOGNITION_SWITCH = "recognition"      # "once" (default) | "recertify"
+# "once" | "recertify"; a scenario without the switch has no identity of projects across rounds
+# (scenarios/jilin-base.toml says "once").
+RECOGNITION_SWITCH = "recognition"
 CORE_COURSE_SWITCH = "core_course_column"   # "required" | "off"
 TRUE_WORDS = ("true", "1", "yes", "y", "是", "t")
 FALSE_WORDS = ("false", "0", "no", "n", "否", "f")
@@ -82,7 +84,7 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     else:
         below = np.zeros(len(frame), dtype=bool)
     pinned_out = frame["candidate_id"].isin(scenario.force_out).to_numpy()
-    if "recognised_in" in frame and scenario.switches.get(RECOGNITION_SWITCH, "once") != "recertify":
+    if "recognised_in" in frame and scenario.switches.get(RECOGNITION_SWITCH) == "once":
         recognised = pd.to_numeric(frame["recognised_in"], errors="coerce").fillna(0).to_numpy() > 0
     else:
         recognised = np.zeros(len(frame), bool)

@@ -23,6 +23,7 @@ from planner.rules.availability import (
     CORE_COURSE_SWITCH,
     CORE_COURSE_TASK,
     FALSE_WORDS,
+    RECOGNITION_SWITCH,
     TRUE_WORDS,
     check_pins,
     earlier_rounds,
@@ -115,6 +116,7 @@ def check_courses(frame: pd.DataFrame, scenario: Scenario) -> None:
 
 
 UNIT_FACTS = ("unit_kind", "tier", "locality")
+UNIT_SWITCH = "unit_consistency"     # "check" | "off" (a scenario without it: off)
 
 
 def check_units(frame: pd.DataFrame, history: pd.DataFrame | None) -> None:
@@ -174,8 +176,9 @@ def prepare(frame: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | Non
     With a history, this round's rows get ``recognised_in`` / ``national_in``: the year an earlier
     round selected / recommended nationally the same project (`availability.project_keys`), 0 if none.
     """
-    check_units(frame, history)
-    if history is not None and len(history):
+    if scenario.switches.get(UNIT_SWITCH, "off") == "check":
+        check_units(frame, history)
+    if history is not None and len(history) and RECOGNITION_SWITCH in scenario.switches:
         # Written onto the caller's table too: the slate is that table plus columns, and its
         # audit and reasons must see why a re-filed project cannot be chosen.
         frame["recognised_in"] = earlier_rounds(frame, history, "selected")
@@ -194,7 +197,8 @@ def prepare(frame: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | Non
                                   row=int(i) + first, column="candidate_id") for i in np.flatnonzero(clash)[:50]])
     past = fold_localities(history, scenario.fold).reindex(columns=rows.columns)
     for column in ("recognised_in", "national_in"):
-        past[column] = pd.to_numeric(past[column], errors="coerce").fillna(0).astype(np.int64)
+        if column in past:
+            past[column] = pd.to_numeric(past[column], errors="coerce").fillna(0).astype(np.int64)
     for column in rows.columns:
         if rows[column].dtype == bool:
             past[column] = past[column].fillna(False).astype(bool)
