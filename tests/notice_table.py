@@ -38,6 +38,7 @@ SWITCH_DEFAULTS = {
     "public_centre_lead": "government",      # 三(三) 市、县政府或政府组成部门 (not 开发区管委会)
     "production_lead": "school",             # 三(九) 校企共同开发实施, filed by the school
     "core_course_column": "required",        # 三(七) 申报课程须为专业核心课程
+    "course_level": "by_school",             # 三(七) only 中高职一体化 courses are classed case by case
 }
 
 

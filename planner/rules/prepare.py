@@ -81,21 +81,25 @@ def check_exemptions(frame: pd.DataFrame, scenario: Scenario) -> None:
 
 
 SCHOOL_LEVELS = {"secondary_vocational": "secondary", "higher_vocational": "higher"}
+# "by_school": a course that is not integrated carries its school's level; "as_filed" (and a
+# scenario without the switch): the level is taken as filed.
+COURSE_LEVEL_SWITCH = "course_level"
 
 
 def check_courses(frame: pd.DataFrame, scenario: Scenario) -> None:
-    """三(七): a course carries its school's level unless it is a 中高职一体化 (integrated) course,
-    which is classed as filed; with ``core_course_column = "required"`` every 三(七) row says
+    """三(七): with ``course_level = "by_school"`` a course carries its school's level unless it is a
+    中高职一体化 (integrated) course, which is classed as filed; with ``core_course_column = "required"`` every 三(七) row says
     whether it is a 专业核心课程 (true/false)."""
     course = (frame["task"] == CORE_COURSE_TASK).to_numpy()
     if not course.any():
         return
+    by_school = scenario.switches.get(COURSE_LEVEL_SWITCH) == "by_school"
     source = frame.attrs.get("source", "candidates")
     row0 = int(frame.attrs.get("first_data_row", 2))
     problems = []
     expected = frame["unit_kind"].map(SCHOOL_LEVELS)
     integrated = frame["integrated"].to_numpy(dtype=bool) if "integrated" in frame else np.zeros(len(frame), bool)
-    wrong = course & ~integrated & expected.notna().to_numpy() & (frame["level"] != expected).to_numpy()
+    wrong = by_school & course & ~integrated & expected.notna().to_numpy() & (frame["level"] != expected).to_numpy()
     for i in np.flatnonzero(wrong)[:100]:
         problems.append(Problem(source, f'level "{frame["level"].iat[i]}" on a course of a {frame["unit_kind"].iat[i]} school',
                                 f'"{expected.iat[i]}" (三(七): only 中高职一体化 courses, integrated = true, '
