@@ -327,3 +327,26 @@ def test_the_auditor_reports_soft_bands_with_deviation_and_penalty():
                             "rule": [rule_of("cc-target")]})
     soft = check_slate(slate, scenario).soft_deviations
     assert soft[["violation", "weight", "penalty"]].iloc[0].tolist() == [1.0, 200.0, 200.0]
+
+
+def test_planner_check_rejects_an_exempt_school_centre_in_the_bundled_rules(tmp_path):
+    """The issue's case: 20 长春 school centres marked exempt once solved and audited clean. With
+    the bundled rules a row of the 2023 table marked exempt on 三(三) is a located input error:
+    exit 2, file, row and column named, nothing written."""
+    from conftest import run_cli
+    lines = (REPO / "data" / "jilin" / "candidates_2023.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    at = next(i for i, line in enumerate(lines[1:], start=1)
+              if line.split(",")[header.index("task")] == "practice_centre")
+    cells = lines[at].split(",")
+    cells[header.index("exempt")] = "true"
+    lines[at] = ",".join(cells)
+    table = tmp_path / "candidates.csv"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'extends = "{(REPO / "scenarios" / "jilin-base.toml").as_posix()}"\nyear = 2023\n'
+                        f'candidates = "candidates.csv"\n', encoding="utf-8")
+    done = run_cli("solve", scenario, "--out", tmp_path / "out")
+    assert done.returncode == 2, done.stderr
+    assert f"candidates.csv:{at + 1}:exempt" in done.stderr and "practice_centre" in done.stderr
+    assert not (tmp_path / "out").exists()

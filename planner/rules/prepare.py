@@ -51,7 +51,8 @@ class Prepared:
 def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | None) -> pd.DataFrame:
     """The candidate table of a round, validated, with years checked against the scenario."""
     if isinstance(candidates, pd.DataFrame):
-        frame = candidates if candidates.attrs.get("normalised") else normalise_candidates(candidates)
+        # A copy: `prepare` writes recognised_in / national_in onto the round's table.
+        frame = candidates.copy() if candidates.attrs.get("normalised") else normalise_candidates(candidates)
     else:
         path = candidates if candidates is not None else scenario.candidates
         if path is None:
