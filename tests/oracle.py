@@ -285,11 +285,14 @@ def audit(rows: list[dict], scenario: dict, selected, national, history: list[di
     selected = [bool(s) for s in selected]
     national = [bool(s) for s in national]
     problems = []
+    national_rules = [r for r in active_rules(scenario) if r.decision == "national"]
     for row, s, n in zip(rows, selected, national):
         if s and not selectable(row, scenario):
             problems.append((row["candidate_id"], "blocked"))
         if n and not s:
             problems.append((row["candidate_id"], "national without provincial"))
+        if n and not any(matches(row, r.where) for r in national_rules):
+            problems.append((row["candidate_id"], "national where no national rule covers the task"))
         if row["candidate_id"] in scenario.get("force_in", []) and not s:
             problems.append((row["candidate_id"], "pinned in, not selected"))
     groups, filings, penalty, ok = [], [], 0.0, not problems

@@ -96,12 +96,20 @@ def test_a_by_target_reports_its_minimum_before_its_year_without_binding():
 # --------------------------------------------------------------------------- rows
 def test_row_problems_name_the_candidate():
     report = audit({"force_in": ["D"], "rule": [{"id": "r", "max": 9}]}, "AE", "B")
-    problems = dict(zip(report.rows["candidate_id"], report.rows["problem"]))
+    problems = report.rows.groupby("candidate_id")["problem"].agg(" | ".join).to_dict()
     assert set(problems) == {"E", "B", "D"}
     assert "ineligible" in problems["E"]
     assert "nationally without being selected" in problems["B"]
+    # B is flagged national with no national rule in the scenario: a second problem (二(二)).
+    assert "no national rule covers" in problems["B"]
     assert "pinned in" in problems["D"]
-    assert not report.ok and len(report.messages()) == 3
+    assert not report.ok and len(report.messages()) == 4
+
+
+def test_a_national_flag_where_a_national_rule_covers_the_task_is_no_row_problem():
+    rules = [{"id": "r", "max": 9}, {"id": "n", "decision": "national", "max": 5}]
+    report = audit({"rule": rules}, "AB", "B")
+    assert report.rows.empty and report.ok
 
 
 def test_a_hand_made_slate_may_say_selected_as_text_or_bool_and_omit_national():

@@ -437,7 +437,7 @@ def test_unknown_task_does_not_also_blame_the_track(tmp_path):
 def test_unknown_unit_kind(tmp_path):
     path = write(tmp_path, csv_text(rows({}, {}, {"unit_kind": "university", "tier": ""})))
     assert_problem(error_of(load_candidates, path), path, 4, "unit_kind", '"university"',
-                   "one of higher_vocational, secondary_vocational, government, enterprise, other")
+                   "one of higher_vocational, secondary_vocational, government, development_zone, enterprise, other")
 
 
 def test_unknown_tier(tmp_path):

@@ -22,7 +22,7 @@ DATA = ROOT / "data" / "jilin"
 SEED = 2023                      # the seed documented in data/jilin/README.md
 YEARS = (2023, 2024, 2025)
 HEADER = ("candidate_id,year,task,track,title,unit_id,unit_name,unit_kind,tier,locality,level,"
-          "integrated,score,exempt,eligible,cost")
+          "integrated,score,exempt,eligible,cost,core_course")
 SCHOOLS = {"higher_vocational", "secondary_vocational"}
 
 # --- the notice's numbers -------------------------------------------------------------------------
@@ -245,10 +245,12 @@ def test_tier_and_level_follow_the_unit_kind(period):
 
 def test_units_only_file_tasks_they_may_lead(period):
     allowed = {
-        ("city_consortium", ""): {"government"},
+        # 三(一) "由地方政府（或开发区管委会等）牵头": a 开发区管委会 (development_zone) may lead.
+        ("city_consortium", ""): {"government", "development_zone"},
         ("industry_community", ""): {"enterprise", "other"},
         ("practice_centre", "school"): SCHOOLS,
-        ("practice_centre", "public"): {"government"},
+        # 三(三) public centres: zones file too; the careful reading (public_centre_lead) rejects them.
+        ("practice_centre", "public"): {"government", "development_zone"},
         ("practice_centre", "enterprise"): {"enterprise"},
         ("international_item", "standard"): SCHOOLS | {"enterprise"},
         ("international_item", "resource"): SCHOOLS | {"enterprise"},
@@ -426,3 +428,23 @@ def test_the_documented_command_runs(tmp_path):
                            "--seed", "7", "--years", "2025"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "candidates_2025.csv").is_file()
+
+
+def test_development_zones_are_their_own_kind_and_keep_their_government_ids(period):
+    """开发区管委会 (派出机构) is not a 政府组成部门: its own kind, numbered with the governments (G…)."""
+    zones = period[period.unit_kind == "development_zone"]
+    assert len(zones) and zones.unit_name.str.endswith("管理委员会").all()
+    assert zones.unit_id.str.startswith("G").all()
+    governments = period[period.unit_kind == "government"]
+    # 长白山保护开发区管理委员会 governs its locality (role city): it stays a government.
+    assert not governments.unit_name.str.contains("开发区管理委员会").any() or \
+        set(governments[governments.unit_name.str.contains("开发区管理委员会")].locality) == {"长白山管委会"}
+
+
+def test_core_course_column_on_course_rows_only(period):
+    """三(七) 申报课程须为专业核心课程: true/false on course rows, empty elsewhere; a false course is
+    one that fails its other condition too (so the bundled slates did not move)."""
+    course = period.task == "core_course"
+    assert set(period.core_course[course]) <= {"true", "false"} and (period.core_course[~course] == "").all()
+    false = period[course & (period.core_course == "false")]
+    assert len(false) > 0 and not false.eligible.any()

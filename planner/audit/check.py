@@ -13,11 +13,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.rules import Scenario, blocked_reason, flag_values, fold_localities, measure_values, pinned_in, rule_groups
+from planner.rules import (
+    Scenario,
+    blocked_reason,
+    earlier_rounds,
+    flag_values,
+    fold_localities,
+    match,
+    measure_values,
+    pinned_in,
+    rule_groups,
+)
 
 TOLERANCE = 1e-6
 RULE_COLUMNS = ["rule_id", "clause", "text", "decision", "scope", "soft", "group", "value", "min", "max",
-                "target_min", "slack", "binding", "violation", "ok"]
+                "target_min", "slack", "binding", "violation", "ok", "weight", "penalty"]
 
 
 @dataclass
@@ -42,6 +52,12 @@ class AuditReport:
     @property
     def hard_violations(self) -> pd.DataFrame:
         return self.rules[~self.rules["ok"]]
+
+    @property
+    def soft_deviations(self) -> pd.DataFrame:
+        """Soft rule groups outside their band: the deviation and the score points it costs."""
+        soft = self.rules[self.rules["soft"].astype(bool) & (self.rules["violation"] > TOLERANCE)]
+        return soft[["rule_id", "clause", "group", "value", "min", "max", "violation", "weight", "penalty"]]
 
     @property
     def ok(self) -> bool:
@@ -78,6 +94,11 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
     """
     frame = fold_localities(slate, scenario.fold)
     n_slate = len(frame)
+    if history is not None and len(history) and "recognised_in" not in frame and "recognition" in scenario.switches:
+        # A slate made by hand: which of its projects the locked history already recognised.
+        frame = frame.copy()
+        frame["recognised_in"] = earlier_rounds(frame, history, "selected")
+        frame["national_in"] = earlier_rounds(frame, history, "national")
     if history is not None and len(history):
         frame = pd.concat([frame, fold_localities(history, scenario.fold)], ignore_index=True)
     locked = np.zeros(len(frame), bool)
@@ -117,6 +138,17 @@ def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray,
         problems.append((ids[pos], "recommended nationally without being selected provincially"))
     for pos in np.flatnonzero(pinned_in(frame, scenario) & ~selected):
         problems.append((ids[pos], "pinned in (force_in) but not selected"))
+    # 二(二) a national recommendation only where a national rule of the notice covers the task.
+    covered = np.zeros(len(frame), bool)
+    for rule in scenario.rules:
+        if rule.decision == "national":
+            covered |= match(frame, rule.where)
+    for pos in np.flatnonzero(national & ~covered):
+        problems.append((ids[pos], "recommended nationally although no national rule covers its task"))
+    if "national_in" in frame:
+        again = pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0
+        for pos in np.flatnonzero(national & again):
+            problems.append((ids[pos], "recommended nationally again (an earlier round already recommended it)"))
     return problems
 
 
@@ -134,4 +166,6 @@ def _record(rule, group, value: float) -> dict:
         "target_min": target if target is not None else np.nan,
         "slack": slack, "binding": bool(slacks) and abs(slack) <= TOLERANCE,
         "violation": violation, "ok": rule.soft or violation <= TOLERANCE,
+        "weight": rule.soft_weight if rule.soft else np.nan,
+        "penalty": violation * rule.soft_weight if rule.soft else 0.0,
     }

@@ -38,7 +38,9 @@ SENTENCES = {
     "pinned_out": "按指定不入选（force_out），本项目 {score:g} 分",
     "other_year": "非本年度申报项目（{year}年），本轮不作决定",
     "task_disabled": "该任务本轮未开放申报",
+    "already_recognised": "该项目已于{recognised_in}年获省级认定，已认定项目不再重复认定",
     "ineligible": "不符合该任务的推荐条件（eligible = 否）",
+    "not_core_course": "三(七)申报课程须为专业核心课程，本课程未标注为专业核心课程（core_course = 否）",
     "below_pass_mark": "专家评分 {score:g} 低于合格线 {pass_mark:g}",
     "not_in_scope": "不符合推荐范围：{clause}“{rule}”（该类项目限额为 0）",
     "quota_full": "{clause}“{rule}”在“{group}”的名额已满（{used_text}），{lowest_text}，本项目 {score:g}",
@@ -239,11 +241,13 @@ def _sentences(slate: pd.DataFrame, scenario: Scenario, code: np.ndarray, rule_i
                score: np.ndarray) -> list[str]:
     rules = {r.id: r for r in scenario.rules}
     years = slate["year"].to_numpy()
+    recognised_in = (pd.to_numeric(slate["recognised_in"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+                     if "recognised_in" in slate else np.zeros(len(slate), np.int64))
     pass_mark = scenario.pass_mark if scenario.pass_mark is not None else 0.0
     out = []
     for pos, c in enumerate(code):
         rule = rules.get(rule_id[pos])
-        fields = dict(year=years[pos], score=_num(score[pos]), pass_mark=pass_mark, group=group[pos],
+        fields = dict(year=years[pos], recognised_in=recognised_in[pos], score=_num(score[pos]), pass_mark=pass_mark, group=group[pos],
                       value=_num(value[pos]), limit=_fmt(limit[pos]), lowest=_fmt(lowest[pos]))
         if rule is not None:
             fields.update(clause=rule.clause, rule=rule.text or rule.id)

@@ -41,7 +41,7 @@ DEFAULT_YEARS = (2023, 2024, 2025)
 
 COLUMNS = [
     "candidate_id", "year", "task", "track", "title", "unit_id", "unit_name", "unit_kind",
-    "tier", "locality", "level", "integrated", "score", "exempt", "eligible", "cost",
+    "tier", "locality", "level", "integrated", "score", "exempt", "eligible", "cost", "core_course",
 ]
 BOOL_COLUMNS = ["integrated", "exempt", "eligible"]
 
@@ -118,7 +118,8 @@ SCHOOL_CENTRE_WEIGHT = _schools(6.0, 4.0, 2.5, 1.0)
 SCHOOL_WEIGHT = _schools(4.0, 3.0, 2.0, 1.0)
 COURSE_WEIGHT = _schools(5.0, 4.0, 3.0, 1.0)
 GOVERNMENT_CONSORTIUM = _by("role", {"city": 3.0, "zone": 2.0, "county": 1.0})
-GOVERNMENT_PUBLIC = lambda r: np.where(r.unit_kind == "government",  # noqa: E731
+GOVERNMENTS = ("government", "development_zone")
+GOVERNMENT_PUBLIC = lambda r: np.where(r.unit_kind.isin(GOVERNMENTS),  # noqa: E731
                                        r.role.map({"city": 3.0, "zone": 2.0, "county": 1.5,
                                                    "department": 1.0}).fillna(0.0), 0.0)
 ENTERPRISE = lambda r: np.where(r.unit_kind == "enterprise",  # noqa: E731
@@ -127,7 +128,7 @@ ENTERPRISE = lambda r: np.where(r.unit_kind == "enterprise",  # noqa: E731
 TASKS: list[TaskSpec] = [
     # 三(一): led by a local government; every 市州 files at least one (checked on 2023's pool).
     TaskSpec("city_consortium", "", (15, 22),
-             lambda r: np.where(r.unit_kind == "government", GOVERNMENT_CONSORTIUM(r), 0.0),
+             lambda r: np.where(r.unit_kind.isin(GOVERNMENTS), GOVERNMENT_CONSORTIUM(r), 0.0),
              "industries",
              lambda f: f.place + f.topic + np.where(f.topic.str.endswith("业"), "", "产业") + "市域产教联合体",
              (500.0, 1500.0),
@@ -285,6 +286,19 @@ def _details_production(frame, roster, unit, rng):
     frame["title"] = frame.title + "（合作企业：" + partner + "）"
 
 
+def _core_course(frame: pd.DataFrame, rng: np.random.Generator) -> pd.Series:
+    """三(七) 申报课程须为专业核心课程: "true" on course rows, "false" on about a third of the courses
+    that are ineligible anyway (an online course that is no selected online quality course), so the
+    column is exercised without moving the bundled slates; "" on other tasks. Own seed stream."""
+    course = (frame.task == "core_course").to_numpy()
+    out = np.where(course, "true", "").astype(object)
+    pool = np.flatnonzero(course & ~frame.eligible.to_numpy(dtype=bool))
+    k = int(round(len(pool) / 3))
+    if k:
+        out[rng.choice(pool, size=k, replace=False)] = "false"
+    return pd.Series(out, index=frame.index)
+
+
 _TASK_DETAILS = {
     "resource_library": _details_library,
     "virtual_sim_base": _details_library,
@@ -332,6 +346,7 @@ def generate_candidates(year: int, *, seed: int = DEFAULT_SEED, roster: pd.DataF
     frame["year"] = frame.year.astype("int64")
     for column in BOOL_COLUMNS:
         frame[column] = frame[column].astype(bool)
+    frame["core_course"] = _core_course(frame, seeded_rng(seed, year, _key("core_course/core")))
     log.info("generated %d candidates for %d (seed %d)", len(frame), year, seed)
     return frame[COLUMNS]
 

@@ -219,5 +219,8 @@ def make_roster(seed: int = DEFAULT_SEED) -> pd.DataFrame:
                                "other_higher": 0.6}).fillna(0.4).to_numpy()
     school = roster.unit_kind.isin(["higher_vocational", "secondary_vocational"]).to_numpy()
     roster["digital_pilot"] = school & (rng.random(len(roster)) < pilot_p)
+    # 三(三) 市、县政府或政府组成部门: a 开发区管委会 is a 派出机构, a kind of its own. Relabelled after
+    # the ids and draws above, so every unit keeps the id and draws it had as a `government`.
+    roster.loc[(roster.unit_kind == "government") & (roster.role == "zone"), "unit_kind"] = "development_zone"
     return roster[["unit_id", "unit_name", "unit_kind", "tier", "locality", "level", "role", "place",
                    "domains", "quality", "digital_pilot"]]

@@ -103,6 +103,9 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     for rule in national_rules:
         may_national |= _matched(frame, rule)
     may_national &= free & ~planned
+    if "national_in" in frame:
+        # 二(二) never the same project recommended nationally twice (even where offices re-certify).
+        may_national &= ~(pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0)
     if may_national.any():
         national[may_national] = cp.new_bool_var_series("national", pd.Index(ids[may_national].to_numpy())).to_numpy()
         for chosen, recommended in zip(select[may_national], national[may_national]):

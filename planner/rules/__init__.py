@@ -6,7 +6,7 @@ locked history of earlier rounds (`prepare`).
 
 Pure Python and pandas: no solver. The model, the auditor and the ledger all read rules here.
 """
-from planner.rules.availability import BLOCKS, blocked_reason, check_pins, forecast_rows, pinned_in
+from planner.rules.availability import BLOCKS, blocked_reason, check_pins, earlier_rounds, forecast_rows, pinned_in, project_keys
 from planner.rules.edits import KINDS, Edit, describe_edits, edit_from_json, replay, table_edits
 from planner.rules.groups import (
     ALL,
@@ -22,14 +22,26 @@ from planner.rules.groups import (
     rule_groups,
 )
 from planner.rules.policy import Scenario, check_columns, load_scenario, parse_scenario
-from planner.rules.prepare import Prepared, Round, check_years, pad_hint, read_candidates, read_history, read_round
+from planner.rules.prepare import (
+    Prepared,
+    Round,
+    check_exemptions,
+    check_units,
+    check_years,
+    pad_hint,
+    read_candidates,
+    read_history,
+    read_round,
+)
 from planner.rules.shapes import SCOPES, Bound, Rule, rule_to_toml
 
-__all__ = ["KINDS", "Edit", "describe_edits", "edit_from_json", "replay", "table_edits", "BLOCKS", "blocked_reason", "check_pins", "forecast_rows", "pinned_in", "ALL", "Group", "flag_values",
-           "fold_localities", "group_bounds", "group_keys", "key_text", "match", "measure_values", "numeric_column",
-           "rule_groups", "Scenario", "check_columns", "load_scenario", "parse_scenario", "Prepared", "Round",
-           "check_years", "pad_hint", "read_candidates", "read_history", "read_round", "SCOPES", "Bound", "Rule",
-           "rule_to_toml"]
+__all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast_rows", "pinned_in", "project_keys",
+           "KINDS", "Edit", "describe_edits", "edit_from_json", "replay", "table_edits", "ALL", "Group",
+           "flag_values", "fold_localities", "group_bounds", "group_keys", "key_text", "match", "measure_values",
+           "numeric_column", "rule_groups", "Scenario", "check_columns", "load_scenario", "parse_scenario",
+           "Prepared", "Round", "check_exemptions", "check_units", "check_years", "pad_hint", "read_candidates",
+           "read_history", "read_round", "SCOPES", "Bound", "Rule", "rule_to_toml"]
+
 
 
 

@@ -1,8 +1,10 @@
 """Which candidates can be chosen this year at all, and if not, why not; and who is planned later.
 
 Owns the row-level preconditions of the notice that no quota expresses: the candidate is of
-this year, meets its task's precondition (`eligible`), its task is switched on, it reaches the
-scenario's pass mark, and it is not pinned out. Shared by `model` (fixes such rows to 0),
+this year, its task is switched on, it was not recognised in an earlier round (`recognised_in`,
+set by `prepare` from the locked history; "once recognised, not again"), meets its task's
+precondition (`eligible`; for 三(七) also `core_course`), it reaches the scenario's pass mark,
+and it is not pinned out. Also owns the identity of a project across rounds (`project_keys`). Shared by `model` (fixes such rows to 0),
 `audit` (a slate may not select them) and `explain` (the reason). Also owns the forecast rows
 of the lookahead (`forecast_rows`: the candidates a later year of the period is assumed to
 bring, per `[plan] forecast`). Does not own quotas.
@@ -19,7 +21,48 @@ from planner.inputs import suggest
 from planner.rules.policy import Scenario
 
 # Reason codes, in order of precedence (the first that applies is the one reported).
-BLOCKS = ("other_year", "task_disabled", "ineligible", "below_pass_mark", "pinned_out")
+BLOCKS = ("other_year", "task_disabled", "already_recognised", "ineligible", "not_core_course",
+          "below_pass_mark", "pinned_out")
+# 三(七) 申报课程须为专业核心课程: the task whose rows carry a `core_course` column.
+CORE_COURSE_TASK = "core_course"
+# "once" | "recertify"; a scenario without the switch has no identity of projects across rounds
+# (scenarios/jilin-base.toml says "once").
+RECOGNITION_SWITCH = "recognition"
+CORE_COURSE_SWITCH = "core_course_column"   # "required" | "off"
+TRUE_WORDS = ("true", "1", "yes", "y", "是", "t")
+FALSE_WORDS = ("false", "0", "no", "n", "否", "f")
+
+
+def project_keys(frame: pd.DataFrame) -> pd.Series:
+    """The identity of a project across rounds: its `project_id` where the table gives one,
+    else unit_id + task + track + the title normalised (NFKC, blanks and punctuation dropped)."""
+    import unicodedata
+
+    def norm(text: object) -> str:
+        t = unicodedata.normalize("NFKC", str(text)).lower()
+        return "".join(ch for ch in t if ch.isalnum())
+
+    track = frame["track"].astype(str) if "track" in frame else ""
+    key = ("u:" + frame["unit_id"].astype(str) + "|" + frame["task"].astype(str) + "|" + track + "|"
+           + frame["title"].map(norm))
+    if "project_id" in frame:
+        pid = frame["project_id"].fillna("").astype(str).str.strip()
+        key = key.where(pid == "", "p:" + pid)
+    return key
+
+
+def earlier_rounds(rows: pd.DataFrame, history: pd.DataFrame | None, flag: str) -> np.ndarray:
+    """Per row, the year an earlier round flagged (`selected` or `national`) the same project; 0 if none."""
+    out = np.zeros(len(rows), dtype=np.int64)
+    if history is None or not len(history) or flag not in history:
+        return out
+    past = history[np.asarray(history[flag].fillna(False).astype(bool))]
+    if not len(past):
+        return out
+    first = pd.Series(past["year"].to_numpy(dtype=np.int64), index=project_keys(past).to_numpy())
+    first = first.groupby(level=0).min()
+    found = project_keys(rows).map(first)
+    return found.fillna(0).to_numpy(dtype=np.int64)
 PLAN_SEP = "@"      # a planned row's id: <source candidate_id>@<planned year>
 
 
@@ -41,10 +84,21 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     else:
         below = np.zeros(len(frame), dtype=bool)
     pinned_out = frame["candidate_id"].isin(scenario.force_out).to_numpy()
+    if "recognised_in" in frame and scenario.switches.get(RECOGNITION_SWITCH) == "once":
+        recognised = pd.to_numeric(frame["recognised_in"], errors="coerce").fillna(0).to_numpy() > 0
+    else:
+        recognised = np.zeros(len(frame), bool)
+    if "core_course" in frame and scenario.switches.get(CORE_COURSE_SWITCH, "required") != "off":
+        core = frame["core_course"].map(lambda v: v is True or str(v).strip().lower() in TRUE_WORDS)
+        not_core = (frame["task"] == CORE_COURSE_TASK).to_numpy() & ~core.to_numpy(dtype=bool)
+    else:
+        not_core = np.zeros(len(frame), bool)
     checks = {
         "other_year": year != scenario.year,
         "task_disabled": ~enabled,
+        "already_recognised": recognised,
         "ineligible": ~eligible,
+        "not_core_course": not_core,
         "below_pass_mark": below,
         "pinned_out": pinned_out,
     }

@@ -64,6 +64,9 @@ class Scenario:
     #: The what-if edits that made this scenario from the one loaded, in order (not part of
     #: equality: two scenarios with the same rules are the same scenario).
     edits: tuple[Edit, ...] = field(default=(), compare=False)
+    # `[exemptions] tasks`: the tasks whose quotas an `exempt` project does not take (三(四), 三(六));
+    # None = the scenario names none and `exempt` is not checked.
+    exempt_tasks: tuple[str, ...] | None = None
 
     # --- the years ----------------------------------------------------------------
     @property
@@ -428,6 +431,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
         ctx.fail(None, "candidates", f"candidates = {candidates!r}", "a path to a CSV or xlsx file")
         candidates = None
     calendar = data.get("calendar", [])
+    exempt_tasks = _parse_exemptions(data.get("exemptions"), ctx)
     plan = parse_plan(data.get("plan", {}) or {}, ctx)
     if plan.through is not None and period is not None and not year <= plan.through <= period[1]:
         ctx.fail(None, "plan.through", f"through = {plan.through}", f"a year in {year}–{period[1]}")
@@ -456,7 +460,33 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
         source=Path(source) if source else None,
         raw=MappingProxyType(data_keep),
         plan=plan,
+        exempt_tasks=exempt_tasks,
     )
+
+
+EXEMPTION_KEYS = ("tasks", "clause", "text")
+
+
+def _parse_exemptions(section: Any, ctx: Context) -> tuple[str, ...] | None:
+    """`[exemptions]`: ``tasks`` = catalogue task codes whose quotas exempt projects do not take."""
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        ctx.fail(None, "exemptions", f"{section!r}", 'a table: [exemptions] tasks = ["resource_library", …]')
+        return None
+    for key in section:
+        if key not in EXEMPTION_KEYS:
+            ctx.fail(None, f"exemptions.{key}", f'unknown key "{key}"', "one of " + ", ".join(EXEMPTION_KEYS),
+                     hint=suggest(key, EXEMPTION_KEYS))
+    tasks = section.get("tasks", [])
+    if not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks):
+        ctx.fail(None, "exemptions.tasks", f"{tasks!r}", "a list of task codes")
+        return None
+    for code in tasks:
+        if code not in ctx.catalogue.tasks:
+            ctx.fail(None, "exemptions.tasks", f'unknown task "{code}"', "a catalogue task code",
+                     hint=suggest(code, list(ctx.catalogue.tasks)))
+    return tuple(tasks)
 
 
 def _with_overrides(old: Scenario, new: Scenario) -> Scenario:

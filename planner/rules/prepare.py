@@ -1,5 +1,8 @@
 """A round's candidate table made ready for its scenario: read, years checked, localities folded,
-the locked history of earlier rounds appended after this round's rows, pins checked.
+the locked history of earlier rounds appended after this round's rows, pins checked; the
+row-level facts the notice needs across rounds (a unit keeps one kind, tier and locality;
+`exempt` only on the tasks the scenario's `[exemptions]` names; which rows are projects an
+earlier round already recognised or recommended nationally: `recognised_in`, `national_in`).
 
 Owns `Prepared` (the rows a model is built over, and which of them are locked) and the reading
 of the history slates a scenario names. Does not own reading or validating a table
@@ -16,7 +19,15 @@ import pandas as pd
 
 from planner.errors import InputError, PolicyError, Problem
 from planner.inputs import load_candidates, normalise_candidates
-from planner.rules.availability import check_pins
+from planner.rules.availability import (
+    CORE_COURSE_SWITCH,
+    CORE_COURSE_TASK,
+    FALSE_WORDS,
+    RECOGNITION_SWITCH,
+    TRUE_WORDS,
+    check_pins,
+    earlier_rounds,
+)
 from planner.rules.groups import fold_localities
 from planner.rules.policy import Scenario, check_columns
 
@@ -40,7 +51,8 @@ class Prepared:
 def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | None) -> pd.DataFrame:
     """The candidate table of a round, validated, with years checked against the scenario."""
     if isinstance(candidates, pd.DataFrame):
-        frame = candidates if candidates.attrs.get("normalised") else normalise_candidates(candidates)
+        # A copy: `prepare` writes recognised_in / national_in onto the round's table.
+        frame = candidates.copy() if candidates.attrs.get("normalised") else normalise_candidates(candidates)
         if candidates.attrs.get("edits"):       # a what-if's table (api.without_units) keeps its edits
             frame.attrs["edits"] = tuple(candidates.attrs["edits"])
     else:
@@ -50,8 +62,92 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
                                        column="candidates")])
         frame = load_candidates(path)
     check_years(frame, scenario)
+    check_exemptions(frame, scenario)
+    check_courses(frame, scenario)
     check_columns(scenario, list(frame.columns))
     return frame
+
+
+def check_exemptions(frame: pd.DataFrame, scenario: Scenario) -> None:
+    """三(四)/三(六): `exempt = true` only on the tasks the scenario's `[exemptions]` names."""
+    if scenario.exempt_tasks is None or "exempt" not in frame:
+        return
+    bad = np.flatnonzero(frame["exempt"].to_numpy(dtype=bool) & ~frame["task"].isin(scenario.exempt_tasks).to_numpy())
+    if len(bad):
+        source = frame.attrs.get("source", "candidates")
+        row0 = int(frame.attrs.get("first_data_row", 2))
+        allowed = ", ".join(scenario.exempt_tasks) or "none"
+        raise InputError([Problem(source, f'exempt = true on task "{frame["task"].iat[i]}"',
+                                  f"exempt only on the tasks whose quotas exempt projects do not take ({allowed}; "
+                                  f"[exemptions] of {scenario.label})", row=int(i) + row0, column="exempt")
+                          for i in bad[:100]])
+
+
+SCHOOL_LEVELS = {"secondary_vocational": "secondary", "higher_vocational": "higher"}
+# "by_school": a course that is not integrated carries its school's level; "as_filed" (and a
+# scenario without the switch): the level is taken as filed.
+COURSE_LEVEL_SWITCH = "course_level"
+
+
+def check_courses(frame: pd.DataFrame, scenario: Scenario) -> None:
+    """三(七): with ``course_level = "by_school"`` a course carries its school's level unless it is a
+    中高职一体化 (integrated) course, which is classed as filed; with ``core_course_column = "required"`` every 三(七) row says
+    whether it is a 专业核心课程 (true/false)."""
+    course = (frame["task"] == CORE_COURSE_TASK).to_numpy()
+    if not course.any():
+        return
+    by_school = scenario.switches.get(COURSE_LEVEL_SWITCH) == "by_school"
+    source = frame.attrs.get("source", "candidates")
+    row0 = int(frame.attrs.get("first_data_row", 2))
+    problems = []
+    expected = frame["unit_kind"].map(SCHOOL_LEVELS)
+    integrated = frame["integrated"].to_numpy(dtype=bool) if "integrated" in frame else np.zeros(len(frame), bool)
+    wrong = by_school & course & ~integrated & expected.notna().to_numpy() & (frame["level"] != expected).to_numpy()
+    for i in np.flatnonzero(wrong)[:100]:
+        problems.append(Problem(source, f'level "{frame["level"].iat[i]}" on a course of a {frame["unit_kind"].iat[i]} school',
+                                f'"{expected.iat[i]}" (三(七): only 中高职一体化 courses, integrated = true, '
+                                "may be classed otherwise)", row=int(i) + row0, column="level"))
+    if scenario.switches.get(CORE_COURSE_SWITCH) == "required":
+        if "core_course" not in frame:
+            problems.append(Problem(source, 'no column "core_course"', "a core_course column (true/false) on every "
+                                    "三(七) row: 申报课程须为专业核心课程", column="core_course"))
+        else:
+            words = frame["core_course"].map(lambda v: str(v).strip().lower())
+            bad = course & ~words.isin(TRUE_WORDS + FALSE_WORDS).to_numpy()
+            for i in np.flatnonzero(bad)[:100]:
+                problems.append(Problem(source, f'core_course "{frame["core_course"].iat[i]}"',
+                                        "true or false on a 三(七) row (专业核心课程?)", row=int(i) + row0,
+                                        column="core_course"))
+    if problems:
+        raise InputError(problems)
+
+
+UNIT_FACTS = ("unit_kind", "tier", "locality")
+UNIT_SWITCH = "unit_consistency"     # "check" | "off" (a scenario without it: off)
+
+
+def check_units(frame: pd.DataFrame, history: pd.DataFrame | None) -> None:
+    """A unit has one kind, tier and locality on every row, this year's and the history's alike
+    (else a tier cap could be dodged by filing as another tier); every conflicting row is named."""
+    source = frame.attrs.get("source", "candidates")
+    row0 = int(frame.attrs.get("first_data_row", 2))
+    parts = [frame[["unit_id", *UNIT_FACTS]].assign(_where=[(source, i + row0, "") for i in range(len(frame))])]
+    if history is not None and len(history):
+        parts.append(history[["unit_id", *UNIT_FACTS]].assign(
+            _where=[("history", None, cid) for cid in history["candidate_id"].astype(str)]))
+    rows = pd.concat(parts, ignore_index=True)
+    problems = []
+    for column in UNIT_FACTS:
+        counts = rows.groupby("unit_id")[column].nunique()
+        for unit in counts.index[counts > 1]:
+            these = rows[rows["unit_id"] == unit]
+            values = "、".join(sorted(map(str, these[column].unique())))
+            for (src, row, cid), value in zip(these["_where"], these[column]):
+                found = f'unit "{unit}" with {column} "{value}"' + (f' (history candidate "{cid}")' if cid else "")
+                problems.append(Problem(src, found, f"one {column} per unit on every row and year (found {values})",
+                                        row=row, column=column))
+    if problems:
+        raise InputError(problems[:200])
 
 
 def check_years(frame: pd.DataFrame, scenario: Scenario) -> None:
@@ -82,7 +178,18 @@ def read_history(scenario: Scenario) -> pd.DataFrame | None:
 
 
 def prepare(frame: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | None) -> Prepared:
-    """Fold localities, append the locked history after this table's rows, check pins."""
+    """Fold localities, append the locked history after this table's rows, check pins.
+
+    With a history, this round's rows get ``recognised_in`` / ``national_in``: the year an earlier
+    round selected / recommended nationally the same project (`availability.project_keys`), 0 if none.
+    """
+    if scenario.switches.get(UNIT_SWITCH, "off") == "check":
+        check_units(frame, history)
+    if history is not None and len(history) and RECOGNITION_SWITCH in scenario.switches:
+        # Written onto the caller's table too: the slate is that table plus columns, and its
+        # audit and reasons must see why a re-filed project cannot be chosen.
+        frame["recognised_in"] = earlier_rounds(frame, history, "selected")
+        frame["national_in"] = earlier_rounds(frame, history, "national")
     rows = fold_localities(frame, scenario.fold)
     n = len(rows)
     if history is None or not len(history):
@@ -96,6 +203,9 @@ def prepare(frame: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | Non
                                   "each candidate decided once: earlier rounds in the history, this round here",
                                   row=int(i) + first, column="candidate_id") for i in np.flatnonzero(clash)[:50]])
     past = fold_localities(history, scenario.fold).reindex(columns=rows.columns)
+    for column in ("recognised_in", "national_in"):
+        if column in past:
+            past[column] = pd.to_numeric(past[column], errors="coerce").fillna(0).astype(np.int64)
     for column in rows.columns:
         if rows[column].dtype == bool:
             past[column] = past[column].fillna(False).astype(bool)

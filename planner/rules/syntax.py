@@ -38,6 +38,7 @@ from planner.rules.shapes import (
 TOP_KEYS = (
     "name", "description", "year", "period", "candidates", "extends", "objective", "switches",
     "defaults", "localities", "tasks", "force_in", "force_out", "history", "calendar", "rule", "plan", "choices",
+    "exemptions",
 )
 #: Keys whose value must be a table (a mapping), whatever file sets them.
 TABLE_KEYS = ("objective", "switches", "defaults", "localities", "tasks", "plan", "choices")

@@ -1,0 +1,352 @@
+"""The notice as a test: scenarios/jilin-base.toml and the catalogue held to a table written from
+吉教职成〔2023〕7号 (`notice_table`), every mutant of the scenario's numbers, scopes, exemptions and
+switches killed, and each rule family's behaviour on a small hand-made table where it binds
+(expected slates worked out by hand in each test's docstring)."""
+from __future__ import annotations
+
+import copy
+import re
+import time
+import tomllib
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from conftest import REPO, row, scenario_of, typed_frame, write_csv
+from notice_table import EXEMPT_TASKS, NOTICE, SWITCH_DEFAULTS, mismatches
+
+from planner import api
+from planner.audit import check_slate
+from planner.errors import InputError
+from planner.inputs import load_catalogue
+from planner.rules import load_scenario
+
+BASE = REPO / "scenarios" / "jilin-base.toml"
+
+
+def base_data() -> dict:
+    return tomllib.loads(BASE.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- the table
+def test_jilin_base_matches_the_notice_table():
+    assert mismatches(base_data()) == []
+
+
+def test_every_rule_of_the_table_cites_a_clause_of_the_notice_text():
+    text = (Path("/work/shared/notice/jijiaozhicheng-2023-7.txt") if Path("/work/shared/notice").exists() else None)
+    clauses = {e["clause"] for e in NOTICE}
+    assert clauses == {"三(一)", "三(二)", "三(三)", "三(四)", "三(五)", "三(六)", "三(七)", "三(八)", "三(九)", "三(十)"}
+    if text is not None and text.exists():
+        body = re.sub(r"\s", "", text.read_text(encoding="utf-8"))
+        for needle in ("长春市推荐不超过15个", "不少于100个学校实践中心", "全省择优向教育部推荐5门", "标准、装备各不超过5个",
+                       "资源不超过10个", "不占学校推荐限额", "申报课程须为专业核心课程", "市、县政府或政府组成部门牵头申报"):
+            assert needle in body, needle
+
+
+def test_the_catalogue_holds_the_notices_tasks_tracks_and_localities():
+    cat = load_catalogue()
+    clauses = {code: t.clause for code, t in cat.tasks.items()}
+    assert clauses == {
+        "city_consortium": "三(一)", "industry_community": "三(二)", "practice_centre": "三(三)",
+        "resource_library": "三(四)", "digital_benchmark_school": "三(五)", "virtual_sim_base": "三(六)",
+        "core_course": "三(七)", "textbook": "三(八)", "production_project": "三(九)",
+        "international_item": "三(十)", "international_school": "三(十一)"}
+    assert set(cat.tracks_of("practice_centre")) == {"school", "public", "enterprise"}
+    assert set(cat.tracks_of("core_course")) == {"online", "offline"}
+    assert set(cat.tracks_of("international_item")) == {"standard", "resource", "equipment"}
+    assert not cat.tasks["international_school"].enabled
+    # 9 市州, plus 长白山管委会 and 梅河口市 to which the notice is addressed.
+    assert set(cat.localities) == {"长春市", "吉林市", "四平市", "辽源市", "通化市", "白山市", "松原市", "白城市",
+                                   "延边朝鲜族自治州", "长白山管委会", "梅河口市"}
+    # 三(三) 市、县政府或政府组成部门 vs 三(一) 开发区管委会: two kinds.
+    assert {"government", "development_zone"} <= set(cat.unit_kinds)
+    assert set(cat.tiers) == {"national_double_high", "provincial_double_high", "other_higher"}
+
+
+def test_the_bundled_rounds_load_with_the_default_readings():
+    scenario = load_scenario(REPO / "scenarios" / "jilin-2023.toml")
+    assert dict(scenario.switches) == {**dict(scenario.switches), **SWITCH_DEFAULTS}
+    assert scenario.exempt_tasks == tuple(EXEMPT_TASKS)
+
+
+# --------------------------------------------------------------------------- mutation check
+def _leaves(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path, node
+
+
+def _set(data: dict, path: tuple, value: Any) -> None:
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+
+
+def mutants(data: dict) -> Iterator[tuple[str, dict]]:
+    """Every number changed (+1, or 0 → 1), every scope flipped (and added where a rule leaves it
+    to [defaults]), every quota's exempt filter toggled, every switch's default changed, the
+    exemption list widened and narrowed."""
+    for path, value in _leaves(data):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            mutant = copy.deepcopy(data)
+            _set(mutant, path, value + 1 if value else 1)
+            yield f"{'.'.join(map(str, path))}: {value} → {value + 1 if value else 1}", mutant
+        if path and path[-1] == "scope":
+            mutant = copy.deepcopy(data)
+            _set(mutant, path, "year" if value == "period" else "period")
+            yield f"{'.'.join(map(str, path))}: {value} flipped", mutant
+    for i, rule in enumerate(data["rule"]):
+        if "scope" not in rule:
+            mutant = copy.deepcopy(data)
+            mutant["rule"][i]["scope"] = "year"
+            yield f'rule {rule["id"]}: scope = "year" added', mutant
+        if "where" in rule and "task" in rule["where"]:
+            mutant = copy.deepcopy(data)
+            where = mutant["rule"][i]["where"]
+            if "exempt" in where:
+                del where["exempt"]
+            else:
+                where["exempt"] = False
+            yield f'rule {rule["id"]}: exempt filter toggled', mutant
+    for name in data["switches"]:
+        mutant = copy.deepcopy(data)
+        mutant["switches"][name] = "another reading"
+        yield f"switch {name} changed", mutant
+    for task in ("practice_centre", "core_course"):
+        mutant = copy.deepcopy(data)
+        mutant["exemptions"]["tasks"].append(task)
+        yield f"exemption granted to {task}", mutant
+    for task in EXEMPT_TASKS:
+        mutant = copy.deepcopy(data)
+        mutant["exemptions"]["tasks"].remove(task)
+        yield f"exemption of {task} withdrawn", mutant
+
+
+def test_every_mutant_of_jilin_base_is_killed():
+    """The issue's check: 28 of 29 hand-made mutants once passed the whole suite. Here every
+    number, scope, exemption and default reading of jilin-base.toml is changed in turn, in
+    process, and the notice table must notice each (well under a second of CPU each)."""
+    start = time.process_time()
+    data = base_data()
+    survivors, n = [], 0
+    for name, mutant in mutants(data):
+        n += 1
+        if not mismatches(mutant):
+            survivors.append(name)
+    assert n > 150, n                      # the scenario has that many numbers and scopes
+    assert survivors == [], survivors
+    assert time.process_time() - start < 30
+
+
+# --------------------------------------------------------------------------- behaviour per rule family
+def rule_of(rule_id: str) -> dict:
+    return next(r for r in base_data()["rule"] if r["id"] == rule_id)
+
+
+def solve(rules: list[str], rows: list[dict], *, extra: dict | None = None, candidates=None):
+    data = {"period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS), "rule": [rule_of(r) for r in rules],
+            **(extra or {})}
+    frame = candidates if candidates is not None else typed_frame(rows)
+    return api.solve(scenario_of(data), candidates=frame, workers=1)
+
+
+def selected(result) -> set[str]:
+    slate = result.slate
+    return set(slate.loc[slate["selected"].astype(bool), "candidate_id"])
+
+
+def national(result) -> set[str]:
+    slate = result.slate
+    return set(slate.loc[slate["national"].astype(bool), "candidate_id"])
+
+
+def schools(prefix: str, n: int, locality: str, **kw) -> list[dict]:
+    """n 中职 school centres in one locality, scores 99, 98, … (each its own school and title)."""
+    return [row(f"{prefix}{i:02d}", locality=locality, score=99.0 - i, unit_id=f"U{prefix}{i}",
+                unit_name=f"学校{prefix}{i}", title=f"中心{prefix}{i}", **kw) for i in range(n)]
+
+
+def test_school_centre_locality_quota_15_10_3():
+    """三(三): 20 长春 filings → the best 15; 12 吉林 → the best 10; 5 四平 → the best 3."""
+    rows = schools("C", 20, "长春市") + schools("J", 12, "吉林市") + schools("S", 5, "四平市")
+    got = selected(solve(["pc-school-locality"], rows))
+    assert got == {f"C{i:02d}" for i in range(15)} | {f"J{i:02d}" for i in range(10)} | {f"S{i:02d}" for i in range(3)}
+
+
+def test_tier_caps_per_higher_vocational_school_6_3_2():
+    """三(三): a national 双高 school with 8 filings → its best 6; provincial 5 → 3; other 4 → 2."""
+    rows = []
+    for uid, tier, n in (("N", "national_double_high", 8), ("P", "provincial_double_high", 5), ("O", "other_higher", 4)):
+        rows += [row(f"{uid}{i}", unit_id=uid, unit_kind="higher_vocational", tier=tier, level="higher",
+                     score=90.0 - i, title=f"中心{uid}{i}") for i in range(n)]
+    got = selected(solve(["pc-school-national-dh", "pc-school-provincial-dh", "pc-school-other-higher"], rows))
+    assert got == {f"N{i}" for i in range(6)} | {f"P{i}" for i in range(3)} | {f"O{i}" for i in range(2)}
+
+
+def test_exempt_library_hosts_take_no_quota_but_exempt_centres_are_an_input_error(tmp_path):
+    """三(四): 长春 may recommend 5 libraries; 3 exempt former national hosts come on top (8 in all).
+    三(三) grants no exemption: exempt = true on a school centre is a located input error."""
+    rows = [row(f"L{i}", task="resource_library", track="", unit_id=f"U{i}", title=f"库{i}", score=90.0 - i,
+                exempt=i < 3) for i in range(9)]
+    got = selected(solve(["rl-locality"], rows, extra={"exemptions": base_data()["exemptions"]}))
+    assert got == {f"L{i}" for i in range(8)}       # L0–L2 exempt, then the best 5 of L3–L8
+    path = write_csv(tmp_path / "c.csv", [row("X1", exempt=True)])
+    scenario = scenario_of({"period": [2023, 2025], "exemptions": base_data()["exemptions"],
+                            "switches": dict(SWITCH_DEFAULTS), "rule": [rule_of("pc-school-locality")]})
+    with pytest.raises(InputError) as err:
+        api.solve(scenario, candidates=path, workers=1)
+    assert "c.csv:2:exempt" in str(err.value) and "practice_centre" in str(err.value)
+
+
+def course_rows() -> list[dict]:
+    out = []
+    for level, kind, n in (("secondary", "secondary_vocational", 4), ("higher", "higher_vocational", 5)):
+        out += [row(f"{level[0]}{i}", task="core_course", track="online", level=level, unit_kind=kind,
+                    unit_id=f"U{level}{i}", title=f"课{level}{i}", score=95.0 - i, core_course="true")
+                for i in range(n)]
+    return out
+
+
+def courses(rows: list[dict]):
+    return typed_frame(rows, extra=("core_course",))
+
+
+def test_national_courses_2_plus_3_over_the_period_not_again_in_2024(tmp_path):
+    """三(七) 推荐5门 (中职2, 高职3), once for the cycle: 2023 recommends s0, s1 and h0–h2; in 2024
+    the history already holds the 5, so no course is recommended again (the per-year reading would
+    recommend 5 more)."""
+    first = solve(["co-national-split"], [], candidates=courses(course_rows()))
+    assert national(first) == {"s0", "s1", "h0", "h1", "h2"}
+    past = [dict(r, year=2023, selected=r["candidate_id"] in selected(first),
+                 national=r["candidate_id"] in national(first)) for r in course_rows()]
+    history = write_csv(tmp_path / "h.csv", past, extra=("selected", "national", "core_course"))
+    later = [dict(r, candidate_id="n" + r["candidate_id"], year=2024, title="新" + r["title"]) for r in course_rows()]
+    data = {"year": 2024, "history": [str(history)]}
+    second = solve(["co-national-split"], [], candidates=courses(later), extra=data)
+    assert national(second) == set()
+    yearly = solve(["co-national-split-per-year"], [], candidates=courses(later),
+                   extra={**data, "switches": {**SWITCH_DEFAULTS, "national_scope": "year"}})
+    assert len(national(yearly)) == 5
+
+
+def test_a_project_recognised_once_is_not_recognised_again_unless_offices_recertify(tmp_path):
+    """二(二): P was recognised in 2023; filed again in 2024 (same unit, task, title up to blanks and
+    full-width forms) it is blocked with reason already_recognised; Q (rejected in 2023) may be
+    recognised now. With recognition = "recertify" P may be chosen again."""
+    past = [row("P23", year=2023, unit_id="U1", title="智慧农业 实训中心", selected=True, national=False),
+            row("Q23", year=2023, unit_id="U2", title="数控实训中心", selected=False, national=False)]
+    history = write_csv(tmp_path / "h.csv", past, extra=("selected", "national"))
+    rows = [row("P24", year=2024, unit_id="U1", title="智慧农业实训中心", score=95.0),
+            row("Q24", year=2024, unit_id="U2", title="数控实训中心", score=90.0)]
+    data = {"year": 2024, "history": [str(history)]}
+    result = solve(["pc-school-locality"], rows, extra=data)
+    assert selected(result) == {"Q24"}
+    reasons = result.explanations.set_index("candidate_id")
+    assert reasons.loc["P24", "reason_code"] == "already_recognised"
+    assert "2023年获省级认定" in reasons.loc["P24", "reason"]
+    again = solve(["pc-school-locality"], rows, extra={**data, "switches": {**SWITCH_DEFAULTS,
+                                                                             "recognition": "recertify"}})
+    assert selected(again) == {"P24", "Q24"}
+
+
+def test_public_centres_are_led_by_governments_not_development_zones():
+    """三(三) 市、县政府或政府组成部门牵头: a 开发区管委会 (score 95) is out by default, in with the switch."""
+    rows = [row("Z", track="public", unit_kind="development_zone", unit_id="G9", score=95.0),
+            row("G", track="public", unit_kind="government", unit_id="G1", score=80.0)]
+    rules = ["pc-public-led-by-government"]
+    assert selected(solve(rules, rows)) == {"G"}
+    data = {"switches": {**SWITCH_DEFAULTS, "public_centre_lead": "with_zones"},
+            "rule": [rule_of("pc-public-led-by-government-or-zone")]}
+    assert selected(api.solve(scenario_of({"period": [2023, 2025], **data}), candidates=typed_frame(rows),
+                              workers=1)) == {"G", "Z"}
+
+
+def test_core_course_false_is_ineligible_and_a_wrong_level_is_an_input_error():
+    """三(七) 申报课程须为专业核心课程: A (core) in, B (not core, higher score) out. An ordinary 中职
+    course labelled higher is an input error; an integrated one may be labelled either way."""
+    rows = [row("A", task="core_course", track="offline", title="课A", unit_id="U1", score=80.0),
+            row("B", task="core_course", track="offline", title="课B", unit_id="U2", score=90.0)]
+    frame = typed_frame([dict(r, core_course=v) for r, v in zip(rows, ("true", "false"))], extra=("core_course",))
+    result = solve(["co-offline-locality"], [], candidates=frame)
+    assert selected(result) == {"A"}
+    wrong = typed_frame([dict(rows[0], level="higher", core_course="true")], extra=("core_course",))
+    with pytest.raises(InputError, match="level"):
+        solve(["co-offline-locality"], [], candidates=wrong)
+    integrated = typed_frame([dict(rows[0], level="higher", integrated=True, core_course="true")],
+                             extra=("core_course",))
+    assert selected(solve(["co-offline-locality"], [], candidates=integrated)) == {"A"}
+    missing = typed_frame(rows)
+    with pytest.raises(InputError, match="core_course"):
+        solve(["co-offline-locality"], [], candidates=missing)
+
+
+def test_a_unit_keeps_one_tier_on_every_row():
+    """A 高职 school labelled national on 6 rows and provincial on 3 would get 9 centres (cap 6):
+    a located input error naming every conflicting row instead."""
+    rows = [row(f"N{i}", unit_id="H1", unit_kind="higher_vocational", level="higher",
+                tier="national_double_high" if i < 6 else "provincial_double_high", title=f"中心{i}")
+            for i in range(9)]
+    with pytest.raises(InputError) as err:
+        solve(["pc-school-national-dh", "pc-school-provincial-dh"], rows)
+    assert str(err.value).count("tier") >= 9
+
+
+def test_international_items_within_5_5_10_over_the_period():
+    """三(十): 7 standards, 7 equipment, 12 resources filed → 5, 5, 10 recommended nationally."""
+    rows = []
+    for track, n in (("standard", 7), ("equipment", 7), ("resource", 12)):
+        rows += [row(f"{track}{i}", task="international_item", track=track, level="higher",
+                     unit_kind="higher_vocational", unit_id=f"U{track}{i}", title=f"{track}{i}", score=90.0 - i)
+                 for i in range(n)]
+    got = national(solve(["ii-national"], rows))
+    assert got == {f"standard{i}" for i in range(5)} | {f"equipment{i}" for i in range(5)} | \
+        {f"resource{i}" for i in range(10)}
+
+
+def test_the_auditor_flags_a_national_pick_where_no_national_rule_covers_the_task():
+    rows = [row("A", score=90.0)]
+    slate = typed_frame(rows).assign(selected=[1], national=[1])
+    report = check_slate(slate, scenario_of({"period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                                           "rule": [rule_of("ii-national")]}))
+    assert not report.ok and "no national rule covers" in " ".join(report.rows["problem"])
+
+
+def test_the_auditor_reports_soft_bands_with_deviation_and_penalty():
+    """cc-target: about 10 (9–11, 200 points a unit). 12 selected by 2025 → deviation 1, penalty 200."""
+    rows = [row(f"K{i}", task="city_consortium", track="", year=2025, unit_kind="government", unit_id=f"G{i}",
+                title=f"联合体{i}") for i in range(12)]
+    slate = typed_frame(rows).assign(selected=1, national=0)
+    scenario = scenario_of({"year": 2025, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                            "rule": [rule_of("cc-target")]})
+    soft = check_slate(slate, scenario).soft_deviations
+    assert soft[["violation", "weight", "penalty"]].iloc[0].tolist() == [1.0, 200.0, 200.0]
+
+
+def test_planner_check_rejects_an_exempt_school_centre_in_the_bundled_rules(tmp_path):
+    """The issue's case: 20 长春 school centres marked exempt once solved and audited clean. With
+    the bundled rules a row of the 2023 table marked exempt on 三(三) is a located input error:
+    exit 2, file, row and column named, nothing written."""
+    from conftest import run_cli
+    lines = (REPO / "data" / "jilin" / "candidates_2023.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    at = next(i for i, line in enumerate(lines[1:], start=1)
+              if line.split(",")[header.index("task")] == "practice_centre")
+    cells = lines[at].split(",")
+    cells[header.index("exempt")] = "true"
+    lines[at] = ",".join(cells)
+    table = tmp_path / "candidates.csv"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'extends = "{(REPO / "scenarios" / "jilin-base.toml").as_posix()}"\nyear = 2023\n'
+                        f'candidates = "candidates.csv"\n', encoding="utf-8")
+    done = run_cli("solve", scenario, "--out", tmp_path / "out")
+    assert done.returncode == 2, done.stderr
+    assert f"candidates.csv:{at + 1}:exempt" in done.stderr and "practice_centre" in done.stderr
+    assert not (tmp_path / "out").exists()
