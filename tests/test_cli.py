@@ -242,6 +242,6 @@ def test_text_that_would_run_as_a_formula_is_neutralised_in_csv_and_xlsx(tmp_pat
     assert [r["score"] for r in slate] == ["80.0"] * 4            # numbers stay numbers
     sheet = openpyxl.load_workbook(out / "slate.xlsx").active
     header = [c.value for c in sheet[1]]
-    titles = [sheet.cell(row=i + 2, column=header.index("title") + 1) for i in range(4)]
+    titles = [sheet.cell(row=i + 2, column=header.index("项目名称") + 1) for i in range(4)]   # Chinese headers (workbook)
     assert [c.value for c in titles] == ["'" + p for p in payloads]
     assert all(c.data_type == "s" for c in titles)

@@ -50,7 +50,7 @@ COLUMN_LABELS: MappingProxyType = MappingProxyType({
 """Column code → Chinese header (every column of the candidate table and of a slate)."""
 
 COLUMN_ALIASES: MappingProxyType = MappingProxyType({
-    "编号": "candidate_id", "序号编号": "candidate_id", "申报年度": "year", "任务": "task",
+    "申报年度": "year", "任务": "task",
     "类别": "task", "子任务": "track", "名称": "title", "单位名称": "unit_name", "牵头单位": "unit_name",
     "申报/牵头单位": "unit_name", "所属市州": "locality", "所属市(州)": "locality", "市州": "locality",
     "分数": "score", "评审得分": "score", "经费": "cost", "入选": "selected", "是否入选": "selected",

@@ -151,7 +151,7 @@ def feedback_docx(unit_name: str, rows: pd.DataFrame, *, title: str, issuer: str
         values = [[f, str(record[f]) if f != "评审分数" else f"{record[f]:g}"] for f in fields[1:]
                   if str(record[f]) != "" or f == "同类项目入选最低分"]
         values = [[f, v or "—"] for f, v in values]
-        add_table(document, ["项目", "内容"], values, widths_cm=[3.6, 13.0])
+        add_table(document, ["项目", "内容"], values, widths_cm=[4.2, 12.4], centre=(0,))
     note = document.add_paragraph()
     run = note.add_run(GUIDE)
     run.font.size = Pt(10.5)

@@ -176,8 +176,9 @@ def add_heading(document: Any, text: str, *, size: float = 20, label: str = "") 
 
 
 def add_table(document: Any, header: list[str], rows: list[list[str]], *, widths_cm: list[float],
-              groups: list[tuple[int, str]] = (), size: float = 10.5) -> Any:
-    """A bordered table; `groups` = (row position, heading) rows spanning the whole width."""
+              groups: list[tuple[int, str]] = (), size: float = 10.5, centre: tuple[int, ...] = ()) -> Any:
+    """A bordered table; `groups` = (row position, heading) rows spanning the whole width;
+    `centre` = positions of centred columns (the header is always centred)."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
@@ -187,13 +188,16 @@ def add_table(document: Any, header: list[str], rows: list[list[str]], *, widths
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths_cm):     # LibreOffice reads the grid widths
+        column.width = Cm(width)
     heads = dict(groups)
 
     def fill(cells: Any, values: list[str], *, bold: bool = False) -> None:
-        for cell, value, width in zip(cells, values, widths_cm):
+        for j, (cell, value, width) in enumerate(zip(cells, values, widths_cm)):
             cell.width = Cm(width)
             p = cell.paragraphs[0]
-            if len(str(value)) <= 4:
+            if bold or j in centre:
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             run = p.add_run(str(value))
             run.bold = bold
@@ -237,5 +241,6 @@ def list_docx(table: pd.DataFrame, *, title: str, label: str) -> bytes:
             n = int((table["任务类别"] == current).sum())
             groups.append((i, f"{current}（{n}项）"))
         rows.append([str(record[c]) for c in columns])
-    add_table(document, columns, rows, widths_cm=[widths.get(c, 4.0) for c in columns], groups=groups)
+    add_table(document, columns, rows, widths_cm=[widths.get(c, 4.0) for c in columns], groups=groups,
+              centre=tuple(j for j, c in enumerate(columns) if c in ("序号", "所属市（州）", "国家级推荐")))
     return docx_bytes(document)
