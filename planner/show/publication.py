@@ -39,6 +39,20 @@ def read_run(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict, pd.
     return slate, explanations, summary, counterfactuals
 
 
+def _issuer(summary: dict, run_dir: Path) -> str:
+    """The scenario's ``issuer`` (the issuing office), if the run's scenario can still be read."""
+    from planner.rules import load_scenario
+
+    name = summary.get("scenario") or ""
+    for path in (Path(name), run_dir / name, run_dir.parent / name) if name else ():
+        if path.is_file():
+            try:
+                return str(load_scenario(path).raw.get("issuer", "") or "")
+            except Exception:          # a scenario edited since the run: no issuer line
+                return ""
+    return ""
+
+
 def publish(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Write the 认定名单, 推荐名单 and the feedback of a solved round.
 
@@ -57,7 +71,7 @@ def publish(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Path
     slate, explanations, summary, counterfactuals = read_run(run_dir)
     out_dir = Path(out_dir) if out_dir is not None else Path(run_dir)
     year = summary.get("year", "")
-    issuer = str(summary.get("issuer", "") or "")
+    issuer = _issuer(summary, Path(run_dir))
     recognised = recognised_list(slate)
     national = recognised_list(slate, national_only=True)
     title = f"{year}年度省级项目认定名单"
