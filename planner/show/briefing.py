@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 
 from planner.inputs import load_catalogue
 from planner.show import charts
-from planner.show.briefing_text import LIST_CSS, footer, name_lists, status_word, summary_paragraph
+from planner.show.briefing_text import LIST_CSS, PRINT_SCRIPT, footer, name_lists, status_word, summary_paragraph
 from planner.show.fonts import font_face_css, use_cjk_font
 
 if TYPE_CHECKING:
@@ -338,15 +338,16 @@ def _body(b: Briefing, images: dict[str, str]) -> str:
                        for name, (title, _fig) in b.charts.items())
     if scenario is None:
         sections += '<p class="note">工作日历从略（未找到本轮的情景文件）。</p>'
-    screen, printed = name_lists(b.run.slate, h["year"])
+    appendix = name_lists(b.run.slate, h["year"])
     summary = summary_paragraph(h, b.run.slate, b.run.slate[b.run.slate["year"] != h["year"]])
     return (f"<header><h1>{esc(h['name'])}</h1><p class=\"sub\">{esc(description)}"
             f"{' · ' if description else ''}{h['year']}年度 · 领导简报</p></header>"
             f'<p class="summary">{esc(summary)}</p>'
-            f'<section class="cards">{card_html}</section>{screen}'
+            f'<section class="cards">{card_html}</section>'
+            f'<p class="note">入选名单和国家级推荐名单见文末附件1、附件2。</p>'
             f"<section><h2>谁增谁减</h2>{who}</section>{sections}"
             + footer(b.run.summary, scenario, n_rule_groups=h["n_rule_groups"], n_binding=h["n_binding"])
-            + printed)
+            + appendix + PRINT_SCRIPT)
 
 
 CSS = """

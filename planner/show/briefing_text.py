@@ -25,10 +25,10 @@ LIST_CSS = """
 details.list { margin: 6pt 0; } details.list summary { cursor: pointer; font-weight: 700; color: #0072B2; }
 table.names td:first-child, table.names th:first-child { width: 2.5em; text-align: right; }
 .summary { font-size: 11pt; background: #F6F8FA; border-left: 3pt solid #0072B2; padding: 4pt 8pt; }
-.appendix { display: none; }
+.appendix .label { margin: 10pt 0 0; font-weight: 700; }
 @media print {
-  details.list { display: none; }
-  .appendix { display: block; break-before: page; page-break-before: always; }
+  details.list summary { display: none; }
+  .appendix { break-before: page; page-break-before: always; }
 }
 """
 
@@ -83,17 +83,23 @@ def _names_table(table: pd.DataFrame) -> str:
     return f'<table class="names"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
-def name_lists(slate: pd.DataFrame, year: int) -> tuple[str, str]:
-    """(on-screen sections, printed appendix) holding the 入选名单 and the 国家级推荐名单 of `year`."""
+def name_lists(slate: pd.DataFrame, year: int) -> str:
+    """The 入选名单 and the 国家级推荐名单 of `year` as the page's appendix.
+
+    Each list is collapsible on screen (the short national list opens by itself); printing opens
+    both (`PRINT_SCRIPT`) and starts each on a new page, so every title is on the page once.
+    """
     rows = slate[slate["year"] == year] if "year" in slate else slate
     recognised = recognised_list(rows)
     national = recognised_list(rows, national_only=True)
     parts = [("入选名单", "附件1", recognised), ("国家级推荐名单", "附件2", national)]
-    screen = "".join(f'<section><h2>{title}（{len(table)} 项）</h2><details class="list"><summary>展开{title}'
-                     f"</summary>{_names_table(table)}</details></section>" for title, _label, table in parts)
-    printed = "".join(f'<section class="appendix"><p>{label}</p><h2>{year}年度{title}（{len(table)} 项）</h2>'
-                      f"{_names_table(table)}</section>" for title, label, table in parts)
-    return screen, printed
+    return "".join(f'<section class="appendix"><p class="label">{label}</p><h2>{year}年度{title}（{len(table)} 项）</h2>'
+                   f'<details class="list"{" open" if len(table) <= 30 else ""}><summary>展开或收起{title}</summary>'
+                   f"{_names_table(table)}</details></section>" for title, label, table in parts)
+
+
+PRINT_SCRIPT = ("<script>addEventListener('beforeprint', () => "
+                "document.querySelectorAll('details').forEach(d => { d.open = true; }));</script>")
 
 
 def footer(summary: Mapping[str, Any], scenario: Any, *, n_rule_groups: int, n_binding: int,
