@@ -73,11 +73,13 @@ def plot_calendar(scenario: "Scenario | str | Path") -> Figure:
     # One colour and one legend line per event: entries that say the same (the same step of
     # several tasks or years) share them, so the legend never repeats a line.
     firsts_of_entry = table.drop_duplicates("entry").set_index("entry")
-    said = {e: _wrap(f"{firsts_of_entry.at[e, 'event']}（{firsts_of_entry.at[e, 'clause']}）："
-                     f"{firsts_of_entry.at[e, 'rule']}", 58) for e in entries}
-    lines = list(dict.fromkeys(said.values()))
-    colour_of_line = {line: palette[k % len(palette)] for k, line in enumerate(lines)}
-    colour = {e: colour_of_line[said[e]] for e in entries}
+    events = list(dict.fromkeys(firsts_of_entry.loc[entries, "event"]))
+    colour_of_event = {ev: palette[k % len(palette)] for k, ev in enumerate(events)}
+    colour = {e: colour_of_event[firsts_of_entry.at[e, "event"]] for e in entries}
+    # the event named once, then each of its clauses with its dates
+    lines = {ev: _wrap(ev + "：" + "；".join(f"{firsts_of_entry.at[e, 'clause']} {firsts_of_entry.at[e, 'rule']}"
+                                              for e in entries if firsts_of_entry.at[e, "event"] == ev), 58)
+             for ev in events}
     y_of = {r: k for k, r in enumerate(rows)}
     y = table["row"].map(y_of).to_numpy(float)
     start = pd.to_datetime(table["start"]).to_numpy()
@@ -112,8 +114,8 @@ def plot_calendar(scenario: "Scenario | str | Path") -> Figure:
         ax.spines[side].set_visible(False)
     if all_rows:
         ax.axhline(len(task_rows) - 0.5, color="#999999", linewidth=0.6, linestyle="--")
-    handles = [Line2D([], [], color=colour_of_line[line], marker="s", linestyle="", markersize=6, label=line)
-               for line in lines]
+    handles = [Line2D([], [], color=colour_of_event[ev], marker="s", linestyle="", markersize=6, label=lines[ev])
+               for ev in events]
     fig.legend(handles=handles, loc="outside lower left", ncols=1, fontsize=FONT_PT - 1, frameon=False,
                handletextpad=0.3, labelspacing=0.35)
     return fig
