@@ -53,7 +53,7 @@ def test_solve_writes_every_output_and_says_what_it_did(case, tmp_path):
     assert done.returncode == 0, done.stderr
     assert OUTPUTS <= set(tree(out))
     assert selected_ids(out) == EXPECTED
-    assert "status OPTIMAL" in done.stdout and "selected 4 of 9" in done.stdout and str(out) in done.stdout
+    assert "status OPTIMAL" in done.stdout and "入选 4 项（候选 9 项）" in done.stdout and str(out) in done.stdout
     assert done.stderr == ""
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert (summary["seed"], summary["workers"], summary["time_limit_s"]) == (5, 1, 30.0)
