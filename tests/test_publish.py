@@ -91,10 +91,15 @@ def test_feedback_reasons_agree_with_explanations(run):
                 assert record["结果"].startswith("入选") == (r[0] in EXPECTED)
                 seen.add(r[0])
     assert seen == set(TITLES)
-    # The lowest score that got in for the same task: C3 (69) of the nine (one task, one track).
-    sheet = book[UNITS[0]]
-    values = [[c.value for c in r] for r in sheet.iter_rows(min_row=5)]
-    assert {r[6] for r in values if r[0] in TITLES} == {"69"}
+    # The lowest score in: of the deciding rule group where explain names one (a locality's
+    # quota: 长春市 C3 69, 吉林市 C7 81, 四平市 C8 84), else of the task (C3, 69, of all nine).
+    by_locality = {"长春市": "69", "吉林市": "81", "四平市": "84"}
+    locality = {r["candidate_id"]: r["locality"] for r in ROWS}
+    group_named = dict(zip(explanations["candidate_id"], explanations["lowest_selected"] != ""))
+    for sheet in book.worksheets:
+        for r in sheet.iter_rows(min_row=5, values_only=True):
+            if r[0] in TITLES:
+                assert r[6] == (by_locality[locality[r[0]]] if group_named[r[0]] else "69"), r
     letters = sorted(p.name for p in (out / "反馈").iterdir())
     assert letters == sorted(f"{n}_U{i}.docx" for i, n in enumerate(UNITS))
     text = _docx_text(out / "反馈" / f"{UNITS[0]}_U0.docx")
@@ -139,3 +144,25 @@ def test_publish_of_a_folder_without_a_run_is_a_one_line_error(tmp_path):
     done = run_cli("publish", tmp_path)
     assert done.returncode == 2 and "slate.csv" in done.stderr and "Traceback" not in done.stderr
     assert not re.search(r"反馈", " ".join(p.name for p in tmp_path.iterdir()))
+
+
+def test_feedback_carries_the_exact_counterfactual_of_planner_explain(run, tmp_path):
+    import shutil
+
+    case, out = run
+    folder = tmp_path / "run"
+    shutil.copytree(out, folder)
+    done = run_cli("explain", case, "--all", "--out", folder / "counterfactuals.csv")
+    assert done.returncode == 0, done.stderr
+    cf = pd.read_csv(folder / "counterfactuals.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    said = dict(zip(cf["candidate_id"], cf["counterfactual"]))
+    done = run_cli("publish", folder, "--quiet")
+    assert done.returncode == 0, done.stderr
+    book = openpyxl.load_workbook(folder / "反馈汇总.xlsx")
+    seen = 0
+    for sheet in book.worksheets:
+        for r in sheet.iter_rows(min_row=5, values_only=True):
+            if r[0] in TITLES:
+                assert (r[7] or "") == ("" if r[0] in EXPECTED else said.get(r[0], "")), r
+                seen += r[0] not in EXPECTED and bool(r[7])
+    assert seen == len(TITLES) - len(EXPECTED)      # every rejected one has its counterfactual

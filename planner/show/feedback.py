@@ -16,12 +16,13 @@ import pandas as pd
 
 from planner.show.lists import add_heading, add_table, docx_bytes, new_document, task_label
 
-FEEDBACK_COLUMNS = ("项目编号", "项目名称", "任务类别", "评审分数", "结果", "原因", "同类项目入选最低分", "怎样才能入选")
+FEEDBACK_COLUMNS = ("项目编号", "项目名称", "任务类别", "评审分数", "结果", "原因", "同组入选最低分", "怎样才能入选")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _FILE_BAD = re.compile(r'[\\/:*?"<>|\s]')
 
 GUIDE = ("说明：“结果”为省级评审结果；“原因”写明决定结果的规则（通知条款、限额或目标）及其所在分组；"
-         "“同类项目入选最低分”为同一任务类别（含子类）本年度入选项目的最低评审分数；"
+         "“同组入选最低分”为决定该项目结果的规则分组（如同一市（州）、同一学校的限额）本年度入选项目的最低评审分数，"
+         "没有这样的分组时为同一任务类别（含子类）的最低分；"
          "“怎样才能入选”为把该项目改为入选、其余名单重新优化后须付出的代价（经精确计算），"
          "未计算时留空。为后续年度保留的名额，在原因中写作“后续年度规划”。")
 
@@ -56,8 +57,12 @@ def feedback_table(slate: pd.DataFrame, explanations: pd.DataFrame,
     track = slate["track"].fillna("").astype(str)
     group = slate["task"].astype(str) + "|" + track
     lowest = slate["score"].where(selected).groupby(group).transform("min")
-    reasons = explanations.set_index(explanations["candidate_id"].astype(str))["reason"]
+    by_id = explanations.set_index(explanations["candidate_id"].astype(str))
+    reasons = by_id["reason"]
     ids = slate["candidate_id"].astype(str)
+    if "lowest_selected" in by_id:        # the lowest score in of the rule group that decided (explain)
+        group_lowest = pd.to_numeric(ids.map(by_id["lowest_selected"]), errors="coerce")
+        lowest = group_lowest.where(group_lowest.notna(), lowest)
     cf = pd.Series(dtype=object)
     if counterfactuals is not None and "counterfactual" in counterfactuals:
         cf = counterfactuals.set_index(counterfactuals["candidate_id"].astype(str))["counterfactual"]
@@ -71,7 +76,7 @@ def feedback_table(slate: pd.DataFrame, explanations: pd.DataFrame,
         "评审分数": slate["score"].to_numpy(),
         "结果": result,
         "原因": ids.map(reasons).fillna("").astype(str).to_numpy(),
-        "同类项目入选最低分": lowest.map(lambda v: "" if pd.isna(v) else f"{v:g}").to_numpy(),
+        "同组入选最低分": lowest.map(lambda v: "" if pd.isna(v) else f"{v:g}").to_numpy(),
         "怎样才能入选": [("" if s else str(cf.get(i, "") or "")) for s, i in zip(selected, ids)],
     })
 
@@ -149,9 +154,10 @@ def feedback_docx(unit_name: str, rows: pd.DataFrame, *, title: str, issuer: str
         run = p.add_run(f"{n}. {record['项目名称']}（{record['项目编号']}）")
         run.bold = True
         values = [[f, str(record[f]) if f != "评审分数" else f"{record[f]:g}"] for f in fields[1:]
-                  if str(record[f]) != "" or f == "同类项目入选最低分"]
+                  if str(record[f]) != "" or f == "同组入选最低分"]
         values = [[f, v or "—"] for f, v in values]
         add_table(document, ["项目", "内容"], values, widths_cm=[4.2, 12.4], centre=(0,))
+        document.add_paragraph()                       # a line between one project and the next
     note = document.add_paragraph()
     run = note.add_run(GUIDE)
     run.font.size = Pt(10.5)
