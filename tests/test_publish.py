@@ -166,3 +166,34 @@ def test_feedback_carries_the_exact_counterfactual_of_planner_explain(run, tmp_p
                 assert (r[7] or "") == ("" if r[0] in EXPECTED else said.get(r[0], "")), r
                 seen += r[0] not in EXPECTED and bool(r[7])
     assert seen == len(TITLES) - len(EXPECTED)      # every rejected one has its counterfactual
+
+
+# --------------------------------------------------------------------------- the terminal at 80 columns
+def test_solve_and_ledger_print_chinese_tables_that_fit_80_columns(run, monkeypatch):
+    from rich.console import Console
+
+    import planner.cli._common as common
+    from planner import api
+    from planner.cli import root
+    from planner.cli.commands.ledger import print_ledger
+    from planner.ledger import ledger_from_outputs
+
+    case, out = run
+    console = Console(width=80, record=True, file=io.StringIO())
+    monkeypatch.setattr(root, "out", console)
+    monkeypatch.setattr(common, "out", console)
+    result = api.solve(case, workers=1)
+    root.print_summary(result, out)
+    print_ledger(*ledger_from_outputs([out]))
+    text = console.export_text()
+    lines = text.splitlines()
+    import unicodedata
+
+    def width(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in line)
+
+    assert max(width(line) for line in lines) <= 80
+    total = sum(r["score"] for r in ROWS if r["candidate_id"] in EXPECTED)       # 69 + 78 + 81 + 84
+    assert f"评审总分 {total:,.1f}" in text and "objective" not in text
+    assert "任务类别" in text and "开放型区域产教融合实践中心" in text and "学校实践中心" in text
+    assert "practice_centre" not in text
