@@ -36,6 +36,8 @@ def read_run(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict, pd.
     summary = json.loads((run_dir / "summary.json").read_text("utf-8"))
     cf_path = run_dir / "counterfactuals.csv"
     counterfactuals = pd.read_csv(cf_path, **read) if cf_path.is_file() else None
+    if counterfactuals is None and "counterfactual" in explanations:      # planner solve --explain
+        counterfactuals = explanations
     return slate, explanations, summary, counterfactuals
 
 

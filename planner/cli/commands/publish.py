@@ -19,7 +19,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write 认定名单.xlsx/.docx, 推荐名单.xlsx/.docx, 反馈汇总.xlsx and 反馈/ (one letter per unit)."""
         from planner.cli._common import out, run_guarded
-        from planner.show.publication import FEEDBACK_DIR, publish as write
+        from planner.show import publish as write
+        from planner.show.publication import FEEDBACK_DIR
 
         written = run_guarded(lambda: write(run_dir, out_dir))
         if not quiet:
