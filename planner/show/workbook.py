@@ -23,7 +23,7 @@ RULE_LABELS = {
 }
 RULE_VALUES = {
     "decision": {"provincial": "省级入选", "national": "国家级推荐", "filing": "申报条件"},
-    "scope": {"period": "2023–2025累计", "year": "本年度"},
+    "scope": {"period": "全期累计", "year": "本年度"},
 }
 SLATE_SHEET = "名单"
 
