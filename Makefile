@@ -1,6 +1,7 @@
 # One command sets everything up and runs the main job; one sets up and runs the tests.
 #   make demo   — create .venv, install planner, solve the bundled 2023, 2024, 2025 rounds in order,
-#                 print the ledger against the 2025 targets and write the briefing
+#                 publish each round (认定名单, 推荐名单, feedback per unit), print the ledger against
+#                 the 2025 targets and write the briefing
 #   make test   — create .venv, install planner with test extras, run the whole suite
 PYTHON ?= python3
 VENV   := .venv
@@ -25,8 +26,11 @@ compile: $(STAMP)
 
 demo: compile
 	$(BIN)/planner solve scenarios/jilin-2023.toml --out out/jilin-2023
+	$(BIN)/planner publish out/jilin-2023 --quiet
 	$(BIN)/planner solve scenarios/jilin-2024.toml --out out/jilin-2024 --quiet
+	$(BIN)/planner publish out/jilin-2024 --quiet
 	$(BIN)/planner solve scenarios/jilin-2025.toml --out out/jilin-2025 --quiet --report
+	$(BIN)/planner publish out/jilin-2025
 	$(BIN)/planner ledger out/jilin-2025
 
 # The what-if page is tested in a real headless Chromium (Debian's packages). As root (CI) it is

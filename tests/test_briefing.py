@@ -212,3 +212,39 @@ def test_chromium_shows_every_picture_in_the_embedded_font(written, tmp_path):
               (out_dir / briefing.HTML_NAME).as_uri())
     image = Image.open(shot).convert("L")
     assert image.size == (1240, 1754) and image.getextrema()[0] < 100     # something dark is drawn
+
+
+# --- the names and the words (issue 15) -----------------------------------------------------
+
+
+def test_every_selected_title_is_on_the_page_exactly_once(written):
+    out_dir, _ = written
+    page = _page(out_dir)
+    text = _text(page)
+    slate = make_run().slate
+    # Two tasks of one school share titles here (项目1 of 资源库 and of 核心课程): one cell per selected row.
+    for title, rows in slate.groupby("title"):
+        assert page.count(f"<td>{title}</td>") == int(rows["selected"].sum()), title
+        assert text.count(title) == int(rows["selected"].sum()), title
+    assert "附件1" in text and "入选名单" in text and "国家级推荐名单" in text
+
+
+def test_the_page_has_no_english_word_outside_numbers_ids_and_the_data_version(written):
+    out_dir, _ = written
+    page = re.sub(r"<script>.*?</script>", " ", _page(out_dir), flags=re.S)
+    page = re.sub(r'<span class="version">.*?</span>', " ", page, flags=re.S)   # the data-version line
+    text = _text(page)
+    ids = set(make_run().slate["candidate_id"])
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_.\-]*", text) if w not in ids]
+    assert words == []
+    assert "OPTIMAL" not in text and "已证明最优" in text          # the status in Chinese
+    assert "planner" not in text and "<result>" not in text
+
+
+def test_the_footer_names_the_office_the_date_and_the_data_version(written):
+    out_dir, _ = written
+    page = _page(out_dir)
+    footer = re.search(r"<footer>(.*?)</footer>", page, flags=re.S).group(1)
+    assert "吉林省教育厅" in footer                          # `issuer` of scenarios/jilin-base.toml
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", footer)
+    assert re.search(r"数据版本 [0-9a-f]{12}", footer)

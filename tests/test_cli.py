@@ -53,7 +53,7 @@ def test_solve_writes_every_output_and_says_what_it_did(case, tmp_path):
     assert done.returncode == 0, done.stderr
     assert OUTPUTS <= set(tree(out))
     assert selected_ids(out) == EXPECTED
-    assert "status OPTIMAL" in done.stdout and "selected 4 of 9" in done.stdout and str(out) in done.stdout
+    assert "status OPTIMAL" in done.stdout and "入选 4 项（候选 9 项）" in done.stdout and str(out) in done.stdout
     assert done.stderr == ""
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert (summary["seed"], summary["workers"], summary["time_limit_s"]) == (5, 1, 30.0)
@@ -242,7 +242,7 @@ def test_text_that_would_run_as_a_formula_is_neutralised_in_csv_and_xlsx(tmp_pat
     assert [r["score"] for r in slate] == ["80.0"] * 4            # numbers stay numbers
     sheet = openpyxl.load_workbook(out / "slate.xlsx").active
     header = [c.value for c in sheet[1]]
-    titles = [sheet.cell(row=i + 2, column=header.index("title") + 1) for i in range(4)]
+    titles = [sheet.cell(row=i + 2, column=header.index("项目名称") + 1) for i in range(4)]   # Chinese headers (workbook)
     assert [c.value for c in titles] == ["'" + p for p in payloads]
     assert all(c.data_type == "s" for c in titles)
 

@@ -41,3 +41,13 @@ def test_comparison_html_lists_who_left_escaped():
     assert "base → 长春 0" in text and "-90.0" in text        # a1 (90) left
     assert "&lt;script&gt;" in text and "<script>alert" not in text
     assert "落选 left (1)" in text
+
+
+def test_table_html_shows_chinese_headers_and_labels_by_default_and_codes_with_lang_en():
+    frame = pd.DataFrame({"candidate_id": ["C1"], "task": ["core_course"], "unit_kind": ["government"],
+                          "score": [80.5]})
+    zh = table_html(frame)
+    assert "<th" in zh and "项目编号" in zh and "任务类别" in zh and "评审分数" in zh
+    assert "职业教育一流核心课程" in zh and "政府" in zh and "core_course" not in zh and "government" not in zh
+    en = table_html(frame, lang="en")
+    assert "candidate_id" in en and "core_course" in en and "government" in en and "项目编号" not in en

@@ -47,6 +47,7 @@ from planner.cli._common import (
     written_count,
 )
 from planner.result import task_table
+from planner.inputs import load_catalogue
 from planner.rules import load_scenario
 
 
@@ -238,21 +239,44 @@ def check(
     out.print(f"ok: {loaded.label}: {len(loaded.rules)} rules; {len(frame)} candidates", markup=False)
 
 
+STATUS_WORDS = {"OPTIMAL": "已证明最优", "FEASIBLE": "可行，时限内未证明最优"}
+
+
 def print_summary(result: api.Result, target: Path) -> None:
+    """The headline (one number: 评审总分, the objective's other parts once, explained) and the
+    slate by task, in Chinese, readable at 80 columns."""
     s = result.summary
-    out.print(f"[bold]{s['name']}[/bold]  status [bold]{s['status']}[/bold]  "
-              f"objective {s['objective']:.1f} (bound {s['best_bound']:.1f}, gap {s['gap']:.2%})")
-    out.print(f"selected {s['n_selected']} of {s['n_candidates']} candidates, national {s['n_national']}; "
-              f"{s['n_binding']} of {s['n_rule_groups']} rule groups binding; "
-              f"build {s['build_s']:.2f} s, solve {s['solve_s']:.2f} s")
-    table = Table(title="slate by task", show_lines=False)
-    for col in ("task", "track", "candidates", "selected", "national", "lowest selected score"):
-        table.add_column(col, justify="right" if col not in ("task", "track") else "left")
+    total, penalty, objective = float(s["total_score"]), float(s.get("penalty", 0.0) or 0.0), float(s["objective"])
+    later = objective - total + penalty          # the later years' planned picks (plan), when planning ahead
+    status = STATUS_WORDS.get(s["status"], s["status"])
+    gap = f"，与最优界差 {s['gap']:.2%}" if s["status"] != "OPTIMAL" else ""
+    out.print(f"[bold]{s['name']}[/bold]（{status}{gap}；status {s['status']}）")
+    out.print(f"评审总分 [bold]{total:,.1f}[/bold]：入选 {s['n_selected']} 项（候选 {s['n_candidates']} 项），"
+              f"国家级推荐 {s['n_national']} 项")
+    if abs(later) >= 0.05 or penalty:
+        parts = [f"评审总分 {total:,.1f}"]
+        if penalty:
+            parts.append(f"− 软约束扣分 {penalty:,.1f}")
+        if abs(later) >= 0.05:
+            parts.append(f"+ 后续年度规划入选分 {later:,.1f}")
+        out.print(f"  求解目标 {objective:,.1f} = " + " ".join(parts), soft_wrap=False)
+        out.print("  （后续年度规划入选分：为以后年度预留名额的候选项目得分，只用于不透支以后年度，"
+                  "不计入本年度名单；软约束扣分：超出“左右”目标等可放宽规则的扣分）", style="dim")
+    out.print(f"规则组 {s['n_rule_groups']} 个，起决定作用 {s['n_binding']} 个；"
+              f"建模 {s['build_s']:.2f} 秒，求解 {s['solve_s']:.2f} 秒")
+    table = Table(title="各任务入选情况", show_lines=False, pad_edge=False, padding=(0, 1))
+    table.add_column("任务类别", overflow="fold", max_width=34)
+    for col in ("候选", "入选", "国家级", "入选最低分"):
+        table.add_column(col, justify="right", no_wrap=True)
+    cat = load_catalogue()
     for row in task_table(result).to_dict("records"):
-        table.add_row(row["task_label"], row["track"], str(row["candidates"]), str(row["selected"]),
-                      str(row["national"]), "" if row["lowest"] != row["lowest"] else f"{row['lowest']:.1f}")
+        track = cat.tracks_of(row["task"]).get(row["track"], row["track"]) if row["track"] else ""
+        name = f"{row['task_label']}\n  · {track}" if track else row["task_label"]   # no cut inside a word
+        table.add_row(name, str(row["candidates"]), str(row["selected"]), str(row["national"]),
+                      "" if row["lowest"] != row["lowest"] else f"{row['lowest']:.1f}")
     out.print(table)
-    out.print(f"written to {target}/: slate.csv, slate.xlsx, summary.json, rules.csv, explanations.csv, ledger.csv")
+    out.print(f"已写入 {target}/：slate.xlsx（中文名单）、slate.csv、summary.json、rules.csv、"
+              "explanations.csv、ledger.csv")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,9 +14,11 @@ from planner.inputs.candidates import (
     parse_bool,
 )
 from planner.inputs.catalogue import Catalogue, clean_text, load_catalogue, suggest
+from planner.inputs.labels import COLUMN_LABELS, column_code, column_label, to_chinese, to_codes, value_labels
 
 __all__ = ["load_candidates", "OPTIONAL_DEFAULTS", "REQUIRED_COLUMNS", "file_rows", "normalise_candidates",
-           "parse_bool", "Catalogue", "clean_text", "load_catalogue", "suggest"]
+           "parse_bool", "Catalogue", "clean_text", "load_catalogue", "suggest",
+           "COLUMN_LABELS", "column_code", "column_label", "to_chinese", "to_codes", "value_labels"]
 
 
 

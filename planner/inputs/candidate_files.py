@@ -25,6 +25,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.inputs.candidates import cell_text, column_letter, normalise_cells, strip_blanks
+from planner.inputs.labels import is_header_mark
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def _decode(data: bytes, source: str) -> str:
 def _read_csv_rows(data: bytes, source: str) -> list[list[str]]:
     text = _decode(data, source)
     lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-    header_line = next((ln for ln in lines if HEADER_MARK in ln), next((ln for ln in lines if ln.strip()), ""))
+    header_line = next((ln for ln in lines if HEADER_MARK in ln or "项目编号" in ln), next((ln for ln in lines if ln.strip()), ""))
     counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
     delimiter = max(counts, key=lambda sep: (counts[sep], sep == ","))
     try:
@@ -200,7 +201,7 @@ def _formulas_without_values(data: bytes, sheet: Any, header_row: int, label: st
 def _header_row(rows: list[list[str]]) -> int:
     """1-based row of the header: the first with a ``candidate_id`` cell, else the first non-empty."""
     for r, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
-        if HEADER_MARK in row:
+        if any(is_header_mark(cell) for cell in row if cell):      # candidate_id or 项目编号
             return r
     for r, row in enumerate(rows, start=1):
         if any(row):

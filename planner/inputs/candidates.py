@@ -27,6 +27,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.inputs.catalogue import clean_text, load_catalogue, suggest
+from planner.inputs.labels import column_code, value_aliases
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +257,7 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
     the caller's own problems with the file, raised together with those found here.
     """
     header = [strip_blanks(unicodedata.normalize("NFKC", cell_text(h))) for h in header]
+    header = [column_code(h) if h else h for h in header]      # 项目编号 → candidate_id (`labels`)
     n_rows = cells.shape[0]
     filled = cells != ""
     structural: list[Problem] = list(problems)
@@ -358,8 +360,9 @@ class _Codes:
 def _codes() -> _Codes:
     cat = load_catalogue()
 
-    def spellings(labels: dict[str, str]) -> dict[str, str]:
+    def spellings(labels: dict[str, str], column: str = "") -> dict[str, str]:
         out = {clean_text(label).lower(): code for code, label in labels.items()}
+        out.update({clean_text(label).lower(): code for label, code in value_aliases(column).items()})  # 政府, 高职 …
         out.update({code.lower(): code for code in labels})
         return out
 
@@ -371,9 +374,9 @@ def _codes() -> _Codes:
         task=spellings({c: t.name for c, t in cat.tasks.items()}),
         track=track,
         tracks_of={c: list(t.tracks) for c, t in cat.tasks.items()},
-        unit_kind=spellings(cat.unit_kinds),
-        tier=spellings(cat.tiers),
-        level=spellings(cat.levels),
+        unit_kind=spellings(cat.unit_kinds, "unit_kind"),
+        tier=spellings(cat.tiers, "tier"),
+        level=spellings(cat.levels, "level"),
         localities=list(cat.localities),
         locality={k.replace(" ", ""): v for k, v in cat.aliases.items()},
     )

@@ -36,7 +36,7 @@ from planner.rules.shapes import (
 
 # The keys each table of a scenario file may have.
 TOP_KEYS = (
-    "name", "description", "year", "period", "candidates", "extends", "objective", "switches",
+    "name", "description", "issuer", "year", "period", "candidates", "extends", "objective", "switches",
     "defaults", "localities", "tasks", "force_in", "force_out", "history", "calendar", "rule", "plan", "choices",
     "exemptions",
 )

@@ -1,6 +1,7 @@
 """What people look at: output files written atomically (`files`), charts in Chinese (`charts`,
 with the CJK font of `fonts`), the leadership briefing (`briefing`), HTML for notebooks
-(`display`) and two results side by side (`compare`).
+(`display`), two results side by side (`compare`), the slate workbook (`workbook`) and what the
+office publishes: 认定名单/推荐名单 and feedback per unit (`publication`, `lists`, `feedback`).
 
 Reads results (`planner.result`), never solves.
 """
@@ -8,9 +9,10 @@ from planner.show.compare import ABSENT, NOT_HIGHER, Comparison, comparison_html
 from planner.show.display import result_html, table_html
 from planner.show.files import atomic_write_bytes, neutralise_formulas, write_outputs
 from planner.show.fonts import FontError, use_cjk_font
+from planner.show.publication import publish
 
 __all__ = ["ABSENT", "NOT_HIGHER", "Comparison", "comparison_html", "load_output", "result_html", "table_html",
-           "atomic_write_bytes", "neutralise_formulas", "write_outputs", "FontError", "use_cjk_font"]
+           "atomic_write_bytes", "neutralise_formulas", "write_outputs", "FontError", "use_cjk_font", "publish"]
 
 
 

@@ -29,6 +29,7 @@ from planner.errors import PlannerError
 from planner.inputs import load_catalogue
 from planner.rules import describe_edits
 from planner.show import charts
+from planner.show.briefing_text import LIST_CSS, PRINT_SCRIPT, footer, name_lists, status_word, summary_paragraph
 from planner.show.fonts import font_face_css, use_cjk_font
 
 if TYPE_CHECKING:
@@ -318,11 +319,11 @@ def _body(b: Briefing, images: dict[str, str]) -> str:
     esc = html.escape
     scenario = b.run.scenario
     description = str(scenario.raw.get("description", "")) if scenario is not None else ""
-    gap = "" if h["status"] == "OPTIMAL" else f"（时限内最优差距 {h['gap']:.2%}）"
+    gap = "" if h["status"] == "OPTIMAL" else f"（与最优界差距 {h['gap']:.2%}）"
     cards = [
         ("入选省级项目", _fmt(h["n_selected"]), f"候选 {_fmt(h['n_candidates'])} 项"),
         ("国家级推荐", _fmt(h["n_national"]), "项"),
-        ("入选项目评审总分", _fmt(h["total_score"]), f"求解状态 {h['status']}{gap}"),
+        ("入选项目评审总分", _fmt(h["total_score"]), f"{status_word(h['status'])}{gap}"),
         ("目标已达到", f"{h['targets_met']} / {h['targets']}", "项全省目标（含往年锁定）"),
         ("满额的市（州）限额", f"{h['locality_full']} / {h['locality_groups']}", "组（约束起作用）"),
         ("满额的高职学校分档限额", f"{h['schools_full']} / {h['schools']}", "校·任务"),
@@ -340,8 +341,7 @@ def _body(b: Briefing, images: dict[str, str]) -> str:
                                              "delta": "增减"}, formats={"delta": _signed}, css="num")
                + "</div>")
     else:
-        who = ("<p>未指定对照运行（<code>planner report 目录 --compare 对照目录</code>），下表为本次各市（州）"
-               "与各类单位的入选数和占比。</p><div class=\"two\">"
+        who = ("<p>本次各市（州）与各类单位的入选数和占比：</p><div class=\"two\">"
                + _table(b.localities, {"locality": "市（州）", "selected": "入选", "share": "占比",
                                        "candidates": "候选"}, formats={"share": percent}, css="num")
                + _table(b.kinds, {"category": "单位类别", "selected": "入选", "share": "占比"},
@@ -351,16 +351,19 @@ def _body(b: Briefing, images: dict[str, str]) -> str:
                        f'<img alt="{esc(title)}" src="{images.get(name, "")}"></section>'
                        for name, (title, _fig) in b.charts.items())
     if scenario is None:
-        sections += ('<p class="note">未找到情景文件，工作日历从略'
-                     "（<code>planner report 目录 --scenario 情景.toml</code>）。</p>")
+        sections += '<p class="note">工作日历从略（未找到本轮的情景文件）。</p>'
+    appendix = name_lists(b.run.slate, h["year"])
+    summary = summary_paragraph(h, b.run.slate, b.run.slate[b.run.slate["year"] != h["year"]])
     return (f"<header><h1>{esc(h['name'])}</h1><p class=\"sub\">{esc(description)}"
             f"{' · ' if description else ''}{h['year']}年度 · 领导简报</p>"
             + "".join(f'<p class="sub whatif">{esc(line)}</p>' for line in whatif_lines(b.run.summary))
             + "</header>"
+            f'<p class="summary">{esc(summary)}</p>'
             f'<section class="cards">{card_html}</section>'
+            f'<p class="note">入选名单和国家级推荐名单见文末附件1、附件2。</p>'
             f"<section><h2>谁增谁减</h2>{who}</section>{sections}"
-            f'<footer>数据来源：{esc(b.run.source)} · 规则组 {h["n_rule_groups"]} 个，其中约束起作用 '
-            f'{h["n_binding"]} 个 · 由 planner 生成</footer>')
+            + footer(b.run.summary, scenario, n_rule_groups=h["n_rule_groups"], n_binding=h["n_binding"])
+            + appendix + PRINT_SCRIPT)
 
 
 CSS = """
@@ -395,7 +398,7 @@ def render_html(briefing: Briefing, pngs: dict[str, bytes]) -> str:
     """The page: headline cards, who gained and lost, each chart as an embedded PNG, an embedded font."""
     placeholder = {name: f"@@{name}@@" for name in pngs}
     body = _body(briefing, placeholder)
-    style = font_face_css(body, family=PAGE_FONT) + CSS % {"font": PAGE_FONT}
+    style = font_face_css(body, family=PAGE_FONT) + CSS % {"font": PAGE_FONT} + LIST_CSS
     for name, data in pngs.items():
         body = body.replace(placeholder[name], "data:image/png;base64," + base64.b64encode(data).decode("ascii"))
     title = html.escape(f"{briefing.headline['name']} · 领导简报")
@@ -435,7 +438,7 @@ def render_pdf(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
         *((line, 10) for line in whatif_lines(briefing.run.summary)), ("", 6),
         (f"入选省级项目 {_fmt(h['n_selected'])} 项（候选 {_fmt(h['n_candidates'])} 项），"
          f"国家级推荐 {_fmt(h['n_national'])} 项", 10.5),
-        (f"入选项目评审总分 {_fmt(h['total_score'])}，求解状态 {h['status']}", 10.5),
+        (f"入选项目评审总分 {_fmt(h['total_score'])}，{status_word(h['status'])}", 10.5),
         (f"全省目标已达到 {h['targets_met']} / {h['targets']} 项", 10.5),
         (f"满额：市（州）限额 {h['locality_full']} / {h['locality_groups']} 组，"
          f"高职学校分档限额 {h['schools_full']} / {h['schools']} 校·任务", 10.5),

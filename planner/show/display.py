@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.inputs import column_label, load_catalogue, to_chinese
 from planner.result import SolvedRound, task_table
 
 MAX_ROWS = 20
@@ -27,12 +28,24 @@ STYLE = """<style>
 </style>"""
 
 
-def table_html(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, signed: tuple[str, ...] = ()) -> str:
+#: Headers of the notebook tables beyond the candidate columns (`planner.inputs.COLUMN_LABELS`).
+DISPLAY_LABELS = {"task_label": "任务类别", "candidates": "候选", "lowest": "入选最低分", "clause": "条款",
+                  "min": "下限", "max": "上限", "value": "已用", "binding": "卡线"}
+
+
+def table_html(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, signed: tuple[str, ...] = (),
+               lang: str = "zh") -> str:
     """One DataFrame as an HTML table: numbers right-aligned, ``signed`` columns with +/− and colour,
-    at most `max_rows` rows (the rest counted below)."""
+    at most `max_rows` rows (the rest counted below). ``lang="zh"`` (default) shows the Chinese
+    header and label of every known column and code; ``"en"`` the codes."""
     if frame.empty:
         return '<p class="muted">—（无 none）</p>'
     shown = frame.head(max_rows)
+    if lang != "en":
+        labelled = to_chinese(shown, bool_columns=())
+        labelled.columns = [DISPLAY_LABELS.get(c, label) for c, label in zip(shown.columns, labelled.columns)]
+        signed = tuple(DISPLAY_LABELS.get(c, column_label(c)) for c in signed)
+        shown = labelled
     numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c]) and shown[c].dtype != bool}
     head = "".join(f'<th class="{"num" if c in numeric else ""}">{html.escape(str(c))}</th>' for c in shown.columns)
     body = []
@@ -63,7 +76,7 @@ def _cell(value: Any, *, signed: bool = False) -> str:
     return html.escape(str(value))
 
 
-def result_html(result: SolvedRound, *, max_rows: int = MAX_ROWS) -> str:
+def result_html(result: SolvedRound, *, max_rows: int = MAX_ROWS, lang: str = "zh") -> str:
     """A solved round: headline, key figures, the slate by task, binding rule groups, warnings.
 
     Needs ``result.summary`` (name, status, n_selected, n_candidates, n_national, total_score,
@@ -81,15 +94,20 @@ def result_html(result: SolvedRound, *, max_rows: int = MAX_ROWS) -> str:
     whatif = s.get("whatif")
     if whatif:
         figures.loc[len(figures)] = ["重算方式 re-solve", f"{whatif['mode']}, {whatif['total_s']:.2f} s"]
-    tasks = task_table(result)[["task_label", "track", "candidates", "selected", "national", "lowest"]]
+    tasks = task_table(result)
+    if lang != "en":
+        cat = load_catalogue()
+        tasks = tasks.assign(track=[cat.tracks_of(t).get(k, k) if k else "" for t, k in zip(tasks["task"], tasks["track"])])
+    tasks = tasks[["task_label", "track", "candidates", "selected", "national", "lowest"]]
     binding = result.rules[result.rules["binding"]][["rule_id", "clause", "group", "value", "min", "max"]]
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in s.get("warnings", []))
     parts = [
         STYLE, '<div class="planner-view">',
         f"<h4>{html.escape(str(s['name']))} — {html.escape(str(s['status']))}</h4>",
-        table_html(figures),
-        "<h5>各任务入选情况 slate by task</h5>", table_html(tasks, max_rows=40),
-        f"<h5>已用满的规则组 binding rule groups ({len(binding)})</h5>", table_html(binding, max_rows=max_rows),
+        table_html(figures, lang=lang),
+        "<h5>各任务入选情况 slate by task</h5>", table_html(tasks, max_rows=40, lang=lang),
+        f"<h5>已用满的规则组 binding rule groups ({len(binding)})</h5>",
+        table_html(binding, max_rows=max_rows, lang=lang),
     ]
     if warnings:
         parts.append(f"<h5>提示 warnings</h5><ul>{warnings}</ul>")

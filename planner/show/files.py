@@ -42,6 +42,9 @@ FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 #: gives the same bytes.
 FIXED_TIMESTAMP = dt.datetime(2000, 1, 1)
 
+#: Columns that make a table a slate, written as the planner's workbook (`workbook`).
+SLATE_COLUMNS = frozenset({"candidate_id", "task", "unit_kind", "selected", "national"})
+
 _XLSX_MAX_WIDTH = 60          # characters; long titles wrap in Excel rather than fill the screen
 _XLSX_MIN_WIDTH = 6
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -136,6 +139,10 @@ def _rendered(names: list[str], tables: Mapping[str, pd.DataFrame], xlsx: Mappin
     for name, frame in safe.items():
         yield name, _csv_bytes(frame)
     for name, table in xlsx.items():
+        if SLATE_COLUMNS <= set(safe[table].columns):     # a slate: the planner's workbook (`workbook`)
+            from planner.show.workbook import slate_xlsx_bytes
+            yield name, slate_xlsx_bytes(safe[table], rules=safe.get("rules.csv"))
+            continue
         yield name, _xlsx_bytes(safe[table], sheet_title=Path(table).stem)
     for name, payload in json_files.items():
         yield name, _json_bytes(payload)

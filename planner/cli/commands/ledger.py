@@ -25,6 +25,7 @@ def ledger(
                                             "(default: the one recorded in the last folder's summary.json)"),
     all_groups: bool = typer.Option(False, "--all", help="print every rule group, not one line per rule"),
     out_file: Path | None = typer.Option(None, "--out", help="also write the ledger as this csv file"),
+    lang: str = typer.Option("zh", "--lang", help="zh: Chinese headers and rule wording (default); en: rule ids and codes"),
 ) -> None:
     """Use per year, quota left and progress towards the 2025 targets, for every rule."""
     from planner.cli._common import EXIT_VIOLATIONS, err, out, run_guarded
@@ -38,7 +39,7 @@ def ledger(
         return loaded, table
 
     loaded, table = run_guarded(action)
-    print_ledger(loaded, table, all_groups=all_groups)
+    print_ledger(loaded, table, all_groups=all_groups, lang=lang)
     bad = table[(~table["soft"]) & table["status"].isin(["over", "below"])]
     for row in bad.to_dict("records"):
         err.print(f'error: rule "{row["rule_id"]}" group "{row["group"]}": {row["status"]} '
@@ -49,41 +50,86 @@ def ledger(
         raise typer.Exit(EXIT_VIOLATIONS)
 
 
-def print_ledger(scenario, table: pd.DataFrame, *, all_groups: bool = False) -> None:
-    """Targets first (one line per rule, or per group with --all), then quotas and yearly pools."""
+HEADERS_ZH = {"rule_id": "规则", "group": "分组", "used": "合计", "target": "目标", "to_target": "尚差",
+              "status": "状态", "met": "达到", "scope": "范围", "max": "上限", "remaining": "剩余",
+              "groups_full": "满额", "groups": "组数", "clause": "条款"}
+SCOPE_ZH = {"period": "累计", "year": "本年"}
+STATUS_ZH = {"over": "超出上限", "below": "未达下限", "met": "已达到", "open": "未达到", "full": "已满",
+             "ok": "正常"}
+
+
+def print_ledger(scenario, table: pd.DataFrame, *, all_groups: bool = False, lang: str = "zh") -> None:
+    """Targets first (one line per rule, or per group with --all), then quotas and yearly pools.
+
+    ``lang="zh"`` (default) names each rule by its clause and the notice's words, with Chinese
+    headers, in a borderless table that fits 80 columns; ``"en"`` prints the rule ids and codes.
+    """
     from planner.cli._common import out
     from planner.ledger import ledger_summary
     first, last = scenario.years
     years = list(range(first, last + 1))
-    out.print(f"[bold]{scenario.name}[/bold] — ledger after the {scenario.year} round "
-              f"(period {first}–{last})")
+    zh = lang != "en"
+    if zh:
+        out.print(f"[bold]{scenario.name}[/bold]：{scenario.year}年度之后的台账（{first}–{last}年）")
+    else:
+        out.print(f"[bold]{scenario.name}[/bold] — ledger after the {scenario.year} round "
+                  f"(period {first}–{last})")
     targets = table[table["target"].notna()]
     if all_groups:
-        _print(f"targets (by {int(targets['target_year'].max()) if len(targets) else last})", targets,
-               ["rule_id", "group", *[f"used_{y}" for y in years], "used", "target", "to_target", "status"])
+        _print("各目标（按分组）" if zh else f"targets (by {int(targets['target_year'].max()) if len(targets) else last})",
+               targets, ["rule_id", "group", *[f"used_{y}" for y in years], "used", "target", "to_target", "status"],
+               zh=zh)
         quotas = table[table["target"].isna() & table["max"].gt(0)]
-        _print("quotas and pools", quotas, ["rule_id", "group", "scope", *[f"used_{y}" for y in years], "used",
-                                            "max", "remaining", "status"])
+        _print("限额与年度名额（按分组）" if zh else "quotas and pools", quotas,
+               ["rule_id", "group", "scope", *[f"used_{y}" for y in years], "used", "max", "remaining", "status"],
+               zh=zh)
         return
     summary = ledger_summary(table)
     with_target = summary[summary["targets"] > 0].copy()
     with_target["met"] = with_target["targets_met"].astype(str) + "/" + with_target["targets"].astype(str)
-    _print("targets by 2025 (summed over groups; met = groups at or above their target)", with_target,
-           ["rule_id", "clause", *[f"used_{y}" for y in years], "used", "target", "to_target", "met"])
+    _print("全省目标（各组合计；达到 = 已达目标的组数/组数）" if zh else
+           "targets by 2025 (summed over groups; met = groups at or above their target)", with_target,
+           ["rule_id", *(["clause"] if not zh else []), *[f"used_{y}" for y in years], "used", "target",
+            "to_target", "met"], zh=zh)
     quotas = summary[(summary["targets"] == 0) & summary["max"].gt(0)]
-    _print("quotas and yearly pools (summed over groups)", quotas,
-           ["rule_id", "scope", *[f"used_{y}" for y in years], "used", "max", "remaining", "groups_full", "groups"])
+    _print("限额与年度名额（各组合计；满额 = 已用满的组数）" if zh else
+           "quotas and yearly pools (summed over groups)", quotas,
+           ["rule_id", "scope", *[f"used_{y}" for y in years], "used", "max", "remaining", "groups_full", "groups"],
+           zh=zh)
 
 
-def _print(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
+def _print(title: str, frame: pd.DataFrame, columns: list[str], *, zh: bool = False) -> None:
+    from rich import box
+
     from planner.cli._common import out
-    table = Table(title=title, show_lines=False)
+    if not zh:
+        table = Table(title=title, show_lines=False)
+        for column in columns:
+            table.add_column(column.replace("used_", ""), justify="left" if column in (
+                "rule_id", "text", "group", "clause", "scope", "status") else "right",
+                overflow="fold", max_width=40 if column == "text" else None)
+        for row in frame[columns].to_dict("records"):
+            table.add_row(*(_cell(row[c]) for c in columns))
+        out.print(table)
+        return
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False, padding=(0, 1))
     for column in columns:
-        table.add_column(column.replace("used_", ""), justify="left" if column in ("rule_id", "text", "group", "clause",
-                                                                                   "scope", "status") else "right",
-                         overflow="fold", max_width=40 if column == "text" else None)
-    for row in frame[columns].to_dict("records"):
-        table.add_row(*(_cell(row[c]) for c in columns))
+        left = column in ("rule_id", "group", "scope", "status")
+        table.add_column(HEADERS_ZH.get(column, column.replace("used_", "")), justify="left" if left else "right",
+                         overflow="fold", max_width=36 if column == "rule_id" else None,
+                         no_wrap=not left)
+    for row in frame.to_dict("records"):
+        cells = []
+        for c in columns:
+            if c == "rule_id":
+                cells.append(f"{row.get('clause', '')}{row.get('text', '') or row['rule_id']}")
+            elif c == "scope":
+                cells.append(SCOPE_ZH.get(row[c], _cell(row[c])))
+            elif c == "status":
+                cells.append(STATUS_ZH.get(row[c], _cell(row[c])))
+            else:
+                cells.append(_cell(row[c]))
+        table.add_row(*cells)
     out.print(table)
 
 

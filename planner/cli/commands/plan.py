@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 import typer
+from rich import box
+from rich.table import Table
 
 from planner.cli._common import SEED_MAX, check_seconds, check_workers
-from rich.table import Table
+from planner.inputs import load_catalogue
 
 
 def register(app: typer.Typer) -> None:
@@ -69,30 +71,40 @@ def print_plan(result) -> None:
     sc = result.scenario
     first, last = sc.years
     years = list(range(first, last + 1))
-    fixed = f", this round fixed to {s['fixed_slate']}" if s["fixed_slate"] else ""
-    out.print(f"[bold]{s['name']}[/bold] — plan {sc.year}–{last} (forecast {s['forecast']}{fixed}), "
-              f"status {s['status']}, solve {s['solve_s']:.2f} s")
-    out.print(f"this round selects {s['n_selected_now']}; planned: "
-              + ", ".join(f"{y}: {n}" for y, n in s["n_planned"].items()), markup=False)
+    fixed = f"，本年度名单固定为 {s['fixed_slate']}" if s["fixed_slate"] else ""
+    status = {"OPTIMAL": "已证明最优", "FEASIBLE": "可行，未证明最优"}.get(s["status"], s["status"])
+    out.print(f"[bold]{s['name']}[/bold]：{sc.year}–{last}年规划（预测方式 {s['forecast']}{fixed}），"
+              f"{status}，求解 {s['solve_s']:.2f} 秒")
+    out.print(f"本年度入选 {s['n_selected_now']} 项；以后年度规划："
+              + "，".join(f"{y}年 {n} 项" for y, n in s["n_planned"].items()), markup=False)
     t = result.targets
     rules = (t.groupby("rule_id", sort=False)
-             .agg(text=("text", "first"), soft=("soft", "first"), groups=("group", "size"),
+             .agg(clause=("clause", "first") if "clause" in t else ("rule_id", "first"),
+                  text=("text", "first"), soft=("soft", "first"), groups=("group", "size"),
                   reachable=("reachable", "sum"), target=("target", "sum"),
                   **{f"cum_{y}": (f"cum_{y}", "sum") for y in years},
                   reached_in=("reached_in", "max"), shortfall=("shortfall", "sum")).reset_index())
-    table = Table(title="2025 targets in the plan (cumulative at the end of each year; groups summed)")
-    for col in ("rule", "target", *map(str, years), "reached by", "reachable", "kind"):
-        table.add_column(col, justify="left" if col in ("rule", "kind") else "right")
+    table = Table(title="规划中的全省目标（各年末累计，各组合计）", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    table.add_column("目标", overflow="fold", max_width=30)
+    for col in ("目标值", *map(str, years), "达到年", "可达组", "性质"):
+        table.add_column(col, justify="right", no_wrap=True)
     for r in rules.to_dict("records"):
         whole = r["reachable"] == r["groups"]
-        table.add_row(r["rule_id"], f"{r['target']:g}", *(f"{r[f'cum_{y}']:g}" for y in years),
+        clause = r["clause"] if r["clause"] != r["rule_id"] else ""
+        table.add_row(f"{clause}{r['text'] or r['rule_id']}", f"{r['target']:g}",
+                      *(f"{r[f'cum_{y}']:g}" for y in years),
                       "" if not whole or r["reached_in"] is pd.NA else str(r["reached_in"]),
-                      f"{r['reachable']}/{r['groups']}" + ("" if whole else f" (short {r['shortfall']:g})"),
-                      "soft" if r["soft"] else "hard")
+                      f"{r['reachable']}/{r['groups']}" + ("" if whole else f"（差{r['shortfall']:g}）"),
+                      "软" if r["soft"] else "硬")
     out.print(table)
-    by_year = Table(title="selected per task and year (locked / this round / planned)")
-    for col in ("task", "track", *map(str, years)):
-        by_year.add_column(col, justify="left" if col in ("task", "track") else "right")
+    by_year = Table(title="各任务各年度入选（已锁定 / 本年度 / 规划）", box=box.SIMPLE_HEAD, pad_edge=False,
+                    padding=(0, 1))
+    by_year.add_column("任务类别", overflow="fold", max_width=34)
+    for col in map(str, years):
+        by_year.add_column(f"{col}年", justify="right", no_wrap=True)
+    cat = load_catalogue()
     for r in result.by_year.to_dict("records"):
-        by_year.add_row(r["task"], r["track"], *(str(r[f"n_{y}"]) for y in years))
+        track = cat.tracks_of(r["task"]).get(r["track"], r["track"]) if r["track"] else ""
+        name = cat.label("task", r["task"]) + (f"\n  · {track}" if track else "")
+        by_year.add_row(name, *(str(r[f"n_{y}"]) for y in years))
     out.print(by_year)

@@ -61,7 +61,7 @@ def plot_calendar(scenario: "Scenario | str | Path") -> Figure:
     all_rows = list(dict.fromkeys(r for r in table["row"] if r.startswith("*:")))
     rows = task_rows + all_rows
     entries = list(dict.fromkeys(table["entry"]))
-    legend_lines = len(entries)
+    legend_lines = len(entries)          # an upper bound: lines that say the same are merged below
     fig = _figure(PAGE_WIDTH_IN, 1.0 + 0.36 * max(len(rows), 3) + 0.2 * legend_lines)
     fig.suptitle(f"工作日历：申报截止（◆）与填报窗口（▬），{scenario.years[0]}–{scenario.years[1]}年",
                  fontsize=FONT_PT + 2.5)
@@ -70,7 +70,16 @@ def plot_calendar(scenario: "Scenario | str | Path") -> Figure:
         _empty(ax, "情景文件中没有 [[calendar]] 日程")
         return fig
     palette = [BLUE, VERMILION, GREEN, ORANGE, PURPLE, SKY, "#7F6000", "#444444"]
-    colour = {e: palette[k % len(palette)] for k, e in enumerate(entries)}
+    # One colour and one legend line per event: entries that say the same (the same step of
+    # several tasks or years) share them, so the legend never repeats a line.
+    firsts_of_entry = table.drop_duplicates("entry").set_index("entry")
+    events = list(dict.fromkeys(firsts_of_entry.loc[entries, "event"]))
+    colour_of_event = {ev: palette[k % len(palette)] for k, ev in enumerate(events)}
+    colour = {e: colour_of_event[firsts_of_entry.at[e, "event"]] for e in entries}
+    # the event named once, then each of its clauses with its dates
+    lines = {ev: _wrap(ev + "：" + "；".join(f"{firsts_of_entry.at[e, 'clause']} {firsts_of_entry.at[e, 'rule']}"
+                                              for e in entries if firsts_of_entry.at[e, "event"] == ev), 58)
+             for ev in events}
     y_of = {r: k for k, r in enumerate(rows)}
     y = table["row"].map(y_of).to_numpy(float)
     start = pd.to_datetime(table["start"]).to_numpy()
@@ -105,11 +114,8 @@ def plot_calendar(scenario: "Scenario | str | Path") -> Figure:
         ax.spines[side].set_visible(False)
     if all_rows:
         ax.axhline(len(task_rows) - 0.5, color="#999999", linewidth=0.6, linestyle="--")
-    firsts_of_entry = table.drop_duplicates("entry").set_index("entry")
-    handles = [Line2D([], [], color=colour[e], marker="s", linestyle="", markersize=6,
-                      label=_wrap(f"{firsts_of_entry.at[e, 'event']}（{firsts_of_entry.at[e, 'clause']}）："
-                                  f"{firsts_of_entry.at[e, 'rule']}", 58))
-               for e in entries]
+    handles = [Line2D([], [], color=colour_of_event[ev], marker="s", linestyle="", markersize=6, label=lines[ev])
+               for ev in events]
     fig.legend(handles=handles, loc="outside lower left", ncols=1, fontsize=FONT_PT - 1, frameon=False,
                handletextpad=0.3, labelspacing=0.35)
     return fig

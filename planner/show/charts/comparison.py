@@ -69,7 +69,7 @@ def plot_comparison(comparison: pd.DataFrame) -> Figure:
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, frame["locality"].tolist())
     ax.set_ylim(len(frame) - 0.5, -0.5)
-    ax.set_xlabel("入选项目数变化（绿色增加，红色减少）", fontsize=FONT_PT)
+    ax.set_xlabel("入选项目数变化（绿色增加，朱红色减少）", fontsize=FONT_PT)
     _style(ax)
     if not np.any(delta):
         ax.text(0.5, 0.02, "两个情景各市（州）入选数相同", transform=ax.transAxes, ha="center",

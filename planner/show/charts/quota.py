@@ -74,7 +74,11 @@ def plot_quota_use(result_or_outdir: "SolvedRound | Run | str | Path", task: str
     heights = [max([_panel_height(frame) for _, frame in p] + [1.2]) for p in panels] or [1.5]
     fig = _figure(PAGE_WIDTH_IN, sum(heights) + 0.9)
     name = run.summary.get("name", "")
-    fig.suptitle(f"{name}\n限额使用：已用 / 限额" if name else "限额使用：已用 / 限额", fontsize=FONT_PT + 2.5)
+    years = tuple(run.scenario.years) if run.scenario is not None else ()
+    # Period quotas count every year of the period together: say so, not just this round's year.
+    span = f"{years[0]}–{years[1]}累计" if len(years) == 2 and years[0] != years[1] else ""
+    heading = f"限额使用：{span}已用 / 限额"
+    fig.suptitle(f"{name}\n{heading}" if name else heading, fontsize=FONT_PT + 2.5)
     if not tasks or not any(panels):
         _empty(fig.add_subplot(), f"{_task_title(task) if task else '本轮'}没有市（州）或高职学校分档限额")
         return fig

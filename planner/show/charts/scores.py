@@ -18,6 +18,7 @@ from planner.show.charts._base import (
     BLUE,
     FONT_PT,
     GREY,
+    ORANGE,
     PAGE_WIDTH_IN,
     VERMILION,
     _empty,
@@ -56,7 +57,7 @@ def plot_scores(result_or_outdir: "SolvedRound | Run | str | Path") -> Figure:
               .sort_values(["_o", "track"]))
     keys = list(zip(groups["task"], groups["track"]))
     fig = _figure(PAGE_WIDTH_IN, 1.1 + 0.3 * max(len(keys), 3))
-    fig.suptitle(f"{run.year}年评审分数分布：入选与未入选（红色竖线为各组入选最低分）", fontsize=FONT_PT + 2.5)
+    fig.suptitle(f"{run.year}年评审分数分布：入选与未入选（朱红色竖线为各组入选最低分）", fontsize=FONT_PT + 2.5)
     ax = fig.add_subplot()
     if not keys:
         _empty(ax, "没有候选项目")
@@ -72,6 +73,11 @@ def plot_scores(result_or_outdir: "SolvedRound | Run | str | Path") -> Figure:
     ax.scatter(frame["_score"].to_numpy()[chosen], row[chosen] - 0.18 + jitter[chosen], s=5, color=BLUE,
                alpha=0.75, linewidths=0, label="入选")
     cut = frame[frame["_selected"]].groupby(["task", "track"])["_score"].min().reindex(index)
+    # Left out although above their group's cut-off: a quota or target was full, or places were
+    # kept for later years (the reason is in explanations.csv and each unit's feedback letter).
+    above = ~chosen & (frame["_score"].to_numpy() > cut.to_numpy()[row.astype(int)])
+    ax.scatter(frame["_score"].to_numpy()[above], row[above] + 0.18 + jitter[above], s=14, facecolors="none",
+               edgecolors=ORANGE, linewidths=0.7, zorder=3)
     # each group's cut-off: a tick on its row and, in a column right of the plot, its value
     ax.text(1.01, 1.0, "入选\n最低分", transform=ax.transAxes, ha="left", va="bottom", fontsize=FONT_PT - 1)
     for yi, value in zip(position.to_numpy(), cut.to_numpy()):
@@ -83,6 +89,8 @@ def plot_scores(result_or_outdir: "SolvedRound | Run | str | Path") -> Figure:
     pass_mark = getattr(run.scenario, "pass_mark", None) if run.scenario is not None else None
     handles = [Line2D([], [], marker="o", linestyle="", color=BLUE, label="入选"),
                Line2D([], [], marker="o", linestyle="", color=GREY, label="未入选"),
+               Line2D([], [], marker="o", linestyle="", markerfacecolor="none", color=ORANGE,
+                      label="高于最低分而未入选（限额或目标已满、名额留给后续年度）"),
                Line2D([], [], color=VERMILION, label="入选最低分")]
     if pass_mark is not None:
         ax.axvline(pass_mark, color="black", linestyle=":", linewidth=1.0)
@@ -92,5 +100,5 @@ def plot_scores(result_or_outdir: "SolvedRound | Run | str | Path") -> Figure:
     ax.set_xlabel("专家评审分数", fontsize=FONT_PT)
     ax.set_xlim(lo - 1.5, float(frame["_score"].max()) + 1.5)
     _style(ax)
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=FONT_PT, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), fontsize=FONT_PT, frameon=False)
     return fig

@@ -27,7 +27,7 @@ from planner.show.charts._base import (
 )
 from planner.show.charts.tables import target_table
 
-CAP_PERCENT = 150.0        # target progress: bars are cut here (a layout choice, not a rule)
+CAP_PERCENT = float("inf")  # target progress: bars are no longer cut (kept for callers that read it)
 
 
 def plot_target_progress(ledger: pd.DataFrame) -> Figure:
@@ -47,7 +47,7 @@ def plot_target_progress(ledger: pd.DataFrame) -> Figure:
     table = target_table(ledger)
     targets = list(dict.fromkeys(table["rule_id"]))
     fig = _figure(PAGE_WIDTH_IN, 1.0 + 0.34 * max(len(targets), 3))
-    fig.suptitle("目标完成进度（按年度堆叠，占目标值的百分比）", fontsize=FONT_PT + 2.5)
+    fig.suptitle("目标完成进度（各年度堆叠、全部显示，占目标值的百分比）", fontsize=FONT_PT + 2.5)
     ax = fig.add_subplot()
     if not targets:
         _empty(ax, "台账中没有全省目标")
@@ -77,19 +77,15 @@ def plot_target_progress(ledger: pd.DataFrame) -> Figure:
             style = (dict(color=colours[year], label=f"{year}年") if kind == "used" else
                      dict(facecolor="white", edgecolor=colours[year], hatch="////", linewidth=0.8,
                           label=f"{year}年（计划）"))
-            # a bar far past its target is cut at CAP_PERCENT (its number is written beside it),
-            # so the targets still short of 100 % keep a readable scale
-            start, stop = np.minimum(left, CAP_PERCENT), np.minimum(left + share(part), CAP_PERCENT)
-            ax.barh(y, stop - start, left=start, height=0.56, zorder=2, **style)
+            # every year is drawn whole, however far past its target a bar runs: a cut bar would
+            # hide the later years stacked on it (the axis grows instead)
+            ax.barh(y, share(part), left=left.copy(), height=0.56, zorder=2, **style)
             left += share(part)
     ax.vlines(100, -0.5, len(targets) - 0.5, colors="black", linewidth=1.0, zorder=3)
-    cut = left > CAP_PERCENT
-    ax.scatter(np.full(cut.sum(), CAP_PERCENT), y[cut], marker=">", s=30, color="black", zorder=4)
     total = first["total"].to_numpy(float)
     planned = table.groupby("rule_id")["planned"].sum().reindex(targets).to_numpy(float)
-    right = float(min(max(left.max(), np.nanmax(np.where(has_band, share(high), 0)), 100.0), CAP_PERCENT))
+    right = float(max(left.max(), np.nanmax(np.where(has_band, share(high), 0)), 100.0))
     edge = share(np.where(has_band, high, low))
-    left = np.minimum(left, CAP_PERCENT)
     for yi, t, lo_, hi_, band, end, edge_, p in zip(y, total, low, high, has_band, left, edge, planned):
         wanted = f"{_number(lo_)}–{_number(hi_)}" if band else f"≥{_number(lo_)}"
         if band and t > hi_:
@@ -99,16 +95,17 @@ def plot_target_progress(ledger: pd.DataFrame) -> Figure:
         else:
             mark, ok = f"差 {_number(lo_ - t)}", False
         plan = f"（计划后 {_number(t + p)}）" if p > 0 else ""
-        ax.text(max(end, edge_, 100) + right * (0.05 if end >= CAP_PERCENT else 0.02), yi,
+        ax.text(max(end, edge_, 100) + right * 0.02, yi,
                 f"{_number(t)} / {wanted}  {mark}{plan}", va="center", fontsize=FONT_PT - 1,
                 color="black" if ok else VERMILION)
     ax.set_yticks(y, [_wrap(label, 15) for label in first["label"]])
     ax.set_ylim(len(targets) - 0.5, -0.5)
     ax.set_xlim(0, right * 1.5)
-    ax.set_xticks(np.arange(0, right + 1, 25 if right <= CAP_PERCENT else 50))
+    step = next(s for s in (25, 50, 100, 200, 500, 1000, 10 ** 9) if right / s <= 8)
+    ax.set_xticks(np.arange(0, right + 1, step))
     ax.xaxis.set_major_formatter(lambda value, _pos: f"{value:.0f}%")
-    note = f"；▶ = 超过 {CAP_PERCENT:.0f}%" if cut.any() else ""
-    ax.set_xlabel(f"完成度（黑线 = 目标值；灰底 = “左右”目标的允许区间{note}；右侧为 已完成 / 目标）",
+    span = f"{years[0]}–{years[-1]}年累计" if len(years) > 1 else f"{years[0]}年"
+    ax.set_xlabel(f"{span}完成度（黑线 = 目标值；灰底 = “左右”目标的允许区间；右侧为 已完成 / 目标）",
                   fontsize=FONT_PT)
     _style(ax)
     handles, labels = ax.get_legend_handles_labels()
