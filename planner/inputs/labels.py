@@ -35,6 +35,10 @@ COLUMN_LABELS: MappingProxyType = MappingProxyType({
     "exempt": "不占限额",
     "eligible": "符合申报条件",
     "cost": "建设经费（万元）",
+    "core_course": "专业核心课程",
+    "project_id": "项目标识",
+    "recognised_in": "已于该年度认定",
+    "national_in": "已于该年度国家级推荐",
     "selected": "省级入选",
     "national": "国家级推荐",
     "reason": "说明",
@@ -63,14 +67,14 @@ BOOL_LABELS = ("否", "是")
 
 SHORT_UNIT_KINDS: MappingProxyType = MappingProxyType({
     "higher_vocational": "高职学校", "secondary_vocational": "中职学校", "government": "政府",
-    "enterprise": "企业", "other": "科研院所/行业组织",
+    "development_zone": "开发区管委会", "enterprise": "企业", "other": "科研院所/行业组织",
 })
 """Short labels of unit kinds for table cells (the catalogue's full label is accepted too)."""
 
 VALUE_ALIASES: MappingProxyType = MappingProxyType({
     "unit_kind": {"高职": "higher_vocational", "高职院校": "higher_vocational", "中职": "secondary_vocational",
                   "中职学校": "secondary_vocational", "政府": "government", "地方政府": "government",
-                  "开发区管委会": "government", "政府组成部门": "government", "企业": "enterprise",
+                  "开发区管委会": "development_zone", "管委会": "development_zone", "政府组成部门": "government", "企业": "enterprise",
                   "科研院所": "other", "行业组织": "other"},
     "tier": {"国家双高": "national_double_high", "省双高": "provincial_double_high",
              "其他": "other_higher"},
