@@ -97,14 +97,34 @@ def verify_run(out_dir: Path) -> None:
 def audit(
     scenario: Path = typer.Argument(..., help="scenario TOML file"),
     slate: Path = typer.Argument(..., help="slate table (csv/xlsx) with selected and national columns"),
+    against: Optional[Path] = typer.Option(None, "--against", help="run folder (planner solve --out) whose slate "
+                                           "is the optimum to compare the score with, instead of solving now"),
+    optimum: bool = typer.Option(True, "--optimum/--no-optimum", help="compare the slate's total score with the "
+                                 "optimum of the same round"),
+    findings: Optional[Path] = typer.Option(None, "--findings", help="file for the findings beyond the first 20 "
+                                            "(default: SLATE's name + .audit.txt beside it)"),
 ) -> None:
-    """Check a slate — the solver's or one made by hand — against every hard rule."""
-    report = run_guarded(lambda: api.audit_file(scenario, slate))
+    """Check a slate — the solver's or one made by hand — against its candidate table and every hard rule,
+    and set its total score against the optimum."""
+    from planner.audit import summarise
+    report = run_guarded(lambda: api.audit_file(scenario, slate, optimum=optimum, against=against))
     for warning in report.warnings():
         err.print(f"warning: {warning}", markup=False)
+    score_lines = report.score.lines() if report.score is not None else []
     if not report.ok:
-        fail(report.messages(), EXIT_VIOLATIONS, prefix="violation")
-    out.print(f"audit passed: {len(report.rules)} rule groups, every hard rule holds", markup=False)
+        head, rest = summarise(report.messages(), report.kinds())
+        if rest:
+            from planner.show import atomic_write_bytes
+            target = findings or slate.with_name(slate.name + ".audit.txt")
+            run_guarded(lambda: atomic_write_bytes(target, ("\n".join(report.messages()) + "\n").encode("utf-8")))
+            head.append(f"… {len(rest)} more: every finding is in {target}")
+        for line in score_lines:
+            err.print(f"score: {line}", markup=False)
+        fail(head, EXIT_VIOLATIONS, prefix="violation")
+    out.print(f"audit passed: the slate matches its candidate table; {len(report.rules)} rule groups, "
+              "every hard rule holds", markup=False)
+    for line in score_lines:
+        out.print(f"score: {line}", markup=False)
 
 
 @app.command()

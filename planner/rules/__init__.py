@@ -22,13 +22,14 @@ from planner.rules.groups import (
 )
 from planner.rules.policy import Scenario, check_columns, load_scenario, parse_scenario
 from planner.rules.prepare import Prepared, Round, check_years, pad_hint, read_candidates, read_history, read_round
+from planner.rules.round_years import check_history_files, check_table_year
 from planner.rules.shapes import SCOPES, Bound, Rule, rule_to_toml
 
 __all__ = ["BLOCKS", "blocked_reason", "check_pins", "forecast_rows", "pinned_in", "ALL", "Group", "flag_values",
            "fold_localities", "group_bounds", "group_keys", "key_text", "match", "measure_values", "numeric_column",
            "rule_groups", "Scenario", "check_columns", "load_scenario", "parse_scenario", "Prepared", "Round",
            "check_years", "pad_hint", "read_candidates", "read_history", "read_round", "SCOPES", "Bound", "Rule",
-           "rule_to_toml"]
+           "rule_to_toml", "check_history_files", "check_table_year"]
 
 
 

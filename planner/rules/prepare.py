@@ -19,6 +19,7 @@ from planner.inputs import load_candidates, normalise_candidates
 from planner.rules.availability import check_pins
 from planner.rules.groups import fold_localities
 from planner.rules.policy import Scenario, check_columns
+from planner.rules.round_years import check_history_files, check_table_year
 
 SLATE_FLAGS = ("selected", "national")
 
@@ -48,6 +49,7 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
                                        column="candidates")])
         frame = load_candidates(path)
     check_years(frame, scenario)
+    check_table_year(frame, scenario)
     check_columns(scenario, list(frame.columns))
     return frame
 
@@ -70,6 +72,7 @@ def read_history(scenario: Scenario) -> pd.DataFrame | None:
     """Locked slates of earlier rounds named by the scenario (rows of earlier years only)."""
     if not scenario.history:
         return None
+    check_history_files(scenario)
     parts = []
     for path in scenario.history:
         part = load_candidates(path, extra_bool_columns=SLATE_FLAGS)
