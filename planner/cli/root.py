@@ -15,7 +15,9 @@ from rich.table import Table
 
 from planner import api
 from planner.cli._common import EXIT_INPUT, EXIT_VIOLATIONS, err, fail, out, progress_reporter, run_guarded
+from planner.errors import InfeasibleError
 from planner.result import task_table
+from planner.rounds import write_advice
 from planner.rules import load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -51,8 +53,12 @@ def solve(
         loaded = load_scenario(scenario)
         if force_in or force_out:
             loaded = loaded.pinned(force_in=force_in, force_out=force_out)
-        result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers,
-                           backend=backend)
+        try:
+            result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers,
+                               backend=backend)
+        except InfeasibleError as exc:
+            write_advice(exc, target)       # the full advice beside the short form printed
+            raise
         extra = {}
         if explain:
             from planner.explain import explain_all, merge
@@ -122,9 +128,9 @@ def audit(
             err.print(f"score: {line}", markup=False)
         fail(head, EXIT_VIOLATIONS, prefix="violation")
     out.print(f"audit passed: the slate matches its candidate table; {len(report.rules)} rule groups, "
-              "every hard rule holds", markup=False)
+              "every hard rule holds", markup=False, soft_wrap=True)
     for line in score_lines:
-        out.print(f"score: {line}", markup=False)
+        out.print(f"score: {line}", markup=False, soft_wrap=True)
 
 
 @app.command()
