@@ -60,16 +60,17 @@ def _scenario_for(scenario: Scenario, year: int) -> str | None:
     if scenario.source is None:
         return None
     folder = Path(scenario.source).parent
+    found = []
     try:
         for path in sorted(folder.glob("*.toml")):
             if path.resolve() == Path(scenario.source).resolve():
                 continue
             match = _YEAR_LINE.search(path.read_text(encoding="utf-8", errors="replace")[:4000])
             if match and int(match.group(1)) == year:
-                return _shown(path)
+                found.append(path)
     except OSError:
         return None
-    return None
+    return _shown(min(found, key=lambda p: len(p.name))) if found else None   # jilin-2023, not its variants
 
 
 def _shown(path: Path) -> str:
