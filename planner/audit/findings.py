@@ -28,10 +28,13 @@ class SlateAudit(AuditReport):
         Differences from the round's candidate table (`audit.table.compare_with_table`).
     score : object or None
         The slate's score against the optimum (`rounds.audit_score.ScoreComparison`), if asked.
+    score_note : str
+        Why the score was not compared although asked (no optimum found), else "".
     """
 
     table: list[Problem] = field(default_factory=list)
     score: Any = None
+    score_note: str = ""
 
     @property
     def ok(self) -> bool:

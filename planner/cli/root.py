@@ -116,7 +116,7 @@ def audit(
     report = run_guarded(lambda: api.audit_file(scenario, slate, optimum=optimum, against=against))
     for warning in report.warnings():
         err.print(f"warning: {warning}", markup=False)
-    score_lines = report.score.lines() if report.score is not None else []
+    score_lines = report.score.lines() if report.score is not None else [report.score_note] * bool(report.score_note)
     if not report.ok:
         head, rest = summarise(report.messages(), report.kinds())
         if rest:

@@ -32,7 +32,8 @@ class ScoreComparison:
     slate_total, optimum_total : float
         Sum of `column` over the selected rows of the round's year.
     source : str
-        Where the optimum comes from: "solved" or the run folder.
+        Where the optimum comes from, as shown: "solved now" (with its status when not proven
+        optimal) or "from RUN_DIR".
     only_optimum, only_slate : DataFrame
         candidate_id and `column` of the rows the optimum selects and the slate does not, and
         the other way round, highest first.
@@ -51,8 +52,7 @@ class ScoreComparison:
         return self.optimum_total - self.slate_total
 
     def lines(self, shown: int = SHOWN) -> list[str]:
-        where = "solved now" if self.source == "solved" else f"from {self.source}"
-        head = (f"total {self.column}: this slate {_num(self.slate_total)}, the optimum ({where}) "
+        head = (f"total {self.column}: this slate {_num(self.slate_total)}, the optimum ({self.source}) "
                 f"{_num(self.optimum_total)}")
         if abs(self.difference) < 1e-6:
             head += ": the same total"

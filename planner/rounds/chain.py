@@ -153,14 +153,17 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
     audit = SlateAudit(rules=report.rules, rows=report.rows, filings=report.filings, table=findings)
     if optimum or against is not None:
         if against is not None:
-            audit.score = compare_scores(slate, read_run_slate(against), scenario, source=str(against))
+            audit.score = compare_scores(slate, read_run_slate(against), scenario, source=f"from {against}")
         else:
             try:
                 best = solve(scenario, time_limit_s=time_limit_s, diagnose=False)
             except (InfeasibleError, NoSolutionError) as exc:
-                log.warning("no optimum to compare the score with: %s", exc)
+                audit.score_note = f"no optimum to compare the score with: {exc}"
             else:
-                audit.score = compare_scores(slate, best.slate, scenario, source="solved")
+                status = best.summary["status"]
+                source = "solved now" if status == "OPTIMAL" else \
+                    f"solved now, not proven optimal: {status}, gap {best.summary['gap']:.2%}"
+                audit.score = compare_scores(slate, best.slate, scenario, source=source)
     return audit
 
 
