@@ -68,6 +68,9 @@ def test_summarise_counts_kinds_and_keeps_the_rest_for_a_file():
     assert head[0] == "25 findings: 3 a, 22 b"
     assert head[1:] == lines[:20] and rest == lines[20:]
     assert summarise(["x"], ["k"]) == (["1 finding: 1 k", "x"], [])
+    many = [f"k{i}" for i in range(15) for _ in range(2)]
+    head, _ = summarise(many, many)
+    assert head[0] == "30 findings: " + ", ".join(f"2 k{i}" for i in range(12)) + ", 6 of 3 other kinds"
 
 
 # --------------------------------------------------------------------------- the bundled round, tampered

@@ -16,6 +16,8 @@ from planner.errors import Problem
 
 SHOWN = 20
 """Findings printed in full before the rest go to a file."""
+KINDS_SHOWN = 12
+"""Kinds named in the summary line before "N of K other kinds"."""
 
 
 @dataclass
@@ -82,5 +84,9 @@ def summarise(lines: list[str], kinds: list[str], *, shown: int = SHOWN) -> tupl
     counts = Counter(kinds)
     order = list(dict.fromkeys(kinds))
     noun = "finding" if len(lines) == 1 else "findings"
-    summary = f"{len(lines)} {noun}: " + ", ".join(f"{counts[k]} {k}" for k in order)
+    parts = [f"{counts[k]} {k}" for k in order[:KINDS_SHOWN]]
+    if len(order) > KINDS_SHOWN:
+        others = order[KINDS_SHOWN:]
+        parts.append(f"{sum(counts[k] for k in others)} of {len(others)} other kinds")
+    summary = f"{len(lines)} {noun}: " + ", ".join(parts)
     return [summary, *lines[:shown]], lines[shown:]

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from planner import api
 from planner.cli._common import EXIT_INPUT, EXIT_VIOLATIONS, err, fail, out, progress_reporter, run_guarded
-from planner.errors import InfeasibleError
+from planner.errors import InfeasibleError, PlannerError
 from planner.result import task_table
 from planner.rounds import write_advice
 from planner.rules import load_scenario
@@ -122,8 +122,11 @@ def audit(
         if rest:
             from planner.show import atomic_write_bytes
             target = findings or slate.with_name(slate.name + ".audit.txt")
-            run_guarded(lambda: atomic_write_bytes(target, ("\n".join(report.messages()) + "\n").encode("utf-8")))
-            head.append(f"… {len(rest)} more: every finding is in {target}")
+            try:
+                atomic_write_bytes(target, ("\n".join(report.messages()) + "\n").encode("utf-8"))
+                head.append(f"… {len(rest)} more: every finding is in {target}")
+            except (OSError, PlannerError) as exc:      # the verdict stands (exit 1) without the file
+                head.append(f"… {len(rest)} more, not written to {target}: {exc}")
         for line in score_lines:
             err.print(f"score: {line}", markup=False)
         fail(head, EXIT_VIOLATIONS, prefix="violation")
