@@ -215,3 +215,14 @@ def test_a_slate_of_another_year_is_one_line_exit_2(run, tmp_path):
     assert "jilin-2024.toml" in done.stderr
     with pytest.raises(InputError, match="year is 2024"):
         api.audit_file(SCENARIO, path)
+
+
+def test_the_table_given_with_candidates_replaces_the_scenarios(run, tmp_path):
+    table = pd.read_csv(REPO / "data" / "jilin" / "candidates_2023.csv", dtype=str, keep_default_na=False,
+                        encoding="utf-8-sig")
+    table.at[0, "score"] = "12.5"
+    other = tmp_path / "other.csv"
+    table.to_csv(other, index=False)
+    done = run_cli("audit", SCENARIO, run / "slate.csv", "--candidates", other, "--no-optimum")
+    assert done.returncode == 1
+    assert "slate.csv:2:score: found " in done.stderr and "expected 12.5 as in other.csv row 2" in done.stderr

@@ -103,6 +103,8 @@ def verify_run(out_dir: Path) -> None:
 def audit(
     scenario: Path = typer.Argument(..., help="scenario TOML file"),
     slate: Path = typer.Argument(..., help="slate table (csv/xlsx) with selected and national columns"),
+    candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table the slate was drawn "
+                                              "from, replacing the scenario's"),
     against: Optional[Path] = typer.Option(None, "--against", help="run folder (planner solve --out) whose slate "
                                            "is the optimum to compare the score with, instead of solving now"),
     optimum: bool = typer.Option(True, "--optimum/--no-optimum", help="compare the slate's total score with the "
@@ -113,7 +115,8 @@ def audit(
     """Check a slate — the solver's or one made by hand — against its candidate table and every hard rule,
     and set its total score against the optimum."""
     from planner.audit import summarise
-    report = run_guarded(lambda: api.audit_file(scenario, slate, optimum=optimum, against=against))
+    report = run_guarded(lambda: api.audit_file(scenario, slate, candidates=candidates, optimum=optimum,
+                                                       against=against))
     for warning in report.warnings():
         err.print(f"warning: {warning}", markup=False)
     score_lines = report.score.lines() if report.score is not None else [report.score_note] * bool(report.score_note)

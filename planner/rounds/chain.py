@@ -108,6 +108,7 @@ def save(result: Result, out_dir: str | Path, *, extra_tables: dict[str, pd.Data
 
 
 def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table: bool = True,
+               candidates: str | Path | None = None,
                optimum: bool = False, against: str | Path | None = None, time_limit_s: float = 60.0) -> SlateAudit:
     """Audit a slate file (csv/xlsx with `selected` and `national` columns) against a scenario.
 
@@ -118,7 +119,9 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
     Parameters
     ----------
     table : bool
-        Compare with the scenario's candidate table (skipped when the scenario names none).
+        Compare with the round's candidate table (skipped when the scenario names none).
+    candidates : path, optional
+        The candidate table the slate was drawn from, replacing the scenario's (as ``solve``'s).
     optimum : bool
         Also compare the slate's total score with the optimum, solved now (`solve`).
     against : path, optional
@@ -147,8 +150,8 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
     check_table_year(slate, scenario, what="slate")
     check_years(slate, scenario)
     check_columns(scenario, list(slate.columns))
-    findings = compare_with_table(slate, read_candidates(scenario, None)) \
-        if table and scenario.candidates is not None else []
+    findings = compare_with_table(slate, read_candidates(scenario, candidates)) \
+        if table and (candidates is not None or scenario.candidates is not None) else []
     report = check_slate(slate, scenario, history=read_history(scenario))
     audit = SlateAudit(rules=report.rules, rows=report.rows, filings=report.filings, table=findings)
     if optimum or against is not None:
@@ -156,7 +159,7 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
             audit.score = compare_scores(slate, read_run_slate(against), scenario, source=f"from {against}")
         else:
             try:
-                best = solve(scenario, time_limit_s=time_limit_s, diagnose=False)
+                best = solve(scenario, candidates=candidates, time_limit_s=time_limit_s, diagnose=False)
             except (InfeasibleError, NoSolutionError) as exc:
                 audit.score_note = f"no optimum to compare the score with: {exc}"
             else:
