@@ -48,8 +48,8 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
             raise PolicyError([Problem(scenario.label, "no candidates", 'candidates = "path/to/table.csv"',
                                        column="candidates")])
         frame = load_candidates(path)
+        check_table_year(frame, scenario)   # a file of another round (a frame of other years may be meant)
     check_years(frame, scenario)
-    check_table_year(frame, scenario)
     check_columns(scenario, list(frame.columns))
     return frame
 
