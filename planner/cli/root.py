@@ -46,8 +46,10 @@ from planner.cli._common import (
     run_guarded,
     written_count,
 )
-from planner.result import task_table
+from planner.errors import InfeasibleError, PlannerError
 from planner.inputs import load_catalogue
+from planner.result import task_table
+from planner.rounds import write_advice
 from planner.rules import load_scenario
 
 
@@ -169,8 +171,12 @@ def solve(
         loaded = load_scenario(scenario)
         if force_in or force_out:
             loaded = loaded.pinned(force_in=force_in, force_out=force_out)
-        result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers,
-                           backend=backend)
+        try:
+            result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers,
+                               backend=backend)
+        except InfeasibleError as exc:
+            write_advice(exc, target)       # the full advice beside the short form printed
+            raise
         restore_sigint()                        # CP-SAT leaves Ctrl-C to the system: take it back
         extra = {}
         if explain:
@@ -219,14 +225,40 @@ def verify_run(out_dir: Path) -> None:
 def audit(
     scenario: Path = typer.Argument(..., help="scenario TOML file"),
     slate: Path = typer.Argument(..., help="slate table (csv/xlsx) with selected and national columns"),
+    candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table the slate was drawn "
+                                              "from, replacing the scenario's"),
+    against: Optional[Path] = typer.Option(None, "--against", help="run folder (planner solve --out) whose slate "
+                                           "is the optimum to compare the score with, instead of solving now"),
+    optimum: bool = typer.Option(True, "--optimum/--no-optimum", help="compare the slate's total score with the "
+                                 "optimum of the same round"),
+    findings: Optional[Path] = typer.Option(None, "--findings", help="file for the findings beyond the first 20 "
+                                            "(default: SLATE's name + .audit.txt beside it)"),
 ) -> None:
-    """Check a slate — the solver's or one made by hand — against every hard rule."""
-    report = run_guarded(lambda: api.audit_file(scenario, slate))
+    """Check a slate — the solver's or one made by hand — against its candidate table and every hard rule,
+    and set its total score against the optimum."""
+    from planner.audit import summarise
+    report = run_guarded(lambda: api.audit_file(scenario, slate, candidates=candidates, optimum=optimum,
+                                                       against=against))
     for warning in report.warnings():
         err.print(f"warning: {warning}", markup=False)
+    score_lines = report.score.lines() if report.score is not None else [report.score_note] * bool(report.score_note)
     if not report.ok:
-        fail(report.messages(), EXIT_VIOLATIONS, prefix="violation")
-    out.print(f"audit passed: {len(report.rules)} rule groups, every hard rule holds", markup=False)
+        head, rest = summarise(report.messages(), report.kinds())
+        if rest:
+            from planner.show import atomic_write_bytes
+            target = findings or slate.with_name(slate.name + ".audit.txt")
+            try:
+                atomic_write_bytes(target, ("\n".join(report.messages()) + "\n").encode("utf-8"))
+                head.append(f"… {len(rest)} more: every finding is in {target}")
+            except (OSError, PlannerError) as exc:      # the verdict stands (exit 1) without the file
+                head.append(f"… {len(rest)} more, not written to {target}: {exc}")
+        for line in score_lines:
+            err.print(f"score: {line}", markup=False)
+        fail(head, EXIT_VIOLATIONS, prefix="violation")
+    out.print(f"audit passed: the slate matches its candidate table; {len(report.rules)} rule groups, "
+              "every hard rule holds", markup=False, soft_wrap=True)
+    for line in score_lines:
+        out.print(f"score: {line}", markup=False, soft_wrap=True)
 
 
 @app.command()

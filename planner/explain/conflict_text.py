@@ -114,17 +114,22 @@ def conflict_lines(table: pd.DataFrame, alternatives: list[list[Any]], minimal: 
     has_min = bool((table["bound"] == "min").any()) if len(table) else False
     grouped: dict[str, list[str]] = {}
     heads: dict[str, str] = {}
+    minimums: list[str] = []
     for record in table.to_dict("records"):
         if record["bound"] == "min" or not has_min:
-            lines.append(str(record["message"]))
+            minimums.append(str(record["message"]))
         elif record["bound"] == "pin":
             grouped.setdefault(PIN, []).append(f'"{record["group"]}"')
             heads[PIN] = "pinned in (force_in): "
         else:
             grouped.setdefault(record["rule_id"], []).append(f"{fmt_number(record['limit'])} in {record['group']}")
             heads[record["rule_id"]] = f'with rule "{record["rule_id"]}" ({record["clause"]}) allowing at most '
+    lines += minimums[:SHOWN_MEMBERS]
+    if len(minimums) > SHOWN_MEMBERS:
+        lines.append(f"… and {len(minimums) - SHOWN_MEMBERS} more conflicting bounds")
     for rid, items in grouped.items():
-        lines.append(heads[rid] + ", ".join(items))
+        more = f" and {len(items) - SHOWN_MEMBERS} more" if len(items) > SHOWN_MEMBERS else ""
+        lines.append(heads[rid] + ", ".join(items[:SHOWN_MEMBERS]) + more)
     if not minimal:
         lines.append("(time ran out: this conflict may not be minimal)")
     advice = []
@@ -132,8 +137,77 @@ def conflict_lines(table: pd.DataFrame, alternatives: list[list[Any]], minimal: 
         text = " and ".join(change.sentence() for change in alternative)
         cost = sum(change.cost for change in alternative)
         advice.append(f"{text} (cost {fmt_number(cost)})")
-    lines += [("relax: " if k == 0 else "or: ") + a for k, a in enumerate(advice)]
+    lines += structural_lines(alternatives)
+    lines += [("relax: " if k == 0 else "or: ") + advice_text(a) for k, a in enumerate(alternatives)]
     return lines, advice
+
+
+SHOWN_MEMBERS = 5
+"""Groups named in full per rule before "… and N more"."""
+GROUPED_FROM = 4
+"""An alternative with more changes than this is told rule by rule."""
+
+
+def advice_text(alternative: list[Any], shown: int = 3) -> str:
+    """One relaxation alternative as a person reads it: each change in full when there are few;
+    otherwise rule by rule — how many groups, the first `shown` by name, the total relaxation."""
+    cost = sum(change.cost for change in alternative)
+    if len(alternative) <= GROUPED_FROM:
+        return " and ".join(change.sentence() for change in alternative) + f" (cost {fmt_number(cost)})"
+    parts = []
+    for (rule_id, bound), changes in _by_rule(alternative).items():
+        if len(changes) == 1:
+            parts.append(changes[0].sentence())
+            continue
+        names = ", ".join(c.group for c in changes[:shown]) + (f" and {len(changes) - shown} more"
+                                                               if len(changes) > shown else "")
+        if bound == "pin":
+            parts.append(f"drop {len(changes)} pins force_in ({names})")
+            continue
+        total = sum(abs(c.old - c.new) for c in changes)
+        verb = "lower the minimum" if bound == "min" else "raise the maximum"
+        parts.append(f'{verb} of rule "{rule_id}" ({changes[0].clause}) in {len(changes)} groups ({names}) '
+                     f"by {fmt_number(total)} in total")
+    return " and ".join(parts) + f" (cost {fmt_number(cost)}; {len(alternative)} changes)"
+
+
+def structural_lines(alternatives: list[list[Any]], shown: int = 3) -> list[str]:
+    """One sentence per rule whose relaxed minimums sit on groups without a single candidate that
+    could be selected: no slate can meet those, whatever the other rules say."""
+    seen: dict[str, list[Any]] = {}
+    for alternative in alternatives:
+        for change in alternative:
+            if getattr(change, "structural", False):
+                names = seen.setdefault(change.rule_id, [])
+                if change.group not in [c.group for c in names]:
+                    names.append(change)
+    lines = []
+    for rule_id, changes in seen.items():
+        names = ", ".join(c.group for c in changes[:shown]) + (f" and {len(changes) - shown} more"
+                                                               if len(changes) > shown else "")
+        subject = f"group {names} has" if len(changes) == 1 else f"{len(changes)} groups ({names}) have"
+        lines.append(f'cause: rule "{rule_id}" ({changes[0].clause}): {subject} no candidate that could be selected '
+                     "at all, so no slate meets the minimum there — add candidates or drop those minimums")
+    return lines
+
+
+def advice_details(alternatives: list[list[Any]]) -> list[str]:
+    """Every change of every alternative on its own line (for the advice file)."""
+    lines = []
+    for k, alternative in enumerate(alternatives, start=1):
+        cost = sum(change.cost for change in alternative)
+        lines.append(f"alternative {k} ({len(alternative)} changes, cost {fmt_number(cost)}):")
+        lines += [f"  {change.sentence()}" + ("  [no candidate could be selected in this group]"
+                                              if getattr(change, "structural", False) else "")
+                  for change in alternative]
+    return lines
+
+
+def _by_rule(alternative: list[Any]) -> dict[tuple[str, str], list[Any]]:
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for change in alternative:
+        grouped.setdefault((change.rule_id, change.bound), []).append(change)
+    return grouped
 
 
 def fmt_number(value: float) -> str:

@@ -35,6 +35,7 @@ class Change:
     old: float
     new: float
     cost: float
+    structural: bool = False  # a minimum for a group without one candidate that could be selected
 
     def sentence(self) -> str:
         if self.bound == "pin":
@@ -113,8 +114,10 @@ def relaxations(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
             amount = found.value(s)
             if amount > 0:
                 new_limit = c.limit - amount / scale if c.bound == "min" else c.limit + amount / scale
+                structural = c.bound == "min" and not model.free[np.asarray(c.group.rows, dtype=np.int64)].any()
                 changes.append((key, Change(c.group.rule.id, c.group.rule.clause, c.group.label, c.bound, c.limit,
-                                            max(new_limit, 0.0), float(c.group.rule.relax_cost) * amount / scale)))
+                                            max(new_limit, 0.0), float(c.group.rule.relax_cost) * amount / scale,
+                                            structural)))
         for lit, p in pins.items():
             if not found.value(p):
                 changes.append((lit, Change(PIN, "", model.pin_literals[lit], "pin", 1.0, 0.0, float(pin_cost))))

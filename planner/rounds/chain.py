@@ -13,18 +13,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.audit import AuditReport, check_slate
+from planner.audit import SlateAudit, check_slate, compare_with_table
 from planner.errors import InfeasibleError, InputError, NoSolutionError, Problem
 from planner.inputs import file_rows, load_candidates, parse_bool
 from planner.model import build_model
+from planner.rounds.audit_score import compare_scores, read_run_slate
 from planner.rounds.finish import finish, output_tables
 from planner.rounds.result import Result
 from planner.rules import (
     Scenario,
     check_columns,
+    check_table_year,
     check_years,
     load_scenario,
     pad_hint,
+    read_candidates,
     read_history,
     read_round,
 )
@@ -104,8 +107,33 @@ def save(result: Result, out_dir: str | Path, *, extra_tables: dict[str, pd.Data
                          json_files={"summary.json": result.summary}, xlsx={"slate.xlsx": "slate.csv"})
 
 
-def audit_file(scenario: Scenario | str | Path, slate_path: str | Path) -> AuditReport:
-    """Audit a slate file (csv/xlsx with `selected` and `national` columns) against a scenario."""
+def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table: bool = True,
+               candidates: str | Path | None = None,
+               optimum: bool = False, against: str | Path | None = None, time_limit_s: float = 60.0) -> SlateAudit:
+    """Audit a slate file (csv/xlsx with `selected` and `national` columns) against a scenario.
+
+    First the slate is compared with the scenario's candidate table (`audit.compare_with_table`:
+    rows deleted, added, doubled or changed), then every rule is checked (`audit.check_slate`),
+    then, when asked, its total score is set against the optimum of the same round.
+
+    Parameters
+    ----------
+    table : bool
+        Compare with the round's candidate table (skipped when the scenario names none).
+    candidates : path, optional
+        The candidate table the slate was drawn from, replacing the scenario's (as ``solve``'s).
+    optimum : bool
+        Also compare the slate's total score with the optimum, solved now (`solve`).
+    against : path, optional
+        A run folder written by ``planner solve --out``: its slate is the optimum (implies `optimum`).
+    time_limit_s : float
+        Budget of the solve when the optimum is solved now.
+
+    Raises
+    ------
+    InputError
+        An unreadable slate, or a slate of another year than the scenario's.
+    """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     slate = load_candidates(slate_path, extra_bool_columns=("selected",))
@@ -119,9 +147,27 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path) -> Audit
         slate["national"] = values.to_numpy()
     else:
         slate["national"] = False
+    check_table_year(slate, scenario, what="slate")
     check_years(slate, scenario)
     check_columns(scenario, list(slate.columns))
-    return check_slate(slate, scenario, history=read_history(scenario))
+    findings = compare_with_table(slate, read_candidates(scenario, candidates)) \
+        if table and (candidates is not None or scenario.candidates is not None) else []
+    report = check_slate(slate, scenario, history=read_history(scenario))
+    audit = SlateAudit(rules=report.rules, rows=report.rows, filings=report.filings, table=findings)
+    if optimum or against is not None:
+        if against is not None:
+            audit.score = compare_scores(slate, read_run_slate(against), scenario, source=f"from {against}")
+        else:
+            try:
+                best = solve(scenario, candidates=candidates, time_limit_s=time_limit_s, diagnose=False)
+            except (InfeasibleError, NoSolutionError) as exc:
+                audit.score_note = f"no optimum to compare the score with: {exc}"
+            else:
+                status = best.summary["status"]
+                source = "solved now" if status == "OPTIMAL" else \
+                    f"solved now, not proven optimal: {status}, gap {best.summary['gap']:.2%}"
+                audit.score = compare_scores(slate, best.slate, scenario, source=source)
+    return audit
 
 
 def check_inputs(scenario: Scenario | str | Path, candidates: str | Path | None = None) -> tuple[Scenario, pd.DataFrame]:

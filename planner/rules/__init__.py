@@ -33,6 +33,7 @@ from planner.rules.prepare import (
     read_history,
     read_round,
 )
+from planner.rules.round_years import check_history_files, check_table_year
 from planner.rules.shapes import SCOPES, Bound, Rule, rule_to_toml
 
 __all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast_rows", "pinned_in", "project_keys",
@@ -40,7 +41,7 @@ __all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast
            "flag_values", "fold_localities", "group_bounds", "group_keys", "key_text", "match", "measure_values",
            "numeric_column", "rule_groups", "Scenario", "check_columns", "load_scenario", "parse_scenario",
            "Prepared", "Round", "check_exemptions", "check_units", "check_years", "pad_hint", "read_candidates",
-           "read_history", "read_round", "SCOPES", "Bound", "Rule", "rule_to_toml"]
+           "read_history", "read_round", "SCOPES", "Bound", "Rule", "rule_to_toml", "check_history_files", "check_table_year"]
 
 
 

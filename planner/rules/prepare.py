@@ -30,6 +30,7 @@ from planner.rules.availability import (
 )
 from planner.rules.groups import fold_localities
 from planner.rules.policy import Scenario, check_columns
+from planner.rules.round_years import check_history_files, check_table_year
 
 SLATE_FLAGS = ("selected", "national")
 
@@ -61,6 +62,7 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
             raise PolicyError([Problem(scenario.label, "no candidates", 'candidates = "path/to/table.csv"',
                                        column="candidates")])
         frame = load_candidates(path)
+        check_table_year(frame, scenario)   # a file of another round (a frame of other years may be meant)
     check_years(frame, scenario)
     check_exemptions(frame, scenario)
     check_courses(frame, scenario)
@@ -168,6 +170,7 @@ def read_history(scenario: Scenario) -> pd.DataFrame | None:
     """Locked slates of earlier rounds named by the scenario (rows of earlier years only)."""
     if not scenario.history:
         return None
+    check_history_files(scenario)
     parts = []
     for path in scenario.history:
         part = load_candidates(path, extra_bool_columns=SLATE_FLAGS)

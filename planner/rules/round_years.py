@@ -1,0 +1,82 @@
+"""Tables, slates and histories of the wrong round, said as such before anything is solved.
+
+Owns three checks that name the cause and the fix in one line: a candidate table of another
+year than the scenario's ("this table's year is 2024, the scenario's 2023"), a slate audited
+against another year's scenario, and a history slate that does not exist yet ("run the 2023
+round first: …"). Does not own the row-by-row year check (`rules.prepare.check_years`).
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from planner.errors import InputError, Problem
+from planner.rules.policy import Scenario
+
+_YEAR_LINE = re.compile(r"^\s*year\s*=\s*(\d{4})\s*(#.*)?$", re.MULTILINE)
+
+
+def _years_text(years: list[int]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
+def check_table_year(frame: pd.DataFrame, scenario: Scenario, *, what: str = "table") -> None:
+    """A table without a single row of the scenario's year belongs to another round: one line
+    that says whose, instead of a slate that decides nothing (or an infeasibility)."""
+    if not len(frame) or (frame["year"].to_numpy() == scenario.year).any():
+        return
+    years = sorted({int(y) for y in frame["year"]})
+    which = "year is" if len(years) == 1 else "years are"
+    other = _scenario_for(scenario, years[0]) if len(years) == 1 else None
+    fix = f" — give it to the {_years_text(years)} scenario" + (f" ({other})" if other else "") \
+        if what == "table" else f" — audit it against the {_years_text(years)} scenario" + (f" ({other})" if other else "")
+    raise InputError([Problem(str(frame.attrs.get("source", what)),
+                              f"this {what}'s {which} {_years_text(years)}, the scenario's {scenario.year}",
+                              f"a {what} of the {scenario.year} round ({scenario.label}){fix}", column="year")])
+
+
+def check_history_files(scenario: Scenario) -> None:
+    """Every history slate the scenario names must exist: else the earlier round was not run."""
+    lines = []
+    for path in scenario.history:
+        if Path(path).exists():
+            continue
+        found = [int(y) for y in re.findall(r"(?<!\d)(\d{4})(?!\d)", str(path)) if int(y) < scenario.year]
+        year = found[-1] if found else None
+        earlier = f"the {year} round" if year else "the earlier round"
+        other = _scenario_for(scenario, year) if year else None
+        command = f"planner solve {other or '<its scenario>'} --out {_shown(Path(path).parent)}"
+        lines.append(f"run {earlier} first: {_shown(path)} does not exist (the slate {scenario.label} locks as history)"
+                     f" — {command}")
+    if lines:
+        raise InputError("\n".join(lines))
+
+
+def _scenario_for(scenario: Scenario, year: int) -> str | None:
+    """A scenario file beside this one whose year is `year` (to name in the fix), if any."""
+    if scenario.source is None:
+        return None
+    folder = Path(scenario.source).parent
+    found = []
+    try:
+        for path in sorted(folder.glob("*.toml")):
+            if path.resolve() == Path(scenario.source).resolve():
+                continue
+            match = _YEAR_LINE.search(path.read_text(encoding="utf-8", errors="replace")[:4000])
+            if match and int(match.group(1)) == year:
+                found.append(path)
+    except OSError:
+        return None
+    return _shown(min(found, key=lambda p: len(p.name))) if found else None   # jilin-2023, not its variants
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working folder when it lies below it, else as it is."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
