@@ -15,6 +15,7 @@ from rich.table import Table
 
 from planner import api
 from planner.cli._common import EXIT_INPUT, EXIT_VIOLATIONS, err, fail, out, progress_reporter, run_guarded
+from planner.cli._common import solve_progress
 from planner.result import task_table
 from planner.rules import load_scenario
 
@@ -51,8 +52,9 @@ def solve(
         loaded = load_scenario(scenario)
         if force_in or force_out:
             loaded = loaded.pinned(force_in=force_in, force_out=force_out)
-        result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers,
-                           backend=backend)
+        with solve_progress(err, quiet=quiet):
+            result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers,
+                               backend=backend)
         extra = {}
         if explain:
             from planner.explain import explain_all, merge

@@ -121,7 +121,7 @@ def _solve_levels(model: Model, rows: LinearRows, levels: list, guess: np.ndarra
         if i > 0 and deadline - now <= 0.01:
             log.warning("time limit reached before phase %s", level.name)
             phases.append({"phase": level.name, "status": "NOT_RUN", "objective": None, "best_bound": None,
-                           "wall_s": 0.0, "tie_break": bool(level.ties)})
+                           "wall_s": 0.0, "tie_break": bool(level.ties), "backend": options.get("engine", "cpsat")})
             warnings.append(_not_run(level.name))
             status_name = "FEASIBLE"
             continue
@@ -141,7 +141,7 @@ def _solve_levels(model: Model, rows: LinearRows, levels: list, guess: np.ndarra
         top = (result.bound + offset) / units if found else math.nan
         phases.append({"phase": level.name, "status": result.status,
                        "objective": value, "best_bound": top, "wall_s": round(time.perf_counter() - now, 4),
-                       "tie_break": bool(level.ties), **result.stats,
+                       "tie_break": bool(level.ties), "backend": options.get("engine", "cpsat"), **result.stats,
                        **({"unproven": _unproven(model, result.components, units)}
                           if result.status != "OPTIMAL" or result.stats.get("engines", {}).get("highs") else {})})
         log.info("phase %s: %s, objective %s, %.2f s (%s)", level.name, result.status, value,

@@ -101,6 +101,8 @@ def solve_components(p: LevelProblem, subs: dict[int, Component], threads: int,
                                                                                  sub.score * sub.upper).sum())
         if sub.hint is not None and feasible(sub, sub.hint):
             offer(sub, sub.hint)            # a later level: the last level's slate is one of this one
+        elif feasible(sub, sub.lower):
+            offer(sub, sub.lower.copy())    # nothing chosen keeps every rule (quotas, pools): a first slate
     use_highs = p.engine == "highs" or (p.engine == "cpsat" and threads > 1 and _highs_available())
     own = pool is None and threads > 1
     if own:
@@ -135,8 +137,13 @@ def solve_components(p: LevelProblem, subs: dict[int, Component], threads: int,
                 infeasible |= _handle(task, future.result(), time.perf_counter())
             if progress is not None:
                 _report(progress, tracks)
-    finally:
+        # The time is up (or the level is settled): stop what still runs, and keep what it found.
         for task in running.values():
+            task.stop.stop()
+        for future in concurrent.futures.as_completed(list(running)):
+            _handle(running.pop(future), future.result(), time.perf_counter())
+    finally:
+        for task in running.values():       # Ctrl-C or an error: stop every solve, then raise
             task.stop.stop()
         if running:
             concurrent.futures.wait(list(running))
