@@ -98,13 +98,14 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
     threads = max(1, workers if workers > 0 else (os.cpu_count() or 1))
     guess = hint_values(model, rows, hint) if hint is not None else None
     levels = model.objectives
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+    # The solves run on worker threads even with one worker: this thread waits for them and
+    # stops them all on Ctrl-C (CP-SAT is told to leave SIGINT to Python).
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
     try:
         solution = _solve_levels(model, rows, levels, guess, threads, pool, deadline, time_limit_s, seed=seed,
                                  log_progress=log_progress, engine=engine, max_rounds=max_rounds)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
+        pool.shutdown(wait=True)
     solution.solve_s = time.perf_counter() - start
     return solution
 

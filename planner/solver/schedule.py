@@ -91,8 +91,9 @@ def solve_components(p: LevelProblem, subs: dict[int, Component], threads: int,
 
     Returns the outcome per component — OPTIMAL (with the engine that proved it), INFEASIBLE,
     FEASIBLE (the best slate and a bound) or UNKNOWN (no slate at all) — and the most core
-    solves any component had. With one thread every solve runs on the calling thread; else on
-    `pool` (a thread pool of `threads` workers, made here when not given).
+    solves any component had. The solves run on `pool` (a thread pool of `threads` workers, made
+    here when not given and `threads` > 1), so that this thread can stop them on Ctrl-C; with one
+    thread and no pool they run on this thread.
     """
     tracks = {c: Track(c, sub) for c, sub in subs.items()}
     for track in tracks.values():
@@ -115,7 +116,7 @@ def solve_components(p: LevelProblem, subs: dict[int, Component], threads: int,
             now = time.perf_counter()
             if not open_ or now >= p.deadline:
                 break
-            if threads == 1:
+            if pool is None:                # one thread and no pool: every solve on this thread
                 task = _next_task(p, tracks, open_, threads, running, use_highs, now)
                 if task is None:
                     break
