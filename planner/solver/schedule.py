@@ -5,7 +5,7 @@ each in CP-SAT models of its own (a core of reduced-cost fixing, `solver.cores`)
 with another component's unless both are tiny — then they share one call for a short time
 only, and go on alone when that call does not prove them both. Each solve gets a share of the
 time left (more each time it runs out); a component still unproven after `RACE_AFTER_S` of
-CP-SAT gets HiGHS on the whole component beside it (`solver.highs.solve_component`), and
+CP-SAT (or `RACE_SHARE` of the level's time, if longer) gets HiGHS on the whole component beside it (`solver.highs.solve_component`), and
 whichever proves it first stops the other. With the HiGHS backend every component is HiGHS's.
 
 Nothing found is lost: every slate any solve finds is offered to its component
@@ -35,7 +35,8 @@ MIN_SLICE_S = 0.5        # the shortest time a solve is started with
 TINY = 64                # cores with at most this many free variables may share one CP-SAT call …
 BUNDLE_MAX = 400         # … up to this many free variables in all …
 BUNDLE_S = 1.0           # … for at most this long; unproven, each goes on alone
-RACE_AFTER_S = 1.0       # CP-SAT time after which HiGHS races on the component
+RACE_AFTER_S = 1.0       # CP-SAT time after which HiGHS races on the component: this, or …
+RACE_SHARE = 0.05        # … this share of the level's time, whichever is longer
 TICK_S = 0.2             # how often the loop looks at the clock (deadline, races, progress)
 
 
@@ -96,6 +97,7 @@ def solve_components(p: LevelProblem, subs: dict[int, Component], threads: int,
     thread and no pool they run on this thread.
     """
     tracks = {c: Track(c, sub) for c, sub in subs.items()}
+    race_after = max(RACE_AFTER_S, RACE_SHARE * (p.deadline - time.perf_counter()))
     for track in tracks.values():
         sub = track.sub
         sub.proof = sub.bound if math.isfinite(sub.bound) else float(np.maximum(sub.score * sub.lower,
@@ -117,7 +119,7 @@ def solve_components(p: LevelProblem, subs: dict[int, Component], threads: int,
             if not open_ or now >= p.deadline:
                 break
             if pool is None:                # one thread and no pool: every solve on this thread
-                task = _next_task(p, tracks, open_, threads, running, use_highs, now)
+                task = _next_task(p, open_, threads, use_highs, race_after, now)
                 if task is None:
                     break
                 infeasible |= _handle(task, _run(p, task), time.perf_counter())
@@ -125,7 +127,7 @@ def solve_components(p: LevelProblem, subs: dict[int, Component], threads: int,
                     _report(progress, tracks)
                 continue
             while len(running) < threads:
-                task = _next_task(p, tracks, open_, threads, running, use_highs, now)
+                task = _next_task(p, open_, threads, use_highs, race_after, now)
                 if task is None:
                     break
                 running[pool.submit(_run, p, task)] = task
@@ -170,8 +172,8 @@ def _highs_available() -> bool:
     return available()
 
 
-def _next_task(p: LevelProblem, tracks: dict[int, Track], open_: list[Track], threads: int,
-               running: dict, use_highs: bool, now: float) -> Task | None:
+def _next_task(p: LevelProblem, open_: list[Track], threads: int, use_highs: bool, race_after: float,
+               now: float) -> Task | None:
     """The most useful solve to start now, or None.
 
     First CP-SAT on components that never ran out of time (first cores, widenings), tiny cores
@@ -208,7 +210,7 @@ def _next_task(p: LevelProblem, tracks: dict[int, Track], open_: list[Track], th
         for track in members:
             track.cp_slice = min(left, BUNDLE_S) if len(members) > 1 else min(left, max(MIN_SLICE_S, fair))
         return _start("cpsat", members, cores, now)
-    racing = [t for t in open_ if use_highs and not t.highs_running and t.cp_time(now) >= RACE_AFTER_S
+    racing = [t for t in open_ if use_highs and not t.highs_running and t.cp_time(now) >= race_after
               and _rounds_left(p, t)]
     if racing:
         track = min(racing, key=lambda t: (t.highs_slice, -t.cp_time(now), t.c))
