@@ -33,7 +33,8 @@ Binding pools (``binding=True``, issue 14)
     is 31 independent knapsacks over the Jilin quotas. ``provinces=6`` is the small variant.
 
     python -m benchmarks.national --out /tmp/national      # writes candidates.csv
-    python -m benchmarks.national --binding --provinces 6 --compare   # CP-SAT / HiGHS side by side
+    python -m benchmarks.national --out /tmp/b6 --binding --provinces 6   # the binding table + its pools
+    python -m benchmarks --only national-binding-6         # CP-SAT, HiGHS whole, HiGHS per component
 """
 from __future__ import annotations
 
@@ -181,11 +182,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--provinces", type=int, default=PROVINCES)
     parser.add_argument("--per-province", type=int, default=PER_PROVINCE)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--binding", action="store_true", help="integer costs 50–600 and a binding pool per province")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    frame = national_frame(args.provinces, args.per_province, args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.binding:
+        frame, scenario = binding_round(args.provinces, args.per_province if args.per_province != PER_PROVINCE
+                                        else BINDING_PER_PROVINCE, args.seed)
+        pools = next(r for r in scenario.rules if r.id == "province-pool")
+        (out / "pools.json").write_text(json.dumps(dict(pools.max.groups), ensure_ascii=False, indent=1), "utf-8")
+    else:
+        frame = national_frame(args.provinces, args.per_province, args.seed)
     frame.to_csv(out / "candidates.csv", index=False, encoding="utf-8-sig")
     print(f"wrote {out / 'candidates.csv'}: {len(frame)} candidates in {time.perf_counter() - start:.1f} s")
     return 0
