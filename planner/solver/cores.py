@@ -187,6 +187,8 @@ def settle(sub: Component, core: tuple[np.ndarray, np.ndarray], result: CoreResu
         return None
     if result.values is not None:
         offer(sub, result.values)
+    if sub.best is not None:
+        sub.hint = sub.best                # the next solve starts from the best slate so far
     tighten(sub, max(result.bound, outside))
     if result.values is None or result.status != "OPTIMAL":
         return None                    # out of its time: the caller gives it more

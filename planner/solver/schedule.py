@@ -289,6 +289,7 @@ def _settle_highs(sub: Component, result: CoreResult) -> Outcome | None:
         return Outcome("INFEASIBLE", sub.members, None, math.nan, sub.core, sub.solves, "highs")
     if result.values is not None:
         offer(sub, result.values)
+        sub.hint = sub.best
     tighten(sub, result.bound)
     if result.status == "OPTIMAL" and result.values is not None:
         z = float(sub.score @ result.values)
