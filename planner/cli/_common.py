@@ -9,9 +9,7 @@ Exit codes: 0 solved (OPTIMAL or FEASIBLE) / audit passed, 1 audit found violati
 """
 from __future__ import annotations
 
-import math
 import sys
-import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -92,6 +90,9 @@ def solve_progress(console: Console, *, quiet: bool = False) -> Iterator[None]:
     if quiet or not console.is_terminal:
         yield
         return
+    import math
+    import time
+
     from planner.solver import watch_progress
     started = time.monotonic()
     shown: dict = {}

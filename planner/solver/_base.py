@@ -99,7 +99,6 @@ class LevelProblem:
     log_progress: bool
     engine: str = "cpsat"                   # "cpsat" (cores, HiGHS racing hard ones) or "highs"
     max_rounds: int | None = None           # stop after this many core solves per component (tests)
-    level: str = ""                         # the level's name, for progress reports
 
 
 @dataclass
