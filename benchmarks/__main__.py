@@ -173,7 +173,7 @@ def table(results: dict[str, dict[str, dict]]) -> list[str]:
         instance = INSTANCES[name]
         highs = summarise(by_method["highs"]) if "highs" in by_method else None
         best = None
-        for method in ("cpsat", "cpsat-naive", "highs"):
+        for method in ("cpsat", "cpsat-naive", "highs", "highs-comp"):
             if method in by_method and "error" not in by_method[method]:
                 row = summarise(by_method[method])
                 if row.get("audit") and (best is None or row["value"] > best):

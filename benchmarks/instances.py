@@ -12,6 +12,9 @@ rule objects and (except greedy) the same built model.
 * ``jilin-2023-funded-lookahead`` — the funded year planned with the lookahead (three yearly
   pools over copies of the pool): a stress instance.
 * ``national`` / ``national-funded`` — 31 provinces × 3,226 candidates (benchmarks/national.py).
+* ``national-binding`` / ``national-binding-6`` — 31 (6) provinces × 2,400 candidates, integer
+  costs 50–600 万元 and one pool per province at a fifth of the quotas' spend (issue 14), solved by
+  CP-SAT, HiGHS on the whole model and HiGHS per component (``highs-comp``) side by side.
 * ``mknap1``, ``mknap2``, ``gap`` (gap1–12), ``mknapcb1`` — OR-Library through the rule engine
   (planner/inputs/orlib.py, planner/rules/orlib_rounds.py), read from ../shared/benchmarks/orlib (or $PLANNER_ORLIB).
 """
@@ -92,6 +95,15 @@ def _national(funded: bool) -> Callable[[], list[Round]]:
     return load
 
 
+def _binding(provinces: int) -> Callable[[], list[Round]]:
+    def load() -> list[Round]:
+        from benchmarks.national import binding_round
+
+        frame, scenario = binding_round(provinces)
+        return [Round(scenario.name, frame, scenario)]
+    return load
+
+
 def _orlib(sets: tuple[str, ...], first: int | None = None) -> Callable[[], list[Round]]:
     def load() -> list[Round]:
         from planner.inputs import orlib
@@ -124,6 +136,12 @@ INSTANCES: dict[str, Instance] = {i.name: i for i in [
     Instance("national-funded", "the same with every province's yearly funding pool",
              _national(True), "100,006 candidates", repeats=1, time_limit_s=120.0, tags={"national"},
              worker_timeout_s=600.0),
+    Instance("national-binding-6", "6 provinces × 2,400, integer costs 50–600, a binding pool per province",
+             _binding(6), "14,400 candidates", methods=("cpsat", "highs", "highs-comp"), repeats=1,
+             time_limit_s=120.0, tags={"national", "binding"}, worker_timeout_s=600.0),
+    Instance("national-binding", "31 provinces × 2,400, integer costs 50–600, a binding pool per province",
+             _binding(31), "74,400 candidates", methods=("cpsat", "highs", "highs-comp"), repeats=1,
+             time_limit_s=300.0, tags={"national", "binding"}, worker_timeout_s=900.0),
     Instance("mknap1", "OR-Library mknap1 (Petersen), proven optima", _orlib(("mknap1",)), "7 × n 6–50",
              repeats=1, tags={"quick", "orlib"}),
     Instance("mknap2", "OR-Library mknap2 (SENTO, WEING, WEISH, PB, HP), proven optima", _orlib(("mknap2",)),

@@ -22,7 +22,19 @@ Rules
     (``forecast = "none"``): one year, 100,000 candidates. With ``funded=True`` the scenario's
     yearly funding pool (switch ``funding = "pool"``) holds in every province.
 
-    python -m benchmarks.national --out /tmp/national      # writes candidates.csv + scenario.toml
+Binding pools (``binding=True``, issue 14)
+    The structure that broke the decomposition: 2,400 candidates per province, each given an
+    integer cost drawn uniformly from 50–600 万元 (seeded per province, replacing the generator's
+    cost), and one funding pool per province (rule ``province-pool``: ``measure = "sum:cost"``,
+    ``per = ["province"]``, ``scope = "year"``) of a fifth of what the quotas alone would spend —
+    the cost of the greedy-by-score slate within the hard maxima (`solver.greedy_slate`), which
+    fills the quotas as the unfunded optimum does (measured: within a few per cent of the
+    unfunded optimum's cost). Provinces share no candidate, unit nor rule group, so the instance
+    is 31 independent knapsacks over the Jilin quotas. ``provinces=6`` is the small variant.
+
+    python -m benchmarks.national --out /tmp/national      # writes candidates.csv
+    python -m benchmarks.national --out /tmp/b6 --binding --provinces 6   # the binding table + its pools
+    python -m benchmarks --only national-binding-6         # CP-SAT, HiGHS whole, HiGHS per component
 """
 from __future__ import annotations
 
@@ -42,6 +54,9 @@ PROVINCES = 31
 PER_PROVINCE = 3226          # 31 × 3,226 = 100,006 candidates
 SEED = 2023
 YEAR = 2023
+BINDING_PER_PROVINCE = 2400  # 31 × 2,400 = 74,400 candidates
+COST_RANGE = (50, 600)       # 万元, integers
+POOL_SHARE = 0.2             # the pool: a fifth of what the quotas alone would spend
 
 
 def province_codes(provinces: int = PROVINCES) -> list[str]:
@@ -130,6 +145,33 @@ def national_scenario(provinces: int = PROVINCES, *, funded: bool = False, base:
     return parse_scenario(data)
 
 
+def binding_round(provinces: int = PROVINCES, per_province: int = BINDING_PER_PROVINCE, seed: int = SEED):
+    """(frame, scenario) of the binding-pool instance (see the module docstring)."""
+    from planner.rules import read_candidates
+    from planner.rules.prepare import prepare
+    from planner.solver import greedy_slate
+
+    frame = national_frame(provinces, per_province, seed)
+    cost = np.zeros(len(frame), np.int64)
+    for p, code in enumerate(province_codes(provinces), start=1):
+        rows = (frame["province"] == code).to_numpy()
+        rng = np.random.default_rng([seed, p, 14])
+        cost[rows] = rng.integers(COST_RANGE[0], COST_RANGE[1] + 1, int(rows.sum()))
+    frame["cost"] = cost.astype(float)
+    quotas = national_scenario(provinces)
+    frame = read_candidates(quotas, frame)
+    prepared = prepare(frame, quotas, None)
+    selected, _ = greedy_slate(prepared.frame, quotas, locked=prepared.locked,
+                               locked_national=prepared.locked_national)
+    n = len(frame)
+    spend = pd.Series(np.where(selected[:n], frame["cost"].to_numpy(), 0.0)).groupby(frame["province"]).sum()
+    pools = {code: int(round(POOL_SHARE * spend.get(code, 0.0))) for code in province_codes(provinces)}
+    scenario = national_scenario(provinces).with_rule({
+        "id": "province-pool", "clause": "二(三)", "scope": "year", "measure": "sum:cost", "per": ["province"],
+        "text": "每省年度资金池（万元；基准测试的选择：约为仅受名额约束时支出的五分之一）", "max": pools})
+    return frame, scenario
+
+
 def _toml_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -140,11 +182,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--provinces", type=int, default=PROVINCES)
     parser.add_argument("--per-province", type=int, default=PER_PROVINCE)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--binding", action="store_true", help="integer costs 50–600 and a binding pool per province")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    frame = national_frame(args.provinces, args.per_province, args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.binding:
+        frame, scenario = binding_round(args.provinces, args.per_province if args.per_province != PER_PROVINCE
+                                        else BINDING_PER_PROVINCE, args.seed)
+        pools = next(r for r in scenario.rules if r.id == "province-pool")
+        (out / "pools.json").write_text(json.dumps(dict(pools.max.groups), ensure_ascii=False, indent=1), "utf-8")
+    else:
+        frame = national_frame(args.provinces, args.per_province, args.seed)
     frame.to_csv(out / "candidates.csv", index=False, encoding="utf-8-sig")
     print(f"wrote {out / 'candidates.csv'}: {len(frame)} candidates in {time.perf_counter() - start:.1f} s")
     return 0

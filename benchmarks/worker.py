@@ -9,8 +9,9 @@ slate's own score and soft penalty, and the process's peak resident memory.
 
 Methods: ``cpsat`` (`planner.solver.solve_model`, the project's solve), ``cpsat-naive``
 (`planner.solver.solve_model_direct` with CP-SAT's default parameters: one solve of the whole
-model per level), ``highs`` (`planner.highs_backend.solve_model_highs`), ``greedy``
-(`planner.greedy.greedy_slate`, the baseline).
+model per level), ``highs`` (HiGHS on the whole model, `planner.solver.solve_model_highs_whole`),
+``highs-comp`` (HiGHS on every component, `planner.solver.solve_model_highs`: what
+``--backend highs`` runs), ``greedy`` (`planner.solver.greedy_slate`, the baseline).
 """
 from __future__ import annotations
 
@@ -92,7 +93,8 @@ def measure(instance_name: str, method: str, *, repeats: int | None = None, time
                       gap=solution.gap, build_s=statistics.median(builds), solve_s=statistics.median(solves),
                       solve_all=solves, build_all=builds,
                       phases=[{k: v for k, v in p.items() if k in ("phase", "status", "wall_s", "components",
-                                                                    "core_variables", "rounds")}
+                                                                    "core_variables", "rounds", "proven", "to_solve",
+                                                                    "engines")}
                               for p in solution.phases])
         if solution.selected is not None:
             record.update(_audited(rnd.frame, rnd.scenario, solution.selected, solution.national))
@@ -113,6 +115,9 @@ def _solve(method: str, model, time_limit_s: float, workers: int):
             from planner.solver import solve_model_direct
             return solve_model_direct(model, time_limit_s=time_limit_s, workers=workers)
         if method == "highs":
+            from planner.solver import solve_model_highs_whole
+            return solve_model_highs_whole(model, time_limit_s=time_limit_s, workers=workers)
+        if method == "highs-comp":
             from planner.solver import solve_model_highs
             return solve_model_highs(model, time_limit_s=time_limit_s, workers=workers)
     except NoSolutionError:
@@ -124,7 +129,7 @@ def _solve(method: str, model, time_limit_s: float, workers: int):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.worker")
     parser.add_argument("instance")
-    parser.add_argument("method", choices=("cpsat", "cpsat-naive", "highs", "greedy"))
+    parser.add_argument("method", choices=("cpsat", "cpsat-naive", "highs", "highs-comp", "greedy"))
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--workers", type=int, default=2)

@@ -1,5 +1,6 @@
 """The HiGHS backend on the same built model: hand-worked slates, brute force on random small
-rounds, the exact tie-break (the same slate as CP-SAT's), levels, infeasibility and the audit."""
+rounds, the exact tie-break (the same slate as CP-SAT's), levels, infeasibility and the audit —
+each for HiGHS by components (`--backend highs`) and HiGHS on the whole model (the benchmarks')."""
 from __future__ import annotations
 
 import itertools
@@ -13,19 +14,25 @@ from planner.model import build_model
 from planner.rounds.finish import finish
 from planner.rules import read_candidates
 from planner.rules.prepare import prepare
-from planner.solver import solve_model
+from planner.solver import solve_model, solve_model_highs, solve_model_highs_whole
 
-highs_backend = pytest.importorskip("planner.solver.highs")
 pytest.importorskip("highspy")
-solve_model_highs = highs_backend.solve_model_highs
 
 ROWS = [r for r in SIX_ROWS if r["candidate_id"] != "E"]
+
+
+@pytest.fixture(params=["components", "whole"], autouse=True)
+def way(request):
+    """Every test runs with HiGHS by components and with HiGHS on the whole model."""
+    global solve_highs
+    solve_highs = solve_model_highs if request.param == "components" else solve_model_highs_whole
+    return request.param
 
 
 def run(data, rows=ROWS, **kw):
     frame = typed_frame(rows)
     model = build_model(frame, scenario_of(data))
-    solution = solve_model_highs(model, **{"time_limit_s": 30, "workers": 1, **kw})
+    solution = solve_highs(model, **{"time_limit_s": 30, "workers": 1, **kw})
     ids = frame["candidate_id"].to_numpy()
     return solution, set(ids[solution.selected]), set(ids[solution.national])
 
@@ -66,7 +73,7 @@ def test_ties_are_broken_exactly_as_cp_sat_breaks_them():
                  {"rule": [{"id": "r", "measure": "sum:cost", "max": 4}]}):
         frame = typed_frame(tied)
         model = build_model(frame, scenario_of(data))
-        assert np.array_equal(solve_model_highs(model, workers=1).selected, solve_model(model, workers=1).selected)
+        assert np.array_equal(solve_highs(model, workers=1).selected, solve_model(model, workers=1).selected)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -94,7 +101,7 @@ def test_its_solution_goes_through_the_api_and_its_audit():
     frame = read_candidates(scenario, frame)
     prepared = prepare(frame, scenario, None)
     model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national)
-    solution = solve_model_highs(model, workers=1)
+    solution = solve_highs(model, workers=1)
     result = finish(scenario, frame, None, prepared, model, solution, seed=0, workers=1, time_limit_s=30)
     assert result.audit.ok and result.summary["total_score"] == 270
     assert set(result.selected["candidate_id"]) == set("BCDF")

@@ -194,3 +194,47 @@ def progress_reporter(console: Console, *, quiet: bool = False) -> Iterator[Call
         def update(done: int, total: int, what: str) -> None:
             bar.update(task, completed=done, total=total, description=f"简报：{STEP_NAMES.get(what, what)}")
         yield update
+
+
+SOLVE_PROGRESS_AFTER_S = 2.0
+
+
+@contextmanager
+def solve_progress(console: Console, *, quiet: bool = False) -> Iterator[None]:
+    """While the block solves: after about 2 s, a line on `console` (a terminal) with the
+    independent parts proven / to solve, the best slate's value, the bound and the gap; nothing
+    when output is piped or redirected, or `quiet`, or the solve ends sooner."""
+    if quiet or not console.is_terminal:
+        yield
+        return
+    import math
+    import time
+
+    from planner.solver import watch_progress
+    started = time.monotonic()
+    shown: dict = {}
+
+    def update(report: dict) -> None:
+        if "bar" not in shown:
+            if time.monotonic() - started < SOLVE_PROGRESS_AFTER_S:
+                return
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            shown["bar"] = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                                    console=console, transient=True)
+            shown["bar"].start()
+            shown["task"] = shown["bar"].add_task("求解", total=1)
+        value, bound = report["objective"], report["bound"]
+        gap = abs(bound - value) / max(1.0, abs(value)) if math.isfinite(value) and math.isfinite(bound) else math.nan
+        text = (f"求解 {report['phase']}：已证明 {report['proven']}/{report['components']} 个独立部分"
+                + (f"，最好 {value:,.1f}" if math.isfinite(value) else "")
+                + (f"，上界 {bound:,.1f}" if math.isfinite(bound) else "")
+                + (f"，差距 {gap:.2%}" if math.isfinite(gap) else ""))
+        shown["bar"].update(shown["task"], completed=report["proven"], total=max(1, report["components"]),
+                            description=text)
+
+    try:
+        with watch_progress(update):
+            yield
+    finally:
+        if "bar" in shown:
+            shown["bar"].stop()

@@ -44,6 +44,7 @@ from planner.cli._common import (
     progress_reporter,
     restore_sigint,
     run_guarded,
+    solve_progress,
     written_count,
 )
 from planner.errors import InfeasibleError, PlannerError
@@ -172,8 +173,9 @@ def solve(
         if force_in or force_out:
             loaded = loaded.pinned(force_in=force_in, force_out=force_out)
         try:
-            result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed, workers=workers,
-                               backend=backend)
+            with solve_progress(err, quiet=quiet):
+                result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed,
+                                   workers=workers, backend=backend)
         except InfeasibleError as exc:
             write_advice(exc, target)       # the full advice beside the short form printed
             raise

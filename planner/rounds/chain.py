@@ -75,8 +75,8 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
     try:
         solution = solve_with(backend, model, time_limit_s=time_limit_s, seed=seed, workers=workers,
                               hint=None if hint is None else pad_hint(hint, len(model.frame)))
-    except NoSolutionError:
-        if time.perf_counter() - started < 0.9 * time_limit_s:
+    except NoSolutionError as exc:
+        if not getattr(exc, "timed_out", False) and time.perf_counter() - started < 0.9 * time_limit_s:
             raise KeyboardInterrupt from None      # CP-SAT stopped on Ctrl-C, not on time
         raise
     except InfeasibleError:
@@ -92,8 +92,14 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
 
 
 def check_interrupted(solution: Solution, elapsed_s: float, time_limit_s: float) -> None:
-    """CP-SAT catches Ctrl-C and stops as if time were up: an unproven stop well inside the
-    limit can only be an interrupt, so it becomes KeyboardInterrupt (nothing is written)."""
+    """CP-SAT's own solver object catches Ctrl-C and stops as if time were up: on the plain path
+    an unproven stop well inside the limit can only be an interrupt, so it becomes
+    KeyboardInterrupt (nothing is written). The fast path raises KeyboardInterrupt itself and
+    says so (``solution.interrupted is False``): a phase cut by the time limit stays FEASIBLE."""
+    if solution.interrupted is not None:
+        if solution.interrupted:
+            raise KeyboardInterrupt
+        return
     unproven = any(p.get("status") not in ("OPTIMAL", "INFEASIBLE") for p in solution.phases)
     if unproven and elapsed_s < 0.9 * time_limit_s:
         raise KeyboardInterrupt

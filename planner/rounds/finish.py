@@ -69,7 +69,9 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
         "seed": seed,
         "workers": workers,
         "phases": solution.phases,
-        "warnings": audit.warnings(),
+        # Same inputs and seed give the same slate byte for byte only when every phase is proven.
+        "reproducible": solution.status == "OPTIMAL",
+        "warnings": [*solution.warnings, *audit.warnings()],
         "versions": versions(),
         "inputs": input_hashes(scenario, frame),
         "working_dir": str(Path.cwd()),         # relative input paths are relative to this folder

@@ -21,7 +21,11 @@ class Solution:
     """What the solver decided, aligned with the rows of `model.frame`.
 
     ``objective`` and ``best_bound`` are in score points (total score minus penalties);
-    ``gap`` is relative, 0 when the optimum is proven.
+    ``gap`` is relative, 0 when the optimum is proven. ``status`` is the weakest of every
+    phase's: OPTIMAL only when every level was solved and proven. ``warnings`` says, in a
+    sentence each, which phase or component was not proven (or not run) and why.
+    ``interrupted`` is False when the solver itself tells a stop on time from Ctrl-C (the
+    fast path raises KeyboardInterrupt), None when the caller has to tell them apart.
     """
 
     status: str
@@ -33,6 +37,8 @@ class Solution:
     solve_s: float
     phases: list[dict] = field(default_factory=list)
     slack: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    interrupted: bool | None = None
 
 
 @dataclass
@@ -45,6 +51,7 @@ class LevelResult:
     bound: float
     labels: np.ndarray
     stats: dict
+    components: list[dict] = field(default_factory=list)
 
 
 def hint_values(model: Model, rows: LinearRows, hint: np.ndarray) -> np.ndarray:
@@ -90,6 +97,8 @@ class LevelProblem:
     seed: int
     deadline: float
     log_progress: bool
+    engine: str = "cpsat"                   # "cpsat" (cores, HiGHS racing hard ones) or "highs"
+    max_rounds: int | None = None           # stop after this many core solves per component (tests)
 
 
 @dataclass
@@ -114,6 +123,10 @@ class Component:
     step: float = 1.0
     solves: int = 0
     core: int = 0
+    best: np.ndarray | None = None      # the best slate found for the whole component
+    best_score: float = -math.inf
+    proof: float = math.inf             # a proven upper bound on the component's optimum score
+    engine: str = ""                    # what proved it: "cpsat", "highs", "none" (no search needed)
 
 
 @dataclass
@@ -124,4 +137,5 @@ class Outcome:
     bound: float            # on the component's score
     core: int = 0
     solves: int = 0
+    engine: str = ""
 

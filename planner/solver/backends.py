@@ -1,4 +1,7 @@
-"""Which engine solves a model: CP-SAT (the default, `solver.cpsat`) or HiGHS (`solver.highs`)."""
+"""Which engine solves a model: CP-SAT (the default, `solver.cpsat`) or HiGHS (`solver.highs`).
+
+Both go through the same level loop and the same components (`solver.cpsat.solve_model`):
+the HiGHS backend only changes what solves each component."""
 from __future__ import annotations
 
 from planner.errors import PlannerError
@@ -11,7 +14,7 @@ BACKENDS = ("cpsat", "highs")
 
 def solve_with(backend: str, model: Model, **options) -> Solution:
     """Solve with the chosen backend: ``"cpsat"`` (the default, `solve_model`) or ``"highs"``
-    (`highs_backend.solve_model_highs`, the same model solved by HiGHS, audited the same way).
+    (`solve_model_highs`, the same model and components solved by HiGHS, audited the same way).
 
     Parameters
     ----------
@@ -23,7 +26,21 @@ def solve_with(backend: str, model: Model, **options) -> Solution:
     if backend == "cpsat":
         return solve_model(model, **options)
     if backend == "highs":
-        from planner.solver.highs import solve_model_highs
         return solve_model_highs(model, **options)
     raise PlannerError(f'unknown backend "{backend}": expected one of {", ".join(BACKENDS)}')
 
+
+
+def solve_model_highs(model: Model, **options) -> Solution:
+    """The model's levels by components, every component by HiGHS (`highs.solve_component`):
+    the same decomposition, time limit and FEASIBLE-with-gap contract as `solve_model`.
+
+    Raises
+    ------
+    PlannerError
+        highspy is not installed.
+    """
+    from planner.solver.highs import available
+    if not available():
+        raise PlannerError("the HiGHS backend needs highspy: pip install highspy")
+    return solve_model(model, engine="highs", **options)

@@ -1,12 +1,17 @@
 """CP-SAT on the cores of components: the only place the fast path calls the CP-SAT engine.
 
-Owns the parameters of every core solve (chosen by measurement, `PARAMETERS`), writing a core
-(a component restricted by reduced-cost fixing) as a CP-SAT model, solving small cores together
-and large ones alone, and the exact lexicographic tie-break in one solve.
+Owns the parameters of every core solve (chosen by measurement, `PARAMETERS`), reduced-cost
+fixing (`restrict`: a component's core at a threshold; `settle`: what a core's solve proves
+about its component, and the next threshold), writing a core as a CP-SAT model, solving tiny
+cores together (`solve_job`), the exact lexicographic tie-break in one solve, and stopping a
+running solve from another thread (`Stop`). Does not own which core is solved when, nor for
+how long (`solver.schedule`).
 """
 from __future__ import annotations
 
+import logging
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -15,7 +20,9 @@ from ortools.sat.python import cp_model
 
 from planner.errors import PlannerError
 from planner.model import INT_MAX, INT_MIN
-from planner.solver._base import Component, LevelProblem
+from planner.solver._base import Component, LevelProblem, Outcome
+
+log = logging.getLogger(__name__)
 
 # CP-SAT parameters of every core solve, chosen by measurement on this project's instances
 # (benchmarks/README.md): one worker with the richer LP relaxation (linearization level 2) and
@@ -29,35 +36,187 @@ PARAMETERS = {"num_workers": 1, "linearization_level": 2, "search_branching": cp
 SAFE_BITS = 62              # |K × score| + ties must stay inside int64 for one-solve tie-breaks
 
 
-def solve_job(p: LevelProblem, parts: list[tuple[int, Component, tuple[np.ndarray, np.ndarray]]]
-               ) -> dict[int, tuple[str, np.ndarray | None]]:
-    """Solve the cores of some components in one CP-SAT model (one by one if that fails)."""
-    out: dict[int, tuple[str, np.ndarray | None]] = {}
+# Reduced-cost fixing: the first core keeps only candidates whose reduced cost is (almost) zero;
+# each widening multiplies the threshold by GROWTH, starting from the mean objective coefficient
+# divided by FIRST_STEP, unless the incumbent found so far already proves a smaller one enough.
+GROWTH = 4.0
+
+
+FIRST_STEP = 64.0
+
+
+class Stop:
+    """The solves a task runs, so that another thread can stop them (a race won, Ctrl-C).
+
+    CP-SAT's `SolveWrapper.stop_search` and HiGHS's `cancelSolve` are safe to call from any
+    thread; a solve registered after `stop()` is not started at all.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: list = []
+        self.stopped = False
+
+    def register(self, solver) -> bool:
+        """Remember a solver about to run; False when the task is already stopped."""
+        with self._lock:
+            if self.stopped:
+                return False
+            self._running.append(solver)
+            return True
+
+    def release(self, solver) -> None:
+        with self._lock:
+            if solver in self._running:
+                self._running.remove(solver)
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            running = list(self._running)
+        for solver in running:
+            if hasattr(solver, "stop_search"):
+                solver.stop_search()
+            else:
+                solver.cancelSolve()
+
+
+@dataclass
+class CoreResult:
+    """A core's solve: status on the core, values over the whole component, an upper bound on
+    the score of the core's best slate (the component's score, fixed part included)."""
+
+    status: str
+    values: np.ndarray | None
+    bound: float = math.inf
+    engine: str = "cpsat"       # "lp" when the fixing left nothing to search
+
+
+def solve_job(p: LevelProblem, parts: list[tuple[int, Component, tuple[np.ndarray, np.ndarray]]], *,
+              limit_s: float, stop: Stop | None = None) -> dict[int, CoreResult]:
+    """Solve the cores of some components, within `limit_s` seconds.
+
+    One core: one CP-SAT model. Several (tiny ones, `solver.schedule`): one model whose
+    objectives add up — each core's own optimum when the sum is proven, else each core's part
+    of the best sum found (its bound then unknown); an infeasible core is found alone.
+    """
+    out: dict[int, CoreResult] = {}
     pending = []
     for c, sub, (lower, upper) in parts:
         sub.solves += 1
         core = make_core(sub, lower, upper)
         if core is None:
-            out[c] = ("INFEASIBLE", None)
+            out[c] = CoreResult("INFEASIBLE", None, -math.inf)
         elif not len(core.free):
-            out[c] = ("OPTIMAL", core.values)
+            out[c] = CoreResult("OPTIMAL", core.values, float(sub.score @ core.values), "lp")
         else:
             pending.append((c, sub, core))
     if not pending:
         return out
+    deadline = min(p.deadline, time.perf_counter() + limit_s)
     magnitude = sum(core.magnitude for _, _, core in pending)
     if len(pending) == 1 or magnitude < 2.0 ** SAFE_BITS:
-        status, found = _run_cores(p, [core for _, _, core in pending])
+        status, found, bound = _run_cores(p, [core for _, _, core in pending], deadline, stop)
         if status != "INFEASIBLE" or len(pending) == 1:
-            for c, _, core in pending:
-                out[c] = (status, None if found is None else core.place(found[core.slot]))
+            for c, sub, core in pending:
+                values = None if found is None else core.place(found[core.slot])
+                top = float(sub.score @ values) if status == "OPTIMAL" and values is not None else \
+                    bound if len(pending) == 1 else math.inf
+                out[c] = CoreResult(status, values, top if status != "INFEASIBLE" else -math.inf)
             return out
-    for c, _, core in pending:          # one infeasible core in the bundle, or too large a sum
-        status, found = _run_cores(p, [core])
-        out[c] = (status, None if found is None else core.place(found[core.slot]))
+    for c, sub, core in pending:          # one infeasible core in the bundle, or too large a sum
+        status, found, bound = _run_cores(p, [core], deadline, stop)
+        values = None if found is None else core.place(found[core.slot])
+        top = float(sub.score @ values) if status == "OPTIMAL" and values is not None else bound
+        out[c] = CoreResult(status, values, top if status != "INFEASIBLE" else -math.inf)
     return out
 
 
+# --------------------------------------------------------------------------- reduced-cost fixing
+def restrict(sub: Component) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds that keep every solution within `sub.delta` of the Lagrangian bound.
+
+    Moving x_j t units away from the bound its reduced cost d_j prefers lowers the bound by
+    |d_j|·t, so x_j keeps only the t < delta / |d_j| nearest values.
+    """
+    lower, upper = sub.lower.copy(), sub.upper.copy()
+    if sub.reduced is None or not math.isfinite(sub.delta):
+        return lower, upper
+    size = np.abs(sub.reduced)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moves = np.where(size > 0, np.ceil(sub.delta / np.where(size > 0, size, 1.0)) - 1, np.inf)
+    moves = np.minimum(np.maximum(moves, 0), (upper - lower).astype(float)).astype(np.int64)
+    up, down = sub.reduced > 0, sub.reduced < 0
+    lower[up] = sub.upper[up] - moves[up]
+    upper[down] = sub.lower[down] + moves[down]
+    return lower, upper
+
+
+def offer(sub: Component, values: np.ndarray) -> None:
+    """Keep `values` (feasible for the whole component) if they beat the best slate so far."""
+    z = float(sub.score @ values)
+    if sub.best is None or z > sub.best_score or (z == sub.best_score and sub.ties @ values > sub.ties @ sub.best):
+        sub.best, sub.best_score = values.copy(), z
+    sub.proof = max(sub.proof, sub.best_score)
+
+
+def tighten(sub: Component, bound: float) -> None:
+    """A new upper bound on the component's optimum (never below the best slate found)."""
+    if math.isfinite(bound):
+        sub.proof = max(min(sub.proof, math.floor(bound + 1e-6)), sub.best_score)
+
+
+def settle(sub: Component, core: tuple[np.ndarray, np.ndarray], result: CoreResult) -> Outcome | None:
+    """What a core's solve proves: the component's outcome (OPTIMAL, INFEASIBLE), or None to go on.
+
+    Every slate CP-SAT finds in a core is one of the component (a core only narrows bounds), so
+    it is offered as the component's incumbent. Every slate outside the core scores at most
+    L − delta (L the Lagrangian bound), so the component's optimum is at most the larger of
+    that and the core's own bound. A core proven optimal above L − delta holds every optimal
+    slate, and the tie-break's choice among them; one proven below it widens the threshold.
+    """
+    restricted = bool(np.any((core[0] != sub.lower) | (core[1] != sub.upper)))
+    outside = sub.bound - sub.delta + sub.tolerance if restricted else -math.inf
+    if result.status == "INFEASIBLE":
+        if not restricted:
+            return Outcome("INFEASIBLE", sub.members, None, math.nan, sub.core, sub.solves)
+        tighten(sub, outside)
+        sub.delta = max(sub.delta * GROWTH, sub.step)
+        if sub.delta > abs(sub.bound) + sub.step * FIRST_STEP * len(sub.members):
+            sub.delta = math.inf
+        return None
+    if result.values is not None:
+        offer(sub, result.values)
+    if sub.best is not None:
+        sub.hint = sub.best                # the next solve starts from the best slate so far
+    tighten(sub, max(result.bound, outside))
+    if result.values is None or result.status != "OPTIMAL":
+        return None                    # out of its time: the caller gives it more
+    z = float(sub.score @ result.values)
+    # Every slate worth more than bound − delta keeps the fixings: if the core's optimum is such a
+    # slate, every optimal slate (and the tie-break's choice among them) lies in the core.
+    if not restricted or z > outside:
+        sub.best, sub.best_score, sub.proof, sub.engine = result.values, z, z, result.engine
+        return Outcome("OPTIMAL", sub.members, result.values, z, sub.core, sub.solves, result.engine)
+    sub.hint = result.values
+    # The threshold that makes the next core certainly enough; a geometric step short of it
+    # only if that is much smaller (a core grows fast with the threshold, and so does its proof).
+    needed = sub.bound - z + 2 * sub.tolerance
+    step = max(sub.delta * GROWTH, sub.step)
+    sub.delta = needed if step * GROWTH / 2 >= needed else step
+    return None
+
+
+def feasible(sub: Component, values: np.ndarray) -> bool:
+    """Whether `values` (over the component's variables) keep every row and bound of it."""
+    if np.any(values < sub.lower) or np.any(values > sub.upper):
+        return False
+    act = np.zeros(len(sub.lo), np.int64)
+    np.add.at(act, sub.e_row, sub.e_coef * values[sub.e_var])
+    return bool(np.all((act >= sub.lo) & (act <= sub.hi)))
+
+
+# --------------------------------------------------------------------------- a core as CP-SAT
 @dataclass
 class Core:
     """A restricted component ready for CP-SAT: its free variables and the rows over them."""
@@ -71,6 +230,8 @@ class Core:
     rows: list[tuple[list[int], list[int], int, int]]
     hint: np.ndarray | None
     magnitude: float
+    fixed_score: int = 0        # the score of the fixed variables
+    tie_min: int = 0            # the least the ties of the free variables can add up to
     slot: slice = field(default_factory=lambda: slice(0, 0))
 
     def place(self, found: np.ndarray) -> np.ndarray:
@@ -106,16 +267,20 @@ def make_core(sub: Component, lower: np.ndarray, upper: np.ndarray) -> Core | No
     span = np.maximum(np.abs(lower[idx]), np.abs(upper[idx])).astype(float)
     magnitude = (float(np.abs(score).astype(float) @ span) + 1.0) * k
     hint = None if sub.hint is None else np.clip(sub.hint[idx], lower[idx], upper[idx])
+    fixed_score = int(sub.score[~free] @ lower[~free])
+    tie_min = int(np.minimum(ties * lower[idx], ties * upper[idx]).sum())
     return Core(values=values, free=idx, lower=lower[idx], upper=upper[idx], score=score, ties=ties, rows=rows,
-                 hint=hint, magnitude=magnitude)
+                 hint=hint, magnitude=magnitude, fixed_score=fixed_score, tie_min=tie_min)
 
 
-def _run_cores(p: LevelProblem, cores: list[Core]) -> tuple[str, np.ndarray | None]:
+def _run_cores(p: LevelProblem, cores: list[Core], deadline: float,
+               stop: Stop | None) -> tuple[str, np.ndarray | None, float]:
     """One CP-SAT solve of independent cores: each maximises K·score + ties (K > its Σ ties).
 
     The objectives add up and no row links two cores, so the sum's optimum is every core's own
     lexicographic optimum. A core whose K·score would not fit in int64 is solved in two steps
-    (score, then ties with the score kept) instead.
+    (score, then ties with the score kept) instead. Returns the status, the values of the free
+    variables, and — for one core — an upper bound on its component's score in the core.
     """
     offset = 0
     var_parts, row_parts, obj_vars, obj_coefs, hint_vars, hint_values = [], [], [], [], [], []
@@ -137,23 +302,30 @@ def _run_cores(p: LevelProblem, cores: list[Core]) -> tuple[str, np.ndarray | No
             hint_values.extend(core.hint.tolist())
         offset += n
     text = "".join(var_parts) + "".join(row_parts)
-    status, found, _ = _cp_sat(p, text, obj_vars, obj_coefs, hint_vars, hint_values)
+    status, found, top = _cp_sat(p, text, obj_vars, obj_coefs, hint_vars, hint_values, deadline, stop)
+    bound = math.inf
+    if len(cores) == 1 and math.isfinite(top):
+        core = cores[0]
+        k = 1 if two_step else int(core.ties.sum()) + 1
+        # top ≥ K·score + ties over the core, and ties ≥ tie_min: score ≤ (top − tie_min) / K.
+        bound = float(math.floor((top - (0 if two_step else core.tie_min)) / k + 1e-9) + core.fixed_score)
     if not two_step or found is None or status != "OPTIMAL":
-        return status, found
+        return status, found, bound
     core = cores[0]
     best = int(core.score @ found)
     keep = f"constraints {{ linear {{ vars: {list(range(len(core.free)))} coeffs: {core.score.tolist()} " \
            f"domain: [{best}, {best}] }} }}\n"
     nz = np.flatnonzero(core.ties)
     status2, found2, _ = _cp_sat(p, text + keep, nz.tolist(), (-core.ties[nz]).tolist(),
-                                 list(range(len(core.free))), found.tolist())
+                                 list(range(len(core.free))), found.tolist(), deadline, stop)
+    bound = float(best + core.fixed_score)
     if found2 is None:
-        return "FEASIBLE", found
-    return status2, found2
+        return "FEASIBLE", found, bound
+    return status2, found2, bound
 
 
 def _cp_sat(p: LevelProblem, text: str, obj_vars: list[int], obj_coefs: list[int], hint_vars: list[int],
-            hint_values: list[int]) -> tuple[str, np.ndarray | None, float]:
+            hint_values: list[int], deadline: float, stop: Stop | None) -> tuple[str, np.ndarray | None, float]:
     """Minimise Σ obj_coefs·x over the model in text format; (status, solution, bound)."""
     from ortools.sat.python import cp_model_helper as cmh
 
@@ -167,12 +339,20 @@ def _cp_sat(p: LevelProblem, text: str, obj_vars: list[int], obj_coefs: list[int
     parameters = cmh.SatParameters()
     for key, value in PARAMETERS.items():
         setattr(parameters, key, value)
-    parameters.max_time_in_seconds = max(0.01, p.deadline - time.perf_counter())
+    parameters.max_time_in_seconds = max(0.01, deadline - time.perf_counter())
     parameters.random_seed = int(p.seed)
     parameters.log_search_progress = p.log_progress
+    # Ctrl-C stays Python's: the scheduler stops every running solve and says "interrupted".
+    parameters.catch_sigint_signal = False
     wrapper = cmh.SolveWrapper()
     wrapper.set_parameters(parameters)
-    response = wrapper.solve(proto)
+    if stop is not None and not stop.register(wrapper):
+        return "UNKNOWN", None, math.nan
+    try:
+        response = wrapper.solve(proto)
+    finally:
+        if stop is not None:
+            stop.release(wrapper)
     status = response.status
     if status == cp_model.MODEL_INVALID:
         raise PlannerError("CP-SAT says a core model is invalid (a bug — please report it)")
@@ -181,5 +361,6 @@ def _cp_sat(p: LevelProblem, text: str, obj_vars: list[int], obj_coefs: list[int
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return "UNKNOWN", None, math.nan
     name = "OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE"
+    # CP-SAT minimises −objective: minus its bound bounds the objective from above.
     return name, np.array(response.solution, dtype=np.int64), -float(response.best_objective_bound)
 

@@ -20,6 +20,7 @@ building the model (`model`) nor checking the slate (`audit`).
 """
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import math
 import os
@@ -32,19 +33,35 @@ from planner.model import INT_MAX, LinearRows, Model, Unsupported, linear_terms,
 from planner.solver._base import Solution, hint_values, read_values
 from planner.solver.direct import solve_model_direct
 from planner.solver.levels import solve_level
+from planner.solver.progress import watcher
 
 log = logging.getLogger(__name__)
 
 
 # =========================================================================== the fast path
+PHASES = {"score": ("省级推荐名单", "the provincial slate"),
+          "score_years": ("名额的年度安排", "which year each place goes to"),
+          "national_score": ("国家级推荐", "the national picks"),
+          "planned_score": ("以后年度的计划", "the planned picks of later years")}
+
+
+RESERVE = 0.05          # of the time left, kept for each later level while a level is unproven
+
+
 def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
-                hint: np.ndarray | None = None, log_progress: bool = False) -> Solution:
+                hint: np.ndarray | None = None, log_progress: bool = False, engine: str = "cpsat",
+                max_rounds: int | None = None) -> Solution:
     """Solve the model's objectives one after another, each within the optimum of the last.
 
     Each level (``model.objectives``: slate score, then national picks) is solved exactly —
     its objective first, then the fixed tie-break priorities — by components, LP bound,
     reduced-cost fixing and CP-SAT on the remaining core (see the module docstring). The
     next level keeps this level's decisions and its optimum.
+
+    When the time runs out, nothing found is lost: the best slate of every component and a
+    proven bound (status FEASIBLE, with the gap), and a level that could not be run keeps the
+    decisions of the level before it (FEASIBLE, named in ``warnings``). The status is the
+    weakest of every level's: OPTIMAL only when every level is proven.
 
     Parameters
     ----------
@@ -57,6 +74,11 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
         worker (0 = all cores). With a proven optimum the slate does not depend on it.
     hint : ndarray of bool, optional
         A previous selection over the frame's rows to start from (what-if re-solves).
+    engine : {"cpsat", "highs"}
+        What solves the components: CP-SAT on LP-fixed cores, with HiGHS racing on components
+        that stay unproven (default), or HiGHS on every whole component (``--backend highs``).
+    max_rounds : int, optional
+        Stop every component after this many solves, as if the time were up (tests).
 
     Raises
     ------
@@ -74,41 +96,70 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
                                   log_progress=log_progress)
     deadline = start + time_limit_s
     threads = max(1, workers if workers > 0 else (os.cpu_count() or 1))
-    lower, upper = rows.lower.copy(), rows.upper.copy()
     guess = hint_values(model, rows, hint) if hint is not None else None
+    levels = model.objectives
+    # The solves run on worker threads even with one worker: this thread waits for them and
+    # stops them all on Ctrl-C (CP-SAT is told to leave SIGINT to Python).
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
+    try:
+        solution = _solve_levels(model, rows, levels, guess, threads, pool, deadline, time_limit_s, seed=seed,
+                                 log_progress=log_progress, engine=engine, max_rounds=max_rounds)
+    finally:
+        pool.shutdown(wait=True)
+    solution.solve_s = time.perf_counter() - start
+    return solution
+
+
+def _solve_levels(model: Model, rows: LinearRows, levels: list, guess: np.ndarray | None, threads: int, pool,
+                  deadline: float, time_limit_s: float, **options) -> Solution:
+    lower, upper = rows.lower.copy(), rows.upper.copy()
     phases: list[dict] = []
+    warnings: list[str] = []
     selected = national = None
     status_name, objective, bound = "UNKNOWN", math.nan, math.nan
-    for i, level in enumerate(model.objectives):
-        if i > 0 and deadline - time.perf_counter() <= 0.01:
+    for i, level in enumerate(levels):
+        now = time.perf_counter()
+        if i > 0 and deadline - now <= 0.01:
             log.warning("time limit reached before phase %s", level.name)
-            break
-        tick = time.perf_counter()
+            phases.append({"phase": level.name, "status": "NOT_RUN", "objective": None, "best_bound": None,
+                           "wall_s": 0.0, "tie_break": bool(level.ties), "backend": options.get("engine", "cpsat")})
+            warnings.append(_not_run(level.name))
+            status_name = "FEASIBLE"
+            continue
+        later = len(levels) - i - 1
+        level_deadline = deadline - (deadline - now) * min(0.5, RESERVE * later)
         score_vars, score_coefs, offset = linear_terms(level.expr)
         score = np.zeros(rows.n_vars, np.int64)
         np.add.at(score, score_vars, score_coefs)
         ties = np.zeros(rows.n_vars, np.int64)
         if level.ties:
             ties[[v.index for v in level.variables]] = np.asarray(level.ties, dtype=np.int64)
-        result = solve_level(rows, lower, upper, score, ties, deadline=deadline, seed=seed, threads=threads,
-                             guess=guess, log_progress=log_progress)
         units = float(level.units)
+        result = solve_level(rows, lower, upper, score, ties, deadline=level_deadline, threads=threads, guess=guess,
+                             progress=watcher(level.name, offset, units), pool=pool, **options)
         found = result.values is not None
         value = (result.score + offset) / units if found else None
         top = (result.bound + offset) / units if found else math.nan
-        phases.append({"phase": level.name, "status": result.status, "objective": value, "best_bound": top,
-                       "wall_s": round(time.perf_counter() - tick, 4), "tie_break": bool(level.ties),
-                       **result.stats})
+        phases.append({"phase": level.name, "status": result.status,
+                       "objective": value, "best_bound": top, "wall_s": round(time.perf_counter() - now, 4),
+                       "tie_break": bool(level.ties), "backend": options.get("engine", "cpsat"), **result.stats,
+                       **({"unproven": _unproven(model, result.components, units)}
+                          if result.status != "OPTIMAL" or result.stats.get("engines", {}).get("highs") else {})})
         log.info("phase %s: %s, objective %s, %.2f s (%s)", level.name, result.status, value,
-                 time.perf_counter() - tick, result.stats)
+                 time.perf_counter() - now, result.stats)
+        if result.status == "INFEASIBLE" and i == 0:
+            raise InfeasibleError("no slate satisfies every hard rule of the scenario")
         if i == 0:
-            if result.status == "INFEASIBLE":
-                raise InfeasibleError("no slate satisfies every hard rule of the scenario")
             if not found:
-                raise NoSolutionError(f"no slate found within the time limit of {time_limit_s:g} s")
+                error = NoSolutionError(f"no slate found within the time limit of {time_limit_s:g} s")
+                error.timed_out = True
+                raise error
             status_name, objective, bound = result.status, value, max(top, value)
+        if result.status != "OPTIMAL":
+            status_name = "FEASIBLE"
+            warnings.append(_unproven_warning(level.name, result, value, top, found))
         if not found:
-            break
+            continue                    # this level keeps the decisions of the one before
         values = result.values
         selected, national = read_values(model, values)
         # Fix this level's decisions before the next (the provincial slate is settled before the
@@ -117,13 +168,54 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
         chosen = np.array([v.index for v in level.variables], dtype=np.int64)
         lower[chosen] = values[chosen]
         upper[chosen] = values[chosen]
-        if i + 1 < len(model.objectives):
+        if i + 1 < len(levels):
             rows = _keep_optimum(rows, score, values, lower, upper, result.labels)
         guess = values
 
     gap = 0.0 if status_name == "OPTIMAL" else abs(bound - objective) / max(1.0, abs(objective))
     return Solution(status=status_name, selected=selected, national=national, objective=objective,
-                    best_bound=bound, gap=gap, solve_s=time.perf_counter() - start, phases=phases)
+                    best_bound=bound, gap=gap, solve_s=0.0, phases=phases, warnings=warnings, interrupted=False)
+
+
+def phase_label(name: str) -> str:
+    """A level's name as a person reads it: Chinese first, the code in brackets."""
+    zh, en = PHASES.get(name, (name, name))
+    return f"{zh}（{en}, phase {name}）"
+
+
+def _not_run(name: str) -> str:
+    return (f"时间用完，未求解{phase_label(name)}：其决定沿用上一阶段的可行解，未证明最优 — the time limit came "
+            f"before this phase; its decisions are feasible, not proven best")
+
+
+def _unproven_warning(name: str, result, value: float | None, top: float, found: bool) -> str:
+    proven, total = result.stats.get("proven", 0), result.stats.get("to_solve", 0)
+    if not found:
+        return (f"时间用完，{phase_label(name)}未找到改进解：沿用上一阶段的可行解（{proven}/{total} 个独立部分已证明）"
+                f" — not solved within the time limit; the decisions of the phase before are kept")
+    gap = abs(top - value) / max(1.0, abs(value))
+    return (f"时间用完，{phase_label(name)}未证明最优：{proven}/{total} 个独立部分已证明，目标值 {value:.1f}，"
+            f"上界 {top:.1f}，差距 {gap:.2%} — not proven optimal within the time limit: {proven} of {total} "
+            f"components proven, objective {value:.1f}, bound {top:.1f}, gap {gap:.2%}")
+
+
+def _unproven(model: Model, components: list[dict], units: float) -> list[dict]:
+    """The components not proven, or proven by HiGHS, in points, named by their first candidate."""
+    rows = {model.select[i].index: int(i) for i in np.flatnonzero(model.free)}
+    rows.update({model.national[i].index: int(i) for i in np.flatnonzero(model.may_national)})
+    ids = model.frame["candidate_id"].astype(str).to_numpy()
+    out = []
+    for c in components:
+        if c["status"] == "OPTIMAL" and c["engine"] != "highs":
+            continue
+        row = rows.get(c["first"])
+        out.append({"component": c["component"], "variables": c["variables"], "status": c["status"],
+                    "engine": c["engine"], "first_candidate": None if row is None else ids[row],
+                    "objective": None if c["objective"] is None else c["objective"] / units,
+                    "bound": None if c["bound"] is None else c["bound"] / units,
+                    "gap": None if c["objective"] is None else
+                    abs(c["bound"] - c["objective"]) / max(units, abs(c["objective"]))})
+    return out
 
 
 def _keep_optimum(rows: LinearRows, score: np.ndarray, values: np.ndarray, lower: np.ndarray, upper: np.ndarray,

@@ -1,6 +1,8 @@
-"""HiGHS (highspy) as a second backend, on the very model the CP-SAT path solves.
+"""HiGHS (highspy) as a second engine, on the very model the CP-SAT path solves.
 
-Owns solving a built `model.Model` with HiGHS's branch-and-cut MIP solver. The model is the one
+Owns HiGHS on one component (`solve_component`: what `--backend highs` runs on every component,
+and what races CP-SAT on a hard one) and on the whole model (`solve_model_highs_whole`, the
+benchmarks' baseline). The model is the one
 `model.build_model` made from the rule objects — the same candidates made unavailable
 (`availability`), the same groups (`groups.rule_groups`), bounds, lookahead rows and levels —
 read back as linear rows (`components.read_rows`), so the two backends can never disagree on
@@ -10,8 +12,8 @@ priorities; the level's decisions are fixed (and its optimum kept) before the ne
 `solver.Solution`, so `rounds.finish.finish` audits the slate like any other.
 
 Chosen by ``backend="highs"`` (CLI ``--backend highs``); CP-SAT stays the default. highspy is
-an optional dependency (``pip install planner[bench]``). Does not own building the model
-(`model`) nor the CP-SAT path (`solver.cpsat`).
+an optional dependency (``pip install planner[bench]``); without it CP-SAT races nothing. Does
+not own building the model (`model`), the level loop (`solver.cpsat`) nor the schedule.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ import numpy as np
 
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
 from planner.model import INT_MAX, INT_MIN, LinearRows, Model, linear_terms, read_rows
-from planner.solver._base import Solution, hint_values, read_values
+from planner.solver._base import Component, LevelProblem, Solution, hint_values, read_values
+from planner.solver.cores import CoreResult, Stop, feasible
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +44,12 @@ def available() -> bool:
     return True
 
 
-def solve_model_highs(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
-                      hint: np.ndarray | None = None, log_progress: bool = False) -> Solution:
-    """Solve the model's levels with HiGHS, each exactly: objective, then tie-break, then fix.
+def solve_model_highs_whole(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
+                            hint: np.ndarray | None = None, log_progress: bool = False) -> Solution:
+    """HiGHS on the whole model, one MIP per level and step: objective, then tie-break, then fix.
+
+    The benchmarks' "HiGHS on the whole model"; `--backend highs` solves by components instead
+    (`backends.solve_model_highs`).
 
     Parameters
     ----------
@@ -131,6 +137,68 @@ def solve_model_highs(model: Model, *, time_limit_s: float = 60.0, seed: int = 0
     gap = 0.0 if status_name == "OPTIMAL" else abs(bound - objective) / max(1.0, abs(objective))
     return Solution(status=status_name, selected=selected, national=national, objective=objective,
                     best_bound=bound, gap=gap, solve_s=time.perf_counter() - start, phases=phases)
+
+
+# --------------------------------------------------------------------------- one component
+def solve_component(p: LevelProblem, sub: Component, *, limit_s: float, stop: Stop | None = None) -> CoreResult:
+    """HiGHS on one whole component (no fixing: HiGHS bounds it with its own LP), lexicographic:
+    the score, then — with the score held at its optimum — the tie-break priorities.
+
+    Returns the status, the values (checked against the component's rows in exact integers),
+    and an upper bound on the component's score (HiGHS's dual bound). The MIP start is the best
+    slate found so far by any engine.
+    """
+    import highspy
+
+    deadline = min(p.deadline, time.perf_counter() + limit_s)
+    highs = _quiet(highspy, p.log_progress)
+    highs.setOptionValue("output_flag", bool(p.log_progress))
+    highs.setOptionValue("random_seed", int(p.seed) % 2**31)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs.setOptionValue("mip_abs_gap", ABS_GAP)
+    n = len(sub.members)
+    inf = highspy.kHighsInf
+    highs.addVars(n, sub.lower.astype(float), sub.upper.astype(float))
+    highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger))
+    starts = np.searchsorted(sub.e_row, np.arange(len(sub.lo)))
+    lo = np.where(sub.lo == INT_MIN, -inf, sub.lo.astype(float))
+    hi = np.where(sub.hi == INT_MAX, inf, sub.hi.astype(float))
+    highs.addRows(len(sub.lo), lo, hi, len(sub.e_var), starts.astype(np.int32), sub.e_var.astype(np.int32),
+                  sub.e_coef.astype(float))
+    if stop is not None:
+        highs.HandleUserInterrupt = True
+        if not stop.register(highs):
+            return CoreResult("UNKNOWN", None)
+    try:
+        status, values, top = _maximise(highspy, highs, sub.score.astype(float), sub.best, deadline)
+        values = _exact(sub, values)
+        if status == "INFEASIBLE":
+            return CoreResult("INFEASIBLE", None, -math.inf)
+        if values is None:
+            return CoreResult("UNKNOWN", None, top if math.isfinite(top) else math.inf)
+        best = float(sub.score @ values)
+        if status != "OPTIMAL":
+            return CoreResult("FEASIBLE", values, max(top, best) if math.isfinite(top) else math.inf)
+        if not np.any(sub.ties):
+            return CoreResult("OPTIMAL", values, best)
+        _add_row(highspy, highs, sub.score.astype(float), best, math.inf)
+        status2, values2, _ = _maximise(highspy, highs, sub.ties.astype(float), values, deadline)
+        values2 = _exact(sub, values2)
+        if values2 is None or float(sub.score @ values2) < best:
+            return CoreResult("FEASIBLE", values, best)
+        return CoreResult("OPTIMAL" if status2 == "OPTIMAL" else "FEASIBLE", values2, best)
+    finally:
+        if stop is not None:
+            stop.release(highs)
+
+
+def _exact(sub: Component, values: np.ndarray | None) -> np.ndarray | None:
+    """HiGHS's values rounded to integers, or None if rounding breaks a row (never seen)."""
+    if values is None:
+        return None
+    values = np.round(values).astype(np.int64)
+    return values if feasible(sub, values) else None
 
 
 def _quiet(highspy, log_progress: bool):

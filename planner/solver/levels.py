@@ -5,42 +5,34 @@ independent components (`model.components`); each gets a Lagrangian bound from t
 relaxation (`solver.lp`) and its reduced costs fix every variable that cannot change in any
 optimal slate, so CP-SAT (`solver.cores`) only searches the small core near the thresholds —
 exactly: if the core's optimum does not prove the fixing safe, the core is widened and solved
-again. Does not own the order of levels (`solver.cpsat`).
+again. The components are solved side by side, each on its own, by `solver.schedule`. Does not
+own the order of levels (`solver.cpsat`).
 """
 from __future__ import annotations
 
 import concurrent.futures
-import logging
 import math
-import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from planner.model import INT_MAX, INT_MIN, LinearRows, component_labels
-from planner.solver._base import Component, LevelProblem, LevelResult, Outcome
-from planner.solver.cores import solve_job
+from planner.solver._base import Component, LevelProblem, LevelResult
+from planner.solver.cores import FIRST_STEP
 from planner.solver.lp import lp_duals
-
-log = logging.getLogger(__name__)
-
-
-# Reduced-cost fixing: the first core keeps only candidates whose reduced cost is (almost) zero;
-# each widening multiplies the threshold by GROWTH, starting from the mean objective coefficient
-# divided by FIRST_STEP, unless the incumbent found so far already proves a smaller one enough.
-GROWTH = 4.0
-
-
-FIRST_STEP = 64.0
-
-
-BUNDLE_MAX = 400            # cores with fewer free variables share one CP-SAT solve
+from planner.solver.schedule import solve_components
 
 
 def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: np.ndarray, ties: np.ndarray, *,
                 deadline: float, seed: int = 0, threads: int = 1, guess: np.ndarray | None = None,
-                log_progress: bool = False) -> LevelResult:
+                log_progress: bool = False, engine: str = "cpsat", max_rounds: int | None = None,
+                progress: Callable[[int, int, float, float], None] | None = None,
+                pool: concurrent.futures.Executor | None = None) -> LevelResult:
     """Maximise ``score·x``, then ``ties·x`` among the maximisers, exactly, over ``rows``.
+
+    When the deadline comes first: the best slate found for every component and a proven bound
+    (status FEASIBLE), or no values when a component has no slate yet (UNKNOWN).
 
     Parameters
     ----------
@@ -56,7 +48,16 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
     threads : int
         Cores solved side by side.
     guess : ndarray of int64, optional
-        Values to hint CP-SAT with.
+        Values to hint CP-SAT with (kept as a component's first slate where they are feasible).
+    engine : {"cpsat", "highs"}
+        CP-SAT on the cores (HiGHS racing on components that stay unproven), or HiGHS on
+        every whole component.
+    max_rounds : int, optional
+        Stop each component after this many solves, as if the time were up (tests).
+    progress : callable, optional
+        ``progress(proven, components, best, bound)`` (model integers) as components settle.
+    pool : Executor, optional
+        A thread pool of `threads` workers to run the solves on (one is made when not given).
     """
     active = lower < upper
     base = np.where(active, 0, lower)
@@ -88,24 +89,45 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
         return LevelResult("OPTIMAL", values, total, float(total), labels, stats)
 
     problem = LevelProblem(rows=rows, lo=lo, hi=hi, lower=lower, upper=upper, score=score, ties=ties, labels=labels,
-                       row_comp=row_comp, live=live, guess=guess, seed=seed, deadline=deadline,
-                       log_progress=log_progress)
-    duals = lp_duals(problem, todo, threads)
-    outcomes, rounds = solve_components(problem, todo, duals, threads)
+                           row_comp=row_comp, live=live, guess=guess, seed=seed, deadline=deadline,
+                           log_progress=log_progress, engine=engine, max_rounds=max_rounds)
+    duals = lp_duals(problem, todo, threads) if engine == "cpsat" else None
+    groups = Groups.of(problem)
+    subs = {c: component_of(problem, c, duals, groups) for c in todo}
+    fixed = float(score[~active] @ values[~active]) + float(score[lone] @ values[lone])
+    report = None if progress is None else \
+        (lambda done, total, best, bound: progress(done, total, fixed + best, fixed + bound))
+    outcomes, rounds = solve_components(problem, subs, threads, report, pool)
+    engines: dict[str, int] = {}
+    for o in outcomes.values():
+        if o.status == "OPTIMAL":
+            engines[o.engine or "none"] = engines.get(o.engine or "none", 0) + 1
     stats.update(core_variables=int(sum(o.core for o in outcomes.values())),
-                 cp_sat_solves=int(sum(o.solves for o in outcomes.values())), rounds=rounds)
+                 cp_sat_solves=int(sum(o.solves for o in outcomes.values())), rounds=rounds,
+                 proven=int(sum(o.status == "OPTIMAL" for o in outcomes.values())), to_solve=len(todo),
+                 engines=engines)
     statuses = {o.status for o in outcomes.values()}
     if "INFEASIBLE" in statuses:
         return LevelResult("INFEASIBLE", None, 0, math.nan, labels, stats)
+    reports = [_component_report(c, o, subs[c]) for c, o in outcomes.items()]
     if "UNKNOWN" in statuses:
-        return LevelResult("UNKNOWN", None, 0, math.nan, labels, stats)
-    top = float(score[~active] @ values[~active]) + float(score[lone] @ values[lone])
+        return LevelResult("UNKNOWN", None, 0, math.nan, labels, stats, reports)
+    top = fixed
     for outcome in outcomes.values():
         values[outcome.members] = outcome.values
         top += outcome.bound
     total = int(score @ values)
     status = "OPTIMAL" if statuses == {"OPTIMAL"} else "FEASIBLE"
-    return LevelResult(status, values, total, max(top, float(total)), labels, stats)
+    return LevelResult(status, values, total, max(top, float(total)), labels, stats, reports)
+
+
+def _component_report(c: int, outcome, sub: Component) -> dict:
+    """One component as the summary states it (model integers; `solver.cpsat` turns them into points)."""
+    value = None if outcome.values is None else float(sub.score @ outcome.values)
+    return {"component": int(c), "variables": int(len(sub.members)), "status": outcome.status,
+            "engine": outcome.engine or "none" if outcome.status == "OPTIMAL" else "",
+            "objective": value, "bound": None if outcome.values is None else float(outcome.bound),
+            "first": int(sub.members[0])}
 
 
 def component_of(p: LevelProblem, c: int, duals: np.ndarray | None, groups: Groups) -> Component:
@@ -153,95 +175,6 @@ class Groups:
         return cls(var_order, var_start, row_order, row_start, local)
 
 
-def solve_components(p: LevelProblem, todo: list[int], duals: np.ndarray | None,
-                      threads: int) -> tuple[dict[int, Outcome], int]:
-    """Solve every component exactly, in rounds: restrict, solve the cores, widen where needed.
-
-    In each round every open component is restricted by its threshold (reduced-cost fixing);
-    cores with nothing left free are evaluated directly, small ones are solved together in one
-    CP-SAT model (their objectives simply add up), large ones alone, side by side in threads.
-    """
-    groups = Groups.of(p)
-    subs = {c: component_of(p, c, duals, groups) for c in todo}
-    done: dict[int, Outcome] = {}
-    rounds = 0
-    while len(done) < len(subs):
-        rounds += 1
-        open_ = [c for c in todo if c not in done]
-        if time.perf_counter() >= p.deadline:
-            for c in open_:
-                done[c] = Outcome("UNKNOWN", subs[c].members, None, math.nan, subs[c].core, subs[c].solves)
-            break
-        cores = {c: _restrict(subs[c]) for c in open_}
-        jobs: list[list[int]] = []
-        bundle: list[int] = []
-        size = 0
-        for c in open_:
-            free = int((cores[c][0] < cores[c][1]).sum())
-            subs[c].core = max(subs[c].core, free)
-            if free >= BUNDLE_MAX:
-                jobs.append([c])
-                continue
-            if size + free > BUNDLE_MAX and bundle:
-                jobs.append(bundle)
-                bundle, size = [], 0
-            bundle.append(c)
-            size += free
-        if bundle:
-            jobs.append(bundle)
-        tick = time.perf_counter()
-        parts = [[(c, subs[c], cores[c]) for c in job] for job in jobs]
-        if threads > 1 and len(jobs) > 1:
-            with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
-                results = list(pool.map(lambda part: solve_job(p, part), parts))
-        else:
-            results = [solve_job(p, part) for part in parts]
-        log.debug("round %d: %d components in %d CP-SAT jobs, %.3f s", rounds, len(open_), len(jobs),
-                  time.perf_counter() - tick)
-        for job, result in zip(jobs, results):
-            for c in job:
-                status, values = result[c]
-                delta = subs[c].delta
-                outcome = _settle(subs[c], cores[c], status, values)
-                if log.isEnabledFor(logging.DEBUG) and (len(job) == 1 or outcome is None):
-                    log.debug("round %d component %d: %d of %d variables free at delta %.4g, %s, score %s, "
-                              "bound %.6g%s", rounds, c, int((cores[c][0] < cores[c][1]).sum()),
-                              len(subs[c].members), delta, status,
-                              None if values is None else int(subs[c].score @ values), subs[c].bound,
-                              "" if outcome is None else " — settled")
-                if outcome is not None:
-                    done[c] = outcome
-    return done, rounds
-
-
-def _settle(sub: Component, core: tuple[np.ndarray, np.ndarray], status: str, values: np.ndarray | None) -> Outcome | None:
-    """The component's outcome after a core solve, or None (and a wider threshold) to solve again."""
-    restricted = bool(np.any((core[0] != sub.lower) | (core[1] != sub.upper)))
-    if status == "INFEASIBLE":
-        if not restricted:
-            return Outcome("INFEASIBLE", sub.members, None, math.nan, sub.core, sub.solves)
-        sub.delta = max(sub.delta * GROWTH, sub.step)
-        if sub.delta > abs(sub.bound) + sub.step * FIRST_STEP * len(sub.members):
-            sub.delta = math.inf
-        return None
-    if values is None:
-        return Outcome("UNKNOWN", sub.members, None, math.nan, sub.core, sub.solves)
-    z = int(sub.score @ values)
-    # Every slate worth more than bound − delta keeps the fixings: if the core's optimum is such a
-    # slate, every optimal slate (and the tie-break's choice among them) lies in the core.
-    if status == "OPTIMAL" and (not restricted or z > sub.bound - sub.delta + sub.tolerance):
-        return Outcome("OPTIMAL", sub.members, values, float(z), sub.core, sub.solves)
-    if status != "OPTIMAL":            # out of time: the best slate and a valid bound
-        return Outcome("FEASIBLE", sub.members, values, max(sub.bound, float(z)), sub.core, sub.solves)
-    sub.hint = values
-    # The threshold that makes the next core certainly enough; a geometric step short of it
-    # only if that is much smaller (a core grows fast with the threshold, and so does its proof).
-    needed = sub.bound - z + 2 * sub.tolerance
-    step = max(sub.delta * GROWTH, sub.step)
-    sub.delta = needed if step * GROWTH / 2 >= needed else step
-    return None
-
-
 def _lagrangian(sub: Component, y: np.ndarray | None) -> tuple[float, np.ndarray | None]:
     """The bound ``max score·x ≤ Σ_r y_r b_r + Σ_j max(d_j l_j, d_j u_j)`` and the reduced costs d.
 
@@ -266,25 +199,6 @@ def _lagrangian(sub: Component, y: np.ndarray | None) -> tuple[float, np.ndarray
         if total < best[0]:
             best = (total, d)
     return best
-
-
-def _restrict(sub: Component) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds that keep every solution within `sub.delta` of the Lagrangian bound.
-
-    Moving x_j t units away from the bound its reduced cost d_j prefers lowers the bound by
-    |d_j|·t, so x_j keeps only the t < delta / |d_j| nearest values.
-    """
-    lower, upper = sub.lower.copy(), sub.upper.copy()
-    if sub.reduced is None or not math.isfinite(sub.delta):
-        return lower, upper
-    size = np.abs(sub.reduced)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        moves = np.where(size > 0, np.ceil(sub.delta / np.where(size > 0, size, 1.0)) - 1, np.inf)
-    moves = np.minimum(np.maximum(moves, 0), (upper - lower).astype(float)).astype(np.int64)
-    up, down = sub.reduced > 0, sub.reduced < 0
-    lower[up] = sub.upper[up] - moves[up]
-    upper[down] = sub.lower[down] + moves[down]
-    return lower, upper
 
 
 # --------------------------------------------------------------------------- helpers

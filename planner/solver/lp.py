@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 LP_TIME_S = 30.0
 
 
+LP_SHARE = 0.5             # of the level's time left: the rest is CP-SAT's, to find slates at least
+
+
 LP_BATCH = 2000            # variables per LP solved at once (whole components)
 
 
@@ -90,7 +93,7 @@ def _lp_batch(p: LevelProblem, batch: list[int], duals: np.ndarray) -> None:
     builder.set_objective_coefficients(nonzero.tolist(), p.score[cols][nonzero].astype(float).tolist())
     builder.set_maximize(True)
     solver = mbh.ModelSolverHelper("glop")
-    solver.set_time_limit_in_seconds(max(0.01, min(LP_TIME_S, p.deadline - time.perf_counter())))
+    solver.set_time_limit_in_seconds(max(0.01, min(LP_TIME_S, LP_SHARE * (p.deadline - time.perf_counter()))))
     solver.solve(builder)
     if solver.status() != mbh.SolveStatus.OPTIMAL:
         log.info("LP relaxation of %d components: %s (no reduced-cost fixing there)", len(batch), solver.status())

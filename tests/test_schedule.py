@@ -1,0 +1,201 @@
+"""Tests of planner.solver.schedule and the level loop around it: independent components stay
+independent, no slate is ever lost at the time limit, the status is the weakest of all phases.
+
+Expected values come from brute force over every subset of each copy (never from the solver),
+or from the shape of the instance (a 300-item, 5-constraint knapsack no engine proves in seconds).
+"""
+from __future__ import annotations
+
+import io
+import itertools
+import json
+
+import numpy as np
+import pytest
+from conftest import KNAPSACK_WEIGHTS, knapsack_rows, knapsack_scenario, row, run_cli, scenario_of, typed_frame, write_case
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner import api
+from planner.audit import check_slate
+from planner.model import build_model
+from planner.solver import cores, schedule, solve_model
+
+LOCALITIES = ["长春市", "吉林市", "四平市"]
+
+
+# --------------------------------------------------------------------------- k independent copies
+def copy_rows(k: int, draw_seed: int, size: int) -> list[dict]:
+    """Copy j: `size` candidates with random scores, costs and localities, column copy = "Cj"."""
+    rng = np.random.default_rng(draw_seed)
+    rows = []
+    for j in range(k):
+        for i in range(size):
+            rows.append(row(f"C{j}-{i}", score=float(rng.integers(40, 100)), cost=float(rng.integers(1, 30)),
+                            locality=LOCALITIES[int(rng.integers(0, 3))], copy=f"C{j}"))
+    return rows
+
+
+def copies_scenario(k: int, budgets: list[int]) -> dict:
+    """The small scenario in every copy separately: ≤ 2 per locality, a pool per copy."""
+    return {"rule": [{"id": "q", "per": ["copy", "locality"], "max": 2},
+                     {"id": "pool", "per": ["copy"], "measure": "sum:cost",
+                      "max": {f"C{j}": budgets[j] for j in range(k)}}]}
+
+
+def brute_force(rows: list[dict], budget: int) -> float:
+    """The best score of one copy alone, over every subset."""
+    best = 0.0
+    for n in range(len(rows) + 1):
+        for pick in itertools.combinations(rows, n):
+            per = {loc: sum(r["locality"] == loc for r in pick) for loc in LOCALITIES}
+            if max(per.values()) <= 2 and sum(r["cost"] for r in pick) <= budget:
+                best = max(best, sum(r["score"] for r in pick))
+    return best
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(k=st.integers(2, 4), draw_seed=st.integers(0, 10_000), size=st.integers(3, 8),
+       budgets=st.lists(st.integers(10, 80), min_size=4, max_size=4))
+def test_the_optimum_of_independent_copies_is_the_sum_of_their_optima(k, draw_seed, size, budgets):
+    rows = copy_rows(k, draw_seed, size)
+    frame = typed_frame(rows, extra=["copy"])
+    scenario = scenario_of(copies_scenario(k, budgets))
+    model = build_model(frame, scenario)
+    solution = solve_model(model, time_limit_s=30, workers=2)
+    alone = [brute_force([r for r in rows if r["copy"] == f"C{j}"], budgets[j]) for j in range(k)]
+    assert solution.status == "OPTIMAL"
+    assert solution.objective == pytest.approx(sum(alone))
+
+    # Cut after the first solve of every component (as a time limit after round one would): a
+    # slate that keeps every rule, worth at most the optimum, with a bound at least the optimum.
+    cut = solve_model(build_model(frame, scenario), time_limit_s=30, workers=2, max_rounds=1)
+    slate = frame.assign(selected=cut.selected[:len(frame)].astype(np.int8),
+                         national=cut.national[:len(frame)].astype(np.int8))
+    assert check_slate(slate, scenario).ok
+    assert cut.objective <= sum(alone) + 1e-6 <= cut.best_bound + 2e-6
+    assert cut.status in ("OPTIMAL", "FEASIBLE")
+    if cut.status == "OPTIMAL":
+        assert cut.objective == pytest.approx(sum(alone))
+
+
+def test_no_cp_sat_model_holds_two_components_that_are_not_tiny(monkeypatch):
+    """Four copies of a knapsack, their cores made "not tiny" by a low TINY: every CP-SAT call
+    that holds several cores holds tiny ones only."""
+    monkeypatch.setattr(schedule, "TINY", 5)
+    seen = []
+    real = cores._run_cores
+
+    def spy(p, parts, deadline, stop):
+        seen.append([len(c.free) for c in parts])
+        return real(p, parts, deadline, stop)
+
+    monkeypatch.setattr(cores, "_run_cores", spy)
+    rng = np.random.default_rng(3)
+    rows = [row(f"K{j}-{i}", score=float(rng.integers(100, 1000)) / 10, cost=float(rng.integers(1, 100)), copy=f"C{j}",
+                w1=str(int(rng.integers(1, 100)))) for j in range(4) for i in range(60)]
+    data = {"rule": [{"id": "pool", "per": ["copy"], "measure": "sum:cost", "max": 800},
+                     {"id": "w", "per": ["copy"], "measure": "sum:w1", "max": 900}]}
+    model = build_model(typed_frame(rows, extra=["copy", "w1"]), scenario_of(data))
+    solution = solve_model(model, time_limit_s=60, workers=2)
+    assert solution.status == "OPTIMAL"
+    shared = [sizes for sizes in seen if len(sizes) > 1]
+    assert all(max(sizes) <= schedule.TINY for sizes in shared), seen
+    assert any(max(sizes) > schedule.TINY for sizes in seen), seen     # the case is not vacuous
+
+
+# --------------------------------------------------------------------------- the time limit
+def knapsack_model(**changes):
+    return build_model(typed_frame(knapsack_rows(300), extra=KNAPSACK_WEIGHTS),
+                       scenario_of({**knapsack_scenario(), **changes}))
+
+
+def test_a_limit_too_short_for_a_proof_keeps_the_best_slate_with_its_gap():
+    model = knapsack_model()
+    solution = solve_model(model, time_limit_s=2, workers=2)
+    assert solution.status == "FEASIBLE" and solution.gap > 0
+    assert solution.best_bound > solution.objective
+    weights = model.frame[list(KNAPSACK_WEIGHTS)].astype(int).to_numpy()
+    assert (weights[solution.selected].sum(axis=0) <= 3000).all()
+    assert any("phase score" in w and "gap" in w for w in solution.warnings)
+    unproven = solution.phases[0]["unproven"]
+    assert unproven and unproven[0]["status"] == "FEASIBLE" and unproven[0]["gap"] > 0
+
+
+def test_a_phase_cut_by_the_limit_is_not_optimal_and_is_named():
+    """Regression (issue 17): the provincial slate proven, the national picks — a 5-constraint
+    knapsack over 300 selected candidates — cut by the time limit: the run said OPTIMAL, gap 0."""
+    rules = [{"id": f"nat-{w}", "clause": "二(二)", "decision": "national", "measure": f"sum:{w}", "max": 3000}
+             for w in KNAPSACK_WEIGHTS]
+    rows = [{**r, "task": "core_course", "track": "offline"} for r in knapsack_rows(300)]
+    scenario = scenario_of({"rule": rules})
+    result = api.solve(scenario, candidates=typed_frame(rows, extra=KNAPSACK_WEIGHTS), time_limit_s=2.5, workers=2)
+    summary = result.summary
+    assert [p["phase"] for p in summary["phases"]] == ["score", "national_score"]
+    assert summary["phases"][0]["status"] == "OPTIMAL" and summary["phases"][1]["status"] != "OPTIMAL"
+    assert summary["status"] == "FEASIBLE" and summary["reproducible"] is False
+    assert any("national_score" in w and "国家级推荐" in w for w in summary["warnings"])
+    assert result.audit.ok
+
+
+def test_a_phase_never_reached_is_named_as_not_run(monkeypatch):
+    from planner.solver import cpsat
+    monkeypatch.setattr(cpsat, "RESERVE", 0.0)          # the first phase takes the whole limit
+    rows = [{**r, "task": "core_course", "track": "offline"} for r in knapsack_rows(300)]
+    data = {**knapsack_scenario(), "rule": [*knapsack_scenario()["rule"],
+                                            {"id": "n", "decision": "national", "max": 5}]}
+    model = build_model(typed_frame(rows, extra=KNAPSACK_WEIGHTS), scenario_of(data))
+    solution = solve_model(model, time_limit_s=1.5, workers=2)
+    assert solution.status == "FEASIBLE"
+    assert solution.phases[-1] == {**solution.phases[-1], "phase": "national_score", "status": "NOT_RUN"}
+    assert any("national_score" in w and "未求解" in w for w in solution.warnings)
+
+
+def test_a_proven_run_has_no_solve_warning_and_is_reproducible():
+    frame = typed_frame([row("A", score=90.0), row("B", score=80.0, locality="吉林市")])
+    result = api.solve(scenario_of({"rule": [{"id": "r", "max": 1}]}), candidates=frame, workers=1)
+    assert result.summary["status"] == "OPTIMAL" and result.summary["reproducible"] is True
+    assert result.summary["warnings"] == []
+
+
+def test_the_highs_backend_keeps_the_limit_and_the_slate():
+    pytest.importorskip("highspy")
+    import time
+
+    from planner.solver import solve_model_highs
+    model = knapsack_model()
+    start = time.perf_counter()
+    solution = solve_model_highs(model, time_limit_s=2, workers=2)
+    assert time.perf_counter() - start < 2 + 1.5
+    assert solution.status == "FEASIBLE" and solution.best_bound > solution.objective
+
+
+def test_the_cli_returns_feasible_with_exit_0_when_the_limit_is_too_short_for_a_proof(tmp_path):
+    scenario = write_case(tmp_path / "knapsack", knapsack_rows(300), knapsack_scenario(), extra=KNAPSACK_WEIGHTS)
+    out = tmp_path / "out"
+    done = run_cli("solve", scenario, "--out", out, "--time-limit", "3", "--workers", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "gap" in done.stderr
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["status"] == "FEASIBLE" and summary["gap"] > 0 and summary["reproducible"] is False
+    assert any("phase score" in w for w in summary["warnings"])
+    audited = run_cli("audit", scenario, out / "slate.csv")
+    assert audited.returncode == 0, audited.stderr
+
+
+# --------------------------------------------------------------------------- progress
+def test_progress_shows_on_a_terminal_after_two_seconds_and_never_when_quiet():
+    from rich.console import Console
+
+    from planner.cli._common import solve_progress
+    shown, hidden = io.StringIO(), io.StringIO()
+    for console, quiet in ((Console(file=shown, force_terminal=True, width=200), False),
+                           (Console(file=hidden, force_terminal=True, width=200), True)):
+        with solve_progress(console, quiet=quiet):
+            solve_model(knapsack_model(), time_limit_s=3, workers=2)
+    assert "已证明 0/1" in shown.getvalue() and "差距" in shown.getvalue()
+    assert hidden.getvalue() == ""
+    piped = io.StringIO()
+    with solve_progress(Console(file=piped, force_terminal=False), quiet=False):
+        solve_model(knapsack_model(), time_limit_s=2.5, workers=2)
+    assert piped.getvalue() == ""
