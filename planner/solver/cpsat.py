@@ -127,7 +127,8 @@ def _solve_levels(model: Model, rows: LinearRows, levels: list, guess: np.ndarra
             status_name = "FEASIBLE"
             continue
         later = len(levels) - i - 1
-        level_deadline = deadline - (deadline - now) * min(0.5, RESERVE * later)
+        level_deadline = (deadline - (deadline - now) * min(0.5, RESERVE * later)
+                          if math.isfinite(deadline) else deadline)        # no limit: nothing to keep back
         score_vars, score_coefs, offset = linear_terms(level.expr)
         score = np.zeros(rows.n_vars, np.int64)
         np.add.at(score, score_vars, score_coefs)

@@ -97,7 +97,8 @@ def solve_components(p: LevelProblem, subs: dict[int, Component], threads: int,
     thread and no pool they run on this thread.
     """
     tracks = {c: Track(c, sub) for c, sub in subs.items()}
-    race_after = max(RACE_AFTER_S, RACE_SHARE * (p.deadline - time.perf_counter()))
+    left = p.deadline - time.perf_counter()
+    race_after = max(RACE_AFTER_S, RACE_SHARE * left) if math.isfinite(left) else RACE_AFTER_S
     for track in tracks.values():
         sub = track.sub
         sub.proof = sub.bound if math.isfinite(sub.bound) else float(np.maximum(sub.score * sub.lower,
