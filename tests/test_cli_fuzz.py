@@ -49,6 +49,11 @@ def workspace(tmp_path_factory):
     (root / "plain.txt").write_text("a file where a folder is expected")
     (root / "empty").mkdir()
     os.mkfifo(root / "pipe")
+    # `planner serve` on good input serves until Ctrl-C: here it stops as soon as it would start
+    # serving (everything before — options, port, the base round — runs as a user's would).
+    from planner.cli.commands import serve as serve_command
+    patch = pytest.MonkeyPatch()
+    patch.setattr(serve_command, "run_server", lambda app, sock: sock.close())
     before = Path.cwd()
     os.chdir(root)
     runner = CliRunner()
@@ -58,6 +63,7 @@ def workspace(tmp_path_factory):
         yield root
     finally:
         os.chdir(before)
+        patch.undo()
 
 
 def paths(root: Path) -> list[str]:
