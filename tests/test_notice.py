@@ -115,6 +115,14 @@ def mutants(data: dict) -> Iterator[tuple[str, dict]]:
             else:
                 where["exempt"] = False
             yield f'rule {rule["id"]}: exempt filter toggled', mutant
+        if rule.get("where", {}).get("track") == "enterprise":
+            mutant = copy.deepcopy(data)
+            where = mutant["rule"][i]["where"]
+            if "consortium_id" in where:
+                del where["consortium_id"]
+            else:
+                where["consortium_id"] = {"in_slate": True}
+            yield f'rule {rule["id"]}: consortium link toggled', mutant
     for name in data["switches"]:
         mutant = copy.deepcopy(data)
         mutant["switches"][name] = "another reading"

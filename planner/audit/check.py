@@ -19,10 +19,12 @@ from planner.rules import (
     earlier_rounds,
     flag_values,
     fold_localities,
+    linked_chosen,
     match,
     measure_values,
     pinned_in,
     rule_groups,
+    rule_links,
 )
 
 TOLERANCE = 1e-6
@@ -119,6 +121,10 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
                 filings.append(_record(rule, group, float(values[group.rows].sum())))
             continue
         chosen = national if rule.decision == "national" else selected
+        if rule_links(rule):
+            # 三(三) a row counted through a link (a centre inside its 市域产教联合体) counts only
+            # while the row it names is in the slate too (selected now or in an earlier round).
+            chosen = linked_chosen(frame, rule, chosen, selected)
         countable = (this_year | locked) if rule.scope == "period" else this_year
         for group in rule_groups(frame, rule, scenario, mask=countable):
             value = float((values[group.rows] * chosen[group.rows]).sum())

@@ -25,7 +25,12 @@ KNOWN_COLUMNS = TEXT_COLUMNS + CATALOGUE_COLUMNS + BOOL_COLUMNS + NUMBER_COLUMNS
 # What a shape may say.
 SCOPES = ("period", "year")
 DECISIONS = ("provincial", "national", "filing")
-COMPARATORS = ("not", "in", "ge", "gt", "le", "lt")
+COMPARATORS = ("not", "in", "ge", "gt", "le", "lt", "in_slate")
+# `where = { <link column> = { in_slate = true } }`: a row counts only while the row its link
+# column names (a candidate_id of this round or of an earlier round, see the catalogue's
+# `[link]` table) is in the slate — selected in an earlier round, or selected this round (the
+# model counts such a row through one AND of the two choices; the auditor the same).
+LINK_OP = "in_slate"
 TIE_BREAKS = ("id_hash", "none")
 FORECASTS = ("auto", "repeat", "table", "none")
 REACHABILITY = ("hard", "soft", "off")
