@@ -358,3 +358,101 @@ def test_planner_check_rejects_an_exempt_school_centre_in_the_bundled_rules(tmp_
     assert done.returncode == 2, done.stderr
     assert f"candidates.csv:{at + 1}:exempt" in done.stderr and "practice_centre" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- 三(三) consortium link
+def linked_rule(**changes) -> dict:
+    """pc-enterprise-locality-min as the scenario has it (min 2, counted through consortium_id),
+    without `complete` so that a one-locality table does not need all eleven localities."""
+    rule = {k: v for k, v in rule_of("pc-enterprise-locality-min").items() if k != "complete"}
+    return {**rule, **changes}
+
+
+CAPS = [  # test-only caps that make the minimum bind (not the notice's)
+    {"id": "t-one-consortium", "clause": "test", "where": {"task": "city_consortium"}, "scope": "year", "max": 1},
+    {"id": "t-two-centres", "clause": "test", "where": {"task": "practice_centre", "track": "enterprise"},
+     "scope": "year", "max": 2},
+]
+
+
+def consortium_rows(year: int = 2025) -> list[dict]:
+    def centre(cid, score, consortium):
+        return row(cid, year=year, track="enterprise", unit_kind="enterprise", unit_id=f"E{cid}", title=f"企业中心{cid}",
+                   locality="四平市", score=score, consortium_id=consortium)
+    consortia = [row(k, year=year, task="city_consortium", track="", unit_kind="government", unit_id=f"G{k}",
+                     title=f"联合体{k}", locality="四平市", score=s, consortium_id="") for k, s in (("K1", 90.0), ("K2", 85.0))]
+    return consortia + [centre("E1", 95.0, ""), centre("E2", 94.0, "K2"), centre("E3", 70.0, "K1"),
+                        centre("E4", 60.0, "K2"), centre("E5", 65.0, "K1")]
+
+
+def solve_linked(rules: list[dict], rows: list[dict], *, switches: dict | None = None, extra: dict | None = None):
+    data = {"year": 2025, "period": [2023, 2025], "switches": {**SWITCH_DEFAULTS, **(switches or {})},
+            "rule": rules, **(extra or {})}
+    return api.solve(scenario_of(data), candidates=typed_frame(rows, extra=("consortium_id",)), workers=1)
+
+
+def test_enterprise_centres_count_only_inside_a_recognised_consortium():
+    """三(三) 各地在市域产教联合体内，至少建设2个企业实践中心. One consortium and two centres may be
+    chosen (test caps). By hand: min 2 linked → K1+E3+E5 = 225 or K2+E2+E4 = 239 → {K2, E2, E4};
+    min 1 → K2+E1+E2 = 274 beats K1+E1+E3 = 255 → {K2, E1, E2}; consortium_link = "off" (every
+    centre counts) → the best of each: {K1, E1, E2} (279)."""
+    rows = consortium_rows()
+    assert selected(solve_linked([linked_rule(), *CAPS], rows)) == {"K2", "E2", "E4"}
+    assert selected(solve_linked([linked_rule(min=1), *CAPS], rows)) == {"K2", "E1", "E2"}
+    off = {k: v for k, v in rule_of("pc-enterprise-locality-min-any").items() if k != "complete"}
+    assert selected(solve_linked([off, *CAPS], rows, switches={"consortium_link": "off"})) == {"K1", "E1", "E2"}
+
+
+def test_a_consortium_recognised_in_an_earlier_round_links_its_centres(tmp_path):
+    """K0 recognised in 2023, K9 filed but rejected: in 2025 E6 and E7 (K0) count, E8 (K9) does
+    not, E1 has no consortium. Two centres may be chosen: {E6, E7} (the only linked pair), not
+    the best two {E1, E8}."""
+    past = [row("K0", year=2023, task="city_consortium", track="", unit_kind="government", unit_id="G0",
+                title="联合体0", locality="四平市", selected=True, national=False),
+            row("K9", year=2023, task="city_consortium", track="", unit_kind="government", unit_id="G9",
+                title="联合体9", locality="四平市", selected=False, national=False)]
+    history = write_csv(tmp_path / "h.csv", past, extra=("selected", "national"))
+    rows = [row(c, year=2025, track="enterprise", unit_kind="enterprise", unit_id=f"E{c}", title=f"中心{c}",
+                locality="四平市", score=s, consortium_id=k)
+            for c, s, k in (("E1", 95.0, ""), ("E8", 90.0, "K9"), ("E6", 60.0, "K0"), ("E7", 55.0, "K0"))]
+    result = solve_linked([linked_rule(), CAPS[1]], rows, extra={"history": [str(history)]})
+    assert selected(result) == {"E6", "E7"}
+    assert result.audit.ok
+
+
+def test_the_auditor_counts_a_centre_only_with_its_consortium():
+    """A hand-made slate with E2 and E4 (both of K2) but K2 not selected: 0 linked centres in 四平市
+    (min 2) — a violation; with K2 selected the slate is clean."""
+    scenario = scenario_of({"year": 2025, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                            "rule": [linked_rule()]})
+    frame = typed_frame(consortium_rows(), extra=("consortium_id",))
+    picks = {"E2", "E4"}
+    bad = check_slate(frame.assign(selected=frame["candidate_id"].isin(picks), national=False), scenario)
+    assert not bad.ok and bad.hard_violations["value"].tolist() == [0.0]
+    good = check_slate(frame.assign(selected=frame["candidate_id"].isin(picks | {"K2"}), national=False), scenario)
+    assert good.ok and good.rules["value"].tolist() == [2.0]
+
+
+@pytest.mark.parametrize("consortium, found", [("K7", "names no candidate"), ("E1", "a practice_centre row")])
+def test_an_unknown_consortium_id_is_a_located_input_error(tmp_path, consortium, found):
+    rows = consortium_rows()
+    rows[3] = dict(rows[3], consortium_id=consortium)          # E2, file row 5
+    path = write_csv(tmp_path / "c.csv", rows, extra=("consortium_id",))
+    scenario = scenario_of({"year": 2025, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                            "rule": [linked_rule()]})
+    with pytest.raises(InputError) as err:
+        api.solve(scenario, candidates=path, workers=1)
+    assert "c.csv:5:consortium_id" in str(err.value) and found in str(err.value)
+    assert "city_consortium" in str(err.value)
+
+
+def test_a_consortium_of_another_locality_is_an_input_error(tmp_path):
+    rows = consortium_rows()
+    rows[0] = dict(rows[0], locality="白城市")                  # K1 in 白城市; E3 and E5 name it
+    path = write_csv(tmp_path / "c.csv", rows, extra=("consortium_id",))
+    scenario = scenario_of({"year": 2025, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                            "rule": [linked_rule()]})
+    with pytest.raises(InputError) as err:
+        api.solve(scenario, candidates=path, workers=1)
+    text = str(err.value)
+    assert "c.csv:6:consortium_id" in text and "c.csv:8:consortium_id" in text and "白城市" in text

@@ -325,11 +325,6 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
     for name, default in OPTIONAL_DEFAULTS.items():
         if name not in frame:
             frame[name] = np.full(len(rows), default, dtype=bool if isinstance(default, bool) else float)
-    for name in load_catalogue().links:
-        # A link column (三(三) consortium_id: the 市域产教联合体 a centre belongs to) is text, empty
-        # where absent; the row it names is checked against the history in `rules.prepare`.
-        if name not in frame:
-            frame[name] = pd.Series([""] * len(rows), dtype=object)
     frame.attrs["source"] = source
     frame.attrs["first_data_row"] = int(rows[0])
     frame.attrs["skipped_rows"] = skipped

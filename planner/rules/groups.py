@@ -42,6 +42,9 @@ def match(frame: pd.DataFrame, where: Mapping[str, tuple[tuple[str, Any], ...]])
     """Boolean mask of rows meeting every condition of a `where` table."""
     mask = np.ones(len(frame), dtype=bool)
     for column, conditions in where.items():
+        if column not in frame and all(op == LINK_OP for op, _ in conditions):
+            mask &= not any(wanted for _, wanted in conditions)   # no link column: nothing is linked
+            continue
         values = _Column(frame[column])
         for op, wanted in conditions:
             if op == LINK_OP:
@@ -57,6 +60,8 @@ def match(frame: pd.DataFrame, where: Mapping[str, tuple[tuple[str, Any], ...]])
 
 def link_targets(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Per row, the position of the row its link column names by candidate_id; -1 for none."""
+    if column not in frame:
+        return np.full(len(frame), -1, dtype=np.int64)
     ids = frame["candidate_id"].astype(str).to_numpy()
     positions = pd.Series(np.arange(len(frame), dtype=np.int64), index=ids)
     positions = positions[~positions.index.duplicated()]

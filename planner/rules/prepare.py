@@ -61,8 +61,9 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
             raise PolicyError([Problem(scenario.label, "no candidates", 'candidates = "path/to/table.csv"',
                                        column="candidates")])
         frame = load_candidates(path)
+    named = set().union(*(rule.columns() for rule in scenario.rules)) if scenario.rules else set()
     for column in load_catalogue().links:
-        if column not in frame:         # a frame built in code, without the optional link column
+        if column in named and column not in frame:   # a table without the optional link column
             frame[column] = pd.Series([""] * len(frame), index=frame.index, dtype=object)
     check_years(frame, scenario)
     check_exemptions(frame, scenario)
