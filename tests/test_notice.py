@@ -456,3 +456,59 @@ def test_a_consortium_of_another_locality_is_an_input_error(tmp_path):
         api.solve(scenario, candidates=path, workers=1)
     text = str(err.value)
     assert "c.csv:6:consortium_id" in text and "c.csv:8:consortium_id" in text and "白城市" in text
+
+
+# --------------------------------------------------------------------------- 二(二) national from the pool
+def pool_rule(**changes) -> dict:
+    """二(二) 按照教育部分配限额，在省级项目库中择优推荐: a national rule for another task, its limit given
+    by the scenario (MOE allocates it; the notice gives none, so jilin-base.toml has no such rule)."""
+    return {"id": "rl-national-pool", "clause": "二(二)", "text": "按照教育部分配限额，在省级项目库中择优推荐",
+            "decision": "national", "draw": "pool", "where": {"task": "resource_library"}, "scope": "period",
+            "max": 2, **changes}
+
+
+def pool_round(tmp_path, rule: dict):
+    """2023 recognised L1 (95) and L2 (recommended nationally then); L3 was rejected. In 2024 L1
+    and L2 are filed again (same unit and title), N1 (80) and N2 (70) are new."""
+    def lib(cid, year, unit, score, **kw):
+        return row(cid, year=year, task="resource_library", track="", unit_id=unit, title=f"资源库{unit}",
+                   score=score, **kw)
+    past = [lib("L1", 2023, "U1", 95.0, selected=True, national=False),
+            lib("L2", 2023, "U2", 99.0, selected=True, national=True),
+            lib("L3", 2023, "U3", 50.0, selected=False, national=False)]
+    history = write_csv(tmp_path / "h.csv", past, extra=("selected", "national"))
+    rows = [lib("L1b", 2024, "U1", 95.0), lib("L2b", 2024, "U2", 99.0), lib("N1", 2024, "U4", 80.0),
+            lib("N2", 2024, "U5", 70.0)]
+    data = {"year": 2024, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS), "rule": [rule],
+            "history": [str(history)]}
+    return api.solve(scenario_of(data), candidates=typed_frame(rows), workers=1)
+
+
+def test_national_picks_drawn_from_the_accumulated_provincial_pool(tmp_path):
+    """Limit 2 over the period, L2 (2023) takes one: one more. From the pool the best is L1 (95,
+    recognised in 2023, filed again: not recognised again, but recommended); L2 never twice. From
+    this round's slate only (draw = "slate") it is N1. With limit 3: L1 and N1."""
+    pool = pool_round(tmp_path, pool_rule())
+    assert national(pool) == {"L1b"} and selected(pool) == {"N1", "N2"}
+    assert pool.audit.ok, pool.audit.messages()
+    assert national(pool_round(tmp_path, pool_rule(draw="slate"))) == {"N1"}
+    assert national(pool_round(tmp_path, pool_rule(max=3))) == {"L1b", "N1"}
+
+
+def test_a_national_pick_of_a_refiled_project_needs_a_pool_rule():
+    """The auditor: a re-filed recognised project recommended nationally without a provincial pick
+    is allowed only under a rule with draw = "pool"."""
+    frame = typed_frame([row("L1b", year=2024, task="resource_library", track="", unit_id="U1")])
+    slate = frame.assign(selected=False, national=True, recognised_in=2023, national_in=0)
+    for draw, ok in (("pool", True), ("slate", False)):
+        scenario = scenario_of({"year": 2024, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                                "rule": [pool_rule(draw=draw)]})
+        assert check_slate(slate, scenario).ok is ok
+
+
+def test_draw_pool_only_on_a_national_rule():
+    from planner.errors import PolicyError
+    with pytest.raises(PolicyError, match="draw"):
+        scenario_of({"period": [2023, 2025], "rule": [pool_rule(decision="provincial")]})
+    with pytest.raises(PolicyError, match="draw"):
+        scenario_of({"period": [2023, 2025], "rule": [pool_rule(draw="pools")]})

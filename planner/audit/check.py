@@ -23,6 +23,7 @@ from planner.rules import (
     match,
     measure_values,
     pinned_in,
+    refiled_recognised,
     rule_groups,
     rule_links,
 )
@@ -140,7 +141,14 @@ def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray,
     problems = []
     for pos in np.flatnonzero(selected & (blocked != "")):
         problems.append((ids[pos], f"selected although it cannot be ({blocked[pos]})"))
-    for pos in np.flatnonzero(national & ~selected):
+    # 二(二) a national pick is a provincial one — or, under a rule with draw = "pool", a re-filed
+    # project an earlier round recognised (在省级项目库中择优推荐).
+    pool = np.zeros(len(frame), bool)
+    for rule in scenario.rules:
+        if rule.decision == "national" and rule.draw == "pool":
+            pool |= match(frame, rule.where)
+    pool &= refiled_recognised(frame, scenario)
+    for pos in np.flatnonzero(national & ~selected & ~pool):
         problems.append((ids[pos], "recommended nationally without being selected provincially"))
     for pos in np.flatnonzero(pinned_in(frame, scenario) & ~selected):
         problems.append((ids[pos], "pinned in (force_in) but not selected"))

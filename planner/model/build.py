@@ -92,7 +92,8 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     ids = frame["candidate_id"].astype(str)
 
     # Planned rows were filtered for their own year by the forecast; input rows for this year.
-    free = ((blocked_reason(frame, scenario) == "").to_numpy() & ~locked) | planned
+    blocked = blocked_reason(frame, scenario)
+    free = ((blocked == "").to_numpy() & ~locked) | planned
     select = np.full(n, None, dtype=object)
     if free.any():
         select[free] = cp.new_bool_var_series("select", pd.Index(ids[free].to_numpy())).to_numpy()
@@ -102,16 +103,20 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     national_rules = [r for r in scenario.rules if r.decision == "national"]
     national = np.full(n, None, dtype=object)
     may_national = np.zeros(n, bool)
+    # A rule with draw = "pool" (二(二) 在省级项目库中择优推荐) may also recommend a row that re-files a
+    # project an earlier round recognised (not recognised again, so no provincial pick implied).
+    refiled = (blocked == "already_recognised").to_numpy() & ~locked & ~planned
     for rule in national_rules:
-        may_national |= _matched(frame, rule)
-    may_national &= free & ~planned
+        may_national |= _matched(frame, rule) & (free | refiled if rule.draw == "pool" else free)
+    may_national &= ~planned
     if "national_in" in frame:
         # 二(二) never the same project recommended nationally twice (even where offices re-certify).
         may_national &= ~(pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0)
     if may_national.any():
         national[may_national] = cp.new_bool_var_series("national", pd.Index(ids[may_national].to_numpy())).to_numpy()
         for chosen, recommended in zip(select[may_national], national[may_national]):
-            cp.add_implication(recommended, chosen)
+            if chosen is not None:
+                cp.add_implication(recommended, chosen)
 
     model = Model(cp=cp, frame=frame, scenario=scenario, free=free, select=select, national=national,
                   may_national=may_national, locked=locked, locked_national=locked_national,

@@ -6,7 +6,16 @@ locked history of earlier rounds (`prepare`).
 
 Pure Python and pandas: no solver. The model, the auditor and the ledger all read rules here.
 """
-from planner.rules.availability import BLOCKS, blocked_reason, check_pins, earlier_rounds, forecast_rows, pinned_in, project_keys
+from planner.rules.availability import (
+    BLOCKS,
+    blocked_reason,
+    check_pins,
+    earlier_rounds,
+    forecast_rows,
+    pinned_in,
+    project_keys,
+    refiled_recognised,
+)
 from planner.rules.edits import KINDS, Edit, describe_edits, edit_from_json, replay, table_edits
 from planner.rules.groups import (
     ALL,
@@ -39,7 +48,7 @@ from planner.rules.prepare import (
 )
 from planner.rules.shapes import SCOPES, Bound, Rule, rule_to_toml
 
-__all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast_rows", "pinned_in", "project_keys",
+__all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast_rows", "pinned_in", "project_keys", "refiled_recognised",
            "KINDS", "Edit", "describe_edits", "edit_from_json", "replay", "table_edits", "ALL", "Group",
            "flag_values", "fold_localities", "group_bounds", "group_keys", "key_text", "link_targets", "linked_chosen", "match", "measure_values",
            "numeric_column", "rule_groups", "rule_links", "Scenario", "check_columns", "load_scenario", "parse_scenario",
