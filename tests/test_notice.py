@@ -512,3 +512,14 @@ def test_draw_pool_only_on_a_national_rule():
         scenario_of({"period": [2023, 2025], "rule": [pool_rule(decision="provincial")]})
     with pytest.raises(PolicyError, match="draw"):
         scenario_of({"period": [2023, 2025], "rule": [pool_rule(draw="pools")]})
+
+
+def test_the_ledger_counts_a_centre_only_with_its_consortium():
+    """As the auditor: E2 and E4 of K2 are 0 linked centres while K2 is out, 2 once K2 is in."""
+    from planner.ledger import ledger_table
+    scenario = scenario_of({"year": 2025, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                            "rule": [linked_rule()]})
+    frame = typed_frame(consortium_rows(), extra=("consortium_id",))
+    for picks, used in (({"E2", "E4"}, 0.0), ({"E2", "E4", "K2"}, 2.0)):
+        table = ledger_table(frame.assign(selected=frame["candidate_id"].isin(picks), national=False), scenario)
+        assert table["used"].tolist() == [used]
