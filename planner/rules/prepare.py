@@ -1,8 +1,9 @@
 """A round's candidate table made ready for its scenario: read, years checked, localities folded,
 the locked history of earlier rounds appended after this round's rows, pins checked; the
 row-level facts the notice needs across rounds (a unit keeps one kind, tier and locality;
-`exempt` only on the tasks the scenario's `[exemptions]` names; which rows are projects an
-earlier round already recognised or recommended nationally: `recognised_in`, `national_in`).
+`exempt` only on the tasks the scenario's `[exemptions]` names; a link column of the catalogue
+such as 三(三) `consortium_id` names a row of the right task and locality; which rows are projects
+an earlier round already recognised or recommended nationally: `recognised_in`, `national_in`).
 
 Owns `Prepared` (the rows a model is built over, and which of them are locked) and the reading
 of the history slates a scenario names. Does not own reading or validating a table
