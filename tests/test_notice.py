@@ -62,6 +62,10 @@ def test_the_catalogue_holds_the_notices_tasks_tracks_and_localities():
     # 三(三) 市、县政府或政府组成部门 vs 三(一) 开发区管委会: two kinds.
     assert {"government", "development_zone"} <= set(cat.unit_kinds)
     assert set(cat.tiers) == {"national_double_high", "provincial_double_high", "other_higher"}
+    # 三(三) 各地在市域产教联合体内: an enterprise centre names its 市域产教联合体 of the same locality.
+    link = cat.links["consortium_id"]
+    assert (link.task, link.same, link.on, link.label) == (
+        "city_consortium", ("locality",), {"task": "practice_centre", "track": "enterprise"}, "所属联合体编号")
 
 
 def test_the_bundled_rounds_load_with_the_default_readings():
