@@ -39,16 +39,17 @@ SWITCH_DEFAULTS = {
     "production_lead": "school",             # 三(九) 校企共同开发实施, filed by the school
     "core_course_column": "required",        # 三(七) 申报课程须为专业核心课程
     "course_level": "by_school",             # 三(七) only 中高职一体化 courses are classed case by case
+    "consortium_link": "linked",             # 三(三) 在市域产教联合体内: only centres of a recognised consortium count
 }
 
 
 def R(clause: str, rid: str, task: str, *, track: str | None = None, per: list[str] | None = None,
       min: Any = None, max: Any = None, scope: str = "period", by: int | None = None, exempt: bool = False,
       soft: float | None = None, decision: str = "provincial", when: dict | None = None,
-      kinds: Any = None, tier: str | None = None, complete: bool | None = None) -> dict:
+      kinds: Any = None, tier: str | None = None, complete: bool | None = None, link: str | None = None) -> dict:
     return dict(clause=clause, id=rid, task=task, track=track, per=per or [], min=min, max=max, scope=scope, by=by,
                 exempt=exempt, soft=soft, decision=decision, when=when or {}, kinds=kinds, tier=tier,
-                complete=complete)
+                complete=complete, link=link)
 
 
 def about(clause: str, prefix: str, task: str, n: int) -> list[dict]:
@@ -103,8 +104,12 @@ NOTICE: list[dict] = [
       min={"长春市": 3, "吉林市": 2, "*": 1}, by=2025, complete=True),
     R("三(三)", "pc-public-target", "practice_centre", track="public", min=10, by=2025),
     led_by("三(三)", "pc-enterprise-led-by-enterprise", "practice_centre", ["enterprise"], track="enterprise"),
+    # 各地在市域产教联合体内，至少建设2个企业实践中心: only centres whose consortium_id names a recognised
+    # 市域产教联合体 (earlier round or this one) count; offices without the link count every centre.
     R("三(三)", "pc-enterprise-locality-min", "practice_centre", track="enterprise", per=["locality"], min=2,
-      by=2025, complete=True),
+      by=2025, complete=True, when={"consortium_link": "linked"}, link="consortium_id"),
+    R("三(三)", "pc-enterprise-locality-min-any", "practice_centre", track="enterprise", per=["locality"], min=2,
+      by=2025, complete=True, when={"consortium_link": "off"}),
     R("三(三)", "pc-enterprise-target", "practice_centre", track="enterprise", min=20, by=2025),
     # 三(四) 资源库: 50个左右; 5/3/2 and 5/3/1; 原203个主持单位不占限额
     led_by("三(四)", "rl-led-by-school", "resource_library", list(SCHOOLS)),
@@ -233,6 +238,9 @@ def _rule_problems(expected: dict, raw: dict, default_scope: str) -> list[str]:
     differ("where.unit_kind", where.get("unit_kind"), expected["kinds"])
     # Exempt projects escape a quota only where the notice says so (and only quotas, never targets).
     differ("where.exempt", where.get("exempt"), False if expected["exempt"] else None)
+    # 三(三) 在市域产教联合体内: a rule counts through a link column only where the notice says so.
+    links = {c: v for c, v in where.items() if isinstance(v, dict) and "in_slate" in v}
+    differ("where (link)", links, {expected["link"]: {"in_slate": True}} if expected["link"] else {})
     return out
 
 

@@ -22,7 +22,7 @@ DATA = ROOT / "data" / "jilin"
 SEED = 2023                      # the seed documented in data/jilin/README.md
 YEARS = (2023, 2024, 2025)
 HEADER = ("candidate_id,year,task,track,title,unit_id,unit_name,unit_kind,tier,locality,level,"
-          "integrated,score,exempt,eligible,cost,core_course")
+          "integrated,score,exempt,eligible,cost,core_course,consortium_id")
 SCHOOLS = {"higher_vocational", "secondary_vocational"}
 
 # --- the notice's numbers -------------------------------------------------------------------------
@@ -448,3 +448,32 @@ def test_core_course_column_on_course_rows_only(period):
     assert set(period.core_course[course]) <= {"true", "false"} and (period.core_course[~course] == "").all()
     false = period[course & (period.core_course == "false")]
     assert len(false) > 0 and not false.eligible.any()
+
+
+def test_consortium_id_names_a_consortium_of_the_centres_locality(bundle):
+    """三(三) 各地在市域产教联合体内: on enterprise centres only, the id of a city_consortium row of the
+    same locality filed that year or earlier; about 80 % of centres carry one; every locality has
+    at least two linked centres over the period (the minimum stays reachable)."""
+    seen = pd.DataFrame()
+    linked_per_locality: dict[str, int] = {}
+    for year in sorted(bundle):
+        frame = bundle[year]
+        seen = pd.concat([seen, frame[frame.task == "city_consortium"]])
+        centre = ((frame.task == "practice_centre") & (frame.track == "enterprise")).to_numpy()
+        assert (frame.consortium_id[~centre] == "").all()
+        named = frame[centre & (frame.consortium_id != "").to_numpy()]
+        assert 0.65 < len(named) / centre.sum() < 0.95
+        where = seen.set_index("candidate_id").locality
+        assert named.consortium_id.isin(where.index).all()
+        assert (where.loc[named.consortium_id].to_numpy() == named.locality.to_numpy()).all()
+        for loc, n in named.locality.value_counts().items():
+            linked_per_locality[loc] = linked_per_locality.get(loc, 0) + int(n)
+    assert min(linked_per_locality.values()) >= 2 and len(linked_per_locality) == 11
+
+
+def test_the_consortium_link_moved_no_other_column():
+    """Its own seed stream: the frame without the link equals what the year's filings were before."""
+    roster = synthetic_roster.make_roster(SEED)
+    with_link = generate.generate_candidates(2024, seed=SEED, roster=roster)
+    pd.testing.assert_frame_equal(with_link.drop(columns="consortium_id"),
+                                  generate._filings(2024, SEED, roster)[with_link.columns.drop("consortium_id")])

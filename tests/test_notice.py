@@ -62,6 +62,10 @@ def test_the_catalogue_holds_the_notices_tasks_tracks_and_localities():
     # 三(三) 市、县政府或政府组成部门 vs 三(一) 开发区管委会: two kinds.
     assert {"government", "development_zone"} <= set(cat.unit_kinds)
     assert set(cat.tiers) == {"national_double_high", "provincial_double_high", "other_higher"}
+    # 三(三) 各地在市域产教联合体内: an enterprise centre names its 市域产教联合体 of the same locality.
+    link = cat.links["consortium_id"]
+    assert (link.task, link.same, link.on, link.label) == (
+        "city_consortium", ("locality",), {"task": "practice_centre", "track": "enterprise"}, "所属联合体编号")
 
 
 def test_the_bundled_rounds_load_with_the_default_readings():
@@ -115,6 +119,14 @@ def mutants(data: dict) -> Iterator[tuple[str, dict]]:
             else:
                 where["exempt"] = False
             yield f'rule {rule["id"]}: exempt filter toggled', mutant
+        if rule.get("where", {}).get("track") == "enterprise":
+            mutant = copy.deepcopy(data)
+            where = mutant["rule"][i]["where"]
+            if "consortium_id" in where:
+                del where["consortium_id"]
+            else:
+                where["consortium_id"] = {"in_slate": True}
+            yield f'rule {rule["id"]}: consortium link toggled', mutant
     for name in data["switches"]:
         mutant = copy.deepcopy(data)
         mutant["switches"][name] = "another reading"
@@ -350,3 +362,168 @@ def test_planner_check_rejects_an_exempt_school_centre_in_the_bundled_rules(tmp_
     assert done.returncode == 2, done.stderr
     assert f"candidates.csv:{at + 1}:exempt" in done.stderr and "practice_centre" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- 三(三) consortium link
+def linked_rule(**changes) -> dict:
+    """pc-enterprise-locality-min as the scenario has it (min 2, counted through consortium_id),
+    without `complete` so that a one-locality table does not need all eleven localities."""
+    rule = {k: v for k, v in rule_of("pc-enterprise-locality-min").items() if k != "complete"}
+    return {**rule, **changes}
+
+
+CAPS = [  # test-only caps that make the minimum bind (not the notice's)
+    {"id": "t-one-consortium", "clause": "test", "where": {"task": "city_consortium"}, "scope": "year", "max": 1},
+    {"id": "t-two-centres", "clause": "test", "where": {"task": "practice_centre", "track": "enterprise"},
+     "scope": "year", "max": 2},
+]
+
+
+def consortium_rows(year: int = 2025) -> list[dict]:
+    def centre(cid, score, consortium):
+        return row(cid, year=year, track="enterprise", unit_kind="enterprise", unit_id=f"E{cid}", title=f"企业中心{cid}",
+                   locality="四平市", score=score, consortium_id=consortium)
+    consortia = [row(k, year=year, task="city_consortium", track="", unit_kind="government", unit_id=f"G{k}",
+                     title=f"联合体{k}", locality="四平市", score=s, consortium_id="") for k, s in (("K1", 90.0), ("K2", 85.0))]
+    return consortia + [centre("E1", 95.0, ""), centre("E2", 94.0, "K2"), centre("E3", 70.0, "K1"),
+                        centre("E4", 60.0, "K2"), centre("E5", 65.0, "K1")]
+
+
+def solve_linked(rules: list[dict], rows: list[dict], *, switches: dict | None = None, extra: dict | None = None):
+    data = {"year": 2025, "period": [2023, 2025], "switches": {**SWITCH_DEFAULTS, **(switches or {})},
+            "rule": rules, **(extra or {})}
+    return api.solve(scenario_of(data), candidates=typed_frame(rows, extra=("consortium_id",)), workers=1)
+
+
+def test_enterprise_centres_count_only_inside_a_recognised_consortium():
+    """三(三) 各地在市域产教联合体内，至少建设2个企业实践中心. One consortium and two centres may be
+    chosen (test caps). By hand: min 2 linked → K1+E3+E5 = 225 or K2+E2+E4 = 239 → {K2, E2, E4};
+    min 1 → K2+E1+E2 = 274 beats K1+E1+E3 = 255 → {K2, E1, E2}; consortium_link = "off" (every
+    centre counts) → the best of each: {K1, E1, E2} (279)."""
+    rows = consortium_rows()
+    assert selected(solve_linked([linked_rule(), *CAPS], rows)) == {"K2", "E2", "E4"}
+    assert selected(solve_linked([linked_rule(min=1), *CAPS], rows)) == {"K2", "E1", "E2"}
+    off = {k: v for k, v in rule_of("pc-enterprise-locality-min-any").items() if k != "complete"}
+    assert selected(solve_linked([off, *CAPS], rows, switches={"consortium_link": "off"})) == {"K1", "E1", "E2"}
+
+
+def test_a_consortium_recognised_in_an_earlier_round_links_its_centres(tmp_path):
+    """K0 recognised in 2023, K9 filed but rejected: in 2025 E6 and E7 (K0) count, E8 (K9) does
+    not, E1 has no consortium. Two centres may be chosen: {E6, E7} (the only linked pair), not
+    the best two {E1, E8}."""
+    past = [row("K0", year=2023, task="city_consortium", track="", unit_kind="government", unit_id="G0",
+                title="联合体0", locality="四平市", selected=True, national=False),
+            row("K9", year=2023, task="city_consortium", track="", unit_kind="government", unit_id="G9",
+                title="联合体9", locality="四平市", selected=False, national=False)]
+    history = write_csv(tmp_path / "h.csv", past, extra=("selected", "national"))
+    rows = [row(c, year=2025, track="enterprise", unit_kind="enterprise", unit_id=f"E{c}", title=f"中心{c}",
+                locality="四平市", score=s, consortium_id=k)
+            for c, s, k in (("E1", 95.0, ""), ("E8", 90.0, "K9"), ("E6", 60.0, "K0"), ("E7", 55.0, "K0"))]
+    result = solve_linked([linked_rule(), CAPS[1]], rows, extra={"history": [str(history)]})
+    assert selected(result) == {"E6", "E7"}
+    assert result.audit.ok
+
+
+def test_the_auditor_counts_a_centre_only_with_its_consortium():
+    """A hand-made slate with E2 and E4 (both of K2) but K2 not selected: 0 linked centres in 四平市
+    (min 2) — a violation; with K2 selected the slate is clean."""
+    scenario = scenario_of({"year": 2025, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                            "rule": [linked_rule()]})
+    frame = typed_frame(consortium_rows(), extra=("consortium_id",))
+    picks = {"E2", "E4"}
+    bad = check_slate(frame.assign(selected=frame["candidate_id"].isin(picks), national=False), scenario)
+    assert not bad.ok and bad.hard_violations["value"].tolist() == [0.0]
+    good = check_slate(frame.assign(selected=frame["candidate_id"].isin(picks | {"K2"}), national=False), scenario)
+    assert good.ok and good.rules["value"].tolist() == [2.0]
+
+
+@pytest.mark.parametrize("consortium, found", [("K7", "names no candidate"), ("E1", "a practice_centre row")])
+def test_an_unknown_consortium_id_is_a_located_input_error(tmp_path, consortium, found):
+    rows = consortium_rows()
+    rows[3] = dict(rows[3], consortium_id=consortium)          # E2, file row 5
+    path = write_csv(tmp_path / "c.csv", rows, extra=("consortium_id",))
+    scenario = scenario_of({"year": 2025, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                            "rule": [linked_rule()]})
+    with pytest.raises(InputError) as err:
+        api.solve(scenario, candidates=path, workers=1)
+    assert "c.csv:5:consortium_id" in str(err.value) and found in str(err.value)
+    assert "city_consortium" in str(err.value)
+
+
+def test_a_consortium_of_another_locality_is_an_input_error(tmp_path):
+    rows = consortium_rows()
+    rows[0] = dict(rows[0], locality="白城市")                  # K1 in 白城市; E3 and E5 name it
+    path = write_csv(tmp_path / "c.csv", rows, extra=("consortium_id",))
+    scenario = scenario_of({"year": 2025, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                            "rule": [linked_rule()]})
+    with pytest.raises(InputError) as err:
+        api.solve(scenario, candidates=path, workers=1)
+    text = str(err.value)
+    assert "c.csv:6:consortium_id" in text and "c.csv:8:consortium_id" in text and "白城市" in text
+
+
+# --------------------------------------------------------------------------- 二(二) national from the pool
+def pool_rule(**changes) -> dict:
+    """二(二) 按照教育部分配限额，在省级项目库中择优推荐: a national rule for another task, its limit given
+    by the scenario (MOE allocates it; the notice gives none, so jilin-base.toml has no such rule)."""
+    return {"id": "rl-national-pool", "clause": "二(二)", "text": "按照教育部分配限额，在省级项目库中择优推荐",
+            "decision": "national", "draw": "pool", "where": {"task": "resource_library"}, "scope": "period",
+            "max": 2, **changes}
+
+
+def pool_round(tmp_path, rule: dict):
+    """2023 recognised L1 (95) and L2 (recommended nationally then); L3 was rejected. In 2024 L1
+    and L2 are filed again (same unit and title), N1 (80) and N2 (70) are new."""
+    def lib(cid, year, unit, score, **kw):
+        return row(cid, year=year, task="resource_library", track="", unit_id=unit, title=f"资源库{unit}",
+                   score=score, **kw)
+    past = [lib("L1", 2023, "U1", 95.0, selected=True, national=False),
+            lib("L2", 2023, "U2", 99.0, selected=True, national=True),
+            lib("L3", 2023, "U3", 50.0, selected=False, national=False)]
+    history = write_csv(tmp_path / "h.csv", past, extra=("selected", "national"))
+    rows = [lib("L1b", 2024, "U1", 95.0), lib("L2b", 2024, "U2", 99.0), lib("N1", 2024, "U4", 80.0),
+            lib("N2", 2024, "U5", 70.0)]
+    data = {"year": 2024, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS), "rule": [rule],
+            "history": [str(history)]}
+    return api.solve(scenario_of(data), candidates=typed_frame(rows), workers=1)
+
+
+def test_national_picks_drawn_from_the_accumulated_provincial_pool(tmp_path):
+    """Limit 2 over the period, L2 (2023) takes one: one more. From the pool the best is L1 (95,
+    recognised in 2023, filed again: not recognised again, but recommended); L2 never twice. From
+    this round's slate only (draw = "slate") it is N1. With limit 3: L1 and N1."""
+    pool = pool_round(tmp_path, pool_rule())
+    assert national(pool) == {"L1b"} and selected(pool) == {"N1", "N2"}
+    assert pool.audit.ok, pool.audit.messages()
+    assert national(pool_round(tmp_path, pool_rule(draw="slate"))) == {"N1"}
+    assert national(pool_round(tmp_path, pool_rule(max=3))) == {"L1b", "N1"}
+
+
+def test_a_national_pick_of_a_refiled_project_needs_a_pool_rule():
+    """The auditor: a re-filed recognised project recommended nationally without a provincial pick
+    is allowed only under a rule with draw = "pool"."""
+    frame = typed_frame([row("L1b", year=2024, task="resource_library", track="", unit_id="U1")])
+    slate = frame.assign(selected=False, national=True, recognised_in=2023, national_in=0)
+    for draw, ok in (("pool", True), ("slate", False)):
+        scenario = scenario_of({"year": 2024, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                                "rule": [pool_rule(draw=draw)]})
+        assert check_slate(slate, scenario).ok is ok
+
+
+def test_draw_pool_only_on_a_national_rule():
+    from planner.errors import PolicyError
+    with pytest.raises(PolicyError, match="draw"):
+        scenario_of({"period": [2023, 2025], "rule": [pool_rule(decision="provincial")]})
+    with pytest.raises(PolicyError, match="draw"):
+        scenario_of({"period": [2023, 2025], "rule": [pool_rule(draw="pools")]})
+
+
+def test_the_ledger_counts_a_centre_only_with_its_consortium():
+    """As the auditor: E2 and E4 of K2 are 0 linked centres while K2 is out, 2 once K2 is in."""
+    from planner.ledger import ledger_table
+    scenario = scenario_of({"year": 2025, "period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
+                            "rule": [linked_rule()]})
+    frame = typed_frame(consortium_rows(), extra=("consortium_id",))
+    for picks, used in (({"E2", "E4"}, 0.0), ({"E2", "E4", "K2"}, 2.0)):
+        table = ledger_table(frame.assign(selected=frame["candidate_id"].isin(picks), national=False), scenario)
+        assert table["used"].tolist() == [used]

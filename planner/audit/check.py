@@ -19,10 +19,13 @@ from planner.rules import (
     earlier_rounds,
     flag_values,
     fold_localities,
+    linked_chosen,
     match,
     measure_values,
     pinned_in,
+    refiled_recognised,
     rule_groups,
+    rule_links,
 )
 
 TOLERANCE = 1e-6
@@ -119,6 +122,10 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
                 filings.append(_record(rule, group, float(values[group.rows].sum())))
             continue
         chosen = national if rule.decision == "national" else selected
+        if rule_links(rule):
+            # 三(三) a row counted through a link (a centre inside its 市域产教联合体) counts only
+            # while the row it names is in the slate too (selected now or in an earlier round).
+            chosen = linked_chosen(frame, rule, chosen, selected)
         countable = (this_year | locked) if rule.scope == "period" else this_year
         for group in rule_groups(frame, rule, scenario, mask=countable):
             value = float((values[group.rows] * chosen[group.rows]).sum())
@@ -134,7 +141,14 @@ def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray,
     problems = []
     for pos in np.flatnonzero(selected & (blocked != "")):
         problems.append((ids[pos], f"selected although it cannot be ({blocked[pos]})"))
-    for pos in np.flatnonzero(national & ~selected):
+    # 二(二) a national pick is a provincial one — or, under a rule with draw = "pool", a re-filed
+    # project an earlier round recognised (在省级项目库中择优推荐).
+    pool = np.zeros(len(frame), bool)
+    for rule in scenario.rules:
+        if rule.decision == "national" and rule.draw == "pool":
+            pool |= match(frame, rule.where)
+    pool &= refiled_recognised(frame, scenario)
+    for pos in np.flatnonzero(national & ~selected & ~pool):
         problems.append((ids[pos], "recommended nationally without being selected provincially"))
     for pos in np.flatnonzero(pinned_in(frame, scenario) & ~selected):
         problems.append((ids[pos], "pinned in (force_in) but not selected"))

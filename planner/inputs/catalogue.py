@@ -26,6 +26,18 @@ class Task:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A column naming another candidate row (`[link.<column>]` of the catalogue)."""
+
+    column: str
+    label: str
+    clause: str
+    task: str                         # the task of the row named
+    same: tuple[str, ...] = ()        # columns both rows share
+    on: dict[str, str] = field(default_factory=dict)   # column -> value of the rows that may carry it
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """Known codes of every categorical candidate column."""
 
@@ -35,6 +47,7 @@ class Catalogue:
     unit_kinds: dict[str, str]          # code -> Chinese label
     tiers: dict[str, str]
     levels: dict[str, str]
+    links: dict[str, Link] = field(default_factory=dict)   # link column -> Link
 
     # --- lookups ---------------------------------------------------------------
     def locality(self, text: str) -> str | None:
@@ -106,4 +119,7 @@ def load_catalogue() -> Catalogue:
         unit_kinds=dict(raw["unit_kind"]),
         tiers=dict(raw["tier"]),
         levels=dict(raw["level"]),
+        links={col: Link(column=col, label=spec["label"], clause=spec.get("clause", ""), task=spec["task"],
+                         same=tuple(spec.get("same", ())), on=dict(spec.get("on", {})))
+               for col, spec in raw.get("link", {}).items()},
     )

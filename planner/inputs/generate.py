@@ -42,7 +42,11 @@ DEFAULT_YEARS = (2023, 2024, 2025)
 COLUMNS = [
     "candidate_id", "year", "task", "track", "title", "unit_id", "unit_name", "unit_kind",
     "tier", "locality", "level", "integrated", "score", "exempt", "eligible", "cost", "core_course",
+    "consortium_id",
 ]
+# 三(三) 各地在市域产教联合体内，至少建设2个企业实践中心: the share of enterprise centres that name the
+# 市域产教联合体 they belong to (the rest file without one and cannot count for that minimum).
+LINKED_SHARE = 0.8
 BOOL_COLUMNS = ["integrated", "exempt", "eligible"]
 
 # Score model: base + unit quality (`synthetic_roster`) + noise, one decimal, clipped (see README "Scores").
@@ -334,6 +338,31 @@ def generate_candidates(year: int, *, seed: int = DEFAULT_SEED, roster: pd.DataF
         with ``candidate_id`` ``C<year>-<5-digit sequence>`` in that order.
     """
     roster = make_roster(seed) if roster is None else roster
+    frame = _filings(year, seed, roster)
+    # Own seed stream, drawn after every other: the other columns keep the values they had.
+    earlier = [_filings(y, seed, roster) for y in DEFAULT_YEARS if y < year]
+    frame["consortium_id"] = _consortium_links(frame, earlier, seeded_rng(seed, year, _key("consortium_id/link")))
+    log.info("generated %d candidates for %d (seed %d)", len(frame), year, seed)
+    return frame[COLUMNS]
+
+
+def _consortium_links(frame: pd.DataFrame, earlier: list[pd.DataFrame], rng: np.random.Generator) -> pd.Series:
+    """三(三): each enterprise centre names, with probability LINKED_SHARE, a 市域产教联合体 of its
+    locality filed this year or in an earlier year of the period (its candidate_id); "" otherwise."""
+    out = pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    pool = pd.concat([f[f.task == "city_consortium"] for f in [*earlier, frame]], ignore_index=True)
+    centres = np.flatnonzero(((frame.task == "practice_centre") & (frame.track == "enterprise")).to_numpy())
+    draws = rng.random(len(centres))
+    picks = rng.random(len(centres))
+    for pos, draw, pick in zip(centres, draws, picks):
+        here = pool.candidate_id[pool.locality == frame.locality.iat[pos]].to_numpy()
+        if draw < LINKED_SHARE and len(here):
+            out.iat[pos] = here[int(pick * len(here))]
+    return out
+
+
+def _filings(year: int, seed: int, roster: pd.DataFrame) -> pd.DataFrame:
+    """A year's filings of every task, sorted and numbered, without the consortium link."""
     catalogue = load_catalogue()
     frame = pd.concat([_file_task(spec, roster, year, seed) for spec in TASKS], ignore_index=True)
 
@@ -347,8 +376,7 @@ def generate_candidates(year: int, *, seed: int = DEFAULT_SEED, roster: pd.DataF
     for column in BOOL_COLUMNS:
         frame[column] = frame[column].astype(bool)
     frame["core_course"] = _core_course(frame, seeded_rng(seed, year, _key("core_course/core")))
-    log.info("generated %d candidates for %d (seed %d)", len(frame), year, seed)
-    return frame[COLUMNS]
+    return frame
 
 
 def to_csv_text(frame: pd.DataFrame) -> str:

@@ -36,6 +36,7 @@ COLUMN_LABELS: MappingProxyType = MappingProxyType({
     "eligible": "符合申报条件",
     "cost": "建设经费（万元）",
     "core_course": "专业核心课程",
+    "consortium_id": "所属联合体编号",
     "project_id": "项目标识",
     "recognised_in": "已于该年度认定",
     "national_in": "已于该年度国家级推荐",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.rules import Scenario, flag_values, fold_localities, measure_values, rule_groups
+from planner.rules import Scenario, flag_values, fold_localities, linked_chosen, measure_values, rule_groups, rule_links
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,8 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
             continue
         values = measure_values(frame, rule)
         chosen = (national if rule.decision == "national" else selected) & (decided | plan)
+        if rule_links(rule):        # 三(三) a centre counts only with its consortium in the slate
+            chosen = linked_chosen(frame, rule, chosen, selected & (decided | plan))
         amount = values * chosen
         for group in rule_groups(frame, rule, scenario, mask=decided | plan):
             rows = group.rows

@@ -72,6 +72,7 @@ class Model:
     build_s: float = 0.0
     assumptions: dict[int, Constraint] = field(default_factory=dict)   # literal index → constraint
     pin_literals: dict[int, str] = field(default_factory=dict)         # literal index → candidate_id
+    link_literals: dict = field(default_factory=dict)   # (link column, row) → the AND literal of a linked count
     planned: np.ndarray | None = None        # rows of the lookahead (tentative picks of later years)
     plan_year: np.ndarray | None = None      # planned year per row (0 for rows of the input)
     plan_source: np.ndarray | None = None    # id of the row a planned row was copied from ("" otherwise)

@@ -31,9 +31,11 @@ from planner.rules import (
     Scenario,
     blocked_reason,
     forecast_rows,
+    link_targets,
     measure_values,
     pinned_in,
     rule_groups,
+    rule_links,
 )
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,8 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     ids = frame["candidate_id"].astype(str)
 
     # Planned rows were filtered for their own year by the forecast; input rows for this year.
-    free = ((blocked_reason(frame, scenario) == "").to_numpy() & ~locked) | planned
+    blocked = blocked_reason(frame, scenario)
+    free = ((blocked == "").to_numpy() & ~locked) | planned
     select = np.full(n, None, dtype=object)
     if free.any():
         select[free] = cp.new_bool_var_series("select", pd.Index(ids[free].to_numpy())).to_numpy()
@@ -100,16 +103,20 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     national_rules = [r for r in scenario.rules if r.decision == "national"]
     national = np.full(n, None, dtype=object)
     may_national = np.zeros(n, bool)
+    # A rule with draw = "pool" (二(二) 在省级项目库中择优推荐) may also recommend a row that re-files a
+    # project an earlier round recognised (not recognised again, so no provincial pick implied).
+    refiled = (blocked == "already_recognised").to_numpy() & ~locked & ~planned
     for rule in national_rules:
-        may_national |= _matched(frame, rule)
-    may_national &= free & ~planned
+        may_national |= _matched(frame, rule) & (free | refiled if rule.draw == "pool" else free)
+    may_national &= ~planned
     if "national_in" in frame:
         # 二(二) never the same project recommended nationally twice (even where offices re-certify).
         may_national &= ~(pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0)
     if may_national.any():
         national[may_national] = cp.new_bool_var_series("national", pd.Index(ids[may_national].to_numpy())).to_numpy()
         for chosen, recommended in zip(select[may_national], national[may_national]):
-            cp.add_implication(recommended, chosen)
+            if chosen is not None:
+                cp.add_implication(recommended, chosen)
 
     model = Model(cp=cp, frame=frame, scenario=scenario, free=free, select=select, national=national,
                   may_national=may_national, locked=locked, locked_national=locked_national,
@@ -176,7 +183,15 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
               for b in (bound.default, *bound.groups.values()) if b is not None]
     units_all, scale = integer_scale(np.concatenate([values, np.asarray(bounds, dtype=float)]))
     units = units_all[:len(values)]
-    ctx = _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions)
+    links = rule_links(rule)
+    if links and not national:
+        # A row counted through a link (三(三) a centre inside a recognised 市域产教联合体) counts
+        # only while the row it names is in the slate too.
+        counted, counted_locked = _linked_choices(model, links)
+        ctx = _RuleContext(rule, counted, counted_locked, _present(counted),
+                           units, scale, penalties, with_assumptions)
+    else:
+        ctx = _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions)
 
     # This round's count, exactly as without a lookahead; a period rule's groups span every
     # row of the locked rounds (unselected ones count 0), as the auditor's do.
@@ -225,6 +240,47 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
             if group.min is not None:
                 _bound(model, ctx, group, group.rows, "min", group.min, "reach", rule.by,
                        ahead=rule.by - scenario.year, reach=not rule.soft)
+
+
+def _linked_choices(model: Model, links: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, what it adds to a rule counting through `links`: a literal (the row's choice, the
+    named row's choice, or one AND of the two, made once per model and row) or the constant 1
+    (both locked in the slate: ``counted_locked``); None and False where it cannot count."""
+    frame = model.frame
+    counted = model.select.copy()
+    one = model.locked.copy()
+    ids = frame["candidate_id"].astype(str).to_numpy()
+    for column in links:
+        target = link_targets(frame, column)
+        named = target >= 0
+        t = np.where(named, target, 0)
+        t_var, t_one = model.select[t], model.locked[t] & named
+        has, t_has = _present(counted), _present(t_var)
+        new_counted = np.full(len(frame), None, dtype=object)
+        new_one = one & t_one
+        for pos in np.flatnonzero(named & (one | has) & (t_one | t_has)):
+            if new_one[pos]:
+                continue
+            mine, theirs = (None if one[pos] else counted[pos]), (None if t_one[pos] else t_var[pos])
+            if mine is None or theirs is None:
+                new_counted[pos] = theirs if mine is None else mine
+                continue
+            key = (column, pos)
+            both = model.link_literals.get(key)
+            if both is None:
+                both = model.cp.new_bool_var(f"linked[{ids[pos]}]")
+                model.cp.add_implication(both, mine)
+                model.cp.add_implication(both, theirs)
+                model.cp.add_bool_or([mine.Not(), theirs.Not(), both])
+                model.link_literals[key] = both
+            new_counted[pos] = both
+        counted, one = new_counted, new_one
+    return counted, one
+
+
+def _present(literals: np.ndarray) -> np.ndarray:
+    """Where an object array of literals holds one (a literal's `!=` builds a constraint)."""
+    return np.fromiter((v is not None for v in literals), bool, len(literals))
 
 
 def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, bound: str, limit: float, kind: str,

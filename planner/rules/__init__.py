@@ -6,7 +6,16 @@ locked history of earlier rounds (`prepare`).
 
 Pure Python and pandas: no solver. The model, the auditor and the ledger all read rules here.
 """
-from planner.rules.availability import BLOCKS, blocked_reason, check_pins, earlier_rounds, forecast_rows, pinned_in, project_keys
+from planner.rules.availability import (
+    BLOCKS,
+    blocked_reason,
+    check_pins,
+    earlier_rounds,
+    forecast_rows,
+    pinned_in,
+    project_keys,
+    refiled_recognised,
+)
 from planner.rules.edits import KINDS, Edit, describe_edits, edit_from_json, replay, table_edits
 from planner.rules.groups import (
     ALL,
@@ -16,16 +25,20 @@ from planner.rules.groups import (
     group_bounds,
     group_keys,
     key_text,
+    link_targets,
+    linked_chosen,
     match,
     measure_values,
     numeric_column,
     rule_groups,
+    rule_links,
 )
 from planner.rules.policy import Scenario, check_columns, load_scenario, parse_scenario
 from planner.rules.prepare import (
     Prepared,
     Round,
     check_exemptions,
+    check_links,
     check_units,
     check_years,
     pad_hint,
@@ -37,11 +50,13 @@ from planner.rules.round_years import check_history_files, check_table_year
 from planner.rules.shapes import SCOPES, Bound, Rule, rule_to_toml
 
 __all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast_rows", "pinned_in", "project_keys",
-           "KINDS", "Edit", "describe_edits", "edit_from_json", "replay", "table_edits", "ALL", "Group",
-           "flag_values", "fold_localities", "group_bounds", "group_keys", "key_text", "match", "measure_values",
-           "numeric_column", "rule_groups", "Scenario", "check_columns", "load_scenario", "parse_scenario",
-           "Prepared", "Round", "check_exemptions", "check_units", "check_years", "pad_hint", "read_candidates",
-           "read_history", "read_round", "SCOPES", "Bound", "Rule", "rule_to_toml", "check_history_files", "check_table_year"]
+           "refiled_recognised", "KINDS", "Edit", "describe_edits", "edit_from_json", "replay", "table_edits", "ALL",
+           "Group", "flag_values", "fold_localities", "group_bounds", "group_keys", "key_text", "link_targets",
+           "linked_chosen", "match", "measure_values", "numeric_column", "rule_groups", "rule_links", "Scenario",
+           "check_columns", "load_scenario", "parse_scenario", "Prepared", "Round", "check_exemptions",
+           "check_links", "check_units", "check_years", "pad_hint", "read_candidates", "read_history", "read_round",
+           "check_history_files", "check_table_year", "SCOPES", "Bound", "Rule", "rule_to_toml"]
+
 
 
 

@@ -107,6 +107,13 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     return pd.Series(reason, index=frame.index, name="blocked")
 
 
+def refiled_recognised(frame: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Rows of this round that re-file a project an earlier round recognised (reason
+    ``already_recognised``): not recognised again, but in the accumulated provincial pool that a
+    national rule with ``draw = "pool"`` (二(二) 在省级项目库中择优推荐) may recommend from."""
+    return (blocked_reason(frame, scenario) == "already_recognised").to_numpy()
+
+
 def pinned_in(frame: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     """Mask of rows the scenario forces into the slate."""
     return frame["candidate_id"].isin(scenario.force_in).to_numpy()

@@ -17,7 +17,7 @@ import pandas as pd
 from planner.errors import InputError, Problem
 from planner.inputs import load_catalogue
 from planner.rules.policy import Scenario
-from planner.rules.shapes import BOOL_COLUMNS, Rule
+from planner.rules.shapes import BOOL_COLUMNS, LINK_OP, Rule
 
 GROUP_SEP = "|"
 ALL = "(all)"       # the key of the single group of a rule without `per`
@@ -42,10 +42,47 @@ def match(frame: pd.DataFrame, where: Mapping[str, tuple[tuple[str, Any], ...]])
     """Boolean mask of rows meeting every condition of a `where` table."""
     mask = np.ones(len(frame), dtype=bool)
     for column, conditions in where.items():
+        if column not in frame and all(op == LINK_OP for op, _ in conditions):
+            mask &= not any(wanted for _, wanted in conditions)   # no link column: nothing is linked
+            continue
         values = _Column(frame[column])
         for op, wanted in conditions:
-            mask &= _condition(values, op, wanted)
+            if op == LINK_OP:
+                # The row the link names must be among the rows (this round's or an earlier
+                # round's); whether it is in the slate is the model's and the auditor's part
+                # (`linked_chosen`).
+                linked = link_targets(frame, column) >= 0
+                mask &= linked if wanted else ~linked
+            else:
+                mask &= _condition(values, op, wanted)
     return mask
+
+
+def link_targets(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Per row, the position of the row its link column names by candidate_id; -1 for none."""
+    if column not in frame:
+        return np.full(len(frame), -1, dtype=np.int64)
+    ids = frame["candidate_id"].astype(str).to_numpy()
+    positions = pd.Series(np.arange(len(frame), dtype=np.int64), index=ids)
+    positions = positions[~positions.index.duplicated()]
+    named = frame[column].fillna("").astype(str).str.strip()
+    return named.map(positions).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def rule_links(rule: Rule) -> tuple[str, ...]:
+    """The link columns a rule counts through (`where = { <column> = { in_slate = true } }`)."""
+    return tuple(col for col, conds in rule.where.items() if any(op == LINK_OP and v for op, v in conds))
+
+
+def linked_chosen(frame: pd.DataFrame, rule: Rule, chosen: np.ndarray, in_slate: np.ndarray) -> np.ndarray:
+    """`chosen`, where a row of a rule with a link counts only while the row it names is in the
+    slate too (`in_slate`: selected this round or in an earlier round)."""
+    out = np.asarray(chosen, bool).copy()
+    for column in rule_links(rule):
+        target = link_targets(frame, column)
+        named = target >= 0
+        out &= named & np.asarray(in_slate, bool)[np.where(named, target, 0)]
+    return out
 
 
 class _Column:

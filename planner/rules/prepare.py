@@ -1,8 +1,9 @@
 """A round's candidate table made ready for its scenario: read, years checked, localities folded,
 the locked history of earlier rounds appended after this round's rows, pins checked; the
 row-level facts the notice needs across rounds (a unit keeps one kind, tier and locality;
-`exempt` only on the tasks the scenario's `[exemptions]` names; which rows are projects an
-earlier round already recognised or recommended nationally: `recognised_in`, `national_in`).
+`exempt` only on the tasks the scenario's `[exemptions]` names; a link column of the catalogue
+such as 三(三) `consortium_id` names a row of the right task and locality; which rows are projects
+an earlier round already recognised or recommended nationally: `recognised_in`, `national_in`).
 
 Owns `Prepared` (the rows a model is built over, and which of them are locked) and the reading
 of the history slates a scenario names. Does not own reading or validating a table
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, PolicyError, Problem
-from planner.inputs import load_candidates, normalise_candidates
+from planner.inputs import load_candidates, load_catalogue, normalise_candidates, suggest
 from planner.rules.availability import (
     CORE_COURSE_SWITCH,
     CORE_COURSE_TASK,
@@ -63,6 +64,10 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
                                        column="candidates")])
         frame = load_candidates(path)
         check_table_year(frame, scenario)   # a file of another round (a frame of other years may be meant)
+    named = set().union(*(rule.columns() for rule in scenario.rules)) if scenario.rules else set()
+    for column in load_catalogue().links:
+        if column in named and column not in frame:   # a table without the optional link column
+            frame[column] = pd.Series([""] * len(frame), index=frame.index, dtype=object)
     check_years(frame, scenario)
     check_exemptions(frame, scenario)
     check_courses(frame, scenario)
@@ -152,6 +157,53 @@ def check_units(frame: pd.DataFrame, history: pd.DataFrame | None) -> None:
         raise InputError(problems[:200])
 
 
+def check_links(frame: pd.DataFrame, history: pd.DataFrame | None, fold: dict | None = None) -> None:
+    """Every link column of the catalogue (三(三) `consortium_id`) names, by candidate_id, a row of
+    this table or of the locked history with the catalogue's task and the same `same` columns
+    (localities compared after folding), and only on the rows the catalogue lets carry it."""
+    links = load_catalogue().links
+    source = frame.attrs.get("source", "candidates")
+    row0 = int(frame.attrs.get("first_data_row", 2))
+    parts = [frame] + ([history] if history is not None and len(history) else [])
+    problems = []
+    for column, link in links.items():
+        if column not in frame:
+            continue
+        named = frame[column].fillna("").astype(str).str.strip().to_numpy()
+        if not (named != "").any():
+            continue
+        pool = fold_localities(pd.concat([p[["candidate_id", "task", *link.same]] for p in parts],
+                                         ignore_index=True), fold or {})
+        pool = pool.drop_duplicates("candidate_id")
+        pool.index = pool["candidate_id"].astype(str)
+        rows = fold_localities(frame[[*link.same, *link.on]].copy(), fold or {})
+        may_carry = np.ones(len(frame), bool)
+        for col, value in link.on.items():
+            may_carry &= (rows[col].astype(str) == value).to_numpy()
+        expected = f"the candidate_id of a {link.task} row ({link.clause}) of this round or an earlier round" + (
+            " with the same " + ", ".join(link.same) if link.same else "")
+        for i in np.flatnonzero(named != ""):
+            where = dict(row=int(i) + row0, column=column)
+            value = named[i]
+            if not may_carry[i]:
+                on = ", ".join(f"{c} = {v}" for c, v in link.on.items())
+                problems.append(Problem(source, f'{column} "{value}" on a row that is not {on}',
+                                        f"{column} empty on this row (only rows with {on} name one)", **where))
+            elif value not in pool.index:
+                problems.append(Problem(source, f'{column} "{value}", which names no candidate of this table or '
+                                        "the locked history", expected, hint=suggest(value, [
+                                            c for c, t in zip(pool.index, pool["task"]) if t == link.task]), **where))
+            elif pool.at[value, "task"] != link.task:
+                problems.append(Problem(source, f'{column} "{value}", a {pool.at[value, "task"]} row', expected, **where))
+            else:
+                for col in link.same:
+                    if str(pool.at[value, col]) != str(rows[col].iat[i]):
+                        problems.append(Problem(source, f'{column} "{value}" of {col} "{pool.at[value, col]}" on a row '
+                                                f'of {col} "{rows[col].iat[i]}"', expected, **where))
+    if problems:
+        raise InputError(problems[:200])
+
+
 def check_years(frame: pd.DataFrame, scenario: Scenario) -> None:
     """Every candidate's year must lie in the scenario's planning period."""
     first, last = scenario.years
@@ -188,6 +240,7 @@ def prepare(frame: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | Non
     """
     if scenario.switches.get(UNIT_SWITCH, "off") == "check":
         check_units(frame, history)
+    check_links(frame, history, scenario.fold)
     if history is not None and len(history) and RECOGNITION_SWITCH in scenario.switches:
         # Written onto the caller's table too: the slate is that table plus columns, and its
         # audit and reasons must see why a re-filed project cannot be chosen.

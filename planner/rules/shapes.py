@@ -9,7 +9,7 @@ of the notice.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -25,7 +25,17 @@ KNOWN_COLUMNS = TEXT_COLUMNS + CATALOGUE_COLUMNS + BOOL_COLUMNS + NUMBER_COLUMNS
 # What a shape may say.
 SCOPES = ("period", "year")
 DECISIONS = ("provincial", "national", "filing")
-COMPARATORS = ("not", "in", "ge", "gt", "le", "lt")
+# Where a national rule draws its recommendations from (二(二) 在省级项目库中择优推荐): "slate" = this
+# round's provincial slate (default); "pool" = the accumulated provincial pool — this round's slate
+# and the rows of this round's table that re-file a project an earlier round recognised
+# (`recognised_in` > 0: not recognised again, but open to a national recommendation).
+DRAWS = ("slate", "pool")
+COMPARATORS = ("not", "in", "ge", "gt", "le", "lt", "in_slate")
+# `where = { <link column> = { in_slate = true } }`: a row counts only while the row its link
+# column names (a candidate_id of this round or of an earlier round, see the catalogue's
+# `[link]` table) is in the slate — selected in an earlier round, or selected this round (the
+# model counts such a row through one AND of the two choices; the auditor the same).
+LINK_OP = "in_slate"
 TIE_BREAKS = ("id_hash", "none")
 FORECASTS = ("auto", "repeat", "table", "none")
 REACHABILITY = ("hard", "soft", "off")
@@ -72,6 +82,7 @@ class Rule:
     by: int | None = None
     complete: bool = False
     relax_cost: float = 1.0
+    draw: str = "slate"
     line: int | None = None
 
     @property
@@ -133,6 +144,16 @@ class PlanSettings:
         return out
 
 
+def parse_draw(value: Any, decision: str, fail: Callable[[str, str, str], None]) -> str:
+    """A rule's `draw` ("slate" when absent); a wrong one is reported as (found, expected, hint)."""
+    if value in DRAWS and (value == "slate" or decision == "national"):
+        return value
+    expected = " or ".join(f'"{d}"' for d in DRAWS) + ' ("pool" only with decision = "national")'
+    near = [d for d in DRAWS if str(value)[:2] == d[:2]]
+    fail(f"draw = {value!r}", expected, f'did you mean "{near[0]}"?' if near else "")
+    return "slate"
+
+
 def rule_to_toml(rule: Rule) -> dict[str, Any]:
     """The TOML-syntax mapping of a rule (round-trips through `parse_rule`)."""
     where: dict[str, Any] = {}
@@ -153,5 +174,7 @@ def rule_to_toml(rule: Rule) -> dict[str, Any]:
         spec["soft"] = {"weight": rule.soft_weight}
     if rule.by is not None:
         spec["by"] = rule.by
+    if rule.draw != "slate":
+        spec["draw"] = rule.draw
     return spec
 

@@ -32,6 +32,7 @@ from planner.rules.shapes import (
     Bound,
     PlanSettings,
     Rule,
+    parse_draw,
 )
 
 # The keys each table of a scenario file may have.
@@ -49,7 +50,7 @@ TABLE_KEYS = ("objective", "switches", "defaults", "localities", "tasks", "plan"
 MAX_NUMBER = 1e6
 RULE_KEYS = (
     "id", "clause", "text", "where", "per", "measure", "min", "max", "scope", "decision", "soft",
-    "by", "complete", "when", "cost", "note", "enabled",
+    "by", "complete", "when", "cost", "note", "enabled", "draw",
 )
 OBJECTIVE_KEYS = ("maximise", "maximize", "pass_mark", "tie_break")
 DEFAULT_KEYS = ("scope", "decision", "cost")
@@ -189,6 +190,7 @@ def parse_rule(raw: Any, ctx: Context, *, fold: Mapping[str, str] | None = None)
     if decision not in DECISIONS:
         ctx.fail(rid, "decision", f'"{decision}"', " or ".join(f'"{d}"' for d in DECISIONS),
                  hint=suggest(str(decision), DECISIONS))
+    draw = parse_draw(spec.get("draw", "slate"), decision, lambda *problem: ctx.fail(rid, "draw", *problem))
     measure = spec.get("measure", "count")
     if not isinstance(measure, str) or not (measure == "count" or re.fullmatch(r"sum:\S+", measure)):
         ctx.fail(rid, "measure", f"{measure!r}", '"count" or "sum:<numeric column>"')
@@ -254,7 +256,7 @@ def parse_rule(raw: Any, ctx: Context, *, fold: Mapping[str, str] | None = None)
         soft_weight=weight,
         by=by,
         complete=complete,
-        relax_cost=float(cost),
+        relax_cost=float(cost), draw=draw,
         line=ctx.line_of(rid),
     )
 
