@@ -195,8 +195,10 @@ def test_an_edited_slate_xlsx_fails(whatif):
     book = openpyxl.load_workbook(out / "slate.xlsx")
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
-    col = header.index("selected") + 1
-    sheet.cell(row=2, column=col).value = 1 - int(sheet.cell(row=2, column=col).value)
+    col = header.index("省级入选") + 1                # the workbook people open is in Chinese (是/否)
+    cell = sheet.cell(row=2, column=col)
+    assert cell.value in ("是", "否")
+    cell.value = "否" if cell.value == "是" else "是"
     book.save(out / "slate.xlsx")
     report = verify(out)
     assert report.same_slate is True and not report.ok                  # slate.csv itself is untouched

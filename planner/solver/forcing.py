@@ -74,7 +74,7 @@ class _Lp:
         variables, e.g. counters of a tie-break) is completed: those variables are re-chosen as
         integers with everything else fixed; the objective, and so optimality, is unchanged.
         """
-        if math.isfinite(time_limit_s):                 # no limit (inf): GLOP's default, none
+        if time_limit_s < 1e9:                          # no limit (inf, or beyond int64 ms): none
             self.solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
         status = self.solver.Solve()
         if status == self._pywraplp.Solver.INFEASIBLE:
