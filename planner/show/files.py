@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.show.staging import not_writable, output_folder, staging_target
+from planner.show.staging import fsync_dir, not_writable, output_folder, staging_target
 
 __all__ = ["FORMULA_PREFIXES", "atomic_write_bytes", "neutralise_formulas", "write_outputs"]
 
@@ -258,7 +258,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
     logger.debug("wrote %s (%d bytes)", path, len(data))
     return path
 
@@ -480,7 +480,7 @@ def _move_into_place(staged: Path, out_dir: Path, names: list[str], *, backup_di
     if not out_dir.exists():
         try:
             os.rename(staged, out_dir)          # the whole folder appears at once
-            _fsync_dir(out_dir.absolute().parent)
+            fsync_dir(out_dir.absolute().parent)
             return
         except OSError:
             if not out_dir.is_dir():            # not a race with another writer: give up
@@ -508,7 +508,7 @@ def _move_into_place(staged: Path, out_dir: Path, names: list[str], *, backup_di
             except OSError:
                 logger.exception("could not restore %s after a failed write", target)
         raise
-    _fsync_dir(out_dir)
+    fsync_dir(out_dir)
 
 
 def _back_up(target: Path, backup: Path) -> Path | None:
@@ -541,25 +541,4 @@ def _write_file(path: Path, data: bytes, *, create: bool = True) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename in `folder` durable (where the platform allows opening folders)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _rmdir_quietly(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
 

@@ -265,7 +265,7 @@ def _link_tree(source: Path, stage: Path) -> None:
 
 def _commit(stage: Path, target: Path) -> None:
     """`stage` becomes `target` in one step; the old folder is removed. Ctrl-C waits until done."""
-    _fsync_dir(stage)
+    fsync_dir(stage)
     blocked = _block_sigint()
     try:
         if not os.path.lexists(target):
@@ -279,7 +279,7 @@ def _commit(stage: Path, target: Path) -> None:
                 os.rename(old, target)
                 raise
             os.rename(old, stage)                      # removed with the staging folder
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         _WRITTEN.append(target)
     finally:
         _unblock_sigint(blocked)
@@ -373,7 +373,7 @@ def _remove_quietly(folder: Path) -> None:
         _unblock_sigint(blocked)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make a rename in `folder` durable (where the platform allows opening folders)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
