@@ -16,12 +16,12 @@ import html
 import importlib.util
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from conftest import JILIN
+from web_server import served
 
 MISSING = [name for name, found in (
     ("the Python package selenium (pip install selenium)", importlib.util.find_spec("selenium")),
@@ -38,25 +38,11 @@ TIMEOUT_S = 90
 
 @pytest.fixture(scope="module")
 def server():
-    """uvicorn serving the 2023 round on a free localhost port, in a thread of this process."""
-    import uvicorn
-
-    from planner.cli.commands.serve import bind
-    from planner.web import Workspaces, create_app
+    from planner.web import Workspaces
     store = Workspaces(JILIN, parallel=1, max_sessions=4)
     store.reference()
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(store), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(store) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

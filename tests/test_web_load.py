@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import JILIN
+from web_server import served
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("uvicorn")
@@ -28,24 +29,11 @@ TOTAL_BOUND_S = 300      # all twenty answered within this (two contended cores;
 
 @pytest.fixture(scope="module")
 def server():
-    import uvicorn
-
-    from planner.cli.commands.serve import bind
-    from planner.web import Workspaces, create_app
+    from planner.web import Workspaces
     store = Workspaces(JILIN, parallel=2, max_sessions=SESSIONS)
     store.reference()
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(store), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", store
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(store) as url:
+        yield url, store
 
 
 def alone(rule: str, group: str, value: int) -> dict:
