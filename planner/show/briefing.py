@@ -1,23 +1,23 @@
-"""The leadership briefing: one self-contained ``briefing.html`` with the charts and headline figures.
+"""The leadership briefing: ``briefing.html``, whose first printed page is the brief, and ``briefing.pdf``.
 
-Owns what the briefing says (slate size, total score, targets met, full quotas, who gained and
-who lost), how it is laid out for an A4 page, and writing it with the chart PNGs (print
-resolution) and an optional PDF into an output folder, atomically (`report.write_outputs`).
-The page embeds its pictures and a font subset as base64, so it opens anywhere with no network
-and no Chinese font installed.
+Owns what the briefing says and shows: the headline figures (projects recognised this year by
+task, national picks, the targets), the change since the year before (read from the history
+the round's scenario locks), the two charts of page 1 (recognised per locality; progress toward
+the targets), the detailed charts and the name lists that follow it as attachments, and writing
+it all — the page, the chart PNGs (print resolution) and optionally the PDF — into an output
+folder atomically (`files.write_outputs`). The PDF is the same page printed by a headless
+browser (`pdf`) with the attachments left out, so it is one A4 page and never differs from
+what the HTML shows.
 
-Does not own drawing (`charts`), the font (`fonts`), solving, or the command line
+Does not own the page's markup and style (`briefing_page`), its sentences (`briefing_text`),
+drawing (`charts`), the font (`fonts`), the browser (`pdf`), solving, or the command line
 (`commands.report`). Holds no number of the notice: everything shown is read from the run.
 """
 from __future__ import annotations
 
-import base64
 import dataclasses
-import html
 import io
 import logging
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -25,12 +25,10 @@ from typing import TYPE_CHECKING, Any, Callable
 import pandas as pd
 from matplotlib.figure import Figure
 
-from planner.errors import PlannerError
 from planner.inputs import load_catalogue
-from planner.rules import describe_edits
-from planner.show import charts
-from planner.show.briefing_text import LIST_CSS, PRINT_SCRIPT, footer, name_lists, status_word, summary_paragraph
-from planner.show.fonts import font_face_css, use_cjk_font
+from planner.show import charts, pdf as printing
+from planner.show.briefing_page import BRIEF_LOCALITIES, BRIEF_TARGETS, PAGE_FONT, render_html
+from planner.show.briefing_text import whatif_lines
 
 if TYPE_CHECKING:
     from planner.result import SolvedRound
@@ -41,7 +39,9 @@ log = logging.getLogger(__name__)
 HTML_NAME = "briefing.html"
 PDF_NAME = "briefing.pdf"
 PRINT_DPI = 300
-PAGE_FONT = "PlannerCJK"
+
+#: The two charts of page 1, in page order (the rest follow it as attachments).
+BRIEF_CHARTS = (BRIEF_LOCALITIES, BRIEF_TARGETS)
 
 #: progress(done, total, what): called before each step and once at the end (done == total).
 Progress = Callable[[int, int, str], None]
@@ -68,7 +68,17 @@ class Briefing:
     kinds_comparison : DataFrame or None
         The same per unit category: category, count_a, count_b, delta.
     charts : dict of str to (title, Figure)
-        PNG file name → section title and figure, in page order.
+        PNG file name → section title and figure, in page order: `BRIEF_CHARTS` first (page 1),
+        then the detailed charts of the attachments.
+    tasks : DataFrame
+        Per task: task, label, candidates, selected, national, before (the year before; NaN
+        without one) — `charts.count_table`.
+    before_year : int or None
+        The year of the round compared with (the latest earlier year of the locked history).
+    targets : DataFrame
+        Each province-wide target after this round (`charts.progress.target_status`).
+    by_year : int or None
+        The year the targets are due.
     """
 
     run: charts.Run
@@ -78,6 +88,10 @@ class Briefing:
     comparison: pd.DataFrame | None = None
     kinds_comparison: pd.DataFrame | None = None
     charts: dict[str, tuple[str, Figure]] = field(default_factory=dict)
+    tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    before_year: int | None = None
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_year: int | None = None
 
 
 # --- what the page says ------------------------------------------------------------------------
@@ -191,18 +205,39 @@ def headline_figures(run: charts.Run) -> dict[str, Any]:
         "schools_full": int(schools["binding"].sum()),
         "n_binding": int(s.get("n_binding", 0)),
         "n_rule_groups": int(s.get("n_rule_groups", 0)),
+        "national_left": national_room(run.rules),
     }
 
 
-def whatif_lines(summary: Mapping[str, Any]) -> list[str]:
-    """The title-block mark of a what-if: "情景推演：" and its edits (summary["edits"]), one line
-    each; empty for a run of a scenario as loaded. For the briefing, charts and 名单 files."""
-    edits = summary.get("edits") or []
-    try:
-        lines = describe_edits(edits if isinstance(edits, list) else [])
-    except PlannerError:                    # a hand-edited summary.json: say what it holds
-        lines = [str(e) for e in edits]
-    return [f"情景推演：{line}" for line in lines]
+def national_room(rules: pd.DataFrame) -> float | None:
+    """Room left in the national quotas after this round (sum of max − value over the national
+    rule groups with a max); None when the run has no national quota."""
+    if "decision" not in rules:
+        return None
+    national = rules[(rules["decision"] == "national") & rules["max"].notna()]
+    if national.empty:
+        return None
+    return float((pd.to_numeric(national["max"]) - pd.to_numeric(national["value"])).clip(lower=0).sum())
+
+
+def due_year(run: charts.Run, ledger: pd.DataFrame) -> int | None:
+    """The year the targets are due: the ledger's ``target_year``, else the scenario's last year."""
+    if "target_year" in ledger:
+        years = pd.to_numeric(ledger["target_year"], errors="coerce").dropna()
+        if len(years):
+            return int(years.max())
+    if run.scenario is not None:
+        return int(run.scenario.years[1])
+    return None
+
+
+def _step_words(step: str, cat: Any) -> str:
+    """A drawing step as the progress bar shows it."""
+    kind, _, what = step.partition(":")
+    if kind == "quota":
+        return f"名额使用图：{cat.label('task', what)}"
+    return {"brief:localities": "首页图：各市（州）", "brief:targets": "首页图：建设目标", "targets": "目标进度",
+            "scores": "分数分布", "comparison": "情景比较", "calendar": "工作日历"}.get(step, step)
 
 
 def build_briefing(source: "SolvedRound | charts.Run | str | Path", *, compare_to: "str | Path | SolvedRound | None" = None,
@@ -228,13 +263,21 @@ def build_briefing(source: "SolvedRound | charts.Run | str | Path", *, compare_t
         run = dataclasses.replace(run, ledger=ledger)
     other = charts.read_run(compare_to) if compare_to is not None else None
     quota_tasks = charts.quota_tasks(run)
-    steps = ["quota:" + t for t in quota_tasks] + ["targets", "scores"]
+    steps = ["brief:localities", "brief:targets"]
+    steps += ["quota:" + t for t in quota_tasks] + ["targets", "scores"]
     steps += ["comparison"] if other is not None else []
     steps += ["calendar"] if run.scenario is not None and run.scenario.calendar else []
     say = progress or (lambda done, total, what: None)
     cat = load_catalogue()
 
     localities, kinds = locality_shares(run), category_shares(run)
+    before = charts.previous_round(run)
+    before_year = int(before["year"].max()) if before is not None else None
+    this_round = _this_round(run)
+    tasks = charts.count_table(this_round, before, "task")
+    tasks = tasks[(tasks["candidates"] > 0) | (tasks["before"].fillna(0) > 0)].reset_index(drop=True)
+    ledger_frame = charts.ledger_of(run)
+    by_year = due_year(run, ledger_frame)
     comparison = kinds_comparison = None
     if other is not None:
         comparison = compare_counts(locality_shares(other), localities, "locality")
@@ -242,13 +285,18 @@ def build_briefing(source: "SolvedRound | charts.Run | str | Path", *, compare_t
         kinds_comparison = compare_counts(category_shares(other), kinds, "category")
     figures: dict[str, tuple[str, Figure]] = {}
     for done, step in enumerate(steps):
-        say(done, len(steps), step)
-        if step.startswith("quota:"):
+        say(done, len(steps), _step_words(step, cat))
+        if step == "brief:localities":
+            figures[BRIEF_CHARTS[0]] = ("各市（州）认定项目数", charts.plot_locality_counts(
+                charts.count_table(this_round, before, "locality"), year=run.year, before_year=before_year))
+        elif step == "brief:targets":
+            figures[BRIEF_CHARTS[1]] = ("建设目标完成情况", charts.plot_target_summary(ledger_frame, run.year, by=by_year))
+        elif step.startswith("quota:"):
             task = step.split(":", 1)[1]
             figures[f"chart-quota-{task}.png"] = (f"限额使用：{cat.label('task', task)}",
                                                   charts.plot_quota_use(run, task=task))
         elif step == "targets":
-            figures["chart-targets.png"] = ("目标完成进度", charts.plot_target_progress(charts.ledger_of(run)))
+            figures["chart-targets.png"] = ("目标完成进度（分年度）", charts.plot_target_progress(ledger_frame))
         elif step == "scores":
             figures["chart-scores.png"] = ("评审分数与入选最低分", charts.plot_scores(run))
         elif step == "comparison":
@@ -260,10 +308,11 @@ def build_briefing(source: "SolvedRound | charts.Run | str | Path", *, compare_t
     if run.scenario is None:
         log.warning("%s: scenario not found, the calendar is left out (give it with --scenario)", run.source)
     return Briefing(run=run, headline=headline_figures(run), localities=localities, kinds=kinds,
-                    comparison=comparison, kinds_comparison=kinds_comparison, charts=figures)
+                    comparison=comparison, kinds_comparison=kinds_comparison, charts=figures, tasks=tasks,
+                    before_year=before_year, targets=charts.target_status(ledger_frame, run.year), by_year=by_year)
 
 
-# --- rendering ------------------------------------------------------------------------------
+# --- writing ------------------------------------------------------------------------------
 
 
 def figure_png(fig: Figure, dpi: int = PRINT_DPI) -> bytes:
@@ -282,209 +331,9 @@ def figure_png(fig: Figure, dpi: int = PRINT_DPI) -> bytes:
     return flat.getvalue()
 
 
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-
-
-def _table(frame: pd.DataFrame, headers: dict[str, str], *, formats: dict[str, Callable[[Any], str]] | None = None,
-           css: str = "") -> str:
-    formats = formats or {}
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in headers.values())
-    columns = [frame[c].map(formats.get(c, lambda v: html.escape(str(v)))).tolist() for c in headers]
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>" for cells in zip(*columns))
-    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _signed(value: Any) -> str:
-    v = int(value)
-    cls = "up" if v > 0 else "down" if v < 0 else "same"
-    return f'<span class="{cls}">{"+" if v > 0 else ""}{v}</span>'
-
-
-def _gains_text(comparison: pd.DataFrame) -> str:
-    up = comparison[comparison["delta"] > 0].sort_values("delta", ascending=False)
-    down = comparison[comparison["delta"] < 0].sort_values("delta")
-    if up.empty and down.empty:
-        return "各市（州）入选数与对照运行相同。"
-    parts = []
-    if not up.empty:
-        parts.append("增加：" + "、".join(f"{n} +{d}" for n, d in zip(up["locality"], up["delta"])))
-    if not down.empty:
-        parts.append("减少：" + "、".join(f"{n} {d}" for n, d in zip(down["locality"], down["delta"])))
-    return "；".join(parts) + "。"
-
-
-def _body(b: Briefing, images: dict[str, str]) -> str:
-    h = b.headline
-    esc = html.escape
-    scenario = b.run.scenario
-    description = str(scenario.raw.get("description", "")) if scenario is not None else ""
-    gap = "" if h["status"] == "OPTIMAL" else f"（与最优界差距 {h['gap']:.2%}）"
-    cards = [
-        ("入选省级项目", _fmt(h["n_selected"]), f"候选 {_fmt(h['n_candidates'])} 项"),
-        ("国家级推荐", _fmt(h["n_national"]), "项"),
-        ("入选项目评审总分", _fmt(h["total_score"]), f"{status_word(h['status'])}{gap}"),
-        ("目标已达到", f"{h['targets_met']} / {h['targets']}", "项全省目标（含往年锁定）"),
-        ("满额的市（州）限额", f"{h['locality_full']} / {h['locality_groups']}", "组（约束起作用）"),
-        ("满额的高职学校分档限额", f"{h['schools_full']} / {h['schools']}", "校·任务"),
-    ]
-    card_html = "".join(f'<div class="card"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div>'
-                        f'<div class="n">{esc(n)}</div></div>' for k, v, n in cards)
-    percent = lambda v: f"{v:.1%}"                                                  # noqa: E731
-    if b.comparison is not None:
-        names = (esc(b.comparison.attrs.get("name_a", "对照")), esc(b.comparison.attrs.get("name_b", "本次")))
-        who = (f"<p>与对照运行 <b>{names[0]}</b> 相比，本次 <b>{names[1]}</b>：{esc(_gains_text(b.comparison))}</p>"
-               '<div class="two">'
-               + _table(b.comparison, {"locality": "市（州）", "count_a": "对照", "count_b": "本次", "delta": "增减"},
-                        formats={"delta": _signed}, css="num")
-               + _table(b.kinds_comparison, {"category": "单位类别", "count_a": "对照", "count_b": "本次",
-                                             "delta": "增减"}, formats={"delta": _signed}, css="num")
-               + "</div>")
-    else:
-        who = ("<p>本次各市（州）与各类单位的入选数和占比：</p><div class=\"two\">"
-               + _table(b.localities, {"locality": "市（州）", "selected": "入选", "share": "占比",
-                                       "candidates": "候选"}, formats={"share": percent}, css="num")
-               + _table(b.kinds, {"category": "单位类别", "selected": "入选", "share": "占比"},
-                        formats={"share": percent}, css="num")
-               + "</div>")
-    sections = "".join(f'<section class="chart"><h2>{esc(title)}</h2>'
-                       f'<img alt="{esc(title)}" src="{images.get(name, "")}"></section>'
-                       for name, (title, _fig) in b.charts.items())
-    if scenario is None:
-        sections += '<p class="note">工作日历从略（未找到本轮的情景文件）。</p>'
-    appendix = name_lists(b.run.slate, h["year"])
-    summary = summary_paragraph(h, b.run.slate, b.run.slate[b.run.slate["year"] != h["year"]])
-    return (f"<header><h1>{esc(h['name'])}</h1><p class=\"sub\">{esc(description)}"
-            f"{' · ' if description else ''}{h['year']}年度 · 领导简报</p>"
-            + "".join(f'<p class="sub whatif">{esc(line)}</p>' for line in whatif_lines(b.run.summary))
-            + "</header>"
-            f'<p class="summary">{esc(summary)}</p>'
-            f'<section class="cards">{card_html}</section>'
-            f'<p class="note">入选名单和国家级推荐名单见文末附件1、附件2。</p>'
-            f"<section><h2>谁增谁减</h2>{who}</section>{sections}"
-            + footer(b.run.summary, scenario, n_rule_groups=h["n_rule_groups"], n_binding=h["n_binding"])
-            + appendix + PRINT_SCRIPT)
-
-
-CSS = """
-@page { size: A4; margin: 12mm; }
-* { box-sizing: border-box; }
-body { font-family: '%(font)s', 'Noto Sans SC', 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif;
-       color: #222; margin: 0 auto; max-width: 190mm; padding: 6mm 0; font-size: 10.5pt; line-height: 1.5; }
-h1 { font-size: 17pt; margin: 0 0 2pt; font-weight: 700; }
-h2 { font-size: 12.5pt; margin: 14pt 0 4pt; border-bottom: 1.5pt solid #0072B2; padding-bottom: 2pt; }
-.sub { color: #555; margin: 0 0 8pt; font-size: 9.5pt; }
-.cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 6pt; }
-.card { border: 1pt solid #CCD3DA; border-radius: 4pt; padding: 5pt 8pt; background: #F6F8FA; }
-.card .k { font-size: 9pt; color: #555; }
-.card .v { font-size: 19pt; font-weight: 700; color: #0072B2; line-height: 1.25; }
-.card .n { font-size: 8.5pt; color: #666; }
-.two { display: grid; grid-template-columns: 1fr 1fr; gap: 10pt; align-items: start; }
-table { border-collapse: collapse; width: 100%%; font-size: 9pt; }
-th, td { border-bottom: 0.6pt solid #DDD; padding: 1.5pt 4pt; text-align: left; }
-th { background: #EEF2F5; }
-table.num td + td, table.num th + th { text-align: right; }
-.up { color: #009E73; font-weight: 700; } .down { color: #D55E00; font-weight: 700; } .same { color: #999; }
-.chart { break-inside: avoid; page-break-inside: avoid; }
-.chart img { width: 100%%; height: auto; display: block; }
-.note { color: #777; font-size: 9pt; }
-footer { margin-top: 12pt; color: #888; font-size: 8pt; border-top: 0.6pt solid #DDD; padding-top: 4pt; }
-code { font-family: 'DejaVu Sans Mono', Consolas, Menlo, '%(font)s', monospace; font-size: 8.5pt;
-       background: #F3F3F3; padding: 0 2pt; }
-"""
-
-
-def render_html(briefing: Briefing, pngs: dict[str, bytes]) -> str:
-    """The page: headline cards, who gained and lost, each chart as an embedded PNG, an embedded font."""
-    placeholder = {name: f"@@{name}@@" for name in pngs}
-    body = _body(briefing, placeholder)
-    style = font_face_css(body, family=PAGE_FONT) + CSS % {"font": PAGE_FONT} + LIST_CSS
-    for name, data in pngs.items():
-        body = body.replace(placeholder[name], "data:image/png;base64," + base64.b64encode(data).decode("ascii"))
-    title = html.escape(f"{briefing.headline['name']} · 领导简报")
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{title}</title><style>{style}</style></head><body>{body}</body></html>\n")
-
-
-def _lines(text: str, width: int) -> list[str]:
-    """`text` in lines of at most `width` characters, broken after 、；， where possible."""
-    lines = [""]
-    for token in re.split(r"(?<=[、；，：])", text):
-        while len(token) > width:                       # a token longer than a line: cut it
-            lines.append(token[:width])
-            token = token[width:]
-        if len(lines[-1]) + len(token) > width:
-            lines.append("")
-        lines[-1] += token
-    return [line for line in lines if line]
-
-
-A4_IN = (8.27, 11.69)
-PDF_MARGIN_IN = 0.38
-
-
-def render_pdf(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
-    """An A4 PDF: the headline figures, then the charts at print size, as many to a page as fit."""
-    from matplotlib.backends.backend_pdf import PdfPages
-    from matplotlib.image import imread
-
-    use_cjk_font()          # the text page is made here, not by `charts`
-    width, height = A4_IN
-    usable = height - 2 * PDF_MARGIN_IN
-    h = briefing.headline
-    lines = [
-        (h["name"], 15), (f"{h['year']}年度 · 领导简报", 10),
-        *((line, 10) for line in whatif_lines(briefing.run.summary)), ("", 6),
-        (f"入选省级项目 {_fmt(h['n_selected'])} 项（候选 {_fmt(h['n_candidates'])} 项），"
-         f"国家级推荐 {_fmt(h['n_national'])} 项", 10.5),
-        (f"入选项目评审总分 {_fmt(h['total_score'])}，{status_word(h['status'])}", 10.5),
-        (f"全省目标已达到 {h['targets_met']} / {h['targets']} 项", 10.5),
-        (f"满额：市（州）限额 {h['locality_full']} / {h['locality_groups']} 组，"
-         f"高职学校分档限额 {h['schools_full']} / {h['schools']} 校·任务", 10.5),
-    ]
-    if briefing.comparison is not None:
-        lines.append(("谁增谁减：" + _gains_text(briefing.comparison), 10))
-    else:
-        lines.append(("各市（州）入选：" + "、".join(f"{n} {c}" for n, c in zip(briefing.localities["locality"],
-                                                                          briefing.localities["selected"])), 10))
-    pages: list[Figure] = []
-    page = Figure(figsize=A4_IN)
-    top = PDF_MARGIN_IN
-    for text, size in lines:
-        for part in (_lines(text, 44) if text else [""]):
-            page.text(PDF_MARGIN_IN / width, 1 - top / height, part, fontsize=size, va="top")
-            top += size / 72 * 1.6
-    top += 0.15
-    for name in briefing.charts:
-        image = imread(io.BytesIO(pngs[name]), format="png")
-        w_in, h_in = charts.PAGE_WIDTH_IN, charts.PAGE_WIDTH_IN * image.shape[0] / image.shape[1]
-        if h_in > usable:                       # taller than a page: shrink to fit
-            w_in, h_in = w_in * usable / h_in, usable
-        if top + h_in > height - PDF_MARGIN_IN:
-            pages.append(page)
-            page, top = Figure(figsize=A4_IN), PDF_MARGIN_IN
-        ax = page.add_axes(((width - w_in) / 2 / width, 1 - (top + h_in) / height, w_in / width, h_in / height))
-        ax.imshow(image, interpolation="none")      # embedded as drawn, not resampled
-        ax.set_axis_off()
-        top += h_in + 0.2
-    pages.append(page)
-    buffer = io.BytesIO()
-    with PdfPages(buffer, metadata={"Creator": "planner", "Producer": None, "CreationDate": None}) as pdf:
-        for one in pages:
-            pdf.savefig(one, dpi=charts_dpi(pngs))
-    return buffer.getvalue()
-
-
-def charts_dpi(pngs: dict[str, bytes]) -> int:
-    """The resolution the chart PNGs were drawn at (read from the first PNG's header)."""
-    from PIL import Image
-
-    for data in pngs.values():
-        dpi = Image.open(io.BytesIO(data)).info.get("dpi")
-        if dpi:
-            return int(round(dpi[0]))
-    return PRINT_DPI
+def brief_only(page: str) -> str:
+    """The same page with its attachments hidden (``<body class="brief-only">``): what the PDF prints."""
+    return page.replace("<body>", '<body class="brief-only">', 1)
 
 
 def write_briefing(out_dir: str | Path, *, compare_to: "str | Path | SolvedRound | None" = None, pdf: bool = False,
@@ -501,7 +350,8 @@ def write_briefing(out_dir: str | Path, *, compare_to: "str | Path | SolvedRound
     compare_to : output folder or Result, optional
         An earlier run: the page shows who gained and who lost against it.
     pdf : bool
-        Also write ``briefing.pdf``.
+        Also write ``briefing.pdf``: page 1 of the same HTML (the brief, attachments left out)
+        printed by a headless Chromium, Chrome or Edge (`pdf.print_pdf`); one A4 page.
     result : SolvedRound, optional
         The solved round in memory (``planner solve --report``), instead of reading `out_dir`.
     scenario : Scenario or path, optional
@@ -524,12 +374,15 @@ def write_briefing(out_dir: str | Path, *, compare_to: "str | Path | SolvedRound
         `out_dir` is not an output folder of ``planner solve`` (files missing) or not writable.
     fonts.FontError
         No Chinese font is installed (the message says how to install one).
+    pdf.BrowserError
+        `pdf` and no browser to print with, or it failed (nothing is written then).
     """
     from planner.show.files import write_outputs
 
     out_dir = Path(out_dir)
     say = progress or (lambda done, total, what: None)
     extra = 1 + int(pdf)                 # the page, and the PDF
+    browser = printing.find_browser() if pdf else None      # no browser: say so before drawing
 
     def drawing(done: int, n_charts: int, what: str) -> None:
         # one bar for the whole job: drawing n charts, saving n PNGs, the page (and the PDF)
@@ -541,13 +394,14 @@ def write_briefing(out_dir: str | Path, *, compare_to: "str | Path | SolvedRound
     total = 2 * n + extra
     pngs: dict[str, bytes] = {}
     for done, (name, (_title, fig)) in enumerate(briefing.charts.items()):
-        say(n + done, total, name)
+        say(n + done, total, f"保存图片 {name}")
         pngs[name] = figure_png(fig, dpi)
-    say(2 * n, total, HTML_NAME)
-    files = {HTML_NAME: render_html(briefing, pngs).encode("utf-8"), **pngs}
+    say(2 * n, total, f"生成页面 {HTML_NAME}")
+    page = render_html(briefing, pngs)
+    files = {HTML_NAME: page.encode("utf-8"), **pngs}
     if pdf:
-        say(2 * n + 1, total, PDF_NAME)
-        files[PDF_NAME] = render_pdf(briefing, pngs)
+        say(2 * n + 1, total, f"打印 {PDF_NAME}")
+        files[PDF_NAME] = printing.print_pdf(brief_only(page), browser=browser)
     written = write_outputs(out_dir, tables={}, binary_files=files)
     say(total, total, "written")
     log.info("briefing written to %s (%d files)", out_dir, len(written))

@@ -349,6 +349,68 @@ def ledger_of(run: Run) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
+# --- counts of the brief: this year against the year before ------------------------------------
+
+
+def previous_round(run: Run) -> pd.DataFrame | None:
+    """Rows of the latest round before the run's year: from ``run.history`` (a `Result`), else
+    from the slates the run's scenario names as ``history``; None when there is none (or its
+    files can no longer be read, logged)."""
+    history = run.history
+    if history is None and run.scenario is not None and run.scenario.history:
+        from planner.errors import PlannerError
+        from planner.rules import read_history
+
+        try:
+            history = read_history(run.scenario)
+        except PlannerError as exc:          # moved or edited since the run: no comparison, say why
+            log.warning("history of %s not read (%s); the brief says nothing about last year", run.source, exc)
+            return None
+    if history is None or not len(history):
+        return None
+    years = pd.to_numeric(history["year"], errors="coerce")
+    earlier = years[years < run.year]
+    if earlier.empty:
+        return None
+    rows = history[years == earlier.max()].copy()
+    for column in ("selected", "national"):
+        rows[column] = pd.to_numeric(rows[column], errors="coerce").fillna(0).astype(bool).astype("int64")
+    return rows
+
+
+def count_table(rows: pd.DataFrame, before: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """Per value of `key`: candidates, selected and national this round, and selected the round before.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        This round's rows: `key`, selected, national (0/1).
+    before : DataFrame or None
+        The previous round's rows (`key`, selected), or None.
+    key : str
+        ``task`` (catalogue order, every task with a row in either round) or ``locality``
+        (catalogue order).
+
+    Returns
+    -------
+    DataFrame
+        `key`, label, candidates, selected, national, before (NaN without `before`).
+    """
+    cat = load_catalogue()
+    order = list(cat.tasks) if key == "task" else list(cat.localities)
+    now = rows.groupby(key).agg(candidates=("selected", "size"), selected=("selected", "sum"),
+                                national=("national", "sum"))
+    keys = [*now.index, *(before[key].unique() if before is not None else [])]
+    rank = {k: i for i, k in enumerate(order)}
+    keys = sorted(dict.fromkeys(str(k) for k in keys), key=lambda k: (rank.get(k, len(rank)), k))
+    table = now.reindex(keys).fillna(0).astype("int64")
+    table["before"] = (before.groupby(key)["selected"].sum().reindex(keys).fillna(0).astype(float)
+                       if before is not None else np.nan)
+    table = table.rename_axis(key).reset_index()
+    table.insert(1, "label", table[key].map(lambda k: cat.label(key, k)) if key == "task" else table[key])
+    return table
+
+
 # --- the calendar ---------------------------------------------------------------------------
 
 
