@@ -7,6 +7,7 @@ lowest selected score, each target's share. The glyph tests draw every chart and
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -199,6 +200,8 @@ CHARTS = {
     "comparison": lambda run: charts.plot_comparison(pd.DataFrame(
         {"locality": ["长春市", "延边朝鲜族自治州"], "count_a": [3, 2], "count_b": [5, 1]})),
     "calendar": lambda run: charts.plot_calendar(run.scenario),
+    "locality_counts": lambda run: charts.plot_locality_counts(charts.count_table(run.slate, None, "locality")),
+    "target_summary": lambda run: charts.plot_target_summary(LEDGER, 2023, by=2025),
 }
 
 
@@ -429,3 +432,58 @@ def test_read_run_lists_every_missing_file(tmp_path):
         charts.read_run(tmp_path)
     lines = caught.value.lines()
     assert len(lines) == 2 and any("slate.csv" in line for line in lines) and any("rules.csv" in line for line in lines)
+
+
+# --- the brief's two charts and their tables --------------------------------------------------
+
+def test_count_table_counts_this_round_and_the_round_before(run):
+    before = run.slate.assign(selected=(run.slate["task"] == "resource_library").astype(int))   # 23 of 28
+    table = charts.count_table(run.slate, before, "task").set_index("task")
+    # by hand from _rows: 资源库 6+3+2+1+6+3+2 = 23 rows, 5+2+2+0+5+3+1 = 18 selected; 课程 3/2; 教材 2/0
+    assert table.loc["resource_library", ["candidates", "selected", "national", "before"]].tolist() == [23, 18, 0, 23]
+    assert table.loc["core_course", ["candidates", "selected", "before"]].tolist() == [3, 2, 0]
+    assert table.loc["textbook", ["candidates", "selected"]].tolist() == [2, 0]
+    assert list(table.index) == ["resource_library", "core_course", "textbook"]        # catalogue order
+    alone = charts.count_table(run.slate, None, "locality")
+    assert alone["before"].isna().all() and alone.set_index("locality").loc["长春市", "selected"] == 5 + 5 + 2
+
+
+def test_previous_round_is_the_latest_earlier_year_of_the_history(run):
+    older = run.slate.assign(year=2022, selected=0)
+    last = run.slate.assign(year=2023)
+    this = dataclasses.replace(run, summary={**run.summary, "year": 2024},
+                               history=pd.concat([older, last], ignore_index=True))
+    rows = charts.previous_round(this)
+    assert set(rows["year"]) == {2023} and int(rows["selected"].sum()) == 20
+    assert charts.previous_round(run) is None                 # 2023 with no history
+
+
+def test_target_status_counts_earlier_years_and_this_one():
+    ledger = pd.DataFrame({"rule_id": ["t"] * 3, "group": "全省", "year": [2023, 2024, 2025],
+                           "used": [30.0, 12.0, 0.0], "target_min": 50.0, "max": np.nan, "scope": "period",
+                           "text": "到2025年，全省建设不少于50个学校实践中心"})
+    row = charts.target_status(ledger, 2024).iloc[0]
+    assert (row["earlier"], row["this_year"], row["total"], row["missing"], row["reached"]) == (30, 12, 42, 8, False)
+    assert bool(charts.target_status(ledger, 2023).iloc[0]["reached"]) is False
+    status = charts.target_status(LEDGER, 2023).set_index("rule_id")
+    assert status.loc["rl-target", "missing"] == 27 and bool(status.loc["pc-school-target", "reached"])
+
+
+def test_target_summary_fills_a_reached_target_and_says_what_is_missing():
+    fig = charts.plot_target_summary(LEDGER, 2023, by=2025)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "还差 27" in texts and "已达到" in texts and "已完成 120" in texts
+    filled = [p.get_width() for p in ax.patches if matplotlib.colors.to_hex(p.get_facecolor()) == "#0072b2"]
+    assert sorted(round(w) for w in filled) == [40, 100]       # 18/45 = 40 %, 120 of ≥ 100 = full
+    assert "到2025年" in fig.get_suptitle()
+
+
+def test_locality_counts_draw_last_year_behind_this_year():
+    table = pd.DataFrame({"locality": ["长春市", "吉林市"], "selected": [5, 2], "before": [3.0, 4.0]})
+    fig = charts.plot_locality_counts(table, year=2024, before_year=2023)
+    ax = fig.axes[0]
+    assert "5（上年 3）" in [t.get_text() for t in ax.texts]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2023年度", "2024年度"]
+    alone = charts.plot_locality_counts(table.drop(columns="before"), year=2024)
+    assert alone.axes[0].get_legend() is None

@@ -27,8 +27,9 @@ from matplotlib.figure import Figure
 
 from planner.inputs import load_catalogue
 from planner.show import charts, pdf as printing
-from planner.show.briefing_page import BRIEF_LOCALITIES, BRIEF_TARGETS, PAGE_FONT, render_html
-from planner.show.briefing_text import whatif_lines
+from planner.show.briefing_page import BRIEF_LOCALITIES, BRIEF_TARGETS, render_html
+from planner.show.briefing_page import PAGE_FONT  # noqa: F401  (re-exported: the page's font family)
+from planner.show.briefing_text import whatif_lines  # noqa: F401  (re-exported for notebooks and tests)
 
 if TYPE_CHECKING:
     from planner.result import SolvedRound

@@ -1,8 +1,10 @@
 """`planner report OUT_DIR [--compare OTHER] [--pdf]`: the leadership briefing of a solved round.
 
-Owns the command's arguments, its progress bar (shown on a terminal only) and its messages.
-Holds no logic: `planner.briefing.write_briefing` reads the output folder, draws the charts
-and writes briefing.html and the PNGs (and briefing.pdf) into it atomically.
+Owns the command's arguments, its help (Chinese first, the option names as they are), its
+progress bar (shown on a terminal only) and its messages. Holds no logic:
+`planner.show.briefing.write_briefing` reads the output folder, draws the charts and writes
+briefing.html and the PNGs (and briefing.pdf, page 1 printed by a headless browser) into it
+atomically. No browser for ``--pdf`` is a one-line Chinese error and exit 2, nothing written.
 """
 from __future__ import annotations
 
@@ -27,29 +29,22 @@ def run_report(out_dir: Path, *, compare: Optional[Path], pdf: bool, scenario: O
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
-        out_dir: Path = typer.Argument(..., help="output folder written by `planner solve`"),
+        out_dir: Path = typer.Argument(..., help="`planner solve` 写出的输出文件夹"),
         compare: Optional[Path] = typer.Option(None, "--compare",
-                                               help="an earlier output folder: who gained, who lost"),
-        pdf: bool = typer.Option(False, "--pdf", help="also write briefing.pdf"),
+                                               help="对照的输出文件夹 （显示谁增谁减）"),
+        pdf: bool = typer.Option(False, "--pdf", help="另写 briefing.pdf： 一页 A4 的简报首页， "
+                                                       "由 Chromium、Chrome 或 Edge 打印"),
         scenario: Optional[Path] = typer.Option(None, "--scenario",
-                                                help="scenario TOML, if the folder's summary does not lead to it"),
-        dpi: int = typer.Option(300, "--dpi", min=50, max=600, help="resolution of the PNGs (300 = print)"),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing but errors"),
+                                                help="情景文件 （summary.json 找不到它时给出）"),
+        dpi: int = typer.Option(300, "--dpi", min=50, max=600, help="图片分辨率，300 = 印刷"),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="只显示错误"),
     ) -> None:
-        """Write briefing.html (charts embedded, no network) and the chart PNGs into OUT_DIR."""
-        from planner.cli._common import EXIT_INPUT, err, fail, out, run_guarded
-        from planner.show import FontError
+        """在 OUT_DIR 写出领导简报 briefing.html（首页即一页简报，名单为附件）和各图 PNG；加 --pdf 另写一页的 briefing.pdf。"""
+        from planner.cli._common import err, out, run_guarded
 
-        def action() -> list[Path]:
-            try:
-                return run_report(out_dir, compare=compare, pdf=pdf, scenario=scenario, dpi=dpi, quiet=quiet,
-                                  progress_console=err)
-            except FontError as exc:
-                fail([str(exc)], EXIT_INPUT)
-                raise                                   # not reached: fail() exits
-
-        written = run_guarded(action)
+        written = run_guarded(lambda: run_report(out_dir, compare=compare, pdf=pdf, scenario=scenario, dpi=dpi,
+                                                 quiet=quiet, progress_console=err))
         if not quiet:
-            names = ", ".join(p.name for p in written)
-            out.print(f"briefing written to {out_dir}/: {names}", markup=False, soft_wrap=True)
+            names = "、".join(p.name for p in written)
+            out.print(f"简报已写入 {out_dir}/：{names}", markup=False, soft_wrap=True)
 

@@ -4,8 +4,8 @@ The face of the charts, the one notebooks use (``from planner import charts``). 
 module of its own: quota use (`quota`), progress toward the targets (`targets`), scores and
 cut-offs (`scores`), a what-if per locality (`comparison`), the notice's dates (`calendar`),
 and the brief's two: recognised per locality against last year (`localities`) and the targets
-as progress bars (`progress`); all titled and labelled in Chinese in the look of `_base`. A chart takes a `Result` or an output
-folder written by ``planner solve`` (read as a `Run` by `read_run`), a ledger frame, a comparison
+as progress bars (`progress`); all titled and labelled in Chinese in the look of `_base`. A
+chart takes a `Result` or an output folder written by ``planner solve`` (read as a `Run` by `read_run`), a ledger frame, a comparison
 frame, or a scenario, and is drawn from a table of `tables` that can be read on its own. Charts
 never call ``show()`` and never write files: the briefing (`briefing`) and notebooks decide
 where pictures go.

@@ -95,7 +95,7 @@ def plot_quota_use(result_or_outdir: "SolvedRound | Run | str | Path", task: str
             else:
                 _draw_locality_panel(ax, frame, code)
     fig.legend(handles=[Patch(color=CAP_GREY, label="限额"), Patch(color=BLUE, label="已用"),
-                        Patch(color=VERMILION, label="已用（已满额，约束起作用）")],
+                        Patch(color=VERMILION, label="已用（名额已用满）")],
                loc="outside lower center", ncols=3, fontsize=FONT_PT, frameon=False)
     return fig
 
