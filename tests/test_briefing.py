@@ -437,3 +437,13 @@ def test_the_publication_block_gives_the_office_the_date_and_the_programme(writt
     found = publication_of({}, Scenario())
     assert found == {"office": "吉林省教育厅职成处", "date": "2024-06-30", "programme": "现代职业教育体系建设改革重点任务"}
     assert chinese_date(found["date"]) == "2024年6月30日" and chinese_date("2024年7月") == "2024年7月"
+
+
+def test_a_slate_not_proven_best_is_said_on_page_one_in_plain_words(tmp_path):
+    run = make_run()
+    run = charts.Run(slate=run.slate, rules=run.rules, scenario=run.scenario,
+                     summary={**run.summary, "status": "FEASIBLE", "gap": 0.012})
+    briefing.write_briefing(tmp_path, result=run, ledger=LEDGER, dpi=LOW_DPI)
+    one = _text(_page_one(_page(tmp_path)))
+    assert "评审分数之和可能还不是最高（与可能的最高值最多相差1.2%）" in one
+    assert [word for word in JARGON if word in one] == []

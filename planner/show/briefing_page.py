@@ -235,7 +235,8 @@ def render_html(briefing: Any, pngs: dict[str, bytes]) -> str:
     body = (_brief(briefing, placeholder)
             + '<div class="attachments">' + _details(briefing, placeholder)
             + name_lists(briefing.run.slate, h["year"])
-            + provenance(briefing.run.summary, n_rule_groups=h["n_rule_groups"], n_binding=h["n_binding"])
+            + provenance(briefing.run.summary, n_rule_groups=h["n_rule_groups"], n_binding=h["n_binding"],
+                         history=briefing.run.scenario.history if briefing.run.scenario is not None else ())
             + "</div>" + PRINT_SCRIPT)
     style = font_face_css(body, family=PAGE_FONT) + CSS % {"font": PAGE_FONT} + LIST_CSS
     for name, data in pngs.items():

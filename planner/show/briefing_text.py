@@ -162,7 +162,9 @@ def signature(publication: Mapping[str, str], today: dt.date | None = None) -> s
 
 
 def _names_table(table: pd.DataFrame) -> str:
-    columns = [c for c in table.columns if c != "task"]
+    """A list as an HTML table; a column with nothing in it (国家级推荐 in a year without) is left out."""
+    filled = table.astype(str).apply(lambda column: column.str.strip().ne("").any())
+    columns = [c for c in table.columns if c != "task" and (filled[c] or not len(table))]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in record) + "</tr>"
                    for record in table[columns].itertuples(index=False))
@@ -216,15 +218,25 @@ def how_sure(status: str, gap: float) -> str:
     return ""
 
 
-def provenance(summary: Mapping[str, Any], *, n_rule_groups: int, n_binding: int) -> str:
-    """The small print at the end of the attachments: what the lists were made from, in words."""
-    inputs = [str(name).replace("\\", "/").rsplit("/", 1)[-1] for name in (summary.get("inputs") or {})]
-    tables = [name for name in inputs if not name.endswith(".toml")]
-    rules = [name for name in inputs if name.endswith(".toml")]
+def _short(path: str, parts: int = 1) -> str:
+    return "/".join(str(path).replace("\\", "/").split("/")[-parts:])
+
+
+def provenance(summary: Mapping[str, Any], *, n_rule_groups: int, n_binding: int,
+               history: "tuple[Any, ...]" = ()) -> str:
+    """The small print at the end of the attachments: what the lists were made from, in words.
+
+    `history` are the scenario's locked slates of earlier years (named as such, not as 申报数据).
+    """
+    earlier = {_short(p, 2) for p in history}
+    inputs = [str(name) for name in (summary.get("inputs") or {})]
+    rules = [_short(n) for n in inputs if n.endswith(".toml")]
+    slates = [_short(n, 2) for n in inputs if _short(n, 2) in earlier]
+    tables = [_short(n) for n in inputs if not n.endswith(".toml") and _short(n, 2) not in earlier]
     parts = []
-    if tables or rules:
-        parts.append("本简报依据" + "、".join([*(f"申报数据 {t}" for t in tables), *(f"规则文件 {r}" for r in rules)])
-                     + "生成。")
+    named = [*(f"申报数据 {t}" for t in tables), *(f"以往年度名单 {s}" for s in slates), *(f"规则文件 {r}" for r in rules)]
+    if named:
+        parts.append("本简报依据" + "、".join(named) + "生成。")
     if n_rule_groups:
         parts.append(f"按通知逐条核对了{_n(n_rule_groups)}个有名额或数量要求的组，"
                      f"其中{_n(n_binding)}个组的名额恰好用满或数量恰好达到要求。")

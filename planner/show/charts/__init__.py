@@ -5,10 +5,10 @@ module of its own: quota use (`quota`), progress toward the targets (`targets`),
 cut-offs (`scores`), a what-if per locality (`comparison`), the notice's dates (`calendar`),
 and the brief's two: recognised per locality against last year (`localities`) and the targets
 as progress bars (`progress`); all titled and labelled in Chinese in the look of `_base`. A
-chart takes a `Result` or an output folder written by ``planner solve`` (read as a `Run` by `read_run`), a ledger frame, a comparison
-frame, or a scenario, and is drawn from a table of `tables` that can be read on its own. Charts
-never call ``show()`` and never write files: the briefing (`briefing`) and notebooks decide
-where pictures go.
+chart takes a `Result` or an output folder written by ``planner solve`` (read as a `Run` by
+`read_run`), a ledger frame, a comparison frame, or a scenario, and is drawn from a table of
+`tables` that can be read on its own. Charts never call ``show()`` and never write files: the
+briefing (`briefing`) and notebooks decide where pictures go.
 
 Does not own computing the year-by-year ledger (`ledger`), comparing two runs (`compare`),
 the HTML page (`briefing`) or the font (`fonts`). Holds no number of the notice: caps, targets,

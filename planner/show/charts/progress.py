@@ -27,7 +27,7 @@ from planner.show.charts._base import (
 )
 from planner.show.charts.tables import target_table
 
-HEIGHT_PER_TARGET_IN = 0.25
+HEIGHT_PER_TARGET_IN = 0.29
 
 
 def target_status(ledger: pd.DataFrame, year: int) -> pd.DataFrame:
