@@ -201,7 +201,7 @@ def quota_use_table(run: Run) -> pd.DataFrame:
     units = slate.loc[slate["tier"].astype(str) != "", ["unit_id", "tier", "unit_name"]].drop_duplicates("unit_id")
     tier_of = units.set_index("unit_id")["tier"]
     name_of = units.set_index("unit_id")["unit_name"]
-    caps["tier"] = caps["group"].map(tier_of).fillna("")
+    caps["tier"] = caps["group"].map(tier_of).astype(object).fillna("")
     is_locality = caps["group"].isin(list(cat.localities))
     per_rule = caps.assign(_loc=is_locality).groupby("rule_id").agg(
         all_localities=("_loc", "all"), tiers=("tier", lambda t: set(t)))
@@ -212,7 +212,7 @@ def quota_use_table(run: Run) -> pd.DataFrame:
     caps = caps[caps["kind"] != ""].copy()
     caps["task"], caps["track"] = _task_of_rules(caps, run.scenario)
     caps["label"] = np.where(caps["kind"] == "locality", caps["group"],
-                             caps["group"].map(name_of).fillna(caps["group"]))
+                             caps["group"].map(name_of).astype(object).fillna(caps["group"]))
     caps = caps.rename(columns={"value": "used", "max": "cap"})
     caps["binding"] = caps["binding"].astype(bool)
     return caps[columns].reset_index(drop=True)
