@@ -22,7 +22,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.show.render import FORMULA_PREFIXES, neutralise_formulas, rendered
-from planner.show.staging import fsync_dir, output_folder, remove_tree, sigint_deferred, staging_target
+from planner.show.staging import folder_inputs, fsync_dir, output_folder, remove_tree, sigint_deferred, staging_target
 from planner.show.targets import (
     check_given,
     check_outputs,
@@ -46,7 +46,7 @@ def write_outputs(
     json_files: Mapping[str, Mapping[str, Any]] | None = None,
     binary_files: Mapping[str, bytes] | None = None,
     xlsx: Mapping[str, str] | None = None,
-    inputs: Iterable[str | os.PathLike[str]] = (),
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
     replace_dirs: Iterable[str] = (),
     drop: Iterable[str] = (),
 ) -> list[Path]:
@@ -86,6 +86,7 @@ def write_outputs(
     inputs : iterable of path-like, optional
         Files the command reads (a slate it audits, a run folder's slate.csv): an output that
         is one of them — by name, link or hard link — is refused, and so is dropping one.
+        ``None`` entries are skipped; inside `staging.output_folder` its `inputs` count too.
     replace_dirs : iterable of str, optional
         Sub-folders whose old content is dropped: after the write each holds only the files of
         this call (``("反馈",)``: letters of units no longer applying do not linger).
@@ -114,7 +115,8 @@ def write_outputs(
     binary_files = binary_files or {}
     xlsx = xlsx or {}
     names = _check_names(tables, xlsx, json_files, binary_files)
-    plan = _Plan(names, tuple(inputs), tuple(replace_dirs), tuple(drop))
+    inputs = (*(p for p in inputs if p is not None), *folder_inputs(out_dir))
+    plan = _Plan(names, inputs, tuple(replace_dirs), tuple(drop))
     out_dir = Path(out_dir)
 
     outputs = (tables, xlsx, json_files, binary_files)
@@ -195,7 +197,7 @@ def _write_in_place(out_dir: Path, plan: _Plan, *outputs: Any) -> None:
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *,
-                       inputs: Iterable[str | os.PathLike[str]] = ()) -> Path:
+                       inputs: Iterable[str | os.PathLike[str] | None] = ()) -> Path:
     """Write `data` to `path` so that readers see the old file or the new one, never half.
 
     The bytes go to a hidden temporary file in the same folder, are fsynced, and the
@@ -231,7 +233,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *,
     if path.is_dir():
         raise InputError([Problem(file=str(path), found="a folder",
                                   expected="a file name that can be written")])
-    check_outputs(folder, [path.name], inputs=inputs)
+    check_outputs(folder, [path.name], inputs=(*inputs, *folder_inputs(folder)))
     _check_writable(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ command that writes several groups of files into one folder, e.g. ``planner solv
    folder; if the second fails the first is undone, so the old folder is back whole. A run
    killed between the two leaves only ``.NAME.old-…``: the next writer of the folder puts it
    back before anything else, and removes leftover staging folders. Ctrl-C waits until the
-   swap is done (blocked, or held back by a handler where signals cannot be blocked).
+   swap is done (`sigint_deferred`).
    On any exception, Ctrl-C included, the staging folder is removed and the folder is as it was.
 
 A folder that cannot be swapped as a whole — the current directory or one above it, a folder
@@ -45,9 +45,17 @@ from pathlib import Path
 
 from planner.errors import InputError, Problem
 from planner.show.lock import locked
-from planner.show.targets import check_folder, check_given, describe, dropped_paths, message, not_writable
+from planner.show.targets import (
+    check_folder,
+    check_given,
+    check_outputs,
+    describe,
+    dropped_paths,
+    message,
+    not_writable,
+)
 
-__all__ = ["MAX_SWAP_ENTRIES", "describe", "fsync_dir", "not_writable", "output_folder", "remove_tree",
+__all__ = ["MAX_SWAP_ENTRIES", "describe", "folder_inputs", "fsync_dir", "not_writable", "output_folder", "remove_tree",
            "sigint_deferred", "staging_target", "written_folders"]
 
 logger = logging.getLogger(__name__)
@@ -59,11 +67,18 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _ACTIVE: dict[Path, Path] = {}                   # staging folder → the folder it will replace
 _WRITTEN: list[Path] = []                        # folders swapped in by this process, in order
+_INPUTS: dict[Path, tuple] = {}                  # folder being written → the files its command reads
 
 
 def written_folders() -> list[Path]:
     """Output folders this process has committed so far (the CLI says them after a Ctrl-C)."""
     return list(_WRITTEN)
+
+
+def folder_inputs(folder: Path) -> tuple:
+    """The files the command writing `folder` (an open `output_folder`) reads: its writes may
+    not replace them."""
+    return _INPUTS.get(Path(os.path.abspath(folder)), ())
 
 
 def staging_target(folder: Path) -> Path | None:
@@ -72,7 +87,8 @@ def staging_target(folder: Path) -> Path | None:
 
 
 @contextmanager
-def output_folder(out_dir: str | os.PathLike[str], *, drop: Iterable[str] = ()) -> Iterator[Path]:
+def output_folder(out_dir: str | os.PathLike[str], *, drop: Iterable[str] = (),
+                  inputs: Iterable[str | os.PathLike[str] | None] = ()) -> Iterator[Path]:
     """Lock `out_dir` and yield a folder to write into; on success it becomes `out_dir` at once.
 
     Write anything into the yielded folder (`files.write_outputs` on it writes straight in).
@@ -90,6 +106,9 @@ def output_folder(out_dir: str | os.PathLike[str], *, drop: Iterable[str] = ()) 
         folder no longer holds, e.g. the lists an earlier ``publish`` wrote, which a re-solve
         makes stale; files written in the block are kept. In a folder written file by file
         they are removed after the block.
+    inputs : iterable of path-like, optional
+        Files the command reads: every `files.write_outputs` into the yielded folder refuses to
+        write over or drop one of them (``None`` entries are skipped).
 
     Raises
     ------
@@ -101,6 +120,7 @@ def output_folder(out_dir: str | os.PathLike[str], *, drop: Iterable[str] = ()) 
     _restore_sigint()
     out_dir = Path(out_dir)
     drop = tuple(drop)
+    inputs = tuple(p for p in inputs if p is not None)
     if os.path.islink(out_dir) and out_dir.is_dir():
         out_dir = Path(os.path.realpath(out_dir))           # write into the folder the link names
     check_folder(out_dir)
@@ -123,15 +143,21 @@ def output_folder(out_dir: str | os.PathLike[str], *, drop: Iterable[str] = ()) 
                 if not target.exists():
                     _mkdir(target, out_dir)
                     created.append(target)
-                with _set_aside(target, dropped_paths(target, (), drop, ())):
-                    yield out_dir
+                check_outputs(target, (), inputs=inputs, removed=dropped_paths(target, (), drop, ()))
+                _INPUTS[target] = inputs
+                try:
+                    with _set_aside(target, dropped_paths(target, (), drop, ())):
+                        yield out_dir
+                finally:
+                    _INPUTS.pop(target, None)
                 committed = True
                 return
             _recover(parent, target)
             stage = _new_stage(parent, target)
-            _ACTIVE[stage] = target
+            _ACTIVE[stage], _INPUTS[stage] = target, inputs
             try:
                 if target.exists():
+                    check_outputs(target, (), inputs=inputs, removed=dropped_paths(target, (), drop, ()))
                     _link_tree(target, stage)
                     for path in dropped_paths(stage, (), drop, ()):
                         remove_tree(path)
@@ -140,6 +166,7 @@ def output_folder(out_dir: str | os.PathLike[str], *, drop: Iterable[str] = ()) 
                 committed = True
             finally:
                 _ACTIVE.pop(stage, None)
+                _INPUTS.pop(stage, None)
                 _remove_quietly(stage)
     finally:
         if not committed:
@@ -324,20 +351,15 @@ def _restore_sigint() -> None:
 def sigint_deferred() -> Iterator[None]:
     """Run the block to its end before a Ctrl-C that arrives meanwhile is raised.
 
-    Blocked with ``pthread_sigmask`` where the system has it; elsewhere (Windows) the main
-    thread's handler is replaced for the block by one that only notes the signal, and the
-    interrupt is raised when the block has finished. Other threads never get SIGINT.
+    For the block, the main thread's SIGINT handler is one that only notes the signal; the
+    interrupt is raised when the block has finished. Blocking the signal with
+    ``pthread_sigmask`` would not do: it blocks it in one thread, the kernel hands it to another
+    (CP-SAT's workers, a pool), and Python still runs its handler in the main thread at once —
+    and Windows has no such call. Other threads never get KeyboardInterrupt.
     """
     main = threading.current_thread() is threading.main_thread()
-    if main and hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            yield
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        return
     previous = signal.getsignal(signal.SIGINT) if main else None
-    if not callable(previous):
+    if previous is None or previous == signal.SIG_IGN:
         yield
         return
     caught: list[int] = []
@@ -347,7 +369,9 @@ def sigint_deferred() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
     if caught:
-        previous(signal.SIGINT, None)                  # Python's own handler: KeyboardInterrupt
+        if callable(previous):
+            previous(signal.SIGINT, None)              # Python's own handler: KeyboardInterrupt
+        raise KeyboardInterrupt
 
 
 # --- small helpers ---------------------------------------------------------------------------

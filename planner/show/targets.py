@@ -96,7 +96,7 @@ def check_folder(folder: str | os.PathLike[str]) -> None:
         raise InputError([problem])
 
 
-def check_outputs(folder: Path, names: Iterable[str], *, inputs: Iterable[str | os.PathLike[str]] = (),
+def check_outputs(folder: Path, names: Iterable[str], *, inputs: Iterable[str | os.PathLike[str] | None] = (),
                   removed: Iterable[Path] = (), shown: Path | None = None) -> None:
     """Refuse, all problems at once, output files that are not regular files the run may replace.
 
@@ -107,7 +107,7 @@ def check_outputs(folder: Path, names: Iterable[str], *, inputs: Iterable[str | 
     names : iterable of str
         Relative output names, ``/``-separated (see `output_name_parts`).
     inputs : iterable of path-like, optional
-        Files the command reads: none of them may be written over or removed.
+        Files the command reads: none of them may be written over or removed (``None`` skipped).
     removed : iterable of pathlib.Path, optional
         Paths the write removes (`dropped_paths`).
     shown : pathlib.Path, optional
@@ -121,9 +121,10 @@ def check_outputs(folder: Path, names: Iterable[str], *, inputs: Iterable[str | 
         is or holds one of `inputs`.
     """
     shown = shown if shown is not None else folder
-    inputs = [Path(p) for p in inputs if str(p)]
+    names = list(names)
+    inputs = [Path(p) for p in inputs if p is not None and str(p)]
     problems: list[Problem] = []
-    system = _system_problem(shown)
+    system = _system_problem(shown / names[0] if names else shown)
     if system is not None:
         raise InputError([system])
     root = os.path.realpath(folder)
