@@ -124,10 +124,10 @@ def check_outputs(folder: Path, names: Iterable[str], *, inputs: Iterable[str | 
     names = list(names)
     inputs = [Path(p) for p in inputs if p is not None and str(p)]
     problems: list[Problem] = []
-    system = _system_problem(shown / names[0] if names else shown)
-    if system is not None:
-        raise InputError([system])
     root = os.path.realpath(folder)
+    system = _system_problem(shown / names[0] if names else shown)
+    if system is not None:                       # a device says so rather than where it lives
+        raise InputError([(_special(folder / names[0], shown / names[0], root) if names else None) or system])
     for name in names:
         path, where = folder / name, shown / name
         problem = _on_the_way(folder, name, shown) or _special(path, where, root)
