@@ -348,7 +348,7 @@ def _back_up(target: Path, backup: Path) -> Path | None:
         return None
     try:
         os.link(target, backup, follow_symlinks=False)
-    except OSError:
+    except (OSError, NotImplementedError):
         os.replace(target, backup)
     return backup
 

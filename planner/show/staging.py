@@ -197,7 +197,7 @@ def _can_swap(target: Path) -> bool:
                 if count > MAX_SWAP_ENTRIES:
                     return False
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.stat(follow_symlinks=False).st_dev != device:
+                    if os.lstat(entry.path).st_dev != device:      # not entry.stat(): 0 on Windows
                         return False                       # a mount point inside
                     folders.append(Path(entry.path))
                 elif not entry.is_file(follow_symlinks=False):
@@ -277,7 +277,7 @@ def _link_tree(source: Path, stage: Path) -> None:
                 continue
             try:
                 os.link(entry.path, to, follow_symlinks=False)
-            except OSError:
+            except (OSError, NotImplementedError):         # no hard links here (FAT, some shares)
                 shutil.copy2(entry.path, to, follow_symlinks=False)
 
 

@@ -275,7 +275,7 @@ def _special(path: Path, where: Path, root: str) -> Problem | None:
     if not stat.S_ISLNK(mode):
         return None
     to = os.path.realpath(path)
-    if not (to == root or to.startswith(root.rstrip(os.sep) + os.sep)):
+    if not _inside(Path(to), Path(root)):
         return Problem(file=str(where), found=message("link_out", to=to), expected=message("link.expected"))
     try:
         pointed = os.stat(path).st_mode
@@ -303,5 +303,5 @@ def _input_problem(where: Path, code: str) -> Problem:
 
 def _inside(path: Path, folder: Path) -> bool:
     """Whether `path` lies inside `folder` (both followed through links)."""
-    real, top = os.path.realpath(path), os.path.realpath(folder)
+    real, top = (os.path.normcase(os.path.realpath(p)) for p in (path, folder))
     return real.startswith(top.rstrip(os.sep) + os.sep)
