@@ -17,17 +17,20 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-
-import filelock
+from typing import TYPE_CHECKING
 
 from planner.errors import InputError, Problem
 from planner.show.targets import not_writable
 
+if TYPE_CHECKING:
+    import filelock
+
 __all__ = ["locked"]
 
-#: The lock used: the platform's own (tests put `filelock.SoftFileLock` here to run without
-#: ``fcntl``, as on a file system that has no ``flock``).
-LOCK_CLASS: type[filelock.BaseFileLock] = filelock.FileLock
+#: The lock used; None: `filelock.FileLock`, the platform's own (imported on the first write,
+#: ~50 ms that a command writing nothing does not pay). Tests put `filelock.SoftFileLock` here to
+#: run as without ``fcntl``, or on a file system that has no ``flock``.
+LOCK_CLASS: type[filelock.BaseFileLock] | None = None
 
 _LOCAL = threading.local()                         # .held: lock file → [lock, depth] of this thread
 
@@ -61,7 +64,9 @@ def locked(lock_path: Path, out_dir: Path) -> Iterator[None]:
 
 
 def _acquire(lock_path: Path, out_dir: Path) -> filelock.BaseFileLock:
-    lock = LOCK_CLASS(str(lock_path), timeout=0, thread_local=False)
+    import filelock
+
+    lock = (LOCK_CLASS or filelock.FileLock)(str(lock_path), timeout=0, thread_local=False)
     try:
         lock.acquire()
     except filelock.Timeout:
@@ -78,6 +83,8 @@ def _release(lock: filelock.BaseFileLock, lock_path: Path) -> None:
     writer that opened it a moment earlier finds it gone (filelock checks) and takes a fresh
     one; a soft lock is its file, and releasing it removes it; Windows cannot unlink an open
     file, and filelock removes it after the release."""
+    import filelock
+
     if not isinstance(lock, filelock.SoftFileLock):
         with contextlib.suppress(OSError):
             os.unlink(lock_path)
