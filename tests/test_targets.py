@@ -92,6 +92,19 @@ def test_a_link_pointing_out_of_the_output_folder_is_refused(tmp_path):
 
 
 @posix_only
+def test_a_sub_folder_that_links_out_is_refused(tmp_path):
+    """反馈 → a folder elsewhere: the letters would be written through the link."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "反馈").symlink_to(elsewhere)
+    error = refused(lambda: write_outputs(out, tables={}, binary_files={"反馈/甲.docx": b"x"}))
+    assert error.problems[0].file == str(out / "反馈/甲.docx") and "之外的链接" in error.problems[0].found
+    assert list(elsewhere.iterdir()) == []
+
+
+@posix_only
 def test_a_link_to_a_file_inside_the_folder_is_replaced_by_the_new_file(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

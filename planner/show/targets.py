@@ -130,7 +130,7 @@ def check_outputs(folder: Path, names: Iterable[str], *, inputs: Iterable[str | 
         raise InputError([(_special(folder / names[0], shown / names[0], root) if names else None) or system])
     for name in names:
         path, where = folder / name, shown / name
-        problem = _on_the_way(folder, name, shown) or _special(path, where, root)
+        problem = _on_the_way(folder, name, shown, root) or _special(path, where, root)
         if problem is None:
             problem = next((_input_problem(where, "input") for source in inputs if same_file(path, source)), None)
         if problem is not None:
@@ -286,11 +286,15 @@ def _special(path: Path, where: Path, root: str) -> Problem | None:
     return None
 
 
-def _on_the_way(folder: Path, name: str, shown: Path) -> Problem | None:
-    """A problem when a sub-folder of `name` is a file (``反馈`` written as a file earlier)."""
+def _on_the_way(folder: Path, name: str, shown: Path, root: str) -> Problem | None:
+    """A problem when a sub-folder of `name` is a file (``反馈`` written as a file earlier) or a
+    link out of the output folder (the file would be written through it)."""
     parts = name.split("/")
     for depth in range(1, len(parts)):
         probe = folder.joinpath(*parts[:depth])
+        if os.path.islink(probe) and not _inside(probe, Path(root)):
+            return Problem(file=str(shown / name), found=message("link_out", to=os.path.realpath(probe)),
+                           expected=message("link.expected"))
         if os.path.lexists(probe) and not probe.is_dir():
             return Problem(file=str(shown / name), found=message("file_on_way", path=shown.joinpath(*parts[:depth])),
                            expected=message("file_on_way.expected"))
