@@ -208,10 +208,11 @@ def test_inputs_given_to_the_output_folder_hold_for_every_write_inside(tmp_path)
     run = tmp_path / "run"
     run.mkdir()
     (run / "slate.csv").write_bytes(b"read by the solve")
-    with pytest.raises(InputError, match="输入文件"):
+    with pytest.raises(InputError, match="输入文件") as caught:
         with output_folder(run, inputs=[run / "slate.csv", None]) as folder:
             write_outputs(folder, tables={"summary.csv": TABLE})      # not an input: fine
             write_outputs(folder, tables={"slate.csv": TABLE})
+    assert caught.value.problems[0].file == str(run.absolute() / "slate.csv")     # the folder, not its stage
     assert entries(run) == ["slate.csv"] and (run / "slate.csv").read_bytes() == b"read by the solve"
 
 

@@ -120,7 +120,8 @@ def write_outputs(
     out_dir = Path(out_dir)
 
     outputs = (tables, xlsx, json_files, binary_files)
-    _check_plan(staging_target(out_dir) or out_dir, plan, shown=out_dir)    # before anything is locked
+    real = staging_target(out_dir) or out_dir
+    _check_plan(real, plan, shown=real)                  # before anything is locked or written
     if staging_target(out_dir) is not None:             # inside `staging.output_folder`: straight in
         _write_into(out_dir, plan, *outputs)
     else:
