@@ -123,14 +123,14 @@ def output_folder(out_dir: str | os.PathLike[str], *, drop: Iterable[str] = (),
     inputs = tuple(p for p in inputs if p is not None)
     if os.path.islink(out_dir) and out_dir.is_dir():
         out_dir = Path(os.path.realpath(out_dir))           # write into the folder the link names
-    check_folder(out_dir)
     target = Path(os.path.abspath(out_dir))
+    if os.path.lexists(target) and not target.is_dir():
+        raise not_writable(out_dir)                          # a file, a device, a FIFO: said so
+    check_folder(out_dir)
     if target in _ACTIVE.values() or staging_target(target) is not None:
         raise InputError([Problem(file=str(out_dir), found="a folder this run is already writing",
                                   expected="each output folder written once per run")])
     parent = target.parent
-    if os.path.lexists(target) and not target.is_dir():
-        raise not_writable(out_dir)
     if not _is_writable_dir(target) and os.path.exists(target):
         raise not_writable(out_dir)
     created = _make_parents(parent, out_dir)
