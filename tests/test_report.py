@@ -346,7 +346,11 @@ def test_output_name_that_is_a_folder_in_out_dir_is_an_input_error(tmp_path):
 
 @pytest.mark.parametrize("tables, xlsx", [
     ({"../escape.csv": pd.DataFrame()}, None),
-    ({"sub/slate.csv": pd.DataFrame()}, None),
+    ({"sub/../slate.csv": pd.DataFrame()}, None),      # nested names are fine (test_files); ".." is not
+    ({"/abs/slate.csv": pd.DataFrame()}, None),
+    ({"sub//slate.csv": pd.DataFrame()}, None),
+    ({"sub\\slate.csv": pd.DataFrame()}, None),
+    ({"sub": pd.DataFrame(), "sub/slate.csv": pd.DataFrame()}, None),   # a name used as file and folder
     ({"slate.csv": pd.DataFrame()}, {"slate.xlsx": "missing.csv"}),
     ({"slate.csv": pd.DataFrame()}, {"slate.csv": "slate.csv"}),
 ])

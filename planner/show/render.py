@@ -1,0 +1,264 @@
+"""The bytes of output files: csv with a BOM, xlsx, json, and the guard against spreadsheet formulas.
+
+Owns turning finished result tables (and summary dicts, PNG/HTML bytes) into bytes:
+byte-deterministic csv and xlsx, and a guard against spreadsheet formula injection. Does not
+own writing them (`files`), computing those tables, choosing their columns or wording their
+contents: that belongs to `explain`, `audit` and `api`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FIXED_TIMESTAMP", "FORMULA_PREFIXES", "SLATE_COLUMNS", "neutralise_formulas", "rendered"]
+
+#: First characters that make a spreadsheet treat a text cell as a formula (OWASP CSV
+#: injection): ``=``, ``+``, ``-``, ``@``, and tab / carriage return, which some
+#: spreadsheets strip before looking at the next character.
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+#: Timestamp written into every xlsx's document properties so that the same frame always
+#: gives the same bytes.
+FIXED_TIMESTAMP = dt.datetime(2000, 1, 1)
+
+#: Columns that make a table a slate, written as the planner's workbook (`workbook`).
+SLATE_COLUMNS = frozenset({"candidate_id", "task", "unit_kind", "selected", "national"})
+
+_XLSX_MAX_WIDTH = 60          # characters; long titles wrap in Excel rather than fill the screen
+_XLSX_MIN_WIDTH = 6
+_SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
+# Control characters an xlsx cell cannot hold (the ones openpyxl refuses too).
+_ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_DATE_FORMATS = {dt.datetime: "yyyy-mm-dd hh:mm:ss", dt.date: "yyyy-mm-dd", dt.time: "hh:mm:ss",
+                 dt.timedelta: "[h]:mm:ss"}
+# A quoted csv field (quotes inside doubled, as Python's csv writer does) or a bare CRLF.
+_QUOTED_OR_CRLF = re.compile(r'"[^"]*(?:""[^"]*)*"|\r\n')
+
+
+def rendered(names: list[str], tables: Mapping[str, pd.DataFrame], xlsx: Mapping[str, str],
+             json_files: Mapping[str, Mapping[str, Any]], binary_files: Mapping[str, bytes]) -> Iterator[tuple[str, bytes]]:
+    """(file name, bytes) of every output, in `names` order, rendered one at a time."""
+    # One neutralised copy per exported table, shared by its csv and xlsx.
+    safe = {name: neutralise_formulas(frame) for name, frame in tables.items()}
+    for name, frame in safe.items():
+        yield name, _csv_bytes(frame)
+    for name, table in xlsx.items():
+        if SLATE_COLUMNS <= set(safe[table].columns):     # a slate: the planner's workbook (`workbook`)
+            from planner.show.workbook import slate_xlsx_bytes
+            yield name, slate_xlsx_bytes(safe[table], rules=safe.get("rules.csv"))
+            continue
+        yield name, _xlsx_bytes(safe[table], sheet_title=Path(table).stem)
+    for name, payload in json_files.items():
+        yield name, _json_bytes(payload)
+    for name, data in binary_files.items():
+        yield name, bytes(data)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of `frame` whose text cannot run as a spreadsheet formula.
+
+    In text columns (object, string or categorical-of-text dtype) a cell that starts
+    with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading apostrophe,
+    so ``=HYPERLINK(...)`` is shown as the text ``'=HYPERLINK(...)``. Text column
+    names are treated the same way, since the header row is a row of cells too.
+    Numeric and boolean columns are untouched (``-3`` stays the number ``-3``), as are
+    non-text values inside an object column.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any columns; not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the same index, columns (apart from guarded names) and dtypes.
+    """
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        guarded = _neutralise_series(column)
+        if guarded is not column:
+            out.isetitem(position, guarded)
+    out.columns = pd.Index(
+        [_neutralise_text(c) if isinstance(c, str) else c for c in out.columns],
+        name=out.columns.name,
+    )
+    return out
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8-with-BOM csv of `frame` with ``\\n`` line ends.
+
+    pandas writes floats by their shortest round-trip repr, so the same frame always
+    gives the same bytes. Python's csv writer quotes a field only for the characters of
+    its line terminator, so with ``\\n`` a carriage return inside a cell would be left
+    bare and split the row when read back; when the text has one, the csv is written
+    with ``\\r\\n`` (quoting such cells) and the row ends outside quotes become ``\\n``.
+    """
+    text = frame.to_csv(index=False, lineterminator="\n")
+    if "\r" in text:
+        text = _QUOTED_OR_CRLF.sub(
+            lambda m: "\n" if m.group() == "\r\n" else m.group(),
+            frame.to_csv(index=False, lineterminator="\r\n"),
+        )
+    return text.encode("utf-8-sig")
+
+
+def _json_bytes(payload: Mapping[str, Any]) -> bytes:
+    text = json.dumps(_jsonable(payload), ensure_ascii=False, indent=2, sort_keys=False,
+                      allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+def _jsonable(value: Any) -> Any:
+    """`value` with numpy/pandas scalars made plain and non-finite floats made None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, Mapping):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+def _xlsx_bytes(frame: pd.DataFrame, *, sheet_title: str) -> bytes:
+    """One-sheet workbook of `frame`: bold frozen header, fitted widths, typed cells.
+
+    Written with XlsxWriter (several times faster to import than openpyxl, which only reads
+    here). Text is always a text cell — never a formula or an error value like ``#N/A``.
+    Byte-deterministic: document properties carry :data:`FIXED_TIMESTAMP`, and XlsxWriter
+    dates every zip entry 1980-01-01 (Excel's own choice) when writing in memory.
+    """
+    raw = io.BytesIO()
+    import xlsxwriter      # loaded when a workbook is written, not by every command that imports this module
+    workbook = xlsxwriter.Workbook(raw, {"in_memory": True, "strings_to_numbers": False,
+                                         "strings_to_formulas": False, "strings_to_urls": False})
+    workbook.set_properties({"author": "planner", "created": FIXED_TIMESTAMP})
+    sheet = workbook.add_worksheet(_sheet_title(sheet_title))
+    bold = workbook.add_format({"bold": True})
+    dates = {kind: workbook.add_format({"num_format": code}) for kind, code in _DATE_FORMATS.items()}
+
+    headers = [_excel_value(name) for name in frame.columns]
+    columns = [_excel_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    for j, (header, values) in enumerate(zip(headers, columns)):
+        width = max(map(_display_width, {header, *values}))
+        sheet.set_column(j, j, min(max(width + 2, _XLSX_MIN_WIDTH), _XLSX_MAX_WIDTH))
+    sheet.freeze_panes(1, 0)
+    for j, header in enumerate(headers):
+        sheet.write_string(0, j, str(header if header is not None else ""), bold)
+
+    number, text, flag = sheet.write_number, sheet.write_string, sheet.write_boolean
+    writers = {float: number, int: number, str: text, bool: flag}
+    for j, values in enumerate(columns):
+        for i, value in enumerate(values, start=1):
+            if value is None:
+                continue
+            write = writers.get(type(value))
+            if write is not None:
+                write(i, j, value)
+            else:                                   # dates, times, durations
+                kind = next(k for k in _DATE_FORMATS if isinstance(value, k))
+                sheet.write_datetime(i, j, value, dates[kind])
+    workbook.close()
+    return raw.getvalue()
+
+
+def _excel_column(column: pd.Series) -> list[Any]:
+    """The values of `column` as the xlsx should store them; plain numpy bool and int
+    columns need no per-value work."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biu":
+        return column.tolist()
+    return [_excel_value(value) for value in column.tolist()]
+
+
+def _excel_value(value: Any) -> Any:
+    """A frame value as the xlsx should store it (None = empty cell)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return value if math.isfinite(value) else str(value)    # Excel has no inf
+    if isinstance(value, int):
+        return value
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.isoformat()                                 # Excel has no time zones
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value
+    if isinstance(value, pd.Timedelta):
+        return value.to_pytimedelta()
+    if isinstance(value, dt.timedelta):
+        return value
+    return _ILLEGAL_CHARACTERS.sub("", str(value))
+
+
+def _display_width(value: Any) -> int:
+    """Rough on-screen width of a cell: East Asian wide characters count double."""
+    if value is None:
+        return 0
+    text = value if isinstance(value, str) else str(value)
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _sheet_title(stem: str) -> str:
+    title = _SHEET_TITLE_BAD.sub("_", stem).strip("'")[:31]
+    return title or "Sheet1"
+
+
+def _neutralise_text(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _neutralise_series(column: pd.Series) -> pd.Series:
+    """`column` guarded against formulas, or `column` itself when nothing changes."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = dtype.categories
+        if not (categories.dtype == object or isinstance(categories.dtype, pd.StringDtype)):
+            return column
+        renamed = [_neutralise_text(c) if isinstance(c, str) else c for c in categories]
+        if renamed == list(categories):
+            return column
+        if len(set(renamed)) == len(renamed):
+            return column.cat.rename_categories(renamed)
+        return _neutralise_series(column.astype(object))      # "'=a" and "=a" both present
+    if isinstance(dtype, pd.StringDtype):
+        hit = column.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        if not hit.any():
+            return column
+        return column.mask(hit, "'" + column)
+    if dtype == object:
+        values = column.tolist()
+        guarded = [_neutralise_text(v) if isinstance(v, str) else v for v in values]
+        if all(a is b for a, b in zip(values, guarded)):
+            return column
+        return pd.Series(guarded, index=column.index, name=column.name, dtype=object)
+    return column
