@@ -83,13 +83,13 @@ def test_a_slate_edited_after_the_run_is_a_different_slate(solved):
 
 
 def test_a_folder_without_a_summary_or_with_a_broken_one_is_an_input_error(tmp_path):
-    with pytest.raises(InputError, match="summary.json: found no such file"):
+    with pytest.raises(InputError, match="summary.json: found 没有这个文件"):
         verify(tmp_path)
     (tmp_path / "summary.json").write_text('{"status": "OPTIMAL",\n "seed": }', "utf-8")
     (tmp_path / "slate.csv").write_text("x\n", "utf-8")
     with pytest.raises(InputError) as info:
         verify(tmp_path)
-    assert info.value.lines()[0].startswith(f"{tmp_path / 'summary.json'}:2:column 10: found invalid JSON")
+    assert info.value.lines()[0].startswith(f"{tmp_path / 'summary.json'}:2:第 10 列: found 不是有效的 JSON")
 
 
 def test_an_in_memory_table_cannot_be_verified(tmp_path):
