@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, PolicyError, Problem
-from planner.inputs import load_catalogue, read_run
+from planner.inputs import load_catalogue
+from planner.inputs import read_run as read_run_folder
 
 if TYPE_CHECKING:
     from planner.result import SolvedRound
@@ -110,7 +111,7 @@ def _read_out_dir(folder: Path) -> Run:
     if missing:
         raise InputError([Problem(str(folder / name), "no such file",
                                   "an output folder written by `planner solve`") for name in missing])
-    run = read_run(folder, explanations=False)          # slate and summary checked (a damaged folder: exit 2)
+    run = read_run_folder(folder, explanations=False)   # slate and summary checked (a damaged folder: exit 2)
     slate = run.slate
     for column in ("year", "selected", "national"):
         if column in slate:
