@@ -2,7 +2,7 @@
 
 A hand-built round (as in test_publish): nine candidates of three localities under one quota per
 locality (长春市 2, the others 1), scores 60 + 3·i, so the selection is worked out by hand: the
-best two of 长春市 (C3 66, C6 78 — C0 60 loses), the best of 吉林市 (C7 81 over C1, C4) and of
+best two of 长春市 (C3 69, C6 78 — C0 60 loses), the best of 吉林市 (C7 81 over C1, C4) and of
 四平市 (C8 84 over C2, C5). Slates are edited the way a person would (yes/no, a hidden sheet, a
 broken summary.json) and every reader must see the same slate or refuse it, located, exit 2.
 """
