@@ -188,6 +188,9 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
                             "another slate of the same or a better score")
     if settings["edits"]:
         report.notes.append(f"a what-if: {len(settings['edits'])} edit(s) of the scenario replayed")
+    if (out_dir / "counterfactuals.csv").is_file():
+        report.notes.append("counterfactuals.csv (written by planner explain --all, read into the letters) "
+                            "is not re-run here: run planner explain --all again to confirm it")
 
     limit = float(time_limit_s if time_limit_s is not None else settings["time_limit_s"])
     threads = int(workers if workers is not None else settings["workers"])
