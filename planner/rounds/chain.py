@@ -120,7 +120,9 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
 
     First the slate is compared with the scenario's candidate table (`audit.compare_with_table`:
     rows deleted, added, doubled or changed), then every rule is checked (`audit.check_slate`),
-    then, when asked, its total score is set against the optimum of the same round.
+    then, when asked, its total score is set against the optimum of the same round and — when
+    every rule holds — its national picks against the best ones for its own provincial selection
+    (`audit_score.compare_national`, one more solve with that selection pinned).
 
     Parameters
     ----------
@@ -131,7 +133,8 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
     optimum : bool
         Also compare the slate's total score with the optimum, solved now (`solve`).
     against : path, optional
-        A run folder written by ``planner solve --out``: its slate is the optimum (implies `optimum`).
+        A run folder written by ``planner solve --out``: its slate is the optimum (implies `optimum`);
+        refused (InputError) when its summary.json records other inputs, pins or edits.
     time_limit_s : float
         Budget of the solve when the optimum is solved now.
 
