@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO, row, run_cli, typed_frame
 
 from planner import api
-from planner.audit import check_slate, compare_with_table, summarise
+from planner.audit import FIXED_COLUMNS, check_slate, compare_with_table, compared_columns, summarise
 from planner.errors import InputError
 from planner.rules import load_scenario
 
@@ -226,3 +226,63 @@ def test_the_table_given_with_candidates_replaces_the_scenarios(run, tmp_path):
     done = run_cli("audit", SCENARIO, run / "slate.csv", "--candidates", other, "--no-optimum")
     assert done.returncode == 1
     assert "slate.csv:2:score: found " in done.stderr and "expected 12.5 as in other.csv row 2" in done.stderr
+
+
+# --------------------------------------------------------------------------- columns the rules read (D3)
+def test_the_compared_columns_are_those_the_rules_read_then_every_other_column_of_the_table():
+    from conftest import scenario_of
+    scenario = scenario_of({"rule": [
+        {"id": "zone", "clause": "x", "where": {"zone": "北"}, "max": 1},
+        {"id": "cost", "clause": "x", "per": ["district"], "measure": "sum:weight", "max": 9}]})
+    table = typed_frame([dict(r, note="", zone="北", district="d", weight="1") for r in TABLE],
+                        extra=("note", "zone", "district", "weight"))
+    columns = compared_columns(table, scenario)
+    fixed = [c for c in FIXED_COLUMNS if c in table.columns]
+    assert columns[:len(fixed)] == fixed
+    assert columns[len(fixed):] == ["zone", "district", "weight", "title", "note"]
+
+
+@pytest.mark.parametrize("column, old, new", [("core_course", "false", "true"), ("consortium_id", "", "C9"),
+                                              ("zone", "南", "北")])
+def test_a_changed_cell_of_a_column_only_a_rule_or_the_availability_reads_is_a_finding(column, old, new):
+    """D3: core_course flipped to true on an ineligible course passed, and so did consortium_id."""
+    from conftest import scenario_of
+    scenario = scenario_of({"rule": [{"id": "zone", "clause": "x", "where": {"zone": "北"}, "max": 1}]})
+    extra = ("core_course", "consortium_id", "zone")
+    rows = [dict(r, core_course="false", consortium_id="", zone="南") for r in TABLE]
+    edited = [dict(rows[0]), dict(rows[1], **{column: new}), dict(rows[2])]
+    slate, table = typed_frame(edited, extra=extra), typed_frame(rows, extra=extra)
+    slate.attrs.update(source="slate.csv", first_data_row=2)
+    table.attrs.update(source="candidates.csv", first_data_row=2)
+    found = [(p.row, p.column) for p in compare_with_table(slate, table, scenario)]
+    assert found == [(3, column)]
+    assert rows[1][column] == old
+
+
+def test_the_same_flag_written_otherwise_in_an_extra_column_is_no_change():
+    rows = [dict(r, core_course="false") for r in TABLE]
+    slate, table = typed_frame([dict(rows[0], core_course="否"), rows[1], dict(rows[2], core_course="0")],
+                               extra=("core_course",)), typed_frame(rows, extra=("core_course",))
+    assert compare_with_table(slate, table) == []
+
+
+def test_a_column_the_table_holds_dropped_from_the_slate_is_a_finding():
+    rows = [dict(r, core_course="true") for r in TABLE]
+    slate, table = typed_frame(TABLE), typed_frame(rows, extra=("core_course",))
+    slate.attrs.update(source="slate.csv", first_data_row=2)
+    found = compare_with_table(slate, table)
+    assert [(p.row, p.column, p.found) for p in found] == [(1, "core_course", 'no column "core_course"')]
+
+
+def test_the_bundled_slate_with_core_course_flipped_on_an_ineligible_course_fails(run, tmp_path):
+    s = slate_text(run)
+    ineligible = s.index[(s["task"] == "core_course") & (s["core_course"] == "false")][0]
+    linked = s.index[s["consortium_id"] != ""][0]
+    s.loc[ineligible, "core_course"] = "true"
+    s.loc[linked, "consortium_id"] = "C2023-99999"
+    path = tmp_path / "edited.csv"
+    s.to_csv(path, index=False)
+    done = run_cli("audit", SCENARIO, path, "--no-optimum")
+    assert done.returncode == 1, done.stdout
+    assert f"edited.csv:{ineligible + 2}:core_course: found \"true\", expected \"false\"" in done.stderr
+    assert f"edited.csv:{linked + 2}:consortium_id: found \"C2023-99999\"" in done.stderr

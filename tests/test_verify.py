@@ -83,13 +83,13 @@ def test_a_slate_edited_after_the_run_is_a_different_slate(solved):
 
 
 def test_a_folder_without_a_summary_or_with_a_broken_one_is_an_input_error(tmp_path):
-    with pytest.raises(InputError, match="summary.json: found no such file"):
+    with pytest.raises(InputError, match="summary.json: found 没有这个文件"):
         verify(tmp_path)
     (tmp_path / "summary.json").write_text('{"status": "OPTIMAL",\n "seed": }', "utf-8")
     (tmp_path / "slate.csv").write_text("x\n", "utf-8")
     with pytest.raises(InputError) as info:
         verify(tmp_path)
-    assert info.value.lines()[0].startswith(f"{tmp_path / 'summary.json'}:2:column 10: found invalid JSON")
+    assert info.value.lines()[0].startswith(f"{tmp_path / 'summary.json'}:2:第 10 列: found 不是有效的 JSON")
 
 
 def test_an_in_memory_table_cannot_be_verified(tmp_path):
@@ -279,3 +279,89 @@ def test_a_what_if_that_withdrew_units_verifies(tmp_path):
     (tmp_path / "out" / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
     report = verify(tmp_path / "out")
     assert not report.ok and any("differs from the table the run solved" in p for p in report.problems)
+
+
+# --------------------------------------------------------------------------- everything a run publishes (D11)
+def test_an_edited_reason_in_explanations_is_not_verified(solved):
+    """D11: an edited reason verified, and the letter printed it."""
+    _, out = solved
+    path = out / "explanations.csv"
+    lines = path.read_text("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    reason = header.index("reason")
+    cells[reason] = "材料不全，不予推荐"
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", "utf-8-sig")
+    report = verify(out)
+    assert not report.ok and report.same_slate is True          # the slate itself is untouched
+    assert any(line.startswith(f"{path}:2:reason: found \"材料不全，不予推荐\"") for line in report.problems)
+
+
+@pytest.mark.parametrize("status", ["OPTIMAL", "FEASIBLE"])
+def test_edited_numbers_in_the_summary_are_not_verified_whatever_the_status(solved, status):
+    """D11: 520 selected / 45000 points verified. The slate selects 4 (长春市 2, 吉林市 1, 四平市 1:
+    C3 69 + C6 78 + C7 81 + C8 84 = 312 points), whatever the recorded status says."""
+    _, out = solved
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["n_selected"] == 4 and summary["total_score"] == pytest.approx(312.0)
+    summary.update(n_selected=520, total_score=45000, status=status)
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
+    report = verify(out)
+    assert not report.ok
+    text = "\n".join(report.problems)
+    assert "n_selected recorded 520, the recorded slate.csv gives 4" in text
+    assert "total_score recorded 45000, the recorded slate.csv gives 312" in text
+
+
+def test_an_edited_rules_table_is_not_verified(solved):
+    _, out = solved
+    path = out / "rules.csv"
+    path.write_text(path.read_text("utf-8-sig").replace("三(三)", "三(四)", 1), "utf-8-sig")
+    report = verify(out)
+    assert not report.ok and any(line.startswith(f"{path}:2:clause: found \"三(四)\"") for line in report.problems)
+
+
+def test_a_swapped_scenario_with_a_forced_out_project_says_what_was_re_run(solved, tmp_path):
+    """D11: a folder replaced by a run of another scenario, which forces C8 out, verifies — it is
+    a consistent run — but says the scenario and the pin it re-ran, so neither passes unseen."""
+    path, out = solved
+    other = path.parent / "other.toml"
+    other.write_text('force_out = ["C8"]\n' + path.read_text("utf-8"), "utf-8")
+    import shutil
+    shutil.rmtree(out)
+    api.save(api.solve(other, workers=1, seed=3, time_limit_s=20), out)
+    report = verify(out)
+    assert report.ok
+    lines = report.rerun_lines()
+    assert lines[0].startswith(f"scenario {other}")
+    assert "1 forced out (force_out): C8" in lines
+    assert any(line.startswith("backend cpsat, seed 3, workers 1") for line in lines)
+    done = run_cli("solve", "--verify", out)
+    assert done.returncode == 0, done.stderr
+    assert f"re-ran: scenario {other}" in done.stdout and "re-ran: 1 forced out (force_out): C8" in done.stdout
+
+
+# --------------------------------------------------------------------------- audit --against another run (D20)
+def test_audit_against_a_run_of_another_scenario_or_table_is_refused_naming_them(solved, tmp_path):
+    path, out = solved
+    other_case = write_case(tmp_path / "other", [dict(r, score=r["score"] + 1) for r in ROWS], SCENARIO)
+    other_out = tmp_path / "other-out"
+    api.save(api.solve(other_case, workers=1), other_out)
+    done = run_cli("audit", path, out / "slate.csv", "--against", other_out)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{path.parent / 'candidates.csv'}" in done.stderr and f"{other_case.parent / 'candidates.csv'}" in done.stderr
+    assert "summary.json:inputs" in done.stderr
+    done = run_cli("audit", path, out / "slate.csv", "--against", out)          # its own run: compared
+    assert done.returncode == 0 and "the same total" in done.stdout, done.stderr
+
+
+def test_audit_against_a_run_with_other_pins_is_refused(solved, tmp_path):
+    path, out = solved
+    pinned = path.parent / "pinned.toml"
+    pinned.write_text('force_out = ["C8"]\n' + path.read_text("utf-8"), "utf-8")
+    other_out = tmp_path / "pinned-out"
+    api.save(api.solve(pinned, workers=1), other_out)
+    done = run_cli("audit", path, out / "slate.csv", "--against", other_out)
+    assert done.returncode == 2, done.stdout
+    assert "force_out" in done.stderr and "pinned.toml" in done.stderr

@@ -5,8 +5,13 @@ records still has the recorded sha256 — a changed or missing input is reported
 re-solved — then load the scenario, replay the what-if edits the summary records (bounds,
 rules, switches, pins, folds …; units withdrawn from the table), re-run the solve with the
 recorded seed, workers, time limit and backend into a temporary folder and compare the new
-`slate.csv` with the recorded one byte for byte, `slate.xlsx` cell by cell and `summary.json`
-on every field a re-run reproduces (`REPRODUCED`). Inputs recorded with relative paths are
+`slate.csv` with the recorded one byte for byte, every other table the run published
+(`PUBLISHED`: explanations.csv — whose reasons go into the letters —, rules.csv, ledger.csv) byte
+for byte, `slate.xlsx` cell by cell and `summary.json` on every field a re-run reproduces
+(`REPRODUCED`); summary.json's counts and totals are also checked against the recorded slate
+itself, so a time-limited run cannot hide an edited number. The report says what was re-run
+(`VerifyReport.rerun_lines`: scenario, table, pins, edits, backend), so a swapped scenario or a
+forced-out project is visible. Inputs recorded with relative paths are
 looked for in the folder the run was made in, then here, then above the output folder, so a
 moved project still verifies.
 
@@ -15,6 +20,7 @@ Does not own solving, auditing or writing outputs (`api`, `report`) nor the comm
 """
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
 import json
@@ -35,6 +41,8 @@ SLATE_XLSX = "slate.xlsx"
 FRAME_KEY = "<candidates frame>"
 #: The fields of summary.json a re-run must give again (timings, versions and the folder the
 #: run was made in are measurements of that run, not of its answer).
+#: The tables a run writes beside slate.csv that a re-run must give byte for byte.
+PUBLISHED = ("explanations.csv", "rules.csv", "ledger.csv")
 REPRODUCED = ("name", "year", "status", "objective", "total_score", "penalty", "n_candidates", "n_selectable",
               "n_selected", "n_national", "n_rule_groups", "n_binding", "warnings", "force_in", "force_out",
               "edits")
@@ -81,6 +89,11 @@ class VerifyReport:
     status: str = ""
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rerun_what: list[str] = field(default_factory=list)
+
+    def rerun_lines(self) -> list[str]:
+        """What was re-run, one line each (scenario, candidate table, pins, edits, backend)."""
+        return list(self.rerun_what)
 
     @property
     def ok(self) -> bool:
@@ -91,7 +104,7 @@ class VerifyReport:
         """One line per finding, as the CLI prints them."""
         head = (f"{self.out_dir}: verified — the re-run gives the same {SLATE} (sha256 {self.recorded_sha256[:12]})"
                 if self.ok else f"{self.out_dir}: NOT verified")
-        return [head, *self.problems, *(f"note: {n}" for n in self.notes)]
+        return [head, *(f"re-ran: {w}" for w in self.rerun_what), *self.problems, *(f"note: {n}" for n in self.notes)]
 
 
 def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: int | None = None) -> VerifyReport:
@@ -115,16 +128,18 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
     InputError
         `out_dir` has no readable summary.json or slate.csv.
     """
+    from planner.inputs import read_slate, read_summary
     from planner.rounds import save, solve, versions
 
     out_dir = Path(out_dir)
-    summary = _read_summary(out_dir)
+    summary = read_summary(out_dir / SUMMARY)
     settings = _settings(summary, out_dir / SUMMARY)
     slate_path = out_dir / SLATE
     if not slate_path.is_file():
         raise InputError([Problem(str(slate_path), "no such file", f"the {SLATE} written with {SUMMARY}")])
     report = VerifyReport(out_dir=out_dir, recorded_sha256=_sha256(slate_path.read_bytes()),
                           recorded_status=str(summary.get("status", "")))
+    report.problems += _summary_against_slate(summary, read_slate(slate_path), out_dir / SUMMARY)
     roots = _roots(summary, out_dir)
 
     inputs: dict[str, str] = summary.get("inputs") or {}
@@ -149,7 +164,7 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
             report.changed.append(name)
             report.problems.append(f"{name}: changed since the run (sha256 recorded {recorded[:12]}…, "
                                    f"now {now[:12]}…) — not re-solved")
-    if report.problems:
+    if report.problems and (report.changed or report.missing):
         return report
 
     scenario = summary.get("scenario") or next((k for k in inputs if k.lower().endswith(".toml")), None)
@@ -173,10 +188,14 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
                             "another slate of the same or a better score")
     if settings["edits"]:
         report.notes.append(f"a what-if: {len(settings['edits'])} edit(s) of the scenario replayed")
+    if (out_dir / "counterfactuals.csv").is_file():
+        report.notes.append("counterfactuals.csv (written by planner explain --all, read into the letters) "
+                            "is not re-run here: run planner explain --all again to confirm it")
 
     limit = float(time_limit_s if time_limit_s is not None else settings["time_limit_s"])
     threads = int(workers if workers is not None else settings["workers"])
     backend = {"backend": settings["backend"]} if settings["backend"] else {}
+    report.rerun_what = _rerun_what(report, summary, settings, limit, threads)
     try:
         loaded = _scenario_of(report.scenario, summary, settings, roots, out_dir / SUMMARY)
         candidates = report.candidates
@@ -194,6 +213,7 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
             data = (Path(tmp) / "out" / SLATE).read_bytes()
             rerun_summary = json.loads((Path(tmp) / "out" / SUMMARY).read_text("utf-8"))
             xlsx_problems = _compare_xlsx(out_dir / SLATE_XLSX, Path(tmp) / "out" / SLATE_XLSX)
+            xlsx_problems += _compare_tables(out_dir, Path(tmp) / "out")
     except PlannerError as exc:
         report.rerun = True
         report.same_slate = False
@@ -208,12 +228,79 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
                                f"{report.recorded_sha256[:12]}…, re-run {report.rerun_sha256[:12]}…)")
     report.problems.extend(xlsx_problems)
     proven = report.recorded_status == "OPTIMAL"     # a time-limited run may be improved on by its re-run
-    for key in REPRODUCED if proven else ("name", "year", "n_candidates", "force_in", "force_out", "edits"):
+    keys = REPRODUCED if proven else tuple(k for k in REPRODUCED if k != "status") if report.same_slate else (
+        "name", "year", "n_candidates", "force_in", "force_out", "edits")
+    for key in keys:
         if key in summary and key in rerun_summary and summary[key] != rerun_summary[key]:
             report.problems.append(f"{out_dir / SUMMARY}: {key} recorded {_short(summary[key])}, "
                                    f"the re-run gives {_short(rerun_summary[key])}")
     log.info("verify %s: %s", out_dir, "same slate" if report.same_slate else "different slate")
     return report
+
+
+def _summary_against_slate(summary: dict[str, Any], slate: Any, where: Path) -> list[str]:
+    """summary.json's counts and total against the recorded slate.csv itself (true whatever the
+    status: a count edited by hand is found without a re-run)."""
+    problems = []
+    year = summary.get("year")
+    rows = slate[slate["year"] == year] if isinstance(year, int) and "year" in slate else slate
+    counted = {"n_selected": int(rows["selected"].sum()), "n_national": int(rows["national"].sum())}
+    column = summary.get("maximise") if isinstance(summary.get("maximise"), str) else "score"
+    if column in rows:
+        import pandas as pd
+        counted["total_score"] = round(float(pd.to_numeric(rows[column], errors="coerce")[rows["selected"]].sum()), 1)
+    for key, value in counted.items():
+        recorded = summary.get(key)
+        if isinstance(recorded, (int, float)) and not isinstance(recorded, bool) and abs(recorded - value) > 0.051:
+            problems.append(f"{where}: {key} recorded {_short(recorded)}, the recorded {SLATE} gives {_short(value)}")
+    return problems
+
+
+def _rerun_what(report: VerifyReport, summary: dict[str, Any], settings: dict[str, Any], limit: float,
+                threads: int) -> list[str]:
+    """What the re-run solves, said so a swapped scenario or a pinned project cannot pass unseen."""
+    from planner.rules import describe_edits
+    lines = [f"scenario {report.scenario}" + (f", candidates {report.candidates}" if report.candidates else "")]
+    for key, word in (("force_in", "forced in"), ("force_out", "forced out")):
+        pins = summary.get(key) or []
+        if pins:
+            shown = ", ".join(map(str, pins[:10])) + (f" and {len(pins) - 10} more" if len(pins) > 10 else "")
+            lines.append(f"{len(pins)} {word} ({key}): {shown}")
+    try:
+        lines += [f"edit: {e}" for e in describe_edits(settings["edits"])]
+    except PlannerError:
+        lines += [f"edit: {_short(e)}" for e in settings["edits"]]
+    lines.append(f"backend {settings['backend'] or 'cpsat'}, seed {settings['seed']}, workers {threads}, "
+                 f"time limit {'none' if math.isinf(limit) else f'{limit:g} s'}")
+    return lines
+
+
+def _compare_tables(recorded: Path, rerun: Path) -> list[str]:
+    """The tables published beside slate.csv (`PUBLISHED`) against the re-run's, byte for byte,
+    naming the first differing row."""
+    problems = []
+    for name in PUBLISHED:
+        ours, theirs = recorded / name, rerun / name
+        if not theirs.is_file():
+            continue
+        if not ours.is_file():
+            problems.append(f"{ours}: missing (the re-run writes it)")
+            continue
+        a, b = ours.read_bytes(), theirs.read_bytes()
+        if a == b:
+            continue
+        lines_a, lines_b = a.decode("utf-8", "replace").splitlines(), b.decode("utf-8", "replace").splitlines()
+        row = next((i for i, (x, y) in enumerate(zip(lines_a, lines_b), 1) if x != y), min(len(lines_a), len(lines_b)) + 1)
+        cells_a, cells_b = (next(csv.reader([lines[row - 1]]), []) if row <= len(lines) else []
+                            for lines in (lines_a, lines_b))
+        header = next(csv.reader(lines_b[:1]), [])
+        col = next((k for k in range(max(len(cells_a), len(cells_b)))
+                    if (cells_a[k:k + 1] or [None]) != (cells_b[k:k + 1] or [None])), 0)
+        name_of = header[col] if col < len(header) else _column_letter(col)
+        found = cells_a[col] if col < len(cells_a) else "(no cell)"
+        expected = cells_b[col] if col < len(cells_b) else "(no cell)"
+        problems.append(f"{ours}:{row}:{name_of}: found {_short(found)}, the re-run writes {_short(expected)}")
+    return problems
 
 
 def _settings(summary: dict[str, Any], where: Path) -> dict[str, Any]:
@@ -402,22 +489,6 @@ def _locate(name: str, summary: dict[str, Any], roots: list[str] | None = None) 
 
 def _same(path: str | Path) -> str:
     return str(Path(path).resolve())
-
-
-def _read_summary(out_dir: Path) -> dict[str, Any]:
-    path = out_dir / SUMMARY
-    if not path.is_file():
-        raise InputError([Problem(str(path), "no such file", "a folder written by planner solve (with summary.json)")])
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError([Problem(str(path), "bytes that are not UTF-8", "the summary.json planner wrote")]) from None
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(str(path), f"invalid JSON ({exc.msg})", "the summary.json planner wrote",
-                                  row=exc.lineno, column=f"column {exc.colno}")]) from None
-    if not isinstance(data, dict):
-        raise InputError([Problem(str(path), "JSON that is not an object", "the summary.json planner wrote")])
-    return data
 
 
 def _sha256(data: bytes) -> str:

@@ -7,6 +7,7 @@ solver's own.
 """
 from planner.audit.check import AuditReport, check_slate
 from planner.audit.findings import SlateAudit, summarise
-from planner.audit.table import FIXED_COLUMNS, compare_with_table
+from planner.audit.table import FIXED_COLUMNS, compare_with_table, compared_columns
 
-__all__ = ["AuditReport", "FIXED_COLUMNS", "SlateAudit", "check_slate", "compare_with_table", "summarise"]
+__all__ = ["AuditReport", "FIXED_COLUMNS", "SlateAudit", "check_slate", "compare_with_table", "compared_columns",
+           "summarise"]

@@ -61,6 +61,8 @@ def table_kind(problem: Problem) -> str:
         if " again " in problem.found:
             return "duplicated id"
         return "id not in the table"
+    if problem.found.startswith("no column"):
+        return "missing column"
     return f"changed {problem.column}"
 
 

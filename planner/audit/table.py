@@ -1,13 +1,17 @@
 """The slate against its candidate table: nothing deleted, added, doubled or changed.
 
 Owns the comparison of a slate file with the candidate table of its round — ids missing from
-the slate, ids the table does not hold, ids given twice, and any cell of a fixed column (the
-columns the rules and the objective read: score, task, track, locality, unit, tier, level,
-exempt, eligible, cost, year) that differs — each a located `Problem`
-(``file:row:column: found …, expected …``). Both sides are read by the same loader
-(`inputs.load_candidates`), so edits that only change the form — 是/否 for 1/0, a GBK file, sorted
-rows, a dropped ``reason`` column — compare equal. Does not own the rule check (`audit.check`)
-and never imports the model or the solver.
+the slate, ids the table does not hold, ids given twice, a column of the table the slate lacks,
+and any changed cell of a compared column — each a located `Problem`
+(``file:row:column: found …, expected …``). The compared columns are derived, not listed
+(`compared_columns`): the fixed columns of every candidate frame, every column a rule of the
+scenario reads (its `where`, including links such as ``consortium_id = { in_slate = true }``,
+its `per`, its ``sum:`` measure), the objective's column, then every other column the table
+holds — so a column that only the availability check reads (``core_course``) or that a rule
+added later reads is compared too. Both sides are read by the same loader
+(`inputs.load_candidates`), so edits that only change the form — 是/否 for 1/0, a GBK file,
+sorted rows, a dropped ``reason`` column — compare equal. Does not own the rule check
+(`audit.check`) and never imports the model or the solver.
 """
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Problem
-from planner.inputs import file_rows
+from planner.inputs import file_rows, parse_bool
+from planner.rules import Scenario
 
 FIXED_COLUMNS = ("year", "task", "track", "unit_id", "unit_name", "unit_kind", "tier", "locality", "level",
                  "integrated", "score", "exempt", "eligible", "cost")
@@ -26,22 +31,54 @@ FIXED_COLUMNS = ("year", "task", "track", "unit_id", "unit_name", "unit_kind", "
 NUMBER_TOLERANCE = 1e-6
 
 
-def compare_with_table(slate: pd.DataFrame, table: pd.DataFrame) -> list[Problem]:
+#: The columns a slate adds to its candidate table (not compared).
+SLATE_COLUMNS = ("selected", "national", "reason")
+
+
+def compared_columns(table: pd.DataFrame, scenario: Scenario | None = None) -> list[str]:
+    """The columns of `table` a slate must carry unchanged, in the order findings are told.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The round's candidate table.
+    scenario : Scenario, optional
+        Its rules: the columns each reads (`Rule.columns`: `where`, links, `per`, ``sum:``) and
+        the objective's come first after `FIXED_COLUMNS`.
+
+    Returns
+    -------
+    list of str
+        `FIXED_COLUMNS`, the scenario's columns, then every other column of `table` (each once,
+        only those `table` holds; never ``candidate_id`` or `SLATE_COLUMNS`).
+    """
+    read: list[str] = list(FIXED_COLUMNS)
+    if scenario is not None:
+        for rule in scenario.rules:
+            read += sorted(rule.columns())
+        read.append(scenario.maximise)
+    read += list(table.columns)
+    return [c for c in dict.fromkeys(read) if c in table.columns and c != "candidate_id" and c not in SLATE_COLUMNS]
+
+
+def compare_with_table(slate: pd.DataFrame, table: pd.DataFrame, scenario: Scenario | None = None) -> list[Problem]:
     """Every difference between a slate and the candidate table it was drawn from.
 
     Parameters
     ----------
     slate : DataFrame
-        A slate as `inputs.load_candidates` reads it: ``candidate_id`` and the fixed columns
-        (`FIXED_COLUMNS`), ``attrs["source"]`` its file.
+        A slate as `inputs.load_candidates` reads it: ``candidate_id`` and the compared columns
+        (`compared_columns`), ``attrs["source"]`` its file.
     table : DataFrame
         The round's candidate table, read the same way.
+    scenario : Scenario, optional
+        The rules the slate is audited under (their columns are compared first).
 
     Returns
     -------
     list of Problem
-        In this order: duplicated ids, ids not in the table, ids missing from the slate, changed
-        cells (by slate row, then column). Empty when the slate holds exactly the table's rows
+        In this order: duplicated ids, ids not in the table, ids missing from the slate, columns
+        missing from the slate, changed cells (by slate row, then column). Empty when the slate holds exactly the table's rows
         with the same fixed cells.
     """
     slate_file = str(slate.attrs.get("source", "slate"))
@@ -74,15 +111,32 @@ def compare_with_table(slate: pd.DataFrame, table: pd.DataFrame) -> list[Problem
     ours = np.flatnonzero(keep)
     theirs = np.array([table_pos[cid] for cid in slate_ids[ours]], dtype=np.int64)
     changed: list[tuple[int, int, Problem]] = []
-    for k, column in enumerate(c for c in FIXED_COLUMNS if c in table.columns and c in slate.columns):
+    columns = compared_columns(table, scenario)
+    problems += [Problem(slate_file, f'no column "{c}"', f"the column {c} of {table_file}, unchanged "
+                         "(the rules or the availability check read it)", row=1, column=c)
+                 for c in columns if c not in slate.columns]
+    for k, column in enumerate(c for c in columns if c in slate.columns):
         found = slate[column].to_numpy()[ours]
         expected = table[column].to_numpy()[theirs]
-        for i in np.flatnonzero(_differs(found, expected)):
+        for i in np.flatnonzero(_differs(*_as_flags(found, expected))):
             changed.append((int(slate_rows[ours[i]]), k, Problem(
                 slate_file, _cell(found[i]), f"{_cell(expected[i])} as in {table_file} row {int(table_rows[theirs[i]])}",
                 row=int(slate_rows[ours[i]]), column=column)))
     problems += [p for _, _, p in sorted(changed, key=lambda t: (t[0], t[1]))]
     return problems
+
+
+def _as_flags(found: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An extra text column whose cells are all yes/no words (``core_course``) compared as flags,
+    so true/是/1 compare equal as they do in the bool columns; any other column as it is."""
+    if found.dtype.kind != "O" or expected.dtype.kind != "O":
+        return found, expected
+    ours, bad_ours = parse_bool(pd.Series(found, dtype=object))
+    theirs, bad_theirs = parse_bool(pd.Series(expected, dtype=object))
+    words = pd.Series(np.concatenate([found, expected]), dtype=object).astype(str).str.strip()
+    if bad_ours.any() or bad_theirs.any() or not (words != "").any():
+        return found, expected
+    return ours.to_numpy(dtype=bool), theirs.to_numpy(dtype=bool)
 
 
 def _differs(found: np.ndarray, expected: np.ndarray) -> np.ndarray:

@@ -216,6 +216,8 @@ def verify_run(out_dir: Path) -> None:
     """`planner solve --verify OUT_DIR`: exit 0 when the recorded slate is reproduced, 1 when not."""
     from planner.api.verify import verify as verify_folder
     report = run_guarded(lambda: verify_folder(out_dir))
+    for line in report.rerun_lines():                  # what was re-run: scenario, pins, edits, backend
+        out.print(f"re-ran: {line}", markup=False, soft_wrap=True)
     if report.ok:
         out.print(f"verified: {out_dir}/slate.csv is reproduced byte for byte ({report.rerun_sha256[:12]})",
                   markup=False)

@@ -2,8 +2,8 @@
 
 Owns `load_candidates`: finding what a file is (CSV, xlsx, an old .xls refused), decoding a
 CSV (UTF-8 with or without BOM, UTF-16 "Unicode 文本", GB18030/GBK, else charset-normalizer)
-and guessing its delimiter, reading an xlsx workbook (sheet ``candidates`` or the first, saved
-formula values, merged cells refused below the header, formulas without a saved value reported)
+and guessing its delimiter, reading an xlsx workbook (sheet ``candidates`` or the first visible one, a hidden sheet
+holding data refused; saved formula values, merged cells refused below the header, formulas without a saved value reported)
 and finding the header row below any title rows. Every file problem is said with file, row and
 column. Does not own what the cells must hold (`candidates`, which validates and normalises
 them into the candidate frame).
@@ -54,7 +54,8 @@ def load_candidates(path: str | Path, *, extra_bool_columns: Sequence[str] = ())
     path : str or Path
         A ``.csv`` file (UTF-8 with or without BOM, GBK/GB18030, or whatever
         charset-normalizer recognises; comma, semicolon or tab separated) or an
-        ``.xlsx``/``.xlsm`` workbook (sheet ``candidates`` if present, else the first sheet;
+        ``.xlsx``/``.xlsm`` workbook (sheet ``candidates`` if present, else the first visible
+        sheet; a hidden or very hidden sheet holding data is refused;
         title rows above the header allowed; formulas read as their saved values).
         The header is the first row, among the first 20, with a cell ``candidate_id``.
     extra_bool_columns : sequence of str, optional
@@ -143,8 +144,7 @@ def _load_xlsx(source: str, data: bytes, extra_bool_columns: Sequence[str]) -> p
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise InputError([Problem(source, f"a file that is not a readable xlsx workbook ({exc})",
                                   "an .xlsx workbook saved by Excel or WPS")]) from None
-    by_name = {name.casefold(): name for name in workbook.sheetnames}
-    sheet = workbook[by_name.get("candidates", workbook.sheetnames[0])]
+    sheet = _data_sheet(workbook, source)
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     label = f'{source} sheet "{sheet.title}"' if len(workbook.sheetnames) > 1 else source
     if not any(v is not None and cell_text(v) != "" for r in rows for v in r):
@@ -166,6 +166,28 @@ def _load_xlsx(source: str, data: bytes, extra_bool_columns: Sequence[str]) -> p
     problems += _hidden_rows(sheet, header_row, len(rows), label)
     problems += _percent_cells(sheet, text_rows[header_row - 1], header_row, label)
     return _normalise_rows(text_rows, label, extra_bool_columns, header_problems=problems, source=source)
+
+
+def _data_sheet(workbook: Any, source: str) -> Any:
+    """The sheet a workbook is read from: ``candidates`` if visible, else the first visible sheet.
+
+    A hidden or very hidden sheet that holds any value is refused, located: what a person sees
+    in Excel is what the planner reads, never a sheet kept out of sight (it may hold another
+    slate than the one shown).
+    """
+    hidden = [ws for ws in workbook.worksheets if ws.sheet_state != "visible"
+              and any(v is not None and cell_text(v) != "" for r in ws.iter_rows(values_only=True) for v in r)]
+    if hidden:
+        states = {"hidden": "隐藏", "veryHidden": "深度隐藏（veryHidden）"}
+        raise InputError([Problem(source, f'{states.get(ws.sheet_state, ws.sheet_state)}的工作表 "{ws.title}"，其中有数据',
+                                  "只有一个可见的数据工作表（不读隐藏的工作表）", column=f'工作表 "{ws.title}"',
+                                  hint="取消隐藏后删除不用的工作表，或把要用的表另存为新工作簿")
+                          for ws in hidden])
+    visible = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    if not visible:
+        raise InputError([Problem(source, "没有可见的工作表", "一个可见的数据工作表")])
+    by_name = {ws.title.casefold(): ws for ws in visible}
+    return by_name.get("candidates", visible[0])
 
 
 def _formulas_without_values(data: bytes, sheet: Any, header_row: int, label: str) -> list[Problem]:

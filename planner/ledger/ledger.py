@@ -195,7 +195,7 @@ def ledger_from_outputs(out_dirs: list[str | Path] | tuple, scenario: Scenario |
     InputError
         A folder without slate.csv, or no scenario to be found.
     """
-    from planner.inputs import load_candidates
+    from planner.inputs import load_candidates, read_slate
     from planner.rules import load_scenario
 
     dirs = [Path(d) for d in out_dirs]
@@ -207,7 +207,7 @@ def ledger_from_outputs(out_dirs: list[str | Path] | tuple, scenario: Scenario |
         scenario = _recorded_scenario(dirs[-1])
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    slates = [load_candidates(d / "slate.csv", extra_bool_columns=("selected", "national")) for d in dirs]
+    slates = [read_slate(d) for d in dirs]
     own = [s for s in slates if (s["year"] == scenario.year).any()]
     if not own:
         raise InputError([Problem(", ".join(map(str, dirs)), f"no slate of {scenario.year}",
@@ -231,12 +231,12 @@ def ledger_from_outputs(out_dirs: list[str | Path] | tuple, scenario: Scenario |
 
 def _recorded_scenario(out_dir: Path) -> Path:
     """The scenario file a run recorded among its inputs (summary.json)."""
-    import json
+    from planner.inputs import read_summary
     summary = out_dir / "summary.json"
     found: list[Path] = []
     if summary.is_file():
-        inputs = json.loads(summary.read_text("utf-8")).get("inputs", {})
-        found = [Path(p) for p in inputs if str(p).endswith(".toml")]
+        inputs = read_summary(summary).get("inputs", {})
+        found = [Path(p) for p in inputs if str(p).endswith(".toml")] if isinstance(inputs, dict) else []
     for path in found:
         if path.is_file():
             return path

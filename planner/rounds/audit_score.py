@@ -2,21 +2,25 @@
 the difference.
 
 Owns `ScoreComparison` and `compare_scores` (two slates over the same table compared on the
-scenario's objective column) and `read_run_slate` (the optimum read from a run folder that
-`planner solve` wrote). Does not solve: `rounds.chain.audit_file` solves the round when no run
-folder is given.
+scenario's objective column), `NationalComparison` and `compare_national` (the slate's national
+recommendations against the best ones for its own provincial selection, re-solved through the
+caller's solve) and `read_run_slate` (the optimum read from a run folder that `planner solve`
+wrote, refused when that run solved other inputs: `check_same_inputs`). Does not solve itself:
+`rounds.chain.audit_file` passes its solve.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.inputs import load_candidates
+from planner.inputs import read_slate, read_summary
 from planner.rules import Scenario, flag_values
 
+FRAME_KEY = "<candidates frame>"
 SHOWN = 10
 """Candidates named on each side of the difference."""
 
@@ -37,6 +41,9 @@ class ScoreComparison:
     only_optimum, only_slate : DataFrame
         candidate_id and `column` of the rows the optimum selects and the slate does not, and
         the other way round, highest first.
+    national : NationalComparison or None
+        The slate's national picks against the best for its provincial selection (None: not
+        compared).
     """
 
     column: str
@@ -45,6 +52,7 @@ class ScoreComparison:
     source: str
     only_optimum: pd.DataFrame = field(default_factory=pd.DataFrame)
     only_slate: pd.DataFrame = field(default_factory=pd.DataFrame)
+    national: "NationalComparison | None" = None
 
     @property
     def difference(self) -> float:
@@ -68,6 +76,8 @@ class ScoreComparison:
                                                                          part[self.column][:shown]))
                 more = f" and {len(part) - shown} more" if len(part) > shown else ""
                 lines.append(f"{label}: {len(part)} worth {_num(part[self.column].sum())} — {named}{more}")
+        if self.national is not None:
+            lines += self.national.lines(shown)
         return lines
 
 
@@ -88,14 +98,159 @@ def compare_scores(slate: pd.DataFrame, optimum: pd.DataFrame, scenario: Scenari
                            only_optimum.reset_index(drop=True), only_slate.reset_index(drop=True))
 
 
-def read_run_slate(run_dir: str | Path) -> pd.DataFrame:
-    """The slate a `planner solve` run wrote into `run_dir` (slate.csv, else slate.xlsx)."""
+def read_run_slate(run_dir: str | Path, scenario: Scenario | None = None,
+                   table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The slate a `planner solve` run wrote into `run_dir` (slate.csv, else slate.xlsx), read by
+    the one run-folder reader (`inputs.read_slate`).
+
+    Parameters
+    ----------
+    scenario, table : optional
+        The scenario and candidate table being audited: when given, the run must have solved
+        the same inputs — its summary.json's input hashes, pins and edits — or it is refused.
+
+    Raises
+    ------
+    InputError
+        No slate, a damaged folder, or a run of other inputs (each differing input named).
+    """
     run_dir = Path(run_dir)
     for name in ("slate.csv", "slate.xlsx"):
         if (run_dir / name).is_file():
-            return load_candidates(run_dir / name, extra_bool_columns=("selected",))
+            if scenario is not None:
+                check_same_inputs(run_dir, scenario, table)
+            return read_slate(run_dir / name, required=("selected",))
     raise InputError([Problem(str(run_dir), "no slate.csv or slate.xlsx",
                               "a folder written by planner solve … --out DIR", column="--against")])
+
+
+def check_same_inputs(run_dir: Path, scenario: Scenario, table: pd.DataFrame | None) -> None:
+    """Refuse a run folder whose recorded inputs are not the scenario and table audited (D20).
+
+    Inputs are compared by content (sha256), so the same files under another path match; every
+    audited input the run did not solve, every recorded input absent from the audit, and any
+    difference in pins (force_in/force_out) or what-if edits is named.
+    """
+    from planner.rounds.finish import input_hashes
+
+    where = str(run_dir / "summary.json")
+    summary = read_summary(run_dir)
+    recorded = summary.get("inputs")
+    if not isinstance(recorded, dict) or not recorded:
+        raise InputError([Problem(where, "没有记录输入文件的 sha256", "planner solve 写出的 summary.json（含 inputs）",
+                                  column="inputs")])
+    ours = input_hashes(scenario, table) if table is not None else {
+        str(p): h for p, h in input_hashes(scenario, pd.DataFrame()).items() if p != FRAME_KEY}
+    theirs = {str(k): str(v) for k, v in recorded.items()
+              if table is not None or str(k).lower().endswith(".toml")}   # no table audited: the scenario only
+    problems = [Problem(where, f"该次求解的输入中没有 {name}（sha256 {digest[:12]}…）",
+                        "与被审核的情景和候选表相同的输入", column="inputs",
+                        hint="--against 须指向同一情景、同一候选表求解的文件夹")
+                for name, digest in ours.items() if digest not in theirs.values()]
+    problems += [Problem(where, f"输入 {name}（sha256 {digest[:12]}…）不是本次审核所用的文件",
+                         "与被审核的情景和候选表相同的输入", column="inputs")
+                 for name, digest in theirs.items() if digest not in ours.values()]
+    for key in ("force_in", "force_out"):
+        run_pins = summary.get(key, [])
+        if isinstance(run_pins, list) and sorted(map(str, run_pins)) != sorted(getattr(scenario, key)):
+            problems.append(Problem(where, f"{key} = {sorted(map(str, run_pins))}",
+                                    f"与情景相同的 {key} {sorted(getattr(scenario, key))}", column=key))
+    edits = summary.get("edits", [])
+    if isinstance(edits, list) and len(edits) != len(getattr(scenario, "edits", ()) or ()):
+        problems.append(Problem(where, f"{len(edits)} 项情景推演修改（edits）",
+                                f"与被审核情景相同的修改（{len(getattr(scenario, 'edits', ()) or ())} 项）",
+                                column="edits"))
+    if problems:
+        raise InputError(problems)
+
+
+@dataclass
+class NationalComparison:
+    """The slate's national recommendations beside the best ones for the same provincial slate.
+
+    Attributes
+    ----------
+    column : str
+        The objective column summed over the national picks.
+    slate_total, best_total : float
+        Sum of `column` over the slate's national picks and over the best national picks found
+        with the slate's provincial selection fixed.
+    status : str
+        The re-solve's status ("OPTIMAL", or "FEASIBLE" at a time limit).
+    only_best, only_slate : DataFrame
+        candidate_id and `column` of the picks the best has and the slate has not, and the other
+        way round, highest first.
+    """
+
+    column: str
+    slate_total: float
+    best_total: float
+    status: str
+    only_best: pd.DataFrame = field(default_factory=pd.DataFrame)
+    only_slate: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def lost(self) -> float:
+        """National score the slate's picks lose against the best (0 when none)."""
+        return max(0.0, self.best_total - self.slate_total)
+
+    def lines(self, shown: int = SHOWN) -> list[str]:
+        head = (f"national {self.column}: this slate's recommendations {_num(self.slate_total)}, the best for the "
+                f"same provincial slate ({'re-solved' if self.status == 'OPTIMAL' else self.status}) "
+                f"{_num(self.best_total)}")
+        if self.lost < 1e-6:
+            return [head + ": the national picks are on merit"]
+        lines = [head + f": {_num(self.lost)} points lost by the national picks"]
+        swaps = [f"{a} ({_num(va)}) instead of {b} ({_num(vb)})" for a, va, b, vb in
+                 zip(self.only_best["candidate_id"], self.only_best[self.column],
+                     self.only_slate["candidate_id"], self.only_slate[self.column])]
+        if swaps:
+            more = f" and {len(swaps) - shown} more" if len(swaps) > shown else ""
+            lines.append("recommend " + ", ".join(swaps[:shown]) + more)
+        return lines
+
+
+def compare_national(slate: pd.DataFrame, scenario: Scenario,
+                     solve: Callable[[Scenario], Any]) -> NationalComparison | None:
+    """Re-solve the national level with the slate's provincial selection fixed, and set the slate's
+    national picks against the best ones (D10: a recommendation moved to a lower-scored course).
+
+    Parameters
+    ----------
+    slate : DataFrame
+        candidate_id, year, bool ``selected`` and ``national``, the objective column.
+    solve : callable
+        ``solve(scenario) -> Result`` (the caller's solve: this module never solves itself).
+
+    Returns
+    -------
+    NationalComparison or None
+        None when no rule decides national recommendations (nothing to compare).
+    """
+    if not any(rule.decision == "national" for rule in scenario.rules) and not flag_values(slate, "national").any():
+        return None
+    this_year = slate["year"].to_numpy() == scenario.year
+    ids = slate["candidate_id"].astype(str).to_numpy()
+    chosen = flag_values(slate, "selected")
+    fixed = scenario.pinned(force_in=list(ids[this_year & chosen]), force_out=list(ids[this_year & ~chosen]),
+                            note="audit: the slate's provincial selection fixed", replace=True)
+    best = solve(fixed)
+    ours = _national(slate, scenario)
+    theirs = _national(best.slate, scenario)
+    only_best = theirs[~theirs["candidate_id"].isin(set(ours["candidate_id"]))]
+    only_slate = ours[~ours["candidate_id"].isin(set(theirs["candidate_id"]))]
+    column = scenario.maximise
+    return NationalComparison(column, float(ours[column].sum()), float(theirs[column].sum()),
+                              str(best.summary.get("status", "")),
+                              only_best.sort_values(column, ascending=False, kind="stable").reset_index(drop=True),
+                              only_slate.sort_values(column, ascending=True, kind="stable").reset_index(drop=True))
+
+
+def _national(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    chosen = flag_values(frame, "national") & (frame["year"].to_numpy() == scenario.year)
+    values = pd.to_numeric(frame[scenario.maximise], errors="coerce").fillna(0).to_numpy()
+    return pd.DataFrame({"candidate_id": frame["candidate_id"].astype(str).to_numpy()[chosen],
+                         scenario.maximise: values[chosen]}).drop_duplicates("candidate_id")
 
 
 def _picked(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from planner.audit import SlateAudit, check_slate, compare_with_table
-from planner.errors import InfeasibleError, InputError, NoSolutionError, Problem
-from planner.inputs import file_rows, load_candidates, parse_bool
+from planner.errors import InfeasibleError, NoSolutionError, PlannerError
+from planner.inputs import read_slate
 from planner.model import build_model
-from planner.rounds.audit_score import compare_scores, read_run_slate
+from planner.rounds.audit_score import compare_national, compare_scores, read_run_slate
 from planner.rounds.finish import finish, output_tables
 from planner.rounds.result import Result
 from planner.rules import (
@@ -120,7 +120,9 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
 
     First the slate is compared with the scenario's candidate table (`audit.compare_with_table`:
     rows deleted, added, doubled or changed), then every rule is checked (`audit.check_slate`),
-    then, when asked, its total score is set against the optimum of the same round.
+    then, when asked, its total score is set against the optimum of the same round and — when
+    every rule holds — its national picks against the best ones for its own provincial selection
+    (`audit_score.compare_national`, one more solve with that selection pinned).
 
     Parameters
     ----------
@@ -131,7 +133,8 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
     optimum : bool
         Also compare the slate's total score with the optimum, solved now (`solve`).
     against : path, optional
-        A run folder written by ``planner solve --out``: its slate is the optimum (implies `optimum`).
+        A run folder written by ``planner solve --out``: its slate is the optimum (implies `optimum`);
+        refused (InputError) when its summary.json records other inputs, pins or edits.
     time_limit_s : float
         Budget of the solve when the optimum is solved now.
 
@@ -142,27 +145,18 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    slate = load_candidates(slate_path, extra_bool_columns=("selected",))
-    if "national" in slate:
-        values, bad = parse_bool(slate["national"])
-        if bad.any():
-            rows = file_rows(slate)[bad.to_numpy()]
-            raise InputError([Problem(str(slate_path), f'"{slate["national"][i]}"', "0/1, true/false, 是/否",
-                                      row=int(r), column="national")
-                              for i, r in zip(np.flatnonzero(bad.to_numpy()), rows)])
-        slate["national"] = values.to_numpy()
-    else:
-        slate["national"] = False
+    slate = read_slate(slate_path, required=("selected",))     # the one reading of slate flags
     check_table_year(slate, scenario, what="slate")
     check_years(slate, scenario)
     check_columns(scenario, list(slate.columns))
-    findings = compare_with_table(slate, read_candidates(scenario, candidates)) \
-        if table and (candidates is not None or scenario.candidates is not None) else []
+    frame = read_candidates(scenario, candidates) if candidates is not None or scenario.candidates is not None else None
+    findings = compare_with_table(slate, frame, scenario) if table and frame is not None else []
     report = check_slate(slate, scenario, history=read_history(scenario))
     audit = SlateAudit(rules=report.rules, rows=report.rows, filings=report.filings, table=findings)
     if optimum or against is not None:
         if against is not None:
-            audit.score = compare_scores(slate, read_run_slate(against), scenario, source=f"from {against}")
+            audit.score = compare_scores(slate, read_run_slate(against, scenario, frame), scenario,
+                                         source=f"from {against}")
         else:
             try:
                 best = solve(scenario, candidates=candidates, time_limit_s=time_limit_s, diagnose=False)
@@ -173,6 +167,12 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
                 source = "solved now" if status == "OPTIMAL" else \
                     f"solved now, not proven optimal: {status}, gap {best.summary['gap']:.2%}"
                 audit.score = compare_scores(slate, best.slate, scenario, source=source)
+        if audit.score is not None and audit.ok:       # national picks on merit, the provincial slate fixed
+            try:
+                audit.score.national = compare_national(slate, scenario, lambda fixed: solve(
+                    fixed, candidates=candidates, time_limit_s=time_limit_s, diagnose=False))
+            except PlannerError as exc:
+                audit.score_note = f"national picks not compared: {str(exc).splitlines()[0] if str(exc) else exc}"
     return audit
 
 

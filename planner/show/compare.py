@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, PlannerError, Problem
-from planner.inputs import load_candidates, load_catalogue
+from planner.inputs import load_catalogue, read_run, read_text_table
 from planner.result import SolvedRound
 from planner.rules import describe_edits
 from planner.show.display import MAX_ROWS, STYLE, table_html
@@ -192,20 +192,11 @@ def load_output(folder: str | Path) -> Side:
     if missing:
         raise InputError([Problem(str(folder / name), "no such file", "a file that `planner solve` writes")
                           for name in missing])
-    try:
-        summary = json.loads((folder / "summary.json").read_text("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(str(folder / "summary.json"), f"text that is not JSON ({exc})",
-                                  "the summary.json of a run")]) from None
-    slate = load_candidates(folder / "slate.csv", extra_bool_columns=("selected", "national"))
-    # The reason as written (the loader normalises free text columns, e.g. full-width brackets).
-    written = pd.read_csv(folder / "slate.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    if "reason" in written:
-        reasons = dict(zip(written["candidate_id"].str.strip(), written["reason"]))
-        slate["reason"] = slate["candidate_id"].map(reasons).fillna("").astype(object)
-    else:
+    run = read_run(folder, explanations=False)          # slate (reason as written) and summary, checked
+    summary, slate = run.summary, run.slate
+    if "reason" not in slate:
         slate["reason"] = ""
-    rules = pd.read_csv(folder / "rules.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    rules = read_text_table(folder / "rules.csv")
     need = ["rule_id", "clause", "group", "value", "min", "max", "binding"]
     absent = [c for c in need if c not in rules]
     if absent:

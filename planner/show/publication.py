@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.errors import InputError, Problem
+from planner.inputs import read_run as read_run_folder
 from planner.show.feedback import feedback_docx, feedback_table, feedback_xlsx, file_stem, units
 from planner.show.files import write_outputs
 from planner.show.lists import list_docx, list_xlsx, recognised_list
@@ -23,22 +23,10 @@ RUN_FILES = ("slate.csv", "explanations.csv", "summary.json")
 
 
 def read_run(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict, pd.DataFrame | None]:
-    """slate, explanations, summary and counterfactuals (or None) of a run folder."""
-    run_dir = Path(run_dir)
-    missing = [name for name in RUN_FILES if not (run_dir / name).is_file()]
-    if missing:
-        raise InputError([Problem(str(run_dir), "no " + ", ".join(missing),
-                                  "a folder written by planner solve", hint="run planner solve SCENARIO --out FOLDER")])
-    read = dict(dtype={"candidate_id": str, "unit_id": str, "track": str, "tier": str}, keep_default_na=False,
-                encoding="utf-8-sig")
-    slate = pd.read_csv(run_dir / "slate.csv", **read)
-    explanations = pd.read_csv(run_dir / "explanations.csv", **read)
-    summary = json.loads((run_dir / "summary.json").read_text("utf-8"))
-    cf_path = run_dir / "counterfactuals.csv"
-    counterfactuals = pd.read_csv(cf_path, **read) if cf_path.is_file() else None
-    if counterfactuals is None and "counterfactual" in explanations:      # planner solve --explain
-        counterfactuals = explanations
-    return slate, explanations, summary, counterfactuals
+    """slate (bool ``selected``/``national``), explanations, summary and counterfactuals (or None)
+    of a run folder, read and checked by `inputs.read_run` (a damaged folder is an InputError)."""
+    run = read_run_folder(run_dir)
+    return run.slate, run.explanations, run.summary, run.counterfactuals
 
 
 def _issuer(summary: dict, run_dir: Path) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import pandas as pd
 
 from planner.errors import InputError, PolicyError, Problem
 from planner.inputs import load_catalogue
+from planner.inputs import read_run as read_run_folder
 
 if TYPE_CHECKING:
     from planner.result import SolvedRound
@@ -111,7 +111,8 @@ def _read_out_dir(folder: Path) -> Run:
     if missing:
         raise InputError([Problem(str(folder / name), "no such file",
                                   "an output folder written by `planner solve`") for name in missing])
-    slate = pd.read_csv(folder / "slate.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    run = read_run_folder(folder, explanations=False)   # slate and summary checked (a damaged folder: exit 2)
+    slate = run.slate
     for column in ("year", "selected", "national"):
         if column in slate:
             slate[column] = pd.to_numeric(slate[column], errors="coerce").fillna(0).astype("int64")
@@ -122,7 +123,7 @@ def _read_out_dir(folder: Path) -> Run:
     for column in ("binding", "soft"):
         if column in rules and rules[column].dtype != bool:
             rules[column] = rules[column].astype(str).str.lower().eq("true")
-    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    summary = run.summary
     ledger = None
     if (folder / "ledger.csv").is_file():
         ledger = pd.read_csv(folder / "ledger.csv", encoding="utf-8-sig", dtype={"group": str, "rule_id": str})
