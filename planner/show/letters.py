@@ -35,7 +35,8 @@ class RoundFacts:
     year: int
     period: tuple[int, int] | None = None
     pass_mark: float | None = None
-    rules: Mapping[str, Mapping[str, str]] = field(default_factory=dict)   # rule_id → clause, text, scope, soft
+    # rule_id → clause, text, scope, soft, by_track ("1" when the rule counts one track of a task)
+    rules: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     used: Mapping[tuple[str, str], Mapping[str, float]] = field(default_factory=dict)  # (rule, group) → year → use
     conditions: Mapping[str, str] = field(default_factory=dict)           # task → eligibility condition
     exempt_clause: str = ""
@@ -43,7 +44,8 @@ class RoundFacts:
 
 def read_facts(year: int, rules: pd.DataFrame | None, ledger: pd.DataFrame | None, *,
                period: tuple[int, int] | None = None, pass_mark: float | None = None,
-               conditions: Mapping[str, str] | None = None, exempt_clause: str = "") -> RoundFacts:
+               conditions: Mapping[str, str] | None = None, exempt_clause: str = "",
+               track_rules: Mapping[str, bool] | None = None) -> RoundFacts:
     """The round's facts from rules.csv and ledger.csv (either may be None: sentences say less).
 
     Parameters
@@ -52,11 +54,16 @@ def read_facts(year: int, rules: pd.DataFrame | None, ledger: pd.DataFrame | Non
         rules.csv: ``rule_id``, ``clause``, ``text``, ``scope``, ``soft``.
     ledger : pandas.DataFrame, optional
         ledger.csv: ``rule_id``, ``group``, ``used_<year>`` per year of the period.
+    track_rules : mapping of str to bool, optional
+        rule_id → whether the rule's ``where`` names a track (from the scenario); unknown rules
+        are said of the project's track.
     """
     table: dict[str, dict[str, str]] = {}
     if rules is not None and {"rule_id", "clause"} <= set(rules.columns):
         for record in rules.drop_duplicates("rule_id").to_dict("records"):
             table[str(record["rule_id"])] = {k: str(record.get(k, "") or "") for k in ("clause", "text", "scope", "soft")}
+    for rule_id, by_track in (track_rules or {}).items():
+        table.setdefault(rule_id, {})["by_track"] = "1" if by_track else "0"
     used: dict[tuple[str, str], dict[str, float]] = {}
     if ledger is not None and {"rule_id", "group"} <= set(ledger.columns):
         years = [c for c in ledger.columns if re.fullmatch(r"used_\d{4}", str(c))]
@@ -88,10 +95,12 @@ def reason_sentence(row: Mapping[str, Any], facts: RoundFacts) -> str:
     """
     code = str(row.get("reason_code", "") or "")
     score = _number(row.get("score"))
-    task = task_words(str(row.get("task", "")), str(row.get("track", "") or ""))
+    rule = facts.rules.get(str(row.get("rule_id", "") or ""), {})
+    # A rule of the whole task (a target of 三(七)) is said of the task; a track's rule of the track.
+    by_track = rule.get("by_track", "1") == "1"
+    task = task_words(str(row.get("task", "")), str(row.get("track", "") or "") if by_track else "")
     cat = load_catalogue()
     task_clause = cat.tasks[row["task"]].clause if row.get("task") in cat.tasks else ""
-    rule = facts.rules.get(str(row.get("rule_id", "") or ""), {})
     clause = rule.get("clause", "") or task_clause
     per_notice = f"按通知{clause}规定，" if clause else "按通知规定，"
     if code in ("selected", "selected_national", "pinned_in", "selected_not_national"):

@@ -111,7 +111,8 @@ def publish(run_dir: str | Path, out_dir: str | Path | None = None, *, templates
     facts = read_facts(year, _optional_csv(run_dir / "rules.csv"), _optional_csv(run_dir / "ledger.csv"),
                        period=scenario.period if scenario else None,
                        pass_mark=scenario.pass_mark if scenario else None, conditions=pub.conditions,
-                       exempt_clause=_exempt_clause(scenario))
+                       exempt_clause=_exempt_clause(scenario),
+                       track_rules={r.id: "track" in r.where for r in scenario.rules} if scenario else None)
     recognised = recognised_list(slate)
     national = recognised_list(slate, national_only=True)
     common = _common_fields(pub, year, n_selected=len(recognised), n_national=len(national))
