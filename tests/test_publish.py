@@ -138,6 +138,25 @@ def test_letters_say_each_reason_in_plain_words(run):
     assert_clean_letters(out, ROWS)
 
 
+@pytest.mark.parametrize("said", ["在“H002（吉林省城市建设职业技术学院）”的名额已满", "不符合条件（eligible = 否）",
+                                  "后续年度规划 4", "再入选将扣分", "同组最低分 nan", "按“通知“三(三)”规定”",
+                                  "C2023-00017", "unit_name"])
+def test_the_letter_scan_catches_what_the_old_letters_said(run, tmp_path, said):
+    import shutil
+
+    import docx
+
+    _, out = run
+    folder = tmp_path / "run"
+    shutil.copytree(out, folder)
+    letter = next((folder / "反馈").iterdir())
+    document = docx.Document(str(letter))
+    document.add_paragraph(said)
+    document.save(str(letter))
+    with pytest.raises(AssertionError):
+        assert_clean_letters(folder, ROWS)
+
+
 def test_without_a_publication_block_publish_warns_and_prints_no_number(run, tmp_path):
     _, out = run
     done = run_cli("publish", out, "--out", tmp_path / "pub")
@@ -149,9 +168,10 @@ def test_without_a_publication_block_publish_warns_and_prints_no_number(run, tmp
 
 
 FORBIDDEN = re.compile(
-    r"\b[A-Z]{1,2}\d{3}\b|[A-Z]\d{4}-\d{3,}|\bnan\b|\bNone\b|\bTrue\b|\bFalse\b|[A-Za-z]+_[A-Za-z_]+"
-    r"|eligible|core_course|force_|= *否|= *是|扣分|规划(?!教材)|已满|名额已满|目标上限|约束|OPTIMAL|quota|selected"
-    r"|“[^”]*“")            # nested quotes “…“…”…”
+    r"(?<![A-Za-z0-9])[A-Z]{1,2}\d{3}(?![0-9])|[A-Z]\d{4}-\d{3,}"            # unit and candidate ids
+    r"|(?<![A-Za-z])(nan|None|True|False)(?![A-Za-z])|[A-Za-z]+_[A-Za-z_]+"     # missing values, booleans, columns
+    r"|eligible|= *否|= *是|扣分|规划(?!教材)|已满|目标上限|约束|OPTIMAL|quota|selected"   # internal words
+    r"|“[^”]*“")                                                                # nested quotes “…“…”…”
 
 
 def assert_clean_letters(out, rows, *, extra_columns=()) -> int:
