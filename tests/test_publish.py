@@ -288,3 +288,120 @@ def test_solve_and_ledger_print_chinese_tables_that_fit_80_columns(run, monkeypa
     assert f"评审总分 {total:,.1f}" in text and "objective" not in text
     assert "任务类别" in text and "开放型区域产教融合实践中心" in text and "学校实践中心" in text
     assert "practice_centre" not in text
+
+
+# --------------------------------------------------------------------------- templates, transaction, names
+def _office_letter(folder, letterhead: str):
+    """The bundled letter template with the office's letterhead line put above everything."""
+    import docx
+
+    from planner.show.word import BUNDLED
+
+    folder.mkdir(parents=True, exist_ok=True)
+    document = docx.Document(str(BUNDLED / "反馈.docx"))
+    first = document.paragraphs[0]
+    first.insert_paragraph_before(letterhead + "{{ year }}")
+    document.save(str(folder / "反馈.docx"))
+    return folder
+
+
+def test_an_office_template_changes_the_letterhead_of_every_letter(run, tmp_path):
+    _, out = run
+    templates = _office_letter(tmp_path / "模板", "某某厅专用信笺")
+    done = run_cli("publish", out, "--out", tmp_path / "pub", "--templates", templates)
+    assert done.returncode == 0, done.stderr
+    letters = sorted((tmp_path / "pub" / "反馈").iterdir())
+    assert len(letters) == len(UNITS)
+    for path in letters:
+        assert docx_text(path).splitlines()[1] == "某某厅专用信笺2023"     # line 0: the (empty) header
+    # The templates the folder lacks are the bundled ones.
+    assert "附件1" in docx_text(tmp_path / "pub" / "认定名单.docx")
+    assert "某某厅" not in docx_text(tmp_path / "pub" / "公示通知.docx")
+
+
+@pytest.mark.parametrize("tag, said", [("{{ unit ", "模板标签有误"), ("{{ unti }}", "未知字段"),
+                                       ("{%p if unit %}", "模板标签有误")])
+def test_a_broken_template_is_a_located_error_and_nothing_is_written(run, tmp_path, tag, said):
+    _, out = run
+    templates = _office_letter(tmp_path / "模板", tag)
+    before = sorted(p.name for p in out.iterdir())
+    done = run_cli("publish", out, "--out", tmp_path / "pub", "--templates", templates)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "反馈.docx" in done.stderr and said in done.stderr, done.stderr
+    assert not (tmp_path / "pub").exists()
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_a_template_folder_that_is_not_there_is_refused(run, tmp_path):
+    _, out = run
+    done = run_cli("publish", out, "--out", tmp_path / "pub", "--templates", tmp_path / "无此文件夹")
+    assert done.returncode == 2 and "无此文件夹" in done.stderr and not (tmp_path / "pub").exists()
+
+
+def test_a_second_publish_drops_the_letters_of_the_first(run, tmp_path):
+    import shutil
+
+    _, out = run
+    folder = tmp_path / "run"
+    shutil.copytree(out, folder)                      # published once already (the fixture)
+    stale = folder / "反馈" / "已撤销单位_X9.docx"
+    stale.write_bytes(b"old")
+    (folder / "认定名单.docx").write_bytes(b"old")
+    done = run_cli("publish", folder, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert not stale.exists() and len(list((folder / "反馈").iterdir())) == len(UNITS)
+    assert (folder / "认定名单.docx").read_bytes() != b"old"
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]      # no staging left behind
+
+
+ODD_UNITS = [("H 004", "某职业学院"), ("H_004", "某职业学院"), ("ab1", "同名学校"), ("AB1", "同名学校"),
+             ("U9", "+加号开头的学校"), ("U10", "=公式开头的单位"), ("U11", "CON"), ("U12", "长" * 120)]
+ODD_TITLES = ["+5G实训基地", "=HYPERLINK(\"http://x\",\"点我\")", "-减号开头的项目", "@艾特开头的项目",
+              "含<尖括号>&符号的项目", "含\u0007响铃字符的项目", "普通项目甲", "普通项目乙"]
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory):
+    """A legal round whose unit ids collide as file names and whose names and titles look like formulas."""
+    base = tmp_path_factory.mktemp("odd")
+    rows = [row(f"D{i}", score=70.0 + i, unit_id=uid, unit_name=name, title=ODD_TITLES[i])
+            for i, (uid, name) in enumerate(ODD_UNITS)]
+    case = write_case(base / "case", rows, {"rule": [{"id": "cap", "clause": "三(三)", "max": 7}]})   # D0 out
+    out = base / "out"
+    done = run_cli("solve", case, "--out", out, "--quiet", "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    done = run_cli("publish", out)
+    assert done.returncode == 0, done.stderr
+    slate = pd.read_csv(out / "slate.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return out, slate
+
+
+def test_colliding_unit_ids_give_one_letter_each(odd):
+    out, slate = odd
+    letters = sorted(p.name for p in (out / "反馈").iterdir())
+    assert len(letters) == len(ODD_UNITS) == slate["unit_id"].nunique()
+    assert len({name.casefold() for name in letters}) == len(letters)
+    assert all(len(name) <= 90 and not re.search(r'[<>:"/\\|?*\s]', name) for name in letters)
+    assert not any(name.split(".")[0].upper() in ("CON", "PRN", "AUX", "NUL") for name in letters)
+    # Each letter is its unit's: H 004 and H_004 share a name, their letters name their own projects.
+    seen = {}
+    for path in (out / "反馈").iterdir():
+        text = docx_text(path)
+        seen[path.name] = [t for t in ODD_TITLES if t.replace("\u0007", "") in text]
+    assert sorted(len(v) for v in seen.values()) == [1] * len(ODD_UNITS)
+
+
+def test_titles_are_printed_as_filed_and_formula_looking_text_is_a_string_cell(odd):
+    out, _ = odd
+    text = docx_text(out / "认定名单.docx")
+    for title in ODD_TITLES[1:]:                                      # D0 (the lowest score) is out
+        assert title.replace("\u0007", "") in text                       # no apostrophe, nothing escaped
+    assert "'+5G" not in text and "'=" not in text
+    assert "+加号开头的学校" in docx_text(out / "反馈" / next(p.name for p in (out / "反馈").iterdir() if "加号" in p.name))
+    for name in ("认定名单.xlsx", "反馈汇总.xlsx"):
+        sheet = openpyxl.load_workbook(out / name).active
+        cells = [c for r in sheet.iter_rows() for c in r if isinstance(c.value, str)]
+        assert [c.value for c in cells if c.data_type == "f"] == [], name
+        values = {c.value for c in cells}
+        assert "=HYPERLINK(\"http://x\",\"点我\")" in values and "-减号开头的项目" in values, name
+        assert "+加号开头的学校" in values and not any(v.startswith("'") for v in values)

@@ -34,7 +34,7 @@ from planner.show.feedback import (
     summary_sentence,
     units,
 )
-from planner.show.files import write_outputs
+from planner.show.files import FORMULA_PREFIXES, write_outputs
 from planner.show.letters import read_facts
 from planner.show.lists import list_groups, list_xlsx, recognised_list
 from planner.show.staging import output_folder, staging_target
@@ -95,6 +95,7 @@ def publish(run_dir: str | Path, out_dir: str | Path | None = None, *, templates
     """
     run_dir = Path(run_dir)
     slate, explanations, summary, counterfactuals = read_run(run_dir)
+    slate = _as_filed(slate)
     out_dir = Path(out_dir) if out_dir is not None else run_dir
     said = warnings if warnings is not None else []
     forms = load_templates(templates)
@@ -134,6 +135,18 @@ def publish(run_dir: str | Path, out_dir: str | Path | None = None, *, templates
                                             "summary": summary_sentence(rows), "projects": letter_projects(rows),
                                             "guide": GUIDE})
     return _write_publication(out_dir, files, letters)
+
+
+def _as_filed(slate: pd.DataFrame) -> pd.DataFrame:
+    """Titles and names as filed: slate.csv guards a text starting ``= + - @`` with an apostrophe
+    (so a spreadsheet shows it as text); the documents print it as it was filed."""
+    out = slate.copy()
+    for column in ("title", "unit_name", "locality"):
+        if column in out:
+            text = out[column].astype(str)
+            guarded = text.str.startswith("'") & text.str[1:2].isin(FORMULA_PREFIXES)
+            out[column] = text.where(~guarded, text.str[1:])
+    return out
 
 
 def _common_fields(pub: Publication, year: int, *, n_selected: int, n_national: int) -> dict[str, Any]:
