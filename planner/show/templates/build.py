@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docx
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -145,7 +145,7 @@ def build_list(*, national: bool) -> docx.document.Document:
     _para(document, "{{ label }}", font=LABEL, size=16)
     _para(document, "{{ title }}", font=TITLE, size=20, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=12)
     header = ["序号", "项目名称", "申报/牵头单位", "所属市（州）"] + ([] if national else ["国家级推荐"])
-    widths = [1.5, 11.0, 8.0, 3.6] + ([] if national else [2.2])
+    widths = [1.5, 10.4, 7.8, 3.6] + ([] if national else [2.8])
     if national:
         widths = [1.5, 12.2, 8.8, 3.6]
     _tag(document, "{%p if groups %}")
@@ -165,19 +165,23 @@ def build_list(*, national: bool) -> docx.document.Document:
 
 
 def _letterhead(document) -> None:
-    """The issuing office's name as a letterhead (red, 方正小标宋简体), the 文号 under it."""
+    """The issuing office's name as a letterhead (red, 方正小标宋简体), the 文号 under it, then a red rule
+    (GB/T 9704: 发文机关标志, 发文字号, 版头中的分隔线)."""
     red = RGBColor(0xC0, 0x00, 0x00)
     _tag(document, "{%p if issuer %}")
-    p = _para(document, "{{ issuer }}", font=TITLE, size=26, align=WD_ALIGN_PARAGRAPH.CENTER, colour=red, after=6)
-    border = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "4"), ("w:color", "C00000")):
-        bottom.set(qn(key), value)
-    border.append(bottom)
-    p._p.get_or_add_pPr().append(border)
+    _para(document, "{{ issuer }}", font=TITLE, size=26, align=WD_ALIGN_PARAGRAPH.CENTER, colour=red, after=6)
     _tag(document, "{%p endif %}")
     _tag(document, "{%p if number %}")
     _para(document, "{{ number }}", size=14, align=WD_ALIGN_PARAGRAPH.CENTER, before=6)
+    _tag(document, "{%p endif %}")
+    _tag(document, "{%p if issuer or number %}")
+    p = _para(document, "", size=6, after=6)
+    border = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "1"), ("w:color", "C00000")):
+        bottom.set(qn(key), value)
+    border.append(bottom)
+    p._p.get_or_add_pPr().append(border)
     _tag(document, "{%p endif %}")
 
 
@@ -213,8 +217,11 @@ def build_notice() -> docx.document.Document:
     _tag(document, "{%p if contact.address %}")
     _para(document, "通讯地址：{{ contact.address }}", indent=True)
     _tag(document, "{%p endif %}")
-    _para(document, "附件：1. {{ recognised_title }}", indent=True, before=12)
-    _para(document, "　　　2. {{ national_title }}{% if not n_national %}（无）{% endif %}", indent=True)
+    # 附件 list: "附件：" hangs, the items align under one another (left indent 5 characters).
+    first = _para(document, "附件：1. {{ recognised_title }}", before=12)
+    first.paragraph_format.left_indent, first.paragraph_format.first_line_indent = Pt(14 * 5), Pt(-14 * 3)
+    second = _para(document, "2. {{ national_title }}{% if not n_national %}（无）{% endif %}")
+    second.paragraph_format.left_indent = Pt(14 * 5)
     _signature(document)
     return document
 
@@ -229,10 +236,11 @@ def build_letter() -> docx.document.Document:
     _para(document, "{{ summary }}", indent=True)
     _tag(document, "{%p for project in projects %}")
     _para(document, "{{ project.no }}．{{ project.title }}", bold=True, before=8, after=4)
-    widths = [3.2, 12.4]
+    widths = [2.8, 12.8]
     table = _table(document, widths)
     for label, field in (("任务类别", "task"), ("评审分数", "score"), ("评审结果", "result"), ("说明", "reason")):
-        _row(table, widths, [label, "{{ project.%s }}" % field], centre=(0,), size=12)
+        row = _row(table, widths, [label, "{{ project.%s }}" % field], centre=(0,), size=12)
+        row.cells[0].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     _tag(document, "{%p endfor %}")
     _para(document, "{{ guide }}", size=12, indent=True, before=12)
     _tag(document, "{%p if notice_end %}")
