@@ -382,6 +382,7 @@ def test_colliding_unit_ids_give_one_letter_each(odd):
     assert len(letters) == len(ODD_UNITS) == slate["unit_id"].nunique()
     assert len({name.casefold() for name in letters}) == len(letters)
     assert all(len(name) <= 90 and not re.search(r'[<>:"/\\|?*\s]', name) for name in letters)
+    assert all(len(name.encode("utf-8")) <= 160 for name in letters)         # a Linux name holds 255 bytes
     assert not any(name.split(".")[0].upper() in ("CON", "PRN", "AUX", "NUL") for name in letters)
     # Each letter is its unit's: H 004 and H_004 share a name, their letters name their own projects.
     seen = {}

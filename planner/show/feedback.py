@@ -28,7 +28,11 @@ NUMERIC = ("评审分数", "同组入选最低分")
 RESULT_IN, RESULT_NATIONAL, RESULT_OUT = "入选", "入选（推荐参加国家级遴选）", "未入选"
 _FILE_BAD = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\s]+')
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
-_MAX_STEM = 80          # characters of a letter's file name (Windows paths stay well under 260)
+# A letter's file name, without ".docx": at most 60 characters and 150 bytes in UTF-8 (a Linux name
+# holds 255 bytes, a CJK character takes 3; the writer's temporary name adds some), so that a
+# Windows path of the 反馈 folder stays well under 260 characters.
+_MAX_STEM = 60
+_MAX_BYTES = 150
 
 GUIDE = ("说明：“评审分数”为专家评审得分；“评审结果”为省级评审结果；“说明”一栏写明得出该结果的依据"
          "（通知条款、推荐名额及本年度入选项目的最低分）。")
@@ -123,7 +127,8 @@ def letter_names(unit_list: list[tuple[str, str, Any]]) -> list[str]:
     """
     stems = []
     for uid, name, _ in unit_list:
-        stems.append(_safe(f"{_safe(name)}_{_safe(uid)}"))
+        tail = "_" + _safe(uid)[:20]
+        stems.append(_cut(_safe(name), _MAX_STEM - len(tail), _MAX_BYTES - len(tail.encode("utf-8"))) + tail)
     folded = [unicodedata.normalize("NFKC", s).casefold() for s in stems]
     seen: dict[str, int] = {}
     for key in folded:
@@ -132,14 +137,22 @@ def letter_names(unit_list: list[tuple[str, str, Any]]) -> list[str]:
     for (uid, _, _), stem, key in zip(unit_list, stems, folded):
         if seen[key] > 1 or key in used:
             digest = hashlib.sha1(uid.encode("utf-8")).hexdigest()[:8]
-            stem = f"{stem[:_MAX_STEM - 9]}_{digest}"
+            stem = f"{_cut(stem, _MAX_STEM - 9, _MAX_BYTES - 9)}_{digest}"
             key = unicodedata.normalize("NFKC", stem).casefold()
         while key in used:                                   # a hash of a hash: practically never
-            stem = f"{stem[:_MAX_STEM - 9]}_{hashlib.sha1(stem.encode('utf-8')).hexdigest()[:8]}"
+            stem = f"{_cut(stem, _MAX_STEM - 9, _MAX_BYTES - 9)}_{hashlib.sha1(stem.encode('utf-8')).hexdigest()[:8]}"
             key = unicodedata.normalize("NFKC", stem).casefold()
         used.add(key)
         out.append(f"{stem}.docx")
     return out
+
+
+def _cut(text: str, chars: int, size: int) -> str:
+    """`text` cut to at most `chars` characters and `size` UTF-8 bytes."""
+    text = text[:chars]
+    while len(text.encode("utf-8")) > size:
+        text = text[:-1]
+    return text.rstrip(". ") or "_"
 
 
 def _safe(text: str) -> str:
@@ -147,7 +160,7 @@ def _safe(text: str) -> str:
     text = _FILE_BAD.sub("_", str(text)).strip("._ ") or "_"
     if _WINDOWS_RESERVED.match(text):
         text = f"_{text}"
-    return text[:_MAX_STEM].rstrip(". ") or "_"
+    return text
 
 
 def summary_sentence(rows: list[dict[str, Any]]) -> str:
