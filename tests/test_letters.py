@@ -127,3 +127,15 @@ def test_bundled_documents_carry_the_sample_publication_block(bundled):
     assert header == "吉教职成〔2023〕（样例）号　附件1"
     # 2024: the national places of the period were all used in 2023 — the 推荐名单 says 无.
     assert "无" in docx_text(base / "2024" / "推荐名单.docx").splitlines()
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ([(0, 0), (0, 0)], "贵单位本年度共申报2项，均未入选省级认定名单。"),
+    ([(1, 1), (1, 0)], "贵单位本年度共申报2项，全部入选省级认定名单（其中推荐参加国家级遴选1项）。"),
+    ([(1, 0), (0, 0), (0, 0)], "贵单位本年度共申报3项，入选省级认定名单1项，未入选2项。"),
+    ([(1, 0)], "贵单位本年度共申报1项，入选省级认定名单1项。"),
+])
+def test_a_letter_opens_with_what_the_unit_filed_and_got(flags, expected):
+    from planner.show.feedback import summary_sentence
+
+    assert summary_sentence([{"selected": s, "national": n} for s, n in flags]) == expected

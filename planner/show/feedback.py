@@ -167,8 +167,12 @@ def summary_sentence(rows: list[dict[str, Any]]) -> str:
     """贵单位本年度共申报 N 项，入选… as a letter opens (`rows`: a unit's records of `feedback_table`)."""
     n_in = sum(bool(r["selected"]) for r in rows)
     n_nat = sum(bool(r["national"]) for r in rows)
-    text = f"贵单位本年度共申报{len(rows)}项，入选省级认定名单{n_in}项"
-    text += f"（其中推荐参加国家级遴选{n_nat}项）" if n_nat else ""
+    national = f"（其中推荐参加国家级遴选{n_nat}项）" if n_nat else ""
+    if n_in == 0:
+        return f"贵单位本年度共申报{len(rows)}项，均未入选省级认定名单。"
+    if n_in == len(rows) and len(rows) > 1:
+        return f"贵单位本年度共申报{len(rows)}项，全部入选省级认定名单{national}。"
+    text = f"贵单位本年度共申报{len(rows)}项，入选省级认定名单{n_in}项{national}"
     if n_in < len(rows):
         text += f"，未入选{len(rows) - n_in}项"
     return text + "。"
