@@ -52,7 +52,7 @@ def test_a_later_round_says_how_much_earlier_years_used(tmp_path):
     facts.rules.update(FACTS.rules)
     text = _say(facts, reason_code="quota_full", rule_id="pc-loc", group="长春市", limit=15, value=7, planned=8,
                 lowest_selected=80.0)
-    assert "截至本年度共已安排7个（其中本年度3个），其余名额留待2025年度" in text
+    assert "截至本年度已安排7个（其中本年度3个），其余名额留待2025年度" in text
 
 
 def test_a_higher_score_left_out_by_other_rules_is_not_told_the_places_went_to_higher_scores():

@@ -170,7 +170,7 @@ def _no_room(row: Mapping[str, Any], facts: RoundFacts, rule: Mapping[str, str],
     period = rule.get("scope", "period") != "year" and span
     later = _later_years(facts)
     this_year = _this_year_use(row, facts)
-    so_far = "本年度" if (facts.period is None or facts.year == facts.period[0]) else "截至本年度共"
+    so_far = "本年度" if (facts.period is None or facts.year == facts.period[0]) else "截至本年度"
     head = per_notice
     if target:
         quote = _quote(rule)
