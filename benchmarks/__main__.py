@@ -31,7 +31,7 @@ from benchmarks.instances import INSTANCES, REPO
 
 E2E_SCENARIO = REPO / "scenarios" / "jilin-2023-funded.toml"
 E2E_REPEATS = 5
-EXTRA_BENCHES = ("bench_explain", "bench_whatif", "bench_sweep", "bench_analyses")
+EXTRA_BENCHES = ("bench_explain", "bench_whatif", "bench_sweep", "bench_analyses", "bench_publish")
 
 
 # --------------------------------------------------------------------------- running

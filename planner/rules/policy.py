@@ -21,6 +21,7 @@ from typing import Any
 from planner.errors import PolicyError, Problem
 from planner.inputs import load_catalogue, suggest
 from planner.rules.edits import Edit
+from planner.rules.publication import Publication, parse_publication
 from planner.rules.scenario_files import read_scenario_file
 from planner.rules.shapes import SCOPES, TIE_BREAKS, Bound, PlanSettings, Rule, rule_to_toml
 from planner.rules.syntax import (
@@ -67,6 +68,8 @@ class Scenario:
     # `[exemptions] tasks`: the tasks whose quotas an `exempt` project does not take (三(四), 三(六));
     # None = the scenario names none and `exempt` is not checked.
     exempt_tasks: tuple[str, ...] | None = None
+    # `[publication]`: 文号, 落款, date, 公示 of the documents `planner publish` writes.
+    publication: Publication = field(default_factory=Publication, compare=False)
 
     # --- the years ----------------------------------------------------------------
     @property
@@ -433,6 +436,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
     calendar = data.get("calendar", [])
     exempt_tasks = _parse_exemptions(data.get("exemptions"), ctx)
     plan = parse_plan(data.get("plan", {}) or {}, ctx)
+    publication = parse_publication(data.get("publication"), ctx, issuer=data.get("issuer"))
     if plan.through is not None and period is not None and not year <= plan.through <= period[1]:
         ctx.fail(None, "plan.through", f"through = {plan.through}", f"a year in {year}–{period[1]}")
 
@@ -461,6 +465,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
         raw=MappingProxyType(data_keep),
         plan=plan,
         exempt_tasks=exempt_tasks,
+        publication=publication,
     )
 
 

@@ -1,7 +1,8 @@
 """What people look at: output files written atomically (`files`), charts in Chinese (`charts`,
 with the CJK font of `fonts`), the leadership briefing (`briefing`), HTML for notebooks
 (`display`), two results side by side (`compare`), the slate workbook (`workbook`) and what the
-office publishes: 认定名单/推荐名单 and feedback per unit (`publication`, `lists`, `feedback`).
+office publishes: 认定名单/推荐名单, 公示通知 and feedback per unit (`publication`, `lists`, `feedback`,
+the plain reasons of `letters`, rendered from Word templates by `word`).
 
 Reads results (`planner.result`), never solves.
 """

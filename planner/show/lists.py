@@ -1,15 +1,18 @@
 """The published lists of a round: 认定名单 (every recognised project) and 推荐名单 (the national
-recommendations alone), as tables, as xlsx and as docx in the layout of an attachment to a notice.
+recommendations alone), as tables, as the fields of their Word templates and as xlsx.
 
 Owns the columns of the lists (序号, 项目名称, 申报/牵头单位, 所属市（州）, 任务类别, 国家级推荐), their
-order (by task in the notice's order, then by score), and the docx layout shared with the
-feedback letters (附件 label, title, a table with borders, page numbers in the footer). Titles and
-unit names are printed exactly as filed. Does not own which projects are selected (the solve) nor
-writing files into place (`files`). python-docx and xlsxwriter are loaded on first use.
+order (by task in the notice's order, then by score), their grouping by task (the merged header
+rows), and the xlsx in the look of a printed attachment (附件 label, title, 文号, task rows, 仿宋,
+page numbers in the footer, A4). Titles and unit names are printed exactly as filed; in xlsx a
+text cell is always a string cell, so ``=…`` or ``+…`` is shown as written, never run. Does not
+own the docx layout (the templates in ``templates/``), which projects are selected (the solve)
+nor writing files into place (`files`). xlsxwriter is loaded on first use.
 """
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pandas as pd
@@ -72,175 +75,110 @@ def recognised_list(slate: pd.DataFrame, *, national_only: bool = False) -> pd.D
     return table
 
 
+# --------------------------------------------------------------------------- for the templates
+def list_groups(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The list as the templates' ``groups``: per task, in order, its name, count and rows.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        `recognised_list` output.
+
+    Returns
+    -------
+    list of dict
+        ``name`` (任务类别), ``count``, ``rows`` (each ``no``, ``title``, ``unit``, ``locality``,
+        ``national`` — "是" or "").
+    """
+    groups: list[dict[str, Any]] = []
+    for record in table.to_dict("records"):
+        if not groups or groups[-1]["name"] != record["任务类别"]:
+            groups.append({"name": record["任务类别"], "count": 0, "rows": []})
+        groups[-1]["count"] += 1
+        groups[-1]["rows"].append({"no": record["序号"], "title": record["项目名称"], "unit": record["申报/牵头单位"],
+                                   "locality": record["所属市（州）"], "national": record.get("国家级推荐", "")})
+    return groups
+
+
 # --------------------------------------------------------------------------- xlsx
-def list_xlsx(table: pd.DataFrame, *, title: str, sheet: str) -> bytes:
-    """One sheet: the title row, then the list with borders, header frozen and filtered."""
+def list_xlsx(table: pd.DataFrame, *, title: str, sheet: str, label: str = "", number: str = "") -> bytes:
+    """The list as a printable sheet: 附件 label, title, 文号, header, task rows, the projects.
+
+    Rows: the label (黑体), the title (merged, 方正小标宋简体), the 文号 when there is one, the
+    header (frozen, filtered, repeated on every printed page), then per task a merged row
+    "任务类别（N项）" and its projects. 序号 are numbers; every text is a string cell. A4
+    landscape, one page wide, 第 N 页 共 M 页 in the footer. An empty list says 无.
+    """
     import xlsxwriter
 
-    columns = [c for c in table.columns if c != "task"]
+    columns = [c for c in table.columns if c not in ("task", "任务类别")]
     raw = io.BytesIO()
-    book = xlsxwriter.Workbook(raw, {"in_memory": True})
+    book = xlsxwriter.Workbook(raw, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
     book.set_properties({"created": pd.Timestamp("2000-01-01").to_pydatetime()})
     ws = book.add_worksheet(sheet[:31])
-    head = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter",
-                            "bg_color": "#DDEBF7", "text_wrap": True})
-    cell = book.add_format({"border": 1, "valign": "vcenter", "text_wrap": True})
-    centre = book.add_format({"border": 1, "valign": "vcenter", "align": "center"})
-    ws.merge_range(0, 0, 0, len(columns) - 1, title,
-                   book.add_format({"bold": True, "font_size": 16, "align": "center"}))
-    widths = {"序号": 6, "项目名称": 46, "申报/牵头单位": 30, "所属市（州）": 16, "任务类别": 30, "国家级推荐": 10}
+    base = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
+    label_fmt = book.add_format({**base, "font_name": "黑体", "font_size": 16})
+    title_fmt = book.add_format({**base, "font_name": TITLE_FONT, "font_size": 18, "align": "center",
+                                 "text_wrap": True})
+    number_fmt = book.add_format({**base, "align": "center"})
+    head = book.add_format({**base, "bold": True, "border": 1, "align": "center", "text_wrap": True})
+    group_fmt = book.add_format({**base, "bold": True, "border": 1})
+    cell = book.add_format({**base, "border": 1, "text_wrap": True})
+    centre = book.add_format({**base, "border": 1, "align": "center", "text_wrap": True})
+    last = len(columns) - 1
+    row = 0
+    if label:
+        ws.write_string(row, 0, label, label_fmt)
+        row += 1
+    ws.merge_range(row, 0, row, last, "", title_fmt)
+    ws.write_string(row, 0, title, title_fmt)
+    ws.set_row(row, 48)
+    row += 1
+    if number:
+        ws.merge_range(row, 0, row, last, "", number_fmt)
+        ws.write_string(row, 0, number, number_fmt)
+        row += 1
+    header_row = row
+    widths = {"序号": 6, "项目名称": 50, "申报/牵头单位": 34, "所属市（州）": 16, "国家级推荐": 11}
     for j, name in enumerate(columns):
-        ws.write(1, j, name, head)
+        ws.write_string(header_row, j, name, head)
         ws.set_column(j, j, widths.get(name, 14))
-        for i, value in enumerate(table[name].tolist()):
-            ws.write(2 + i, j, value, centre if name in ("序号", "国家级推荐", "所属市（州）") else cell)
-    ws.freeze_panes(2, 0)
-    ws.autofilter(1, 0, 1 + len(table), len(columns) - 1)
-    ws.repeat_rows(1)
+    row += 1
+    if not len(table):
+        ws.merge_range(row, 0, row, last, "", centre)
+        ws.write_string(row, 0, "无", centre)
+        row += 1
+    for group in list_groups(table):
+        ws.merge_range(row, 0, row, last, "", group_fmt)
+        ws.write_string(row, 0, f"{group['name']}（{group['count']}项）", group_fmt)
+        row += 1
+        for item in group["rows"]:
+            values = {"序号": item["no"], "项目名称": item["title"], "申报/牵头单位": item["unit"],
+                      "所属市（州）": item["locality"], "国家级推荐": item["national"]}
+            for j, name in enumerate(columns):
+                value = values[name]
+                if name == "序号":
+                    ws.write_number(row, j, int(value), centre)
+                else:
+                    ws.write_string(row, j, _cell_text(value), centre if name != "项目名称" and name != "申报/牵头单位"
+                                    else cell)
+            row += 1
+    ws.freeze_panes(header_row + 1, 0)
+    ws.autofilter(header_row, 0, max(row - 1, header_row), last)
+    ws.repeat_rows(header_row)
+    ws.set_paper(9)                                   # A4
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.6, right=0.6, top=0.8, bottom=0.8)
+    ws.set_footer("&C第 &P 页 共 &N 页")
     book.close()
     return raw.getvalue()
 
 
-# --------------------------------------------------------------------------- docx
-def new_document(*, landscape: bool = False) -> Any:
-    """An A4 document with the notice's body font and page numbers (第 N 页 共 M 页) in the footer."""
-    import docx
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
-    document = docx.Document()
-    style = document.styles["Normal"]
-    style.font.name = FONT
-    style.font.size = Pt(12)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    if landscape:
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = section.page_height, section.page_width
-    section.left_margin = section.right_margin = Cm(2.2)
-    section.top_margin = section.bottom_margin = Cm(2.5)
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("第 ")
-    _field(footer, "PAGE")
-    footer.add_run(" 页  共 ")
-    _field(footer, "NUMPAGES")
-    footer.add_run(" 页")
-    return document
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _field(paragraph: Any, code: str) -> None:
-    """A Word field (PAGE, NUMPAGES) in `paragraph`, updated by Word and LibreOffice on display."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, code), ("separate", None), (None, "1"), ("end", None)):
-        if kind:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-        elif text == code:
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = f" {code} "
-        else:
-            element = OxmlElement("w:t")
-            element.text = text
-        run._r.append(element)
-
-
-def add_heading(document: Any, text: str, *, size: float = 20, label: str = "") -> None:
-    """The attachment label (附件1) at the left, then the centred title."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    if label:
-        p = document.add_paragraph()
-        run = p.add_run(label)
-        run.font.name = "黑体"
-        run._element.rPr.rFonts.set(qn("w:eastAsia"), "黑体")
-        run.font.size = Pt(16)
-    p = document.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = p.add_run(text)
-    run.bold = True
-    run.font.size = Pt(size)
-    run.font.name = TITLE_FONT
-    run._element.rPr.rFonts.set(qn("w:eastAsia"), TITLE_FONT)
-
-
-def add_table(document: Any, header: list[str], rows: list[list[str]], *, widths_cm: list[float],
-              groups: list[tuple[int, str]] = (), size: float = 10.5, centre: tuple[int, ...] = ()) -> Any:
-    """A bordered table; `groups` = (row position, heading) rows spanning the whole width;
-    `centre` = positions of centred columns (the header is always centred)."""
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    for column, width in zip(table.columns, widths_cm):     # LibreOffice reads the grid widths
-        column.width = Cm(width)
-    heads = dict(groups)
-
-    def fill(cells: Any, values: list[str], *, bold: bool = False) -> None:
-        for j, (cell, value, width) in enumerate(zip(cells, values, widths_cm)):
-            cell.width = Cm(width)
-            p = cell.paragraphs[0]
-            if bold or j in centre:
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = p.add_run(str(value))
-            run.bold = bold
-            run.font.size = Pt(size)
-
-    fill(table.rows[0].cells, header, bold=True)
-    # The header row repeats on every page.
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    tr_pr.append(repeat)
-    for i, values in enumerate(rows):
-        if i in heads:
-            cells = table.add_row().cells
-            merged = cells[0].merge(cells[-1])
-            run = merged.paragraphs[0].add_run(heads[i])
-            run.bold = True
-            run.font.size = Pt(size)
-        fill(table.add_row().cells, values)
-    return table
-
-
-def docx_bytes(document: Any) -> bytes:
-    raw = io.BytesIO()
-    document.core_properties.created = pd.Timestamp("2000-01-01").to_pydatetime()
-    document.core_properties.modified = pd.Timestamp("2000-01-01").to_pydatetime()
-    document.save(raw)
-    return raw.getvalue()
-
-
-def list_docx(table: pd.DataFrame, *, title: str, label: str) -> bytes:
-    """The list as a published attachment: label, title, one bordered table grouped by task."""
-    document = new_document(landscape=True)
-    add_heading(document, title, label=label)
-    columns = [c for c in table.columns if c not in ("task", "任务类别")]
-    widths = {"序号": 1.4, "项目名称": 10.5, "申报/牵头单位": 7.5, "所属市（州）": 3.6, "国家级推荐": 2.2}
-    groups, rows, current = [], [], None
-    for i, record in enumerate(table.to_dict("records")):
-        if record["任务类别"] != current:
-            current = record["任务类别"]
-            n = int((table["任务类别"] == current).sum())
-            groups.append((i, f"{current}（{n}项）"))
-        rows.append([str(record[c]) for c in columns])
-    add_table(document, columns, rows, widths_cm=[widths.get(c, 4.0) for c in columns], groups=groups,
-              centre=tuple(j for j, c in enumerate(columns) if c in ("序号", "所属市（州）", "国家级推荐")))
-    return docx_bytes(document)
+def _cell_text(value: Any) -> str:
+    """A value as a string cell's text (characters an xlsx cannot hold dropped)."""
+    return _XLSX_ILLEGAL.sub("", "" if value is None else str(value))
