@@ -1,9 +1,13 @@
 """Tables, slates and histories of the wrong round, said as such before anything is solved.
 
-Owns three checks that name the cause and the fix in one line: a candidate table of another
+Owns four checks that name the cause and the fix in one line: a candidate table of another
 year than the scenario's ("this table's year is 2024, the scenario's 2023"), a slate audited
-against another year's scenario, and a history slate that does not exist yet ("run the 2023
-round first: …"). Does not own the row-by-row year check (`rules.prepare.check_years`).
+against another year's scenario, a history slate that does not exist yet ("run the 2023
+round first: …"), and a history that is not complete (二(二) 分年度（2023-2025年）申报…在推荐限额内:
+a round of year Y locks the slates of every earlier year of the period, one per year, in
+order — a gap or a slate of the wrong year would give back quota, recognitions and national
+places the earlier rounds already used). Does not own the row-by-row year check
+(`rules.prepare.check_years`).
 """
 from __future__ import annotations
 
@@ -80,3 +84,70 @@ def _shown(path: Path) -> str:
     except ValueError:
         return str(path)
     return str(path) if relative.startswith("..") else relative
+
+
+def earlier_years(scenario: Scenario) -> tuple[int, ...]:
+    """The years of the period before the scenario's own: the slates its history must hold."""
+    first, _ = scenario.years
+    return tuple(range(first, scenario.year))
+
+
+def check_history_years(scenario: Scenario, slates: list[tuple[Path, pd.DataFrame]]) -> None:
+    """二(二): the history holds one slate per earlier year of the period, each of its year, in order.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The round (its `year`, `period` and `history` paths).
+    slates : list of (path, DataFrame)
+        Each history file as read, in the scenario's order; the frame needs the column ``year``.
+
+    Raises
+    ------
+    InputError
+        One line per problem: a slate of the wrong year or of several years (named with the
+        years found and expected), and every missing year with the command that makes its slate.
+    """
+    wanted = earlier_years(scenario)
+    lines = []
+    found: dict[int, Path] = {}
+    for position, (path, frame) in enumerate(slates):
+        years = sorted({int(y) for y in frame["year"]}) if len(frame) else []
+        expected = wanted[position] if position < len(wanted) else None
+        place = f"history entry {position + 1} of {scenario.label} ({_shown(Path(path))})"
+        if len(years) != 1:
+            what = "no rows" if not years else "rows of " + ", ".join(map(str, years))
+            lines.append(f"历史名单须为单一年度 (a history slate holds one round): {place} has {what}, "
+                         f"expected the {expected or 'earlier'} slate only")
+            continue
+        year = years[0]
+        if year in found:
+            lines.append(f"历史名单年度重复 (a year twice in the history): {place} is the {year} slate again "
+                         f"(also {_shown(found[year])})")
+        elif year != expected:
+            order = ", ".join(map(str, wanted)) or "none"
+            lines.append(f"历史名单年度不符 (history slate of the wrong year): {place} is the {year} slate, "
+                         f"expected the {expected if expected else 'no further'} slate "
+                         f"(the earlier years of the period, in order: {order})")
+        found.setdefault(year, Path(path))
+    for year in wanted:
+        if year in found:
+            continue
+        other = _scenario_for(scenario, year)
+        out = _out_for(scenario, year)
+        lines.append(f"历史名单缺少{year}年度 (history lacks the {year} slate): a {scenario.year} round locks "
+                     f"every earlier year of the period ({', '.join(map(str, wanted))}), or the quotas, "
+                     f"recognitions and national places {year} used count again — run: planner solve "
+                     f"{other or '<the ' + str(year) + ' scenario>'} --out {out}, then name "
+                     f"{_shown(out / 'slate.csv')} in history")
+    if lines:
+        raise InputError("\n".join(lines))
+
+
+def _out_for(scenario: Scenario, year: int) -> Path:
+    """Where the `year` round's slate goes: a history entry's folder with its year replaced, else out/<year>."""
+    for path in scenario.history:
+        folder = Path(path).parent
+        if re.search(r"(?<!\d)\d{4}(?!\d)", folder.name):
+            return folder.with_name(re.sub(r"(?<!\d)\d{4}(?!\d)", str(year), folder.name))
+    return Path("out") / (f"{Path(scenario.source).stem.rsplit('-', 1)[0]}-{year}" if scenario.source else str(year))
