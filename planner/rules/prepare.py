@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, PolicyError, Problem
-from planner.inputs import load_candidates, load_catalogue, normalise_candidates, suggest
+from planner.inputs import load_candidates, load_catalogue, normalise_candidates, parse_bool, suggest
 from planner.rules.availability import (
     CORE_COURSE_SWITCH,
     CORE_COURSE_TASK,
@@ -74,6 +74,8 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
         if column in named and column not in frame:
             # 三(五)(七)(八) a table without the task's own entry column: its `eligible` says it
             frame[column] = frame["eligible"].to_numpy(dtype=bool) if "eligible" in frame else True
+        elif column in frame and frame[column].dtype != bool:     # a frame built in Python
+            frame[column] = parse_bool(frame[column])[0].astype(bool)
     check_years(frame, scenario)
     check_exemptions(frame, scenario)
     check_courses(frame, scenario)

@@ -4,7 +4,7 @@ Owns the unit facts the notice's per-unit quotas rest on (三(三)(四)(六)(七
 a unit keeps one kind, tier and locality on every row and year, history included, and
 ``unit_id`` and ``unit_name`` name each other one to one — one name per id and one id per name,
 names compared after the usual normalisation (NFKC: full- and half-width alike; every blank
-dropped; case folded). Under the switch ``unit_consistency``:
+dropped). Under the switch ``unit_consistency``:
 
 - ``"check"`` (default): any conflict is a located input error listing every row involved;
 - ``"merge"``: rows whose names are the same unit are one unit, under the smallest of their ids
@@ -31,8 +31,8 @@ _BLANKS = re.compile(r"\s+")
 
 
 def name_key(names: pd.Series) -> pd.Series:
-    """Unit names as compared: NFKC (全角/半角 alike), blanks of every width dropped, case folded."""
-    return names.fillna("").astype(str).map(lambda t: _BLANKS.sub("", unicodedata.normalize("NFKC", t)).casefold())
+    """Unit names as compared: NFKC (全角/半角 alike), blanks of every width dropped."""
+    return names.fillna("").astype(str).map(lambda t: _BLANKS.sub("", unicodedata.normalize("NFKC", t)))
 
 
 def unit_mode(switches: Mapping[str, object]) -> str:
