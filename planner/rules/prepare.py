@@ -199,15 +199,16 @@ def check_years(frame: pd.DataFrame, scenario: Scenario) -> None:
 
 
 def read_history(scenario: Scenario) -> pd.DataFrame | None:
-    """Locked slates of earlier rounds named by the scenario: one per earlier year of the period,
-    in order (二(二); `round_years.check_history_years` refuses a gap or a wrong year)."""
+    """Locked slates of earlier rounds named by the scenario (rows of earlier years only): every
+    earlier year of the period, in year order (二(二); `round_years.check_history_years` refuses a
+    gap, a wrong year or a wrong order)."""
     if not scenario.history:
-        check_history_years(scenario, [])        # a round after the first with no history at all
+        check_history_years(scenario, [])        # a round on its own: logged after the first year
         return None
     check_history_files(scenario)
     parts = [load_candidates(path, extra_bool_columns=SLATE_FLAGS) for path in scenario.history]
     check_history_years(scenario, list(zip(scenario.history, parts)))
-    history = pd.concat(parts, ignore_index=True)
+    history = pd.concat([part[part["year"] < scenario.year] for part in parts], ignore_index=True)
     dup = history["candidate_id"].duplicated(keep="last")
     return history[~dup].reset_index(drop=True)
 
