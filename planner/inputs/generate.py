@@ -2,7 +2,7 @@
 
 Owns, for each year, a pool of candidates for every task and track of the catalogue — which units
 of the roster file, how many, on which topics, with which scores, costs, exemptions and
-eligibility — and writing them as ``candidates_<year>.csv`` (UTF-8 with BOM). The pools
+entry conditions (三(五)(七)(八), each a column of its own: `ENTRY_COLUMNS`) — and writing them as ``candidates_<year>.csv`` (UTF-8 with BOM). The pools
 oversubscribe the notice's quotas on purpose, so the province really has to choose. The units
 themselves are the fixed roster of `synthetic_roster`, named with the words of `synthetic_names`.
 

@@ -28,6 +28,9 @@ from planner.errors import InputError, Problem
 UNIT_SWITCH = "unit_consistency"     # "check" | "merge" | "off" (a scenario without it: off)
 UNIT_FACTS = ("unit_kind", "tier", "locality")
 _BLANKS = re.compile(r"\s+")
+ONE_NAME = "同一单位编号对应多个单位名称 (one unit_name per unit_id)"
+ONE_ID = "同一单位名称对应多个单位编号 (one unit_id per unit_name)"
+MERGE_HINT = '同一单位请用同一编号和名称；或在 [switches] 设 unit_consistency = "merge" 合并为一个单位'
 
 
 def name_key(names: pd.Series) -> pd.Series:
@@ -106,8 +109,8 @@ def check_units(frame: pd.DataFrame, history: pd.DataFrame | None, *, mode: str 
     if mode == "merge":
         rows = merge_units(rows, unit_merges(rows))
     else:
-        problems += _conflicts(rows, "unit_id", "_name", "unit_name", "同一单位编号对应多个单位名称 one unit_name per unit_id")
-        problems += _conflicts(rows, "_name", "unit_id", "unit_id", "同一单位名称对应多个单位编号 one unit_id per unit_name")
+        problems += _conflicts(rows, "unit_id", "_name", "unit_name", ONE_NAME, hint=MERGE_HINT)
+        problems += _conflicts(rows, "_name", "unit_id", "unit_id", ONE_ID, hint=MERGE_HINT)
     for column in UNIT_FACTS:
         problems += _conflicts(rows, "unit_id", column, column, f"one {column} per unit on every row and year")
     if problems:
@@ -117,8 +120,9 @@ def check_units(frame: pd.DataFrame, history: pd.DataFrame | None, *, mode: str 
 def unit_conflicts(rows: pd.DataFrame) -> list[tuple[int, str]]:
     """For the auditor: (position, problem) for every row of a unit named two ways or a name under
     two ids (positions into `rows`: unit_id, unit_name)."""
-    keyed = rows[["unit_id", "unit_name"]].assign(unit_id=rows["unit_id"].astype(str), _name=name_key(rows["unit_name"]),
-                                                 _where=[(None, i, "") for i in range(len(rows))])
+    keyed = rows[["unit_id", "unit_name"]].assign(
+        unit_id=rows["unit_id"].astype(str), _name=name_key(rows["unit_name"]),
+        _where=[(None, i, "") for i in range(len(rows))])
     out = []
     for problem in (_conflicts(keyed, "unit_id", "_name", "unit_name", "")
                     + _conflicts(keyed, "_name", "unit_id", "unit_id", "")):
@@ -126,7 +130,7 @@ def unit_conflicts(rows: pd.DataFrame) -> list[tuple[int, str]]:
     return out
 
 
-def _conflicts(rows: pd.DataFrame, key: str, value: str, shown: str, expected: str) -> list[Problem]:
+def _conflicts(rows: pd.DataFrame, key: str, value: str, shown: str, expected: str, hint: str = "") -> list[Problem]:
     """Rows whose `key` has more than one `value`: one problem per row, `shown` column's value named."""
     counts = rows.groupby(key)[value].nunique()
     problems = []
@@ -137,5 +141,5 @@ def _conflicts(rows: pd.DataFrame, key: str, value: str, shown: str, expected: s
         what = "unit_name" if key == "_name" else "unit"
         for (src, row, cid), v in zip(these["_where"], these[shown]):
             found = f'{what} "{label}" with {shown} "{v}"' + (f' (history candidate "{cid}")' if cid else "")
-            problems.append(Problem(src, found, f"{expected} (found {found_all})", row=row, column=shown))
+            problems.append(Problem(src, found, f"{expected} (found {found_all})", row=row, column=shown, hint=hint))
     return problems
