@@ -126,6 +126,24 @@ def test_the_cli_exits_2_on_a_history_gap_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_the_bundled_2025_round_with_only_the_2024_slate_names_the_2023_command(tmp_path):
+    """The issue's case on the bundled files: jilin-2025.toml naming only out/jilin-2024/slate.csv."""
+    import shutil
+    shutil.copytree(REPO / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    slate_file((tmp_path / "out" / "jilin-2024").mkdir(parents=True) or tmp_path / "out" / "jilin-2024" / "slate.csv",
+               [row("X", year=2024, unit_id="UX", selected=True, national=False)])
+    path = tmp_path / "scenarios" / "jilin-2025.toml"
+    text = re.sub(r"(?m)^history = .*$", 'history = ["../out/jilin-2024/slate.csv"]', path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    done = run_cli("solve", "scenarios/jilin-2025.toml", "--out", "out/jilin-2025", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    line, = done.stderr.splitlines()
+    assert "history lacks the 2023 slate" in line
+    assert "planner solve scenarios/jilin-2023.toml --out out/jilin-2023" in line
+    assert '"../out/jilin-2023/slate.csv"' in line and not (tmp_path / "out" / "jilin-2025").exists()
+
+
 # --------------------------------------------------------------------------- [choices] for every switch
 def switches_the_code_reads() -> set[str]:
     """Every switch name read in planner/ (`*_SWITCH = "…"`, `switches.get("…")`, `switches["…"]`),

@@ -155,10 +155,20 @@ def check_history_years(scenario: Scenario, slates: list[tuple[Path, pd.DataFram
         lines.append(f"历史名单缺少{year}年度 (history lacks the {year} slate): a {scenario.year} round locks "
                      f"every earlier year of the period ({order}), or the quotas, recognitions and national "
                      f"places {year} used count again — run: planner solve "
-                     f"{other or '<the ' + str(year) + ' scenario>'} --out {out}, then name "
-                     f"{_shown(out / 'slate.csv')} in history")
+                     f"{other or '<the ' + str(year) + ' scenario>'} --out {_shown(out)}, then add "
+                     f'"{_from_scenario(scenario, out / "slate.csv")}" to its history, before the later years')
     if lines:
         raise InputError("\n".join(lines))
+
+
+def _from_scenario(scenario: Scenario, path: Path) -> str:
+    """`path` as the scenario file names it (relative to its folder), with forward slashes."""
+    if scenario.source is None:
+        return Path(path).as_posix()
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), Path(scenario.source).resolve().parent)).as_posix()
+    except ValueError:                   # another drive on Windows
+        return Path(path).as_posix()
 
 
 def _out_for(scenario: Scenario, year: int) -> Path:
