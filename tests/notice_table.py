@@ -26,7 +26,7 @@ EXEMPT_TASKS = ["resource_library", "virtual_sim_base"]
 # The careful provincial official's reading of each open point (the default), and the other.
 SWITCH_DEFAULTS = {
     "locality_quota_counts": "non_higher",   # 四(一)1 中职 filed by the locality, 高职 within their own quota
-    "about_n": "soft_band",
+    "about_n": "aim_n",                      # "N个左右": aim at N (the band is the tolerance, not a quota)
     "national_course_split": "exact",        # 三(七) 推荐5门，其中中职2门、高职3门
     "production_locality": "cap",            # 三(九) 每个市（州）可推荐2-3项
     "quota_spending": "paced",
@@ -40,24 +40,68 @@ SWITCH_DEFAULTS = {
     "core_course_column": "required",        # 三(七) 申报课程须为专业核心课程
     "course_level": "by_school",             # 三(七) only 中高职一体化 courses are classed case by case
     "consortium_link": "linked",             # 三(三) 在市域产教联合体内: only centres of a recognised consortium count
+    "international_lead": "education",       # 三(十) 由我国职业教育领域机构牵头制定: schools, institutes, industry bodies
 }
+# Every reading's alternatives ([choices]): the default first, then the others.
+CHOICES = {
+    "locality_quota_counts": ["non_higher", "all"], "about_n": ["aim_n", "soft_band", "hard_band"],
+    "national_course_split": ["exact", "at_most"], "production_locality": ["cap", "hard", "cap_only"],
+    "quota_spending": ["paced", "literal"], "pacing": ["off", "soft", "hard"], "funding": ["off", "pool"],
+    "consortium_link": ["linked", "strict", "off"], "national_scope": ["period", "year"],
+    "recognition": ["once", "recertify"], "unit_consistency": ["check", "merge", "off"],
+    "public_centre_lead": ["government", "with_zones"], "production_lead": ["school", "school_or_enterprise"],
+    "core_course_column": ["required", "off"], "course_level": ["by_school", "as_filed"],
+    "international_lead": ["education", "any"],
+}
+# The rules that are the planner's reading of the notice, not its words: each says so in its text
+# (规划者的理解) and docs/notice-rules.md lists it.
+INFERRED = {
+    "cc-target", "cc-target-hard", "cc-target-aim", "ic-target", "ic-target-hard", "ic-target-aim",
+    "rl-target", "rl-target-hard", "rl-target-aim", "db-target", "db-target-hard", "db-target-aim",
+    "vs-target", "vs-target-hard", "vs-target-aim", "co-target", "co-target-hard", "co-target-aim",
+    "pp-target", "pp-target-hard", "pp-target-aim",
+    "pc-public-led-by-government", "pc-public-led-by-government-or-zone", "rl-led-by-school", "vs-led-by-school",
+    "co-led-by-school", "tb-schools-only", "pp-led-by-school", "pp-led-by-school-or-enterprise", "pp-locality-two",
+    "pp-locality-two-hard", "pc-enterprise-locality-min", "pc-enterprise-locality-min-any",
+    "pc-enterprise-inside-consortium", "db-one-per-school", "ii-led-by-education-body",
+}
+OBJECTIVE = {"maximise": "score", "pass_mark": 60, "tie_break": "id_hash"}          # pass_mark: PLANNER
+PLAN = {"forecast": "auto", "future_weight": {"switch": "quota_spending", "paced": 1.0, "literal": 0.0},
+        "reachability": "hard", "reachability_weight": 1000,                         # PLANNER
+        "pools": ["../data/jilin/candidates_2024.csv", "../data/jilin/candidates_2025.csv"]}
+FOLD: dict = {}          # 长白山管委会 and 梅河口市 are localities of their own by default
 
 
 def R(clause: str, rid: str, task: str, *, track: str | None = None, per: list[str] | None = None,
       min: Any = None, max: Any = None, scope: str = "period", by: int | None = None, exempt: bool = False,
       soft: float | None = None, decision: str = "provincial", when: dict | None = None,
-      kinds: Any = None, tier: str | None = None, complete: bool | None = None, link: str | None = None) -> dict:
+      kinds: Any = None, tier: str | None = None, complete: bool | None = None, link: str | None = None,
+      inside: bool = True, flags: dict | None = None) -> dict:
+    """One rule item. `link`: the column counted through (三(三) consortium_id; `inside` False: a row
+    counts while its consortium is *not* in the slate); `flags`: entry-condition columns (三(五)(七)(八))."""
+    where: dict[str, Any] = {"task": task}
+    for key, value in (("track", track), ("tier", tier), ("unit_kind", kinds)):
+        if value is not None:
+            where[key] = value
+    if exempt:
+        where["exempt"] = False
+    if link:
+        where[link] = {"in_slate": inside}
+    where.update(flags or {})
     return dict(clause=clause, id=rid, task=task, track=track, per=per or [], min=min, max=max, scope=scope, by=by,
                 exempt=exempt, soft=soft, decision=decision, when=when or {}, kinds=kinds, tier=tier,
-                complete=complete, link=link)
+                complete=complete, link=link, where=where)
 
 
 def about(clause: str, prefix: str, task: str, n: int) -> list[dict]:
-    """"到2025年…N个左右": a soft band (default) and the hard band (switch about_n)."""
+    """"到2025年…N个左右": aim at N (default: every unit away from N costs the weight), a soft band
+    or the hard band (switch about_n)."""
     lo, hi = round(n * (1 - BAND)), round(n * (1 + BAND))
     return [R(clause, f"{prefix}-target", task, min=lo, max=hi, by=2025, soft=ABOUT_WEIGHT,
               when={"about_n": "soft_band"}),
-            R(clause, f"{prefix}-target-hard", task, min=lo, max=hi, by=2025, when={"about_n": "hard_band"})]
+            R(clause, f"{prefix}-target-hard", task, min=lo, max=hi, by=2025, when={"about_n": "hard_band"}),
+            R(clause, f"{prefix}-target-aim", task, min=n, max=n, by=2025, soft=ABOUT_WEIGHT,
+              when={"about_n": "aim_n"})]
 
 
 def quotas(clause: str, prefix: str, task: str, track: str | None, locality: dict, national: int, provincial: int,
@@ -107,7 +151,10 @@ NOTICE: list[dict] = [
     # 各地在市域产教联合体内，至少建设2个企业实践中心: only centres whose consortium_id names a recognised
     # 市域产教联合体 (earlier round or this one) count; offices without the link count every centre.
     R("三(三)", "pc-enterprise-locality-min", "practice_centre", track="enterprise", per=["locality"], min=2,
-      by=2025, complete=True, when={"consortium_link": "linked"}, link="consortium_id"),
+      by=2025, complete=True, when={"consortium_link": ["linked", "strict"]}, link="consortium_id"),
+    # The strict reading: every enterprise centre inside a recognised 联合体 (none outside, each year).
+    R("三(三)", "pc-enterprise-inside-consortium", "practice_centre", track="enterprise", max=0, scope="year",
+      when={"consortium_link": "strict"}, link="consortium_id", inside=False),
     R("三(三)", "pc-enterprise-locality-min-any", "practice_centre", track="enterprise", per=["locality"], min=2,
       by=2025, complete=True, when={"consortium_link": "off"}),
     R("三(三)", "pc-enterprise-target", "practice_centre", track="enterprise", min=20, by=2025),
@@ -117,6 +164,9 @@ NOTICE: list[dict] = [
     *quotas("三(四)", "rl", "resource_library", None, LOCALITY_5_3_2, 5, 3, 1, exempt=True),
     # 三(五) 信息化标杆学校: 20个左右; a school is one benchmark school (PLANNER: at most 1 per school)
     led_by("三(五)", "db-schools-only", "digital_benchmark_school", list(SCHOOLS)),
+    # 推荐范围：…数字校园试点学校，对接…且已开始数据上报: only pilot schools (a column of its own).
+    R("三(五)", "db-pilot-schools-only", "digital_benchmark_school", max=0, scope="year",
+      flags={"digital_pilot": False}),
     R("三(五)", "db-one-per-school", "digital_benchmark_school", per=["unit_id"], max=1),
     *about("三(五)", "db", "digital_benchmark_school", 20),
     # 三(六) 虚拟仿真实训基地: 50个左右; as 三(四); 215个+211个不占限额
@@ -126,6 +176,9 @@ NOTICE: list[dict] = [
     # 三(七) 一流核心课程: 200门左右; offline 5/3/2 and 5/3/1; national 5 = 中职2 + 高职3 (2023)
     led_by("三(七)", "co-led-by-school", "core_course", list(SCHOOLS)),
     *about("三(七)", "co", "core_course", 200),
+    # 在线核心课程，已入选的省级、国家级在线精品课程.
+    R("三(七)", "co-online-quality-only", "core_course", track="online", max=0, scope="year",
+      flags={"online_quality": False}),
     *quotas("三(七)", "co-offline", "core_course", "offline", LOCALITY_5_3_2, 5, 3, 1, exempt=False),
     R("三(七)", "co-national-split", "core_course", per=["level"], min={"secondary": 2, "higher": 3},
       max={"secondary": 2, "higher": 3}, decision="national", complete=True,
@@ -140,6 +193,8 @@ NOTICE: list[dict] = [
       when={"national_course_split": "at_most", "national_scope": "year"}),
     # 三(八) 优质教材: no quota
     led_by("三(八)", "tb-schools-only", "textbook", list(SCHOOLS)),
+    # 推荐教材应为“十四五”职业教育国家规划教材…和…全国教材建设奖…中职、高职类.
+    R("三(八)", "tb-listed-only", "textbook", max=0, scope="year", flags={"textbook_listed": False}),
     # 三(九) 生产实践项目: 50个左右; 每个市（州）2-3项; 3/2/1 per 高职 school
     led_by("三(九)", "pp-led-by-school", "production_project", list(SCHOOLS), when={"production_lead": "school"}),
     led_by("三(九)", "pp-led-by-school-or-enterprise", "production_project", [*SCHOOLS, "enterprise"],
@@ -156,7 +211,10 @@ NOTICE: list[dict] = [
     R("三(九)", "pp-national-dh", "production_project", per=["unit_id"], max=3, tier="national_double_high"),
     R("三(九)", "pp-provincial-dh", "production_project", per=["unit_id"], max=2, tier="provincial_double_high"),
     R("三(九)", "pp-other-higher", "production_project", per=["unit_id"], max=1, tier="other_higher"),
-    # 三(十) 国际影响: no provincial quota; national 标准 ≤5, 装备 ≤5, 资源 ≤10 (2023)
+    # 三(十) 国际影响: 由我国职业教育领域机构牵头制定 (schools, institutes, industry bodies); no provincial
+    # quota; national 标准 ≤5, 装备 ≤5, 资源 ≤10 (2023)
+    led_by("三(十)", "ii-led-by-education-body", "international_item", [*SCHOOLS, "other"],
+           when={"international_lead": "education"}),
     R("三(十)", "ii-national", "international_item", per=["track"],
       max={"standard": 5, "equipment": 5, "resource": 10}, decision="national", when={"national_scope": "period"}),
     R("三(十)", "ii-national-per-year", "international_item", per=["track"],
@@ -179,6 +237,9 @@ PLANNER_RULES: list[dict] = [
     R("三(三)", "pace-pc-enterprise-hard", "practice_centre", track="enterprise", min=7, scope="year",
       when={"pacing": "hard"}),
 ]
+# 二(三) funds follow progress: a yearly pool over the slate's cost, off by default (PLANNER: 60000 万元).
+FUNDING = {"id": "funding-pool", "clause": "二(三)", "when": {"funding": "pool"}, "scope": "year",
+           "measure": "sum:cost", "max": 60000}
 PLANNER_TOP = {
     "objective.pass_mark": 60, "plan.reachability_weight": 1000,
     "plan.future_weight": {"switch": "quota_spending", "paced": 1.0, "literal": 0.0},
@@ -231,16 +292,14 @@ def _rule_problems(expected: dict, raw: dict, default_scope: str) -> list[str]:
     differ("soft", (raw.get("soft") or {}).get("weight"), expected["soft"])
     if expected["complete"] is not None:
         differ("complete", raw.get("complete", False), expected["complete"])
+    differ("measure", raw.get("measure", "count"), "count")
+    differ("draw", raw.get("draw", "slate"), "slate")
+    differ("enabled", raw.get("enabled", True), True)
+    # Every key of `where`: task, track, tier, unit_kind, exempt (only the quotas the notice waives,
+    # never targets), a link (三(三) 在市域产教联合体内) and the entry columns, and nothing else.
     where = dict(raw.get("where", {}))
-    differ("where.task", where.get("task"), expected["task"])
-    differ("where.track", where.get("track"), expected["track"])
-    differ("where.tier", where.get("tier"), expected["tier"])
-    differ("where.unit_kind", where.get("unit_kind"), expected["kinds"])
-    # Exempt projects escape a quota only where the notice says so (and only quotas, never targets).
-    differ("where.exempt", where.get("exempt"), False if expected["exempt"] else None)
-    # 三(三) 在市域产教联合体内: a rule counts through a link column only where the notice says so.
-    links = {c: v for c, v in where.items() if isinstance(v, dict) and "in_slate" in v}
-    differ("where (link)", links, {expected["link"]: {"in_slate": True}} if expected["link"] else {})
+    for key in sorted(set(where) | set(expected["where"])):
+        differ(f"where.{key}", where.get(key), expected["where"].get(key))
     return out
 
 
@@ -252,13 +311,22 @@ def mismatches(data: dict) -> list[str]:
     default_scope = (data.get("defaults") or {}).get("scope", "period")
     if default_scope != "period":
         out.append(f'[defaults] scope "{default_scope}": 二(二) quotas are the period\'s ("period")')
-    exempt = (data.get("exemptions") or {}).get("tasks")
-    if exempt != EXEMPT_TASKS:
-        out.append(f"[exemptions] tasks {exempt!r}: only 三(四) and 三(六) waive quotas ({EXEMPT_TASKS})")
+    exempt = data.get("exemptions") or {}
+    if exempt != {"tasks": EXEMPT_TASKS, "clause": "三(四)(六)"}:
+        out.append(f"[exemptions] {exempt!r}: only 三(四) and 三(六) waive quotas ({EXEMPT_TASKS})")
     switches = data.get("switches") or {}
     for name, value in SWITCH_DEFAULTS.items():
         if switches.get(name) != value:
             out.append(f'switch "{name}" = {switches.get(name)!r}: the careful reading is {value!r}')
+    if _norm(data.get("choices")) != _norm(CHOICES):
+        out.append(f"[choices] {data.get('choices')!r}: every reading with its alternatives is {CHOICES!r}")
+    for key, want in (("objective", OBJECTIVE), ("plan", PLAN)):
+        if _norm(data.get(key)) != _norm(want):
+            out.append(f"[{key}] {data.get(key)!r}: expected {want!r}")
+    if (data.get("localities") or {}).get("fold") != FOLD or set(data.get("localities") or {}) != {"fold"}:
+        out.append(f"[localities] {data.get('localities')!r}: no fold by default ({FOLD!r})")
+    if (data.get("tasks") or {}) != {"international_school": False}:
+        out.append(f"[tasks] {data.get('tasks')!r}: only 三(十一) is off")
     if (data.get("tasks") or {}).get("international_school") is not False:
         out.append("三(十一) international_school must be off (待教育部公布建设指南后另行通知)")
     objective, plan = data.get("objective") or {}, data.get("plan") or {}
@@ -270,9 +338,9 @@ def mismatches(data: dict) -> list[str]:
     for key, want in PLANNER_TOP.items():
         if _norm(found_top[key]) != _norm(want):
             out.append(f"{key} = {found_top[key]!r}: the planner's documented choice is {want!r}")
-    funding = rules.get("funding-pool", {})
-    if funding.get("scope", default_scope) != "year" or funding.get("when") != {"funding": "pool"}:
-        out.append('rule "funding-pool": a yearly pool behind the switch funding = "pool"')
+    funding = {k: v for k, v in rules.get("funding-pool", {}).items() if k != "text"}
+    if _norm(funding) != _norm(FUNDING):
+        out.append(f'rule "funding-pool" {funding!r}: a yearly pool behind the switch funding = "pool" ({FUNDING!r})')
     calendar = [{k: v for k, v in c.items() if k != "event"} for c in data.get("calendar", [])]
     if _norm(calendar) != _norm(CALENDAR):
         out.append("[[calendar]] differs from the notice's dates")

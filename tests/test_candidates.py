@@ -131,6 +131,22 @@ def test_extra_columns_are_kept_in_order_as_stripped_text(tmp_path):
     assert pd.api.types.is_string_dtype(frame["budget"])
 
 
+def test_entry_condition_columns_read_as_flags_under_chinese_headers_and_are_not_added(tmp_path):
+    """三(五)(七)(八)'s entry columns: 是/否 under their Chinese headers read as true/false (empty =
+    false), a bad cell is a located error; a table without them does not get them."""
+    header = HEADER + ["数字校园试点学校", "已入选在线精品课程", "国家规划教材"]
+    table = rows({"数字校园试点学校": "是"}, {"已入选在线精品课程": "否"}, {"国家规划教材": "是"})
+    frame = load_text(tmp_path, table, header)
+    assert frame["digital_pilot"].tolist() == [True, False, False]
+    assert frame["online_quality"].tolist() == [False, False, False]
+    assert frame["textbook_listed"].tolist() == [False, False, True]
+    assert frame["textbook_listed"].dtype == bool
+    bad = rows({}, {}, {"国家规划教材": "也许"})
+    message = error_of(load_text, tmp_path, bad, header)
+    assert_problem(message, tmp_path / "candidates.csv", 4, "textbook_listed", "也许")
+    assert not {"digital_pilot", "online_quality", "textbook_listed"} & set(load_text(tmp_path, BASE).columns)
+
+
 # --------------------------------------------------------------------------- encodings and delimiters
 def test_gbk_csv_is_decoded_without_guessing(tmp_path, caplog):
     path = write(tmp_path, csv_text(BASE), encoding="gbk")

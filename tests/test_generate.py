@@ -22,7 +22,11 @@ DATA = ROOT / "data" / "jilin"
 SEED = 2023                      # the seed documented in data/jilin/README.md
 YEARS = (2023, 2024, 2025)
 HEADER = ("candidate_id,year,task,track,title,unit_id,unit_name,unit_kind,tier,locality,level,"
-          "integrated,score,exempt,eligible,cost,core_course,consortium_id")
+          "integrated,score,exempt,eligible,cost,core_course,consortium_id,digital_pilot,online_quality,textbook_listed")
+# 三(五) 数字校园试点学校, 三(七) online 在线精品课程, 三(八) 国家规划/获奖教材: each task's entry condition, a
+# column of its own (true/false on the task's rows, empty elsewhere).
+ENTRY = {"digital_pilot": ("digital_benchmark_school", ""), "online_quality": ("core_course", "online"),
+         "textbook_listed": ("textbook", "")}
 SCHOOLS = {"higher_vocational", "secondary_vocational"}
 
 # --- the notice's numbers -------------------------------------------------------------------------
@@ -82,6 +86,9 @@ def read_bundled(year: int) -> pd.DataFrame:
     for column in ("integrated", "exempt", "eligible"):
         assert set(frame[column]) <= {"true", "false"}, column
         frame[column] = frame[column] == "true"
+    # `eligible` below: the row meets its task's entry condition, whichever column holds it.
+    for column in ENTRY:
+        frame["eligible"] &= frame[column] != "false"
     for column in ("year",):
         frame[column] = frame[column].astype(int)
     for column in ("score", "cost"):
@@ -170,6 +177,10 @@ def test_file_is_utf8_with_bom_lf_and_the_documented_columns(year):
         assert frame[column].str.match(one_decimal).all(), column
     for column in ("integrated", "exempt", "eligible"):
         assert set(frame[column]) <= {"true", "false"}, column
+    assert (frame["eligible"] == "true").all()      # no condition beyond the entry columns is drawn
+    for column, (task, track) in ENTRY.items():
+        on = (frame.task == task) & (frame.track == track)
+        assert set(frame.loc[on, column]) == {"true", "false"} and (frame.loc[~on, column] == "").all(), column
 
 
 @pytest.mark.parametrize("year", YEARS)

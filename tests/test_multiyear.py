@@ -339,3 +339,16 @@ def test_three_rounds_on_the_bundled_data(tmp_path):
     row = ledger[(ledger["rule_id"] == "pc-school-target")].iloc[0]
     assert max(row["used_2023"], row["used_2024"], row["used_2025"]) < row["used"]
     assert row["used"] >= 100
+    # The three slates against the notice, read with plain pandas (tests/slate_check.py): every
+    # quota, minimum, national number, lead and entry condition; "N个左右" aimed at N.
+    from slate_check import check, counts
+    report = check(tmp_path / "out")
+    assert report[~report["ok"]].empty, report[~report["ok"]]
+    about = report[report["check"] == "about N (aim)"].set_index("group")["value"]
+    assert about.drop("city_consortium").to_dict() == {"industry_community": 10, "resource_library": 50,
+                                                       "digital_benchmark_school": 20, "virtual_sim_base": 50,
+                                                       "core_course": 200, "production_project": 50}
+    # 三(一): 11, not 10 — each of the 11 localities needs 2 enterprise centres inside a recognised
+    # 联合体 of its own (三(三), hard), which needs one 联合体 per locality.
+    assert about["city_consortium"] == 11
+    assert counts(tmp_path / "out")["national_period"].sum() == 5 + 20

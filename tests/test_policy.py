@@ -41,7 +41,7 @@ def test_jilin_scenario_extends_its_base_and_cites_a_clause_for_every_rule():
     ids = [r.id for r in scenario.rules]
     assert len(ids) == len(set(ids))
     # Rules come from the base file; the default switch values keep exactly one of each pair.
-    assert "cc-target" in ids and "cc-target-hard" not in ids
+    assert "cc-target-aim" in ids and "cc-target" not in ids and "cc-target-hard" not in ids
     assert "co-national-split" in ids and "co-national-split-at-most" not in ids
     switches = base["switches"]
     expected = [r["id"] for r in base["rule"]

@@ -1,7 +1,8 @@
 """The auditor: checks any slate against every rule of a scenario with plain pandas.
 
 Owns the verdict on a slate — one the solver made, or one a planner made by hand in Excel:
-row checks (only selectable candidates selected, pins kept, national implies provincial),
+row checks (only selectable candidates selected, pins kept, national implies provincial, a
+national recommendation never twice, every unit under one id and one name),
 every rule group's value against its bounds (period rules counting locked earlier years),
 and the candidate-pool checks of `filing` rules. Never imports ortools or `model`/`solver`:
 it shares only the reading of rules (`groups`, `availability`) with the model.
@@ -22,10 +23,14 @@ from planner.rules import (
     linked_chosen,
     match,
     measure_values,
+    merge_units,
     pinned_in,
     refiled_recognised,
     rule_groups,
     rule_links,
+    unit_conflicts,
+    unit_merges,
+    unit_mode,
 )
 
 TOLERANCE = 1e-6
@@ -104,12 +109,19 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
         frame["national_in"] = earlier_rounds(frame, history, "national")
     if history is not None and len(history):
         frame = pd.concat([frame, fold_localities(history, scenario.fold)], ignore_index=True)
+    units = unit_mode(scenario.switches)
+    if units == "merge":            # one unit under several ids or spellings counts as one
+        frame = merge_units(frame, unit_merges(frame))
     locked = np.zeros(len(frame), bool)
     locked[n_slate:] = True
     selected = flag_values(frame, "selected")
     national = flag_values(frame, "national")
 
     rows = _row_problems(frame.iloc[:n_slate], scenario, selected[:n_slate], national[:n_slate])
+    if units == "check" and "unit_name" in frame:
+        # A unit under two ids or two names escapes its per-unit quota (三(三)…(九)): as `prepare`.
+        ids = frame["candidate_id"].astype(str).to_numpy()
+        rows += [(ids[pos], problem) for pos, problem in unit_conflicts(frame)]
     this_year = (frame["year"] == scenario.year).to_numpy() & ~locked
     records, filings = [], []
     for rule in scenario.rules:

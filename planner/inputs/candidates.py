@@ -43,6 +43,10 @@ OPTIONAL_DEFAULTS: MappingProxyType = MappingProxyType(
 """Optional columns and the value used when the column is absent or a cell is empty."""
 
 BOOL_COLUMNS: tuple[str, ...] = ("integrated", "exempt", "eligible")
+FLAG_COLUMNS: tuple[str, ...] = ("digital_pilot", "online_quality", "textbook_listed")
+"""Entry conditions of single tasks, read as true/false where a table has them (empty = false) and
+not added where it has not: 三(五) 数字校园试点学校, 三(七) 已入选的在线精品课程, 三(八) 国家规划教材或
+全国教材建设奖名单内. The scenario's rules say what each means (jilin-base.toml)."""
 FREE_TEXT_COLUMNS: tuple[str, ...] = ("title", "unit_name")   # kept as typed, only trimmed
 MAX_PROBLEMS = 200
 
@@ -492,7 +496,7 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
         check.fail(bad, "cost", quoted("cost"), "a number ≥ 0 (万元) or an empty cell")
         out["cost"] = np.where(given & ~bad, cost, 0.0).astype(np.float64)
 
-    for column in dict.fromkeys(BOOL_COLUMNS + extra_bool_columns):
+    for column in dict.fromkeys(BOOL_COLUMNS + FLAG_COLUMNS + extra_bool_columns):
         if column in text:
             values, bad = _parse_bool_text(text[column], bool(OPTIONAL_DEFAULTS.get(column, False)))
             check.fail(bad, column, quoted(column), BOOL_EXPECTED)

@@ -2,7 +2,7 @@
 
 Owns, for each year, a pool of candidates for every task and track of the catalogue — which units
 of the roster file, how many, on which topics, with which scores, costs, exemptions and
-eligibility — and writing them as ``candidates_<year>.csv`` (UTF-8 with BOM). The pools
+entry conditions (三(五)(七)(八), each a column of its own: `ENTRY_COLUMNS`) — and writing them as ``candidates_<year>.csv`` (UTF-8 with BOM). The pools
 oversubscribe the notice's quotas on purpose, so the province really has to choose. The units
 themselves are the fixed roster of `synthetic_roster`, named with the words of `synthetic_names`.
 
@@ -42,8 +42,15 @@ DEFAULT_YEARS = (2023, 2024, 2025)
 COLUMNS = [
     "candidate_id", "year", "task", "track", "title", "unit_id", "unit_name", "unit_kind",
     "tier", "locality", "level", "integrated", "score", "exempt", "eligible", "cost", "core_course",
-    "consortium_id",
+    "consortium_id", "digital_pilot", "online_quality", "textbook_listed",
 ]
+# The entry condition of a task as a column of its own (true/false on the task's rows, empty on
+# the others): 三(五) 数字校园试点学校, 三(七) online 已入选的在线精品课程, 三(八) 国家规划教材/获奖教材.
+ENTRY_COLUMNS = {
+    "digital_pilot": ("digital_benchmark_school", None),
+    "online_quality": ("core_course", "online"),
+    "textbook_listed": ("textbook", None),
+}
 # 三(三) 各地在市域产教联合体内，至少建设2个企业实践中心: the share of enterprise centres that name the
 # 市域产教联合体 they belong to (the rest file without one and cannot count for that minimum).
 LINKED_SHARE = 0.8
@@ -376,7 +383,20 @@ def _filings(year: int, seed: int, roster: pd.DataFrame) -> pd.DataFrame:
     for column in BOOL_COLUMNS:
         frame[column] = frame[column].astype(bool)
     frame["core_course"] = _core_course(frame, seeded_rng(seed, year, _key("core_course/core")))
+    _entry_columns(frame)
     return frame
+
+
+def _entry_columns(frame: pd.DataFrame) -> None:
+    """三(五)(七)(八): each task's entry condition, drawn as `eligible` was, moved to its own column
+    (the scenario's rules read it); `eligible` stays true there (no other condition is drawn)."""
+    for column, (task, track) in ENTRY_COLUMNS.items():
+        rows = (frame.task == task).to_numpy().copy()
+        if track is not None:
+            rows &= (frame.track == track).to_numpy()
+        flag = np.where(frame.eligible.to_numpy(dtype=bool), "true", "false")
+        frame[column] = np.where(rows, flag, "").astype(object)
+        frame.loc[rows, "eligible"] = True
 
 
 def to_csv_text(frame: pd.DataFrame) -> str:

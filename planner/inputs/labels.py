@@ -37,6 +37,9 @@ COLUMN_LABELS: MappingProxyType = MappingProxyType({
     "cost": "建设经费（万元）",
     "core_course": "专业核心课程",
     "consortium_id": "所属联合体编号",
+    "digital_pilot": "数字校园试点学校",
+    "online_quality": "已入选在线精品课程",
+    "textbook_listed": "国家规划或获奖教材",
     "project_id": "项目标识",
     "recognised_in": "已于该年度认定",
     "national_in": "已于该年度国家级推荐",
@@ -60,6 +63,9 @@ COLUMN_ALIASES: MappingProxyType = MappingProxyType({
     "申报/牵头单位": "unit_name", "所属市州": "locality", "所属市(州)": "locality", "市州": "locality",
     "分数": "score", "评审得分": "score", "经费": "cost", "入选": "selected", "是否入选": "selected",
     "国家级推荐名单": "national", "原因": "reason",
+    "数字校园试点": "digital_pilot", "是否数字校园试点学校": "digital_pilot",
+    "在线精品课程": "online_quality", "是否已入选在线精品课程": "online_quality",
+    "国家规划教材": "textbook_listed", "规划教材或获奖教材": "textbook_listed", "是否国家规划或获奖教材": "textbook_listed",
 })
 """Further Chinese spellings of column names a school office uses."""
 

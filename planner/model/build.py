@@ -32,6 +32,7 @@ from planner.rules import (
     blocked_reason,
     forecast_rows,
     link_targets,
+    link_wanted,
     measure_values,
     pinned_in,
     rule_groups,
@@ -187,7 +188,7 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
     if links and not national:
         # A row counted through a link (三(三) a centre inside a recognised 市域产教联合体) counts
         # only while the row it names is in the slate too.
-        counted, counted_locked = _linked_choices(model, links)
+        counted, counted_locked = _linked_choices(model, links, rule)
         ctx = _RuleContext(rule, counted, counted_locked, _present(counted),
                            units, scale, penalties, with_assumptions)
     else:
@@ -242,36 +243,50 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
                        ahead=rule.by - scenario.year, reach=not rule.soft)
 
 
-def _linked_choices(model: Model, links: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule) -> tuple[np.ndarray, np.ndarray]:
     """Per row, what it adds to a rule counting through `links`: a literal (the row's choice, the
     named row's choice, or one AND of the two, made once per model and row) or the constant 1
-    (both locked in the slate: ``counted_locked``); None and False where it cannot count."""
+    (both locked in the slate: ``counted_locked``); None and False where it cannot count.
+    With ``in_slate = false`` (三(三) strict: a centre outside every recognised 联合体) a row counts
+    while the row it names is *not* in the slate: its choice AND NOT the named row's."""
     frame = model.frame
     counted = model.select.copy()
     one = model.locked.copy()
     ids = frame["candidate_id"].astype(str).to_numpy()
     for column in links:
+        wanted = link_wanted(rule, column)
         target = link_targets(frame, column)
         named = target >= 0
         t = np.where(named, target, 0)
         t_var, t_one = model.select[t], model.locked[t] & named
         has, t_has = _present(counted), _present(t_var)
         new_counted = np.full(len(frame), None, dtype=object)
-        new_one = one & t_one
-        for pos in np.flatnonzero(named & (one | has) & (t_one | t_has)):
+        if wanted:
+            new_one = one & t_one
+            rows = np.flatnonzero(named & (one | has) & (t_one | t_has))
+        else:       # counts unless the named row is in the slate: nothing where it is locked in
+            new_one = one & ~named | one & named & ~t_one & ~t_has
+            rows = np.flatnonzero((one | has) & ~t_one)
+        for pos in rows:
             if new_one[pos]:
                 continue
-            mine, theirs = (None if one[pos] else counted[pos]), (None if t_one[pos] else t_var[pos])
-            if mine is None or theirs is None:
-                new_counted[pos] = theirs if mine is None else mine
+            mine = None if one[pos] else counted[pos]
+            theirs = None if (wanted and t_one[pos]) or not named[pos] or not t_has[pos] else t_var[pos]
+            if theirs is None:
+                new_counted[pos] = mine
                 continue
-            key = (column, pos)
+            if mine is None and wanted:
+                new_counted[pos] = theirs
+                continue
+            theirs = theirs if wanted else theirs.Not()
+            key = (column, pos, wanted)
             both = model.link_literals.get(key)
             if both is None:
-                both = model.cp.new_bool_var(f"linked[{ids[pos]}]")
-                model.cp.add_implication(both, mine)
-                model.cp.add_implication(both, theirs)
-                model.cp.add_bool_or([mine.Not(), theirs.Not(), both])
+                both = model.cp.new_bool_var(f"{'linked' if wanted else 'unlinked'}[{ids[pos]}]")
+                parts = [lit for lit in (mine, theirs) if lit is not None]
+                for lit in parts:
+                    model.cp.add_implication(both, lit)
+                model.cp.add_bool_or([*(lit.Not() for lit in parts), both])
                 model.link_literals[key] = both
             new_counted[pos] = both
         counted, one = new_counted, new_one

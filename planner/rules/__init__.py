@@ -26,6 +26,7 @@ from planner.rules.groups import (
     group_keys,
     key_text,
     link_targets,
+    link_wanted,
     linked_chosen,
     match,
     measure_values,
@@ -46,16 +47,18 @@ from planner.rules.prepare import (
     read_history,
     read_round,
 )
-from planner.rules.round_years import check_history_files, check_table_year
+from planner.rules.round_years import check_history_files, check_history_years, check_table_year
 from planner.rules.shapes import SCOPES, Bound, Rule, rule_to_toml
+from planner.rules.units import merge_units, unit_conflicts, unit_merges, unit_mode
 
 __all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast_rows", "pinned_in", "project_keys",
            "refiled_recognised", "KINDS", "Edit", "describe_edits", "edit_from_json", "replay", "table_edits", "ALL",
            "Group", "flag_values", "fold_localities", "group_bounds", "group_keys", "key_text", "link_targets",
-           "linked_chosen", "match", "measure_values", "numeric_column", "rule_groups", "rule_links", "Scenario",
+           "link_wanted", "linked_chosen", "match", "measure_values", "numeric_column", "rule_groups", "rule_links", "Scenario",
            "check_columns", "load_scenario", "parse_scenario", "Prepared", "Round", "check_exemptions",
            "check_links", "check_units", "check_years", "pad_hint", "read_candidates", "read_history", "read_round",
-           "check_history_files", "check_table_year", "SCOPES", "Bound", "Rule", "rule_to_toml"]
+           "check_history_files", "check_history_years", "merge_units", "unit_conflicts",
+           "unit_merges", "unit_mode", "check_table_year", "SCOPES", "Bound", "Rule", "rule_to_toml"]
 
 
 

@@ -44,15 +44,16 @@ def match(frame: pd.DataFrame, where: Mapping[str, tuple[tuple[str, Any], ...]])
     for column, conditions in where.items():
         if column not in frame and all(op == LINK_OP for op, _ in conditions):
             mask &= not any(wanted for _, wanted in conditions)   # no link column: nothing is linked
-            continue
+            continue                                               # (in_slate = false: every row)
         values = _Column(frame[column])
         for op, wanted in conditions:
             if op == LINK_OP:
-                # The row the link names must be among the rows (this round's or an earlier
-                # round's); whether it is in the slate is the model's and the auditor's part
-                # (`linked_chosen`).
-                linked = link_targets(frame, column) >= 0
-                mask &= linked if wanted else ~linked
+                # in_slate = true: the row the link names must be among the rows (this round's or
+                # an earlier round's); whether it is in the slate is the model's and the auditor's
+                # part (`linked_chosen`). in_slate = false: every row; a row counts unless the row
+                # it names is in the slate (a centre outside any recognised 联合体).
+                if wanted:
+                    mask &= link_targets(frame, column) >= 0
             else:
                 mask &= _condition(values, op, wanted)
     return mask
@@ -70,18 +71,26 @@ def link_targets(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def rule_links(rule: Rule) -> tuple[str, ...]:
-    """The link columns a rule counts through (`where = { <column> = { in_slate = true } }`)."""
-    return tuple(col for col, conds in rule.where.items() if any(op == LINK_OP and v for op, v in conds))
+    """The link columns a rule counts through (`where = { <column> = { in_slate = true|false } }`)."""
+    return tuple(col for col, conds in rule.where.items() if any(op == LINK_OP for op, _ in conds))
+
+
+def link_wanted(rule: Rule, column: str) -> bool:
+    """True: a row counts while the row it names is in the slate; False: while it is not (or names none)."""
+    return all(bool(v) for op, v in rule.where[column] if op == LINK_OP)
 
 
 def linked_chosen(frame: pd.DataFrame, rule: Rule, chosen: np.ndarray, in_slate: np.ndarray) -> np.ndarray:
     """`chosen`, where a row of a rule with a link counts only while the row it names is in the
-    slate too (`in_slate`: selected this round or in an earlier round)."""
+    slate too (`in_slate`: selected this round or in an earlier round) — or, with
+    ``in_slate = false``, only while it is not (三(三) the strict reading: a centre outside every
+    recognised 联合体)."""
     out = np.asarray(chosen, bool).copy()
     for column in rule_links(rule):
         target = link_targets(frame, column)
         named = target >= 0
-        out &= named & np.asarray(in_slate, bool)[np.where(named, target, 0)]
+        inside = named & np.asarray(in_slate, bool)[np.where(named, target, 0)]
+        out &= inside if link_wanted(rule, column) else ~inside
     return out
 
 

@@ -1,6 +1,6 @@
 """A round's candidate table made ready for its scenario: read, years checked, localities folded,
 the locked history of earlier rounds appended after this round's rows, pins checked; the
-row-level facts the notice needs across rounds (a unit keeps one kind, tier and locality;
+row-level facts the notice needs across rounds (a unit is one unit: `units`;
 `exempt` only on the tasks the scenario's `[exemptions]` names; a link column of the catalogue
 such as 三(三) `consortium_id` names a row of the right task and locality; which rows are projects
 an earlier round already recognised or recommended nationally: `recognised_in`, `national_in`).
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, PolicyError, Problem
-from planner.inputs import load_candidates, load_catalogue, normalise_candidates, suggest
+from planner.inputs import load_candidates, load_catalogue, normalise_candidates, parse_bool, suggest
 from planner.rules.availability import (
     CORE_COURSE_SWITCH,
     CORE_COURSE_TASK,
@@ -31,7 +31,9 @@ from planner.rules.availability import (
 )
 from planner.rules.groups import fold_localities
 from planner.rules.policy import Scenario, check_columns
-from planner.rules.round_years import check_history_files, check_table_year
+from planner.rules.shapes import FLAG_COLUMNS
+from planner.rules.units import check_units, merge_units, unit_merges, unit_mode
+from planner.rules.round_years import check_history_files, check_history_years, check_table_year
 
 SLATE_FLAGS = ("selected", "national")
 
@@ -68,6 +70,12 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
     for column in load_catalogue().links:
         if column in named and column not in frame:   # a table without the optional link column
             frame[column] = pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    for column in FLAG_COLUMNS:
+        if column in named and column not in frame:
+            # 三(五)(七)(八) a table without the task's own entry column: its `eligible` says it
+            frame[column] = frame["eligible"].to_numpy(dtype=bool) if "eligible" in frame else True
+        elif column in frame and frame[column].dtype != bool:     # a frame built in Python
+            frame[column] = parse_bool(frame[column])[0].astype(bool)
     check_years(frame, scenario)
     check_exemptions(frame, scenario)
     check_courses(frame, scenario)
@@ -127,34 +135,6 @@ def check_courses(frame: pd.DataFrame, scenario: Scenario) -> None:
                                         column="core_course"))
     if problems:
         raise InputError(problems)
-
-
-UNIT_FACTS = ("unit_kind", "tier", "locality")
-UNIT_SWITCH = "unit_consistency"     # "check" | "off" (a scenario without it: off)
-
-
-def check_units(frame: pd.DataFrame, history: pd.DataFrame | None) -> None:
-    """A unit has one kind, tier and locality on every row, this year's and the history's alike
-    (else a tier cap could be dodged by filing as another tier); every conflicting row is named."""
-    source = frame.attrs.get("source", "candidates")
-    row0 = int(frame.attrs.get("first_data_row", 2))
-    parts = [frame[["unit_id", *UNIT_FACTS]].assign(_where=[(source, i + row0, "") for i in range(len(frame))])]
-    if history is not None and len(history):
-        parts.append(history[["unit_id", *UNIT_FACTS]].assign(
-            _where=[("history", None, cid) for cid in history["candidate_id"].astype(str)]))
-    rows = pd.concat(parts, ignore_index=True)
-    problems = []
-    for column in UNIT_FACTS:
-        counts = rows.groupby("unit_id")[column].nunique()
-        for unit in counts.index[counts > 1]:
-            these = rows[rows["unit_id"] == unit]
-            values = "、".join(sorted(map(str, these[column].unique())))
-            for (src, row, cid), value in zip(these["_where"], these[column]):
-                found = f'unit "{unit}" with {column} "{value}"' + (f' (history candidate "{cid}")' if cid else "")
-                problems.append(Problem(src, found, f"one {column} per unit on every row and year (found {values})",
-                                        row=row, column=column))
-    if problems:
-        raise InputError(problems[:200])
 
 
 def check_links(frame: pd.DataFrame, history: pd.DataFrame | None, fold: dict | None = None) -> None:
@@ -219,15 +199,16 @@ def check_years(frame: pd.DataFrame, scenario: Scenario) -> None:
 
 
 def read_history(scenario: Scenario) -> pd.DataFrame | None:
-    """Locked slates of earlier rounds named by the scenario (rows of earlier years only)."""
+    """Locked slates of earlier rounds named by the scenario (rows of earlier years only): every
+    earlier year of the period, in year order (二(二); `round_years.check_history_years` refuses a
+    gap, a wrong year or a wrong order)."""
     if not scenario.history:
+        check_history_years(scenario, [])        # a round on its own: logged after the first year
         return None
     check_history_files(scenario)
-    parts = []
-    for path in scenario.history:
-        part = load_candidates(path, extra_bool_columns=SLATE_FLAGS)
-        parts.append(part[part["year"] < scenario.year])
-    history = pd.concat(parts, ignore_index=True)
+    parts = [load_candidates(path, extra_bool_columns=SLATE_FLAGS) for path in scenario.history]
+    check_history_years(scenario, list(zip(scenario.history, parts)))
+    history = pd.concat([part[part["year"] < scenario.year] for part in parts], ignore_index=True)
     dup = history["candidate_id"].duplicated(keep="last")
     return history[~dup].reset_index(drop=True)
 
@@ -238,15 +219,18 @@ def prepare(frame: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | Non
     With a history, this round's rows get ``recognised_in`` / ``national_in``: the year an earlier
     round selected / recommended nationally the same project (`availability.project_keys`), 0 if none.
     """
-    if scenario.switches.get(UNIT_SWITCH, "off") == "check":
-        check_units(frame, history)
+    units = unit_mode(scenario.switches)
+    if units in ("check", "merge"):
+        check_units(frame, history, mode=units)
+    merges = unit_merges(pd.concat([f[["unit_id", "unit_name"]] for f in (frame, history) if f is not None and len(f)],
+                                   ignore_index=True)) if units == "merge" else {}
     check_links(frame, history, scenario.fold)
     if history is not None and len(history) and RECOGNITION_SWITCH in scenario.switches:
         # Written onto the caller's table too: the slate is that table plus columns, and its
         # audit and reasons must see why a re-filed project cannot be chosen.
         frame["recognised_in"] = earlier_rounds(frame, history, "selected")
         frame["national_in"] = earlier_rounds(frame, history, "national")
-    rows = fold_localities(frame, scenario.fold)
+    rows = merge_units(fold_localities(frame, scenario.fold), merges)
     n = len(rows)
     if history is None or not len(history):
         check_pins(rows, scenario)
@@ -258,7 +242,7 @@ def prepare(frame: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | Non
                                   f'candidate "{rows["candidate_id"].iat[i]}" which the locked history also holds',
                                   "each candidate decided once: earlier rounds in the history, this round here",
                                   row=int(i) + first, column="candidate_id") for i in np.flatnonzero(clash)[:50]])
-    past = fold_localities(history, scenario.fold).reindex(columns=rows.columns)
+    past = merge_units(fold_localities(history, scenario.fold), merges).reindex(columns=rows.columns)
     for column in ("recognised_in", "national_in"):
         if column in past:
             past[column] = pd.to_numeric(past[column], errors="coerce").fillna(0).astype(np.int64)

@@ -1,12 +1,17 @@
 """Tables, slates and histories of the wrong round, said as such before anything is solved.
 
-Owns three checks that name the cause and the fix in one line: a candidate table of another
+Owns four checks that name the cause and the fix in one line: a candidate table of another
 year than the scenario's ("this table's year is 2024, the scenario's 2023"), a slate audited
-against another year's scenario, and a history slate that does not exist yet ("run the 2023
-round first: …"). Does not own the row-by-row year check (`rules.prepare.check_years`).
+against another year's scenario, a history slate that does not exist yet ("run the 2023
+round first: …"), and a history that is not complete (二(二) 分年度（2023-2025年）申报…在推荐限额内:
+a round of year Y that names a history locks every earlier year of the period, in year order —
+a gap or a slate of the wrong year would give back quota, recognitions and national places the
+earlier rounds already used). Does not own the row-by-row year check
+(`rules.prepare.check_years`).
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -16,6 +21,7 @@ import pandas as pd
 from planner.errors import InputError, Problem
 from planner.rules.policy import Scenario
 
+log = logging.getLogger(__name__)
 _YEAR_LINE = re.compile(r"^\s*year\s*=\s*(\d{4})\s*(#.*)?$", re.MULTILINE)
 
 
@@ -80,3 +86,95 @@ def _shown(path: Path) -> str:
     except ValueError:
         return str(path)
     return str(path) if relative.startswith("..") else relative
+
+
+def earlier_years(scenario: Scenario) -> tuple[int, ...]:
+    """The years of the period before the scenario's own: the slates its history must hold."""
+    first, _ = scenario.years
+    return tuple(range(first, scenario.year))
+
+
+def check_history_years(scenario: Scenario, slates: list[tuple[Path, pd.DataFrame]]) -> None:
+    """二(二): a history names every earlier year of the period, in year order, none of another year.
+
+    A scenario that names no history at all is a round on its own (a what-if of one year, a
+    test): nothing is checked, and a round after the first says so in the log. One that names
+    any history must name all of it: a 2025 round with only the 2024 slate would count 2023's
+    quota, recognitions and national places again.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The round (its `year`, `period` and `history` paths).
+    slates : list of (path, DataFrame)
+        Each history file as read, in the scenario's order; the frame needs the column ``year``.
+        Rows of the round's own year or later are not history (they are dropped by the caller).
+
+    Raises
+    ------
+    InputError
+        One line per problem: a slate with no earlier year of the period, one before the
+        period, one out of year order, and every missing year with the command that makes it.
+    """
+    wanted = earlier_years(scenario)
+    if not slates:
+        if wanted:
+            log.warning("%s: a %d round with no history — the slates of %s are not locked", scenario.label,
+                        scenario.year, ", ".join(map(str, wanted)))
+        return
+    first = scenario.years[0]
+    lines = []
+    found: dict[int, Path] = {}
+    latest = None
+    order = ", ".join(map(str, wanted)) or "none"
+    for position, (path, frame) in enumerate(slates):
+        every = sorted({int(y) for y in frame["year"]}) if len(frame) else []
+        years = [y for y in every if y < scenario.year]
+        place = f"history entry {position + 1} of {scenario.label} ({_shown(Path(path))})"
+        before = [y for y in years if y < first]
+        if before:
+            lines.append(f"历史名单年度不符 (history slate of the wrong year): {place} holds rows of "
+                         f"{', '.join(map(str, before))}, before the period {first}–{scenario.years[1]}")
+        years = [y for y in years if y >= first]
+        if not years:
+            held = ", ".join(map(str, every)) if every else "no rows"
+            lines.append(f"历史名单年度不符 (history slate of the wrong year): {place} holds {held}, expected "
+                         f"the slate of an earlier year of the period ({order})")
+            continue
+        if latest is not None and years[0] < latest:
+            lines.append(f"历史名单顺序不符 (history out of year order): {place} is the {_years_text(years)} slate "
+                         f"after the {latest} slate, expected in year order ({order})")
+        latest = max(latest or years[-1], years[-1])
+        for year in years:
+            found.setdefault(year, Path(path))
+    for year in wanted:
+        if year in found:
+            continue
+        other = _scenario_for(scenario, year)
+        out = _out_for(scenario, year)
+        lines.append(f"历史名单缺少{year}年度 (history lacks the {year} slate): a {scenario.year} round locks "
+                     f"every earlier year of the period ({order}), or the quotas, recognitions and national "
+                     f"places {year} used count again — run: planner solve "
+                     f"{other or '<the ' + str(year) + ' scenario>'} --out {_shown(out)}, then add "
+                     f'"{_from_scenario(scenario, out / "slate.csv")}" to its history, before the later years')
+    if lines:
+        raise InputError("\n".join(lines))
+
+
+def _from_scenario(scenario: Scenario, path: Path) -> str:
+    """`path` as the scenario file names it (relative to its folder), with forward slashes."""
+    if scenario.source is None:
+        return Path(path).as_posix()
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), Path(scenario.source).resolve().parent)).as_posix()
+    except ValueError:                   # another drive on Windows
+        return Path(path).as_posix()
+
+
+def _out_for(scenario: Scenario, year: int) -> Path:
+    """Where the `year` round's slate goes: a history entry's folder with its year replaced, else out/<year>."""
+    for path in scenario.history:
+        folder = Path(path).parent
+        if re.search(r"(?<!\d)\d{4}(?!\d)", folder.name):
+            return folder.with_name(re.sub(r"(?<!\d)\d{4}(?!\d)", str(year), folder.name))
+    return Path("out") / (f"{Path(scenario.source).stem.rsplit('-', 1)[0]}-{year}" if scenario.source else str(year))

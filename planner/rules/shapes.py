@@ -15,8 +15,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-# Columns every candidate frame has, with the kind of value a `where` may compare them to.
-BOOL_COLUMNS = ("integrated", "exempt", "eligible")
+# Entry conditions of single tasks (三(五) pilot school, 三(七) online quality course, 三(八) listed
+# textbook): true/false where a table has them; a table without one takes `eligible` for it.
+FLAG_COLUMNS = ("digital_pilot", "online_quality", "textbook_listed")
+# Columns every candidate frame has (the flags: where a rule names them), with the kind of value
+# a `where` may compare them to.
+BOOL_COLUMNS = ("integrated", "exempt", "eligible", *FLAG_COLUMNS)
 NUMBER_COLUMNS = ("year", "score", "cost")
 CATALOGUE_COLUMNS = ("task", "track", "unit_kind", "tier", "level", "locality")
 TEXT_COLUMNS = ("candidate_id", "title", "unit_id", "unit_name")
