@@ -152,7 +152,7 @@ def test_switching_off_a_rule_that_is_not_there_is_refused(tmp_path):
 def test_switching_off_a_rule_that_is_there_still_works(tmp_path):
     switched_base(tmp_path)
     code, out, stderr = invoke("check", child(tmp_path, '\n[[rule]]\nid = "cap"\nenabled = false\n'))
-    assert code == 0 and "0 rules" in out, stderr
+    assert code == 0 and "0 条规则" in out, stderr
 
 
 def test_the_bundled_scenarios_declare_their_switch_choices():
@@ -494,7 +494,7 @@ def test_without_choices_a_near_miss_is_a_typo_and_a_far_value_switches_off(tmp_
     code, _, stderr = invoke("check", child(tmp_path, '[switches]\nband = "sotf"\n'))
     assert_one_line_error(code, stderr, 2, "switches.band", 'did you mean "soft"?')
     code, out, stderr = invoke("check", child(tmp_path, '[switches]\nband = "none"\n', "off.toml"))
-    assert code == 0 and "0 rules" in out, stderr
+    assert code == 0 and "0 条规则" in out, stderr
     path = child(tmp_path, '\n[[rule]]\nid = "extra"\nwhen = { band = "hrad" }\nmax = 3\n', "when.toml")
     code, _, stderr = invoke("check", path)
     assert_one_line_error(code, stderr, 2, 'rule "extra" when', 'did you mean "hard"?')

@@ -150,6 +150,30 @@ class CjkConsole(Console):
     def render_str(self, text: str, **kwargs) -> Text:
         return as_cjk(super().render_str(text, **kwargs))
 
+    def print(self, *objects, **kwargs) -> None:
+        """As `Console.print`; a single string or Text is printed as a `CjkText` (rich would
+        otherwise join it into a plain Text, which wraps at spaces only)."""
+        if len(objects) == 1 and isinstance(objects[0], (str, Text)):
+            text = objects[0]
+            if isinstance(text, str):
+                text = self.render_str(text, markup=kwargs.get("markup"), highlight=kwargs.get("highlight"),
+                                       emoji=kwargs.get("emoji"))
+            objects = (_Block(as_cjk(text)),)
+        super().print(*objects, **kwargs)
+
+
+class _Block:
+    """One `CjkText` as a renderable of its own (not merged with other strings by `Console.print`)."""
+
+    def __init__(self, text: CjkText) -> None:
+        self.text = text
+
+    def __rich_console__(self, console, options):
+        yield self.text
+
+    def __rich_measure__(self, console, options) -> Measurement:
+        return self.text.__rich_measure__(console, options)
+
 
 def wrap_typer_help() -> None:
     """Make the help pages typer draws with rich wrap Chinese as `CjkText` too (else rich cuts a
