@@ -13,9 +13,11 @@ from pathlib import Path
 import pandas as pd
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from planner.cli._common import SEED_MAX, check_seconds, check_workers
+from planner.cli._messages import say, status_word
 from planner.inputs import load_catalogue
 
 
@@ -55,14 +57,20 @@ def plan(
     result = run_guarded(action)
     print_plan(result)
     if out_dir is not None:
-        out.print(f"written to {out_dir}/: plan.csv, slate.csv, ledger.csv, targets.csv, by_year.csv, summary.json",
-                  markup=False)
+        out.print(say("written_list", target=f"{out_dir}/",
+                      files="plan.csv、slate.csv、ledger.csv、targets.csv、by_year.csv、summary.json"), markup=False)
     missed = result.targets[~result.targets["soft"] & ~result.targets["reachable"]]
     for row in missed.to_dict("records"):
-        err.print(f'error: target "{row["rule_id"]}" group "{row["group"]}" ({row["clause"]}) is not reachable by '
-                  f'{row["target_year"]}: {row["projected"]:g} of {row["target"]:g} in the plan', markup=False)
+        err.print("error: " + say("plan_unreachable", rule=row["rule_id"], group=row["group"], clause=row["clause"],
+                                  year=row["target_year"], projected=f'{row["projected"]:g}',
+                                  target=f'{row["target"]:g}'), markup=False)
     if len(missed):
         raise typer.Exit(EXIT_VIOLATIONS)
+
+
+#: How the later years' candidates are foreseen (`[plan] forecast`), in words.
+FORECASTS = {"table": "以后年度按候选表", "repeat": "以后每年与本年度相似", "auto": "以后年度按候选表，没有的按本年度",
+             "none": "不预测以后年度"}
 
 
 def print_plan(result) -> None:
@@ -72,8 +80,9 @@ def print_plan(result) -> None:
     first, last = sc.years
     years = list(range(first, last + 1))
     fixed = f"，本年度名单固定为 {s['fixed_slate']}" if s["fixed_slate"] else ""
-    status = {"OPTIMAL": "已证明最优", "FEASIBLE": "可行，未证明最优"}.get(s["status"], s["status"])
-    out.print(f"[bold]{s['name']}[/bold]：{sc.year}–{last}年规划（预测方式 {s['forecast']}{fixed}），"
+    status = status_word(s["status"], s.get("gap"))
+    forecast = FORECASTS.get(s["forecast"], s["forecast"])
+    out.print(f"[bold]{escape(s['name'])}[/bold]：{sc.year}–{last}年规划（{forecast}{fixed}），"
               f"{status}，求解 {s['solve_s']:.2f} 秒")
     out.print(f"本年度入选 {s['n_selected_now']} 项；以后年度规划："
               + "，".join(f"{y}年 {n} 项" for y, n in s["n_planned"].items()), markup=False)

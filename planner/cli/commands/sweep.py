@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
 def sweep(
     scenarios: List[Path] = typer.Argument(..., help="one or more scenario TOML files"),
-    samples: int = typer.Option(100, "--samples", "-n", min=0, help="score samples per scenario (0 = scores as given only)"),
+    samples: int = typer.Option(100, "--samples", "-n", min=1, help="score samples per scenario (≥ 1; the scores as given are always solved too)"),
     score_sd: Optional[float] = typer.Option(None, "--score-sd", callback=check_positive,
                                              help="default standard deviation of a score (points), e.g. 3"),
     sd_column: str = typer.Option("score_sd", "--sd-column", help="column with each candidate's standard deviation"),
