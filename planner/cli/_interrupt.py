@@ -19,6 +19,7 @@ imports first, and installs the handler only when this process is the `planner` 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -50,7 +51,7 @@ def launched_as_command(argv: list[str] | None = None, orig_argv: list[str] | No
             return orig[i + 1] == "planner.cli"
     if not argv:
         return False
-    stem = Path(argv[0]).name.lower()
+    stem = re.split(r"[\\/]", argv[0])[-1].lower()
     for suffix in (".exe", "-script.py", ".py"):
         stem = stem.removesuffix(suffix)
     return stem == "planner"
