@@ -92,6 +92,8 @@ def break_offsets(text: str, line_width: int) -> list[int]:
         while cut > 1 and (first[:1] in NO_START or line[cut - 1][1].rstrip()[-1:] in NO_END):
             cut -= 1
             first = line[cut][1]
+        if first[:1] in NO_START:                    # the whole line is closing punctuation: no better break
+            cut = len(line)
         moved = line[cut:]
         breaks.append(moved[0][0] if moved else start)
         line = moved + [(start, piece)]

@@ -199,7 +199,7 @@ app = typer.Typer(cls=PlannerGroup, add_completion=False, no_args_is_help=True, 
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
                                        help="Print the planner's version and exit."),
-          lang: Literal["zh", "en"] = typer.Option("zh", "--lang", callback=_set_lang, is_eager=True,
+          lang: Optional[Literal["zh", "en"]] = typer.Option(None, "--lang", callback=_set_lang, is_eager=True,
                                                        help="language of the terminal: zh (default) or en")) -> None:
     """Plan quota-constrained recommendation rounds (吉教职成〔2023〕7号) with CP-SAT."""
 
