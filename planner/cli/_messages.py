@@ -42,13 +42,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "part_total": ("评审总分 {value}", "total score {value}"),
     "part_penalty": ("− 软约束扣分 {value}", "− soft-rule penalty {value}"),
     "part_later": ("+ 后续年度规划入选分 {value}", "+ planned picks of later years {value}"),
-    "solve_objective_note": (
-        "  （后续年度规划入选分：为以后年度预留名额的候选项目得分，只用于不透支以后年度，不计入本年度名单；"
-        "软约束扣分：超出“左右”目标等可放宽规则的扣分）",
-        "  (planned picks of later years: scores of candidates the plan keeps places for in later "
-        "years, only so that this round does not spend them; not on this year's slate. Soft-rule "
-        "penalty: points lost where a rule that may bend, such as an \"about\" target, is exceeded)"),
-    "solve_groups": ("规则组 {groups} 个，有名额限制起作用的 {binding} 个；建模 {build} 秒，求解 {solve} 秒",
+    "note_later": ("  （后续年度规划入选分：为以后年度预留名额的候选项目得分，只用于不透支以后年度，不计入本年度名单）",
+                   "  (planned picks of later years: scores of candidates the plan keeps places for in later years, "
+                   "only so that this round does not spend them; not on this year's slate)"),
+    "note_penalty": ("  （软约束扣分：超出“左右”目标等可放宽规则的扣分）",
+                     "  (soft-rule penalty: points lost where a rule that may bend, such as an \"about\" target, "
+                     "is exceeded)"),
+    "solve_groups": ("规则组 {groups} 个，其中 {binding} 个已到限额；建模 {build} 秒，求解 {solve} 秒",
                      "{groups} rule groups, {binding} binding; build {build} s, solve {solve} s"),
     "solve_table": ("各任务入选情况", "slate by task"),
     "solve_columns": ("任务类别|候选|入选|国家级|入选最低分", "task|candidates|selected|national|lowest"),

@@ -350,12 +350,14 @@ def print_summary(result: api.Result, target: Path) -> None:
         if abs(later) >= 0.05:
             parts.append(say("part_later", value=f"{later:,.1f}"))
         out.print(say("solve_objective", objective=f"{objective:,.1f}", parts=" ".join(parts)), markup=False)
-        out.print(say("solve_objective_note"), style="dim", markup=False)
+        for note, shown in (("note_later", abs(later) >= 0.05), ("note_penalty", bool(penalty))):
+            if shown:
+                out.print(say(note), style="dim", markup=False)
     out.print(say("solve_groups", groups=s["n_rule_groups"], binding=s["n_binding"], build=f"{s['build_s']:.2f}",
                   solve=f"{s['solve_s']:.2f}"), markup=False)
     table = Table(title=say("solve_table"), show_lines=False, pad_edge=False, padding=(0, 1))
     first, *numbers = say("solve_columns").split("|")
-    table.add_column(first, overflow="fold", max_width=34)
+    table.add_column(first, overflow="fold", max_width=40)
     for col in numbers:
         table.add_column(col, justify="right", no_wrap=True)
     cat = load_catalogue()
