@@ -66,8 +66,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # audit
     "audit_passed": ("审核通过：名单与候选项目表一致；{groups} 个规则组，每条硬性规则都满足",
                      "audit passed: the slate matches its candidate table; {groups} rule groups, every hard rule holds"),
-    "audit_more": ("…… 另有 {n} 条：全部审核意见见 {path}", "… {n} more: every finding is in {path}"),
-    "audit_more_unwritten": ("…… 另有 {n} 条，未能写入 {path}：{why}", "… {n} more, not written to {path}: {why}"),
     # compare
     "compare_labels": ("A = {a}   B = {b}", "A = {a}   B = {b}"),
     "compare_headline": ("评审总分 {a} → {b}（{delta}）；入选 {na} → {nb}；新入选 {entered} 项，落选 {left} 项；"

@@ -312,9 +312,9 @@ def audit(
             target = findings or slate.with_name(slate.name + ".audit.txt")
             try:
                 atomic_write_bytes(target, ("\n".join(report.messages()) + "\n").encode("utf-8"))
-                head.append(say("audit_more", n=len(rest), path=target))
+                head.append(f"… {len(rest)} more: every finding is in {target}")
             except (OSError, PlannerError) as exc:      # the verdict stands (exit 1) without the file
-                head.append(say("audit_more_unwritten", n=len(rest), path=target, why=exc))
+                head.append(f"… {len(rest)} more, not written to {target}: {exc}")
         for line in score_lines:
             err.print(f"score: {line}", markup=False)
         fail(head, EXIT_VIOLATIONS, prefix="violation")
