@@ -114,3 +114,54 @@ def test_the_early_line_speaks_the_language_asked_for():
     assert _interrupt.language(["--lang", "en", "solve"]) == "en"
     assert _interrupt.language(["solve", "x.toml", "--lang=en"]) == "en"
     assert _interrupt.language(["--lang", "zh"]) == "zh"
+
+
+@posix_only
+def test_ctrl_c_while_serve_diagnoses_an_infeasible_whatif_does_not_abort(tmp_path):
+    """Found: CP-SAT's own SIGINT handler, installed by a solve on a server thread, aborted the
+    process (SIGABRT, ``std::bad_function_call``) when Ctrl-C reached the main thread."""
+    import re
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    base = _infeasible(tmp_path)
+    base.write_text(base.read_text("utf-8").replace("min = 400", "min = 100"), "utf-8")     # feasible base
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "planner.cli", "serve", str(base), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+    try:
+        url, said = None, []
+        while url is None:
+            line = proc.stderr.readline()
+            if not line:
+                pytest.fail("serve ended before serving: " + "".join(said))
+            said.append(line)
+            found = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+            url = found.group(1) if found else None
+        workspace = re.search(r"/w/([^/]+)/", urllib.request.urlopen(url, timeout=60).geturl()).group(1)
+        form = urllib.parse.urlencode({"min::too-many::*": "400"}).encode()      # no slate: diagnosed
+
+        def whatif() -> None:
+            try:
+                urllib.request.urlopen(urllib.request.Request(f"{url}w/{workspace}/solve", data=form,
+                                                              headers={"HX-Request": "true"}), timeout=180)
+            except OSError:
+                pass                                    # the server went away: what this test does
+
+        threading.Thread(target=whatif, daemon=True).start()
+        deadline = time.monotonic() + 120
+        start = _cpu_seconds(proc.pid) or 0.0
+        while (_cpu_seconds(proc.pid) or 0.0) < start + 3.0:        # inside the what-if's solves
+            if proc.poll() is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, (proc.returncode, rest)
+    assert "bad_function_call" not in rest and "Traceback" not in rest, rest
+    assert [line for line in rest.splitlines() if line.strip()] == ["中断：已按 Ctrl-C 停止，未写入任何文件"]
