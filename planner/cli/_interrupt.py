@@ -24,7 +24,6 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
 #: Exit status of an interrupted command (128 + SIGINT, what a shell reports).

@@ -52,7 +52,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "{groups} rule groups, {binding} binding; build {build} s, solve {solve} s"),
     "solve_table": ("各任务入选情况", "slate by task"),
     "solve_columns": ("任务类别|候选|入选|国家级|入选最低分", "task|candidates|selected|national|lowest"),
-    "solve_written": ("已写入 {target}：{files}", "written to {target}: {files}"),
     "solve_files": ("slate.xlsx（中文名单）、slate.csv、summary.json、rules.csv、explanations.csv、ledger.csv",
                     "slate.xlsx (Chinese), slate.csv, summary.json, rules.csv, explanations.csv, ledger.csv"),
     "solve_alternatives": ("另有 {n} 份名单达到同一最优值：见 {path}", "{n} other slates reach the same optimum: see {path}"),
@@ -91,7 +90,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain_unique": ("最优名单唯一：没有其他名单达到同一最优值", "the optimum is unique: no other slate reaches it"),
     "explain_alternative": ("其他最优名单 {n}：{sentence}", "alternative {n}: {sentence}"),
     "explain_undecided": ("规则未决定、由同分排序选定的：{names}", "not decided by the rules (the tie-break chose): {names}"),
-    "explain_unknown_candidate": ("没有编号为 {cid} 的候选项目", "no candidate with id {cid}"),
     # ledger / plan
     "ledger_error": ('规则“{rule}”分组“{group}”：{status}（已用 {used}）', 'rule "{rule}" group "{group}": {status} (used {used})'),
     "plan_unreachable": ('目标“{rule}”分组“{group}”（{clause}）到{year}年无法达到：规划中为 {projected}，目标 {target}',
@@ -165,6 +163,3 @@ def phase_word(name: str) -> str:
     zh, en = PHASES.get(name, (name, name))
     return en if english() else zh
 
-
-def seconds(value: float) -> str:
-    return f"{value:.2f} 秒" if not english() else f"{value:.2f} s"

@@ -48,7 +48,7 @@ from planner.cli._common import (
     solve_progress,
     written_count,
 )
-from planner.cli._messages import english, lang, say, seconds, set_language, status_word
+from planner.cli._messages import english, lang, say, set_language, status_word
 from planner.errors import InfeasibleError, PlannerError
 from planner.inputs import load_catalogue
 from planner.result import task_table
