@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.table import Table
 
-from planner.cli._wrap import NO_END, NO_START, CjkConsole, break_offsets, width
+from planner.cli._wrap import NO_END, NO_START, CjkConsole, CjkText, break_offsets, width
 
 FORBIDDEN_START = "，。；）」、：？！"
 
@@ -82,3 +82,12 @@ def test_a_narrow_console_table_keeps_the_line_start_rule():
     assert cells and not [c for c in cells if c[0] in FORBIDDEN_START]
     assert max(width(line) for line in text.splitlines()) <= 40
     assert "其他市（州）" in text.replace("\n", "").replace("│", "").replace(" ", "") or "（州）" in text
+
+
+def test_a_space_at_a_line_end_is_dropped_not_cut_with_an_ellipsis():
+    """Found: a line that fits but for the space after its last word (57 cells + 1) lost that word
+    to "…", because rich trims trailing spaces by characters, not by cells."""
+    console = CjkConsole(width=57, file=io.StringIO(), record=True)
+    from rich.columns import Columns                        # as typer lays out an option's help
+    console.print(Columns([CjkText("最近一个年度的情景文件（默认：最后一个文件夹 summary.json 中记录的）")]))
+    assert "…" not in console.export_text() and "summary.json" in console.export_text()

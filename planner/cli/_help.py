@@ -156,6 +156,23 @@ HELP: dict[str, dict[str, str]] = {
 }
 
 
+#: The fixed words of typer's help pages, by language (`typer.rich_utils` reads them when it draws).
+PAGE_WORDS = {"DEFAULT_STRING": ("[默认：{}]", "[default: {}]"), "REQUIRED_LONG_STRING": ("[必填]", "[required]"),
+              "ARGUMENTS_PANEL_TITLE": ("参数", "Arguments"), "OPTIONS_PANEL_TITLE": ("选项", "Options"),
+              "COMMANDS_PANEL_TITLE": ("命令", "Commands")}
+
+
+def page_words(lang: str) -> None:
+    """Say the fixed words of the help page (panel titles, defaults) in `lang`."""
+    try:
+        from typer import rich_utils
+    except ImportError:                                  # pragma: no cover - typer without rich
+        return
+    for name, (zh, en) in PAGE_WORDS.items():
+        if hasattr(rich_utils, name):
+            setattr(rich_utils, name, en if lang == "en" else zh)
+
+
 def help_of(command: str, param: str) -> str | None:
     """The Chinese help of `param` of `command` ("" = the command itself), or None."""
     own = HELP.get(command, {})
@@ -167,6 +184,7 @@ def help_of(command: str, param: str) -> str | None:
 def apply(command: Any, name: str, lang: str) -> None:
     """Put `lang`'s help on `command` (a click command or group) and its parameters, and give
     flags an empty type column (no ``<bool>``). The English help is kept on first use."""
+    page_words(lang)
     _swap(command, "help", help_of(name, ""), lang)
     if getattr(command, "short_help", None) is not None or hasattr(command, "_help_en"):
         command.short_help = None

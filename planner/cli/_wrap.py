@@ -107,7 +107,7 @@ def break_offsets(text: str, line_width: int) -> list[int]:
 class CjkText(Text):
     """A rich `Text` that wraps by `break_offsets` (CJK line breaking) instead of at spaces only."""
 
-    def wrap(self, console, width, *, justify=None, overflow=None, tab_size=8, no_wrap=None) -> Lines:
+    def wrap(self, console, line_width, *, justify=None, overflow=None, tab_size=8, no_wrap=None) -> Lines:
         wrap_justify = justify or self.justify or "default"
         wrap_overflow = overflow or self.overflow or "fold"
         no_wrap = bool(no_wrap if no_wrap is not None else self.no_wrap) or overflow == "ignore"
@@ -118,14 +118,15 @@ class CjkText(Text):
             if no_wrap:
                 new_lines = Lines([line])
             else:
-                new_lines = line.divide(break_offsets(line.plain, width))
+                new_lines = line.divide(break_offsets(line.plain, line_width))
                 for part in new_lines:
-                    part.rstrip_end(width)
+                    if width(part.plain) > line_width:     # rich's rstrip_end counts characters, not cells
+                        part.rstrip()
             if wrap_justify:
-                new_lines.justify(console, width, justify=wrap_justify, overflow=wrap_overflow)
+                new_lines.justify(console, line_width, justify=wrap_justify, overflow=wrap_overflow)
             if overflow != "ignore":
                 for part in new_lines:
-                    part.truncate(width, overflow=wrap_overflow)
+                    part.truncate(line_width, overflow=wrap_overflow)
             lines.extend(new_lines)
         return lines
 
