@@ -90,4 +90,5 @@ def test_a_space_at_a_line_end_is_dropped_not_cut_with_an_ellipsis():
     console = CjkConsole(width=57, file=io.StringIO(), record=True)
     from rich.columns import Columns                        # as typer lays out an option's help
     console.print(Columns([CjkText("最近一个年度的情景文件（默认：最后一个文件夹 summary.json 中记录的）")]))
-    assert "…" not in console.export_text() and "summary.json" in console.export_text()
+    text = console.export_text()
+    assert "…" not in text and "summary.json" in text
