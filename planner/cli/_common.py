@@ -2,7 +2,9 @@
 
 Owns how a message reaches a person (one line each on stderr, never a traceback for a user's
 mistake), the exit codes the README promises, the checks of options every command shares
-(seconds, workers, seeds), Ctrl-C, and the progress bar of long steps. The root commands
+(seconds, workers, seeds), what a Ctrl-C left (`interrupted_message`; the handlers themselves
+are `cli._interrupt`), the consoles that wrap Chinese by the line-start rule (`cli._wrap`), and
+the progress bar of long steps. Words are from the catalogue `cli._messages`. The root commands
 (`cli.root`) and the subcommands (`cli.commands.*`) import it; it imports neither.
 
 Exit codes: 0 solved (OPTIMAL or FEASIBLE) / audit passed, 1 audit found violations,

@@ -72,7 +72,7 @@ def explain(
                   markup=False, highlight=False)
         how = [outcome_word(item.status), *([method_word(item.method)] if item.method else []),
                f"{item.solve_s:.2f} s" if english() else f"{item.solve_s:.2f} 秒"]
-        out.print(f"  {item.sentence}  [{', '.join(how)}]" if english() else f"  {item.sentence}（{'，'.join(how)}）",
+        out.print(f"  {item.sentence}  [{', '.join(how)}]" if english() else f"  {item.sentence} 〔{' · '.join(how)}〕",
                   markup=False, highlight=False)
     if every:
         table = run_guarded(lambda: cf.explain_all(result, processes=processes, time_limit_s=time_limit))
