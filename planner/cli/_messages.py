@@ -92,6 +92,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain_undecided": ("规则未决定、由同分排序选定的：{names}", "not decided by the rules (the tie-break chose): {names}"),
     # ledger / plan
     "ledger_error": ('规则“{rule}”分组“{group}”：{status}（已用 {used}）', 'rule "{rule}" group "{group}": {status} (used {used})'),
+    "plan_headline": ("{name}：{year}–{last}年规划（{forecast}{fixed}），{status}，求解 {seconds} 秒",
+                      "{name}: plan {year}–{last} (forecast {forecast}{fixed}), {status}, solved in {seconds} s"),
+    "plan_fixed": ("，本年度名单固定为 {slate}", ", this year's slate fixed to {slate}"),
+    "plan_year": ("{year}年 {n} 项", "{year}: {n}"),
+    "plan_counts": ("本年度入选 {now} 项；以后年度规划：{planned}", "selected this year {now}; planned later: {planned}"),
+    "plan_targets": ("规划中的全省目标（各年末累计，各组合计）", "targets in the plan (cumulative at each year's end, summed over groups)"),
+    "plan_columns": ("目标|目标值|达到年|可达组|性质", "rule|target|reached in|groups reachable|kind"),
+    "plan_short": ("（差{n}）", " (short {n})"),
+    "plan_soft": ("软", "soft"),
+    "plan_hard": ("硬", "hard"),
+    "plan_by_year": ("各任务各年度入选（已锁定 / 本年度 / 规划）", "selected per task and year (locked / this year / planned)"),
     "plan_unreachable": ('目标“{rule}”分组“{group}”（{clause}）到{year}年无法达到：规划中为 {projected}，目标 {target}',
                          'target "{rule}" group "{group}" ({clause}) is not reachable by {year}: {projected} of {target} in the plan'),
     # options
