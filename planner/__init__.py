@@ -12,6 +12,7 @@ Scenarios are immutable: every ``with_*`` change returns a new scenario that rec
 them and ``planner solve --verify`` replays them); ``scenario.to_toml(path)`` writes a what-if
 as a file that ``extends`` its base and holds only the edits.
 """
+import planner.cli  # noqa: F401,I001 - first: the `planner` command takes Ctrl-C before anything heavy loads
 from planner._version import __version__
 from planner.api import (
     Comparison,

@@ -88,7 +88,7 @@ def slate_text(run) -> pd.DataFrame:
 def test_the_solvers_slate_passes_with_the_same_total_as_its_run(run):
     done = run_cli("audit", SCENARIO, run / "slate.xlsx", "--against", run)
     assert done.returncode == 0, done.stderr
-    assert "audit passed" in done.stdout and "the same total" in done.stdout
+    assert "审核通过" in done.stdout and "the same total" in done.stdout
 
 
 def test_deleted_rows_one_of_them_selected_exit_1_each_located(run, tmp_path):

@@ -53,7 +53,7 @@ def test_solve_writes_every_output_and_says_what_it_did(case, tmp_path):
     assert done.returncode == 0, done.stderr
     assert OUTPUTS <= set(tree(out))
     assert selected_ids(out) == EXPECTED
-    assert "status OPTIMAL" in done.stdout and "入选 4 项（候选 9 项）" in done.stdout and str(out) in done.stdout
+    assert "：最优（已证明）" in done.stdout and "入选 4 项（候选 9 项）" in done.stdout and str(out) in done.stdout
     assert done.stderr == ""
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert (summary["seed"], summary["workers"], summary["time_limit_s"]) == (5, 1, 30.0)
@@ -104,7 +104,7 @@ def test_a_run_cut_by_the_time_limit_returns_its_best_slate_with_a_warning(knaps
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["status"] == "FEASIBLE" and summary["gap"] > 0
     assert summary["best_bound"] > summary["objective"]
-    assert "warning: time limit reached" in done.stderr and "gap" in done.stderr
+    assert "warning: 时限已到" in done.stderr and "差距" in done.stderr
     assert OUTPUTS <= set(tree(out))
 
 
@@ -147,7 +147,7 @@ def test_ctrl_c_during_a_search_without_a_slate_writes_nothing(market_split, tmp
 def test_ctrl_c_during_a_search_without_a_slate_says_interrupted(market_split, tmp_path):
     code, stderr = _interrupt_during_solve(cli_command("solve", market_split, "--out", tmp_path / "out",
                                                        "--time-limit", "120", "--workers", "2"))
-    assert code == 130 and "interrupted" in stderr, stderr
+    assert code == 130 and "中断" in stderr, stderr
 
 
 def test_ctrl_c_during_the_solve_aborts_and_leaves_no_files(knapsack, tmp_path):
@@ -157,7 +157,7 @@ def test_ctrl_c_during_the_solve_aborts_and_leaves_no_files(knapsack, tmp_path):
     code, stderr = _interrupt_during_solve(cli_command("solve", knapsack, "--out", out, "--time-limit", "120",
                                                        "--workers", "2"))
     assert code == 130, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert "中断" in stderr and "Traceback" not in stderr
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["knapsack"]
 
@@ -171,7 +171,7 @@ def test_ctrl_c_before_or_while_writing_leaves_nothing(case, tmp_path, monkeypat
 
     monkeypatch.setattr(api, "solve", interrupted)
     result = runner.invoke(cli.app, ["solve", str(case), "--out", str(out)])
-    assert result.exit_code == 130 and "interrupted: nothing was written" in result.output
+    assert result.exit_code == 130 and "中断：已按 Ctrl-C 停止，未写入任何文件" in result.output
     assert not out.exists()
     monkeypatch.undo()
 
@@ -187,7 +187,7 @@ def test_ctrl_c_before_or_while_writing_leaves_nothing(case, tmp_path, monkeypat
 
     monkeypatch.setattr(report, "_write_file", write_then_interrupt)
     result = runner.invoke(cli.app, ["solve", str(case), "--out", str(out), "--workers", "1"])
-    assert result.exit_code == 130 and "interrupted" in result.output
+    assert result.exit_code == 130 and "中断" in result.output
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["case"]
 
 
@@ -196,7 +196,7 @@ def test_audit_passes_the_solvers_slate_and_fails_a_hand_edited_one(case, tmp_pa
     out = tmp_path / "out"
     assert run_cli("solve", case, "--out", out, "--quiet", "--workers", "1").returncode == 0
     done = run_cli("audit", case, out / "slate.csv")
-    assert done.returncode == 0 and "audit passed" in done.stdout, done.stderr
+    assert done.returncode == 0 and "审核通过" in done.stdout, done.stderr
     # By hand in Excel: C0 added in 长春市 (3 > 2) and C1 recommended nationally without provincial selection.
     rows = list(csv.DictReader(io.StringIO((out / "slate.csv").read_text("utf-8-sig"))))
     for r in rows:
@@ -222,7 +222,7 @@ def test_audit_of_a_malformed_slate_exits_2(case, tmp_path):
 
 def test_check_validates_without_solving(case, tmp_path):
     done = run_cli("check", case)
-    assert done.returncode == 0 and "9 candidates" in done.stdout
+    assert done.returncode == 0 and "9 个候选项目" in done.stdout
     bad = write_case(tmp_path / "bad", ROWS, {"rule": [{"id": "cap", "where": {"sector": "x"}, "max": 1}]})
     done = run_cli("check", bad)
     assert done.returncode == 2 and 'unknown column "sector"' in done.stderr

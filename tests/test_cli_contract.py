@@ -36,7 +36,7 @@ def assert_one_line_error(code: int, stderr: str, expected_code: int, *fragments
     assert code == expected_code, stderr
     assert "Traceback" not in stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
-    assert lines and all(line.startswith(("error: ", "warning: ")) for line in lines), stderr
+    assert lines and all(line.startswith(("error: ", "warning: ", "中断：")) for line in lines), stderr
     for fragment in fragments:
         assert fragment in stderr, (fragment, stderr)
 
@@ -152,7 +152,7 @@ def test_switching_off_a_rule_that_is_not_there_is_refused(tmp_path):
 def test_switching_off_a_rule_that_is_there_still_works(tmp_path):
     switched_base(tmp_path)
     code, out, stderr = invoke("check", child(tmp_path, '\n[[rule]]\nid = "cap"\nenabled = false\n'))
-    assert code == 0 and "0 rules" in out, stderr
+    assert code == 0 and "0 条规则" in out, stderr
 
 
 def test_the_bundled_scenarios_declare_their_switch_choices():
@@ -434,7 +434,7 @@ def test_ctrl_c_while_the_briefing_is_written_keeps_the_old_folder_whole(case, t
 
     monkeypatch.setattr(show, "write_briefing", interrupted, raising=False)
     code, _, stderr = invoke("solve", case, "--out", out, "--workers", "1", "--report")
-    assert_one_line_error(code, stderr, 130, "interrupted: nothing was written")
+    assert_one_line_error(code, stderr, 130, "中断：已按 Ctrl-C 停止，未写入任何文件")
     assert tree(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
@@ -463,7 +463,7 @@ def test_a_real_ctrl_c_while_outputs_are_staged_after_the_solve_exits_130_and_le
                            "--workers", "1"], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 130, (done.returncode, done.stderr)
-    assert_one_line_error(done.returncode, done.stderr, 130, "interrupted: nothing was written")
+    assert_one_line_error(done.returncode, done.stderr, 130, "中断：已按 Ctrl-C 停止，未写入任何文件")
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case"]
 
@@ -494,7 +494,7 @@ def test_without_choices_a_near_miss_is_a_typo_and_a_far_value_switches_off(tmp_
     code, _, stderr = invoke("check", child(tmp_path, '[switches]\nband = "sotf"\n'))
     assert_one_line_error(code, stderr, 2, "switches.band", 'did you mean "soft"?')
     code, out, stderr = invoke("check", child(tmp_path, '[switches]\nband = "none"\n', "off.toml"))
-    assert code == 0 and "0 rules" in out, stderr
+    assert code == 0 and "0 条规则" in out, stderr
     path = child(tmp_path, '\n[[rule]]\nid = "extra"\nwhen = { band = "hrad" }\nmax = 3\n', "when.toml")
     code, _, stderr = invoke("check", path)
     assert_one_line_error(code, stderr, 2, 'rule "extra" when', 'did you mean "hard"?')

@@ -118,7 +118,7 @@ def test_compare_results_of_a_raised_cap():
 def test_cli_compare_prints_and_writes_the_tables(runs, tmp_path):
     done = run_cli("compare", runs[0], runs[1], "--out", tmp_path / "cmp")
     assert done.returncode == 0, done.stderr
-    assert "-55.0" in done.stdout and "c4" in done.stdout and "now binding" in done.stdout
+    assert "-55.0" in done.stdout and "c4" in done.stdout and "变为起作用" in done.stdout
     entered = pd.read_csv(tmp_path / "cmp" / "entered.csv", dtype=str, encoding="utf-8-sig")
     assert list(entered["candidate_id"]) == ["c4"]
     missing = run_cli("compare", runs[0], tmp_path / "nowhere")

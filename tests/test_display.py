@@ -23,15 +23,18 @@ def test_table_html_escapes_aligns_and_counts_hidden_rows():
     text = table_html(frame, max_rows=2, signed=("delta",))
     assert "&lt;b&gt;x&lt;/b&gt;" in text and "<b>x</b>" not in text
     assert '<td class="num up">+2</td>' in text and '<td class="num down">-1</td>' in text
-    assert "1 more rows" in text
+    assert "另有 1 行" in text and "1 more rows" in table_html(frame, max_rows=2, lang="en")
 
 
 def test_result_html_shows_status_figures_and_binding_groups():
     base, _ = solved_pair()
     text = result_html(base)
-    assert "测试 &amp; &lt;轮次&gt; — OPTIMAL" in text
+    assert "测试 &amp; &lt;轮次&gt;：最优（已证明）" in text and "OPTIMAL" not in text
     assert "2 / 3" in text                                   # selected of candidates
-    assert "binding rule groups (2)" in text                 # 长春 1/1, 吉林 1/1
+    assert "已到限额的规则组（2）" in text                    # 长春 1/1, 吉林 1/1
+    assert "binding" not in text and "selected" not in text  # Chinese only by default
+    en = result_html(base, lang="en")
+    assert "— optimal (proven)" in en and "binding rule groups (2)" in en and "已到限额" not in en
     assert "<script>" not in text
 
 
@@ -40,7 +43,8 @@ def test_comparison_html_lists_who_left_escaped():
     text = comparison_html(compare(base, variant, labels=("base", "长春 0")))
     assert "base → 长春 0" in text and "-90.0" in text        # a1 (90) left
     assert "&lt;script&gt;" in text and "<script>alert" not in text
-    assert "落选 left (1)" in text
+    assert "落选（1）" in text and "left (" not in text
+    assert "left (1)" in comparison_html(compare(base, variant, labels=("base", "长春 0")), lang="en")
 
 
 def test_table_html_shows_chinese_headers_and_labels_by_default_and_codes_with_lang_en():

@@ -147,6 +147,6 @@ def test_ledger_from_output_folders_and_cli(tmp_path):
     _write_run(tmp_path / "out25", rows([("G", 2025, "school", 2)], [0]), sc25)
     done = cli([str(tmp_path / d) for d in ("out23", "out24", "out25")])
     assert done.exit_code == 1
-    assert 'rule "target" group "全省": below' in done.stderr
+    assert '规则“target”分组“全省”：未达下限' in done.stderr
     missing = cli([str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "slate.csv" in missing.stderr

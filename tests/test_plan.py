@@ -118,7 +118,7 @@ def test_fixed_greedy_slate_makes_the_target_unreachable(case):
     done = cli([str(case / "plan.toml"), "--fix", str(case / "greedy.csv"), "--workers", "1",
                 "--out", str(case / "out")])
     assert done.exit_code == 1, done.output
-    assert 'target "target" group "全省"' in done.stderr and "not reachable by 2024" in done.stderr
+    assert '目标“target”分组“全省”' in done.stderr and "到2024年无法达到" in done.stderr
     assert (case / "out" / "targets.csv").is_file() and (case / "out" / "plan.csv").is_file()
     ok = cli([str(case / "plan.toml"), "--workers", "1"])
     assert ok.exit_code == 0, ok.output

@@ -143,7 +143,7 @@ def test_the_cli_verifies_an_output_folder(solved):
     before = tree(out)
     done = run_cli("solve", "--verify", out)
     assert done.returncode == 0, done.stderr
-    assert "verified" in done.stdout and "Traceback" not in done.stderr
+    assert "已验证" in done.stdout and "Traceback" not in done.stderr
     assert tree(out) == before
     table = path.parent / "candidates.csv"
     table.write_text(table.read_text("utf-8").replace("60", "61", 1), "utf-8")
@@ -175,7 +175,7 @@ def test_a_saved_what_if_records_its_edits_and_verifies(whatif):
     report = verify(out)
     assert report.ok, report.problems
     done = run_cli("solve", "--verify", out)
-    assert done.returncode == 0 and "verified" in done.stdout, done.stderr
+    assert done.returncode == 0 and "已验证" in done.stdout, done.stderr
 
 
 def test_a_changed_edit_fails(whatif):

@@ -1,4 +1,4 @@
 """`python -m planner.cli`: the same as the `planner` command."""
-from planner.cli.root import main
+from planner.cli import main
 
 main()

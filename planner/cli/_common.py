@@ -2,7 +2,9 @@
 
 Owns how a message reaches a person (one line each on stderr, never a traceback for a user's
 mistake), the exit codes the README promises, the checks of options every command shares
-(seconds, workers, seeds), Ctrl-C, and the progress bar of long steps. The root commands
+(seconds, workers, seeds), what a Ctrl-C left (`interrupted_message`; the handlers themselves
+are `cli._interrupt`), the consoles that wrap Chinese by the line-start rule (`cli._wrap`), and
+the progress bar of long steps. Words are from the catalogue `cli._messages`. The root commands
 (`cli.root`) and the subcommands (`cli.commands.*`) import it; it imports neither.
 
 Exit codes: 0 solved (OPTIMAL or FEASIBLE) / audit passed, 1 audit found violations,
@@ -13,6 +15,7 @@ error (a bug: one line, the traceback only with ``PLANNER_DEBUG=1``).
 from __future__ import annotations
 
 import math
+import os
 import signal
 import sys
 import threading
@@ -21,6 +24,9 @@ from typing import Callable, Iterator
 
 import typer
 from rich.console import Console
+
+from planner.cli._messages import phase_word, say
+from planner.cli._wrap import CjkConsole
 
 from planner.errors import (
     AuditError,
@@ -34,16 +40,15 @@ from planner.show import FontError
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
-INTERRUPTED = "interrupted: nothing was written"
 
 
 def interrupted_message(written_before: int) -> str:
-    """What a Ctrl-C left: nothing, or output folders already complete before it came."""
+    """What a Ctrl-C left, in one line: nothing, or output folders already complete before it came."""
     from planner.show.staging import written_folders
     done = written_folders()[written_before:]
     if not done:
-        return INTERRUPTED
-    return "interrupted after writing " + ", ".join(str(p) for p in done) + " (complete); nothing else was written"
+        return say("interrupted")
+    return say("interrupted_after", folders=", ".join(str(p) for p in done))
 
 
 def written_count() -> int:
@@ -53,8 +58,16 @@ def written_count() -> int:
 #: CP-SAT's and HiGHS's random seed is a 32-bit signed integer; the score samples need one ≥ 0.
 SEED_MAX = 2**31 - 1
 
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+def _width() -> int | None:
+    """The terminal's width; ``COLUMNS`` when set; else 120 when output goes to a file or pipe."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if sys.stdout.isatty() else 120
+
+
+out = CjkConsole(width=_width())
+err = CjkConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(lines: list[str], code: int, prefix: str = "error") -> None:
@@ -225,10 +238,11 @@ def solve_progress(console: Console, *, quiet: bool = False) -> Iterator[None]:
             shown["task"] = shown["bar"].add_task("求解", total=1)
         value, bound = report["objective"], report["bound"]
         gap = abs(bound - value) / max(1.0, abs(value)) if math.isfinite(value) and math.isfinite(bound) else math.nan
-        text = (f"求解 {report['phase']}：已证明 {report['proven']}/{report['components']} 个独立部分"
-                + (f"，最好 {value:,.1f}" if math.isfinite(value) else "")
-                + (f"，上界 {bound:,.1f}" if math.isfinite(bound) else "")
-                + (f"，差距 {gap:.2%}" if math.isfinite(gap) else ""))
+        text = (say("solve_progress", phase=phase_word(report["phase"]), proven=report["proven"],
+                    parts=report["components"])
+                + (say("progress_best", value=f"{value:,.1f}") if math.isfinite(value) else "")
+                + (say("progress_bound", value=f"{bound:,.1f}") if math.isfinite(bound) else "")
+                + (say("progress_gap", value=f"{gap:.2%}") if math.isfinite(gap) else ""))
         shown["bar"].update(shown["task"], completed=report["proven"], total=max(1, report["components"]),
                             description=text)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -26,12 +27,12 @@ except ImportError:                    # pragma: no cover - older typer runs on 
 
 from planner import api
 from planner._version import __version__
+from planner.cli import _help, _interrupt
 from planner.cli._common import (
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_VIOLATIONS,
-    INTERRUPTED,
     SEED_MAX,
     check_seconds,
     check_workers,
@@ -47,6 +48,7 @@ from planner.cli._common import (
     solve_progress,
     written_count,
 )
+from planner.cli._messages import english, lang, say, set_language, status_word
 from planner.errors import InfeasibleError, PlannerError
 from planner.inputs import load_catalogue
 from planner.result import task_table
@@ -60,6 +62,33 @@ def _show_version(ctx: typer.Context, value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _set_lang(ctx: typer.Context, value: str | None) -> str | None:
+    if value is not None and not ctx.resilient_parsing:
+        set_language(value)
+        _interrupt.set_language(value)
+    return value
+
+
+#: Options of the root that every command also takes (`planner --lang en solve …` or `planner solve … --lang en`).
+SHARED = ("version", "lang")
+#: Options naming a file or folder: an empty value ("") is refused before anything runs.
+PATH_OPTIONS = ("--out", "--findings", "--candidates", "--verify", "--against", "--fix", "--pool", "--scenario",
+                "--compare", "--templates")
+
+
+def empty_paths(args: list[str]) -> list[str]:
+    """The path options of `args` given an empty value (``--out ""`` or ``--out=``)."""
+    found = []
+    for i, word in enumerate(args):
+        if word == "--":
+            break
+        if word in PATH_OPTIONS and i + 1 < len(args) and args[i + 1] == "":
+            found.append(word)
+        elif "=" in word and word.split("=", 1)[0] in PATH_OPTIONS and word.split("=", 1)[1] == "":
+            found.append(word.split("=", 1)[0])
+    return found
+
+
 class PlannerGroup(TyperGroup):
     """The `planner` command group: the README's exit codes on every path, one line per message.
 
@@ -71,23 +100,46 @@ class PlannerGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
-        version = next((p for p in self.params if p.name == "version"), None)
-        if command is not None and version is not None and not any(p.name == "version" for p in command.params):
-            shown = copy.copy(version)              # the root's --version, on every command
-            shown.expose_value = False              # (the command's function does not take it)
-            command.params.append(shown)
+        if command is None:
+            return command
+        for name in SHARED:                         # the root's --version and --lang, on every command
+            shared = next((p for p in self.params if p.name == name), None)
+            if shared is not None and not any(p.name == name for p in command.params):
+                shown = copy.copy(shared)
+                shown.expose_value = False          # (the command's function does not take it)
+                command.params.append(shown)
+        _help.apply(command, cmd_name, lang())
+        if not hasattr(command, "_help_option_of"):
+            command._help_option_of = command.get_help_option
+            command.get_help_option = lambda c, cmd=command: _help.apply_help_option(cmd._help_option_of(c), lang())
         return command
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _help.apply_help_option(super().get_help_option(ctx), lang())
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _help.apply(self, "", lang())
+        super().format_help(ctx, formatter)
 
     def invoke(self, ctx: Any) -> Any:
         written = written_count()
         try:
-            return super().invoke(ctx)
+            with _interrupt.command_running():
+                return super().invoke(ctx)
         except (click_errors.ClickException, typer.Exit, typer.Abort):
+            if _interrupt.received.is_set():        # an interrupt a library turned into an exit
+                err.print(interrupted_message(written), markup=False)
+                raise typer.Exit(EXIT_INTERRUPTED) from None
             raise
         except KeyboardInterrupt:
-            err.print(f"error: {interrupted_message(written)}", markup=False)
+            err.print(interrupted_message(written), markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                raise                               # output piped into `head` that stopped reading
+            if _interrupt.received.is_set():        # e.g. an ImportError of an import cut by Ctrl-C
+                err.print(interrupted_message(written), markup=False)
+                raise typer.Exit(EXIT_INTERRUPTED) from None
             line = input_problem(exc)
             if line is not None:
                 err.print(f"error: {line}", markup=False)
@@ -100,8 +152,16 @@ class PlannerGroup(TyperGroup):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        words = list(sys.argv[1:] if args is None else args)
+        set_language(_interrupt.language(words))
+        _interrupt.set_language(lang())
         try:
+            empty = empty_paths(words)
+            if empty:
+                fail([say("empty_path", option=option) for option in empty], EXIT_INPUT)
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.Exit as exc:
+            code = exc.exit_code
         except click_errors.NoArgsIsHelpError as exc:
             typer.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
             code = EXIT_INPUT
@@ -113,7 +173,7 @@ class PlannerGroup(TyperGroup):
             err.print(f"error: {one_line(exc.format_message())}", markup=False)
             code = EXIT_INPUT
         except (typer.Abort, KeyboardInterrupt):
-            err.print(f"error: {INTERRUPTED}", markup=False)
+            err.print(say("interrupted"), markup=False)
             code = EXIT_INTERRUPTED
         except OSError as exc:
             if exc.errno != errno.EPIPE:
@@ -138,7 +198,9 @@ app = typer.Typer(cls=PlannerGroup, add_completion=False, no_args_is_help=True, 
 
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
-                                       help="Print the planner's version and exit.")) -> None:
+                                       help="Print the planner's version and exit."),
+          lang: Optional[Literal["zh", "en"]] = typer.Option(None, "--lang", callback=_set_lang, is_eager=True,
+                                                       help="language of the terminal: zh (default) or en")) -> None:
     """Plan quota-constrained recommendation rounds (吉教职成〔2023〕7号) with CP-SAT."""
 
 
@@ -201,15 +263,15 @@ def solve(
 
     result, extra = run_guarded(action)
     if result.summary["status"] != "OPTIMAL":
-        err.print(f"warning: time limit reached — best slate found, gap {result.summary['gap']:.2%}", markup=False)
+        err.print(say("solve_time_limit", gap=f"{result.summary['gap']:.2%}"), markup=False)
     for warning in result.summary["warnings"]:
         err.print(f"warning: {warning}", markup=False)
     if not quiet:
         print_summary(result, target)
         if "alternatives.csv" in extra:
             alt = extra["alternatives.csv"]
-            out.print(f"{alt['alternative'].nunique() if 'alternative' in alt and len(alt) else 0} other slates reach "
-                      f"the same optimum: see {target}/alternatives.csv", markup=False)
+            n = alt["alternative"].nunique() if "alternative" in alt and len(alt) else 0
+            out.print(say("solve_alternatives", n=n, path=target / "alternatives.csv"), markup=False)
 
 
 def verify_run(out_dir: Path) -> None:
@@ -219,8 +281,7 @@ def verify_run(out_dir: Path) -> None:
     for line in report.rerun_lines():                  # what was re-run: scenario, pins, edits, backend
         out.print(f"re-ran: {line}", markup=False, soft_wrap=True)
     if report.ok:
-        out.print(f"verified: {out_dir}/slate.csv is reproduced byte for byte ({report.rerun_sha256[:12]})",
-                  markup=False)
+        out.print(say("verified", path=out_dir / "slate.csv", sha=report.rerun_sha256[:12]), markup=False)
         return
     fail(report.problems, EXIT_VIOLATIONS, prefix="not verified")
 
@@ -259,10 +320,9 @@ def audit(
         for line in score_lines:
             err.print(f"score: {line}", markup=False)
         fail(head, EXIT_VIOLATIONS, prefix="violation")
-    out.print(f"audit passed: the slate matches its candidate table; {len(report.rules)} rule groups, "
-              "every hard rule holds", markup=False, soft_wrap=True)
+    out.print(say("audit_passed", groups=len(report.rules)), markup=False)
     for line in score_lines:
-        out.print(f"score: {line}", markup=False, soft_wrap=True)
+        out.print(f"score: {line}", markup=False)
 
 
 @app.command()
@@ -272,51 +332,51 @@ def check(
 ) -> None:
     """Validate a scenario and its candidate table without solving."""
     loaded, frame = run_guarded(lambda: api.check_inputs(scenario, candidates))
-    out.print(f"ok: {loaded.label}: {len(loaded.rules)} rules; {len(frame)} candidates", markup=False)
-
-
-STATUS_WORDS = {"OPTIMAL": "已证明最优", "FEASIBLE": "可行，时限内未证明最优"}
+    out.print(say("check_ok", label=loaded.label, rules=len(loaded.rules), candidates=len(frame)), markup=False)
 
 
 def print_summary(result: api.Result, target: Path) -> None:
     """The headline (one number: 评审总分, the objective's other parts once, explained) and the
-    slate by task, in Chinese, readable at 80 columns."""
+    slate by task, in Chinese (English with ``--lang en``), readable at 80 columns."""
     s = result.summary
     total, penalty, objective = float(s["total_score"]), float(s.get("penalty", 0.0) or 0.0), float(s["objective"])
     later = objective - total + penalty          # the later years' planned picks (plan), when planning ahead
-    status = STATUS_WORDS.get(s["status"], s["status"])
-    gap = f"，与最优界差 {s['gap']:.2%}" if s["status"] != "OPTIMAL" else ""
-    out.print(f"[bold]{s['name']}[/bold]（{status}{gap}；status {s['status']}）")
-    out.print(f"评审总分 [bold]{total:,.1f}[/bold]：入选 {s['n_selected']} 项（候选 {s['n_candidates']} 项），"
-              f"国家级推荐 {s['n_national']} 项")
+    status = status_word(s["status"], s.get("gap"))
+    out.print(say("solve_headline", name=f"[bold]{escape(s['name'])}[/bold]", status=status))
+    out.print(say("solve_total", total=f"[bold]{total:,.1f}[/bold]", selected=s["n_selected"],
+                  candidates=s["n_candidates"], national=s["n_national"]))
     if abs(later) >= 0.05 or penalty:
-        parts = [f"评审总分 {total:,.1f}"]
+        parts = [say("part_total", value=f"{total:,.1f}")]
         if penalty:
-            parts.append(f"− 软约束扣分 {penalty:,.1f}")
+            parts.append(say("part_penalty", value=f"{penalty:,.1f}"))
         if abs(later) >= 0.05:
-            parts.append(f"+ 后续年度规划入选分 {later:,.1f}")
-        out.print(f"  求解目标 {objective:,.1f} = " + " ".join(parts), soft_wrap=False)
-        out.print("  （后续年度规划入选分：为以后年度预留名额的候选项目得分，只用于不透支以后年度，"
-                  "不计入本年度名单；软约束扣分：超出“左右”目标等可放宽规则的扣分）", style="dim")
-    out.print(f"规则组 {s['n_rule_groups']} 个，起决定作用 {s['n_binding']} 个；"
-              f"建模 {s['build_s']:.2f} 秒，求解 {s['solve_s']:.2f} 秒")
-    table = Table(title="各任务入选情况", show_lines=False, pad_edge=False, padding=(0, 1))
-    table.add_column("任务类别", overflow="fold", max_width=34)
-    for col in ("候选", "入选", "国家级", "入选最低分"):
+            parts.append(say("part_later", value=f"{later:,.1f}"))
+        out.print(say("solve_objective", objective=f"{objective:,.1f}", parts=" ".join(parts)), markup=False)
+        for note, shown in (("note_later", abs(later) >= 0.05), ("note_penalty", bool(penalty))):
+            if shown:
+                out.print(say(note), style="dim", markup=False)
+    out.print(say("solve_groups", groups=s["n_rule_groups"], binding=s["n_binding"], build=f"{s['build_s']:.2f}",
+                  solve=f"{s['solve_s']:.2f}"), markup=False)
+    table = Table(title=say("solve_table"), show_lines=False, pad_edge=False, padding=(0, 1))
+    first, *numbers = say("solve_columns").split("|")
+    table.add_column(first, overflow="fold", max_width=40)
+    for col in numbers:
         table.add_column(col, justify="right", no_wrap=True)
     cat = load_catalogue()
     for row in task_table(result).to_dict("records"):
-        track = cat.tracks_of(row["task"]).get(row["track"], row["track"]) if row["track"] else ""
-        name = f"{row['task_label']}\n  · {track}" if track else row["task_label"]   # no cut inside a word
-        table.add_row(name, str(row["candidates"]), str(row["selected"]), str(row["national"]),
+        label = row["task"] if english() else row["task_label"]
+        track = (row["track"] if english() else cat.tracks_of(row["task"]).get(row["track"], row["track"])) \
+            if row["track"] else ""
+        name = f"{label}\n  · {track}" if track else label                     # no cut inside a word
+        table.add_row(escape(name), str(row["candidates"]), str(row["selected"]), str(row["national"]),
                       "" if row["lowest"] != row["lowest"] else f"{row['lowest']:.1f}")
     out.print(table)
-    out.print(f"已写入 {target}/：slate.xlsx（中文名单）、slate.csv、summary.json、rules.csv、"
-              "explanations.csv、ledger.csv")
+    out.print(say("written_list", target=f"{target}/", files=say("solve_files")), markup=False)
 
 
 def main(argv: list[str] | None = None) -> None:
     """`planner ARGS…`; exits with the README's codes (argv: the arguments, default sys.argv)."""
+    _interrupt.install_early()          # as `python -m planner.cli.root`, or a script calling main
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     app(args=argv, prog_name="planner")
 

@@ -22,7 +22,7 @@ from planner.errors import InputError, PlannerError, Problem
 from planner.inputs import load_catalogue, read_run, read_text_table
 from planner.result import SolvedRound
 from planner.rules import describe_edits
-from planner.show.display import MAX_ROWS, STYLE, table_html
+from planner.show.display import MAX_ROWS, STYLE, table_html, word
 
 log = logging.getLogger(__name__)
 
@@ -330,8 +330,9 @@ def _limit_text(lo: float, hi: float) -> str:
     return ""
 
 
-def comparison_html(comparison: Comparison, *, max_rows: int = MAX_ROWS) -> str:
-    """A comparison: the change in total score, then entered/left, localities, tiers, binding changes."""
+def comparison_html(comparison: Comparison, *, max_rows: int = MAX_ROWS, lang: str = "zh") -> str:
+    """A comparison: the change in total score, then entered/left, localities, tiers, binding changes.
+    ``lang="zh"`` (default) says it in Chinese, ``"en"`` in English with the codes."""
     a, b = (html.escape(x) for x in comparison.labels)
     summary = comparison.summary.rename(columns={"a": comparison.labels[0], "b": comparison.labels[1]})
     delta = comparison.score_delta
@@ -340,23 +341,27 @@ def comparison_html(comparison: Comparison, *, max_rows: int = MAX_ROWS) -> str:
     left = comparison.left[[c for c in shown if c in comparison.left]]
     sides = {"count_a": comparison.labels[0], "count_b": comparison.labels[1]}
     moved = comparison.by_locality[comparison.by_locality["delta"] != 0]
+    changes = comparison.binding_changes[["rule_id", "clause", "group", "value_a", "value_b", "limit_a", "limit_b",
+                                          "change"]]
+    if lang != "en":
+        changes = changes.assign(change=changes["change"].map(
+            {"now binding": "变为已到限额", "no longer binding": "不再到限额"}).fillna(changes["change"]))
+    sep = "; " if lang == "en" else "；"
     parts = [
         STYLE, '<div class="planner-view">',
-        (f"<h4>{a} → {b}: 总分 total score {delta:+.1f}，"
-         f"新入选 entered {len(comparison.entered)}，落选 left {len(comparison.left)}</h4>"),
-        *(f"<p>情景推演 {html.escape(label)}：{'；'.join(html.escape(x) for x in lines)}</p>"
+        f"<h4>{word('headline', lang, a=a, b=b, delta=f'{delta:+.1f}', entered=len(comparison.entered), left=len(comparison.left))}</h4>",
+        *(f"<p>{word('whatif', lang, label=html.escape(label), lines=sep.join(html.escape(x) for x in lines))}</p>"
           for label, lines in zip(comparison.labels, comparison.edits) if lines),
-        table_html(summary, signed=("delta",)),
-        f"<h5>新入选 entered ({len(entered)})</h5>", table_html(entered, max_rows=max_rows),
-        f"<h5>落选 left ({len(left)})</h5>", table_html(left, max_rows=max_rows),
-        "<h5>各地入选数 by locality</h5>",
-        table_html(comparison.by_locality.rename(columns=sides), max_rows=40, signed=("delta",)),
-        "" if len(moved) else '<p class="muted">各地入选数没有变化 / no locality count changed</p>',
-        "<h5>高职各档入选数 by tier</h5>",
-        table_html(comparison.by_tier.drop(columns="tier").rename(columns=sides), signed=("delta",)),
-        f"<h5>约束状态变化 binding changes ({len(comparison.binding_changes)})</h5>",
-        table_html(comparison.binding_changes[["rule_id", "clause", "group", "value_a", "value_b", "limit_a",
-                                               "limit_b", "change"]], max_rows=max_rows),
+        table_html(summary, signed=("delta",), lang=lang),
+        f"<h5>{word('entered', lang, n=len(entered))}</h5>", table_html(entered, max_rows=max_rows, lang=lang),
+        f"<h5>{word('left', lang, n=len(left))}</h5>", table_html(left, max_rows=max_rows, lang=lang),
+        f"<h5>{word('by_locality', lang)}</h5>",
+        table_html(comparison.by_locality.rename(columns=sides), max_rows=40, signed=("delta",), lang=lang),
+        "" if len(moved) else f'<p class="muted">{word("no_locality_change", lang)}</p>',
+        f"<h5>{word('by_tier', lang)}</h5>",
+        table_html(comparison.by_tier.drop(columns="tier").rename(columns=sides), signed=("delta",), lang=lang),
+        f"<h5>{word('binding_changes', lang, n=len(comparison.binding_changes))}</h5>",
+        table_html(changes, max_rows=max_rows, lang=lang),
     ]
     parts.append("</div>")
     return "".join(parts)

@@ -39,7 +39,7 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, signed: tuple[s
     at most `max_rows` rows (the rest counted below). ``lang="zh"`` (default) shows the Chinese
     header and label of every known column and code; ``"en"`` the codes."""
     if frame.empty:
-        return '<p class="muted">—（无 none）</p>'
+        return f'<p class="muted">{"— none" if lang == "en" else "—（无）"}</p>'
     shown = frame.head(max_rows)
     if lang != "en":
         labelled = to_chinese(shown, bool_columns=())
@@ -59,8 +59,12 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, signed: tuple[s
             cells.append(f'<td class="{cls.strip()}">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = "" if len(frame) <= max_rows else \
-        f'<p class="muted">… 另有 {len(frame) - max_rows} 行 / {len(frame) - max_rows} more rows</p>'
+        f'<p class="muted">{"…" if lang == "en" else "……"} {_more(len(frame) - max_rows, lang)}</p>'
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def _more(n: int, lang: str) -> str:
+    return f"{n} more rows" if lang == "en" else f"另有 {n} 行"
 
 
 def _cell(value: Any, *, signed: bool = False) -> str:
@@ -76,24 +80,58 @@ def _cell(value: Any, *, signed: bool = False) -> str:
     return html.escape(str(value))
 
 
+#: What the notebook views say, Chinese first and English with ``lang="en"`` (one place for both).
+WORDS = {
+    "selected": ("入选", "selected"), "national": ("国家级推荐", "national"), "total": ("评审总分", "total score"),
+    "penalty": ("软约束扣分", "soft-rule penalty"), "gap": ("与最优界的差距", "gap"), "solve": ("求解用时", "solve"),
+    "measure": ("指标", "measure"), "value": ("值", "value"), "resolve": ("重算方式", "re-solve"),
+    "by_task": ("各任务入选情况", "slate by task"),
+    "binding": ("已到限额的规则组（{n}）", "binding rule groups ({n})"), "warnings": ("提示", "warnings"),
+    "seconds": ("{v:.2f} 秒", "{v:.2f} s"),
+    "entered": ("新入选（{n}）", "entered ({n})"), "left": ("落选（{n}）", "left ({n})"),
+    "by_locality": ("各地入选数", "selected by locality"), "by_tier": ("高职各档入选数", "selected by tier"),
+    "no_locality_change": ("各地入选数没有变化", "no locality count changed"),
+    "binding_changes": ("限额状态改变的规则组（{n}）", "rule groups whose binding changed ({n})"),
+    "headline": ("{a} → {b}：评审总分 {delta}，新入选 {entered}，落选 {left}",
+                 "{a} → {b}: total score {delta}, {entered} entered, {left} left"),
+    "whatif": ("情景推演 {label}：{lines}", "what-if {label}: {lines}"),
+}
+STATUS = {"OPTIMAL": ("最优（已证明）", "optimal (proven)"), "FEASIBLE": ("可行（差距 {gap}）", "feasible (gap {gap})"),
+          "INFEASIBLE": ("无可行方案", "infeasible")}
+
+
+def word(key: str, lang: str = "zh", **values: Any) -> str:
+    """`WORDS[key]` in `lang`, filled with `values` (not escaped)."""
+    zh, en = WORDS[key]
+    return (en if lang == "en" else zh).format(**values)
+
+
+def status_text(status: str, gap: float | None, lang: str = "zh") -> str:
+    """A solver status in words: 最优（已证明）, 可行（差距 1.20%）…"""
+    zh, en = STATUS.get(status, (status, status))
+    return (en if lang == "en" else zh).format(gap=f"{gap:.2%}" if gap is not None and gap == gap else "?")
+
+
 def result_html(result: SolvedRound, *, max_rows: int = MAX_ROWS, lang: str = "zh") -> str:
     """A solved round: headline, key figures, the slate by task, binding rule groups, warnings.
 
     Needs ``result.summary`` (name, status, n_selected, n_candidates, n_national, total_score,
     penalty, gap, solve_s) and ``result.rules`` (rule_id, clause, group, value, min, max, binding).
+    ``lang="zh"`` (default) says everything in Chinese; ``"en"`` in English with the codes.
     """
     s = result.summary
     figures = pd.DataFrame([
-        ("入选 selected", f"{s['n_selected']} / {s['n_candidates']}"),
-        ("国家级推荐 national", str(s["n_national"])),
-        ("总分 total score", f"{s['total_score']:.1f}"),
-        ("扣分 penalty", f"{s['penalty']:.1f}"),
-        ("最优性差距 gap", f"{s['gap']:.2%}"),
-        ("求解 solve", f"{s['solve_s']:.2f} s"),
-    ], columns=["指标 measure", "值 value"])
+        (word("selected", lang), f"{s['n_selected']} / {s['n_candidates']}"),
+        (word("national", lang), str(s["n_national"])),
+        (word("total", lang), f"{s['total_score']:.1f}"),
+        (word("penalty", lang), f"{s['penalty']:.1f}"),
+        (word("gap", lang), f"{s['gap']:.2%}"),
+        (word("solve", lang), word("seconds", lang, v=s["solve_s"])),
+    ], columns=[word("measure", lang), word("value", lang)])
     whatif = s.get("whatif")
     if whatif:
-        figures.loc[len(figures)] = ["重算方式 re-solve", f"{whatif['mode']}, {whatif['total_s']:.2f} s"]
+        figures.loc[len(figures)] = [word("resolve", lang), f"{whatif['mode']}, " + word("seconds", lang,
+                                                                                         v=whatif["total_s"])]
     tasks = task_table(result)
     if lang != "en":
         cat = load_catalogue()
@@ -101,15 +139,16 @@ def result_html(result: SolvedRound, *, max_rows: int = MAX_ROWS, lang: str = "z
     tasks = tasks[["task_label", "track", "candidates", "selected", "national", "lowest"]]
     binding = result.rules[result.rules["binding"]][["rule_id", "clause", "group", "value", "min", "max"]]
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in s.get("warnings", []))
+    status = status_text(str(s["status"]), s.get("gap"), lang)
     parts = [
         STYLE, '<div class="planner-view">',
-        f"<h4>{html.escape(str(s['name']))} — {html.escape(str(s['status']))}</h4>",
+        f"<h4>{html.escape(str(s['name']))}{'：' if lang != 'en' else ' — '}{html.escape(status)}</h4>",
         table_html(figures, lang=lang),
-        "<h5>各任务入选情况 slate by task</h5>", table_html(tasks, max_rows=40, lang=lang),
-        f"<h5>已用满的规则组 binding rule groups ({len(binding)})</h5>",
+        f"<h5>{word('by_task', lang)}</h5>", table_html(tasks, max_rows=40, lang=lang),
+        f"<h5>{word('binding', lang, n=len(binding))}</h5>",
         table_html(binding, max_rows=max_rows, lang=lang),
     ]
     if warnings:
-        parts.append(f"<h5>提示 warnings</h5><ul>{warnings}</ul>")
+        parts.append(f"<h5>{word('warnings', lang)}</h5><ul>{warnings}</ul>")
     parts.append("</div>")
     return "".join(parts)

@@ -12,7 +12,9 @@ Does not own models of a round (`model`) nor the fast path over their linear row
 """
 from __future__ import annotations
 
+import concurrent.futures
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,7 +123,7 @@ def solve_cp(cp: cp_model.CpModel, *, time_limit_s: float, seed: int = 0, worker
     solver.parameters.log_search_progress = log_progress
     for key, value in parameters_of(preset).items():
         setattr(solver.parameters, key, value)
-    code = solver.solve(cp)
+    code = solve_stoppable(solver, cp)
     status = STATUS_NAMES.get(code, "UNKNOWN")
     if status == "MODEL_INVALID":
         raise PlannerError(f"CP-SAT says a model is invalid (a bug — please report it): {cp.validate()}")
@@ -134,6 +136,32 @@ def solve_cp(cp: cp_model.CpModel, *, time_limit_s: float, seed: int = 0, worker
     elif status == "INFEASIBLE" and len(cp.proto.assumptions):
         outcome.core = [int(i) for i in solver.sufficient_assumptions_for_infeasibility()]
     return outcome
+
+
+def solve_stoppable(solver: cp_model.CpSolver, cp: cp_model.CpModel) -> int:
+    """``solver.solve(cp)`` that Ctrl-C stops at once, in every thread.
+
+    CP-SAT's own SIGINT handler is switched off: it stops the search without telling Python
+    (so Ctrl-C went unheard through a diagnosis of many solves), resets SIGINT to the system
+    default, and aborts the process (``std::bad_function_call``) when the signal reaches a
+    thread other than the one solving (`planner serve`). On the main thread the solve runs on a
+    helper thread while this one waits, so KeyboardInterrupt comes at once; the search is then
+    stopped and the interrupt goes on.
+    """
+    solver.parameters.catch_sigint_signal = False
+    if threading.current_thread() is not threading.main_thread():
+        return solver.solve(cp)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(solver.solve, cp)
+        try:
+            while True:
+                try:
+                    return running.result(timeout=0.05)
+                except concurrent.futures.TimeoutError:
+                    continue
+        except KeyboardInterrupt:
+            solver.stop_search()
+            raise
 
 
 def deadline_left(deadline: float, floor_s: float = 0.01) -> float:

@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
 from planner.model import Model
 from planner.solver._base import Solution, read_values
+from planner.solver.cp import solve_stoppable
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def solve_model_direct(model: Model, *, time_limit_s: float = 60.0, seed: int = 
         solver = _solver(remaining, seed, workers, log_progress)
         for key, value in (parameters or {}).items():
             setattr(solver.parameters, key, value)
-        status = solver.solve(cp)
+        status = solve_stoppable(solver, cp)
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         value = solver.value(level.expr) / float(level.units) if found else None
         top = math.floor(solver.best_objective_bound / k + 1e-9) / float(level.units) if level.ties \

@@ -11,8 +11,10 @@ from typing import Optional
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from planner.cli._messages import english, say
 from planner.show import Comparison
 from planner.show.compare import compare as compare_outputs
 
@@ -40,28 +42,39 @@ def compare(
     comparison = run_guarded(action)
     print_comparison(comparison, rows=rows)
     if out_dir is not None:
-        out.print(f"written to {out_dir}/: " + ", ".join(comparison.tables()), markup=False)
+        out.print(say("written_list", target=f"{out_dir}/", files="、".join(comparison.tables())), markup=False)
+
+
+#: Headers of the printed tables, by column (English: the column names themselves).
+HEADERS = {"candidate_id": "项目编号", "title": "项目名称", "unit_name": "申报单位", "locality": "所属市（州）",
+           "score": "评审分数", "reason": "说明", "tier": "档次", "tier_label": "档次", "delta": "变化",
+           "rule_id": "规则", "clause": "条款", "group": "分组", "value_a": "A 已用", "value_b": "B 已用",
+           "limit_a": "A 限额", "limit_b": "B 限额", "change": "变化"}
+CHANGES = {"now binding": "变为起作用", "no longer binding": "不再起作用"}
 
 
 def print_comparison(comparison: Comparison, *, rows: int = 20) -> None:
-    """The comparison on the terminal: headline, then one table per view."""
+    """The comparison on the terminal: headline, then one table per view (Chinese; English with --lang en)."""
     from planner.cli._common import out
     a, b = comparison.labels
     summary = comparison.summary.set_index("measure")
-    out.print(f"A = {a}   B = {b}", markup=False)
-    out.print(f"total score {summary.at['total_score', 'a']:.1f} → {summary.at['total_score', 'b']:.1f} "
-              f"({comparison.score_delta:+.1f}); selected {summary.at['n_selected', 'a']:.0f} → "
-              f"{summary.at['n_selected', 'b']:.0f}; {len(comparison.entered)} entered, {len(comparison.left)} left; "
-              f"{len(comparison.binding_changes)} rule group(s) changed binding status", markup=False)
+    out.print(say("compare_labels", a=a, b=b), markup=False)
+    out.print(say("compare_headline", a=f"{summary.at['total_score', 'a']:.1f}",
+                  b=f"{summary.at['total_score', 'b']:.1f}", delta=f"{comparison.score_delta:+.1f}",
+                  na=f"{summary.at['n_selected', 'a']:.0f}", nb=f"{summary.at['n_selected', 'b']:.0f}",
+                  entered=len(comparison.entered), left=len(comparison.left),
+                  changed=len(comparison.binding_changes)), markup=False)
     columns = ["candidate_id", "title", "unit_name", "locality", "score", "reason"]
-    _table(f"entered (in B, not in A): {len(comparison.entered)}", comparison.entered[columns], rows)
-    _table(f"left (in A, not in B): {len(comparison.left)}", comparison.left[columns], rows)
-    _table("selected per locality", comparison.by_locality.rename(columns={"count_a": "A", "count_b": "B"}), 100)
-    _table("selected per tier", comparison.by_tier.drop(columns="tier")
+    _table(say("compare_entered", n=len(comparison.entered)), comparison.entered[columns], rows)
+    _table(say("compare_left", n=len(comparison.left)), comparison.left[columns], rows)
+    _table(say("compare_locality"), comparison.by_locality.rename(columns={"count_a": "A", "count_b": "B"}), 100)
+    _table(say("compare_tier"), comparison.by_tier.drop(columns="tier")
            .rename(columns={"count_a": "A", "count_b": "B"}), 100)
-    _table(f"binding status changed: {len(comparison.binding_changes)}",
-           comparison.binding_changes[["rule_id", "clause", "group", "value_a", "value_b", "limit_a", "limit_b",
-                                       "change"]], rows)
+    changes = comparison.binding_changes[["rule_id", "clause", "group", "value_a", "value_b", "limit_a", "limit_b",
+                                          "change"]]
+    if not english():
+        changes = changes.assign(change=changes["change"].map(lambda c: CHANGES.get(c, c)))
+    _table(say("compare_binding", n=len(comparison.binding_changes)), changes, rows)
 
 
 def _table(title: str, frame: pd.DataFrame, rows: int) -> None:
@@ -69,12 +82,13 @@ def _table(title: str, frame: pd.DataFrame, rows: int) -> None:
     table = Table(title=title, title_justify="left")
     numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool}
     for column in frame.columns:
-        table.add_column(str(column), justify="right" if column in numeric else "left", overflow="fold")
+        header = str(column) if english() else HEADERS.get(str(column), str(column))
+        table.add_column(header, justify="right" if column in numeric else "left", overflow="fold")
     for record in frame.head(rows).to_dict("records"):
-        table.add_row(*(_text(record[c], c == "delta") for c in frame.columns))
+        table.add_row(*(escape(_text(record[c], c == "delta")) for c in frame.columns))
     out.print(table)
     if len(frame) > rows:
-        out.print(f"… {len(frame) - rows} more (--rows to show more, --out to write them all)", markup=False)
+        out.print(say("compare_more", n=len(frame) - rows), markup=False)
 
 
 def _text(value: object, signed: bool) -> str:

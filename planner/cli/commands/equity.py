@@ -14,8 +14,11 @@ from typing import Literal, Optional
 
 import typer
 
-from planner.cli._common import check_non_negative, check_seconds
+from rich.markup import escape
 from rich.table import Table
+
+from planner.cli._common import check_non_negative, check_seconds
+from planner.cli._messages import english, say, status_word
 
 
 def register(app: typer.Typer) -> None:
@@ -80,40 +83,46 @@ def equity(
         return "shares", table, written
 
     kind, value, written = run_guarded(action)
+    by_word = by if english() else BY_WORDS.get(by, by)
     if kind == "frontier":
         t = value.table
-        view = Table(title=f"score against equity ({value.summary['index']}, by {by})", title_justify="left")
-        for column in ("point", "bound (pp)", "index (pp)", "Gallagher (pp)", "objective", "loss", "status"):
+        view = Table(title=escape(say("equity_frontier", index=value.summary["index"], by=by_word)), title_justify="left")
+        for column in say("equity_frontier_columns").split("|"):
             view.add_column(column, justify="right")
         index_col = "lh_pp" if index == "lh" else "max_dev_pp"
         for r in t.to_dict("records"):
             view.add_row(str(r["point"]), f"{r['epsilon_pp']:.2f}", f"{r[index_col]:.2f}", f"{r['gallagher_pp']:.2f}",
-                         f"{r['objective']:.1f}", f"{r['score_loss']:.1f}", str(r["status"]))
+                         f"{r['objective']:.1f}", f"{r['score_loss']:.1f}",
+                         r["status"] if english() else status_word(str(r["status"])))
         out.print(view)
         if not value.summary["min_index_proven"]:
-            out.print("note: the most balanced end was not proven optimal within the time limit", markup=False)
+            out.print(say("equity_unproven"), markup=False)
     elif kind == "bound":
         s = value.summary
-        out.print(f"objective {s['objective']:.1f} (unconstrained {s['unconstrained_objective']:.1f}); total score "
-                  f"{s['total_score']:.1f}, {s['cost_total_score']:.1f} points below the unconstrained slate", markup=False)
-        _shares(value.shares, by)
-        _indices(s["indices"], "with the bound")
-        _indices(s["unconstrained_indices"], "unconstrained")
+        out.print(say("equity_bound", objective=f"{s['objective']:.1f}", unconstrained=f"{s['unconstrained_objective']:.1f}",
+                      total=f"{s['total_score']:.1f}", cost=f"{s['cost_total_score']:.1f}"), markup=False)
+        _shares(value.shares, by_word)
+        _indices(s["indices"], say("equity_with_bound"))
+        _indices(s["unconstrained_indices"], say("equity_unconstrained"))
     else:
         from planner.analysis.shares import indices
-        _shares(value, by)
-        _indices(indices(value), "the planner's slate")
-    out.print(f"written to {target}/: " + ", ".join(dict.fromkeys(written)), markup=False)
+        _shares(value, by_word)
+        _indices(indices(value), say("equity_slate"))
+    out.print(say("written_list", target=f"{target}/", files="、".join(dict.fromkeys(written))), markup=False)
+
+
+#: The grouping columns in words.
+BY_WORDS = {"locality": "地区", "tier": "档次"}
 
 
 def _shares(table, by: str) -> None:
     from planner.cli._common import out
-    view = Table(title=f"shares by {by}", title_justify="left")
-    for column in ("group", "selected", "share %", "reference %", "difference (pp)"):
-        view.add_column(column, justify="left" if column == "group" else "right")
+    view = Table(title=escape(say("equity_shares", by=by)), title_justify="left")
+    for k, column in enumerate(say("equity_share_columns").split("|")):
+        view.add_column(column, justify="left" if k == 0 else "right")
     for r in table.to_dict("records"):
         share = r["share"]
-        view.add_row(str(r["group"]), str(r["selected"]), "" if share != share else f"{100 * share:.1f}",
+        view.add_row(escape(str(r["group"])), str(r["selected"]), "" if share != share else f"{100 * share:.1f}",
                      f"{100 * r['reference_share']:.1f}",
                      "" if r["difference_pp"] != r["difference_pp"] else f"{r['difference_pp']:+.1f}")
     out.print(view)
@@ -121,5 +130,5 @@ def _shares(table, by: str) -> None:
 
 def _indices(values: dict, label: str) -> None:
     from planner.cli._common import out
-    out.print(f"{label}: Gallagher {values['gallagher_pp']:.2f} pp, Loosemore–Hanby {values['lh_pp']:.2f} pp, "
-              f"largest deviation {values['max_dev_pp']:.2f} pp, Gini {values['gini']:.3f}", markup=False)
+    out.print(say("equity_indices", label=label, g=f"{values['gallagher_pp']:.2f}", lh=f"{values['lh_pp']:.2f}",
+                  mx=f"{values['max_dev_pp']:.2f}", gini=f"{values['gini']:.3f}"), markup=False)

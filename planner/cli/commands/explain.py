@@ -11,6 +11,7 @@ from typing import List, Literal, Optional
 import typer
 
 from planner.cli._common import SEED_MAX, check_seconds, check_workers
+from planner.cli._messages import english, method_word, outcome_word, reason_word, say
 
 from planner import api
 from planner.errors import InfeasibleError
@@ -40,9 +41,9 @@ def explain(
     from planner.explain import counterfactual as cf
 
     if force is not None and force not in ("in", "out"):
-        fail([f'--force "{force}": expected "in" or "out"'], EXIT_INPUT)
+        fail([say("explain_force", force=force)], EXIT_INPUT)
     if not candidate and not every and not alternatives:
-        fail(["nothing to explain: give --candidate ID, --all or --alternatives K"], EXIT_INPUT)
+        fail([say("explain_nothing")], EXIT_INPUT)
 
     def solved() -> api.Result | InfeasibleError:
         try:
@@ -56,8 +57,7 @@ def explain(
     if isinstance(result, InfeasibleError):
         fail([str(result), *result.diagnosis.lines], EXIT_INFEASIBLE)
     if result.summary["status"] != "OPTIMAL":
-        err.print(f"warning: the slate is not proven optimal (gap {result.summary['gap']:.2%}): "
-                  "counterfactuals compare with it as it is", markup=False)
+        err.print(say("explain_not_optimal", gap=f"{result.summary['gap']:.2%}"), markup=False)
     from planner.explain import for_result
     result.explanations = for_result(result)        # with the lookahead's plan (see docs/explanations.md)
     result.slate["reason"] = result.explanations["reason"].to_numpy()
@@ -67,34 +67,37 @@ def explain(
         item = run_guarded(lambda cid=cid: cf.counterfactual(result, cid, force=force, time_limit_s=time_limit,
                                                              engine=engine))
         row = reasons.loc[cid]
-        out.print(f"{cid}  {row['reason_code']}  {row['reason']}", markup=False, highlight=False, soft_wrap=True)
-        out.print(f"  {item.sentence}  [{item.status}{', ' + item.method if item.method else ''}, "
-                  f"{item.solve_s:.2f} s]", markup=False, highlight=False, soft_wrap=True)
+        code = row["reason_code"] if english() else reason_word(row["reason_code"])
+        out.print(f"{cid}  {code}：{row['reason']}" if not english() else f"{cid}  {code}  {row['reason']}",
+                  markup=False, highlight=False)
+        how = [outcome_word(item.status), *([method_word(item.method)] if item.method else []),
+               f"{item.solve_s:.2f} s" if english() else f"{item.solve_s:.2f} 秒"]
+        out.print(f"  {item.sentence}  [{', '.join(how)}]" if english() else f"  {item.sentence} 〔{' · '.join(how)}〕",
+                  markup=False, highlight=False)
     if every:
         table = run_guarded(lambda: cf.explain_all(result, processes=processes, time_limit_s=time_limit))
         counts = table["status"].value_counts().to_dict()
-        out.print(f"counterfactuals of {len(table)} rejected candidates: "
-                  + ", ".join(f"{v} {k}" for k, v in counts.items()), markup=False, soft_wrap=True)
+        sep = ", " if english() else "，"
+        out.print(say("explain_counts", n=len(table),
+                      counts=sep.join(f"{v} {outcome_word(k)}" for k, v in counts.items())), markup=False)
         if out_file is not None:
             merged = cf.merge(result.explanations, table)
             from planner.show import write_outputs
             run_guarded(lambda: write_outputs(out_file.parent, tables={out_file.name: merged}))
-            out.print(f"written to {out_file}", markup=False, soft_wrap=True)
+            out.print(say("written_file", path=out_file), markup=False)
         else:
             for record in table.to_dict("records"):
-                out.print(f"{record['candidate_id']}  {record['counterfactual']}", markup=False, highlight=False,
-                          soft_wrap=True)
+                out.print(f"{record['candidate_id']}  {record['counterfactual']}", markup=False, highlight=False)
     if alternatives:
         table = run_guarded(lambda: alt.alternative_slates(result, alternatives, time_limit_s=time_limit))
         if not len(table):
-            out.print("the optimum is unique: no other slate reaches it", markup=False, soft_wrap=True)
+            out.print(say("explain_unique"), markup=False)
         for record in table.to_dict("records"):
-            out.print(f"alternative {record['alternative']}: {record['sentence']}", markup=False, highlight=False,
-                      soft_wrap=True)
+            out.print(say("explain_alternative", n=record["alternative"], sentence=record["sentence"]), markup=False,
+                      highlight=False)
         if len(table):
             names = alt.undecided(table)
-            out.print("not decided by the rules (the tie-break chose): " + "、".join(names), markup=False,
-                      highlight=False, soft_wrap=True)
+            out.print(say("explain_undecided", names="、".join(names)), markup=False, highlight=False)
 
 
 def _diagnosed(scenario: Path, candidates: Optional[Path], time_limit: float) -> InfeasibleError:

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
+
+from planner.cli._messages import english, say
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +28,6 @@ def ledger(
                                             "(default: the one recorded in the last folder's summary.json)"),
     all_groups: bool = typer.Option(False, "--all", help="print every rule group, not one line per rule"),
     out_file: Path | None = typer.Option(None, "--out", help="also write the ledger as this csv file"),
-    lang: str = typer.Option("zh", "--lang", help="zh: Chinese headers and rule wording (default); en: rule ids and codes"),
 ) -> None:
     """Use per year, quota left and progress towards the 2025 targets, for every rule."""
     from planner.cli._common import EXIT_VIOLATIONS, err, out, run_guarded
@@ -39,13 +41,14 @@ def ledger(
         return loaded, table
 
     loaded, table = run_guarded(action)
-    print_ledger(loaded, table, all_groups=all_groups, lang=lang)
+    print_ledger(loaded, table, all_groups=all_groups)
     bad = table[(~table["soft"]) & table["status"].isin(["over", "below"])]
     for row in bad.to_dict("records"):
-        err.print(f'error: rule "{row["rule_id"]}" group "{row["group"]}": {row["status"]} '
-                  f'(used {row["used"]:g})', markup=False)
+        status = row["status"] if english() else STATUS_ZH.get(row["status"], row["status"])
+        err.print("error: " + say("ledger_error", rule=row["rule_id"], group=row["group"], status=status,
+                                  used=f'{row["used"]:g}'), markup=False)
     if out_file is not None:
-        out.print(f"written to {out_file}", markup=False)
+        out.print(say("written_file", path=out_file), markup=False)
     if len(bad):
         raise typer.Exit(EXIT_VIOLATIONS)
 
@@ -58,17 +61,18 @@ STATUS_ZH = {"over": "超出上限", "below": "未达下限", "met": "已达到"
              "ok": "正常"}
 
 
-def print_ledger(scenario, table: pd.DataFrame, *, all_groups: bool = False, lang: str = "zh") -> None:
+def print_ledger(scenario, table: pd.DataFrame, *, all_groups: bool = False, lang: str | None = None) -> None:
     """Targets first (one line per rule, or per group with --all), then quotas and yearly pools.
 
-    ``lang="zh"`` (default) names each rule by its clause and the notice's words, with Chinese
-    headers, in a borderless table that fits 80 columns; ``"en"`` prints the rule ids and codes.
+    ``lang="zh"`` (default: the command's ``--lang``) names each rule by its clause and the
+    notice's words, with Chinese headers, in a borderless table that fits 80 columns; ``"en"``
+    prints the rule ids and codes. Long rule texts wrap by the line-start rule (`cli._wrap`).
     """
     from planner.cli._common import out
     from planner.ledger import ledger_summary
     first, last = scenario.years
     years = list(range(first, last + 1))
-    zh = lang != "en"
+    zh = (lang or ("en" if english() else "zh")) != "en"
     if zh:
         out.print(f"[bold]{scenario.name}[/bold]：{scenario.year}年度之后的台账（{first}–{last}年）")
     else:
@@ -109,7 +113,7 @@ def _print(title: str, frame: pd.DataFrame, columns: list[str], *, zh: bool = Fa
                 "rule_id", "text", "group", "clause", "scope", "status") else "right",
                 overflow="fold", max_width=40 if column == "text" else None)
         for row in frame[columns].to_dict("records"):
-            table.add_row(*(_cell(row[c]) for c in columns))
+            table.add_row(*(escape(_cell(row[c])) for c in columns))
         out.print(table)
         return
     table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False, padding=(0, 1))
@@ -129,7 +133,7 @@ def _print(title: str, frame: pd.DataFrame, columns: list[str], *, zh: bool = Fa
                 cells.append(STATUS_ZH.get(row[c], _cell(row[c])))
             else:
                 cells.append(_cell(row[c]))
-        table.add_row(*cells)
+        table.add_row(*(escape(c) for c in cells))
     out.print(table)
 
 

@@ -13,9 +13,11 @@ from pathlib import Path
 import pandas as pd
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from planner.cli._common import SEED_MAX, check_seconds, check_workers
+from planner.cli._messages import english, say, status_word
 from planner.inputs import load_catalogue
 
 
@@ -55,28 +57,38 @@ def plan(
     result = run_guarded(action)
     print_plan(result)
     if out_dir is not None:
-        out.print(f"written to {out_dir}/: plan.csv, slate.csv, ledger.csv, targets.csv, by_year.csv, summary.json",
-                  markup=False)
+        out.print(say("written_list", target=f"{out_dir}/",
+                      files="plan.csv、slate.csv、ledger.csv、targets.csv、by_year.csv、summary.json"), markup=False)
     missed = result.targets[~result.targets["soft"] & ~result.targets["reachable"]]
     for row in missed.to_dict("records"):
-        err.print(f'error: target "{row["rule_id"]}" group "{row["group"]}" ({row["clause"]}) is not reachable by '
-                  f'{row["target_year"]}: {row["projected"]:g} of {row["target"]:g} in the plan', markup=False)
+        err.print("error: " + say("plan_unreachable", rule=row["rule_id"], group=row["group"], clause=row["clause"],
+                                  year=row["target_year"], projected=f'{row["projected"]:g}',
+                                  target=f'{row["target"]:g}'), markup=False)
     if len(missed):
         raise typer.Exit(EXIT_VIOLATIONS)
 
 
+#: How the later years' candidates are foreseen (`[plan] forecast`), in words.
+FORECASTS = {"table": "以后年度按候选表", "repeat": "以后每年与本年度相似", "auto": "以后年度按候选表，没有的按本年度",
+             "none": "不预测以后年度"}
+
+
 def print_plan(result) -> None:
+    """The plan on the terminal: headline, the targets year by year, the picks per task and year
+    (Chinese; English with ``--lang en``)."""
     from planner.cli._common import out
     s = result.summary
     sc = result.scenario
     first, last = sc.years
     years = list(range(first, last + 1))
-    fixed = f"，本年度名单固定为 {s['fixed_slate']}" if s["fixed_slate"] else ""
-    status = {"OPTIMAL": "已证明最优", "FEASIBLE": "可行，未证明最优"}.get(s["status"], s["status"])
-    out.print(f"[bold]{s['name']}[/bold]：{sc.year}–{last}年规划（预测方式 {s['forecast']}{fixed}），"
-              f"{status}，求解 {s['solve_s']:.2f} 秒")
-    out.print(f"本年度入选 {s['n_selected_now']} 项；以后年度规划："
-              + "，".join(f"{y}年 {n} 项" for y, n in s["n_planned"].items()), markup=False)
+    en = english()
+    fixed = say("plan_fixed", slate=s["fixed_slate"]) if s["fixed_slate"] else ""
+    forecast = s["forecast"] if en else FORECASTS.get(s["forecast"], s["forecast"])
+    out.print(say("plan_headline", name=f"[bold]{escape(s['name'])}[/bold]", year=sc.year, last=last,
+                  forecast=escape(str(forecast)), fixed=escape(fixed), status=status_word(s["status"], s.get("gap")),
+                  seconds=f"{s['solve_s']:.2f}"))
+    planned = ("; " if en else "，").join(say("plan_year", year=y, n=n) for y, n in s["n_planned"].items())
+    out.print(say("plan_counts", now=s["n_selected_now"], planned=planned), markup=False)
     t = result.targets
     rules = (t.groupby("rule_id", sort=False)
              .agg(clause=("clause", "first") if "clause" in t else ("rule_id", "first"),
@@ -84,27 +96,27 @@ def print_plan(result) -> None:
                   reachable=("reachable", "sum"), target=("target", "sum"),
                   **{f"cum_{y}": (f"cum_{y}", "sum") for y in years},
                   reached_in=("reached_in", "max"), shortfall=("shortfall", "sum")).reset_index())
-    table = Table(title="规划中的全省目标（各年末累计，各组合计）", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
-    table.add_column("目标", overflow="fold", max_width=30)
-    for col in ("目标值", *map(str, years), "达到年", "可达组", "性质"):
+    table = Table(title=say("plan_targets"), box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    first_column, target, reached, reachable, kind = say("plan_columns").split("|")
+    table.add_column(first_column, overflow="fold", max_width=30)
+    for col in (target, *map(str, years), reached, reachable, kind):
         table.add_column(col, justify="right", no_wrap=True)
     for r in rules.to_dict("records"):
         whole = r["reachable"] == r["groups"]
         clause = r["clause"] if r["clause"] != r["rule_id"] else ""
-        table.add_row(f"{clause}{r['text'] or r['rule_id']}", f"{r['target']:g}",
-                      *(f"{r[f'cum_{y}']:g}" for y in years),
+        name = r["rule_id"] if en else f"{clause}{r['text'] or r['rule_id']}"
+        short = "" if whole else say("plan_short", n=f"{r['shortfall']:g}")
+        table.add_row(escape(name), f"{r['target']:g}", *(f"{r[f'cum_{y}']:g}" for y in years),
                       "" if not whole or r["reached_in"] is pd.NA else str(r["reached_in"]),
-                      f"{r['reachable']}/{r['groups']}" + ("" if whole else f"（差{r['shortfall']:g}）"),
-                      "软" if r["soft"] else "硬")
+                      f"{r['reachable']}/{r['groups']}{short}", say("plan_soft" if r["soft"] else "plan_hard"))
     out.print(table)
-    by_year = Table(title="各任务各年度入选（已锁定 / 本年度 / 规划）", box=box.SIMPLE_HEAD, pad_edge=False,
-                    padding=(0, 1))
-    by_year.add_column("任务类别", overflow="fold", max_width=34)
+    by_year = Table(title=say("plan_by_year"), box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    by_year.add_column(say("solve_columns").split("|")[0], overflow="fold", max_width=40)
     for col in map(str, years):
-        by_year.add_column(f"{col}年", justify="right", no_wrap=True)
+        by_year.add_column(col if en else f"{col}年", justify="right", no_wrap=True)
     cat = load_catalogue()
     for r in result.by_year.to_dict("records"):
-        track = cat.tracks_of(r["task"]).get(r["track"], r["track"]) if r["track"] else ""
-        name = cat.label("task", r["task"]) + (f"\n  · {track}" if track else "")
-        by_year.add_row(name, *(str(r[f"n_{y}"]) for y in years))
+        track = (r["track"] if en else cat.tracks_of(r["task"]).get(r["track"], r["track"])) if r["track"] else ""
+        name = (r["task"] if en else cat.label("task", r["task"])) + (f"\n  · {track}" if track else "")
+        by_year.add_row(escape(name), *(str(r[f"n_{y}"]) for y in years))
     out.print(by_year)

@@ -11,8 +11,11 @@ from typing import Literal, Optional
 
 import typer
 
-from planner.cli._common import SEED_MAX, check_fraction, check_positive, check_seconds
+from rich.markup import escape
 from rich.table import Table
+
+from planner.cli._common import SEED_MAX, check_fraction, check_positive, check_seconds
+from planner.cli._messages import say
 
 
 def register(app: typer.Typer) -> None:
@@ -70,21 +73,24 @@ def robust(
     result = run_guarded(action)
     s = result.summary
     bands = s["bands"]
-    out.print(f"[bold]{s['name']}[/bold]: {s['samples']} samples ({s['spread']}, mean sd {s['score_sd_mean']:.2f}) "
-              f"in {s['wall_s']:.1f} s on {s['executor']}; lookahead {'on' if s['lookahead'] else 'off'}")
-    out.print(f"certain {bands['certain']}, marginal {bands['marginal']}, out {bands['out']}; "
-              f"on average {s['mean_changed']:.1f} decisions differ from the slate per sample")
+    on, off = say("on_off").split("|")
+    out.print(say("robust_headline", name=f"[bold]{escape(s['name'])}[/bold]", samples=s["samples"], spread=escape(str(s["spread"])),
+                  sd=f"{s['score_sd_mean']:.2f}", wall=f"{s['wall_s']:.1f}", executor=s["executor"],
+                  lookahead=on if s["lookahead"] else off))
+    out.print(say("robust_bands", certain=bands["certain"], marginal=bands["marginal"], out=bands["out"],
+                  changed=f"{s['mean_changed']:.1f}"), markup=False)
     marginal = result.marginal.assign(_d=(result.marginal["probability"] - 0.5).abs()).sort_values("_d")
-    table = Table(title="marginal candidates (nearest a coin toss first)", title_justify="left")
-    for column in ("candidate_id", "title", "locality", "score", "selected", "probability", "flip margin"):
-        table.add_column(column, justify="right" if column in ("score", "probability", "flip margin") else "left",
-                         overflow="fold")
+    table = Table(title=say("robust_table"), title_justify="left")
+    columns = say("robust_columns").split("|")
+    for k, column in enumerate(columns):
+        table.add_column(column, justify="right" if k in (3, 5, 6) else "left", overflow="fold")
+    yes, no = say("in_out").split("|")
     for record in marginal.head(rows).to_dict("records"):
         margin = record["flip_margin"]
-        table.add_row(str(record["candidate_id"]), str(record.get("title", ""))[:24], str(record.get("locality", "")),
-                      f"{record['score']:.1f}", "in" if record["selected"] else "out", f"{record['probability']:.2f}",
+        table.add_row(escape(str(record["candidate_id"])), escape(str(record.get("title", ""))[:24]),
+                      escape(str(record.get("locality", ""))), f"{record['score']:.1f}",
+                      yes if record["selected"] else no, f"{record['probability']:.2f}",
                       "" if margin != margin else f"{margin:.1f}")
     out.print(table)
-    files = "robust.csv, robust.xlsx, samples.csv, robust.json" + (", marginal.png" if chart else "")
-    out.print(f"written to {target}/: {files}", markup=False)
-
+    files = "robust.csv、robust.xlsx、samples.csv、robust.json" + ("、marginal.png" if chart else "")
+    out.print(say("written_list", target=f"{target}/", files=files), markup=False)

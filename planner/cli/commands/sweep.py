@@ -13,8 +13,10 @@ from typing import List, Literal, Optional
 
 import typer
 
-from planner.cli._common import SEED_MAX, check_positive
 from rich.table import Table
+
+from planner.cli._common import SEED_MAX, check_positive
+from planner.cli._messages import say
 
 
 def register(app: typer.Typer) -> None:
@@ -23,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 def sweep(
     scenarios: List[Path] = typer.Argument(..., help="one or more scenario TOML files"),
-    samples: int = typer.Option(100, "--samples", "-n", min=0, help="score samples per scenario (0 = scores as given only)"),
+    samples: int = typer.Option(100, "--samples", "-n", min=1, help="score samples per scenario (≥ 1; the scores as given are always solved too)"),
     score_sd: Optional[float] = typer.Option(None, "--score-sd", callback=check_positive,
                                              help="default standard deviation of a score (points), e.g. 3"),
     sd_column: str = typer.Option("score_sd", "--sd-column", help="column with each candidate's standard deviation"),
@@ -66,11 +68,10 @@ def sweep(
         return runs, summary
 
     runs, summary = run_guarded(action)
-    table = Table(title=f"{summary['solves']} solves in {summary['wall_s']:.1f} s "
-                        f"({summary['solves_per_s']:.1f}/s, {executor})", title_justify="left")
-    for column in ("scenario", "samples", "objective (as given)", "objective mean", "objective sd",
-                   "changed per sample", "not optimal"):
-        table.add_column(column, justify="left" if column == "scenario" else "right")
+    table = Table(title=say("sweep_title", solves=summary["solves"], wall=f"{summary['wall_s']:.1f}",
+                            rate=f"{summary['solves_per_s']:.1f}", executor=executor), title_justify="left")
+    for k, column in enumerate(say("sweep_columns").split("|")):
+        table.add_column(column, justify="left" if k == 0 else "right")
     for case, part in runs.runs.groupby("case", sort=False):
         sampled = part[part["sample"] > 0]
         nominal = part.loc[part["sample"] == 0, "objective"]
@@ -80,4 +81,4 @@ def sweep(
                       f"{sampled['changed'].mean():.1f}" if len(sampled) else "",
                       str(int((part["status"] != "OPTIMAL").sum())))
     out.print(table)
-    out.print(f"written to {target}/: runs.csv, probabilities.csv, sweep.json", markup=False)
+    out.print(say("written_list", target=f"{target}/", files="runs.csv、probabilities.csv、sweep.json"), markup=False)
