@@ -278,7 +278,8 @@ def test_target_table_keeps_province_wide_period_targets():
 def test_ledger_of_a_run_with_its_scenario_counts_its_rows(run):
     pytest.importorskip("planner.ledger")
     table = charts.target_table(charts.ledger_of(run)).drop_duplicates("rule_id").set_index("rule_id")
-    assert table.at["rl-target", "total"] == 18              # selected resource-library rows of `_rows`
+    # "50个左右" is aimed at under the default reading (about_n = "aim_n"): its target row is rl-target-aim
+    assert table.at["rl-target-aim", "total"] == 18          # selected resource-library rows of `_rows`
     assert table.at["pc-school-target", "total"] == 0         # no practice centre among them
     assert "pace-pc-school" not in table.index
 

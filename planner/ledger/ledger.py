@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.rules import Scenario, flag_values, fold_localities, linked_chosen, measure_values, rule_groups, rule_links
+from planner.rules import Scenario, complete_columns, flag_values, fold_localities, linked_chosen, measure_values, rule_groups, rule_links
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
         parts.append(ahead)
         roles.append(np.where((ahead["year"] > year).to_numpy(), "plan", ""))
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else now.reset_index(drop=True)
+    frame = complete_columns(frame.copy() if frame is now else frame, scenario)   # a slate of an older run
     role = np.concatenate(roles)
     years = frame["year"].to_numpy()
     selected = flag_values(frame, "selected")

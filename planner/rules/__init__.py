@@ -42,6 +42,7 @@ from planner.rules.prepare import (
     check_links,
     check_units,
     check_years,
+    complete_columns,
     pad_hint,
     read_candidates,
     read_history,
@@ -56,7 +57,7 @@ __all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast
            "Group", "flag_values", "fold_localities", "group_bounds", "group_keys", "key_text", "link_targets",
            "link_wanted", "linked_chosen", "match", "measure_values", "numeric_column", "rule_groups", "rule_links", "Scenario",
            "check_columns", "load_scenario", "parse_scenario", "Prepared", "Round", "check_exemptions",
-           "check_links", "check_units", "check_years", "pad_hint", "read_candidates", "read_history", "read_round",
+           "check_links", "check_units", "check_years", "complete_columns", "pad_hint", "read_candidates", "read_history", "read_round",
            "check_history_files", "check_history_years", "merge_units", "unit_conflicts",
            "unit_merges", "unit_mode", "check_table_year", "SCOPES", "Bound", "Rule", "rule_to_toml"]
 

@@ -66,6 +66,30 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
                                        column="candidates")])
         frame = load_candidates(path)
         check_table_year(frame, scenario)   # a file of another round (a frame of other years may be meant)
+    complete_columns(frame, scenario)
+    check_years(frame, scenario)
+    check_exemptions(frame, scenario)
+    check_courses(frame, scenario)
+    check_columns(scenario, list(frame.columns))
+    return frame
+
+
+def complete_columns(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Optional columns the rules read, added in place where a table (or a slate of an older run)
+    lacks them: a link column empty; an entry column of 三(五)(七)(八) taken from ``eligible``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Candidates or a slate; ``eligible`` is read where an entry column is missing.
+    scenario : Scenario
+        Its rules say which columns are read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `frame`, completed.
+    """
     named = set().union(*(rule.columns() for rule in scenario.rules)) if scenario.rules else set()
     for column in load_catalogue().links:
         if column in named and column not in frame:   # a table without the optional link column
@@ -73,13 +97,9 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
     for column in FLAG_COLUMNS:
         if column in named and column not in frame:
             # 三(五)(七)(八) a table without the task's own entry column: its `eligible` says it
-            frame[column] = frame["eligible"].to_numpy(dtype=bool) if "eligible" in frame else True
+            frame[column] = parse_bool(frame["eligible"], default=True)[0].astype(bool) if "eligible" in frame else True
         elif column in frame and frame[column].dtype != bool:     # a frame built in Python
             frame[column] = parse_bool(frame[column])[0].astype(bool)
-    check_years(frame, scenario)
-    check_exemptions(frame, scenario)
-    check_courses(frame, scenario)
-    check_columns(scenario, list(frame.columns))
     return frame
 
 
