@@ -252,8 +252,6 @@ TAMPERED = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="D18: the run-folder readers (show, ledger) refuse a tampered summary.json "
-                                        "with exit 2 in the readers' own branch; drop this mark when merged")
 def test_run_folder_readers_refuse_a_tampered_folder_with_exit_2(workspace):
     import shutil
     codes = {}

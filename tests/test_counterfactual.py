@@ -271,6 +271,6 @@ min = 1
     done = planner("explain", str(tmp_path / "scenario.toml"), "--candidate", "C")
     assert done.returncode == 0, done.stderr
     # By hand (test_by_hand_…): C is behind 长春's full cap of 2; forcing it in costs 15, B leaves.
-    assert "quota_full" in done.stdout and "减少 15 分" in done.stdout and "B（85）" in done.stdout
+    assert "名额已用完" in done.stdout and "减少 15 分" in done.stdout and "B（85）" in done.stdout
     wrong = planner("explain", str(tmp_path / "scenario.toml"), "--candidate", "CC")
     assert wrong.returncode == 2 and 'did you mean "C"' in wrong.stderr and "Traceback" not in wrong.stderr

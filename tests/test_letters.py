@@ -65,7 +65,19 @@ def test_a_target_band_quotes_the_notice_and_a_rule_text_with_column_names_is_no
     text = _say(reason_code="target_reached", rule_id="cc-target", task="city_consortium", track="", group="全省",
                 limit=11, value=11, planned=0, lowest_selected=64.1, score=60.5)
     assert text.startswith("通知三(一)提出“到2025年，全省建设10个左右市域产教联合体”，按此目标，全省市域产教联合体")
-    assert "至多安排11个" in text
+    assert "计划安排不超过11个" in text
+
+
+def test_a_target_quote_leaves_out_the_planners_reading():
+    """The letter quotes the notice (到2025年…50个左右…), never the planner's reading in brackets."""
+    facts = read_facts(2023, None, None, period=(2023, 2025))
+    facts.rules.update(FACTS.rules)
+    facts.rules["rl-aim"] = {"clause": "三(四)", "scope": "period", "soft": "1",
+                             "text": "到2025年，全省建设50个左右省级专业教学资源库（以50个为目标，多于或少于50个都计入偏差；规划者的理解）"}
+    text = _say(facts, reason_code="target_reached", rule_id="rl-aim", task="resource_library", track="", group="全省",
+                limit=50, value=19, planned=31, lowest_selected=86.4, score=70.6)
+    assert "“到2025年，全省建设50个左右省级专业教学资源库”" in text
+    assert "规划者" not in text and "偏差" not in text
     national = _say(reason_code="selected_not_national", rule_id="co-split", task="core_course", track="online",
                     group="高职", limit=3, value=3, lowest_selected=98.0, score=93.1)
     assert national.startswith("入选省级认定名单；按通知三(七)规定，高职推荐参加国家级遴选的名额为2023—2025年共3个")

@@ -252,8 +252,11 @@ def solve(
             from planner.explain import alternative_slates
             extra["alternatives.csv"] = alternative_slates(result, alternatives)
         restore_sigint()
+        from planner.show.publication import FEEDBACK_DIR, PUBLISHED
         from planner.show.staging import output_folder
-        with output_folder(target) as folder:   # the slate files and the briefing appear together
+        # the slate files and the briefing appear together; an earlier publish of the folder goes with
+        # the slate it was made from (no 认定名单 or letters of another slate left beside this one)
+        with output_folder(target, drop=(*PUBLISHED, FEEDBACK_DIR), inputs=[scenario, candidates]) as folder:
             api.save(result, folder, extra_tables=extra)
             if report:
                 from planner.show import write_briefing
@@ -313,7 +316,8 @@ def audit(
             from planner.show import atomic_write_bytes
             target = findings or slate.with_name(slate.name + ".audit.txt")
             try:
-                atomic_write_bytes(target, ("\n".join(report.messages()) + "\n").encode("utf-8"))
+                atomic_write_bytes(target, ("\n".join(report.messages()) + "\n").encode("utf-8"),
+                                   inputs=[scenario, slate, candidates, against and against / "slate.csv"])
                 head.append(f"… {len(rest)} more: every finding is in {target}")
             except (OSError, PlannerError) as exc:      # the verdict stands (exit 1) without the file
                 head.append(f"… {len(rest)} more, not written to {target}: {exc}")

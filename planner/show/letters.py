@@ -24,6 +24,7 @@ from planner.inputs import load_catalogue
 
 # Text that may not reach a letter: ids, column names, booleans, missing values, internal words.
 _CODE_LIKE = re.compile(r"[A-Za-z_]{2,}|\b[A-Z]\d+")
+_READING = re.compile(r"（[^（）]*规划者的理解[^（）]*）")
 _RECOGNISED_IN = re.compile(r"(\d{4})年")
 _SCORE = "{:g}"
 
@@ -175,7 +176,7 @@ def _no_room(row: Mapping[str, Any], facts: RoundFacts, rule: Mapping[str, str],
     if target:
         quote = _quote(rule)
         head = f"通知{rule.get('clause', '')}提出{('“' + quote + '”') if quote else '建设目标'}，按此目标，"
-        amount = f"{who}{task}{span + '年' if period else ''}至多安排{_int(limit)}个"
+        amount = f"{who}{task}{span + '年' if period else ''}计划安排不超过{_int(limit)}个"
     else:
         amount = f"{who}{task}的推荐名额为{span + '年共' if period else ''}{_int(limit)}个"
     if planned > 0 and later:
@@ -255,7 +256,7 @@ def _later_years(facts: RoundFacts) -> str:
 
 def _quote(rule: Mapping[str, str]) -> str:
     """The rule's text when it is the notice's words (no column name, no nested quotes)."""
-    text = _plain(rule.get("text", ""))
+    text = _plain(_READING.sub("", str(rule.get("text", ""))))     # the notice's words, not the planner's reading
     if not text or not clean_for_letter(text):
         return ""
     return text.replace("“", "‘").replace("”", "’")

@@ -36,7 +36,8 @@ def compare(
         result = compare_outputs(out_a, out_b, labels=(out_a.name or str(out_a), out_b.name or str(out_b)))
         if out_dir is not None:
             from planner.show import write_outputs
-            write_outputs(out_dir, tables=result.tables())
+            write_outputs(out_dir, tables=result.tables(),
+                          inputs=[Path(d) / n for d in (out_a, out_b) for n in ("slate.csv", "summary.json")])
         return result
 
     comparison = run_guarded(action)

@@ -83,7 +83,8 @@ def explain(
         if out_file is not None:
             merged = cf.merge(result.explanations, table)
             from planner.show import write_outputs
-            run_guarded(lambda: write_outputs(out_file.parent, tables={out_file.name: merged}))
+            run_guarded(lambda: write_outputs(out_file.parent, tables={out_file.name: merged},
+                                                      inputs=[scenario, candidates]))
             out.print(say("written_file", path=out_file), markup=False)
         else:
             for record in table.to_dict("records"):

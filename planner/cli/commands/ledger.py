@@ -37,7 +37,8 @@ def ledger(
         loaded, table = ledger_from_outputs(out_dirs, scenario)
         if out_file is not None:
             from planner.show import write_outputs
-            write_outputs(out_file.parent if str(out_file.parent) else Path("."), tables={out_file.name: table})
+            write_outputs(out_file.parent if str(out_file.parent) else Path("."), tables={out_file.name: table},
+                          inputs=[scenario, *(Path(d) / n for d in out_dirs for n in ("slate.csv", "summary.json"))])
         return loaded, table
 
     loaded, table = run_guarded(action)

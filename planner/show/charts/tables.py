@@ -227,6 +227,7 @@ def quota_tasks(run: Run) -> list[str]:
 
 
 _TARGET_PREFIX = re.compile(r"^到\d{4}年[，,]\s*(全省)?(建设)?")
+_READING = re.compile(r"（[^（）]*规划者的理解[^（）]*）")
 
 
 TARGET_COLUMNS = ["rule_id", "label", "year", "used", "planned", "target_min", "max", "total"]
@@ -300,7 +301,8 @@ def target_table(ledger: pd.DataFrame) -> pd.DataFrame:
                                index=rows.index)
             label = label.where(tracks == "", tracks)
     elif "text" in rows:
-        label = rows["text"].astype(str).str.replace(_TARGET_PREFIX, "", regex=True)
+        label = (rows["text"].astype(str).str.replace(_TARGET_PREFIX, "", regex=True)
+                 .str.replace(_READING, "", regex=True))        # the notice's words, not the planner's reading
     else:
         label = rows["rule_id"]
     rows["label"] = label.astype(str)
