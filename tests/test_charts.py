@@ -488,3 +488,14 @@ def test_locality_counts_draw_last_year_behind_this_year():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2023年度", "2024年度"]
     alone = charts.plot_locality_counts(table.drop(columns="before"), year=2024)
     assert alone.axes[0].get_legend() is None
+
+
+def test_target_progress_says_a_target_aimed_at_n_was_passed_not_a_ceiling_broken():
+    """"10个左右" aimed at 10 (min = max = 10) with 11 built reads 比目标多 1; a band's ceiling 超出上限."""
+    ledger = pd.DataFrame({"rule_id": ["aim", "band"], "group": "全省", "year": [2023, 2023], "used": [11, 56],
+                           "target_min": [10, 45], "max": [10, 55],
+                           "text": ["到2025年，全省建设10个左右甲", "到2025年，全省建设50个左右乙"]})
+    texts = " ".join(t.get_text() for t in charts.plot_target_progress(ledger).findobj(Text))
+    assert "11 / 10左右  比目标多 1" in texts and "56 / 45–55  超出上限 1" in texts
+    brief = " ".join(t.get_text() for t in charts.plot_target_summary(ledger, 2023, by=2025).findobj(Text))
+    assert "比目标多 1" in brief and "超出上限 1" in brief

@@ -102,7 +102,9 @@ def plot_target_summary(ledger: pd.DataFrame, year: int, *, by: int | None = Non
     ax.barh(y, now, left=earlier, height=0.62, color=BLUE, zorder=2, label=f"{year}年度")
     for yi, row in zip(y, status.itertuples(index=False)):
         if row.over:
-            mark, colour = f"超出上限 {_number(row.total - row.max)}", VERMILION
+            # a target aimed at N (max = N) is passed, not a ceiling broken: 比目标多
+            word = "比目标多" if row.max == row.target_min else "超出上限"
+            mark, colour = f"{word} {_number(row.total - row.max)}", VERMILION
         elif row.reached:
             mark, colour = "已达到", GREEN
         else:

@@ -87,8 +87,11 @@ def plot_target_progress(ledger: pd.DataFrame) -> Figure:
     right = float(max(left.max(), np.nanmax(np.where(has_band, share(high), 0)), 100.0))
     edge = share(np.where(has_band, high, low))
     for yi, t, lo_, hi_, band, end, edge_, p in zip(y, total, low, high, has_band, left, edge, planned):
-        wanted = f"{_number(lo_)}–{_number(hi_)}" if band else f"≥{_number(lo_)}"
-        if band and t > hi_:
+        aim = hi_ == lo_                     # "N个左右" aimed at N: a target passed, not a ceiling broken
+        wanted = f"{_number(lo_)}左右" if aim else f"{_number(lo_)}–{_number(hi_)}" if band else f"≥{_number(lo_)}"
+        if aim and t > hi_:
+            mark, ok = f"比目标多 {_number(t - hi_)}", False
+        elif band and t > hi_:
             mark, ok = f"超出上限 {_number(t - hi_)}", False
         elif t >= lo_:
             mark, ok = "已达到", True
