@@ -40,12 +40,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "total score {total}: {selected} selected of {candidates} candidates, {national} national"),
     "solve_objective": ("  求解目标 {objective} = {parts}", "  objective {objective} = {parts}"),
     "part_total": ("评审总分 {value}", "total score {value}"),
-    "part_penalty": ("− 软约束扣分 {value}", "− soft-rule penalty {value}"),
+    "part_penalty": ("− 目标偏差计分 {value}", "− soft-rule penalty {value}"),
     "part_later": ("+ 后续年度规划入选分 {value}", "+ planned picks of later years {value}"),
     "note_later": ("  （后续年度规划入选分：为以后年度预留名额的候选项目得分，只用于不透支以后年度，不计入本年度名单）",
                    "  (planned picks of later years: scores of candidates the plan keeps places for in later years, "
                    "only so that this round does not spend them; not on this year's slate)"),
-    "note_penalty": ("  （软约束扣分：超出“左右”目标等可放宽规则的扣分）",
+    "note_penalty": ("  （目标偏差计分：偏离“左右”目标等可放宽规则时计入的分数）",
                      "  (soft-rule penalty: points lost where a rule that may bend, such as an \"about\" target, "
                      "is exceeded)"),
     "solve_groups": ("规则组 {groups} 个，其中 {binding} 个已到限额；建模 {build} 秒，求解 {solve} 秒",

@@ -44,7 +44,7 @@ SENTENCES = {
     "below_pass_mark": "专家评分 {score:g} 低于合格线 {pass_mark:g}",
     "not_in_scope": "不符合推荐范围：{clause}“{rule}”（该类项目限额为 0）",
     "quota_full": "{clause}“{rule}”在“{group}”的名额已满（{used_text}），{lowest_text}，本项目 {score:g}",
-    "target_reached": ("{clause}“{rule}”在“{group}”已达目标上限（{used_text}，再入选将扣分），"
+    "target_reached": ("{clause}“{rule}”在“{group}”已达目标上限（{used_text}，再入选将超出目标），"
                        "{lowest_text}，本项目 {score:g}"),
     "displaced": "在全部规则下，其他组合总分更高，本项目（{score:g}）未入选",
     "locked": "以往年度已作决定（锁定）",

@@ -83,7 +83,7 @@ def _cell(value: Any, *, signed: bool = False) -> str:
 #: What the notebook views say, Chinese first and English with ``lang="en"`` (one place for both).
 WORDS = {
     "selected": ("入选", "selected"), "national": ("国家级推荐", "national"), "total": ("评审总分", "total score"),
-    "penalty": ("软约束扣分", "soft-rule penalty"), "gap": ("与最优界的差距", "gap"), "solve": ("求解用时", "solve"),
+    "penalty": ("目标偏差计分", "soft-rule penalty"), "gap": ("与最优界的差距", "gap"), "solve": ("求解用时", "solve"),
     "measure": ("指标", "measure"), "value": ("值", "value"), "resolve": ("重算方式", "re-solve"),
     "by_task": ("各任务入选情况", "slate by task"),
     "binding": ("已到限额的规则组（{n}）", "binding rule groups ({n})"), "warnings": ("提示", "warnings"),

@@ -19,7 +19,7 @@ from planner.inputs import column_label, to_chinese
 RULE_LABELS = {
     "rule_id": "规则编号", "clause": "通知条款", "group": "分组", "value": "已用（含以往年度）", "min": "下限",
     "max": "上限", "slack": "余量", "binding": "卡线", "text": "规则原文", "decision": "决定层级",
-    "scope": "计算范围", "soft": "可扣分放宽", "target_min": "目标下限", "violation": "超出或不足",
+    "scope": "计算范围", "soft": "可放宽（偏离计分）", "target_min": "目标下限", "violation": "超出或不足",
 }
 RULE_VALUES = {
     "decision": {"provincial": "省级入选", "national": "国家级推荐", "filing": "申报条件"},
