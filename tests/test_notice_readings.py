@@ -126,6 +126,23 @@ def test_the_cli_exits_2_on_a_history_gap_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_round_file_after_the_first_that_says_no_history_is_refused_and_history_empty_is_alone(tmp_path):
+    """A 2025 scenario file without a ``history`` line would count 2023–24's quotas again: exit 2,
+    nothing written; ``history = []`` says "a round on its own" and is solved as such."""
+    _, _, now = three_years(tmp_path)
+    case = {"year": 2025, "period": [2023, 2025], "switches": SWITCH_DEFAULTS,
+            "rule": [rule_of(r) for r in HISTORY_RULES]}
+    scenario = write_case(tmp_path / "none", now, case, extra=("core_course",))
+    done = run_cli("solve", scenario, "--out", tmp_path / "out")
+    assert done.returncode == 2, done.stderr
+    assert "历史名单缺少2023、2024年度" in done.stderr and "history = []" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
+    alone = write_case(tmp_path / "alone", now, {**case, "history": []}, extra=("core_course",))
+    done = run_cli("solve", alone, "--out", tmp_path / "out")
+    # solved alone — here infeasible: without 2023–24 the period's national 2 + 3 must all come now
+    assert done.returncode == 3 and "历史名单缺少" not in done.stderr and "no history" in done.stderr, done.stderr
+
+
 def test_the_bundled_2025_round_with_only_the_2024_slate_names_the_2023_command(tmp_path):
     """The issue's case on the bundled files: jilin-2025.toml naming only out/jilin-2024/slate.csv."""
     import shutil

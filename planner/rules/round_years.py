@@ -97,8 +97,9 @@ def earlier_years(scenario: Scenario) -> tuple[int, ...]:
 def check_history_years(scenario: Scenario, slates: list[tuple[Path, pd.DataFrame]]) -> None:
     """二(二): a history names every earlier year of the period, in year order, none of another year.
 
-    A scenario that names no history at all is a round on its own (a what-if of one year, a
-    test): nothing is checked, and a round after the first says so in the log. One that names
+    A scenario file of a year after the first that does not say ``history`` at all is refused
+    (the gap is what the check is for); ``history = []`` — or a scenario built in Python — is a
+    round on its own (a what-if of one year, a test): nothing is checked, and the log says so. One that names
     any history must name all of it: a 2025 round with only the 2024 slate would count 2023's
     quota, recognitions and national places again.
 
@@ -118,6 +119,15 @@ def check_history_years(scenario: Scenario, slates: list[tuple[Path, pd.DataFram
     """
     wanted = earlier_years(scenario)
     if not slates:
+        if wanted and "history" not in scenario.raw and scenario.source is not None:
+            # a round file after the first that says nothing of the earlier years: the gap the
+            # notice's 分年度…在推荐限额内 cannot have; ``history = []`` says "a round on its own"
+            order = ", ".join(map(str, wanted))
+            raise InputError([Problem(
+                scenario.label, f"历史名单缺少{'、'.join(map(str, wanted))}年度 (no history): a {scenario.year} round "
+                f"without the slates of {order}", f'history = [the slates of {order}, in year order] — or history = [] '
+                "for a round on its own (its earlier years' quotas, recognitions and national places not counted)",
+                column="history")])
         if wanted:
             log.warning("%s: a %d round with no history — the slates of %s are not locked", scenario.label,
                         scenario.year, ", ".join(map(str, wanted)))
