@@ -151,3 +151,12 @@ def test_a_letter_opens_with_what_the_unit_filed_and_got(flags, expected):
     from planner.show.feedback import summary_sentence
 
     assert summary_sentence([{"selected": s, "national": n} for s, n in flags]) == expected
+
+
+def test_out_of_scope_quotes_the_notice_without_the_column_note():
+    """三(八) 推荐范围: the rule's words are quoted, its note on the column it reads is not."""
+    facts = read_facts(2023, None, None, period=(2023, 2025))
+    facts.rules["tb-listed"] = {"clause": "三(八)", "scope": "year", "soft": "",
+                                "text": "推荐教材应为国家规划教材或全国教材建设奖获奖教材（textbook_listed 列）"}
+    text = _say(facts, reason_code="not_in_scope", rule_id="tb-listed", task="textbook", track="", group="全省")
+    assert text == "不在通知三(八)规定的推荐范围内（推荐教材应为国家规划教材或全国教材建设奖获奖教材），未能入选。"

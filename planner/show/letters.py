@@ -25,6 +25,7 @@ from planner.inputs import load_catalogue
 # Text that may not reach a letter: ids, column names, booleans, missing values, internal words.
 _CODE_LIKE = re.compile(r"[A-Za-z_]{2,}|\b[A-Z]\d+")
 _READING = re.compile(r"（[^（）]*规划者的理解[^（）]*）")
+_COLUMN_NOTE = re.compile(r"（[^（）]*[A-Za-z_]{2,}[^（）]*）")
 _RECOGNISED_IN = re.compile(r"(\d{4})年")
 _SCORE = "{:g}"
 
@@ -139,7 +140,8 @@ def reason_sentence(row: Mapping[str, Any], facts: RoundFacts) -> str:
     if code == "locked":
         return "该项目已在以往年度作出决定。"
     if code == "not_in_scope":
-        quote = _quote(rule)
+        # the rule's words where they are the notice's, else the task's condition as the office wrote it
+        quote = _quote(rule) or _plain(facts.conditions.get(str(row.get("task", "")), ""))
         return f"不在通知{clause}规定的推荐范围内{('（' + quote + '）') if quote else ''}，未能入选。"
     if code in ("quota_full", "target_reached"):
         return _no_room(row, facts, rule, per_notice, task, score, target=(code == "target_reached"))
@@ -256,7 +258,8 @@ def _later_years(facts: RoundFacts) -> str:
 
 def _quote(rule: Mapping[str, str]) -> str:
     """The rule's text when it is the notice's words (no column name, no nested quotes)."""
-    text = _plain(_READING.sub("", str(rule.get("text", ""))))     # the notice's words, not the planner's reading
+    # the notice's words: not the planner's reading, nor a note naming the column the rule reads
+    text = _plain(_COLUMN_NOTE.sub("", _READING.sub("", str(rule.get("text", "")))))
     if not text or not clean_for_letter(text):
         return ""
     return text.replace("“", "‘").replace("”", "’")
