@@ -3,41 +3,13 @@ writes over a file it reads (D14), and a re-solve into a published folder leaves
 of the earlier slate beside the new one (D8)."""
 from __future__ import annotations
 
-import shutil
-
-import pytest
 from conftest import row, write_case
-from typer.testing import CliRunner
 
 from planner import api
-from planner.cli import root as cli
 from planner.show.publication import FEEDBACK_DIR, PUBLISHED, publish
 
-ROWS = [row(f"C{i}", score=60.0 + 3 * i, locality=["长春市", "吉林市", "四平市"][i % 3], title=f"实践中心{i}号",
-            unit_id=f"U{i}", unit_name=f"学校{i}") for i in range(9)]
-SCENARIO = {"rule": [{"id": "cap", "clause": "三(三)", "per": ["locality"], "max": {"长春市": 2, "*": 1}}]}
-
-
-@pytest.fixture(scope="module")
-def solved(tmp_path_factory):
-    base = tmp_path_factory.mktemp("cli_outputs")
-    case = write_case(base / "case", ROWS, SCENARIO)
-    out = base / "out"
-    api.save(api.solve(case, workers=1), out)
-    return case, out
-
-
-@pytest.fixture
-def run(solved, tmp_path):
-    case, out = solved
-    copy = tmp_path / "out"
-    shutil.copytree(out, copy)
-    return case, copy
-
-
-def invoke(*args: object) -> tuple[int, str]:
-    result = CliRunner().invoke(cli.app, [str(a) for a in args], prog_name="planner")
-    return result.exit_code, result.stdout + result.stderr
+# the same hand-made round as tests/test_run_folder (three localities, a cap of 2/1/1)
+from test_run_folder import invoke, run, solved  # noqa: E402,F401  (fixtures and the CLI runner)
 
 
 def test_audit_findings_never_overwrite_the_audited_slate(tmp_path):
