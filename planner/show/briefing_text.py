@@ -167,7 +167,7 @@ def _names_table(table: pd.DataFrame) -> str:
     columns = [c for c in table.columns if c != "task" and (filled[c] or not len(table))]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in record) + "</tr>"
-                   for record in table[columns].itertuples(index=False))
+                   for record in table[columns].to_numpy(dtype=object).tolist())
     return f'<table class="names"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 

@@ -100,16 +100,16 @@ def plot_target_summary(ledger: pd.DataFrame, year: int, *, by: int | None = Non
     ax.barh(y, 100, height=0.62, color=CAP_GREY, zorder=1)
     ax.barh(y, earlier, height=0.62, color=SKY, zorder=2, label="以往年度" if earlier.any() else None)
     ax.barh(y, now, left=earlier, height=0.62, color=BLUE, zorder=2, label=f"{year}年度")
-    for yi, row in zip(y, status.itertuples(index=False)):
-        if row.over:
+    for yi, row in zip(y, status.to_dict("records")):
+        if row["over"]:
             # a target aimed at N (max = N) is passed, not a ceiling broken: 比目标多
-            word = "比目标多" if row.max == row.target_min else "超出上限"
-            mark, colour = f"{word} {_number(row.total - row.max)}", VERMILION
-        elif row.reached:
+            word = "比目标多" if row["max"] == row["target_min"] else "超出上限"
+            mark, colour = f"{word} {_number(row['total'] - row['max'])}", VERMILION
+        elif row["reached"]:
             mark, colour = "已达到", GREEN
         else:
-            mark, colour = f"还差 {_number(row.missing)}", VERMILION
-        ax.text(103, yi, f"已完成 {_number(row.total)}", va="center", fontsize=FONT_PT)
+            mark, colour = f"还差 {_number(row['missing'])}", VERMILION
+        ax.text(103, yi, f"已完成 {_number(row['total'])}", va="center", fontsize=FONT_PT)
         ax.text(127, yi, mark, va="center", fontsize=FONT_PT, color=colour)
     ax.set_xlim(0, 150)
     ax.set_xticks([])
