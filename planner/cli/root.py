@@ -301,12 +301,14 @@ def audit(
                                  "optimum of the same round"),
     findings: Optional[Path] = typer.Option(None, "--findings", help="file for the findings beyond the first 20 "
                                             "(default: SLATE's name + .audit.txt beside it)"),
+    time_limit: float = typer.Option(60.0, "--time-limit", callback=check_seconds,
+                                     help="seconds for the optimum solved now (> 0; inf = no limit)"),
 ) -> None:
     """Check a slate — the solver's or one made by hand — against its candidate table and every hard rule,
     and set its total score against the optimum."""
     from planner.audit import summarise
     report = run_guarded(lambda: api.audit_file(scenario, slate, candidates=candidates, optimum=optimum,
-                                                       against=against))
+                                                       against=against, time_limit_s=time_limit))
     for warning in report.warnings():
         err.print(f"warning: {warning}", markup=False)
     score_lines = report.score.lines() if report.score is not None else [report.score_note] * bool(report.score_note)
