@@ -9,6 +9,8 @@ of the notice.
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,14 @@ from typing import Any
 # Entry conditions of single tasks (三(五) pilot school, 三(七) online quality course, 三(八) listed
 # textbook): true/false where a table has them; a table without one takes `eligible` for it.
 FLAG_COLUMNS = ("digital_pilot", "online_quality", "textbook_listed")
+#: A rule text's bracket that marks the planner's reading (…；规划者的理解）: not the notice's words,
+#: so a letter or a chart that quotes the notice leaves it out (`notice_words`).
+READING_NOTE = re.compile(r"（[^（）]*规划者的理解[^（）]*）")
+
+
+def notice_words(text: str) -> str:
+    """A rule's text without the bracket that marks the planner's reading."""
+    return READING_NOTE.sub("", str(text))
 # Columns every candidate frame has (the flags: where a rule names them), with the kind of value
 # a `where` may compare them to.
 BOOL_COLUMNS = ("integrated", "exempt", "eligible", *FLAG_COLUMNS)

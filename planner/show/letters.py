@@ -21,10 +21,10 @@ from typing import Any
 import pandas as pd
 
 from planner.inputs import load_catalogue
+from planner.rules import notice_words
 
 # Text that may not reach a letter: ids, column names, booleans, missing values, internal words.
 _CODE_LIKE = re.compile(r"[A-Za-z_]{2,}|\b[A-Z]\d+")
-_READING = re.compile(r"（[^（）]*规划者的理解[^（）]*）")
 _COLUMN_NOTE = re.compile(r"（[^（）]*[A-Za-z_]{2,}[^（）]*）")
 _RECOGNISED_IN = re.compile(r"(\d{4})年")
 _SCORE = "{:g}"
@@ -259,7 +259,7 @@ def _later_years(facts: RoundFacts) -> str:
 def _quote(rule: Mapping[str, str]) -> str:
     """The rule's text when it is the notice's words (no column name, no nested quotes)."""
     # the notice's words: not the planner's reading, nor a note naming the column the rule reads
-    text = _plain(_COLUMN_NOTE.sub("", _READING.sub("", str(rule.get("text", "")))))
+    text = _plain(_COLUMN_NOTE.sub("", notice_words(rule.get("text", ""))))
     if not text or not clean_for_letter(text):
         return ""
     return text.replace("“", "‘").replace("”", "’")

@@ -24,6 +24,7 @@ import pandas as pd
 from planner.errors import InputError, PolicyError, Problem
 from planner.inputs import load_catalogue
 from planner.inputs import read_run as read_run_folder
+from planner.rules import notice_words
 
 if TYPE_CHECKING:
     from planner.result import SolvedRound
@@ -227,7 +228,6 @@ def quota_tasks(run: Run) -> list[str]:
 
 
 _TARGET_PREFIX = re.compile(r"^到\d{4}年[，,]\s*(全省)?(建设)?")
-_READING = re.compile(r"（[^（）]*规划者的理解[^（）]*）")
 
 
 TARGET_COLUMNS = ["rule_id", "label", "year", "used", "planned", "target_min", "max", "total"]
@@ -302,7 +302,7 @@ def target_table(ledger: pd.DataFrame) -> pd.DataFrame:
             label = label.where(tracks == "", tracks)
     elif "text" in rows:
         label = (rows["text"].astype(str).str.replace(_TARGET_PREFIX, "", regex=True)
-                 .str.replace(_READING, "", regex=True))        # the notice's words, not the planner's reading
+                 .map(notice_words))        # the notice's words, not the planner's reading
     else:
         label = rows["rule_id"]
     rows["label"] = label.astype(str)
