@@ -28,12 +28,14 @@ from planner.api import (
 )
 from planner.errors import AuditError, InfeasibleError, InputError, NoSolutionError, PlannerError, PolicyError, Problem
 from planner.inputs import load_candidates
+from planner.lang import language, set_language, speaking
 from planner.rules import Bound, Edit, Rule, Scenario, describe_edits, load_scenario, parse_scenario
 
 __all__ = [
     "__version__", "load_scenario", "parse_scenario", "load_candidates", "solve", "save", "audit_file",
     "Scenario", "Rule", "Bound", "Edit", "describe_edits", "Result",
     "Session", "for_year", "with_default_scope", "without_units", "compare", "Comparison",
+    "language", "set_language", "speaking",
     "PlannerError", "InputError", "PolicyError", "InfeasibleError", "NoSolutionError", "AuditError", "Problem",
 ]
 

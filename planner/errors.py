@@ -11,12 +11,15 @@ from typing import Iterable
 
 import pandas as pd
 
+from planner.lang import english
+
 
 @dataclass(frozen=True)
 class Problem:
     """One located problem in an input file.
 
-    Rendered as ``file:row:column: found …, expected …``; row and column are omitted
+    Rendered as ``file:row:column：发现 …，应为 …`` (``found …, expected …`` in English, see
+    `planner.lang`); row and column are omitted
     when they do not apply (a whole-file problem). For a scenario, "row" is the TOML
     line and "column" the rule id and key (``rule "pc-school"/max``).
     """
@@ -34,11 +37,18 @@ class Problem:
             parts.append(str(self.row))
         if self.column is not None:
             parts.append(self.column)
-        text = ":".join(parts) + f": found {self.found}"
+        if english():
+            text = ":".join(parts) + f": found {self.found}"
+            if self.expected:
+                text += f", expected {self.expected}"
+            if self.hint:
+                text += f" — {self.hint}"
+            return text
+        text = ":".join(parts) + f"：发现 {self.found}"
         if self.expected:
-            text += f", expected {self.expected}"
+            text += f"，应为 {self.expected}"
         if self.hint:
-            text += f" — {self.hint}"
+            text += f"。{self.hint}"
         return text
 
 

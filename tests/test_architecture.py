@@ -18,6 +18,7 @@ from imports import PACKAGE, graph, modules, reachable
 
 #: Parts from the bottom up; a part may import only parts of a lower layer (and itself).
 LAYERS = [
+    ["planner.lang"],
     ["planner.errors", "planner._version"],
     ["planner.inputs"],
     ["planner.rules"],

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 
+from planner import lang as _library
+
 _state = {"lang": "zh"}
 
 
 def set_language(lang: str) -> None:
     _state["lang"] = "en" if lang == "en" else "zh"
+    _library.set_language(_state["lang"])          # the library's messages follow the terminal
 
 
 def lang() -> str:
