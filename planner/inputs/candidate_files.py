@@ -25,7 +25,8 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.inputs.candidates import cell_text, column_letter, normalise_cells, strip_blanks
-from planner.inputs.labels import is_header_mark
+from planner.inputs.labels import column_code, is_header_mark
+from planner.lang import say
 
 log = logging.getLogger(__name__)
 
@@ -76,25 +77,35 @@ def load_candidates(path: str | Path, *, extra_bool_columns: Sequence[str] = ())
     source = str(path)
     path = Path(path)
     if not path.exists():
-        raise InputError([Problem(source, "no such file", "a candidate table (.csv or .xlsx)")])
+        raise InputError([Problem(source, say("文件不存在", "no such file"), _expected_table())])
     if not path.is_file():
-        raise InputError([Problem(source, _what_is(path), "a candidate table (.csv or .xlsx)")])
+        raise InputError([Problem(source, _what_is(path), _expected_table())])
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError([Problem(source, f"a file that cannot be read ({exc.strerror or exc})",
-                                  "a candidate table the planner may read")]) from None
+        raise InputError([Problem(source, say(f"无法读取的文件（{exc.strerror or exc}）",
+                                              f"a file that cannot be read ({exc.strerror or exc})"),
+                                  say("规划程序可以读取的候选项目表", "a candidate table the planner may read"))]) from None
     if not data:
-        raise InputError([Problem(source, "an empty file (0 bytes)",
-                                  "a header row with candidate_id, … and candidate rows")])
+        raise InputError([Problem(source, say("空文件（0 字节）", "an empty file (0 bytes)"), _expected_rows())])
     suffix = path.suffix.lower()
     if suffix == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError([Problem(source, "an old-style Excel .xls workbook", "an .xlsx workbook or a CSV file",
-                                  hint="open it in Excel or WPS and save it as .xlsx")])
+        raise InputError([Problem(source, say("旧版 Excel .xls 工作簿", "an old-style Excel .xls workbook"),
+                                  say(".xlsx 工作簿或 CSV 文件", "an .xlsx workbook or a CSV file"),
+                                  hint=say("请用 Excel 或 WPS 打开，另存为 .xlsx", "open it in Excel or WPS and save it as .xlsx"))])
     if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
         return _load_xlsx(source, data, extra_bool_columns)
     rows = _read_csv_rows(data, source)
     return _normalise_rows(rows, source, extra_bool_columns, header_problems=[])
+
+
+def _expected_table() -> str:
+    return say("候选项目表（.csv 或 .xlsx）", "a candidate table (.csv or .xlsx)")
+
+
+def _expected_rows() -> str:
+    return say("一行表头（项目编号 candidate_id 等）和其下的候选项目行",
+               "a header row with candidate_id, … and candidate rows")
 
 
 # --------------------------------------------------------------------------- CSV
@@ -114,8 +125,8 @@ def _decode(data: bytes, source: str) -> str:
 
     best = from_bytes(data).best()
     if best is None:
-        raise InputError([Problem(source, "bytes that are not text in any known encoding",
-                                  "a CSV file saved as UTF-8 or GBK")])
+        raise InputError([Problem(source, say("不是任何已知编码的文本", "bytes that are not text in any known encoding"),
+                                  say("以 UTF-8 或 GBK 保存的 CSV 文件", "a CSV file saved as UTF-8 or GBK"))])
     log.info("%s decoded as %s (guessed)", source, best.encoding)
     return str(best)
 
@@ -129,7 +140,8 @@ def _read_csv_rows(data: bytes, source: str) -> list[list[str]]:
     try:
         return [[strip_blanks(v) for v in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
-        raise InputError([Problem(source, f"malformed CSV ({exc})", "a comma-separated table")]) from None
+        raise InputError([Problem(source, say(f"格式有误的 CSV（{exc}）", f"malformed CSV ({exc})"),
+                                  say("以逗号分隔的表格", "a comma-separated table"))]) from None
 
 
 # --------------------------------------------------------------------------- xlsx
@@ -142,25 +154,28 @@ def _load_xlsx(source: str, data: bytes, extra_bool_columns: Sequence[str]) -> p
         # From bytes: openpyxl refuses paths whose extension is not .xlsx/.xlsm.
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise InputError([Problem(source, f"a file that is not a readable xlsx workbook ({exc})",
-                                  "an .xlsx workbook saved by Excel or WPS")]) from None
+        raise InputError([Problem(source, say(f"无法作为 xlsx 工作簿读取的文件（{exc}）",
+                                              f"a file that is not a readable xlsx workbook ({exc})"),
+                                  say("由 Excel 或 WPS 保存的 .xlsx 工作簿", "an .xlsx workbook saved by Excel or WPS"))]) from None
     sheet = _data_sheet(workbook, source)
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    label = f'{source} sheet "{sheet.title}"' if len(workbook.sheetnames) > 1 else source
+    label = (say(f'{source} 工作表“{sheet.title}”', f'{source} sheet "{sheet.title}"')
+             if len(workbook.sheetnames) > 1 else source)
     if not any(v is not None and cell_text(v) != "" for r in rows for v in r):
-        raise InputError([Problem(label, "an empty sheet",
-                                  "a header row with candidate_id, … and candidate rows")])
+        raise InputError([Problem(label, say("空工作表", "an empty sheet"), _expected_rows())])
     text_rows = [[cell_text(v) for v in r] for r in rows]
     header_row = _header_row(text_rows)
     merged = sheet.merged_cells.ranges
-    in_header = [Problem(label, f"merged cells {rng.coord} in the header row", "one column name per cell",
-                         row=header_row, hint="unmerge the header cells")
+    in_header = [Problem(label, say(f"表头行中的合并单元格 {rng.coord}", f"merged cells {rng.coord} in the header row"),
+                         say("每个单元格一个列名", "one column name per cell"),
+                         row=header_row, hint=say("请取消合并表头单元格", "unmerge the header cells"))
                  for rng in merged if rng.min_row <= header_row <= rng.max_row]
     if in_header:
         raise InputError(in_header)
     # Merged cells above the header are title rows and harmless; below it they hide values.
-    problems = [Problem(label, f"merged cells {rng.coord}", "one value in every cell", row=rng.min_row,
-                        hint="unmerge them and fill the value into every row")
+    problems = [Problem(label, say(f"合并单元格 {rng.coord}", f"merged cells {rng.coord}"),
+                        say("每个单元格各有一个值", "one value in every cell"), row=rng.min_row,
+                        hint=say("请取消合并，并把值填入每一行", "unmerge them and fill the value into every row"))
                 for rng in merged if rng.min_row > header_row]
     problems += _formulas_without_values(data, sheet, header_row, label)
     problems += _hidden_rows(sheet, header_row, len(rows), label)
@@ -178,14 +193,20 @@ def _data_sheet(workbook: Any, source: str) -> Any:
     hidden = [ws for ws in workbook.worksheets if ws.sheet_state != "visible"
               and any(v is not None and cell_text(v) != "" for r in ws.iter_rows(values_only=True) for v in r)]
     if hidden:
-        states = {"hidden": "隐藏", "veryHidden": "深度隐藏（veryHidden）"}
-        raise InputError([Problem(source, f'{states.get(ws.sheet_state, ws.sheet_state)}的工作表 "{ws.title}"，其中有数据',
-                                  "只有一个可见的数据工作表（不读隐藏的工作表）", column=f'工作表 "{ws.title}"',
-                                  hint="取消隐藏后删除不用的工作表，或把要用的表另存为新工作簿")
+        states = {"hidden": ("隐藏", "hidden"), "veryHidden": ("深度隐藏（veryHidden）", "very hidden")}
+        raise InputError([Problem(source, say(f'{states.get(ws.sheet_state, (ws.sheet_state,) * 2)[0]}的工作表 "{ws.title}"，其中有数据',
+                                              f'a {states.get(ws.sheet_state, (ws.sheet_state,) * 2)[1]} sheet "{ws.title}" holding data'),
+                                  say("只有一个可见的数据工作表（不读隐藏的工作表）",
+                                      "one visible data sheet (hidden sheets are not read)"),
+                                  column=say(f'工作表 "{ws.title}"', f'sheet "{ws.title}"'),
+                                  hint=say("取消隐藏后删除不用的工作表，或把要用的表另存为新工作簿",
+                                           "unhide it and delete the sheets not used, or save the sheet to use "
+                                           "as a new workbook"))
                           for ws in hidden])
     visible = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
     if not visible:
-        raise InputError([Problem(source, "没有可见的工作表", "一个可见的数据工作表")])
+        raise InputError([Problem(source, say("没有可见的工作表", "no visible sheet"),
+                                  say("一个可见的数据工作表", "one visible data sheet"))])
     by_name = {ws.title.casefold(): ws for ws in visible}
     return by_name.get("candidates", visible[0])
 
@@ -213,10 +234,13 @@ def _formulas_without_values(data: bytes, sheet: Any, header_row: int, label: st
                 continue
             saved = sheet.cell(row=r, column=c)
             if saved.value is None and saved.data_type == "n":
-                problems.append(Problem(label, f"the formula {value} with no saved value",
-                                        "a value (formulas are read as the value Excel saved)", row=r,
-                                        column=f"cell {column_letter(c - 1)}{r}",
-                                        hint="open the file in Excel or WPS and save it again"))
+                problems.append(Problem(label, say(f"公式 {value}，没有保存的计算结果",
+                                                   f"the formula {value} with no saved value"),
+                                        say("一个值（公式按 Excel 保存的计算结果读取）",
+                                            "a value (formulas are read as the value Excel saved)"), row=r,
+                                        column=say(f"单元格 {column_letter(c - 1)}{r}", f"cell {column_letter(c - 1)}{r}"),
+                                        hint=say("请用 Excel 或 WPS 打开该文件并重新保存",
+                                                 "open the file in Excel or WPS and save it again")))
     return problems
 
 
@@ -236,8 +260,8 @@ def _normalise_rows(text_rows: list[list[str]], label: str, extra_bool_columns: 
                     header_problems: list[Problem], source: str | None = None) -> pd.DataFrame:
     """Normalise a file's rows (cells already cleaned text): find the header, then `candidates.normalise_cells`."""
     if not any(any(r) for r in text_rows):
-        raise InputError([Problem(label, "no header row (the file has only blank lines)",
-                                  "a header row with candidate_id, … and candidate rows")])
+        raise InputError([Problem(label, say("没有表头行（文件只有空行）", "no header row (the file has only blank lines)"),
+                                  _expected_rows())])
     header_row = _header_row(text_rows)
     body = text_rows[header_row:]
     header = list(text_rows[header_row - 1])
@@ -262,15 +286,15 @@ def _normalise_rows(text_rows: list[list[str]], label: str, extra_bool_columns: 
 
 def _what_is(path: Path) -> str:
     if path.is_dir():
-        return "a directory"
+        return say("一个文件夹", "a directory")
     try:
         mode = path.stat().st_mode
     except OSError:
-        return "a link that leads nowhere or loops"
+        return say("一个指向不存在位置或循环的链接", "a link that leads nowhere or loops")
     import stat
     if stat.S_ISFIFO(mode):
-        return "a FIFO (a named pipe, not a file)"
-    return "not a regular file"
+        return say("一个命名管道（FIFO，不是文件）", "a FIFO (a named pipe, not a file)")
+    return say("不是普通文件", "not a regular file")
 
 
 def _check_inflated_size(source: str, data: bytes) -> None:
@@ -281,10 +305,14 @@ def _check_inflated_size(source: str, data: bytes) -> None:
     except (zipfile.BadZipFile, OSError, ValueError):
         return                                           # said by the workbook reader
     if total > MAX_XLSX_INFLATED:
-        raise InputError([Problem(source, f"an xlsx of {len(data) / 2**20:.1f} MB that inflates to "
-                                  f"{total / 2**20:,.0f} MB", f"a workbook that inflates to at most "
-                                  f"{MAX_XLSX_INFLATED // 2**20} MB (a candidate table of 100,000 rows is about 60 MB)",
-                                  hint="save the candidates alone as a new workbook, or as CSV")])
+        size, inflated, most = f"{len(data) / 2**20:.1f}", f"{total / 2**20:,.0f}", MAX_XLSX_INFLATED // 2**20
+        raise InputError([Problem(source, say(f"大小 {size} MB、解压后达 {inflated} MB 的 xlsx",
+                                              f"an xlsx of {size} MB that inflates to {inflated} MB"),
+                                  say(f"解压后不超过 {most} MB 的工作簿（10 万行的候选项目表约 60 MB）",
+                                      f"a workbook that inflates to at most {most} MB "
+                                      "(a candidate table of 100,000 rows is about 60 MB)"),
+                                  hint=say("请只把候选项目另存为新工作簿，或另存为 CSV",
+                                           "save the candidates alone as a new workbook, or as CSV"))])
 
 
 def _hidden_rows(sheet: Any, header_row: int, n_rows: int, label: str) -> list[Problem]:
@@ -294,26 +322,34 @@ def _hidden_rows(sheet: Any, header_row: int, n_rows: int, label: str) -> list[P
                                        next(sheet.iter_rows(min_row=r, max_row=r, values_only=True), ()))]
     if not hidden:
         return []
-    shown = ", ".join(map(str, hidden[:20])) + (f" and {len(hidden) - 20} more" if len(hidden) > 20 else "")
-    return [Problem(label, f"hidden rows {shown}" if len(hidden) > 1 else f"a hidden row {shown}",
-                    "every candidate row visible", row=hidden[0],
-                    hint="unhide them (delete the ones to leave out) and save; the planner does not guess "
-                         "whether a hidden row counts")]
+    more = len(hidden) - 20
+    shown_zh = "、".join(map(str, hidden[:20])) + (f" 等（另有 {more} 行）" if more > 0 else "")
+    shown_en = ", ".join(map(str, hidden[:20])) + (f" and {more} more" if more > 0 else "")
+    return [Problem(label, say(f"隐藏的行 {shown_zh}", f"hidden rows {shown_en}" if len(hidden) > 1
+                               else f"a hidden row {shown_en}"),
+                    say("每一行候选项目都可见", "every candidate row visible"), row=hidden[0],
+                    hint=say("请取消隐藏（不要的行直接删除）后保存；隐藏的行算不算，规划程序不作猜测",
+                             "unhide them (delete the ones to leave out) and save; the planner does not guess "
+                             "whether a hidden row counts"))]
 
 
 def _percent_cells(sheet: Any, header: list[str], header_row: int, label: str) -> list[Problem]:
     """Numbers formatted as a percentage in a numeric column (0.967 shown as 96.7 %)."""
-    columns = {j: name for j, name in enumerate(_canonical(h) for h in header) if name in NUMBER_CELL_COLUMNS}
+    columns = {j: (column_code(name), name) for j, name in enumerate(_canonical(h) for h in header)
+               if column_code(name) in NUMBER_CELL_COLUMNS}
     problems = []
-    for j, name in columns.items():
+    for j, (code, name) in columns.items():
         for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=j + 1, max_col=j + 1):
             value = cell.value
             if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in str(cell.number_format):
-                problems.append(Problem(label, f"{value:g} shown as a percentage ({100 * value:g}%)",
-                                        "a plain number (score: points from 0 to 100)" if name == "score"
-                                        else "a plain number", row=cell.row,
-                                        column=f"{name} (cell {column_letter(j)}{cell.row})",
-                                        hint="format the column as a number and type the value it should hold"))
+                cell_name = f"{column_letter(j)}{cell.row}"
+                problems.append(Problem(label, say(f"{value:g}，显示为百分比（{100 * value:g}%）",
+                                                   f"{value:g} shown as a percentage ({100 * value:g}%)"),
+                                        (say("普通数字（评审分数：0 到 100 分）", "a plain number (score: points from 0 to 100)")
+                                         if code == "score" else say("普通数字", "a plain number")), row=cell.row,
+                                        column=say(f"{name}（单元格 {cell_name}）", f"{name} (cell {cell_name})"),
+                                        hint=say("请把该列设为数字格式，并填入应有的值",
+                                                 "format the column as a number and type the value it should hold")))
     return problems
 
 
@@ -322,22 +358,28 @@ def _cell_problems(header: list[str], cells: np.ndarray, label: str, header_row:
     problems = []
     for j, raw in enumerate(header):
         name = _canonical(raw)
-        if name in ID_COLUMNS:
+        code = column_code(name)
+        if code in ID_COLUMNS:
             for i, value in enumerate(cells[:, j]):
                 found = _odd_characters(str(value))
                 if found:
-                    problems.append(Problem(label, f'"{value}" with {found}', "an id of letters, digits and "
-                                            "punctuation as typed (no invisible or look-alike characters)",
+                    problems.append(Problem(label, say(f'"{value}"，其中有{found}', f'"{value}" with {found}'),
+                                            say("由字母、数字和标点照常输入的编号（不含不可见或形近字符）",
+                                                "an id of letters, digits and punctuation as typed "
+                                                "(no invisible or look-alike characters)"),
                                             row=header_row + 1 + i, column=name,
-                                            hint="retype the id; ids that look alike but differ would be two "
-                                                 "candidates"))
-        elif name in NUMBER_CELL_COLUMNS and name != "year":
+                                            hint=say("请重新输入该编号；看起来相同但实际不同的编号会被当作两个项目",
+                                                     "retype the id; ids that look alike but differ would be two "
+                                                     "candidates")))
+        elif code in NUMBER_CELL_COLUMNS and code != "year":
             numbers = pd.to_numeric(pd.Series(cells[:, j], dtype=object).map(
                 lambda v: unicodedata.normalize("NFKC", str(v))), errors="coerce").to_numpy(dtype=float)
             for i in np.flatnonzero(np.isfinite(numbers) & (np.abs(numbers) > MAX_CELL_NUMBER)):
                 text = str(cells[i, j])
-                shown = text if len(text) <= 40 else f"{text[:20]}…{text[-8:]} ({len(text)} characters)"
-                problems.append(Problem(label, f'"{shown}"', f"a number of at most {MAX_CELL_NUMBER:g}",
+                shown = text if len(text) <= 40 else say(f"{text[:20]}…{text[-8:]}（共 {len(text)} 个字符）",
+                                                         f"{text[:20]}…{text[-8:]} ({len(text)} characters)")
+                problems.append(Problem(label, f'"{shown}"', say(f"不超过 {MAX_CELL_NUMBER:g} 的数",
+                                                                 f"a number of at most {MAX_CELL_NUMBER:g}"),
                                         row=header_row + 1 + int(i), column=name))
     return problems
 
@@ -353,8 +395,12 @@ def _odd_characters(text: str) -> str:
         category = unicodedata.category(ch)
         name = unicodedata.name(ch, f"U+{ord(ch):04X}")
         if category in ("Cf", "Cc", "Zl", "Zp") or (category == "Zs" and ch != " "):
-            found.append(f"an invisible character U+{ord(ch):04X} at position {position}")
+            found.append(say(f"第 {position} 个字符为不可见字符 U+{ord(ch):04X}",
+                             f"an invisible character U+{ord(ch):04X} at position {position}"))
         elif name.startswith(("CYRILLIC", "GREEK")):
-            found.append(f'the {name.split()[0].title()} letter "{ch}" (U+{ord(ch):04X}) at position {position}, '
-                         "which looks like a Latin one")
-    return "; ".join(found[:3])
+            script = name.split()[0]
+            found.append(say(f'第 {position} 个字符为{"西里尔" if script == "CYRILLIC" else "希腊"}字母“{ch}”'
+                             f"（U+{ord(ch):04X}），看起来像拉丁字母",
+                             f'the {script.title()} letter "{ch}" (U+{ord(ch):04X}) at position {position}, '
+                             "which looks like a Latin one"))
+    return say("；", "; ").join(found[:3])

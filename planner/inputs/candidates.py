@@ -27,7 +27,8 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.inputs.catalogue import clean_text, load_catalogue, suggest
-from planner.inputs.labels import column_code, value_aliases
+from planner.inputs.labels import column_code, column_label, value_aliases
+from planner.lang import say
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,9 @@ MAX_PROBLEMS = 200
 
 TRUE_WORDS = frozenset({"true", "1", "1.0", "yes", "y", "是", "t"})
 FALSE_WORDS = frozenset({"false", "0", "0.0", "no", "n", "否", "f"})
-BOOL_EXPECTED = "true/false, yes/no, 是/否, y/n or 1/0 (empty = default)"
+BOOL_EXPECTED = ("是/否、true/false、yes/no、y/n 或 1/0（空 = 默认值）",
+                 "true/false, yes/no, 是/否, y/n or 1/0 (empty = default)")
+"""What a flag cell must hold: (中文, English), said with `say`."""
 
 _FLOAT_ID = re.compile(r"^(-?\d+)\.0+$")
 _EXTRA_STRIP = "\ufeff\u200b"
@@ -193,9 +196,17 @@ def _text_array(series: pd.Series) -> np.ndarray:
     return np.array([cell_text(v) for v in series.to_numpy(dtype=object)], dtype=object)
 
 
+def _empty() -> str:
+    return say("空单元格", "an empty cell")
+
+
+def _one_of(options: Sequence[str]) -> str:
+    return say("以下之一：" + "、".join(options), "one of " + ", ".join(options))
+
+
 def _quote(text: str) -> str:
     if text == "":
-        return "an empty cell"
+        return _empty()
     shown = text if len(text) <= 60 else text[:59] + "…"
     return f'"{shown}"'
 
@@ -230,7 +241,8 @@ class _Check:
 
     source: str
     rows: np.ndarray                       # file row of each kept row
-    positions: dict[str, int]
+    positions: dict[str, int]             # header as written → position
+    shown: dict[str, str] = field(default_factory=dict)   # column code → header as written
     problems: list[Problem] = field(default_factory=list)
 
     def fail(self, mask: np.ndarray, column: str, found: _Text, expected: _Text, hint: _Text = "") -> None:
@@ -240,7 +252,7 @@ class _Check:
 
         for i in np.flatnonzero(mask):
             self.problems.append(Problem(self.source, text(found, i), text(expected, i), row=int(self.rows[i]),
-                                         column=column, hint=text(hint, i)))
+                                         column=self.shown.get(column, column), hint=text(hint, i)))
 
     def sorted_problems(self, first: list[Problem]) -> list[Problem]:
         # Whole-file problems first, then by row and column (stable: header problems keep their order).
@@ -248,8 +260,10 @@ class _Check:
                           key=lambda p: (p.row or 0, self.positions.get(p.column or "", -1)))
         if len(problems) > MAX_PROBLEMS:
             extra = len(problems) - MAX_PROBLEMS
-            problems = problems[:MAX_PROBLEMS] + [Problem(self.source, f"… and {extra} more problems",
-                                                          "fix the problems above and load again")]
+            problems = problems[:MAX_PROBLEMS] + [Problem(self.source, say(f"…… 另有 {extra} 个问题",
+                                                                           f"… and {extra} more problems"),
+                                                          say("改正以上问题后重新读入",
+                                                              "fix the problems above and load again"))]
         return problems
 
 
@@ -260,8 +274,8 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
     `header_row` is the header's 1-based file row (cells start on the row below); `problems` are
     the caller's own problems with the file, raised together with those found here.
     """
-    header = [strip_blanks(unicodedata.normalize("NFKC", cell_text(h))) for h in header]
-    header = [column_code(h) if h else h for h in header]      # 项目编号 → candidate_id (`labels`)
+    written = [strip_blanks(unicodedata.normalize("NFKC", cell_text(h))) for h in header]
+    header = [column_code(h) if h else h for h in written]      # 项目编号 → candidate_id (`labels`)
     n_rows = cells.shape[0]
     filled = cells != ""
     structural: list[Problem] = list(problems)
@@ -273,19 +287,24 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
             keep_cols.append(j)
         elif filled[:, j].any():
             i = int(np.flatnonzero(filled[:, j])[0])
+            first, row = _quote(cells[i, j]), header_row + 1 + i
             structural.append(Problem(
-                source, f"values in a column without a name (first {_quote(cells[i, j])} on row {header_row + 1 + i})",
-                "a column name in the header row", row=header_row,
-                column=f"column {j + 1} ({column_letter(j)})"))
+                source, say(f"没有列名的列中有值（第一个为第 {row} 行的 {first}）",
+                            f"values in a column without a name (first {first} on row {row})"),
+                say("表头行中的列名", "a column name in the header row"), row=header_row,
+                column=say(f"第 {j + 1} 列（{column_letter(j)}）", f"column {j + 1} ({column_letter(j)})")))
     names = [header[j] for j in keep_cols]
     seen: dict[str, list[int]] = {}
     for j in keep_cols:
         seen.setdefault(header[j], []).append(j)
     for name, cols in seen.items():
         if len(cols) > 1:
+            where_zh = "、".join(f"{j + 1}（{column_letter(j)}）" for j in cols)
             where = ", ".join(f"{j + 1} ({column_letter(j)})" for j in cols)
-            structural.append(Problem(source, f'the column name "{name}" {len(cols)} times (columns {where})',
-                                      "each column name once", row=header_row, column=name))
+            structural.append(Problem(source, say(f'列名 "{name}" 出现 {len(cols)} 次（第 {where_zh} 列）',
+                                                  f'the column name "{name}" {len(cols)} times (columns {where})'),
+                                      say("每个列名只出现一次", "each column name once"), row=header_row,
+                                      column=written[cols[0]]))
     if len(structural) > len(problems):      # columns cannot be told apart: stop here
         raise InputError(structural)
 
@@ -294,8 +313,9 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
     file_row = np.arange(n_rows) + header_row + 1
     kept = np.flatnonzero(~blank_rows)
     if len(kept) == 0:
-        structural.append(Problem(source, f"no candidate rows below the header (row {header_row})",
-                                  "at least one candidate row"))
+        structural.append(Problem(source, say(f"表头（第 {header_row} 行）下没有候选项目行",
+                                              f"no candidate rows below the header (row {header_row})"),
+                                  say("至少一行候选项目", "at least one candidate row")))
         raise InputError(structural)
     rows = file_row[kept]
     skipped = tuple(int(r) for r in file_row[blank_rows] if rows[0] < r < rows[-1])
@@ -303,7 +323,8 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
     # (titles, unit names) keeps the planner's own punctuation (，（）stay Chinese).
     text = {name: cells[kept, j] if name in FREE_TEXT_COLUMNS else _nfkc(cells[kept, j])
             for name, j in zip(names, keep_cols)}
-    check = _Check(source, rows, {name: j for name, j in zip(names, keep_cols)})
+    # Problems name a column as the file's header wrote it (评审分数 where the table is in Chinese).
+    check = _Check(source, rows, {written[j]: j for j in keep_cols}, {header[j]: written[j] for j in keep_cols})
 
     required = list(REQUIRED_COLUMNS) + [c for c in extra_bool_columns if c not in REQUIRED_COLUMNS]
     missing = [c for c in required if c not in text]
@@ -313,11 +334,14 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
         for m in missing:
             near = _nearest_column(m, others)
             if near:
-                hints.append(f'"{near}" for "{m}"?')
+                hints.append((m, near))
         structural.append(Problem(
-            source, "missing columns " + ", ".join(f'"{m}"' for m in missing),
-            "the columns " + ", ".join(required), row=header_row,
-            hint=("did you mean " + " ".join(hints)) if hints else ""))
+            source, say("缺少列 " + "、".join(f'"{m}"（{column_label(m)}）' for m in missing),
+                        "missing columns " + ", ".join(f'"{m}"' for m in missing)),
+            say("以下各列：" + "、".join(f"{c}（{column_label(c)}）" for c in required),
+                "the columns " + ", ".join(required)), row=header_row,
+            hint=say("".join(f'"{near}" 是否应为 "{m}"？' for m, near in hints),
+                     "did you mean " + " ".join(f'"{near}" for "{m}"?' for m, near in hints)) if hints else ""))
 
     out = _validate(text, check, extra_bool_columns)
     all_problems = check.sorted_problems(structural)
@@ -411,30 +435,32 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
     for column in ("candidate_id", "unit_id"):
         if column in text:
             ids = np.array([_FLOAT_ID.sub(r"\1", v) for v in text[column]], dtype=object)
-            check.fail(ids == "", column, "an empty cell", "an id")
+            check.fail(ids == "", column, _empty(), say("一个编号", "an id"))
             out[column] = pd.Series(ids, dtype="str")
     if "candidate_id" in out:
         ids = out["candidate_id"]
         again = ids.duplicated(keep="first").to_numpy() & (ids != "").to_numpy()
         first_row = pd.Series(check.rows).groupby(ids.to_numpy()).transform("first").to_numpy()
-        check.fail(again, "candidate_id", lambda i: f'"{ids.iat[i]}" again (first on row {first_row[i]})',
-                   "a unique candidate id")
+        check.fail(again, "candidate_id", lambda i: say(f'"{ids.iat[i]}" 重复（首次出现在第 {first_row[i]} 行）',
+                                                        f'"{ids.iat[i]}" again (first on row {first_row[i]})'),
+                   say("不重复的项目编号", "a unique candidate id"))
 
     if "year" in text:
         year = _numbers(text["year"])
         bad = ~(np.isfinite(year) & (np.mod(year, 1) == 0) & (year >= 2000) & (year <= 2100))
-        check.fail(bad, "year", quoted("year"), "a year such as 2023")
+        check.fail(bad, "year", quoted("year"), say("年份，如 2023", "a year such as 2023"))
         out["year"] = np.where(bad, 0, year).astype(np.int64)
 
     for column in ("title", "unit_name"):
         if column in text:
-            check.fail(text[column] == "", column, "an empty cell", "a name")
+            check.fail(text[column] == "", column, _empty(), say("一个名称", "a name"))
 
     task = None
     if "task" in text:
         task = _lookup(text["task"], codes.task)
         options = list(codes.tracks_of)
-        check.fail(task == "", "task", quoted("task"), "a task code: " + ", ".join(options),
+        check.fail(task == "", "task", quoted("task"), say("任务代码：" + "、".join(options),
+                                                           "a task code: " + ", ".join(options)),
                    hint_for("task", options))
         out["task"] = pd.Series(task, dtype="str")
     if "track" in text and task is not None:
@@ -444,17 +470,20 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
         has_tracks = np.array([bool(codes.tracks_of.get(t)) for t in task], dtype=bool)
         known_task = task != ""
         check.fail(known_task & has_tracks & (track == ""), "track", quoted("track"),
-                   lambda i: f"a track of {task[i]}: {', '.join(codes.tracks_of[task[i]])}",
+                   lambda i: say(f"{task[i]} 的子类：{'、'.join(codes.tracks_of[task[i]])}",
+                                 f"a track of {task[i]}: {', '.join(codes.tracks_of[task[i]])}"),
                    lambda i: suggest(given[i], codes.tracks_of[task[i]]) if given[i] else "")
         check.fail(known_task & ~has_tracks & (given != ""), "track",
-                   lambda i: f"{_quote(given[i])} for task {task[i]}, which has no tracks", "an empty track")
+                   lambda i: say(f"{_quote(given[i])}，而任务 {task[i]} 没有子类",
+                                 f"{_quote(given[i])} for task {task[i]}, which has no tracks"),
+                   say("空的子类", "an empty track"))
         out["track"] = pd.Series(np.where(has_tracks, track, ""), dtype="str")
 
     kind = None
     if "unit_kind" in text:
         kind = _lookup(text["unit_kind"], codes.unit_kind)
         options = list(dict.fromkeys(codes.unit_kind.values()))
-        check.fail(kind == "", "unit_kind", quoted("unit_kind"), "one of " + ", ".join(options),
+        check.fail(kind == "", "unit_kind", quoted("unit_kind"), _one_of(options),
                    hint_for("unit_kind", options))
         out["unit_kind"] = pd.Series(kind, dtype="str")
     if "tier" in text:
@@ -464,41 +493,44 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
         # The tier distinguishes 高职 schools (双高 or not); other units have none.
         higher = kind == "higher_vocational" if kind is not None else np.zeros(n, dtype=bool)
         other = (kind != "higher_vocational") & (kind != "") if kind is not None else np.zeros(n, dtype=bool)
-        check.fail(higher & (given == ""), "tier", "an empty cell on a higher_vocational row",
-                   "one of " + ", ".join(options))
-        check.fail(~other & (given != "") & (tier == ""), "tier", quoted("tier"), "one of " + ", ".join(options),
+        check.fail(higher & (given == ""), "tier", say("高职学校（higher_vocational）行中的空单元格",
+                                                       "an empty cell on a higher_vocational row"),
+                   _one_of(options))
+        check.fail(~other & (given != "") & (tier == ""), "tier", quoted("tier"), _one_of(options),
                    hint_for("tier", options))
-        check.fail(other & (given != ""), "tier", lambda i: f"{_quote(given[i])} on a {kind[i]} row",
-                   "an empty tier (tiers apply to higher_vocational units only)")
+        check.fail(other & (given != ""), "tier", lambda i: say(f"{kind[i]} 行中的 {_quote(given[i])}",
+                                                                f"{_quote(given[i])} on a {kind[i]} row"),
+                   say("空的学校类别（只有高职学校 higher_vocational 有学校类别）",
+                       "an empty tier (tiers apply to higher_vocational units only)"))
         out["tier"] = pd.Series(np.where(other, "", tier), dtype="str")
 
     if "locality" in text:
         locality = _lookup(text["locality"], codes.locality, lower=False)
-        check.fail(locality == "", "locality", quoted("locality"), "one of " + ", ".join(codes.localities),
+        check.fail(locality == "", "locality", quoted("locality"), _one_of(codes.localities),
                    hint_for("locality", codes.localities))
         out["locality"] = pd.Series(locality, dtype="str")
 
     if "level" in text:
         level = _lookup(text["level"], codes.level)
         options = list(dict.fromkeys(codes.level.values()))
-        check.fail(level == "", "level", quoted("level"), "one of " + ", ".join(options), hint_for("level", options))
+        check.fail(level == "", "level", quoted("level"), _one_of(options), hint_for("level", options))
         out["level"] = pd.Series(level, dtype="str")
 
     if "score" in text:
         score = _numbers(text["score"])
         bad = ~(np.isfinite(score) & (score >= 0) & (score <= 100))
-        check.fail(bad, "score", quoted("score"), "a number from 0 to 100")
+        check.fail(bad, "score", quoted("score"), say("0 到 100 之间的数", "a number from 0 to 100"))
         out["score"] = score
     if "cost" in text:
         cost = _numbers(text["cost"])
         given = text["cost"] != ""
         bad = given & ~(np.isfinite(cost) & (cost >= 0))
-        check.fail(bad, "cost", quoted("cost"), "a number ≥ 0 (万元) or an empty cell")
+        check.fail(bad, "cost", quoted("cost"), say("≥ 0 的数（万元）或空单元格", "a number ≥ 0 (万元) or an empty cell"))
         out["cost"] = np.where(given & ~bad, cost, 0.0).astype(np.float64)
 
     for column in dict.fromkeys(BOOL_COLUMNS + FLAG_COLUMNS + extra_bool_columns):
         if column in text:
             values, bad = _parse_bool_text(text[column], bool(OPTIONAL_DEFAULTS.get(column, False)))
-            check.fail(bad, column, quoted(column), BOOL_EXPECTED)
+            check.fail(bad, column, quoted(column), say(*BOOL_EXPECTED))
             out[column] = values
     return out

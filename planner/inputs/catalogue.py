@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from planner.lang import say
+
 CATALOGUE_FILE = "catalogue.toml"
 
 
@@ -90,7 +92,7 @@ def suggest(value: str, options: list[str] | tuple[str, ...]) -> str:
     close = difflib.get_close_matches(str(value), list(options), n=1, cutoff=0.3)
     if not close:
         close = [o for o in options if str(value) and (str(value) in o or o in str(value))][:1]
-    return f'did you mean "{close[0]}"?' if close else ""
+    return say(f'是否应为 "{close[0]}"？', f'did you mean "{close[0]}"?') if close else ""
 
 
 @lru_cache(maxsize=1)
