@@ -347,7 +347,7 @@ def _env_without(name: str) -> dict[str, str]:
 def test_planner_report_on_a_missing_folder_exits_2(tmp_path):
     done = _planner("report", str(tmp_path / "nowhere"))
     assert done.returncode == 2
-    assert done.stderr.startswith("error: ") and "no such folder" in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.startswith("错误：") and "没有这个文件夹" in done.stderr and "Traceback" not in done.stderr
 
 
 # --- a real browser ---------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_a_run_cut_by_the_time_limit_returns_its_best_slate_with_a_warning(knaps
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["status"] == "FEASIBLE" and summary["gap"] > 0
     assert summary["best_bound"] > summary["objective"]
-    assert "warning: 时限已到" in done.stderr and "差距" in done.stderr
+    assert "警告：时限已到" in done.stderr and "差距" in done.stderr
     assert OUTPUTS <= set(tree(out))
 
 

@@ -36,7 +36,7 @@ def assert_one_line_error(code: int, stderr: str, expected_code: int, *fragments
     assert code == expected_code, stderr
     assert "Traceback" not in stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
-    assert lines and all(line.startswith(("error: ", "warning: ", "中断：")) for line in lines), stderr
+    assert lines and all(line.startswith(("错误：", "警告：", "中断：")) for line in lines), stderr
     for fragment in fragments:
         assert fragment in stderr, (fragment, stderr)
 

@@ -77,6 +77,6 @@ def test_case_through_the_cli(case, tmp_path):
         if _located(message):
             at.append(hits[0])
     assert len(set(at)) == len(at), f"located problems share a line:\n{stderr}"
-    assert all(line.startswith(("error:", "warning:", "conflict:")) for line in lines if line.strip()), stderr
+    assert all(line.startswith(("错误：", "警告：", "冲突：")) for line in lines if line.strip()), stderr
     assert not out.exists(), "the output folder was created on failure"
     assert tree(folder) == before, "something was written into the case folder"

@@ -70,7 +70,7 @@ def test_every_flag_word_reads_the_same_and_another_word_is_refused_located():
     frame.loc[3, "selected"] = "maybe"
     with pytest.raises(InputError) as info:
         read_flags(frame, ("selected",))
-    assert info.value.lines() == [f'slate.csv:5:selected: found "maybe", expected {read_flags.__globals__["FLAG_EXPECTED"]}']
+    assert info.value.lines() == ['slate.csv:5:selected：发现 "maybe"，应为 是/否、1/0、true/false 或 yes/no（不分大小写；空 = 否）']
 
 
 def test_a_yes_no_slate_is_the_same_slate_in_audit_and_publish(run):
@@ -103,7 +103,7 @@ def test_a_word_that_is_no_flag_is_refused_by_audit_and_publish_alike(run):
     for args in (("audit", case, out / "slate.csv", "--no-optimum"), ("publish", out)):
         code, text = invoke(*args)
         assert code == 2, text
-        assert "Traceback" not in text and 'slate.csv:4:selected: found "maybe"' in text
+        assert "Traceback" not in text and 'slate.csv:4:selected：发现 "maybe"' in text
     assert not (out / "认定名单.xlsx").exists()
 
 
@@ -135,7 +135,7 @@ def test_a_hidden_sheet_holding_data_is_refused_located(run, state):
     path = _workbook(out / "slate-edited.xlsx", state)
     with pytest.raises(InputError) as info:
         load_candidates(path, extra_bool_columns=("selected",))
-    assert '工作表 "clean": found 隐藏' in str(info.value) or '工作表 "clean": found 深度隐藏' in str(info.value)
+    assert '工作表 "clean"：发现 隐藏' in str(info.value) or '工作表 "clean"：发现 深度隐藏' in str(info.value)
     assert str(path) in str(info.value)
     code, text = invoke("audit", case, path, "--no-optimum")
     assert code == 2 and "Traceback" not in text and '"clean"' in text
@@ -168,10 +168,10 @@ def test_a_hidden_row_is_refused(run):
 
 # --------------------------------------------------------------------------- tampered folders
 TAMPERED = {
-    "summary a list": ("summary.json", b"[1, 2, 3]", "summary.json: found JSON list"),
-    "invalid JSON": ("summary.json", b'{"year": 2023,\n "n_selected": }', "summary.json:2:第 16 列: found 不是有效的 JSON"),
-    "not UTF-8": ("summary.json", '{"name": "吉林"}'.encode("gbk"), "summary.json: found 第 11 字节起不是 UTF-8"),
-    "a number that is text": ("summary.json", None, 'summary.json:n_selected: found "四"'),
+    "summary a list": ("summary.json", b"[1, 2, 3]", "summary.json：发现 JSON list（不是对象）"),
+    "invalid JSON": ("summary.json", b'{"year": 2023,\n "n_selected": }', "summary.json:2:第 16 列：发现 不是有效的 JSON"),
+    "not UTF-8": ("summary.json", '{"name": "吉林"}'.encode("gbk"), "summary.json：发现 第 11 字节起不是 UTF-8"),
+    "a number that is text": ("summary.json", None, 'summary.json:n_selected：发现 "四"，应为 一个数'),
     "no selected column": ("slate.csv", None, "selected"),
     "a score that is no number": ("slate.csv", None, "score"),
 }
@@ -224,7 +224,7 @@ def test_every_run_folder_reader_refuses_a_tampered_folder_with_exit_2(run, read
     code, text = invoke(*READERS[reader](case, out))
     assert code == 2, (reader, form, text)
     assert "Traceback" not in text and "internal error" not in text
-    assert text.strip().splitlines()[-1].startswith("error: "), text
+    assert text.strip().splitlines()[-1].startswith("错误："), text
 
 
 def test_read_summary_accepts_what_solve_wrote(solved):

@@ -86,15 +86,15 @@ def test_localhost_by_default_and_it_says_so(invoke, small, served):
 def test_another_host_is_warned_about(invoke, small, served):
     done = invoke(small, "--port", 0, "--host", "0.0.0.0")
     assert done.exit_code == 0, done.output
-    assert "警告：--host 0.0.0.0" in done.output and "no login" in done.output
+    assert "警告：--host 0.0.0.0" in done.output and "没有登录保护" in done.output
     assert served[0][1][0] == "0.0.0.0"
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--port", "70000"), "--port 70000: expected a port number 0–65535"),
-    (("--max-sessions", "0"), "--max-sessions 0: expected a whole number ≥ 1"),
-    (("--parallel", "0"), "--parallel 0: expected a whole number ≥ 1"),
-    (("--time-limit", "0"), "--time-limit 0: expected seconds > 0"),
+    (("--port", "70000"), "--port 70000：应为 0–65535 之间的端口号"),
+    (("--max-sessions", "0"), "--max-sessions 0：应为 ≥ 1 的整数"),
+    (("--parallel", "0"), "--parallel 0：应为 ≥ 1 的整数"),
+    (("--time-limit", "0"), "--time-limit 0：应为大于 0 的秒数"),
 ])
 def test_bad_options_are_exit_2(invoke, small, served, args, message):
     done = invoke(small, *args)
@@ -103,7 +103,7 @@ def test_bad_options_are_exit_2(invoke, small, served, args, message):
 
 def test_a_missing_scenario_is_exit_2(invoke, tmp_path, served):
     done = invoke(tmp_path / "nope.toml", "--port", 0)
-    assert done.exit_code == 2 and "nope.toml: no such scenario file" in done.output and served == []
+    assert done.exit_code == 2 and "nope.toml：没有这个情景文件" in done.output and served == []
 
 
 def test_an_infeasible_base_is_exit_3_before_serving(invoke, small, served):

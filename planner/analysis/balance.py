@@ -36,6 +36,7 @@ from ortools.sat.python import cp_model
 from planner.analysis.sampling import without_lookahead
 from planner.analysis.shares import counted, reference_weights
 from planner.errors import InputError, Problem
+from planner.lang import say
 from planner.model import Model, Objective, Unsupported, build_model, linear_terms, read_rows
 from planner.rules import Scenario, load_scenario, read_round
 from planner.solver import Relaxation, Solution, solve_cp, solve_level, solve_model
@@ -119,7 +120,7 @@ def constrain(model: Model, terms: EquityTerms, epsilon: Fraction, *, index: str
     N ≥ 1 (an empty slate would satisfy any bound).
     """
     if index not in INDICES:
-        raise InputError([Problem("equity", f'index "{index}"', "one of " + ", ".join(INDICES))])
+        raise InputError([Problem("equity", say(f'指数 "{index}"', f'index "{index}"'), say("以下之一：" + "、".join(INDICES), "one of " + ", ".join(INDICES)))])
     eps = Fraction(epsilon)
     a, b = eps.numerator, eps.denominator
     model.cp.add(terms.total >= 1)          # an empty slate has no shares to be balanced
@@ -183,14 +184,15 @@ def prepare_round(scenario: Any, candidates: Any, by: str, reference: Any, index
                   seed: int, lookahead: bool = True) -> tuple[EquityCase, pd.DataFrame, Any, Any]:
     """`prepare_case`, and the candidate table, history and prepared rows it was made from."""
     if index not in INDICES:
-        raise InputError([Problem("equity", f'index "{index}"', "one of " + ", ".join(INDICES))])
+        raise InputError([Problem("equity", say(f'指数 "{index}"', f'index "{index}"'), say("以下之一：" + "、".join(INDICES), "one of " + ", ".join(INDICES)))])
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if not lookahead:
         scenario = without_lookahead(scenario)
     frame, history, prepared = read_round(scenario, candidates)
     if by not in prepared.frame.columns:
-        raise InputError([Problem("equity", f'by = "{by}"', "a column of the candidate table (locality, tier, …)")])
+        raise InputError([Problem("equity", f'by = "{by}"', say("候选项目表中的一列（locality、tier 等）",
+                                                                "a column of the candidate table (locality, tier, …)"))])
     weights = reference_weights(prepared.frame, scenario, by=by, reference=reference, n_table=len(frame))
     case = EquityCase(scenario=scenario, frame=prepared.frame, locked=prepared.locked,
                       locked_national=prepared.locked_national, n_table=len(frame), weights=weights, by=by,

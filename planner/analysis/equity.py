@@ -48,6 +48,7 @@ from planner.analysis.figures import figure_png, use_font
 from planner.analysis.shares import indices, shares
 from planner.analysis.sweep import Progress, Task, make_job, run_tasks
 from planner.errors import InputError, PlannerError, Problem
+from planner.lang import say
 from planner.model import build_model
 from planner.rounds import Result
 from planner.rounds.finish import finish
@@ -169,7 +170,7 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
     InputError, PolicyError, InfeasibleError, NoSolutionError
     """
     if points < 2:
-        raise InputError([Problem("equity", f"points = {points}", "at least 2 points (the two ends)")])
+        raise InputError([Problem("equity", f"points = {points}", say("至少 2 个点（两端）", "at least 2 points (the two ends)"))])
     start = time.perf_counter()
     with Progress(points + 1, "求解不设均衡约束的最优名单", progress) as bar:
         case = prepare_case(scenario, candidates=candidates, by=by, reference=reference, index=index,
@@ -261,12 +262,14 @@ def solve_equitable(scenario: Scenario | str | Path, *, candidates: pd.DataFrame
         No slate is that balanced under the hard rules (`frontier` says how far balance can go).
     """
     if max_pp is None and weight is None:
-        raise InputError([Problem("equity", "neither a bound nor a weight", "--max-index PP or --weight POINTS")])
+        raise InputError([Problem("equity", say("既没有上限也没有权重", "neither a bound nor a weight"),
+                                  say("--max-index 百分点 或 --weight 分值", "--max-index PP or --weight POINTS"))])
     problems = []
     if max_pp is not None and not (math.isfinite(max_pp) and 0 <= max_pp <= 100):
-        problems.append(Problem("equity", f"max_pp = {max_pp}", "a bound from 0 to 100 percentage points"))
+        problems.append(Problem("equity", f"max_pp = {max_pp}", say("0 到 100 个百分点之间的上限",
+                                                                    "a bound from 0 to 100 percentage points")))
     if weight is not None and not (math.isfinite(weight) and weight >= 0):
-        problems.append(Problem("equity", f"weight = {weight}", "score points per seat, ≥ 0"))
+        problems.append(Problem("equity", f"weight = {weight}", say("每个名额的分值，≥ 0", "score points per seat, ≥ 0")))
     if problems:
         raise InputError(problems)
     case, frame, history, prepared = prepare_round(scenario, candidates, by, reference, index, time_limit_s, seed,

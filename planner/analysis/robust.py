@@ -36,6 +36,7 @@ from planner.analysis.sampling import (
 from planner.analysis.spread import Spread, score_spread
 from planner.analysis.sweep import Progress, make_job, run_tasks
 from planner.errors import InputError, PlannerError, Problem
+from planner.lang import say
 from planner.model import Model, build_model
 from planner.rounds import Result
 from planner.rounds.finish import finish
@@ -148,11 +149,11 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
     """
     problems = []
     if margins not in MARGIN_MODES:
-        problems.append(Problem("options", f'margins = "{margins}"', "one of " + ", ".join(MARGIN_MODES)))
+        problems.append(Problem("options", f'margins = "{margins}"', say("以下之一：" + "、".join(MARGIN_MODES), "one of " + ", ".join(MARGIN_MODES))))
     if not 0 <= out < certain <= 1:
         problems.append(Problem("options", f"out = {out}, certain = {certain}", "0 ≤ out < certain ≤ 1"))
     if samples < 1:
-        problems.append(Problem("options", f"samples = {samples}", "at least 1 sample"))
+        problems.append(Problem("options", f"samples = {samples}", say("至少 1 个样本", "at least 1 sample")))
     if problems:
         raise InputError(problems)
     start = time.perf_counter()
@@ -190,7 +191,8 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
         matrix = runs.selections[case.label]
         probability, n_solved = runs.probability(case.label)
         if n_solved == 0:
-            raise PlannerError(f"no sample was solved within {sample_time_limit_s:g} s: raise sample_time_limit_s")
+            raise PlannerError(say(f"没有一个样本在 {sample_time_limit_s:g} 秒内解出：请调高 sample_time_limit_s",
+                                   f"no sample was solved within {sample_time_limit_s:g} s: raise sample_time_limit_s"))
         band = np.where(probability >= certain, "certain", np.where(probability <= out, "out", "marginal"))
         if margins == "marginal":
             rows = np.flatnonzero(decidable & (band == "marginal"))

@@ -20,6 +20,7 @@ import pandas as pd
 
 from planner.analysis.figures import use_font
 from planner.errors import InputError, Problem
+from planner.lang import say
 from planner.model import integer_scale
 from planner.rules import Scenario
 
@@ -67,7 +68,7 @@ def reference_weights(frame: pd.DataFrame, scenario: Scenario, *, by: str = "loc
     """
     rows = counted(frame, scenario, by, n_table)
     if by not in frame.columns:
-        raise InputError([Problem("equity", f'no column "{by}"', "a column of the candidate table")])
+        raise InputError([Problem("equity", say(f'没有 "{by}" 列', f'no column "{by}"'), say("候选项目表中的一列", "a column of the candidate table"))])
     groups = frame[by][rows].astype(str)
     present = sorted(groups.unique())
     problems: list[Problem] = []
@@ -78,30 +79,34 @@ def reference_weights(frame: pd.DataFrame, scenario: Scenario, *, by: str = "loc
     elif isinstance(reference, str) and reference.startswith("column:"):
         column = reference.split(":", 1)[1]
         if column not in frame.columns:
-            raise InputError([Problem("equity", f'reference column "{column}"', "a column of the candidate table")])
+            raise InputError([Problem("equity", say(f'参照列 "{column}"', f'reference column "{column}"'), say("候选项目表中的一列", "a column of the candidate table"))])
         values = pd.to_numeric(frame[column][rows].astype("string"), errors="coerce")
         spread = values.groupby(groups.to_numpy()).agg(["min", "max"])
         for group, lo, hi in zip(spread.index, spread["min"], spread["max"]):
             if not (np.isfinite(lo) and lo == hi):
-                problems.append(Problem("equity", f'group "{group}" with {column} from {lo} to {hi}',
-                                        f"one number per {by} (a reference such as population)", column=column))
+                problems.append(Problem("equity", say(f'分组 "{group}" 的 {column} 从 {lo} 到 {hi} 不等',
+                                                      f'group "{group}" with {column} from {lo} to {hi}'),
+                                        say(f"每个 {by} 一个数（如人口等参照值）", f"one number per {by} (a reference such as population)"),
+                                        column=column))
         weights = spread["min"].reindex(present).astype(float)
     else:
         weights = _weights_from(reference, by, scenario, problems)
         missing = [g for g in present if g not in weights.index]
         if missing:
-            problems.append(Problem("equity", "no reference weight for " + "、".join(missing[:10]),
-                                    f"a weight for every {by} of the candidates"))
+            problems.append(Problem("equity", say("没有参照权重：", "no reference weight for ") + "、".join(missing[:10]),
+                                    say(f"候选项目每个 {by} 都有权重", f"a weight for every {by} of the candidates")))
         weights = weights.astype(float)
     bad = weights[~(np.isfinite(weights.to_numpy()) & (weights.to_numpy() >= 0))]
-    problems += [Problem("equity", f'weight {w} for "{g}"', "a number ≥ 0") for g, w in bad.items()]
+    problems += [Problem("equity", say(f'"{g}" 的权重 {w}', f'weight {w} for "{g}"'), say("≥ 0 的数", "a number ≥ 0"))
+                 for g, w in bad.items()]
     if problems:
         raise InputError(problems)
     units, _ = integer_scale(weights.to_numpy(dtype=float))
     out = pd.Series(units.astype(np.int64), index=pd.Index(weights.index.astype(str), name="group"), name="weight")
     out = out.sort_index()
     if out.sum() <= 0:
-        raise InputError([Problem("equity", "reference weights that add up to 0", "a positive total")])
+        raise InputError([Problem("equity", say("参照权重合计为 0", "reference weights that add up to 0"),
+                                  say("大于 0 的合计", "a positive total"))])
     return out
 
 
@@ -113,13 +118,15 @@ def _weights_from(reference: Any, by: str, scenario: Scenario, problems: list[Pr
     else:
         path = Path(reference)
         if not path.is_file():
-            problems.append(Problem(str(reference), "no such file",
-                                    '"candidates", "equal", "column:NAME" or a csv of group,weight'))
+            problems.append(Problem(str(reference), say("没有这个文件", "no such file"),
+                                    say('"candidates"、"equal"、"column:列名" 或含 group,weight 两列的 csv 文件',
+                                        '"candidates", "equal", "column:NAME" or a csv of group,weight')))
             return pd.Series(dtype=float)
         table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
         key = "group" if "group" in table.columns else by
         if key not in table.columns or "weight" not in table.columns:
-            problems.append(Problem(str(path), f"columns {list(table.columns)}", f'columns "group" (or "{by}") and "weight"'))
+            problems.append(Problem(str(path), say(f"各列为 {list(table.columns)}", f"columns {list(table.columns)}"),
+                                    say(f'"group"（或 "{by}"）和 "weight" 两列', f'columns "group" (or "{by}") and "weight"')))
             return pd.Series(dtype=float)
         raw = pd.Series(pd.to_numeric(table["weight"], errors="coerce").to_numpy(),
                         index=table[key].astype(str).str.strip())

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.lang import say
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,8 @@ def score_spread(frame: pd.DataFrame, *, score_column: str = "score", score_sd: 
     sd = np.full(n, np.nan)
     if score_sd is not None:
         if not (math.isfinite(score_sd) and score_sd >= 0):
-            problems.append(Problem("options", f"score_sd = {score_sd}", "a standard deviation ≥ 0 (score points)"))
+            problems.append(Problem("options", f"score_sd = {score_sd}",
+                                    say("≥ 0 的标准差（评审分数的分值）", "a standard deviation ≥ 0 (score points)")))
         sd[:] = score_sd
     has_column = sd_column in frame.columns
     if has_column:
@@ -116,7 +118,8 @@ def score_spread(frame: pd.DataFrame, *, score_column: str = "score", score_sd: 
     for column in reviewers:
         if column not in frame.columns:
             from planner.inputs import suggest
-            problems.append(Problem(source, f'no column "{column}"', "a column of reviewers\' scores",
+            problems.append(Problem(source, say(f'没有 "{column}" 列', f'no column "{column}"'),
+                                    say("一列评审专家的打分", "a column of reviewers\' scores"),
                                     hint=suggest(column, [str(c) for c in frame.columns])))
     if reviewers and not problems:
         reviews = np.column_stack([_numbers(frame, c, problems, source, first, minimum=0.0, maximum=100.0)
@@ -124,10 +127,12 @@ def score_spread(frame: pd.DataFrame, *, score_column: str = "score", score_sd: 
         has = np.any(~np.isnan(reviews), axis=1)
         sd[has] = 0.0          # the bootstrap replaces the normal draw on these rows
     if not problems and np.isnan(sd).any() and reviews is None and not has_column:
-        problems.append(Problem(source, f'no score spread (no "{sd_column}" column, no reviewers\' scores)',
-                                "a spread for the scores",
-                                hint=f'add a "{sd_column}" column, name reviewers\' columns, or give a default '
-                                     "such as --score-sd 3"))
+        problems.append(Problem(source, say(f'没有分数波动（没有 "{sd_column}" 列，也没有评审专家的打分）',
+                                            f'no score spread (no "{sd_column}" column, no reviewers\' scores)'),
+                                say("评审分数的波动", "a spread for the scores"),
+                                hint=say(f'请加一列 "{sd_column}"，或指明评审专家打分的各列，或给出默认值，如 --score-sd 3',
+                                         f'add a "{sd_column}" column, name reviewers\' columns, or give a default '
+                                         "such as --score-sd 3")))
     if problems:
         raise InputError(problems)
     blank = np.isnan(sd)
@@ -152,8 +157,10 @@ def _numbers(frame: pd.DataFrame, column: str, problems: list[Problem], source: 
         bad |= ~blank & (values < minimum)
     if maximum is not None:
         bad |= ~blank & (values > maximum)
-    expected = "a number" + (f" ≥ {minimum:g}" if minimum is not None else "") + \
-               (f" and ≤ {maximum:g}" if maximum is not None else "") + " or blank"
+    bounds = "，".join(([f"≥ {minimum:g}"] if minimum is not None else []) + ([f"≤ {maximum:g}"] if maximum is not None else []))
+    expected = say((f"{bounds} 的数" if bounds else "数") + "，或空单元格",
+                   "a number" + (f" ≥ {minimum:g}" if minimum is not None else "")
+                   + (f" and ≤ {maximum:g}" if maximum is not None else "") + " or blank")
     for i in np.flatnonzero(bad)[:50]:
         problems.append(Problem(source, f'"{raw.iloc[i]}"', expected, row=int(i) + first, column=column))
     values = values.copy()

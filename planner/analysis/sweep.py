@@ -38,6 +38,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Sequence
 
 from planner.errors import InputError, PlannerError, Problem
+from planner.lang import say
 
 log = logging.getLogger(__name__)
 
@@ -215,10 +216,10 @@ def run_tasks(tasks: Sequence[Task], *, executor: str = "process", workers: int 
         Unknown executor, or workers < 1.
     """
     if executor not in EXECUTORS:
-        raise InputError([Problem("sweep", f'executor "{executor}"', "one of " + ", ".join(EXECUTORS))])
+        raise InputError([Problem("sweep", say(f'执行方式 "{executor}"', f'executor "{executor}"'), say("以下之一：" + "、".join(EXECUTORS), "one of " + ", ".join(EXECUTORS)))])
     n_workers = workers or os.cpu_count() or 1
     if n_workers < 1:
-        raise InputError([Problem("sweep", f"workers = {workers}", "at least 1 worker")])
+        raise InputError([Problem("sweep", f"workers = {workers}", say("至少 1 个工作进程", "at least 1 worker"))])
     if not tasks:
         return []
     chunks = _chunks(tasks, chunk_size or _default_chunk(len(tasks), n_workers))
@@ -307,7 +308,8 @@ def _run_dask(chunks, results, n_workers: int, address: str | None, client: Any,
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError as exc:      # pragma: no cover - dask is a declared extra
-        raise PlannerError("the dask executor needs dask[distributed]: pip install 'planner[distributed]'") from exc
+        raise PlannerError(say("dask 执行方式需要 dask[distributed]：pip install 'planner[distributed]'",
+                               "the dask executor needs dask[distributed]: pip install 'planner[distributed]'")) from exc
     own_cluster = own_client = None
     quiet = contextlib.nullcontext() if verbose else _quiet_dask()
     try:

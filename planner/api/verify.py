@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError, PlannerError, Problem
+from planner.lang import say
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +103,12 @@ class VerifyReport:
 
     def lines(self) -> list[str]:
         """One line per finding, as the CLI prints them."""
-        head = (f"{self.out_dir}: verified — the re-run gives the same {SLATE} (sha256 {self.recorded_sha256[:12]})"
-                if self.ok else f"{self.out_dir}: NOT verified")
-        return [head, *(f"re-ran: {w}" for w in self.rerun_what), *self.problems, *(f"note: {n}" for n in self.notes)]
+        sha = self.recorded_sha256[:12]
+        head = (say(f"{self.out_dir}：已验证，重新运行得到相同的 {SLATE}（sha256 {sha}）",
+                    f"{self.out_dir}: verified — the re-run gives the same {SLATE} (sha256 {sha})")
+                if self.ok else say(f"{self.out_dir}：未通过验证", f"{self.out_dir}: NOT verified"))
+        return [head, *(say(f"已重新运行：{w}", f"re-ran: {w}") for w in self.rerun_what), *self.problems,
+                *(say(f"说明：{n}", f"note: {n}") for n in self.notes)]
 
 
 def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: int | None = None) -> VerifyReport:
@@ -136,7 +140,8 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
     settings = _settings(summary, out_dir / SUMMARY)
     slate_path = out_dir / SLATE
     if not slate_path.is_file():
-        raise InputError([Problem(str(slate_path), "no such file", f"the {SLATE} written with {SUMMARY}")])
+        raise InputError([Problem(str(slate_path), say("没有这个文件", "no such file"),
+                                  say(f"与 {SUMMARY} 一同写出的 {SLATE}", f"the {SLATE} written with {SUMMARY}"))])
     report = VerifyReport(out_dir=out_dir, recorded_sha256=_sha256(slate_path.read_bytes()),
                           recorded_status=str(summary.get("status", "")))
     report.problems += _summary_against_slate(summary, read_slate(slate_path), out_dir / SUMMARY)
@@ -144,53 +149,65 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
 
     inputs: dict[str, str] = summary.get("inputs") or {}
     if not isinstance(inputs, dict) or not inputs or not all(isinstance(v, str) for v in inputs.values()):
-        report.problems.append(f"{out_dir / SUMMARY}: no input hashes recorded — nothing to re-run from")
+        report.problems.append(say(f"{out_dir / SUMMARY}：没有记录输入文件的校验值，无从重新运行",
+                                   f"{out_dir / SUMMARY}: no input hashes recorded — nothing to re-run from"))
         return report
     table_edits = _table_edits(settings["edits"], out_dir / SUMMARY)
     for name, recorded in inputs.items():
         if name == FRAME_KEY:
             if not table_edits:
                 report.missing.append(name)
-                report.problems.append(f"{out_dir / SUMMARY}: the candidates were an in-memory table "
-                                       "(not a file), so the run cannot be re-read from disk")
+                report.problems.append(say(f"{out_dir / SUMMARY}：候选项目是内存中的表格（不是文件），无法从磁盘重新读取",
+                                           f"{out_dir / SUMMARY}: the candidates were an in-memory table "
+                                           "(not a file), so the run cannot be re-read from disk"))
             continue
         path = _locate(name, summary, roots)
         if not path.is_file():
             report.missing.append(name)
-            report.problems.append(f"{name}: recorded input not found (looked in {', '.join(roots)})")
+            report.problems.append(say(f"{name}：找不到记录的输入文件（已在 {'、'.join(roots)} 中查找）",
+                                       f"{name}: recorded input not found (looked in {', '.join(roots)})"))
             continue
         now = _sha256(path.read_bytes())
         if now != recorded:
             report.changed.append(name)
-            report.problems.append(f"{name}: changed since the run (sha256 recorded {recorded[:12]}…, "
-                                   f"now {now[:12]}…) — not re-solved")
+            report.problems.append(say(f"{name}：运行后已被改动（记录的 sha256 {recorded[:12]}…，现在 {now[:12]}…），未重新求解",
+                                       f"{name}: changed since the run (sha256 recorded {recorded[:12]}…, "
+                                       f"now {now[:12]}…) — not re-solved"))
     if report.problems and (report.changed or report.missing):
         return report
 
     scenario = summary.get("scenario") or next((k for k in inputs if k.lower().endswith(".toml")), None)
     if not isinstance(scenario, str):
-        report.problems.append(f"{out_dir / SUMMARY}: no scenario file among the recorded inputs")
+        report.problems.append(say(f"{out_dir / SUMMARY}：记录的输入中没有情景文件",
+                                   f"{out_dir / SUMMARY}: no scenario file among the recorded inputs"))
         return report
     report.scenario = _locate(scenario, summary, roots)
     try:
         report.candidates = _candidates_used(summary, inputs, report.scenario, roots)
     except PlannerError as exc:
-        report.problems.append(f"{scenario}: cannot be read again: {str(exc).splitlines()[0]}")
+        first = str(exc).splitlines()[0]
+        report.problems.append(say(f"{scenario}：无法重新读取：{first}", f"{scenario}: cannot be read again: {first}"))
         return report
 
     recorded_versions = summary.get("versions") or {}
     current = versions()
     for package, version in sorted(recorded_versions.items() if isinstance(recorded_versions, dict) else ()):
         if current.get(package) != version:
-            report.notes.append(f"{package} {version} recorded, {current.get(package, 'absent')} now")
+            now_version = current.get(package)
+            report.notes.append(say(f"{package} 记录为 {version}，现在为 {now_version or '未安装'}",
+                                    f"{package} {version} recorded, {now_version or 'absent'} now"))
     if report.recorded_status and report.recorded_status != "OPTIMAL":
-        report.notes.append(f"the recorded run ended {report.recorded_status} (time limit): a re-run may find "
-                            "another slate of the same or a better score")
+        report.notes.append(say(f"记录的运行以 {report.recorded_status} 结束（时限已到）：重新运行可能得到同分或更高分的另一份名单",
+                                f"the recorded run ended {report.recorded_status} (time limit): a re-run may find "
+                                "another slate of the same or a better score"))
     if settings["edits"]:
-        report.notes.append(f"a what-if: {len(settings['edits'])} edit(s) of the scenario replayed")
+        report.notes.append(say(f"假设分析：重放了情景的 {len(settings['edits'])} 处修改",
+                                f"a what-if: {len(settings['edits'])} edit(s) of the scenario replayed"))
     if (out_dir / "counterfactuals.csv").is_file():
-        report.notes.append("counterfactuals.csv (written by planner explain --all, read into the letters) "
-                            "is not re-run here: run planner explain --all again to confirm it")
+        report.notes.append(say("counterfactuals.csv（由 planner explain --all 写出，用于复函）此处不重新运行："
+                                "请再运行一次 planner explain --all 加以确认",
+                                "counterfactuals.csv (written by planner explain --all, read into the letters) "
+                                "is not re-run here: run planner explain --all again to confirm it"))
 
     limit = float(time_limit_s if time_limit_s is not None else settings["time_limit_s"])
     threads = int(workers if workers is not None else settings["workers"])
@@ -217,23 +234,27 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
     except PlannerError as exc:
         report.rerun = True
         report.same_slate = False
-        report.problems.append(f"the re-run failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        report.problems.append(say(f"重新运行失败：{why}", f"the re-run failed: {why}"))
         return report
     report.rerun = True
     report.status = str(result.summary.get("status", ""))
     report.rerun_sha256 = _sha256(data)
     report.same_slate = report.rerun_sha256 == report.recorded_sha256
     if not report.same_slate:
-        report.problems.append(f"{slate_path}: the re-run gives a different {SLATE} (sha256 recorded "
-                               f"{report.recorded_sha256[:12]}…, re-run {report.rerun_sha256[:12]}…)")
+        old, new = report.recorded_sha256[:12], report.rerun_sha256[:12]
+        report.problems.append(say(f"{slate_path}：重新运行得到不同的 {SLATE}（记录的 sha256 {old}…，重新运行 {new}…）",
+                                   f"{slate_path}: the re-run gives a different {SLATE} (sha256 recorded "
+                                   f"{old}…, re-run {new}…)"))
     report.problems.extend(xlsx_problems)
     proven = report.recorded_status == "OPTIMAL"     # a time-limited run may be improved on by its re-run
     keys = REPRODUCED if proven else tuple(k for k in REPRODUCED if k != "status") if report.same_slate else (
         "name", "year", "n_candidates", "force_in", "force_out", "edits")
     for key in keys:
         if key in summary and key in rerun_summary and summary[key] != rerun_summary[key]:
-            report.problems.append(f"{out_dir / SUMMARY}: {key} recorded {_short(summary[key])}, "
-                                   f"the re-run gives {_short(rerun_summary[key])}")
+            was, now = _short(summary[key]), _short(rerun_summary[key])
+            report.problems.append(say(f"{out_dir / SUMMARY}：{key} 记录为 {was}，重新运行得到 {now}",
+                                       f"{out_dir / SUMMARY}: {key} recorded {was}, the re-run gives {now}"))
     log.info("verify %s: %s", out_dir, "same slate" if report.same_slate else "different slate")
     return report
 
@@ -252,7 +273,9 @@ def _summary_against_slate(summary: dict[str, Any], slate: Any, where: Path) -> 
     for key, value in counted.items():
         recorded = summary.get(key)
         if isinstance(recorded, (int, float)) and not isinstance(recorded, bool) and abs(recorded - value) > 0.051:
-            problems.append(f"{where}: {key} recorded {_short(recorded)}, the recorded {SLATE} gives {_short(value)}")
+            was, now = _short(recorded), _short(value)
+            problems.append(say(f"{where}：{key} 记录为 {was}，而记录的 {SLATE} 算得 {now}",
+                                f"{where}: {key} recorded {was}, the recorded {SLATE} gives {now}"))
     return problems
 
 
@@ -260,18 +283,23 @@ def _rerun_what(report: VerifyReport, summary: dict[str, Any], settings: dict[st
                 threads: int) -> list[str]:
     """What the re-run solves, said so a swapped scenario or a pinned project cannot pass unseen."""
     from planner.rules import describe_edits
-    lines = [f"scenario {report.scenario}" + (f", candidates {report.candidates}" if report.candidates else "")]
-    for key, word in (("force_in", "forced in"), ("force_out", "forced out")):
+    lines = [say(f"情景 {report.scenario}" + (f"，候选项目 {report.candidates}" if report.candidates else ""),
+                 f"scenario {report.scenario}" + (f", candidates {report.candidates}" if report.candidates else ""))]
+    for key, word in (("force_in", say("指定入选", "forced in")), ("force_out", say("指定不入选", "forced out"))):
         pins = summary.get(key) or []
         if pins:
-            shown = ", ".join(map(str, pins[:10])) + (f" and {len(pins) - 10} more" if len(pins) > 10 else "")
-            lines.append(f"{len(pins)} {word} ({key}): {shown}")
+            more = len(pins) - 10
+            shown = say("、".join(map(str, pins[:10])) + (f" 等（另有 {more} 个）" if more > 0 else ""),
+                        ", ".join(map(str, pins[:10])) + (f" and {more} more" if more > 0 else ""))
+            lines.append(say(f"{word} {len(pins)} 个（{key}）：{shown}", f"{len(pins)} {word} ({key}): {shown}"))
     try:
-        lines += [f"edit: {e}" for e in describe_edits(settings["edits"])]
+        lines += [say(f"修改：{e}", f"edit: {e}") for e in describe_edits(settings["edits"])]
     except PlannerError:
-        lines += [f"edit: {_short(e)}" for e in settings["edits"]]
-    lines.append(f"backend {settings['backend'] or 'cpsat'}, seed {settings['seed']}, workers {threads}, "
-                 f"time limit {'none' if math.isinf(limit) else f'{limit:g} s'}")
+        lines += [say(f"修改：{_short(e)}", f"edit: {_short(e)}") for e in settings["edits"]]
+    backend, seed = settings["backend"] or "cpsat", settings["seed"]
+    lines.append(say(f"求解器 {backend}，随机种子 {seed}，线程 {threads}，时限 {'不限' if math.isinf(limit) else f'{limit:g} 秒'}",
+                     f"backend {backend}, seed {seed}, workers {threads}, "
+                     f"time limit {'none' if math.isinf(limit) else f'{limit:g} s'}"))
     return lines
 
 
@@ -284,7 +312,7 @@ def _compare_tables(recorded: Path, rerun: Path) -> list[str]:
         if not theirs.is_file():
             continue
         if not ours.is_file():
-            problems.append(f"{ours}: missing (the re-run writes it)")
+            problems.append(say(f"{ours}：缺失（重新运行会写出它）", f"{ours}: missing (the re-run writes it)"))
             continue
         a, b = ours.read_bytes(), theirs.read_bytes()
         if a == b:
@@ -297,9 +325,11 @@ def _compare_tables(recorded: Path, rerun: Path) -> list[str]:
         col = next((k for k in range(max(len(cells_a), len(cells_b)))
                     if (cells_a[k:k + 1] or [None]) != (cells_b[k:k + 1] or [None])), 0)
         name_of = header[col] if col < len(header) else _column_letter(col)
-        found = cells_a[col] if col < len(cells_a) else "(no cell)"
-        expected = cells_b[col] if col < len(cells_b) else "(no cell)"
-        problems.append(f"{ours}:{row}:{name_of}: found {_short(found)}, the re-run writes {_short(expected)}")
+        no_cell = say("（无此单元格）", "(no cell)")
+        found = _short(cells_a[col]) if col < len(cells_a) else no_cell
+        expected = _short(cells_b[col]) if col < len(cells_b) else no_cell
+        problems.append(say(f"{ours}:{row}:{name_of}：发现 {found}，重新运行写出的是 {expected}",
+                            f"{ours}:{row}:{name_of}: found {found}, the re-run writes {expected}"))
     return problems
 
 
@@ -313,25 +343,25 @@ def _settings(summary: dict[str, Any], where: Path) -> dict[str, Any]:
 
     seed, threads = summary.get("seed", 0), summary.get("workers", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2 ** 31:
-        bad("seed", "an integer seed in 0–2147483647")
+        bad("seed", say("0–2147483647 之间的整数随机种子", "an integer seed in 0–2147483647"))
     if not isinstance(threads, int) or isinstance(threads, bool) or not 0 <= threads <= 1024:
-        bad("workers", "an integer worker count ≥ 0")
+        bad("workers", say("≥ 0 的整数线程数", "an integer worker count ≥ 0"))
     limit = summary.get("time_limit_s", 60.0)
     if limit is None:                           # `--time-limit inf`, written as null
         limit = math.inf
     elif not isinstance(limit, (int, float)) or isinstance(limit, bool) or not limit > 0:
-        bad("time_limit_s", "a positive number of seconds, or null (no limit)")
+        bad("time_limit_s", say("正的秒数，或 null（不限时）", "a positive number of seconds, or null (no limit)"))
     backend = summary.get("backend")
     if backend is not None and not isinstance(backend, str):
-        bad("backend", 'a backend name such as "cpsat"')
+        bad("backend", say('求解器名称，如 "cpsat"', 'a backend name such as "cpsat"'))
     edits = summary.get("edits", [])
     if not isinstance(edits, list):
-        bad("edits", "a list of edits")
+        bad("edits", say("修改的列表", "a list of edits"))
         edits = []
     for key in ("force_in", "force_out"):
         value = summary.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            bad(key, "a list of candidate ids")
+            bad(key, say("项目编号的列表", "a list of candidate ids"))
     if problems:
         raise InputError(problems)
     return {"seed": seed, "workers": threads, "time_limit_s": limit, "backend": backend, "edits": edits}
@@ -378,15 +408,16 @@ def _edited_table(scenario: Any, edits: list[Any], recorded: str | None, summary
     from planner.rules import read_candidates
     source = edits[0].old
     if not isinstance(source, str):
-        raise InputError([Problem(SUMMARY, "units withdrawn from an in-memory table",
-                                  "a table read from a file", column="edits")])
+        raise InputError([Problem(SUMMARY, say("从内存中的表格撤下的单位", "units withdrawn from an in-memory table"),
+                                  say("从文件读入的表格", "a table read from a file"), column="edits")])
     frame = read_candidates(scenario, _locate(source, summary, roots))
     for edit in edits:
         frame = without_units(frame, *map(str, edit.new or []), note=edit.note)
     now = input_hashes(scenario, read_candidates(scenario, frame)).get(FRAME_KEY)
     if recorded is not None and now != recorded:
-        raise InputError([Problem(source, "a table that, with the recorded units withdrawn, differs from the "
-                                  "table the run solved", "the table of the run")])
+        raise InputError([Problem(source, say("撤下记录的单位后，与该次运行求解的表格不同的表格",
+                                              "a table that, with the recorded units withdrawn, differs from the "
+                                              "table the run solved"), say("该次运行的表格", "the table of the run"))])
     return frame
 
 
@@ -394,29 +425,34 @@ def _compare_xlsx(recorded: Path, rerun: Path) -> list[str]:
     """slate.xlsx recorded against the re-run's, cell by cell (the file's own metadata — when it
     was written — differs by design)."""
     if not recorded.is_file():
-        return [f"{recorded}: missing (written with {SLATE} by every run)"] if rerun.is_file() else []
+        return [say(f"{recorded}：缺失（每次运行都与 {SLATE} 一同写出）",
+                    f"{recorded}: missing (written with {SLATE} by every run)")] if rerun.is_file() else []
     import openpyxl
     try:
         books = [openpyxl.load_workbook(p, read_only=True, data_only=True) for p in (recorded, rerun)]
     except Exception as exc:                    # noqa: BLE001 — any unreadable workbook is a tampered one
-        return [f"{recorded}: cannot be read as a workbook ({type(exc).__name__})"]
+        return [say(f"{recorded}：无法作为工作簿读取（{type(exc).__name__}）",
+                    f"{recorded}: cannot be read as a workbook ({type(exc).__name__})")]
     problems = []
     old, new = books
     if old.sheetnames != new.sheetnames:
-        problems.append(f"{recorded}: sheets {old.sheetnames}, the re-run writes {new.sheetnames}")
+        problems.append(say(f"{recorded}：工作表为 {old.sheetnames}，重新运行写出的是 {new.sheetnames}",
+                            f"{recorded}: sheets {old.sheetnames}, the re-run writes {new.sheetnames}"))
     for name in [n for n in old.sheetnames if n in new.sheetnames]:
         rows_old = list(old[name].iter_rows(values_only=True))
         rows_new = list(new[name].iter_rows(values_only=True))
         if len(rows_old) != len(rows_new):
-            problems.append(f"{recorded}: sheet {name} has {len(rows_old)} rows, the re-run {len(rows_new)}")
+            problems.append(say(f"{recorded}：工作表 {name} 有 {len(rows_old)} 行，重新运行为 {len(rows_new)} 行",
+                                f"{recorded}: sheet {name} has {len(rows_old)} rows, the re-run {len(rows_new)}"))
             continue
         for r, (a, b) in enumerate(zip(rows_old, rows_new), 1):
             width = max(len(a), len(b))
             a, b = (*a, *[None] * (width - len(a))), (*b, *[None] * (width - len(b)))
             if a != b:
                 col = next(k for k in range(width) if a[k] != b[k])
-                problems.append(f"{recorded}:{r}:{_column_letter(col)}: found {_short(a[col])}, "
-                                f"the re-run writes {_short(b[col])}")
+                where, was, now = f"{recorded}:{r}:{_column_letter(col)}", _short(a[col]), _short(b[col])
+                problems.append(say(f"{where}：发现 {was}，重新运行写出的是 {now}",
+                                    f"{where}: found {was}, the re-run writes {now}"))
                 break
     for book in books:
         book.close()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.lang import say
 from planner.rules import (
     Scenario,
     blocked_reason,
@@ -76,14 +77,19 @@ class AuditReport:
         lines = [f"{cid}: {problem}" for cid, problem in zip(self.rows["candidate_id"], self.rows["problem"])]
         for r in self.hard_violations.to_dict("records"):
             below = pd.notna(r["min"]) and r["value"] < r["min"] - TOLERANCE
-            side, limit = ("below its minimum", r["min"]) if below else ("above its maximum", r["max"])
-            lines.append(f'rule "{r["rule_id"]}" ({r["clause"]}) group "{r["group"]}": {r["value"]:g} is {side} {limit:g}')
+            value, limit = f'{r["value"]:g}', f'{(r["min"] if below else r["max"]):g}'
+            lines.append(say(f'规则“{r["rule_id"]}”（{r["clause"]}）分组“{r["group"]}”：{value}，'
+                             + (f"低于下限 {limit}" if below else f"超过上限 {limit}"),
+                             f'rule "{r["rule_id"]}" ({r["clause"]}) group "{r["group"]}": {value} is '
+                             + (f"below its minimum {limit}" if below else f"above its maximum {limit}")))
         return lines
 
     def warnings(self) -> list[str]:
         failed = self.filings[~self.filings["ok"]] if not self.filings.empty else self.filings
-        return [f'filing check "{r["rule_id"]}" ({r["clause"]}) group "{r["group"]}": {r["value"]:g} filed, '
-                + (f'at least {r["min"]:g}' if pd.notna(r["min"]) else f'at most {r["max"]:g}') + " expected"
+        return [say(f'申报检查“{r["rule_id"]}”（{r["clause"]}）分组“{r["group"]}”：申报 {r["value"]:g} 项，应'
+                    + (f'至少 {r["min"]:g} 项' if pd.notna(r["min"]) else f'至多 {r["max"]:g} 项'),
+                    f'filing check "{r["rule_id"]}" ({r["clause"]}) group "{r["group"]}": {r["value"]:g} filed, '
+                    + (f'at least {r["min"]:g}' if pd.notna(r["min"]) else f'at most {r["max"]:g}') + " expected")
                 for r in failed.to_dict("records")]
 
 
@@ -152,7 +158,7 @@ def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray,
     blocked = blocked_reason(frame, scenario).to_numpy()
     problems = []
     for pos in np.flatnonzero(selected & (blocked != "")):
-        problems.append((ids[pos], f"selected although it cannot be ({blocked[pos]})"))
+        problems.append((ids[pos], say(f"不能入选却已入选（{blocked[pos]}）", f"selected although it cannot be ({blocked[pos]})")))
     # 二(二) a national pick is a provincial one — or, under a rule with draw = "pool", a re-filed
     # project an earlier round recognised (在省级项目库中择优推荐).
     pool = np.zeros(len(frame), bool)
@@ -161,20 +167,22 @@ def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray,
             pool |= match(frame, rule.where)
     pool &= refiled_recognised(frame, scenario)
     for pos in np.flatnonzero(national & ~selected & ~pool):
-        problems.append((ids[pos], "recommended nationally without being selected provincially"))
+        problems.append((ids[pos], say("推荐国家级但未入选省级", "recommended nationally without being selected provincially")))
     for pos in np.flatnonzero(pinned_in(frame, scenario) & ~selected):
-        problems.append((ids[pos], "pinned in (force_in) but not selected"))
+        problems.append((ids[pos], say("指定入选（force_in）但未入选", "pinned in (force_in) but not selected")))
     # 二(二) a national recommendation only where a national rule of the notice covers the task.
     covered = np.zeros(len(frame), bool)
     for rule in scenario.rules:
         if rule.decision == "national":
             covered |= match(frame, rule.where)
     for pos in np.flatnonzero(national & ~covered):
-        problems.append((ids[pos], "recommended nationally although no national rule covers its task"))
+        problems.append((ids[pos], say("推荐国家级，但没有任何国家级规则涵盖其任务",
+                                       "recommended nationally although no national rule covers its task")))
     if "national_in" in frame:
         again = pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0
         for pos in np.flatnonzero(national & again):
-            problems.append((ids[pos], "recommended nationally again (an earlier round already recommended it)"))
+            problems.append((ids[pos], say("再次推荐国家级（以往年度已推荐过）",
+                                           "recommended nationally again (an earlier round already recommended it)")))
     return problems
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from planner.audit.check import AuditReport
 from planner.errors import Problem
+from planner.lang import english, say
 
 SHOWN = 20
 """Findings printed in full before the rest go to a file."""
@@ -50,20 +51,21 @@ class SlateAudit(AuditReport):
         kind, a row problem's wording, a rule's id."""
         kinds = [table_kind(p) for p in self.table]
         kinds += [str(problem) for problem in self.rows["problem"]]
-        kinds += [f'rule "{rid}"' for rid in self.hard_violations["rule_id"]]
+        kinds += [say(f"规则“{rid}”", f'rule "{rid}"') for rid in self.hard_violations["rule_id"]]
         return kinds
 
 
 def table_kind(problem: Problem) -> str:
+    # Told from the wording `audit.table` gives each kind, in either language.
     if problem.column == "candidate_id":
-        if problem.found.startswith("no row"):
-            return "missing from the slate"
-        if " again " in problem.found:
-            return "duplicated id"
-        return "id not in the table"
-    if problem.found.startswith("no column"):
-        return "missing column"
-    return f"changed {problem.column}"
+        if problem.found.startswith(("no row", "没有")):
+            return say("名单中缺少的项目", "missing from the slate")
+        if " again " in problem.found or " 重复（" in problem.found:
+            return say("重复的编号", "duplicated id")
+        return say("候选项目表中没有的编号", "id not in the table")
+    if problem.found.startswith(("no column", "没有")):
+        return say("缺少的列", "missing column")
+    return say(f"改动的 {problem.column}", f"changed {problem.column}")
 
 
 def summarise(lines: list[str], kinds: list[str], *, shown: int = SHOWN) -> tuple[list[str], list[str]]:
@@ -85,10 +87,17 @@ def summarise(lines: list[str], kinds: list[str], *, shown: int = SHOWN) -> tupl
     """
     counts = Counter(kinds)
     order = list(dict.fromkeys(kinds))
-    noun = "finding" if len(lines) == 1 else "findings"
-    parts = [f"{counts[k]} {k}" for k in order[:KINDS_SHOWN]]
-    if len(order) > KINDS_SHOWN:
-        others = order[KINDS_SHOWN:]
-        parts.append(f"{sum(counts[k] for k in others)} of {len(others)} other kinds")
-    summary = f"{len(lines)} {noun}: " + ", ".join(parts)
+    if english():
+        noun = "finding" if len(lines) == 1 else "findings"
+        parts = [f"{counts[k]} {k}" for k in order[:KINDS_SHOWN]]
+        if len(order) > KINDS_SHOWN:
+            others = order[KINDS_SHOWN:]
+            parts.append(f"{sum(counts[k] for k in others)} of {len(others)} other kinds")
+        summary = f"{len(lines)} {noun}: " + ", ".join(parts)
+    else:
+        parts = [f"{k} {counts[k]} 条" for k in order[:KINDS_SHOWN]]
+        if len(order) > KINDS_SHOWN:
+            others = order[KINDS_SHOWN:]
+            parts.append(f"其余 {len(others)} 类共 {sum(counts[k] for k in others)} 条")
+        summary = f"共 {len(lines)} 条问题：" + "；".join(parts)
     return [summary, *lines[:shown]], lines[shown:]

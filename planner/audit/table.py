@@ -22,6 +22,7 @@ import pandas as pd
 
 from planner.errors import Problem
 from planner.inputs import file_rows, parse_bool
+from planner.lang import say
 from planner.rules import Scenario
 
 FIXED_COLUMNS = ("year", "task", "track", "unit_id", "unit_name", "unit_kind", "tier", "locality", "level",
@@ -92,19 +93,24 @@ def compare_with_table(slate: pd.DataFrame, table: pd.DataFrame, scenario: Scena
     first_row: dict[str, int] = {}
     for cid, row in zip(slate_ids, slate_rows):
         if cid in first_row:
-            problems.append(Problem(slate_file, f'"{cid}" again (first at row {first_row[cid]})',
-                                    "each candidate once", row=int(row), column="candidate_id"))
+            problems.append(Problem(slate_file, say(f'"{cid}" 重复（首次出现在第 {first_row[cid]} 行）',
+                                                    f'"{cid}" again (first at row {first_row[cid]})'),
+                                    say("每个项目只出现一次", "each candidate once"), row=int(row), column="candidate_id"))
         else:
             first_row[cid] = int(row)
     table_pos = {cid: i for i, cid in enumerate(table_ids)}
     for cid, row in zip(slate_ids, slate_rows):
         if cid not in table_pos:
-            problems.append(Problem(slate_file, f'"{cid}", a candidate {table_file} does not hold',
-                                    f"an id of {table_file}", row=int(row), column="candidate_id"))
+            problems.append(Problem(slate_file, say(f'"{cid}"，{table_file} 中没有这个项目',
+                                                    f'"{cid}", a candidate {table_file} does not hold'),
+                                    say(f"{table_file} 中的项目编号", f"an id of {table_file}"), row=int(row),
+                                    column="candidate_id"))
     for cid, row in zip(table_ids, table_rows):
         if cid not in first_row:
-            problems.append(Problem(slate_file, f'no row for "{cid}" ({table_file} row {int(row)})',
-                                    f"every candidate of {table_file} (a row deleted?)", column="candidate_id"))
+            problems.append(Problem(slate_file, say(f'没有 "{cid}" 这一行（{table_file} 第 {int(row)} 行）',
+                                                    f'no row for "{cid}" ({table_file} row {int(row)})'),
+                                    say(f"{table_file} 的每个项目（是否删掉了一行？）",
+                                        f"every candidate of {table_file} (a row deleted?)"), column="candidate_id"))
 
     # Changed cells: the first slate row of each id that the table holds, column by column.
     keep = np.array([cid in table_pos for cid in slate_ids]) & ~pd.Series(slate_ids).duplicated().to_numpy()
@@ -112,15 +118,18 @@ def compare_with_table(slate: pd.DataFrame, table: pd.DataFrame, scenario: Scena
     theirs = np.array([table_pos[cid] for cid in slate_ids[ours]], dtype=np.int64)
     changed: list[tuple[int, int, Problem]] = []
     columns = compared_columns(table, scenario)
-    problems += [Problem(slate_file, f'no column "{c}"', f"the column {c} of {table_file}, unchanged "
-                         "(the rules or the availability check read it)", row=1, column=c)
+    problems += [Problem(slate_file, say(f'没有 "{c}" 列', f'no column "{c}"'),
+                         say(f"{table_file} 的 {c} 列，原样保留（规则或申报资格检查要读它）",
+                             f"the column {c} of {table_file}, unchanged (the rules or the availability check read it)"),
+                         row=1, column=c)
                  for c in columns if c not in slate.columns]
     for k, column in enumerate(c for c in columns if c in slate.columns):
         found = slate[column].to_numpy()[ours]
         expected = table[column].to_numpy()[theirs]
         for i in np.flatnonzero(_differs(*_as_flags(found, expected))):
             changed.append((int(slate_rows[ours[i]]), k, Problem(
-                slate_file, _cell(found[i]), f"{_cell(expected[i])} as in {table_file} row {int(table_rows[theirs[i]])}",
+                slate_file, _cell(found[i]), say(f"{_cell(expected[i])}（与 {table_file} 第 {int(table_rows[theirs[i]])} 行相同）",
+                                                 f"{_cell(expected[i])} as in {table_file} row {int(table_rows[theirs[i]])}"),
                 row=int(slate_rows[ours[i]]), column=column)))
     problems += [p for _, _, p in sorted(changed, key=lambda t: (t[0], t[1]))]
     return problems

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -25,7 +26,12 @@ from typing import Callable, Iterator
 import typer
 from rich.console import Console
 
-from planner.cli._messages import phase_word, say
+try:                                   # typer ≥ 0.2x carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:                    # pragma: no cover - older typer runs on click itself
+    from click import exceptions as click_errors
+
+from planner.cli._messages import english, phase_word, prefixed, say
 from planner.cli._wrap import CjkConsole
 
 from planner.errors import (
@@ -71,14 +77,35 @@ err = CjkConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(lines: list[str], code: int, prefix: str = "error") -> None:
+    """Print `lines` on stderr, each after its word (``错误：`` / ``error: ``), and exit with `code`."""
     for line in lines:
-        err.print(f"{prefix}: {line}", markup=False)
+        err.print(prefixed(prefix, line), markup=False)
     raise typer.Exit(code)
 
 
 def one_line(text: object) -> str:
     """`text` on one line (a message from a library may hold newlines)."""
-    return " ".join(str(text).split()) or "(no message)"
+    return " ".join(str(text).split()) or say("no_message")
+
+
+def usage_text(exc: click_errors.UsageError) -> str:
+    """A usage error's words in the terminal's language (click writes them in English).
+
+    Read from click's own sentence, so a change of typer's classes cannot turn it into a traceback.
+    """
+    text = one_line(exc.format_message())
+    if english():
+        return text
+    if isinstance(exc, click_errors.NoSuchOption):
+        near = sorted(exc.possibilities or ())
+        return f"没有选项 {exc.option_name}" + (f"。是否应为 {' 或 '.join(near)}？" if near else "")
+    invalid = re.match(r"Invalid value for (.+?): (.*)$", text)
+    if invalid:
+        return f"{invalid[1]} 的值无效：{invalid[2]}"
+    missing = re.match(r"Missing (?:argument|option|parameter):? (.+?)\.?$", text)
+    if missing:
+        return f"缺少参数 {missing[1]}"
+    return text
 
 
 def restore_sigint() -> None:
@@ -109,7 +136,7 @@ def run_guarded(action):
         if diagnosis is not None:
             lines += list(diagnosis.lines)
         elif conflicts is not None and len(conflicts) and "message" in conflicts:
-            lines += [f"conflict: {m}" for m in conflicts["message"]]
+            lines += [prefixed("conflict", m) for m in conflicts["message"]]
         fail(lines, EXIT_INFEASIBLE)
     except NoSolutionError as exc:
         fail([one_line(exc)], EXIT_NO_SOLUTION)
@@ -135,12 +162,12 @@ def input_problem(exc: BaseException) -> str | None:
     chain of files too deep to follow, an input too large for memory: each is the user's to fix.
     """
     if isinstance(exc, OSError):
-        where = exc.filename if exc.filename is not None else "a file"
-        return f"{where}: found {one_line(exc.strerror or exc)}, expected a file the planner can read and write"
+        where = exc.filename if exc.filename is not None else say("a_file")
+        return say("os_problem", where=where, why=one_line(exc.strerror or exc))
     if isinstance(exc, RecursionError):
-        return f"found an input nested too deep to read ({one_line(exc)}), expected a flatter file"
+        return say("too_deep", why=one_line(exc))
     if isinstance(exc, MemoryError):
-        return "found an input too large for this computer's memory, expected a smaller file"
+        return say("too_large")
     return None
 
 
@@ -149,35 +176,35 @@ def input_problem(exc: BaseException) -> str | None:
 def check_seconds(value: float | None) -> float | None:
     """`--time-limit`: seconds > 0, or ``inf`` for no limit."""
     if value is not None and (math.isnan(value) or value <= 0):
-        raise typer.BadParameter(f"found {value:g}, expected seconds > 0 (or inf for no limit)")
+        raise typer.BadParameter(say("bad_seconds", value=f"{value:g}"))
     return value
 
 
 def check_workers(value: int | None) -> int | None:
     """`--workers` of CP-SAT: 0 = every core, else ≥ 1."""
     if value is not None and value < 0:
-        raise typer.BadParameter(f"found {value}, expected 0 (every core) or a number of workers ≥ 1")
+        raise typer.BadParameter(say("bad_workers", value=value))
     return value
 
 
 def check_fraction(value: float | None) -> float | None:
     """A probability or share: a number from 0 to 1."""
     if value is not None and not (0 <= value <= 1):
-        raise typer.BadParameter(f"found {value:g}, expected a number from 0 to 1")
+        raise typer.BadParameter(say("bad_fraction", value=f"{value:g}"))
     return value
 
 
 def check_non_negative(value: float | None) -> float | None:
     """A finite number ≥ 0 (a weight, a bound in points)."""
     if value is not None and not (math.isfinite(value) and value >= 0):
-        raise typer.BadParameter(f"found {value:g}, expected a finite number ≥ 0")
+        raise typer.BadParameter(say("bad_non_negative", value=f"{value:g}"))
     return value
 
 
 def check_positive(value: float | None) -> float | None:
     """A finite number > 0 (a standard deviation)."""
     if value is not None and not (math.isfinite(value) and value > 0):
-        raise typer.BadParameter(f"found {value:g}, expected a finite number > 0")
+        raise typer.BadParameter(say("bad_positive", value=f"{value:g}"))
     return value
 
 

@@ -58,7 +58,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "solve_files": ("slate.xlsx（中文名单）、slate.csv、summary.json、rules.csv、explanations.csv、ledger.csv",
                     "slate.xlsx (Chinese), slate.csv, summary.json, rules.csv, explanations.csv, ledger.csv"),
     "solve_alternatives": ("另有 {n} 份名单达到同一最优值：见 {path}", "{n} other slates reach the same optimum: see {path}"),
-    "solve_time_limit": ("warning: 时限已到：给出找到的最好名单，与最优界差距 {gap}",
+    "solve_time_limit": ("警告：时限已到，给出找到的最好名单，与最优界差距 {gap}",
                          "warning: time limit reached — best slate found, gap {gap}"),
     "solve_progress": ("求解{phase}：已证明 {proven}/{parts} 个独立部分", "solving {phase}: {proven}/{parts} parts proven"),
     "progress_best": ("，最好 {value}", ", best {value}"),
@@ -66,6 +66,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "progress_gap": ("，差距 {value}", ", gap {value}"),
     "verified": ("已验证：{path} 逐字节重现（{sha}）", "verified: {path} is reproduced byte for byte ({sha})"),
     # audit
+    "audit_more": ("…… 另有 {n} 条：全部问题见 {target}", "… {n} more: every finding is in {target}"),
+    "audit_more_unwritten": ("…… 另有 {n} 条，未能写入 {target}：{error}", "… {n} more, not written to {target}: {error}"),
     "audit_passed": ("审核通过：名单与候选项目表一致；{groups} 个规则组，每条硬性规则都满足",
                      "audit passed: the slate matches its candidate table; {groups} rule groups, every hard rule holds"),
     # compare
@@ -84,7 +86,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "written_list": ("已写入 {target}：{files}", "written to {target}: {files}"),
     "written_file": ("已写入 {path}", "written to {path}"),
     # explain
-    "explain_not_optimal": ("warning: 名单未证明最优（差距 {gap}）：反事实以此名单为准比较",
+    "explain_not_optimal": ("警告：名单未证明最优（差距 {gap}）：反事实以此名单为准比较",
                             "warning: the slate is not proven optimal (gap {gap}): counterfactuals compare with it as it is"),
     "explain_nothing": ("没有要解释的内容：请给出 --candidate 编号、--all 或 --alternatives K",
                         "nothing to explain: give --candidate ID, --all or --alternatives K"),
@@ -136,9 +138,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "equity_frontier_columns": ("点|上限（百分点）|指数（百分点）|Gallagher（百分点）|目标值|损失|状态",
                                 "point|bound (pp)|index (pp)|Gallagher (pp)|objective|loss|status"),
     "equity_unproven": ("注意：最均衡的一端在时限内未证明最优", "note: the most balanced end was not proven optimal within the time limit"),
-    # options
+    # serve
+    "serve_port": ("--port {port}：应为 0–65535 之间的端口号", "--port {port}: expected a port number 0–65535"),
+    "serve_whole": ("{name} {value}：应为 ≥ 1 的整数", "{name} {value}: expected a whole number ≥ 1"),
+    "serve_seconds": ("--time-limit {value}：应为大于 0 的秒数", "--time-limit {value}: expected seconds > 0"),
+    "serve_no_scenario": ("{path}：没有这个情景文件", "{path}: no such scenario file"),
+    "serve_port_busy": ("端口 {port} 无法使用（{host}）：{why} — 用 --port 换一个端口",
+                        "port {port} on {host} cannot be used: {why}; choose another with --port"),
+    "serve_open_host": ("--host {host} 使本页对其他计算机开放，而它没有登录保护；只在可信的网络里这样用。",
+                        "--host {host} makes the page reachable from other machines; it has no login"),
+    "serve_base": ("求解基准方案：{path}", "solving the base round: {path}"),
+    # options and errors every command shares
+    "no_message": ("（没有说明）", "(no message)"),
+    "a_file": ("某个文件", "a file"),
+    "os_problem": ("{where}：发现 {why}，应为 规划程序可以读写的文件", "{where}: found {why}, expected a file the planner can read and write"),
+    "too_deep": ("发现 嵌套过深、无法读取的输入（{why}），应为 层次更浅的文件",
+                 "found an input nested too deep to read ({why}), expected a flatter file"),
+    "too_large": ("发现 超出本机内存的输入，应为 更小的文件", "found an input too large for this computer's memory, expected a smaller file"),
+    "bad_seconds": ("发现 {value}，应为 大于 0 的秒数（inf 表示不限时）", "found {value}, expected seconds > 0 (or inf for no limit)"),
+    "bad_workers": ("发现 {value}，应为 0（用全部核心）或 ≥ 1 的线程数", "found {value}, expected 0 (every core) or a number of workers ≥ 1"),
+    "bad_fraction": ("发现 {value}，应为 0 到 1 之间的数", "found {value}, expected a number from 0 to 1"),
+    "bad_non_negative": ("发现 {value}，应为 ≥ 0 的有限数", "found {value}, expected a finite number ≥ 0"),
+    "bad_positive": ("发现 {value}，应为 > 0 的有限数", "found {value}, expected a finite number > 0"),
+    "internal_error": ("程序内部错误（程序缺陷，请报告）：{kind}: {text} — 设置 PLANNER_DEBUG=1 可显示出错位置",
+                       "internal error (a bug, please report it): {kind}: {text} — PLANNER_DEBUG=1 shows where"),
+    "usage_error": ("{where}：{text}（见 {where} -h）", "{where}: {text} (see {where} -h)"),
+    "missing_scenario": ("缺少 SCENARIO（或 --verify OUT_DIR）", "missing SCENARIO (or --verify OUT_DIR)"),
     "empty_path": ("{option} \"\"：应为一个文件或文件夹的路径，不能为空", "{option} \"\": expected a path, found an empty one"),
 }
+
+
+#: The word before a line on stderr: 错误：… (English ``error: …``).
+PREFIXES = {"error": ("错误", "error"), "warning": ("警告", "warning"), "conflict": ("冲突", "conflict"),
+            "violation": ("违规", "violation"), "not verified": ("未通过验证", "not verified"),
+            "score": ("得分", "score"), "re-ran": ("已重新运行", "re-ran")}
+
+
+def prefixed(kind: str, line: str) -> str:
+    """`line` after its word: ``错误：…`` in Chinese, ``error: …`` in English (`PREFIXES`)."""
+    zh, en = PREFIXES.get(kind, (kind, kind))
+    return f"{en}: {line}" if english() else f"{zh}：{line}"
 
 
 def say(code: str, **values: object) -> str:

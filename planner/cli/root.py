@@ -46,9 +46,10 @@ from planner.cli._common import (
     restore_sigint,
     run_guarded,
     solve_progress,
+    usage_text,
     written_count,
 )
-from planner.cli._messages import english, lang, say, set_language, status_word
+from planner.cli._messages import english, lang, prefixed, say, set_language, status_word
 from planner.errors import InfeasibleError, PlannerError
 from planner.inputs import load_catalogue
 from planner.result import task_table
@@ -142,12 +143,11 @@ class PlannerGroup(TyperGroup):
                 raise typer.Exit(EXIT_INTERRUPTED) from None
             line = input_problem(exc)
             if line is not None:
-                err.print(f"error: {line}", markup=False)
+                err.print(prefixed("error", line), markup=False)
                 raise typer.Exit(EXIT_INPUT) from None
             if os.environ.get("PLANNER_DEBUG"):
                 traceback.print_exc()
-            err.print(f"error: internal error (a bug, please report it): {type(exc).__name__}: {one_line(exc)}"
-                      " — PLANNER_DEBUG=1 shows where", markup=False)
+            err.print(prefixed("error", say("internal_error", kind=type(exc).__name__, text=one_line(exc))), markup=False)
             raise typer.Exit(EXIT_INTERNAL) from None
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
@@ -167,10 +167,10 @@ class PlannerGroup(TyperGroup):
             code = EXIT_INPUT
         except click_errors.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "planner"
-            err.print(f"error: {where}: {one_line(exc.format_message())} (see {where} -h)", markup=False)
+            err.print(prefixed("error", say("usage_error", where=where, text=usage_text(exc))), markup=False)
             code = EXIT_INPUT
         except click_errors.ClickException as exc:
-            err.print(f"error: {one_line(exc.format_message())}", markup=False)
+            err.print(prefixed("error", one_line(exc.format_message())), markup=False)
             code = EXIT_INPUT
         except (typer.Abort, KeyboardInterrupt):
             err.print(say("interrupted"), markup=False)
@@ -227,7 +227,7 @@ def solve(
     if verify is not None:
         return verify_run(verify)
     if scenario is None:
-        fail(["missing SCENARIO (or --verify OUT_DIR)"], EXIT_INPUT)
+        fail([say("missing_scenario")], EXIT_INPUT)
     target = out_dir or Path("out") / scenario.stem
 
     def action():
@@ -268,7 +268,7 @@ def solve(
     if result.summary["status"] != "OPTIMAL":
         err.print(say("solve_time_limit", gap=f"{result.summary['gap']:.2%}"), markup=False)
     for warning in result.summary["warnings"]:
-        err.print(f"warning: {warning}", markup=False)
+        err.print(prefixed("warning", warning), markup=False)
     if not quiet:
         print_summary(result, target)
         if "alternatives.csv" in extra:
@@ -282,7 +282,7 @@ def verify_run(out_dir: Path) -> None:
     from planner.api.verify import verify as verify_folder
     report = run_guarded(lambda: verify_folder(out_dir))
     for line in report.rerun_lines():                  # what was re-run: scenario, pins, edits, backend
-        out.print(f"re-ran: {line}", markup=False, soft_wrap=True)
+        out.print(prefixed("re-ran", line), markup=False, soft_wrap=True)
     if report.ok:
         out.print(say("verified", path=out_dir / "slate.csv", sha=report.rerun_sha256[:12]), markup=False)
         return
@@ -310,7 +310,7 @@ def audit(
     report = run_guarded(lambda: api.audit_file(scenario, slate, candidates=candidates, optimum=optimum,
                                                        against=against, time_limit_s=time_limit))
     for warning in report.warnings():
-        err.print(f"warning: {warning}", markup=False)
+        err.print(prefixed("warning", warning), markup=False)
     score_lines = report.score.lines() if report.score is not None else [report.score_note] * bool(report.score_note)
     if not report.ok:
         head, rest = summarise(report.messages(), report.kinds())
@@ -320,11 +320,11 @@ def audit(
             try:
                 atomic_write_bytes(target, ("\n".join(report.messages()) + "\n").encode("utf-8"),
                                    inputs=[scenario, slate, candidates, against and against / "slate.csv"])
-                head.append(f"… {len(rest)} more: every finding is in {target}")
+                head.append(say("audit_more", n=len(rest), target=target))
             except (OSError, PlannerError) as exc:      # the verdict stands (exit 1) without the file
-                head.append(f"… {len(rest)} more, not written to {target}: {exc}")
+                head.append(say("audit_more_unwritten", n=len(rest), target=target, error=exc))
         for line in score_lines:
-            err.print(f"score: {line}", markup=False)
+            err.print(prefixed("score", line), markup=False)
         fail(head, EXIT_VIOLATIONS, prefix="violation")
     out.print(say("audit_passed", groups=len(report.rules)), markup=False)
     for line in score_lines:

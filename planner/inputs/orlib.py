@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from planner.errors import InputError, Problem
+from planner.lang import say
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,9 @@ def orlib_folder(repo_root: str | Path | None = None) -> Path:
 def _file(folder: Path, name: str) -> Path:
     path = folder / name
     if not path.is_file():
-        raise InputError([Problem(str(path), "no such file", "the OR-Library file (set PLANNER_ORLIB to the folder "
-                                  "holding mknap1.txt, gap1.txt, …)")])
+        raise InputError([Problem(str(path), say("没有这个文件", "no such file"),
+                                  say("OR-Library 文件（把 PLANNER_ORLIB 设为存放 mknap1.txt、gap1.txt 等文件的文件夹）",
+                                      "the OR-Library file (set PLANNER_ORLIB to the folder holding mknap1.txt, gap1.txt, …)"))])
     return path
 
 
@@ -97,8 +99,9 @@ class _Reader:
 
     def take(self, count: int) -> np.ndarray:
         if self.at + count > len(self.numbers):
-            raise InputError([Problem(self.source, f"the file ends after {len(self.numbers)} numbers",
-                                      f"{count} more numbers at position {self.at}")])
+            raise InputError([Problem(self.source, say(f"文件在第 {len(self.numbers)} 个数后结束",
+                                                       f"the file ends after {len(self.numbers)} numbers"),
+                                      say(f"从第 {self.at} 个位置起还有 {count} 个数", f"{count} more numbers at position {self.at}"))])
         out = np.array(self.numbers[self.at:self.at + count], dtype=float)
         self.at += count
         return out
@@ -109,13 +112,15 @@ class _Reader:
     def count(self) -> int:
         value = self.one()
         if value != int(value) or value < 0:
-            raise InputError([Problem(self.source, f"{value:g} at position {self.at - 1}", "a count")])
+            raise InputError([Problem(self.source, say(f"第 {self.at - 1} 个位置上的 {value:g}", f"{value:g} at position {self.at - 1}"),
+                                      say("一个计数（非负整数）", "a count"))])
         return int(value)
 
     def done(self) -> None:
         if self.at != len(self.numbers):
-            raise InputError([Problem(self.source, f"{len(self.numbers) - self.at} numbers left over",
-                                      "the end of the file after the last instance")])
+            raise InputError([Problem(self.source, say(f"多出 {len(self.numbers) - self.at} 个数",
+                                                       f"{len(self.numbers) - self.at} numbers left over"),
+                                      say("最后一个算例之后即为文件末尾", "the end of the file after the last instance"))])
 
 
 # --------------------------------------------------------------------------- parsers
@@ -230,7 +235,8 @@ def load_set(name: str, folder: str | Path | None = None) -> list[MKPInstance] |
         return read_mknapcb(_file(folder, f"{name}.txt"), read_mkcbres(_file(folder, "mkcbres_named.txt")))
     if name.startswith("gap"):
         return read_gap(_file(folder, f"{name}.txt"), read_gapinfo(_file(folder, "gapinfo.txt")))
-    raise InputError([Problem(str(folder), f'the set "{name}"', "one of " + ", ".join(SETS))])
+    raise InputError([Problem(str(folder), say(f'算例集 "{name}"', f'the set "{name}"'),
+                              say("以下之一：" + "、".join(SETS), "one of " + ", ".join(SETS)))])
 
 
 def reference_value(instance: MKPInstance | GAPInstance) -> tuple[float | None, str]:

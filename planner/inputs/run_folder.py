@@ -31,13 +31,16 @@ import pandas as pd
 from planner.errors import InputError, Problem
 from planner.inputs.candidate_files import load_candidates
 from planner.inputs.candidates import file_rows, parse_bool
+from planner.lang import say
 
 SLATE = "slate.csv"
 SUMMARY = "summary.json"
 EXPLANATIONS = "explanations.csv"
 COUNTERFACTUALS = "counterfactuals.csv"
 FLAG_COLUMNS = ("selected", "national")
-FLAG_EXPECTED = "是/否、1/0、true/false 或 yes/no（不分大小写；空 = 否）"
+FLAG_EXPECTED = ("是/否、1/0、true/false 或 yes/no（不分大小写；空 = 否）",
+                 "是/否, 1/0, true/false or yes/no (any case; empty = 否)")
+"""What a flag cell must hold: (中文, English), said with `say`."""
 #: Fields of summary.json that are numbers whenever present (a count or a score).
 SUMMARY_NUMBERS = ("year", "objective", "total_score", "penalty", "best_bound", "gap", "n_candidates",
                    "n_selectable", "n_selected", "n_national", "n_rule_groups", "n_binding")
@@ -98,7 +101,8 @@ def read_flags(frame: pd.DataFrame, columns: Sequence[str] = FLAG_COLUMNS, *, so
         A required column is absent, or a cell holds another word (file, row, column, found).
     """
     source = source or str(frame.attrs.get("source", SLATE))
-    problems = [Problem(source, f'没有 "{c}" 列', f"一列 {c}（{FLAG_EXPECTED}）", column=c)
+    problems = [Problem(source, _no_column(c), say(f"一列 {c}（{FLAG_EXPECTED[0]}）", f"a column {c} ({FLAG_EXPECTED[1]})"),
+                        column=c)
                 for c in required if c not in frame]
     out = frame.copy()
     rows = file_rows(frame) if len(frame) else np.zeros(0, np.int64)
@@ -108,7 +112,8 @@ def read_flags(frame: pd.DataFrame, columns: Sequence[str] = FLAG_COLUMNS, *, so
             continue
         values, bad = parse_bool(frame[column])
         for i in np.flatnonzero(bad.to_numpy()):
-            problems.append(Problem(source, f'"{frame[column].iat[i]}"', FLAG_EXPECTED, row=int(rows[i]), column=column))
+            problems.append(Problem(source, f'"{frame[column].iat[i]}"', say(*FLAG_EXPECTED), row=int(rows[i]),
+                                    column=column))
         out[column] = values.to_numpy(dtype=bool)
     if problems:
         raise InputError(problems)
@@ -155,22 +160,22 @@ def read_summary(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if path.is_dir():
         path = path / SUMMARY
-    expected = "planner solve 写出的 summary.json（一个 JSON 对象）"
+    expected = say("planner solve 写出的 summary.json（一个 JSON 对象）", "a summary.json written by planner solve (a JSON object)")
     if not path.is_file():
-        raise InputError([Problem(str(path), "没有这个文件", expected)])
+        raise InputError([Problem(str(path), _no_file(), expected)])
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise InputError([Problem(str(path), f"第 {exc.start + 1} 字节起不是 UTF-8 文本", expected)]) from None
+        raise InputError([Problem(str(path), _not_utf8(exc), expected)]) from None
     except json.JSONDecodeError as exc:
-        raise InputError([Problem(str(path), f"不是有效的 JSON（{exc.msg}）", expected, row=exc.lineno,
-                                  column=f"第 {exc.colno} 列")]) from None
+        raise InputError([Problem(str(path), say(f"不是有效的 JSON（{exc.msg}）", f"invalid JSON ({exc.msg})"), expected,
+                                  row=exc.lineno, column=say(f"第 {exc.colno} 列", f"column {exc.colno}"))]) from None
     except OSError as exc:
-        raise InputError([Problem(str(path), f"读不出的文件（{exc.strerror or exc}）", expected)]) from None
+        raise InputError([Problem(str(path), _unreadable(exc), expected)]) from None
     if not isinstance(data, dict):
-        raise InputError([Problem(str(path), f"JSON {type(data).__name__ if data is not None else 'null'}"
-                                  "（不是对象）", expected)])
-    problems = [Problem(str(path), json.dumps(data[key], ensure_ascii=False)[:60], "一个数", column=key)
+        kind = type(data).__name__ if data is not None else "null"
+        raise InputError([Problem(str(path), say(f"JSON {kind}（不是对象）", f"a JSON {kind} (not an object)"), expected)])
+    problems = [Problem(str(path), json.dumps(data[key], ensure_ascii=False)[:60], say("一个数", "a number"), column=key)
                 for key in SUMMARY_NUMBERS
                 if key in data and data[key] is not None
                 and (isinstance(data[key], bool) or not isinstance(data[key], (int, float)))]
@@ -188,20 +193,21 @@ def read_text_table(path: str | Path, required: Sequence[str] = (), *, what: str
         No such file, not UTF-8, not a table, or a `required` column absent.
     """
     path = Path(path)
-    expected = what or f"planner 写出的 {path.name}"
+    expected = what or say(f"planner 写出的 {path.name}", f"a {path.name} written by the planner")
     if not path.is_file():
-        raise InputError([Problem(str(path), "没有这个文件", expected)])
+        raise InputError([Problem(str(path), _no_file(), expected)])
     try:
         text = path.read_bytes().decode("utf-8-sig")
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except UnicodeDecodeError as exc:
-        raise InputError([Problem(str(path), f"第 {exc.start + 1} 字节起不是 UTF-8 文本", expected)]) from None
+        raise InputError([Problem(str(path), _not_utf8(exc), expected)]) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise InputError([Problem(str(path), f"读不成表格（{str(exc).splitlines()[0] if str(exc) else exc}）",
+        why = str(exc).splitlines()[0] if str(exc) else exc
+        raise InputError([Problem(str(path), say(f"读不成表格（{why}）", f"not a readable table ({why})"),
                                   expected)]) from None
     missing = [c for c in required if c not in table]
     if missing:
-        raise InputError([Problem(str(path), f'没有 "{c}" 列', expected, row=1, column=c) for c in missing])
+        raise InputError([Problem(str(path), _no_column(c), expected, row=1, column=c) for c in missing])
     return table
 
 
@@ -222,13 +228,16 @@ def read_run(folder: str | Path, *, explanations: bool = True) -> RunFolder:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError([Problem(str(folder), "没有这个文件夹" if not folder.exists() else "不是文件夹",
-                                  "planner solve --out 写出的文件夹")])
+        raise InputError([Problem(str(folder), say("没有这个文件夹", "no such folder") if not folder.exists()
+                                  else say("不是文件夹", "not a folder"),
+                                  say("planner solve --out 写出的文件夹", "a folder written by planner solve --out"))])
     names = (SLATE, SUMMARY) + ((EXPLANATIONS,) if explanations else ())
     missing = [name for name in names if not (folder / name).is_file()]
     if missing:
-        raise InputError([Problem(str(folder / name), "没有这个文件", "planner solve --out 写出的文件夹里的文件",
-                                  hint="先运行 planner solve SCENARIO --out FOLDER") for name in missing])
+        raise InputError([Problem(str(folder / name), _no_file(),
+                                  say("planner solve --out 写出的文件夹里的文件", "a file of a folder written by planner solve --out"),
+                                  hint=say("先运行 planner solve SCENARIO --out FOLDER",
+                                           "run planner solve SCENARIO --out FOLDER first")) for name in missing])
     summary = read_summary(folder / SUMMARY)
     slate = read_slate(folder / SLATE)
     table = read_text_table(folder / EXPLANATIONS, EXPLANATION_COLUMNS) if explanations else None
@@ -237,3 +246,19 @@ def read_run(folder: str | Path, *, explanations: bool = True) -> RunFolder:
     if counterfactuals is None and table is not None and "counterfactual" in table:   # solve --explain
         counterfactuals = table
     return RunFolder(folder, slate, table, summary, counterfactuals)
+
+
+def _no_file() -> str:
+    return say("没有这个文件", "no such file")
+
+
+def _no_column(column: str) -> str:
+    return say(f'没有 "{column}" 列', f'no column "{column}"')
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> str:
+    return say(f"第 {exc.start + 1} 字节起不是 UTF-8 文本", f"bytes that are not UTF-8 text from byte {exc.start + 1}")
+
+
+def _unreadable(exc: OSError) -> str:
+    return say(f"读不出的文件（{exc.strerror or exc}）", f"a file that cannot be read ({exc.strerror or exc})")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.lang import say
 from planner.rules import Scenario, complete_columns, flag_values, fold_localities, linked_chosen, measure_values, rule_groups, rule_links
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,8 @@ def ledger_from_outputs(out_dirs: list[str | Path] | tuple, scenario: Scenario |
     from planner.rules import load_scenario
 
     dirs = [Path(d) for d in out_dirs]
-    problems = [Problem(str(d / "slate.csv"), "no such file", "an output folder of planner solve")
+    problems = [Problem(str(d / "slate.csv"), say("没有这个文件", "no such file"),
+                        say("planner solve 写出的输出文件夹", "an output folder of planner solve"))
                 for d in dirs if not (d / "slate.csv").is_file()]
     if problems:
         raise InputError(problems)
@@ -211,8 +213,9 @@ def ledger_from_outputs(out_dirs: list[str | Path] | tuple, scenario: Scenario |
     slates = [read_slate(d) for d in dirs]
     own = [s for s in slates if (s["year"] == scenario.year).any()]
     if not own:
-        raise InputError([Problem(", ".join(map(str, dirs)), f"no slate of {scenario.year}",
-                                  f"the output folder of the {scenario.year} round ({scenario.label})")])
+        raise InputError([Problem(", ".join(map(str, dirs)), say(f"没有 {scenario.year} 年度的名单", f"no slate of {scenario.year}"),
+                                  say(f"{scenario.year} 年度评审（{scenario.label}）的输出文件夹",
+                                      f"the output folder of the {scenario.year} round ({scenario.label})"))])
     slate = own[-1]
     past = [s[s["year"] < scenario.year] for s in slates if s is not slate]
     past += [load_candidates(p, extra_bool_columns=("selected", "national")) for p in scenario.history
@@ -241,6 +244,7 @@ def _recorded_scenario(out_dir: Path) -> Path:
     for path in found:
         if path.is_file():
             return path
-    raise InputError([Problem(str(summary), "no scenario file recorded" if not found else
-                              f"scenario {found[0]} which no longer exists",
-                              "a scenario: planner ledger OUT_DIR --scenario FILE")])
+    raise InputError([Problem(str(summary), say("没有记录情景文件", "no scenario file recorded") if not found else
+                              say(f"情景文件 {found[0]}，它已不存在", f"scenario {found[0]} which no longer exists"),
+                              say("一个情景文件：planner ledger OUT_DIR --scenario FILE",
+                                  "a scenario: planner ledger OUT_DIR --scenario FILE"))])

@@ -24,6 +24,7 @@ import pandas as pd
 from planner.audit import AuditReport, check_slate
 from planner.errors import AuditError, InputError, Problem
 from planner.inputs import load_candidates
+from planner.lang import say
 from planner.ledger.ledger import TOLERANCE, ledger_table
 from planner.model import Model, build_model
 from planner.rules import Scenario, load_scenario, read_candidates, read_history
@@ -200,8 +201,8 @@ def _with_pools(table: pd.DataFrame, scenario: Scenario, paths: list) -> pd.Data
         keep = pool["year"].isin(planned_years).to_numpy() & ~pool["candidate_id"].astype(str).isin(seen).to_numpy()
         missing = sorted(set(table.columns) - set(pool.columns))
         if missing:
-            raise InputError([Problem(str(path), f"no column {', '.join(missing)}",
-                                      "the columns of the round's candidate table")])
+            raise InputError([Problem(str(path), say(f"没有列 {'、'.join(missing)}", f"no column {', '.join(missing)}"),
+                                      say("与本年度候选项目表相同的各列", "the columns of the round's candidate table"))])
         pool = pool.loc[keep, list(table.columns)]
         seen |= set(pool["candidate_id"].astype(str))
         parts.append(pool)
@@ -216,15 +217,18 @@ def _pin_to_slate(scenario: Scenario, table: pd.DataFrame, fix: pd.DataFrame | s
     slate = fix if isinstance(fix, pd.DataFrame) else load_candidates(fix, extra_bool_columns=SLATE_FLAGS)
     label = str(fix) if not isinstance(fix, pd.DataFrame) else "slate"
     if "selected" not in slate:
-        raise InputError([Problem(label, 'no column "selected"', "a slate with selected (0/1) per row")])
+        raise InputError([Problem(label, say('没有 "selected" 列', 'no column "selected"'),
+                                  say("每行有 selected（0/1）的名单", "a slate with selected (0/1) per row"))])
     chosen = pd.to_numeric(slate["selected"], errors="coerce").fillna(0).to_numpy(dtype=float) > 0.5
     ids = slate["candidate_id"].astype(str).to_numpy()
     this_year = set(table.loc[table["year"] == scenario.year, "candidate_id"].astype(str))
     chosen_ids = [i for i in ids[chosen] if i in this_year]
     unknown = [i for i in ids[chosen] if i not in this_year]
     if unknown:
-        raise InputError([Problem(label, f'selected candidate "{i}" which is not a candidate of {scenario.year}',
-                                  "a slate of this round's candidates", column="candidate_id") for i in unknown[:50]])
+        raise InputError([Problem(label, say(f'已入选的项目 "{i}"，它不是 {scenario.year} 年度的候选项目',
+                                             f'selected candidate "{i}" which is not a candidate of {scenario.year}'),
+                                  say("由本年度候选项目组成的名单", "a slate of this round's candidates"),
+                                  column="candidate_id") for i in unknown[:50]])
     out = sorted(this_year - set(chosen_ids))
     return scenario.pinned(force_in=chosen_ids, force_out=out)
 

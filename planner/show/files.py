@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.lang import say
 from planner.show.render import FORMULA_PREFIXES, neutralise_formulas, rendered
 from planner.show.staging import folder_inputs, fsync_dir, output_folder, remove_tree, sigint_deferred, staging_target
 from planner.show.targets import (
@@ -154,8 +155,9 @@ def _check_plan(folder: Path, plan: _Plan, *, shown: Path) -> list[Path]:
     clashes = [name for name in plan.names
                if (folder / name).is_dir() and not (folder / name).is_symlink()]
     if clashes:
-        raise InputError([Problem(file=str(shown / name), found="a folder",
-                                  expected="no folder where an output file goes") for name in clashes])
+        raise InputError([Problem(file=str(shown / name), found=say("一个文件夹", "a folder"),
+                                  expected=say("输出文件所在位置不能是文件夹", "no folder where an output file goes"))
+                          for name in clashes])
     removed = plan.removed(folder) if folder.is_dir() else []
     check_outputs(folder, plan.names, inputs=plan.inputs, removed=removed, shown=shown)
     return removed
@@ -232,8 +234,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *,
     path = Path(path)
     folder = path.parent
     if path.is_dir():
-        raise InputError([Problem(file=str(path), found="a folder",
-                                  expected="a file name that can be written")])
+        raise InputError([Problem(file=str(path), found=say("一个文件夹", "a folder"),
+                                  expected=say("可以写入的文件名", "a file name that can be written"))])
     check_outputs(folder, [path.name], inputs=(*inputs, *folder_inputs(folder)))
     _check_writable(folder)
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from planner.errors import InputError, Problem
+from planner.lang import say
 from planner.show.targets import not_writable
 
 if TYPE_CHECKING:
@@ -70,9 +71,12 @@ def _acquire(lock_path: Path, out_dir: Path) -> filelock.BaseFileLock:
     try:
         lock.acquire()
     except filelock.Timeout:
-        raise InputError([Problem(file=str(out_dir), found="a folder another planner run is writing right now",
-                                  expected="one run at a time writing an output folder",
-                                  hint="wait for the other run to end, or give another --out")]) from None
+        raise InputError([Problem(file=str(out_dir), found=say("另一个规划程序正在写入的文件夹",
+                                                               "a folder another planner run is writing right now"),
+                                  expected=say("同一时间只有一次运行写入一个输出文件夹",
+                                               "one run at a time writing an output folder"),
+                                  hint=say("请等另一次运行结束，或用 --out 换一个文件夹",
+                                           "wait for the other run to end, or give another --out"))]) from None
     except OSError as exc:
         raise not_writable(out_dir) from exc
     return lock

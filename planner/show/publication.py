@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from planner.inputs import read_run as read_run_folder
+from planner.lang import say
 from planner.rules import Scenario
 from planner.rules.publication import Publication, chinese_date
 from planner.show.feedback import (
@@ -84,12 +85,17 @@ def publish(run_dir: str | Path, out_dir: str | Path | None = None, *, templates
     scenario = _scenario(summary, run_dir)
     pub = scenario.publication if scenario is not None else Publication()
     if scenario is None:
-        said.append("找不到本次求解的情景文件，文件中不印文号、落款和日期")
+        said.append(say("找不到本次求解的情景文件，文件中不印文号、落款和日期",
+                        "the scenario of this run cannot be found: the documents carry no number, signature or date"))
     elif not pub.number:
-        said.append(f"情景文件 {scenario.label} 没有 [publication] number（文号）：公布的文件中不印文号")
+        said.append(say(f"情景文件 {scenario.label} 没有 [publication] number（文号）：公布的文件中不印文号",
+                        f"the scenario {scenario.label} has no [publication] number: the documents carry none"))
     if pub.sample:
-        said.append(f"情景文件 {scenario.label if scenario else ''} 的 [publication] 为样例（sample = true）："
-                    "文号、日期、联系方式均为示例，正式印发前请填写")
+        label = scenario.label if scenario else ""
+        said.append(say(f"情景文件 {label} 的 [publication] 为样例（sample = true）："
+                        "文号、日期、联系方式均为示例，正式印发前请填写",
+                        f"the [publication] of the scenario {label} is a sample (sample = true): its number, date "
+                        "and contacts are examples; fill them in before the documents are issued"))
     year = int(summary.get("year") or pd.to_numeric(slate.get("year"), errors="coerce").max())
     facts = read_facts(year, _optional_csv(run_dir / "rules.csv"), _optional_csv(run_dir / "ledger.csv"),
                        period=scenario.period if scenario else None,

@@ -44,6 +44,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from planner.errors import InputError, Problem
+from planner.lang import say
 from planner.show.lock import locked
 from planner.show.targets import (
     check_folder,
@@ -128,8 +129,8 @@ def output_folder(out_dir: str | os.PathLike[str], *, drop: Iterable[str] = (),
         raise not_writable(out_dir)                          # a file, a device, a FIFO: said so
     check_folder(out_dir)
     if target in _ACTIVE.values() or staging_target(target) is not None:
-        raise InputError([Problem(file=str(out_dir), found="a folder this run is already writing",
-                                  expected="each output folder written once per run")])
+        raise InputError([Problem(file=str(out_dir), found=say("本次运行已在写入的文件夹", "a folder this run is already writing"),
+                                  expected=say("每个输出文件夹每次运行只写一次", "each output folder written once per run"))])
     parent = target.parent
     if not _is_writable_dir(target) and os.path.exists(target):
         raise not_writable(out_dir)

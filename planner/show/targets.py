@@ -5,7 +5,7 @@ FIFO, a socket, a path under ``/proc``, ``/sys`` or ``/dev`` (Windows: ``NUL``, 
 a link pointing out of the output folder, an empty path — and an output that is a file the same
 command reads (``inputs``); the names of files inside an output folder, plain (``slate.csv``) or
 nested (``反馈/某校.docx``), and of what a write drops (``replace_dirs``, ``drop``); and the wording
-of these refusals, Chinese by default, English with ``PLANNER_LANG=en`` (`MESSAGES`).
+of these refusals, Chinese by default, English under `planner.lang` (``--lang en``; or ``PLANNER_LANG=en``) (`MESSAGES`).
 
 Does not write, lock or swap anything (`files`, `staging`, `lock`).
 """
@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from planner.errors import InputError, Problem
+from planner.lang import english
 
 __all__ = ["MESSAGES", "check_given", "check_folder", "check_outputs", "describe", "dropped_paths", "message",
            "not_writable", "output_name_parts", "same_file"]
@@ -49,6 +50,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "file_on_way": {"zh": "文件 {path}，此处需要文件夹", "en": "a file at {path}, where a folder is needed"},
     "file_on_way.expected": {"zh": "可写入的输出文件夹", "en": "a writable output folder"},
     "busy": {"zh": "无法替换的文件夹（{error}）", "en": "a folder that cannot be replaced now ({error})"},
+    "what.nothing": {"zh": "不存在（没有这个文件夹）", "en": "nothing (no such folder)"},
+    "what.in_file": {"zh": "位于文件之内的路径", "en": "a path inside a file"},
+    "what.unreadable": {"zh": "无法读取的路径（{error}）", "en": "a path that cannot be read ({error})"},
+    "what.link": {"zh": "一个链接", "en": "a link"},
+    "what.dangling": {"zh": "一个指向不存在位置的链接", "en": "a link to nothing"},
+    "what.folder": {"zh": "一个文件夹", "en": "a folder"},
+    "what.file": {"zh": "一个文件", "en": "a file"},
+    "what.fifo": {"zh": "命名管道 FIFO（不是文件夹）", "en": "a FIFO (a named pipe, not a folder)"},
+    "what.socket": {"zh": "套接字（不是文件夹）", "en": "a socket (not a folder)"},
+    "what.device": {"zh": "设备文件（不是文件夹）", "en": "a device (not a folder)"},
+    "not_folder": {"zh": "{probe} 处是{what}，此处需要文件夹", "en": "{what} at {probe}, where a folder is needed"},
+    "unwritable": {"zh": "无法写入的文件夹", "en": "a folder that cannot be written"},
     "busy.expected": {"zh": "可替换的输出文件夹：请关闭在其他程序（如 Excel、WPS）中打开的其中文件后重试",
                       "en": "a folder that can be replaced: close its files open in other programs (Excel) and retry"},
 }
@@ -62,8 +75,8 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i 
 
 
 def message(code: str, **data: object) -> str:
-    """The text of `code` in the user's language (``PLANNER_LANG=en``: English), filled with `data`."""
-    lang = "en" if os.environ.get("PLANNER_LANG", "").lower().startswith("en") else "zh"
+    """The text of `code` in the user's language (`planner.lang`, or ``PLANNER_LANG=en``), filled with `data`."""
+    lang = "en" if english() or os.environ.get("PLANNER_LANG", "").lower().startswith("en") else "zh"
     return MESSAGES[code][lang].format(**data)
 
 
@@ -194,26 +207,31 @@ def dropped_paths(folder: Path, replace_dirs: Iterable[str], drop: Iterable[str]
 
 
 def describe(path: Path) -> str:
-    """What is at `path`, in words a planner understands (for "found …" in a message)."""
+    """What is at `path`, in words a planner understands (for "发现 …" in a message)."""
+    code, data = _what_code(path)
+    return message(code, **data)
+
+
+def _what_code(path: Path) -> tuple[str, dict[str, object]]:
     try:
         mode = path.lstat().st_mode
     except FileNotFoundError:
-        return "nothing (no such folder)"
+        return "what.nothing", {}
     except NotADirectoryError:
-        return "a path inside a file"
+        return "what.in_file", {}
     except OSError as exc:
-        return f"a path that cannot be read ({exc.strerror})"
+        return "what.unreadable", {"error": exc.strerror}
     if stat.S_ISLNK(mode):
-        return "a link" + ("" if path.exists() else " to nothing")
+        return ("what.link" if path.exists() else "what.dangling"), {}
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return "what.folder", {}
     if stat.S_ISREG(mode):
-        return "a file"
+        return "what.file", {}
     if stat.S_ISFIFO(mode):
-        return "a FIFO (a named pipe, not a folder)"
+        return "what.fifo", {}
     if stat.S_ISSOCK(mode):
-        return "a socket (not a folder)"
-    return "a device (not a folder)"
+        return "what.socket", {}
+    return "what.device", {}
 
 
 def not_writable(folder: str | os.PathLike[str]) -> InputError:
@@ -222,14 +240,14 @@ def not_writable(folder: str | os.PathLike[str]) -> InputError:
     probe = Path(os.path.abspath(folder))
     while not os.path.lexists(probe) and probe != probe.parent:
         probe = probe.parent
-    what = describe(probe)
-    if probe != Path(os.path.abspath(folder)) and what != "a folder":
-        found = f"{what} at {probe}, where a folder is needed"
-    elif what == "a folder":
-        found = "a folder that cannot be written"
+    code, data = _what_code(probe)
+    if probe != Path(os.path.abspath(folder)) and code != "what.folder":
+        found = message("not_folder", what=message(code, **data), probe=probe)
+    elif code == "what.folder":
+        found = message("unwritable")
     else:
-        found = what
-    return InputError([Problem(file=str(folder), found=found, expected="a writable output folder")])
+        found = message(code, **data)
+    return InputError([Problem(file=str(folder), found=found, expected=message("file_on_way.expected"))])
 
 
 # --- the checks ----------------------------------------------------------------------------

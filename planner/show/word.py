@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError, Problem
+from planner.lang import say
 
 BUNDLED = Path(__file__).resolve().parent / "templates"
 #: The template files `planner publish` renders (the bundled defaults have these names).
@@ -54,8 +55,9 @@ class WordTemplate:
                 raise zipfile.BadZipFile("no word/document.xml")
             raw = {name: archive.read(name) for name in names}
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise InputError([Problem(source, f"不是 Word 文档（.docx）：{exc}",
-                                      "用 Word 或 WPS 另存为的 .docx 模板")]) from None
+            raise InputError([Problem(source, say(f"不是 Word 文档（.docx）：{exc}", f"not a Word document (.docx): {exc}"),
+                                      say("用 Word 或 WPS 另存为的 .docx 模板",
+                                          "a .docx template saved by Word or WPS"))]) from None
         self._names = names
         self._raw = raw
         self._helper = DocxTemplate(io.BytesIO(data))        # for patch_xml / resolve_listing / fix_tables
@@ -85,7 +87,8 @@ class WordTemplate:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise InputError([Problem(str(path), f"无法读取（{exc.strerror}）", "可读的 .docx 模板文件")]) from None
+            raise InputError([Problem(str(path), say(f"无法读取（{exc.strerror}）", f"a file that cannot be read ({exc.strerror})"),
+                                      say("可读的 .docx 模板文件", "a readable .docx template"))]) from None
         return cls(data, source=str(path))
 
     def render(self, context: dict[str, Any]) -> bytes:
@@ -97,11 +100,17 @@ class WordTemplate:
             try:
                 xml = part.template.render(context)
             except jinja2.UndefinedError as exc:
-                raise InputError([Problem(self.source, f"{_part_label(part.name)}用到未知字段：{exc.message}",
-                                          "docs/publish.md 列出的字段（" + "、".join(sorted(context)) + "）")]) from None
+                part_name = _part_label(part.name)
+                raise InputError([Problem(self.source, say(f"{part_name}用到未知字段：{exc.message}",
+                                                           f"the {part_name} uses an unknown field: {exc.message}"),
+                                          say("docs/publish.md 列出的字段（" + "、".join(sorted(context)) + "）",
+                                              "a field listed in docs/publish.md (" + ", ".join(sorted(context)) + ")"))
+                                  ]) from None
             except jinja2.TemplateError as exc:
-                raise InputError([Problem(self.source, f"{_part_label(part.name)}无法填写：{exc}",
-                                          "docxtpl 模板语法（docs/publish.md）")]) from None
+                part_name = _part_label(part.name)
+                raise InputError([Problem(self.source, say(f"{part_name}无法填写：{exc}", f"the {part_name} cannot be filled: {exc}"),
+                                          say("docxtpl 模板语法（docs/publish.md）", "docxtpl template syntax (docs/publish.md)"))
+                                  ]) from None
             xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
             if "\n" in xml or "\t" in xml:          # a value with a line break or a tab
@@ -120,8 +129,12 @@ class WordTemplate:
                 return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
             etree.fromstring(xml.encode("utf-8"))
         except etree.XMLSyntaxError as exc:
-            raise InputError([Problem(self.source, f"{_part_label(part.name)}填写后不是合法的 Word 内容（{exc}）",
-                                      "标签成对出现、不跨表格或段落的模板（如 {%p if %} 与 {%p endif %} 各占一段）")]) from None
+            part_name = _part_label(part.name)
+            raise InputError([Problem(self.source, say(f"{part_name}填写后不是合法的 Word 内容（{exc}）",
+                                                       f"the {part_name}, filled, is not valid Word content ({exc})"),
+                                      say("标签成对出现、不跨表格或段落的模板（如 {%p if %} 与 {%p endif %} 各占一段）",
+                                          "a template whose tags come in pairs and do not cross tables or paragraphs "
+                                          "(such as {%p if %} and {%p endif %}, each a paragraph of its own)"))]) from None
         return xml.encode("utf-8")
 
 
@@ -141,8 +154,11 @@ def load_templates(folder: str | Path | None = None) -> dict[str, WordTemplate]:
     if folder is not None:
         folder = Path(folder)
         if not folder.is_dir():
-            raise InputError([Problem(str(folder), "不是文件夹" if folder.exists() else "不存在",
-                                      "存放 .docx 模板的文件夹（" + "、".join(TEMPLATE_NAMES) + "，缺少的用内置模板）")])
+            raise InputError([Problem(str(folder), say("不是文件夹", "not a folder") if folder.exists()
+                                      else say("不存在", "nothing (no such folder)"),
+                                      say("存放 .docx 模板的文件夹（" + "、".join(TEMPLATE_NAMES) + "，缺少的用内置模板）",
+                                          "a folder of .docx templates (" + ", ".join(TEMPLATE_NAMES)
+                                          + "; the bundled one where it has none)"))])
     out = {}
     for name in TEMPLATE_NAMES:
         own = folder / name if folder is not None else None
@@ -193,13 +209,15 @@ def _normalised(data: bytes, source: str, name: str) -> str:
     try:
         tree = etree.fromstring(data)
     except etree.XMLSyntaxError as exc:
-        raise InputError([Problem(source, f"{name} 不是合法的 XML（{exc}）", "Word 保存的 .docx 模板")]) from None
+        raise InputError([Problem(source, say(f"{name} 不是合法的 XML（{exc}）", f"{name} is not valid XML ({exc})"),
+                                  say("Word 保存的 .docx 模板", "a .docx template saved by Word"))]) from None
     return etree.tostring(tree, encoding="unicode", pretty_print=False)
 
 
 def _part_label(name: str) -> str:
     kind = re.sub(r"\d+$", "", Path(name).stem)
-    return {"document": "正文", "header": "页眉", "footer": "页脚", "footnotes": "脚注", "endnotes": "尾注"}.get(kind, name)
+    zh = {"document": "正文", "header": "页眉", "footer": "页脚", "footnotes": "脚注", "endnotes": "尾注"}.get(kind, name)
+    return say(zh, kind if zh != name else name)
 
 
 def _template_problem(source: str, name: str, xml: str, exc: Any) -> Problem:
@@ -208,5 +226,9 @@ def _template_problem(source: str, name: str, xml: str, exc: Any) -> Problem:
     if getattr(exc, "lineno", None):
         lines = xml.splitlines()[max(exc.lineno - 2, 0): exc.lineno + 1]
         near = "".join(re.sub(r"<[^>]+>", "", line) for line in lines).strip()[:80]
-    found = f"{_part_label(name)}的模板标签有误：{exc.message}" + (f"（附近文字：“{near}”）" if near else "")
-    return Problem(source, found, "成对、拼写正确的 docxtpl 标签，如 {{ 单位 }}、{%p if … %} … {%p endif %}")
+    part_name = _part_label(name)
+    found = say(f"{part_name}的模板标签有误：{exc.message}" + (f"（附近文字：“{near}”）" if near else ""),
+                f"a wrong template tag in the {part_name}: {exc.message}" + (f' (near "{near}")' if near else ""))
+    return Problem(source, found, say("成对、拼写正确的 docxtpl 标签，如 {{ 单位 }}、{%p if … %} … {%p endif %}",
+                                      "docxtpl tags in pairs and spelled right, such as {{ 单位 }}, "
+                                      "{%p if … %} … {%p endif %}"))

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from planner.cli._messages import english, say
+from planner.cli._messages import english, prefixed, say
 
 
 def register(app: typer.Typer) -> None:
@@ -46,8 +46,8 @@ def ledger(
     bad = table[(~table["soft"]) & table["status"].isin(["over", "below"])]
     for row in bad.to_dict("records"):
         status = row["status"] if english() else STATUS_ZH.get(row["status"], row["status"])
-        err.print("error: " + say("ledger_error", rule=row["rule_id"], group=row["group"], status=status,
-                                  used=f'{row["used"]:g}'), markup=False)
+        err.print(prefixed("error", say("ledger_error", rule=row["rule_id"], group=row["group"], status=status,
+                                  used=f'{row["used"]:g}')), markup=False)
     if out_file is not None:
         out.print(say("written_file", path=out_file), markup=False)
     if len(bad):

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from planner.cli._common import SEED_MAX, check_seconds, check_workers
-from planner.cli._messages import english, say, status_word
+from planner.cli._messages import english, prefixed, say, status_word
 from planner.inputs import load_catalogue
 
 
@@ -61,9 +61,9 @@ def plan(
                       files="plan.csv、slate.csv、ledger.csv、targets.csv、by_year.csv、summary.json"), markup=False)
     missed = result.targets[~result.targets["soft"] & ~result.targets["reachable"]]
     for row in missed.to_dict("records"):
-        err.print("error: " + say("plan_unreachable", rule=row["rule_id"], group=row["group"], clause=row["clause"],
+        err.print(prefixed("error", say("plan_unreachable", rule=row["rule_id"], group=row["group"], clause=row["clause"],
                                   year=row["target_year"], projected=f'{row["projected"]:g}',
-                                  target=f'{row["target"]:g}'), markup=False)
+                                  target=f'{row["target"]:g}')), markup=False)
     if len(missed):
         raise typer.Exit(EXIT_VIOLATIONS)
 

@@ -36,34 +36,32 @@ def serve(
 ) -> None:
     """Serve the what-if page: change bounds, click 求解, compare what-ifs, download them (localhost only by default)."""
     from planner.cli._common import EXIT_INPUT, err, fail, run_guarded
+    from planner.cli._messages import prefixed, say
 
     problems = []
     if not 0 <= port <= 65535:
-        problems.append(f"--port {port}: expected a port number 0–65535")
+        problems.append(say("serve_port", port=port))
     for name, value in (("--max-sessions", max_sessions), ("--max-whatifs", max_trials), ("--parallel", parallel)):
         if value < 1:
-            problems.append(f"{name} {value}: expected a whole number ≥ 1")
+            problems.append(say("serve_whole", name=name, value=value))
     if time_limit <= 0:
-        problems.append(f"--time-limit {time_limit:g}: expected seconds > 0")
+        problems.append(say("serve_seconds", value=f"{time_limit:g}"))
     if not scenario.is_file():
-        problems.append(f"{scenario}: no such scenario file")
+        problems.append(say("serve_no_scenario", path=scenario))
     if problems:
         fail(problems, EXIT_INPUT)
     try:
         sock = bind(host, port)
     except OSError as exc:
         why = exc.strerror or str(exc)
-        fail([f"端口 {port} 无法使用（{host}）：{why} — 用 --port 换一个端口 "
-              f"(port {port} on {host} cannot be used: {why}; choose another with --port)"], EXIT_INPUT)
+        fail([say("serve_port_busy", port=port, host=host, why=why)], EXIT_INPUT)
     if host not in LOCAL:
-        err.print(f"警告：--host {host} 使本页对其他计算机开放，而它没有登录保护；只在可信的网络里这样用。"
-                  f" (warning: --host {host} makes the page reachable from other machines; it has no login)",
-                  markup=False)
+        err.print(prefixed("warning", say("serve_open_host", host=host)), markup=False)
     try:
         from planner.web import Workspaces, create_app
         store = Workspaces(scenario, candidates=candidates, max_sessions=max_sessions, max_trials=max_trials,
                            parallel=parallel, time_limit_s=time_limit, workers=workers)
-        err.print(f"求解基准方案 (solving the base round): {scenario}", markup=False)
+        err.print(say("serve_base", path=scenario), markup=False)
         run_guarded(store.reference)
         app = create_app(store, host=host)
     except BaseException:

@@ -24,6 +24,7 @@ import pandas as pd
 from planner.errors import InputError, PolicyError, Problem
 from planner.inputs import load_catalogue
 from planner.inputs import read_run as read_run_folder
+from planner.lang import say
 from planner.rules import notice_words
 
 if TYPE_CHECKING:
@@ -106,12 +107,14 @@ def read_run(result_or_outdir: "SolvedRound | Run | str | Path", *, scenario: "S
 
 def _read_out_dir(folder: Path) -> Run:
     if not folder.is_dir():
-        raise InputError([Problem(str(folder), "no such folder",
-                                  "an output folder written by `planner solve` (slate.csv, rules.csv, summary.json)")])
+        raise InputError([Problem(str(folder), say("没有这个文件夹", "no such folder"),
+                                  say("planner solve 写出的输出文件夹（slate.csv、rules.csv、summary.json）",
+                                      "an output folder written by `planner solve` (slate.csv, rules.csv, summary.json)"))])
     missing = [name for name in OUTPUT_FILES if not (folder / name).is_file()]
     if missing:
-        raise InputError([Problem(str(folder / name), "no such file",
-                                  "an output folder written by `planner solve`") for name in missing])
+        raise InputError([Problem(str(folder / name), say("没有这个文件", "no such file"),
+                                  say("planner solve 写出的输出文件夹里的文件", "an output folder written by `planner solve`"))
+                          for name in missing])
     run = read_run_folder(folder, explanations=False)   # slate and summary checked (a damaged folder: exit 2)
     slate = run.slate
     for column in ("year", "selected", "national"):
@@ -284,8 +287,9 @@ def target_table(ledger: pd.DataFrame) -> pd.DataFrame:
     needed = ["rule_id", "group", "year", "used", "target_min"]
     missing = [c for c in needed if c not in frame]
     if missing:
-        raise InputError([Problem("ledger", f"no column {', '.join(missing)}",
-                                  "a ledger with " + ", ".join(needed) + " (or used_<year> and target)")])
+        raise InputError([Problem("ledger", say(f"没有列 {'、'.join(missing)}", f"no column {', '.join(missing)}"),
+                                  say("有 " + "、".join(needed) + " 列（或 used_<年度> 与 target 列）的名额台账",
+                                      "a ledger with " + ", ".join(needed) + " (or used_<year> and target)"))])
     rows = frame[frame["target_min"].notna()].copy()
     if "scope" in rows:
         rows = rows[rows["scope"].astype(str) != "year"]
@@ -444,14 +448,16 @@ def calendar_table(scenario: "Scenario") -> pd.DataFrame:
         try:
             return dt.date.fromisoformat(str(text) if year is None else f"{year}-{text}")
         except ValueError:
-            problems.append(Problem(scenario.label, f"calendar entry {entry + 1}: {key} = {text!r}",
-                                    "YYYY-MM-DD" if year is None else "MM-DD", column=f"calendar/{key}"))
+            problems.append(Problem(scenario.label, say(f"工作日历第 {entry + 1} 项：{key} = {text!r}",
+                                                        f"calendar entry {entry + 1}: {key} = {text!r}"),
+                                    say("日期，格式为 ", "a date ") + ("YYYY-MM-DD" if year is None else "MM-DD"),
+                                    column=f"calendar/{key}"))
             return None
 
     for i, entry in enumerate(scenario.calendar):
         event = str(entry.get("event", "")).strip()
         if not event:
-            problems.append(Problem(scenario.label, f"calendar entry {i + 1} without an event",
+            problems.append(Problem(scenario.label, say(f"工作日历第 {i + 1} 项没有事项", f"calendar entry {i + 1} without an event"),
                                     'event = "…"', column="calendar/event"))
             continue
         from_year = int(entry.get("from_year", first))
