@@ -63,8 +63,8 @@ def test_a_broken_maximum_and_minimum_are_violations_with_their_size():
     assert (floor["value"], floor["violation"], floor["ok"]) == (1, 1, False)
     messages = report.messages()
     assert len(messages) == 2
-    assert any('rule "cap" (三(三)) group "长春市": 2 is above its maximum 1' in m for m in messages), messages
-    assert any('rule "floor"' in m and "1 is below its minimum 2" in m for m in messages), messages
+    assert any('规则“cap”（三(三)）分组“长春市”：2，超过上限 1' in m for m in messages), messages
+    assert any('规则“floor”' in m and "1，低于下限 2" in m for m in messages), messages
 
 
 def test_a_soft_rule_records_its_violation_without_failing():
@@ -99,11 +99,23 @@ def test_row_problems_name_the_candidate():
     problems = report.rows.groupby("candidate_id")["problem"].agg(" | ".join).to_dict()
     assert set(problems) == {"E", "B", "D"}
     assert "ineligible" in problems["E"]
-    assert "nationally without being selected" in problems["B"]
+    assert "推荐国家级但未入选省级" in problems["B"]
     # B is flagged national with no national rule in the scenario: a second problem (二(二)).
-    assert "no national rule covers" in problems["B"]
-    assert "pinned in" in problems["D"]
+    assert "没有任何国家级规则涵盖" in problems["B"]
+    assert "指定入选（force_in）但未入选" in problems["D"]
     assert not report.ok and len(report.messages()) == 4
+
+
+def test_findings_are_said_in_english_when_asked():
+    from planner.lang import speaking
+
+    with speaking("en"):
+        report = audit({"force_in": ["D"], "rule": [{"id": "cap", "clause": "三(三)", "max": 1}]}, "AE", "B")
+        problems = " | ".join(report.rows["problem"])
+        messages = report.messages()
+    assert "nationally without being selected" in problems and "pinned in (force_in) but not selected" in problems
+    assert any('rule "cap" (三(三))' in m and "is above its maximum 1" in m for m in messages), messages
+    assert not any(ch in " ".join(messages) for ch in "规则分组超过")
 
 
 def test_a_national_flag_where_a_national_rule_covers_the_task_is_no_row_problem():
@@ -144,8 +156,8 @@ def test_filing_checks_are_warnings_on_the_pool_not_violations():
     assert report.ok and report.rules.empty
     # 11 localities, practice centres filed in 长春市 (A, B) and 四平市 (E): 9 warnings.
     warnings = report.warnings()
-    assert len(warnings) == 9 and all(w.startswith('filing check "every"') for w in warnings)
-    assert any('group "白城市": 0 filed, at least 1 expected' in w for w in warnings)
+    assert len(warnings) == 9 and all(w.startswith('申报检查“every”') for w in warnings)
+    assert any('分组“白城市”：申报 0 项，应至少 1 项' in w for w in warnings)
 
 
 def test_a_period_filing_check_counts_what_earlier_rounds_filed():

@@ -38,12 +38,10 @@ def test_deleted_added_and_doubled_rows_are_located():
     slate, table = frames([TABLE[0], row("X", score=1.0), TABLE[0]], TABLE)
     found = [str(p) for p in compare_with_table(slate, table)]
     assert found == [
-        'slate.csv:4:candidate_id: found "A" again (first at row 2), expected each candidate once',
-        'slate.csv:3:candidate_id: found "X", a candidate candidates.csv does not hold, expected an id of candidates.csv',
-        'slate.csv:candidate_id: found no row for "B" (candidates.csv row 3), expected every candidate of '
-        'candidates.csv (a row deleted?)',
-        'slate.csv:candidate_id: found no row for "C" (candidates.csv row 4), expected every candidate of '
-        'candidates.csv (a row deleted?)',
+        'slate.csv:4:candidate_id：发现 "A" 重复（首次出现在第 2 行），应为 每个项目只出现一次',
+        'slate.csv:3:candidate_id：发现 "X"，candidates.csv 中没有这个项目，应为 candidates.csv 中的项目编号',
+        'slate.csv:candidate_id：发现 没有 "B" 这一行（candidates.csv 第 3 行），应为 candidates.csv 的每个项目（是否删掉了一行？）',
+        'slate.csv:candidate_id：发现 没有 "C" 这一行（candidates.csv 第 4 行），应为 candidates.csv 的每个项目（是否删掉了一行？）',
     ]
 
 
@@ -51,9 +49,9 @@ def test_every_changed_fixed_cell_is_reported_with_found_and_expected():
     edited = [dict(TABLE[0], score=95.5), dict(TABLE[1], locality="长春市", exempt=True), dict(TABLE[2], tier="")]
     slate, table = frames(edited, TABLE)
     found = [(p.row, p.column, p.found, p.expected) for p in compare_with_table(slate, table)]
-    assert found == [(2, "score", "95.5", "90 as in candidates.csv row 2"),
-                     (3, "locality", '"长春市"', '"吉林市" as in candidates.csv row 3'),
-                     (3, "exempt", "是", "否 as in candidates.csv row 3")]
+    assert found == [(2, "score", "95.5", "90（与 candidates.csv 第 2 行相同）"),
+                     (3, "locality", '"长春市"', '"吉林市"（与 candidates.csv 第 3 行相同）'),
+                     (3, "exempt", "是", "否（与 candidates.csv 第 3 行相同）")]
 
 
 def test_a_score_changed_below_the_tolerance_is_no_change():
@@ -65,12 +63,12 @@ def test_summarise_counts_kinds_and_keeps_the_rest_for_a_file():
     lines = [f"line {i}" for i in range(25)]
     kinds = ["a"] * 3 + ["b"] * 22
     head, rest = summarise(lines, kinds)
-    assert head[0] == "25 findings: 3 a, 22 b"
+    assert head[0] == "共 25 条问题：a 3 条；b 22 条"
     assert head[1:] == lines[:20] and rest == lines[20:]
-    assert summarise(["x"], ["k"]) == (["1 finding: 1 k", "x"], [])
+    assert summarise(["x"], ["k"]) == (["共 1 条问题：k 1 条", "x"], [])
     many = [f"k{i}" for i in range(15) for _ in range(2)]
     head, _ = summarise(many, many)
-    assert head[0] == "30 findings: " + ", ".join(f"2 k{i}" for i in range(12)) + ", 6 of 3 other kinds"
+    assert head[0] == "共 30 条问题：" + "；".join(f"k{i} 2 条" for i in range(12)) + "；其余 3 类共 6 条"
 
 
 # --------------------------------------------------------------------------- the bundled round, tampered
@@ -100,9 +98,9 @@ def test_deleted_rows_one_of_them_selected_exit_1_each_located(run, tmp_path):
     done = run_cli("audit", SCENARIO, path, "--no-optimum")
     assert done.returncode == 1, done.stderr
     lines = done.stderr.splitlines()
-    assert lines[0].startswith("violation: 5 findings: 5 missing from the slate")
+    assert lines[0].startswith("违规：共 5 条问题：名单中缺少的项目 5 条")
     for i in gone:
-        assert any(f'no row for "{s.at[i, "candidate_id"]}"' in line and "edited.csv" in line for line in lines)
+        assert any(f'没有 "{s.at[i, "candidate_id"]}" 这一行' in line and "edited.csv" in line for line in lines)
     assert "Traceback" not in done.stderr
 
 
@@ -117,9 +115,9 @@ def test_a_changed_fixed_cell_exit_1_with_file_row_column(run, tmp_path, column,
     s.to_csv(path, index=False)
     done = run_cli("audit", SCENARIO, path, "--no-optimum")
     assert done.returncode == 1, done.stderr
-    wanted = f"edited.csv:{i + 2}:{column}: found "
+    wanted = f"edited.csv:{i + 2}:{column}：发现 "
     line = next(x for x in done.stderr.splitlines() if wanted in x)
-    assert value in line and f"expected {old}" in line.replace('"', "") + ""
+    assert value in line and f"应为 {old}" in line.replace('"', "") + ""
 
 
 def test_a_changed_tier_and_an_unknown_id_are_findings(run, tmp_path):
@@ -131,8 +129,8 @@ def test_a_changed_tier_and_an_unknown_id_are_findings(run, tmp_path):
     pd.concat([s, extra]).to_csv(path, index=False)
     done = run_cli("audit", SCENARIO, path, "--no-optimum")
     assert done.returncode == 1
-    assert f'edited.csv:{i + 2}:tier: found "other_higher", expected "national_double_high"' in done.stderr
-    assert f'edited.csv:{len(s) + 2}:candidate_id: found "C2023-99999"' in done.stderr
+    assert f'edited.csv:{i + 2}:tier：发现 "other_higher"，应为 "national_double_high"' in done.stderr
+    assert f'edited.csv:{len(s) + 2}:candidate_id：发现 "C2023-99999"' in done.stderr
 
 
 def test_a_doubled_row_is_refused_located(run, tmp_path):
@@ -194,12 +192,12 @@ def test_many_violations_a_summary_first_twenty_in_full_the_rest_in_a_file(run, 
     lines = done.stderr.splitlines()
     n_ineligible = int((s["eligible"] == "False").sum())
     total = int(lines[0].split()[1])
-    assert lines[0].startswith(f"violation: {total} findings: ")
-    assert f"{n_ineligible} selected although it cannot be (ineligible)" in lines[0] or n_ineligible == 0
-    assert len(lines) == 1 + 20 + 1 and "every finding is in" in lines[-1]
+    assert lines[0].startswith(f"违规：共 {total} 条问题：")
+    assert f"不能入选却已入选（ineligible） {n_ineligible} 条" in lines[0] or n_ineligible == 0
+    assert len(lines) == 1 + 20 + 1 and "全部问题见" in lines[-1]
     written = (tmp_path / "all.txt").read_text(encoding="utf-8").splitlines()
     assert len(written) == total
-    assert [f"violation: {x}" for x in written[:20]] == lines[1:21]
+    assert [f"违规：{x}" for x in written[:20]] == lines[1:21]
 
 
 # --------------------------------------------------------------------------- wrong year
@@ -225,7 +223,7 @@ def test_the_table_given_with_candidates_replaces_the_scenarios(run, tmp_path):
     table.to_csv(other, index=False)
     done = run_cli("audit", SCENARIO, run / "slate.csv", "--candidates", other, "--no-optimum")
     assert done.returncode == 1
-    assert "slate.csv:2:score: found " in done.stderr and "expected 12.5 as in other.csv row 2" in done.stderr
+    assert "slate.csv:2:score：发现 " in done.stderr and "应为 12.5（与 other.csv 第 2 行相同）" in done.stderr
 
 
 # --------------------------------------------------------------------------- columns the rules read (D3)
@@ -271,7 +269,7 @@ def test_a_column_the_table_holds_dropped_from_the_slate_is_a_finding():
     slate, table = typed_frame(TABLE), typed_frame(rows, extra=("core_course",))
     slate.attrs.update(source="slate.csv", first_data_row=2)
     found = compare_with_table(slate, table)
-    assert [(p.row, p.column, p.found) for p in found] == [(1, "core_course", 'no column "core_course"')]
+    assert [(p.row, p.column, p.found) for p in found] == [(1, "core_course", '没有 "core_course" 列')]
 
 
 def test_the_bundled_slate_with_core_course_flipped_on_an_ineligible_course_fails(run, tmp_path):
@@ -284,5 +282,5 @@ def test_the_bundled_slate_with_core_course_flipped_on_an_ineligible_course_fail
     s.to_csv(path, index=False)
     done = run_cli("audit", SCENARIO, path, "--no-optimum")
     assert done.returncode == 1, done.stdout
-    assert f"edited.csv:{ineligible + 2}:core_course: found \"true\", expected \"false\"" in done.stderr
-    assert f"edited.csv:{linked + 2}:consortium_id: found \"C2023-99999\"" in done.stderr
+    assert f"edited.csv:{ineligible + 2}:core_course：发现 \"true\"，应为 \"false\"" in done.stderr
+    assert f"edited.csv:{linked + 2}:consortium_id：发现 \"C2023-99999\"" in done.stderr

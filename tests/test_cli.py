@@ -68,7 +68,7 @@ def test_quiet_prints_nothing_and_the_default_folder_is_out_slash_the_scenario_s
 
 def test_a_missing_scenario_and_an_unknown_option_exit_2_without_traceback(tmp_path):
     done = run_cli("solve", tmp_path / "nope.toml", "--out", tmp_path / "out")
-    assert done.returncode == 2 and "nope.toml: found no such file" in done.stderr
+    assert done.returncode == 2 and "nope.toml：发现 " in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
     done = run_cli("solve", tmp_path / "nope.toml", "--colour", "red")
     assert done.returncode == 2 and "Traceback" not in done.stderr
@@ -210,8 +210,8 @@ def test_audit_passes_the_solvers_slate_and_fails_a_hand_edited_one(case, tmp_pa
     done = run_cli("audit", case, edited)
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stderr.splitlines()
-    assert any('rule "cap"' in line and '"长春市": 3 is above its maximum 2' in line for line in lines), lines
-    assert any("C1" in line and "nationally without being selected" in line for line in lines), lines
+    assert any('规则“cap”' in line and '“长春市”：3，超过上限 2' in line for line in lines), lines
+    assert any("C1" in line and "推荐国家级但未入选省级" in line for line in lines), lines
 
 
 def test_audit_of_a_malformed_slate_exits_2(case, tmp_path):

@@ -331,7 +331,7 @@ def test_hidden_rows_are_refused(tmp_path):
     path = write_case(folder, ROWS, {"rule": [CAP]}, candidates="candidates.xlsx")
     _xlsx(folder / "candidates.xlsx", ROWS, edit=hide)
     code, _, stderr = invoke("check", path)
-    assert_one_line_error(code, stderr, 2, "candidates.xlsx:4", "hidden row 4")
+    assert_one_line_error(code, stderr, 2, "candidates.xlsx:4", "隐藏的行 4")
 
 
 def test_an_xlsx_that_inflates_past_the_bound_is_refused_unread(tmp_path, monkeypatch):
@@ -371,7 +371,7 @@ def test_an_output_path_that_is_a_file_is_called_a_file(case, tmp_path):
     """Found: an output path that is a file was called "a folder"."""
     (tmp_path / "taken").write_text("mine")
     code, _, stderr = invoke("solve", case, "--out", tmp_path / "taken", "--workers", "1")
-    assert_one_line_error(code, stderr, 2, "found a file")
+    assert_one_line_error(code, stderr, 2, "发现 一个文件")
     assert (tmp_path / "taken").read_text() == "mine"
 
 
@@ -399,7 +399,7 @@ def test_a_second_writer_of_the_same_folder_exits_2(case, tmp_path):
     finally:
         holder.kill()
         holder.wait()
-    assert_one_line_error(done.returncode, done.stderr, 2, "another planner run is writing")
+    assert_one_line_error(done.returncode, done.stderr, 2, "另一个规划程序正在写入")
     assert not out.exists() or tree(out) == {}
 
 

@@ -32,7 +32,7 @@ def test_a_second_holder_is_refused_at_once_and_the_file_removed_after(tmp_path,
     try:
         assert inside.wait(10)
         started = time.perf_counter()
-        with pytest.raises(InputError, match="another planner run is writing") as caught:
+        with pytest.raises(InputError, match="另一个规划程序正在写入") as caught:
             with lock.locked(path, out):
                 pass
         refused.append(time.perf_counter() - started)
@@ -67,6 +67,6 @@ def test_a_lock_file_left_unlocked_is_taken(tmp_path):
 
 def test_a_lock_beside_a_folder_that_cannot_be_written_is_a_located_error(tmp_path):
     (tmp_path / "file").write_text("x")
-    with pytest.raises(InputError, match="where a folder is needed"):
+    with pytest.raises(InputError, match="此处需要文件夹"):
         with lock.locked(tmp_path / "file" / ".out.lock", tmp_path / "file" / "out"):
             pass

@@ -383,7 +383,7 @@ def test_the_auditor_flags_a_second_national_recommendation():
     report = check_slate(slate, scenario)
     assert dict(zip(report.rules["group"], report.rules["value"])) == {"secondary": 0.0, "higher": 1.0}
     assert report.hard_violations.empty          # within 2 + 3: only the row check flags it
-    assert "recommended nationally again" in " ".join(report.rows["problem"])
+    assert "再次推荐国家级" in " ".join(report.rows["problem"])
 
 
 @pytest.mark.parametrize("task, track", [("core_course", "offline"), ("production_project", ""),

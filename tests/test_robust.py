@@ -233,14 +233,14 @@ def test_blocked_and_pinned_rows_are_not_decided_by_score():
 
 def test_spread_problems_are_input_errors():
     frame = typed_frame(ROWS)
-    with pytest.raises(InputError, match="no score spread"):
+    with pytest.raises(InputError, match="没有分数波动"):
         score_spread(frame)
     bad = typed_frame([dict(r, score_sd=s) for r, s in zip(ROWS, ["1", "x", "", "-2", "1", "1", "1", "1"])],
                       extra=["score_sd"])
     with pytest.raises(InputError) as info:
         score_spread(bad)
     assert len(info.value.problems) == 2            # "x" and "-2"; a blank cell is allowed
-    with pytest.raises(InputError, match="no column"):
+    with pytest.raises(InputError, match="没有 \"):
         score_spread(frame, reviewers=["r9"])
     spread = score_spread(typed_frame([dict(r, score_sd="") for r in ROWS], extra=["score_sd"]), score_sd=2.5)
     assert np.all(spread.sd == 2.5)

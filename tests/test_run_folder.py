@@ -162,7 +162,7 @@ def test_a_hidden_row_is_refused(run):
     book.remove(book["clean"])
     book["名单"].row_dimensions[3].hidden = True
     book.save(path)
-    with pytest.raises(InputError, match="hidden row 3"):
+    with pytest.raises(InputError, match="隐藏的行 3"):
         load_candidates(path, extra_bool_columns=("selected",))
 
 

@@ -301,7 +301,7 @@ def test_another_process_writing_the_folder_is_refused_at_once_on_both_paths(tmp
     """)], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(InputError, match="another planner run is writing"):
+        with pytest.raises(InputError, match="另一个规划程序正在写入"):
             write_outputs(out, tables={"slate.csv": TABLE})
     finally:
         holder.kill()

@@ -31,7 +31,7 @@ def test_an_untouched_run_is_confirmed_and_nothing_is_written(solved):
     assert report.ok and report.rerun and report.same_slate
     assert report.scenario == path and report.recorded_status == report.status == "OPTIMAL"
     assert report.rerun_sha256 == report.recorded_sha256
-    assert "verified" in report.lines()[0]
+    assert "已验证" in report.lines()[0]
     assert tree(out) == before
 
 
@@ -61,7 +61,7 @@ def test_a_changed_input_is_reported_and_not_re_solved(solved, monkeypatch):
     report = verify(out)
     assert not report.ok and not report.rerun and report.same_slate is None
     assert report.changed == [str(table)]
-    assert any("changed since the run" in line and "not re-solved" in line for line in report.lines())
+    assert any("运行后已被改动" in line and "未重新求解" in line for line in report.lines())
 
 
 def test_a_missing_input_is_reported(solved):
@@ -79,17 +79,17 @@ def test_a_slate_edited_after_the_run_is_a_different_slate(solved):
     slate.write_text("\n".join(lines) + "\n", "utf-8-sig")
     report = verify(out)
     assert report.rerun and report.same_slate is False and not report.ok
-    assert any("different slate.csv" in line for line in report.lines())
+    assert any("不同的 slate.csv" in line for line in report.lines())
 
 
 def test_a_folder_without_a_summary_or_with_a_broken_one_is_an_input_error(tmp_path):
-    with pytest.raises(InputError, match="summary.json: found 没有这个文件"):
+    with pytest.raises(InputError, match="summary.json：发现 没有这个文件"):
         verify(tmp_path)
     (tmp_path / "summary.json").write_text('{"status": "OPTIMAL",\n "seed": }', "utf-8")
     (tmp_path / "slate.csv").write_text("x\n", "utf-8")
     with pytest.raises(InputError) as info:
         verify(tmp_path)
-    assert info.value.lines()[0].startswith(f"{tmp_path / 'summary.json'}:2:第 10 列: found 不是有效的 JSON")
+    assert info.value.lines()[0].startswith(f"{tmp_path / 'summary.json'}:2:第 10 列：发现 不是有效的 JSON")
 
 
 def test_an_in_memory_table_cannot_be_verified(tmp_path):
@@ -125,7 +125,7 @@ def test_a_relative_input_missing_everywhere_names_where_it_was_looked_for(tmp_p
     (tmp_path / "case" / "candidates.csv").rename(tmp_path / "moved.csv")
     report = verify("out")
     assert not report.ok and any("candidates.csv" in m for m in report.missing)
-    assert any(f"looked in {tmp_path}" in p for p in report.problems)
+    assert any(f"已在 {tmp_path}" in p for p in report.problems)
 
 
 def test_a_run_on_another_candidate_table_is_re_run_on_that_table(tmp_path):
@@ -148,7 +148,7 @@ def test_the_cli_verifies_an_output_folder(solved):
     table = path.parent / "candidates.csv"
     table.write_text(table.read_text("utf-8").replace("60", "61", 1), "utf-8")
     done = run_cli("solve", "--verify", out)
-    assert done.returncode != 0 and "changed since the run" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode != 0 and "运行后已被改动" in done.stderr and "Traceback" not in done.stderr
     assert tree(out) == before
 
 
@@ -186,7 +186,7 @@ def test_a_changed_edit_fails(whatif):
     report = verify(out)
     assert not report.ok and report.same_slate is False
     done = run_cli("solve", "--verify", out)
-    assert done.returncode == 1 and "different slate.csv" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 1 and "不同的 slate.csv" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_an_edited_slate_xlsx_fails(whatif):
@@ -215,8 +215,8 @@ def test_an_edited_summary_fails(whatif):
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
     report = verify(out)
     assert not report.ok
-    assert any("n_selected recorded" in p for p in report.problems)
-    assert any("total_score recorded 999.0" in p for p in report.problems)
+    assert any("n_selected 记录为" in p for p in report.problems)
+    assert any("total_score 记录为 999.0" in p for p in report.problems)
 
 
 @pytest.mark.parametrize("key, value", [("seed", "abc"), ("seed", 10 ** 30), ("workers", -3),
@@ -278,7 +278,7 @@ def test_a_what_if_that_withdrew_units_verifies(tmp_path):
     summary["edits"][-1]["new"] = ["U7"]
     (tmp_path / "out" / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
     report = verify(tmp_path / "out")
-    assert not report.ok and any("differs from the table the run solved" in p for p in report.problems)
+    assert not report.ok and any("与该次运行求解的表格不同" in p for p in report.problems)
 
 
 # --------------------------------------------------------------------------- everything a run publishes (D11)
@@ -295,7 +295,7 @@ def test_an_edited_reason_in_explanations_is_not_verified(solved):
     path.write_text("\n".join(lines) + "\n", "utf-8-sig")
     report = verify(out)
     assert not report.ok and report.same_slate is True          # the slate itself is untouched
-    assert any(line.startswith(f"{path}:2:reason: found \"材料不全，不予推荐\"") for line in report.problems)
+    assert any(line.startswith(f"{path}:2:reason：发现 \"材料不全，不予推荐\"") for line in report.problems)
 
 
 @pytest.mark.parametrize("status", ["OPTIMAL", "FEASIBLE"])
@@ -310,8 +310,8 @@ def test_edited_numbers_in_the_summary_are_not_verified_whatever_the_status(solv
     report = verify(out)
     assert not report.ok
     text = "\n".join(report.problems)
-    assert "n_selected recorded 520, the recorded slate.csv gives 4" in text
-    assert "total_score recorded 45000, the recorded slate.csv gives 312" in text
+    assert "n_selected 记录为 520，而记录的 slate.csv 算得 4" in text
+    assert "total_score 记录为 45000，而记录的 slate.csv 算得 312" in text
 
 
 def test_an_edited_rules_table_is_not_verified(solved):
@@ -319,7 +319,7 @@ def test_an_edited_rules_table_is_not_verified(solved):
     path = out / "rules.csv"
     path.write_text(path.read_text("utf-8-sig").replace("三(三)", "三(四)", 1), "utf-8-sig")
     report = verify(out)
-    assert not report.ok and any(line.startswith(f"{path}:2:clause: found \"三(四)\"") for line in report.problems)
+    assert not report.ok and any(line.startswith(f"{path}:2:clause：发现 \"三(四)\"") for line in report.problems)
 
 
 def test_a_swapped_scenario_with_a_forced_out_project_says_what_was_re_run(solved, tmp_path):
@@ -331,7 +331,9 @@ def test_a_swapped_scenario_with_a_forced_out_project_says_what_was_re_run(solve
     import shutil
     shutil.rmtree(out)
     api.save(api.solve(other, workers=1, seed=3, time_limit_s=20), out)
-    report = verify(out)
+    from planner.lang import speaking
+    with speaking("en"):                          # the English words once; the command line below in Chinese
+        report = verify(out)
     assert report.ok
     lines = report.rerun_lines()
     assert lines[0].startswith(f"scenario {other}")
@@ -339,7 +341,7 @@ def test_a_swapped_scenario_with_a_forced_out_project_says_what_was_re_run(solve
     assert any(line.startswith("backend cpsat, seed 3, workers 1") for line in lines)
     done = run_cli("solve", "--verify", out)
     assert done.returncode == 0, done.stderr
-    assert f"re-ran: scenario {other}" in done.stdout and "re-ran: 1 forced out (force_out): C8" in done.stdout
+    assert f"已重新运行：情景 {other}" in done.stdout and "已重新运行：指定不入选 1 个（force_out）：C8" in done.stdout
 
 
 # --------------------------------------------------------------------------- audit --against another run (D20)
