@@ -77,7 +77,7 @@ def test_an_unknown_backend_is_a_usage_error_not_a_traceback(case, tmp_path):
 def test_a_time_limit_not_above_zero_is_refused(case, tmp_path, value):
     """Found: --time-limit -5, 0 and nan ran and ended with exit 4 "no slate within -5 s"."""
     code, _, stderr = invoke("solve", case, "--time-limit", value, "--out", tmp_path / "out")
-    assert_one_line_error(code, stderr, 2, "--time-limit", "expected seconds > 0")
+    assert_one_line_error(code, stderr, 2, "--time-limit", "应为 大于 0 的秒数")
     assert not (tmp_path / "out").exists()
 
 
@@ -89,7 +89,10 @@ def test_an_infinite_time_limit_is_allowed(case, tmp_path):
 def test_negative_workers_are_refused(case, tmp_path):
     """Found: --workers -3 silently meant every core."""
     code, _, stderr = invoke("solve", case, "--workers", "-3", "--out", tmp_path / "out")
-    assert_one_line_error(code, stderr, 2, "--workers", "0 (every core)")
+    assert_one_line_error(code, stderr, 2, "--workers", "0（用全部核心）")
+    code, _, stderr = invoke("--lang", "en", "solve", case, "--workers", "-3", "--out", tmp_path / "out")
+    assert code == 2 and stderr.startswith("error: planner solve: Invalid value for '--workers': found -3, expected 0 "
+                                           "(every core)"), stderr
 
 
 @pytest.mark.parametrize("seed", ["99999999999999999999", "2147483648", "-1"])

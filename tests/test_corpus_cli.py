@@ -80,3 +80,24 @@ def test_case_through_the_cli(case, tmp_path):
     assert all(line.startswith(("错误：", "警告：", "冲突：")) for line in lines if line.strip()), stderr
     assert not out.exists(), "the output folder was created on failure"
     assert tree(folder) == before, "something was written into the case folder"
+
+
+def test_a_bad_candidate_file_is_said_in_chinese_and_in_english_with_lang_en(tmp_path):
+    """`planner solve` on a table with several problems: each a located line on stderr in Chinese
+    (错误：文件:行:列：发现 …，应为 …), the same lines in English under ``--lang en``; exit 2 and nothing written."""
+    case = INPUTS / "32-several-problems"
+    folder = tmp_path / case.name
+    shutil.copytree(case, folder)
+    zh = run_cli("solve", folder / "scenario.toml", "--out", tmp_path / "out", "--quiet", cwd=tmp_path)
+    en = run_cli("--lang", "en", "solve", folder / "scenario.toml", "--out", tmp_path / "out", "--quiet", cwd=tmp_path)
+    assert zh.returncode == en.returncode == 2, zh.stderr + en.stderr
+    assert not (tmp_path / "out").exists() and "Traceback" not in zh.stderr + en.stderr
+    lines = zh.stderr.splitlines()
+    assert lines and all(line.startswith("错误：") for line in lines), zh.stderr
+    assert 'candidates.csv:2:score：发现 "八十"，应为 0 到 100 之间的数' in zh.stderr
+    assert 'candidates.csv:3:locality：发现 "长春县"，应为 以下之一：长春市' in zh.stderr
+    assert not any(word in zh.stderr for word in ("found", "expected", "error:", "did you mean"))
+    lines = en.stderr.splitlines()
+    assert len(lines) == len(zh.stderr.splitlines()) and all(line.startswith("error: ") for line in lines)
+    assert 'candidates.csv:2:score: found "八十", expected a number from 0 to 100' in en.stderr
+    assert "发现" not in en.stderr and "应为" not in en.stderr and "错误" not in en.stderr

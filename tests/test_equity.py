@@ -210,7 +210,7 @@ def test_reference_weights_from_columns_files_and_mappings(tmp_path):
     assert got.to_dict() == {"长春市": 95, "吉林市": 30, "四平市": 20, "白山市": 10, "梅河口市": 40}
     folded = scenario.folded("梅河口市", "四平市")
     assert shares.reference_weights(frame, folded, reference=path)["四平市"] == 60
-    with pytest.raises(InputError, match="no reference weight"):
+    with pytest.raises(InputError, match="没有参照权重"):
         shares.reference_weights(frame, scenario, reference={"长春市": 1})
     with pytest.raises(InputError):
         shares.reference_weights(frame, scenario, reference={g: -1 for g in WEIGHTS})

@@ -240,7 +240,7 @@ def test_spread_problems_are_input_errors():
     with pytest.raises(InputError) as info:
         score_spread(bad)
     assert len(info.value.problems) == 2            # "x" and "-2"; a blank cell is allowed
-    with pytest.raises(InputError, match="没有 \"):
+    with pytest.raises(InputError, match='没有 "r9" 列'):
         score_spread(frame, reviewers=["r9"])
     spread = score_spread(typed_frame([dict(r, score_sd="") for r in ROWS], extra=["score_sd"]), score_sd=2.5)
     assert np.all(spread.sd == 2.5)

@@ -240,6 +240,20 @@ def test_messages_are_chinese_unless_english_is_asked_for(tmp_path, monkeypatch)
     assert all(set(texts) == {"zh", "en"} for texts in targets.MESSAGES.values())
 
 
+def test_the_library_language_switch_reaches_these_messages(tmp_path, monkeypatch):
+    from planner.lang import speaking
+
+    monkeypatch.delenv("PLANNER_LANG", raising=False)
+    (tmp_path / "blocker").write_text("x")
+    assert str(targets.not_writable(tmp_path / "blocker" / "out")).endswith(
+        f"：发现 {tmp_path / 'blocker'} 处是一个文件，此处需要文件夹，应为 可写入的输出文件夹")
+    with speaking("en"):
+        assert str(targets.not_writable(tmp_path / "blocker" / "out")).endswith(
+            f": found a file at {tmp_path / 'blocker'}, where a folder is needed, expected a writable output folder")
+        assert targets.describe(tmp_path / "nowhere") == "nothing (no such folder)"
+    assert targets.describe(tmp_path / "nowhere") == "不存在（没有这个文件夹）"
+
+
 @pytest.mark.parametrize("name, parts", [("slate.csv", ("slate.csv",)), ("反馈/某校.docx", ("反馈", "某校.docx")),
                                          ("a/b/c.txt", ("a", "b", "c.txt"))])
 def test_output_names_split_into_parts(name, parts):

@@ -138,7 +138,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "equity_frontier_columns": ("点|上限（百分点）|指数（百分点）|Gallagher（百分点）|目标值|损失|状态",
                                 "point|bound (pp)|index (pp)|Gallagher (pp)|objective|loss|status"),
     "equity_unproven": ("注意：最均衡的一端在时限内未证明最优", "note: the most balanced end was not proven optimal within the time limit"),
+    # publish, report
+    "note": ("注意：{note}", "note: {note}"),
+    "publish_written": ("已写入 {target}/：认定名单.xlsx/.docx、推荐名单.xlsx/.docx、公示通知.docx、反馈汇总.xlsx，"
+                        "{folder}/ 下 {letters} 份单位告知书",
+                        "written to {target}/: 认定名单.xlsx/.docx, 推荐名单.xlsx/.docx, 公示通知.docx, 反馈汇总.xlsx, "
+                        "and {letters} letters to units in {folder}/"),
+    "report_written": ("简报已写入 {target}/：{names}", "briefing written to {target}/: {names}"),
     # serve
+    "serve_local": ("只在本机可访问", "localhost only"),
+    "serve_listening": ("监听 {host}，其他计算机也可访问", "listening on {host}, reachable from other machines"),
+    "serve_page": ("情景推演页面：{url}  {where}；按 Ctrl-C 结束", "what-if page: {url}  {where}; Ctrl-C stops"),
     "serve_port": ("--port {port}：应为 0–65535 之间的端口号", "--port {port}: expected a port number 0–65535"),
     "serve_whole": ("{name} {value}：应为 ≥ 1 的整数", "{name} {value}: expected a whole number ≥ 1"),
     "serve_seconds": ("--time-limit {value}：应为大于 0 的秒数", "--time-limit {value}: expected seconds > 0"),

@@ -24,15 +24,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """写出认定名单、推荐名单（.xlsx/.docx）、公示通知.docx、反馈汇总.xlsx 和 反馈/（每个申报单位一份告知书）。"""
         from planner.cli._common import err, out, run_guarded
+        from planner.cli._messages import say
         from planner.show import publish as write
         from planner.show.publication import FEEDBACK_DIR
 
         notes: list[str] = []
         written = run_guarded(lambda: write(run_dir, out_dir, templates=templates, warnings=notes))
         for note in notes:
-            err.print(f"注意：{note}", markup=False)
+            err.print(say("note", note=note), markup=False)
         if not quiet:
             target = out_dir or run_dir
             letters = sum(1 for p in written if p.parent.name == FEEDBACK_DIR)
-            out.print(f"已写入 {target}/：认定名单.xlsx/.docx、推荐名单.xlsx/.docx、公示通知.docx、反馈汇总.xlsx，"
-                      f"{FEEDBACK_DIR}/ 下 {letters} 份单位告知书", markup=False, soft_wrap=True)
+            out.print(say("publish_written", target=target, folder=FEEDBACK_DIR, letters=letters), markup=False,
+                      soft_wrap=True)

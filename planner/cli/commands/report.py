@@ -41,10 +41,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """在 OUT_DIR 写出领导简报 briefing.html（首页即一页简报，名单为附件）和各图 PNG；加 --pdf 另写一页的 briefing.pdf。"""
         from planner.cli._common import err, out, run_guarded
+        from planner.cli._messages import say
 
         written = run_guarded(lambda: run_report(out_dir, compare=compare, pdf=pdf, scenario=scenario, dpi=dpi,
                                                  quiet=quiet, progress_console=err))
         if not quiet:
-            names = "、".join(p.name for p in written)
-            out.print(f"简报已写入 {out_dir}/：{names}", markup=False, soft_wrap=True)
+            out.print(say("report_written", target=out_dir, names="、".join(p.name for p in written)), markup=False,
+                      soft_wrap=True)
 

@@ -70,8 +70,8 @@ def serve(
     bound = sock.getsockname()[1]
     shown = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{bound}/"
-    where = "只在本机可访问 (localhost only)" if host in LOCAL else f"监听 {host}，其他计算机也可访问 (listening on {host})"
-    err.print(f"情景推演页面 (what-if page)：{url}  {where}；Ctrl-C 结束 (Ctrl-C stops)", markup=False)
+    where = say("serve_local") if host in LOCAL else say("serve_listening", host=host)
+    err.print(say("serve_page", url=url, where=where), markup=False)
     if open_browser:
         import webbrowser
         webbrowser.open(url)
