@@ -128,13 +128,13 @@ def test_a_misspelt_switch_value_is_refused_with_the_nearest(tmp_path):
     """Found: about_n = "softband" dropped every rule that reads the switch; exit 0."""
     switched_base(tmp_path)
     code, _, stderr = invoke("check", child(tmp_path, '[switches]\nband = "sotf"\n'))
-    assert_one_line_error(code, stderr, 2, "child.toml", "switches.band", "'sotf'", 'did you mean "soft"?')
+    assert_one_line_error(code, stderr, 2, "child.toml", "switches.band", "'sotf'", '是否应为 "soft"？')
 
 
 def test_a_misspelt_switch_name_is_refused_with_the_nearest(tmp_path):
     switched_base(tmp_path)
     code, _, stderr = invoke("check", child(tmp_path, '[switches]\nbnad = "hard"\n'))
-    assert_one_line_error(code, stderr, 2, 'switch "bnad"', 'did you mean "band"?')
+    assert_one_line_error(code, stderr, 2, 'switch "bnad"', '是否应为 "band"？')
 
 
 def test_a_when_value_no_switch_has_is_refused(tmp_path):
@@ -142,14 +142,14 @@ def test_a_when_value_no_switch_has_is_refused(tmp_path):
     switched_base(tmp_path)
     path = child(tmp_path, '\n[[rule]]\nid = "extra"\nwhen = { band = "hrad" }\nmax = 3\n')
     code, _, stderr = invoke("check", path)
-    assert_one_line_error(code, stderr, 2, "child.toml:4:", 'rule "extra" when', 'did you mean "hard"?')
+    assert_one_line_error(code, stderr, 2, "child.toml:4:", 'rule "extra" when', '是否应为 "hard"？')
 
 
 def test_switching_off_a_rule_that_is_not_there_is_refused(tmp_path):
     """Found: `enabled = false` on a misspelt rule id removed nothing; exit 0."""
     switched_base(tmp_path)
     code, _, stderr = invoke("check", child(tmp_path, '\n[[rule]]\nid = "cpa"\nenabled = false\n'))
-    assert_one_line_error(code, stderr, 2, "child.toml:4:", 'rule "cpa"', 'did you mean "cap"?')
+    assert_one_line_error(code, stderr, 2, "child.toml:4:", 'rule "cpa"', '是否应为 "cap"？')
 
 
 def test_switching_off_a_rule_that_is_there_still_works(tmp_path):
@@ -261,7 +261,7 @@ def test_an_unreadable_candidates_file_is_a_located_error(case, monkeypatch):
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     code, _, stderr = invoke("check", case)
-    assert_one_line_error(code, stderr, 2, "candidates.csv", "cannot be read", "Permission denied")
+    assert_one_line_error(code, stderr, 2, "candidates.csv", "无法读取的文件", "Permission denied")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permission bits")
@@ -285,8 +285,8 @@ def test_a_huge_cost_in_the_table_is_a_located_error(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("bad_id, fragment", [("C\u200b4", "invisible character U+200B"),
-                                              ("\u04214", "Cyrillic letter")])
+@pytest.mark.parametrize("bad_id, fragment", [("C\u200b4", "不可见字符 U+200B"),
+                                              ("\u04214", "西里尔字母")])
 def test_ids_with_invisible_or_look_alike_characters_are_refused(tmp_path, bad_id, fragment):
     """Found: ids with an inner zero-width space or a Cyrillic С were distinct from their Latin twins."""
     rows = [dict(r, candidate_id=bad_id) if r["candidate_id"] == "C4" else r for r in ROWS]
@@ -347,16 +347,16 @@ def test_an_xlsx_that_inflates_past_the_bound_is_refused_unread(tmp_path, monkey
     monkeypatch.setattr(candidate_files, "MAX_XLSX_INFLATED", 1024)
     start = time.process_time()
     code, _, stderr = invoke("check", path)
-    assert_one_line_error(code, stderr, 2, "candidates.xlsx", "inflates to")
+    assert_one_line_error(code, stderr, 2, "candidates.xlsx", "解压后达")
     assert time.process_time() - start < 5
 
 
 # --------------------------------------------------------------------------- other crashes
 @pytest.mark.parametrize("exc, code, fragment", [
-    (MemoryError(), 2, "too large for this computer's memory"),
-    (RecursionError("maximum recursion depth exceeded"), 2, "nested too deep"),
+    (MemoryError(), 2, "超出本机内存"),
+    (RecursionError("maximum recursion depth exceeded"), 2, "嵌套过深"),
     (OSError(28, "No space left on device", "out/slate.csv"), 2, "No space left on device"),
-    (ZeroDivisionError("division by zero"), 70, "internal error"),
+    (ZeroDivisionError("division by zero"), 70, "程序内部错误"),
 ])
 def test_uncaught_exceptions_end_in_one_line_and_a_readme_code(case, tmp_path, monkeypatch, exc, code, fragment):
     """Found: MemoryError on a zip bomb and other exceptions printed a traceback (exit 1)."""
@@ -382,7 +382,7 @@ def test_an_output_path_that_is_a_fifo_is_called_a_fifo(case, tmp_path):
     """Found: a FIFO was called "a directory"."""
     os.mkfifo(tmp_path / "pipe")
     code, _, stderr = invoke("solve", case, "--out", tmp_path / "pipe", "--workers", "1")
-    assert_one_line_error(code, stderr, 2, "FIFO", "not a folder")
+    assert_one_line_error(code, stderr, 2, "FIFO", "（不是文件夹）")
 
 
 def test_a_second_writer_of_the_same_folder_exits_2(case, tmp_path):
@@ -500,4 +500,4 @@ def test_without_choices_a_near_miss_is_a_typo_and_a_far_value_switches_off(tmp_
     assert code == 0 and "0 条规则" in out, stderr
     path = child(tmp_path, '\n[[rule]]\nid = "extra"\nwhen = { band = "hrad" }\nmax = 3\n', "when.toml")
     code, _, stderr = invoke("check", path)
-    assert_one_line_error(code, stderr, 2, 'rule "extra" when', 'did you mean "hard"?')
+    assert_one_line_error(code, stderr, 2, 'rule "extra" when', '是否应为 "hard"？')

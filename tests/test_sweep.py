@@ -99,7 +99,7 @@ def test_results_in_task_order_and_state_built_once_per_worker():
 
 def test_bad_executor_settings():
     job = sweep.make_job(build_counter, 1)
-    with pytest.raises(InputError, match="executor"):
+    with pytest.raises(InputError, match="执行方式"):
         sweep.run_tasks([sweep.Task(job, "test_sweep:run_echo", 1)], executor="threads")
     with pytest.raises(InputError, match="workers"):
         sweep.run_tasks([sweep.Task(job, "test_sweep:run_echo", 1)], executor="serial", workers=-1)
