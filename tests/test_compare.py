@@ -123,4 +123,4 @@ def test_cli_compare_prints_and_writes_the_tables(runs, tmp_path):
     assert list(entered["candidate_id"]) == ["c4"]
     missing = run_cli("compare", runs[0], tmp_path / "nowhere")
     assert missing.returncode == 2
-    assert "error:" in missing.stderr and "no such folder" in missing.stderr and "Traceback" not in missing.stderr
+    assert "错误：" in missing.stderr and "no such folder" in missing.stderr and "Traceback" not in missing.stderr

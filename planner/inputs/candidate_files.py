@@ -5,7 +5,8 @@ CSV (UTF-8 with or without BOM, UTF-16 "Unicode 文本", GB18030/GBK, else chars
 and guessing its delimiter, reading an xlsx workbook (sheet ``candidates`` or the first visible one, a hidden sheet
 holding data refused; saved formula values, merged cells refused below the header, formulas without a saved value reported)
 and finding the header row below any title rows. Every file problem is said with file, row and
-column. Does not own what the cells must hold (`candidates`, which validates and normalises
+column, in Chinese through `planner.lang.say` (English under ``--lang en``), a column named as the
+file's header wrote it (评审分数 in a table with Chinese headers). Does not own what the cells must hold (`candidates`, which validates and normalises
 them into the candidate frame).
 """
 from __future__ import annotations
@@ -193,22 +194,23 @@ def _data_sheet(workbook: Any, source: str) -> Any:
     hidden = [ws for ws in workbook.worksheets if ws.sheet_state != "visible"
               and any(v is not None and cell_text(v) != "" for r in ws.iter_rows(values_only=True) for v in r)]
     if hidden:
-        states = {"hidden": ("隐藏", "hidden"), "veryHidden": ("深度隐藏（veryHidden）", "very hidden")}
-        raise InputError([Problem(source, say(f'{states.get(ws.sheet_state, (ws.sheet_state,) * 2)[0]}的工作表 "{ws.title}"，其中有数据',
-                                              f'a {states.get(ws.sheet_state, (ws.sheet_state,) * 2)[1]} sheet "{ws.title}" holding data'),
-                                  say("只有一个可见的数据工作表（不读隐藏的工作表）",
-                                      "one visible data sheet (hidden sheets are not read)"),
-                                  column=say(f'工作表 "{ws.title}"', f'sheet "{ws.title}"'),
-                                  hint=say("取消隐藏后删除不用的工作表，或把要用的表另存为新工作簿",
-                                           "unhide it and delete the sheets not used, or save the sheet to use "
-                                           "as a new workbook"))
-                          for ws in hidden])
+        raise InputError([_hidden_sheet(source, ws) for ws in hidden])
     visible = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
     if not visible:
         raise InputError([Problem(source, say("没有可见的工作表", "no visible sheet"),
                                   say("一个可见的数据工作表", "one visible data sheet"))])
     by_name = {ws.title.casefold(): ws for ws in visible}
     return by_name.get("candidates", visible[0])
+
+
+def _hidden_sheet(source: str, sheet: Any) -> Problem:
+    zh, en = {"hidden": ("隐藏", "hidden"), "veryHidden": ("深度隐藏（veryHidden）", "very hidden")}.get(
+        sheet.sheet_state, (sheet.sheet_state, sheet.sheet_state))
+    return Problem(source, say(f'{zh}的工作表 "{sheet.title}"，其中有数据', f'a {en} sheet "{sheet.title}" holding data'),
+                   say("只有一个可见的数据工作表（不读隐藏的工作表）", "one visible data sheet (hidden sheets are not read)"),
+                   column=say(f'工作表 "{sheet.title}"', f'sheet "{sheet.title}"'),
+                   hint=say("取消隐藏后删除不用的工作表，或把要用的表另存为新工作簿",
+                            "unhide it and delete the sheets not used, or save the sheet to use as a new workbook"))
 
 
 def _formulas_without_values(data: bytes, sheet: Any, header_row: int, label: str) -> list[Problem]:

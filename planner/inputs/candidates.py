@@ -3,8 +3,9 @@
 Owns the columns a candidate table must and may have, the cleaning of every cell (``1001.0`` ids,
 full-width ``８５``, 是/否 flags, 长春 for 长春市, blanks of every width), the check of every
 column against the catalogue of codes (`catalogue`), and the report of *every* problem of a bad
-table at once, each with its file, row, column, the value found and what was expected — the
-frame described in docs/ARCHITECTURE.md. Also `parse_bool` and `file_rows` for callers that
+table at once, each with its file, row, column (as the file's header wrote it), the value found
+and what was expected, in Chinese through `planner.lang.say` (English on request) — the frame
+described in docs/ARCHITECTURE.md. Also `parse_bool` and `file_rows` for callers that
 read flags or map rows back to the file.
 
 Does not own reading files (encodings, CSV delimiters, xlsx title rows, merged cells, unsaved
