@@ -73,7 +73,7 @@ def test_several_scenarios_gather_into_one_tidy_table(case):
     probabilities = runs.probabilities()
     assert len(probabilities) == 2 * len(ROWS)
     assert probabilities["probability"].between(0, 1).all()
-    with pytest.raises(InputError, match="distinct"):
+    with pytest.raises(InputError, match="各不相同的情景名称"):
         sampling.run_samples([case, case], 1, executor="serial")
 
 

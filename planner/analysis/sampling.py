@@ -34,6 +34,7 @@ from planner.analysis.resolver import Outcome, Resolver
 from planner.analysis.spread import Spread, sample_scores, score_spread
 from planner.analysis.sweep import Job, Task, make_job, run_tasks
 from planner.errors import InputError, PlannerError, Problem
+from planner.lang import say
 from planner.model import Model, Split, build_model
 from planner.rules import Scenario, load_scenario, read_round
 
@@ -99,7 +100,7 @@ def run_sample(state: CaseState, sample: int) -> dict:
     scores = None
     if sample:
         if case.spread is None:
-            raise PlannerError("samples need a score spread")
+            raise PlannerError(say("抽样需要评审分数的波动", "samples need a score spread"))
         scores = sample_scores(case.spread, state.score, case.seed, sample)
         outcome = state.resolver.solve(scores, time_limit_s=case.time_limit_s, seed=case.seed)
     else:
@@ -321,10 +322,11 @@ def run_samples(cases: Sequence[Case], samples: int, *, executor: str = "process
     """
     labels = [c.label for c in cases]
     if len(set(labels)) != len(labels):
-        raise InputError([Problem("sweep", f"two rounds named {l!r}", "distinct scenario names")
+        raise InputError([Problem("sweep", say(f"两个同名的评审轮次 {l!r}", f"two rounds named {l!r}"),
+                                  say("各不相同的情景名称", "distinct scenario names"))
                           for l in sorted({l for l in labels if labels.count(l) > 1})])
     if samples < 0:
-        raise InputError([Problem("options", f"samples = {samples}", "0 or more samples")])
+        raise InputError([Problem("options", f"samples = {samples}", say("0 个或更多样本", "0 or more samples"))])
     start = time.perf_counter()
     tasks = [t for case in cases for t in sample_tasks(case, samples)]
     records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,
