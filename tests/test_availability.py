@@ -67,7 +67,7 @@ def test_pins_must_name_existing_selectable_candidates():
     lines = info.value.lines()
     assert len(lines) == 2
     assert 'force_in: found candidate "okk" which is not in the candidate table' in lines[0]
-    assert 'did you mean "ok"?' in lines[0]
+    assert '是否应为 "ok"？' in lines[0]
     assert 'force_out: found candidate "nope"' in lines[1]
     with pytest.raises(PolicyError) as info:
         check_pins(frame, scenario_of({"period": [2022, 2024], "force_in": ["inel", "old", "ok"]}))
