@@ -203,6 +203,23 @@ def test_a_tampered_summary_is_refused_located_by_read_summary(run, form):
     assert fragment in str(info.value)
 
 
+def test_a_damaged_run_folder_is_said_in_english_when_asked(run, tmp_path):
+    from planner.lang import speaking
+
+    _, out = run
+    _tamper(out, "a number that is text")
+    with speaking("en"):
+        with pytest.raises(InputError) as info:
+            read_run(out)
+        assert 'summary.json:n_selected: found "四", expected a number' in str(info.value)
+        with pytest.raises(InputError) as info:
+            read_run(tmp_path / "nowhere")
+        assert str(info.value) == f"{tmp_path / 'nowhere'}: found no such folder, expected a folder written by planner solve --out"
+    with pytest.raises(InputError) as info:
+        read_run(tmp_path / "nowhere")
+    assert str(info.value) == f"{tmp_path / 'nowhere'}：发现 没有这个文件夹，应为 planner solve --out 写出的文件夹"
+
+
 READERS = {
     "publish": lambda case, out: ("publish", out),
     "report": lambda case, out: ("report", out),

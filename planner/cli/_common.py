@@ -1,7 +1,8 @@
 """What every command of the command line shares: the consoles, exit codes, one-line errors.
 
-Owns how a message reaches a person (one line each on stderr, never a traceback for a user's
-mistake), the exit codes the README promises, the checks of options every command shares
+Owns how a message reaches a person (one line each on stderr after its word — ``错误：`` in
+Chinese, ``error: `` under ``--lang en`` — never a traceback for a user's mistake; click's own
+usage errors put into Chinese, `usage_text`), the exit codes the README promises, the checks of options every command shares
 (seconds, workers, seeds), what a Ctrl-C left (`interrupted_message`; the handlers themselves
 are `cli._interrupt`), the consoles that wrap Chinese by the line-start rule (`cli._wrap`), and
 the progress bar of long steps. Words are from the catalogue `cli._messages`. The root commands
