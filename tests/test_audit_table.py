@@ -59,6 +59,19 @@ def test_a_score_changed_below_the_tolerance_is_no_change():
     assert compare_with_table(slate, table) == []
 
 
+def test_a_slate_with_chinese_headers_names_the_changed_column_as_its_header(tmp_path):
+    """slate.xlsx is written with Chinese headers: a changed score is told at 评审分数, as the office sees it."""
+    from planner.inputs import load_candidates
+    from planner.inputs.labels import to_chinese
+
+    slate, table = frames([dict(TABLE[0], score=95.5), TABLE[1], TABLE[2]], TABLE)
+    path = tmp_path / "slate.csv"
+    to_chinese(slate).to_csv(path, index=False)
+    read = load_candidates(path)
+    found = [(p.row, p.column, p.found) for p in compare_with_table(read, table)]
+    assert found == [(2, "评审分数", "95.5")]
+
+
 def test_summarise_counts_kinds_and_keeps_the_rest_for_a_file():
     lines = [f"line {i}" for i in range(25)]
     kinds = ["a"] * 3 + ["b"] * 22

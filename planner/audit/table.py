@@ -83,6 +83,7 @@ def compare_with_table(slate: pd.DataFrame, table: pd.DataFrame, scenario: Scena
         with the same fixed cells.
     """
     slate_file = str(slate.attrs.get("source", "slate"))
+    shown = dict(slate.attrs.get("headers", {}))        # a column named as the slate's header wrote it (评审分数)
     table_file = Path(str(table.attrs.get("source", "candidates"))).name
     slate_ids = slate["candidate_id"].astype(str).to_numpy()
     table_ids = table["candidate_id"].astype(str).to_numpy()
@@ -130,7 +131,7 @@ def compare_with_table(slate: pd.DataFrame, table: pd.DataFrame, scenario: Scena
             changed.append((int(slate_rows[ours[i]]), k, Problem(
                 slate_file, _cell(found[i]), say(f"{_cell(expected[i])}（与 {table_file} 第 {int(table_rows[theirs[i]])} 行相同）",
                                                  f"{_cell(expected[i])} as in {table_file} row {int(table_rows[theirs[i]])}"),
-                row=int(slate_rows[ours[i]]), column=column)))
+                row=int(slate_rows[ours[i]]), column=shown.get(column, column))))
     problems += [p for _, _, p in sorted(changed, key=lambda t: (t[0], t[1]))]
     return problems
 

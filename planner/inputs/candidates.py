@@ -359,6 +359,7 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
     frame.attrs["source"] = source
     frame.attrs["first_data_row"] = int(rows[0])
     frame.attrs["skipped_rows"] = skipped
+    frame.attrs["headers"] = {header[j]: written[j] for j in keep_cols if header[j] != written[j]}   # 评审分数 …
     log.info("%s: %d candidates", source, len(frame))
     return frame
 

@@ -113,7 +113,7 @@ def read_flags(frame: pd.DataFrame, columns: Sequence[str] = FLAG_COLUMNS, *, so
         values, bad = parse_bool(frame[column])
         for i in np.flatnonzero(bad.to_numpy()):
             problems.append(Problem(source, f'"{frame[column].iat[i]}"', say(*FLAG_EXPECTED), row=int(rows[i]),
-                                    column=column))
+                                    column=frame.attrs.get("headers", {}).get(column, column)))
         out[column] = values.to_numpy(dtype=bool)
     if problems:
         raise InputError(problems)
