@@ -34,7 +34,8 @@ POOL = 60                  # experts in the province's pool
 SMALL_TASK = 100           # a task or track with more filings gets a 5-expert panel, else 7
 INSIDERS = 2               # experts per panel working at a unit that files the task
 FAVOUR = 6.0               # points an insider adds to their own unit's projects
-HARSH, ERRATIC = 7, 13     # pool positions of the harsh and the erratic expert
+INSIDE_POOL = 20           # experts of the pool working at units that file
+HARSH, ERRATIC = 30, 40    # pool positions of the harsh and the erratic expert (both from outside)
 MISSING = 0.03             # share of scores not given in a 7-expert panel
 HEADER = ["项目编号", "专家编号", "专家单位", "评分"]
 
@@ -59,33 +60,37 @@ def generate_scores(candidates: pd.DataFrame, *, seed: int = DEFAULT_SEED) -> pd
     leniency = pool_rng.normal(0.0, 1.5, POOL)
     noise_sd = pool_rng.uniform(2.0, 4.0, POOL)
     leniency[HARSH], noise_sd[ERRATIC] = -6.0, 9.0
-    experts = [f"ZJ{k + 1:02d}" for k in range(POOL)]
-    outside = [f"评审专家库单位{k + 1:02d}" for k in range(POOL)]
+    experts = np.array([f"ZJ{k + 1:02d}" for k in range(POOL)])
+    # The first INSIDE_POOL experts work at units that file (the units filing most, one each);
+    # the second of them writes the unit's name with a blank in it. The rest come from outside.
+    filing = candidates.groupby("unit_id")["unit_name"].agg(["first", "size"]).sort_values(
+        ["size", "first"], ascending=[False, True], kind="stable")
+    home = pool_rng.choice(len(filing), min(INSIDE_POOL, len(filing)), replace=False)
+    home_id = np.array([""] * POOL, dtype=object)
+    units = np.array([f"评审专家库单位{k + 1:02d}" for k in range(POOL)], dtype=object)
+    for k, row in enumerate(home):
+        home_id[k] = str(filing.index[row])
+        name = str(filing["first"].iloc[row])
+        units[k] = f"{name[:2]} {name[2:]}" if k == 1 and len(name) > 2 else name
     parts = []
     for (task, track), group in candidates.groupby(["task", "track"], sort=True):
         rng = seeded_rng(seed, year, STREAM, zlib.crc32(f"{task}/{track}".encode()))
         size = 5 if len(group) > SMALL_TASK else 7
-        members = rng.choice(POOL, size, replace=False)
-        filers = group.groupby("unit_id")["unit_name"].first()
-        counts = group["unit_id"].value_counts()
-        inside = counts.index[: min(INSIDERS, len(counts))]       # the units filing most
-        units = [outside[m] for m in members]
-        unit_ids = [""] * size
-        for slot, uid in enumerate(inside):
-            name = str(filers[uid])
-            units[slot] = name if slot == 0 or len(name) < 3 else f"{name[:2]} {name[2:]}"
-            unit_ids[slot] = str(uid)
+        filers = set(group["unit_id"].astype(str))
+        inside = [k for k in range(len(home)) if home_id[k] in filers]
+        chosen = list(rng.choice(inside, min(INSIDERS, len(inside)), replace=False)) if inside else []
+        outside = np.arange(len(home), POOL)
+        members = np.array(chosen + list(rng.choice(outside, size - len(chosen), replace=False)))
         n = len(group)
         truth = group["score"].to_numpy(dtype=float)
-        own = np.array([[uid == owner for uid in unit_ids] for owner in group["unit_id"].astype(str)])
+        own = group["unit_id"].astype(str).to_numpy()[:, None] == home_id[members][None, :]
         raw = (truth[:, None] + leniency[members][None, :] + noise_sd[members][None, :] * rng.standard_normal((n, size))
                + FAVOUR * own)
         score = np.clip(np.round(raw, 1), 0.0, 100.0)
         given = rng.random((n, size)) >= (MISSING if size == 7 else 0.0)
         rows, cols = np.nonzero(given)
         parts.append(pd.DataFrame({"candidate_id": group["candidate_id"].to_numpy()[rows],
-                                   "expert_id": np.array(experts)[members][cols],
-                                   "expert_unit": np.array(units, dtype=object)[cols],
+                                   "expert_id": experts[members][cols], "expert_unit": units[members][cols],
                                    "score": score[rows, cols]}))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["candidate_id", "expert_id",
                                                                                  "expert_unit", "score"])
