@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -57,7 +58,8 @@ class Spread:
         if self.kind == "panel":          # the bootstrap spread of the rule's score, measured once
             draws = np.stack([_panel_scores(self.reviews, self.rule, np.random.default_rng([0, d]))
                               for d in range(EFFECTIVE_SD_DRAWS)])
-            with np.errstate(invalid="ignore"):
+            with warnings.catch_warnings():          # rows without a panel: all NaN, sd 0
+                warnings.simplefilter("ignore", RuntimeWarning)
                 measured = np.nan_to_num(np.nanstd(draws, axis=0), nan=0.0)
             object.__setattr__(self, "_panel_sd", measured)
 

@@ -280,7 +280,8 @@ def _one(pid: str, panel: dict[str, np.ndarray], rule: ScoringRule) -> tuple[lis
         if rule.method == "trimmed":
             t = rule.trim
             kept = values[t:n - t]
-            dropped = [f"{e}↑" for e in reversed(experts[n - t:])] + [f"{e}↓" for e in experts[:t]]
+            top = sorted(zip(values, experts), key=lambda pair: (-pair[0], pair[1]))[:t]
+            dropped = [f"{e}↑" for _, e in top] + [f"{e}↓" for e in experts[:t]]
             if t and values.count(values[-1]) > 1:
                 flags.append("tie_high")
             if t and values.count(values[0]) > 1:
