@@ -215,6 +215,15 @@ def test_robust_with_scores_needs_no_score_sd(case, cli, tmp_path):
     assert "评分取自专家评分表" in done.stdout
 
 
+def test_a_sweep_case_draws_the_panels_too(case):
+    from planner.analysis.sampling import make_case, run_samples
+    scenario, sheet = case
+    built = make_case(scenario, scores=sheet)
+    assert built.spread.kind == "panel"
+    probability, n = run_samples([built], 6, executor="serial", progress=False).probability(built.label)
+    assert n == 6 and probability.tolist() == [0.0, 1.0, 1.0, 0.0]      # as in the robust test above
+
+
 # --- panel draws ------------------------------------------------------------------------------
 
 def test_a_panel_draw_is_the_rule_applied_to_the_experts_drawn_again():
