@@ -23,7 +23,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.inputs import read_scores
-from planner.lang import say
+from planner.lang import say, speaking
 from planner.rules import Scenario, ScoringRule, aggregate_scores, load_scenario, read_candidates
 from planner.rules.scoring import counted
 
@@ -157,7 +157,7 @@ class ScoreReport:
             raise InputError([Problem(str(path), say(f"扩展名“{path.suffix}”", f'the extension "{path.suffix}"'),
                                       say("一个 .xlsx 文件名，如 out/评分汇总.xlsx", "an .xlsx file name, e.g. out/scores.xlsx"))])
         book = score_book_bytes(self.aggregated, self.raters.raters, self.raters.outliers, candidates=self.candidates,
-                                rule_text=self.rule.describe(), sheets=self.scores.attrs.get("sheets"),
+                                rule_text=_chinese(self.rule), sheets=self.scores.attrs.get("sheets"),
                                 scale=self.raters.scale)
         png = figure_png(self.plot_raters()) if chart else None
         written = []
@@ -171,6 +171,12 @@ class ScoreReport:
                 chart_path.unlink(missing_ok=True)
             raise
         return written
+
+
+def _chinese(rule: ScoringRule) -> str:
+    """The rule in words for the workbook, which is Chinese whatever the terminal speaks."""
+    with speaking("zh"):
+        return rule.describe()
 
 
 def score_report(scenario: Scenario | str | Path, sheets: str | Path | Sequence[str | Path], *,

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from planner.cli._messages import say
+from planner.cli._messages import english, say
 
 
 def register(app: typer.Typer) -> None:
@@ -69,5 +69,6 @@ def scores(
                         "" if corr != corr else f"{corr:.2f}", words.get(record["flag"], record["flag"]))
     if rows:
         out.print(listing)
-    out.print(say("written_list", target=str(target.parent) + "/", files="、".join(p.name for p in written)),
+    out.print(say("written_list", target=str(target.parent) + "/", files=(", " if english() else "、").join(
+        p.name for p in written)),
               markup=False)
