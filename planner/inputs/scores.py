@@ -192,10 +192,11 @@ def _long(label: str, header: list[str], rows: list[list[str]], header_row: int,
     missing = [c for c in ("candidate_id", "expert_id", "score") if c not in where]
     if missing:
         names = "、".join(SHEET_LABELS[c] for c in missing)
+        given = [c for c in header if c]
         problems.append(Problem(label, say(f"缺少列：{names}", f"no column {', '.join(missing)}"),
                                 say("长表的列：项目编号、专家编号、专家单位（可选）、评分",
                                     "long-form columns: 项目编号, 专家编号, 专家单位 (optional), 评分"), row=header_row,
-                                hint=say(f"表头为：{'、'.join(c for c in header if c)}", f"the header is: {', '.join(c for c in header if c)}")))
+                                hint=say(f"表头为：{'、'.join(given)}", f"the header is: {', '.join(given)}")))
         return pd.DataFrame(columns=SCORE_COLUMNS)
     records = []
     for r, row in enumerate(rows[header_row:], start=header_row + 1):
