@@ -143,7 +143,7 @@ def _rows(source: str, data: bytes) -> tuple[str, list[list[str]], list[Problem]
     _check_inflated_size(source, data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:        # openpyxl raises many kinds on a damaged file  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds of error on a damaged file
         raise InputError([Problem(source, say(f"无法读取的 xlsx 工作簿（{exc}）", f"not a readable xlsx workbook ({exc})"),
                                   say("Excel 或 WPS 保存的 .xlsx 工作簿", "an .xlsx workbook saved by Excel or WPS"))]) from None
     sheet = _data_sheet(workbook, source)
