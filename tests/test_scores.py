@@ -76,7 +76,7 @@ def test_many_files_and_an_expert_twice_on_a_project_across_them(tmp_path):
     first, second = tmp_path / "一.csv", tmp_path / "二.csv"
     first.write_text("项目编号,专家编号,评分\nA,E1,70\n", "utf-8")
     second.write_text("项目编号,专家编号,评分\nB,E1,75\nA,E1,71\n", "utf-8")
-    assert len(read_scores([first, second.with_name("一.csv")][:1])) == 1
+    assert len(read_scores([first])) == 1
     with pytest.raises(InputError) as caught:
         read_scores([first, second])
     (line,) = caught.value.lines()
