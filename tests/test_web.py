@@ -516,3 +516,28 @@ def test_a_workspace_keeps_its_latest_whatifs(scenario_path):
     for value in (3, 4, 5, 6):
         ws.solve([BoundEdit("cap", "max", "长春市", 2, value)])
     assert [t.number for t in ws.trials] == [0, 3, 4]            # the base and the latest two
+
+
+def test_the_bundled_round_shows_changchun_as_the_letters_do():
+    # the letters say 长春市's 15 school centres (三(三)) are full: this year's and earlier picks,
+    # plus the places held for 2024 and 2025, make 15. The page must say the same, not "5 of 15".
+    import planner as pl
+    from planner.web.edits import group_labels, known_groups
+    from planner.web.views import editor_sections
+    from planner.web.workspaces import unit_names
+    result = pl.solve(JILIN)
+    scenario, groups = result.scenario, known_groups(result.rules)
+    labels = group_labels(scenario, groups, unit_names(result.slate))
+    sections = editor_sections(scenario, result.rules, groups, labels, result.ledger)
+    rule = next(r for s in sections for r in s["rules"] if r["id"] == "pc-school-locality")
+    row = next(r for r in rule["rows"] if r["key"] == "长春市")
+    used, held, left = map(int, re.fullmatch(r"已用 (\d+)，为以后年度预留 (\d+)，剩余 (\d+)", row["used"]).groups())
+    slate = result.slate
+    picked = slate[(slate["selected"] == 1) & (slate["task"] == "practice_centre") & (slate["track"] == "school")
+                   & (slate["locality"] == "长春市") & (slate["unit_kind"] != "higher_vocational")]
+    assert used == len(picked) > 0                                     # counted from the slate itself
+    assert used + held + left == 15 and left == 0 and held > 0         # the notice's 15, full as the letters say
+    # per-school groups by the school's name, never its unit id
+    national = next(r for s in sections for r in s["rules"] if r["id"] == "pc-school-national-dh")
+    names = set(unit_names(slate).values())
+    assert national["groups"] and all(g in names for g in national["groups"])
