@@ -113,10 +113,10 @@ def n_selected(response) -> int:
 
 
 def english_sentences(text: str) -> list[str]:
-    """Runs of three or more English words in the text a person reads (tags and their
-    attributes left out; a rule id, a file name or a number alone is not a sentence)."""
-    shown = re.sub(r"<[^>]+>", " ", text)
-    return re.findall(r"[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}", shown)
+    """Runs of two or more English words in the text a person reads ("a number", "no slate
+    satisfies"; tags and their attributes left out; a rule id or a file name is not one)."""
+    shown = re.sub(r"<[^>]+>", " ", html.unescape(text))
+    return re.findall(r"(?<![\w.-])[A-Za-z]+(?:[ ,;]+[A-Za-z]+)+(?![\w.-])", shown)
 
 
 def part(text: str, start: str, end: str) -> str:
