@@ -412,7 +412,7 @@ def test_workspaces_do_not_see_each_others_whatifs(client):
 
 def test_unknown_workspace_and_trial_are_not_found(client):
     assert client.get("/w/nonexistent/").status_code == 404
-    assert "打开一个新的情景推演会话" in text_of(client.get("/w/nonexistent/"))
+    assert "回到情景推演首页" in text_of(client.get("/w/nonexistent/"))
     wid = open_workspace(client)
     assert client.get(f"/w/{wid}/trial/9", headers=HX).status_code == 404
     assert client.get(f"/w/{wid}/trial/0/nothing.bin").status_code == 404
