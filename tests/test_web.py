@@ -539,5 +539,7 @@ def test_the_bundled_round_shows_changchun_as_the_letters_do():
     assert used + held + left == 15 and left == 0 and held > 0         # the notice's 15, full as the letters say
     # per-school groups by the school's name, never its unit id
     national = next(r for s in sections for r in s["rules"] if r["id"] == "pc-school-national-dh")
+    # a soft target passed is said as such, never as a negative remainder
+    assert not any("剩余 -" in row["used"] for s in sections for r in s["rules"] for row in r["rows"])
     names = set(unit_names(slate).values())
     assert national["groups"] and all(g in names for g in national["groups"])

@@ -135,7 +135,7 @@ def _use_of(rule_id: str, keys: list[str], use: dict, held: dict, cap: float | N
             several: bool = False) -> str:
     """A group's (or, summed, several groups') use in the base round, as the letters say it:
     ``已用 5，为以后年度预留 10，剩余 0`` (the ledger's figures; the rule table's count where
-    the ledger has no row), ``剩余`` only under a maximum."""
+    the ledger has no row), ``剩余`` only under a maximum (``超出`` past a soft one)."""
     found = [(held[(rule_id, k)] if (rule_id, k) in held else
               (float(use[(rule_id, k)].get("value") or 0), None)) for k in keys
              if (rule_id, k) in held or (rule_id, k) in use]
@@ -148,7 +148,7 @@ def _use_of(rule_id: str, keys: list[str], use: dict, held: dict, cap: float | N
         text += f"，为以后年度预留 {fmt(sum(ahead))}"
     if cap is not None:
         left = float(cap) * len(found) - used - sum(ahead)
-        text += f"，剩余 {fmt(left)}"
+        text += f"，剩余 {fmt(left)}" if left >= 0 else f"，超出 {fmt(-left)}"      # a soft target passed
     return f"{len(found)} 组合计：{text}" if several and len(found) > 1 else text
 
 
