@@ -18,6 +18,7 @@ from planner.api import (
     Comparison,
     Result,
     Session,
+    amend,
     audit_file,
     compare,
     for_year,
@@ -32,7 +33,7 @@ from planner.lang import language, set_language, speaking
 from planner.rules import Bound, Edit, Rule, Scenario, describe_edits, load_scenario, parse_scenario
 
 __all__ = [
-    "__version__", "load_scenario", "parse_scenario", "load_candidates", "solve", "save", "audit_file",
+    "__version__", "load_scenario", "parse_scenario", "load_candidates", "solve", "save", "audit_file", "amend",
     "Scenario", "Rule", "Bound", "Edit", "describe_edits", "Result",
     "Session", "for_year", "with_default_scope", "without_units", "compare", "Comparison",
     "language", "set_language", "speaking",
