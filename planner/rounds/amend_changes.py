@@ -30,6 +30,9 @@ CHANGE_COLUMNS = ["candidate_id", "title", "unit_id", "unit_name", "locality", "
                   "cause", "requested_now", "fills", "rule_id", "clause", "rule_text", "group", "reason", "sentence"]
 #: Causes a request makes (not counted as changes the amendment chose).
 REQUESTED = ("withdrawn", "ineligible", "rescored")
+#: How the place an entrant takes was left, by the leaver's cause.
+LEFT_WORDS = {"withdrawn": ("撤回", "withdrawn"), "ineligible": ("因不符合条件移出", "ineligible"),
+              "rescored": ("复核改分移出", "rescored"), "forced": ("调出", "forced out")}
 TRUE_WORDS = ("1", "true", "是", "yes", "y", "t")
 
 
@@ -84,7 +87,8 @@ def change_table(result: Any, base_slate: pd.DataFrame, every: Any, now: Any, *,
         taken: set[int] = set()
         for i in sorted(entered, key=lambda i: -float(slate[result.scenario.maximise].iat[i]
                                                      if result.scenario.maximise in slate else 0)):
-            rows.append(_entered(slate, i, listed, every, now, probe, left, taken))
+            rows.append(_entered(slate, i, listed, every, now, probe, left, taken,
+                                 {j: r["cause"] for j, r in out_rows.items()}))
     table = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     return table
 
@@ -185,7 +189,7 @@ def _left(slate: pd.DataFrame, i: int, listed: str, every: Any, now: Any, probe:
 
 
 def _entered(slate: pd.DataFrame, i: int, listed: str, every: Any, now: Any, probe: _Probe | None,
-             left: list[int], taken: set[int]) -> dict[str, Any]:
+             left: list[int], taken: set[int], causes: dict[int, str]) -> dict[str, Any]:
     row = _base_row(slate, i, listed, "entered")
     cid = row["candidate_id"]
     column = "selected" if listed == "provincial" else "national"
@@ -221,8 +225,9 @@ def _entered(slate: pd.DataFrame, i: int, listed: str, every: Any, now: Any, pro
                 place = say(f"（{_rule_words(first)}）", f" ({_rule_words(first)})")
             else:
                 place = ""
-            row["sentence"] = say(f"递补“{who}”调出后的名额{place}，列入{where}（评审分数{score}分）",
-                                  f"takes the place of \"{who}\"{place}; enters {where} (score {score})")
+            zh, en = LEFT_WORDS.get(causes.get(j, ""), LEFT_WORDS["forced"])
+            row["sentence"] = say(f"递补“{who}”{zh}后空出的名额{place}，列入{where}（评审分数{score}分）",
+                                  f"takes the place \"{who}\" left ({en}){place}; enters {where} (score {score})")
             return row
     row["cause"] = "room"
     row["sentence"] = say(f"名额有空余，按评审分数列入{where}（评审分数{score}分）",
