@@ -148,6 +148,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "planner publish {folder} 写出调整后的认定名单",
                       "amendment written to {folder}/ (slate.csv/xlsx, summary.json, changes.csv …; the base is "
                       "unchanged); planner publish {folder} writes the amended list"),
+    "amend_published": ("已写入 {folder}/：调整后认定名单.xlsx/.docx、调整说明.docx，反馈/ 下 {letters} 份调整告知书（只发给项目有变化的单位）",
+                        "written to {folder}/: the amended list (.xlsx/.docx), 调整说明.docx and {letters} letters "
+                        "under 反馈/ (only to the units whose projects changed)"),
     "amend_verified": ("{folder}：已核实，重新求解得到同一份调整后名单", "{folder}: verified, the replay gives the same "
                        "amended slate"),
     "amend_not_verified": ("{folder}：未能核实", "{folder}: NOT verified"),
