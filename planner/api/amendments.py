@@ -244,6 +244,14 @@ def default_out(folder: Path) -> Path:
     return folder.parent / f"{stem}_调整{k}"
 
 
+def refuse_base(out_dir: str | Path, base: str | Path) -> None:
+    """An InputError when `out_dir` is the base folder (an amendment never writes into its base)."""
+    if Path(out_dir).resolve() == Path(base).resolve():
+        raise InputError([Problem(str(out_dir), say("基础名单的文件夹", "the base run folder"),
+                                  say("另一个文件夹（基础名单从不改写）", "another folder (the base is never written)"),
+                                  column="--out")])
+
+
 def save_amendment(amendment: Amendment, out_dir: str | Path, *, number: str = "", date: str | None = None
                    ) -> list[Path]:
     """Write the amendment folder: the run files, changes.csv and summary.json with its record.
@@ -261,10 +269,8 @@ def save_amendment(amendment: Amendment, out_dir: str | Path, *, number: str = "
     out_dir = Path(out_dir)
     record = amendment.result.summary["amendment"]
     base = record.get("base", {}).get("path")
-    if base and out_dir.resolve() == Path(base).resolve():
-        raise InputError([Problem(str(out_dir), say("基础名单的文件夹", "the base run folder"),
-                                  say("另一个文件夹（基础名单从不改写）", "another folder (the base is never written)"),
-                                  column="--out")])
+    if base:
+        refuse_base(out_dir, base)
     record["number"], record["date"] = check_publication(number, date)
     return save(amendment.result, out_dir, extra_tables={CHANGES_CSV: amendment.changes})
 

@@ -19,6 +19,11 @@ def register(app: typer.Typer) -> None:
     app.command(name="amend")(amend)
 
 
+def _seconds(value: float | None) -> float | None:
+    from planner.cli._common import check_seconds
+    return check_seconds(value)
+
+
 def amend(
     run_dir: Path = typer.Argument(..., help="run folder of the published round (planner solve --out), or an "
                                    "earlier amendment's folder"),
@@ -33,15 +38,16 @@ def amend(
     date: str = typer.Option("", "--date", help="date of the amended list, YYYY-MM-DD"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="amendment folder (default: RUN_DIR_调整1 beside "
                                            "it; never RUN_DIR itself)"),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds per solve (default: the "
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", callback=_seconds, help="seconds per solve (default: the "
                                                "base run's)"),
     verify: bool = typer.Option(False, "--verify", help="replay the amendment in RUN_DIR (and its base) and "
                                 "confirm the same slate"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print errors only"),
 ) -> None:
     """Amend a published round with the fewest changes (withdrawn, ineligible or rescored projects)."""
-    from planner.cli._common import EXIT_VIOLATIONS, check_seconds, fail, out, run_guarded, EXIT_INPUT
-    from planner.api.amendments import amend as amend_round, default_out, save_amendment, verify_amendment
+    from planner.api.amendments import amend as amend_round
+    from planner.api.amendments import check_publication, default_out, refuse_base, save_amendment, verify_amendment
+    from planner.cli._common import EXIT_INPUT, EXIT_VIOLATIONS, fail, out, run_guarded
 
     if verify:
         report = run_guarded(lambda: verify_amendment(run_dir))
@@ -51,7 +57,6 @@ def amend(
             out.print(say("amend_verified", folder=run_dir), markup=False)
             return
         fail([*report.problems] or [say("amend_not_verified", folder=run_dir)], EXIT_VIOLATIONS)
-    check_seconds(time_limit)
     ids = {"withdraw": _ids(withdraw), "ineligible": _ids(ineligible)}
     scores, reasons, note, problems = _pairs(rescore, reason)
     if problems:
@@ -59,6 +64,8 @@ def amend(
     target = out_dir or default_out(run_dir)
 
     def action():
+        check_publication(number, date or None)         # a bad 文号 or date before any solving
+        refuse_base(target, run_dir)
         amendment = amend_round(run_dir, withdraw=ids["withdraw"], ineligible=ids["ineligible"], rescore=scores,
                                 reasons=reasons, asked_by=asked_by, note=note, time_limit_s=time_limit)
         save_amendment(amendment, target, number=number, date=date or None)
