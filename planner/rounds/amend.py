@@ -239,9 +239,11 @@ def amend_round(scenario: Scenario, frame: pd.DataFrame, base_slate: pd.DataFram
     published = published_flags(base_slate, round_.frame["candidate_id"].astype(str).to_numpy())
     taken_out = round_.frame["candidate_id"].astype(str).isin([*every.withdraw, *every.ineligible]).to_numpy()
     rescored = round_.frame["candidate_id"].astype(str).isin(list(every.rescore)).to_numpy()
-    full_selected = full.slate["selected"].to_numpy(dtype=bool)
+    # A rescored project is judged on its new score: both its decisions are the full re-solve's.
+    full_sel, full_nat = (full.slate[c].to_numpy(dtype=bool) for c in ("selected", "national"))
     kept_sel, kept_nat = add_changes_level(model, n, published, excused=taken_out | rescored,
-                                           fixed={int(i): bool(full_selected[i]) for i in np.flatnonzero(rescored)})
+                                           fixed={int(i): (bool(full_sel[i]), bool(full_nat[i]))
+                                                  for i in np.flatnonzero(rescored)})
     limit_started = time.perf_counter()
     try:
         solution = solve_with("cpsat", model, time_limit_s=time_limit_s, seed=seed, workers=workers)
@@ -250,6 +252,7 @@ def amend_round(scenario: Scenario, frame: pd.DataFrame, base_slate: pd.DataFram
             raise KeyboardInterrupt from None
         raise
     check_interrupted(solution, time.perf_counter() - limit_started, time_limit_s)
+    _score_headline(solution)
     result = finish(amended_scenario, round_.frame, round_.history, prepared, model, solution, seed=seed,
                     workers=workers, time_limit_s=time_limit_s)
     changes = change_table(result, base_slate, every, requests)
@@ -260,6 +263,7 @@ def amend_round(scenario: Scenario, frame: pd.DataFrame, base_slate: pd.DataFram
         "full_resolve": {**count_changes(change_table(full, base_slate, every, requests)),
                          "total_score": full.summary["total_score"], "objective": full.summary["objective"]},
         "total_score": result.summary["total_score"],
+        "objective": result.summary["objective"],
         "kept": {"provincial": int(kept_sel), "national": int(kept_nat)},
         "changes": changes.to_dict("records"),
         "solve_s": round(time.perf_counter() - started, 3),
@@ -271,25 +275,38 @@ def amend_round(scenario: Scenario, frame: pd.DataFrame, base_slate: pd.DataFram
 
 
 def add_changes_level(model, n: int, published: tuple[np.ndarray, np.ndarray], *, excused: np.ndarray,
-                      fixed: dict[int, bool]) -> tuple[int, int]:
+                      fixed: dict[int, tuple[bool, bool]]) -> tuple[int, int]:
     """Put the level "fewest departures from the published decisions" in front of the model's levels.
 
     Departures: a published project (not `excused`) whose select variable is 0, a published
     national pick whose national variable is 0. Maximising the kept ones is minimising them.
-    `fixed` pins rows (a rescored project's decision) to a value. Returns how many published
+    `fixed` pins rows (a rescored project) to (selected, national). Returns how many published
     provincial and national decisions the level counts.
     """
     selected, national = published
     rows_sel = [i for i in np.flatnonzero(model.free[:n]) if selected[i] and not excused[i]]
     rows_nat = [i for i in np.flatnonzero(model.may_national[:n]) if national[i] and not excused[i]]
-    for i, value in fixed.items():
+    for i, (chosen, national_pick) in fixed.items():
         if model.select[i] is not None:
-            model.cp.add(model.select[i] == int(value))
+            model.cp.add(model.select[i] == int(chosen))
+        if model.national[i] is not None:
+            model.cp.add(model.national[i] == int(national_pick))
     variables = [model.select[i] for i in rows_sel] + [model.national[i] for i in rows_nat]
     if variables:       # kept − counted = −(departures): the level's value is minus the departures
         expr = cp_model.LinearExpr.sum(variables) - len(variables)
         model.objectives.insert(0, Objective(CHANGES_LEVEL, expr, Fraction(1), [], []))
     return len(rows_sel), len(rows_nat)
+
+
+def _score_headline(solution) -> None:
+    """The summary's objective, bound and gap are the round's score level, as for any round (the
+    level of changes in front of it is recorded under ``amendment``)."""
+    phases = [p for p in solution.phases if p.get("phase") != CHANGES_LEVEL]
+    if phases and phases[0].get("objective") is not None:
+        solution.objective = float(phases[0]["objective"])
+        bound = phases[0].get("best_bound")
+        solution.best_bound = float(bound) if bound is not None else solution.objective
+        solution.gap = abs(solution.best_bound - solution.objective) / max(1.0, abs(solution.objective))
 
 
 def slate_hashes(folder: str | Path) -> dict[str, str]:
