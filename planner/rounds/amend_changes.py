@@ -22,12 +22,13 @@ import numpy as np
 import pandas as pd
 
 from planner.audit import check_slate
-from planner.lang import say
+from planner.lang import language, say, speaking
 from planner.rules import notice_words
 
 #: The columns of a change table, in order.
 CHANGE_COLUMNS = ["candidate_id", "title", "unit_id", "unit_name", "locality", "task", "score", "list", "change",
-                  "cause", "requested_now", "fills", "rule_id", "clause", "rule_text", "group", "reason", "sentence"]
+                  "cause", "requested_now", "fills", "rule_id", "clause", "rule_text", "group", "reason", "sentence",
+                  "sentence_zh"]
 #: Causes a request makes (not counted as changes the amendment chose).
 REQUESTED = ("withdrawn", "ineligible", "rescored")
 #: How the place an entrant takes was left, by the leaver's cause.
@@ -72,12 +73,22 @@ def change_table(result: Any, base_slate: pd.DataFrame, every: Any, now: Any, *,
     explain : bool
         Find the forcing rules and the vacancies (one audit per probe); False: causes only.
     """
+    probe = _Probe(result) if explain else None
+    table = _changes(result, base_slate, every, now, probe)
+    if language() == "zh":
+        table["sentence_zh"] = table["sentence"]
+    else:                       # the documents are Chinese whatever the terminal speaks (probes cached)
+        with speaking("zh"):
+            table["sentence_zh"] = _changes(result, base_slate, every, now, probe)["sentence"].to_numpy()
+    return table
+
+
+def _changes(result: Any, base_slate: pd.DataFrame, every: Any, now: Any, probe: _Probe | None) -> pd.DataFrame:
     slate = result.slate
     ids = slate["candidate_id"].astype(str).to_numpy()
     pub_sel, pub_nat = published_flags(base_slate, ids)
     sel = slate["selected"].to_numpy(dtype=bool)
     nat = slate["national"].to_numpy(dtype=bool)
-    probe = _Probe(result) if explain else None
     rows: list[dict[str, Any]] = []
     for listed, before, after in (("provincial", pub_sel, sel), ("national", pub_nat, nat)):
         left = [int(i) for i in np.flatnonzero(before & ~after)]
@@ -89,8 +100,7 @@ def change_table(result: Any, base_slate: pd.DataFrame, every: Any, now: Any, *,
                                                      if result.scenario.maximise in slate else 0)):
             rows.append(_entered(slate, i, listed, every, now, probe, left, taken,
                                  {j: r["cause"] for j, r in out_rows.items()}))
-    table = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
-    return table
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS[:-1])
 
 
 def count_changes(changes: pd.DataFrame) -> dict[str, int]:
@@ -119,9 +129,16 @@ class _Probe:
         self.scenario = result.scenario
         self.history = result.history
         self.rules = {r.id: r for r in result.scenario.rules}
+        self.seen: dict[tuple, list[dict[str, Any]]] = {}
 
     def broken(self, flips: list[tuple[int, str, int]]) -> list[dict[str, Any]]:
         """Hard rule groups broken after setting ``column`` of row ``i`` to ``value`` for each flip."""
+        key = tuple(flips)
+        if key not in self.seen:
+            self.seen[key] = self._broken(flips)
+        return self.seen[key]
+
+    def _broken(self, flips: list[tuple[int, str, int]]) -> list[dict[str, Any]]:
         trial = self.slate.copy()
         for i, column, value in flips:
             trial.iloc[i, trial.columns.get_loc(column)] = value

@@ -56,6 +56,8 @@ def amendment_documents(slate: pd.DataFrame, summary: dict[str, Any], pub: Publi
     """
     record = summary["amendment"]
     changes = pd.DataFrame(record.get("changes") or [])
+    if "sentence_zh" in changes:            # the documents are Chinese whatever the terminal spoke
+        changes["sentence"] = changes["sentence_zh"]
     number, date = str(record.get("number") or ""), _date(record.get("date"))
     fields = {**common, "number": number, "date": date, "base_number": pub.number}
     round_name = common["round_name"]
