@@ -137,8 +137,6 @@ def test_the_documents_say_who_left_and_who_filled_the_place(rounds):
 
 def test_verify_replays_the_amendment_and_a_chain(rounds):
     root, base, amended, withdrawn, _, _ = rounds
-    report = verify_amendment(amended, chain=False)
-    assert report.ok, report.problems
     second = root / "调整2"
     new = _read(amended)
     another = new[(new["selected"] == "1") & (new["task"] == "core_course")].sort_values("score").index[0]

@@ -67,7 +67,8 @@ class Base:
 def amend(base: Result | str | Path, *, withdraw: list[str] | tuple[str, ...] = (),
           ineligible: list[str] | tuple[str, ...] = (), rescore: dict[str, float] | None = None,
           reasons: dict[str, str] | None = None, asked_by: str = "", note: str = "",
-          time_limit_s: float | None = None, seed: int | None = None, workers: int | None = None) -> Amendment:
+          time_limit_s: float | None = None, seed: int | None = None, workers: int | None = None,
+          full_resolve: bool = True) -> Amendment:
     """Amend a published round with the fewest changes to its published decisions.
 
     Lexicographic: every hard rule; then the fewest departures of published projects (provincial
@@ -89,6 +90,8 @@ def amend(base: Result | str | Path, *, withdraw: list[str] | tuple[str, ...] = 
         Who asked; a reason for the whole amendment.
     time_limit_s, seed, workers : optional
         Solver settings (default: those the base recorded).
+    full_resolve : bool
+        Also solve the requests as a full re-solve, reported beside (default True).
 
     Returns
     -------
@@ -115,7 +118,8 @@ def amend(base: Result | str | Path, *, withdraw: list[str] | tuple[str, ...] = 
     amendment = amend_round(loaded.scenario, loaded.frame, loaded.slate, requests, earlier=loaded.earlier,
                             time_limit_s=float(time_limit_s if time_limit_s is not None else settings["time_limit_s"]),
                             seed=int(seed if seed is not None else settings["seed"]),
-                            workers=int(workers if workers is not None else settings["workers"]))
+                            workers=int(workers if workers is not None else settings["workers"]),
+                            full_resolve=full_resolve)
     record = amendment.result.summary["amendment"]
     record["base"] = {"path": str(loaded.folder.resolve()) if loaded.folder else None,
                       "sha256": slate_hashes(loaded.folder) if loaded.folder else {},
@@ -314,7 +318,7 @@ def verify_amendment(folder: str | Path, *, chain: bool = True) -> VerifyReport:
         again = amend(base, withdraw=requests.withdraw, ineligible=requests.ineligible, rescore=requests.rescore,
                       reasons=requests.reasons, asked_by=requests.asked_by, note=requests.note,
                       time_limit_s=summary.get("time_limit_s") or 60.0, seed=summary.get("seed", 0),
-                      workers=summary.get("workers", 0))
+                      workers=summary.get("workers", 0), full_resolve=False)
         with tempfile.TemporaryDirectory(prefix="planner-amend-verify-") as tmp:
             save_amendment(again, Path(tmp) / "out", number=record.get("number", ""), date=record.get("date") or None)
             data = {name: (Path(tmp) / "out" / name).read_bytes() for name in ("slate.csv", CHANGES_CSV)}

@@ -119,8 +119,8 @@ class Amendment:
     ----------
     result : Result
         The amended round (``slate``, ``summary`` with an ``amendment`` record, …).
-    full : Result
-        A full re-solve of the same requests (every project free to move).
+    full : Result or None
+        A full re-solve of the same requests (every project free to move); None when not asked.
     base_slate : DataFrame
         The published slate the amendment changes (``candidate_id``, ``selected``, ``national``).
     requests : Requests
@@ -132,7 +132,7 @@ class Amendment:
     """
 
     result: Result
-    full: Result
+    full: Result | None
     base_slate: pd.DataFrame
     requests: Requests
     all_requests: Requests
@@ -201,7 +201,7 @@ def apply_requests(scenario: Scenario, frame: pd.DataFrame, requests: Requests) 
 
 def amend_round(scenario: Scenario, frame: pd.DataFrame, base_slate: pd.DataFrame, requests: Requests, *,
                 earlier: Requests | None = None, time_limit_s: float = 60.0, seed: int = 0,
-                workers: int = 0) -> Amendment:
+                workers: int = 0, full_resolve: bool = True) -> Amendment:
     """Re-solve a published round with the fewest changes to its published decisions.
 
     Parameters
@@ -218,6 +218,9 @@ def amend_round(scenario: Scenario, frame: pd.DataFrame, base_slate: pd.DataFram
         Requests of the amendments before this one (a chain): applied again, not counted again.
     time_limit_s, seed, workers
         Solver settings of each of the two solves (amendment, full re-solve).
+    full_resolve : bool
+        Also solve the requests as a full re-solve, for comparison (always when a project is
+        rescored: its decisions are the full re-solve's). False: ``record["full_resolve"]`` is None.
 
     Raises
     ------
@@ -230,7 +233,8 @@ def amend_round(scenario: Scenario, frame: pd.DataFrame, base_slate: pd.DataFram
     check_requests(every, frame, scenario)
     amended_scenario, amended_frame = apply_requests(scenario, frame, every)
     started = time.perf_counter()
-    full = solve(amended_scenario, candidates=amended_frame, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    full = solve(amended_scenario, candidates=amended_frame, time_limit_s=time_limit_s, seed=seed, workers=workers) \
+        if full_resolve or every.rescore else None
     round_ = read_round(amended_scenario, amended_frame)
     prepared = round_.prepared
     model = build_model(prepared.frame, amended_scenario, locked=prepared.locked,
@@ -240,7 +244,8 @@ def amend_round(scenario: Scenario, frame: pd.DataFrame, base_slate: pd.DataFram
     taken_out = round_.frame["candidate_id"].astype(str).isin([*every.withdraw, *every.ineligible]).to_numpy()
     rescored = round_.frame["candidate_id"].astype(str).isin(list(every.rescore)).to_numpy()
     # A rescored project is judged on its new score: both its decisions are the full re-solve's.
-    full_sel, full_nat = (full.slate[c].to_numpy(dtype=bool) for c in ("selected", "national"))
+    full_sel, full_nat = (full.slate[c].to_numpy(dtype=bool) for c in ("selected", "national")) \
+        if full is not None else (np.zeros(0, bool), np.zeros(0, bool))
     kept_sel, kept_nat = add_changes_level(model, n, published, excused=taken_out | rescored,
                                            fixed={int(i): (bool(full_sel[i]), bool(full_nat[i]))
                                                   for i in np.flatnonzero(rescored)})
@@ -260,8 +265,9 @@ def amend_round(scenario: Scenario, frame: pd.DataFrame, base_slate: pd.DataFram
         "requests": requests.as_json(),
         "all_requests": every.as_json(),
         "counts": count_changes(changes),
-        "full_resolve": {**count_changes(change_table(full, base_slate, every, requests)),
-                         "total_score": full.summary["total_score"], "objective": full.summary["objective"]},
+        "full_resolve": None if full is None else {
+            **count_changes(change_table(full, base_slate, every, requests, explain=False)),
+            "total_score": full.summary["total_score"], "objective": full.summary["objective"]},
         "total_score": result.summary["total_score"],
         "objective": result.summary["objective"],
         "kept": {"provincial": int(kept_sel), "national": int(kept_nat)},

@@ -112,5 +112,7 @@ def print_amendment(amendment) -> None:
     out.print(say("amend_counts", requested=counts["requested"], forced=counts["forced"], entered=counts["entered"],
                   national=counts["national_left"] + counts["national_entered"], changes=counts["changes"],
                   total=f"{record['total_score']:,.1f}"), markup=False)
+    if full is None:
+        return
     out.print(say("amend_full", changes=full["changes"], total=f"{full['total_score']:,.1f}",
                   cost=f"{full['total_score'] - record['total_score']:,.1f}"), markup=False)
