@@ -220,3 +220,13 @@ def test_the_fewest_changes_equal_the_brute_force_minimum(case, data):
     assert amendment.record["total_score"] == pytest.approx(-neg_score)
     assert counts["changes"] in changes
     assert amendment.record["full_resolve"]["total_score"] >= amendment.record["total_score"] - 1e-6
+
+
+def test_rule_groups_are_said_in_words_never_codes():
+    from planner.rounds.amend_changes import group_words
+    assert group_words("(all)") == ""
+    assert group_words("equipment", "international_item") == "装备"
+    assert group_words("长春市|higher_vocational") == "长春市、高职院校" or "长春市" in group_words("长春市|higher_vocational")
+    assert "higher_vocational" not in group_words("长春市|higher_vocational")
+    assert group_words("H001", units={"H001": "吉林省电力职业技术学院"}) == "吉林省电力职业技术学院"
+    assert group_words("X9_unknown") == ""

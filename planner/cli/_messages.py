@@ -141,9 +141,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "共变动 {changes} 项（不含请求本身），评审总分 {total}",
                      "amendment: {requested} out on request; {forced} forced out; {entered} entered; {national} national "
                      "changes; {changes} changes in all (the requests not counted), total score {total}"),
-    "amend_full": ("全量重解同样的请求：变动 {changes} 项，评审总分 {total}（调整比全量重解少 {cost} 分）",
-                   "a full re-solve of the same requests: {changes} changes, total score {total} (the amendment gives "
-                   "up {cost} points)"),
+    "amend_full": ("全量重解同样的请求：变动 {changes} 项，评审总分 {total}，求解目标 {objective}；"
+                   "调整的求解目标 {ours}，比全量重解少 {cost}",
+                   "a full re-solve of the same requests: {changes} changes, total score {total}, objective "
+                   "{objective}; the amendment's objective {ours}, {cost} below the full re-solve's"),
     "amend_written": ("已写入调整结果 {folder}/：slate.csv/xlsx、summary.json、changes.csv 等（基础名单未改动）；"
                       "planner publish {folder} 写出调整后的认定名单",
                       "amendment written to {folder}/ (slate.csv/xlsx, summary.json, changes.csv …; the base is "

@@ -16,12 +16,14 @@ the auditor: no solver. Does not own solving the amendment (`amend`).
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from planner.audit import check_slate
+from planner.inputs import load_catalogue
 from planner.lang import language, say, speaking
 from planner.rules import notice_words
 
@@ -34,6 +36,7 @@ REQUESTED = ("withdrawn", "ineligible", "rescored")
 #: How the place an entrant takes was left, by the leaver's cause.
 LEFT_WORDS = {"withdrawn": ("撤回", "withdrawn"), "ineligible": ("因不符合条件移出", "ineligible"),
               "rescored": ("复核改分移出", "rescored"), "forced": ("调出", "forced out")}
+CODE = re.compile(r"^[A-Za-z0-9_\-]+$")       # a value no person should read (a code, an id)
 TRUE_WORDS = ("1", "true", "是", "yes", "y", "t")
 
 
@@ -130,6 +133,8 @@ class _Probe:
         self.history = result.history
         self.rules = {r.id: r for r in result.scenario.rules}
         self.seen: dict[tuple, list[dict[str, Any]]] = {}
+        self.units = dict(zip(self.slate["unit_id"].astype(str), self.slate["unit_name"].astype(str))) \
+            if "unit_id" in self.slate and "unit_name" in self.slate else {}
 
     def broken(self, flips: list[tuple[int, str, int]]) -> list[dict[str, Any]]:
         """Hard rule groups broken after setting ``column`` of row ``i`` to ``value`` for each flip."""
@@ -148,9 +153,11 @@ class _Probe:
         out = []
         for r in report.hard_violations.to_dict("records"):
             rule = self.rules.get(str(r["rule_id"]))
+            task = str(self.slate["task"].iat[flips[0][0]]) if "task" in self.slate else ""
             out.append({"rule_id": str(r["rule_id"]), "clause": str(r.get("clause", "") or ""),
                         "rule_text": notice_words(rule.text) if rule is not None else str(r.get("text", "")),
-                        "group": str(r["group"]), "bound": "min" if _below(r) else "max"})
+                        "group": str(r["group"]), "group_words": group_words(str(r["group"]), task, self.units),
+                        "bound": "min" if _below(r) else "max"})
         return out
 
 
@@ -239,7 +246,7 @@ def _entered(slate: pd.DataFrame, i: int, listed: str, every: Any, now: Any, pro
             if groups:
                 first = groups[0]
                 row.update({k: first[k] for k in ("rule_id", "clause", "rule_text", "group")})
-                place = say(f"（{_rule_words(first)}）", f" ({_rule_words(first)})")
+                place = say(f"，该名额属{_rule_words(first)}", f" ({_rule_words(first)})")
             else:
                 place = ""
             zh, en = LEFT_WORDS.get(causes.get(j, ""), LEFT_WORDS["forced"])
@@ -252,7 +259,28 @@ def _entered(slate: pd.DataFrame, i: int, listed: str, every: Any, now: Any, pro
     return row
 
 
+def group_words(group: str, task: str = "", units: dict[str, str] | None = None) -> str:
+    """A rule group's key in words: each part a locality, a unit's name, a task, track, level, tier or
+    kind by its Chinese label; a part that stays a code is left out ("" for the whole province)."""
+    if group in ("(all)", "", "全省"):
+        return ""
+    cat = load_catalogue()
+    tracks = {code: name for t in cat.tasks.values() for code, name in t.tracks.items()}
+    tracks.update(cat.tracks_of(task))
+    words = []
+    for part in str(group).split("|"):
+        if units and part in units:
+            words.append(units[part])
+            continue
+        label = next((cat.label(c, part) for c in ("task", "level", "tier", "unit_kind") if cat.label(c, part) != part),
+                     tracks.get(part, part))
+        if not CODE.match(label):
+            words.append(label)
+    return "、".join(words)
+
+
 def _rule_words(r: dict[str, Any]) -> str:
-    group = "" if r["group"] in ("(all)", "") else say(f"（{r['group']}）", f" ({r['group']})")
+    named = r.get("group_words", r["group"])
+    group = "" if not named else say(f"（{named}）", f" ({r['group']})")
     clause = say(f"通知{r['clause']}", f"clause {r['clause']}") if r["clause"] else say("规则", "rule")
     return say(f"{clause}“{r['rule_text']}”{group}", f"{clause} \"{r['rule_text']}\"{group}")

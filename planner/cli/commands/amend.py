@@ -115,4 +115,5 @@ def print_amendment(amendment) -> None:
     if full is None:
         return
     out.print(say("amend_full", changes=full["changes"], total=f"{full['total_score']:,.1f}",
-                  cost=f"{full['total_score'] - record['total_score']:,.1f}"), markup=False)
+                  objective=f"{full['objective']:,.1f}", ours=f"{record['objective']:,.1f}",
+                  cost=f"{full['objective'] - record['objective']:,.1f}"), markup=False)

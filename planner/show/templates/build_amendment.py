@@ -45,9 +45,12 @@ def build_statement():
     _tag(document, "{%p endfor %}")
     _tag(document, "{%p endfor %}")
     _para(document, "{{ closing }}", indent=True, before=6)
-    first = _para(document, "附件：{% for a in attachments %}{% if not loop.first %}　{% endif %}"
-                            "{% if attachments|length > 1 %}{{ loop.index }}. {% endif %}{{ a }}{% endfor %}", before=12)
-    first.paragraph_format.left_indent, first.paragraph_format.first_line_indent = Pt(14 * 5), Pt(-14 * 3)
+    # 附件 list: "附件：" hangs, one paragraph per attachment, the items aligned under one another.
+    _tag(document, "{%p for a in attachments %}")
+    item = _para(document, "{% if loop.first %}附件：{% else %}　　　{% endif %}"
+                           "{% if attachments|length > 1 %}{{ loop.index }}. {% endif %}{{ a }}")
+    item.paragraph_format.left_indent, item.paragraph_format.first_line_indent = Pt(14 * 5), Pt(-14 * 3)
+    _tag(document, "{%p endfor %}")
     _signature(document)
     return document
 
