@@ -188,3 +188,16 @@ def test_changed_units_groups_a_project_changed_on_both_lists():
     units = changed_units(changes, slate)
     assert [u[0] for u in units] == ["U1", "U2"]
     assert len(units[0][2]) == 1 and units[0][2][0]["result"] == "移出认定名单；不再推荐参加国家级遴选"
+
+
+def test_bad_requests_exit_2_located_and_write_nothing(rounds, tmp_path):
+    _, base, _, _, before, _ = rounds
+    done = run_cli("amend", base, "--withdraw", "C2023-0004", "--out", tmp_path / "x", cwd=REPO)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--withdraw：发现 项目编号 C2023-0004，应为 2023 年度本轮的项目编号" in done.stderr
+    assert not (tmp_path / "x").exists()
+    done = run_cli("amend", base, "--withdraw", "C2023-00044", "--out", base, cwd=REPO)
+    assert done.returncode == 2 and "基础名单从不改写" in done.stderr
+    done = run_cli("amend", base, "--withdraw", "C2023-00044", "--number", "吉教职成2023第5号", cwd=REPO)
+    assert done.returncode == 2 and "--number" in done.stderr
+    assert tree(base) == before
