@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import planner as pl
 from planner.errors import InputError
 from planner.lang import speaking
-from planner.rounds.amend import Requests, amend_round
+from planner.rounds.amend import Requests
 from planner.rounds.amend_changes import published_flags
 
 # --------------------------------------------------------------------------- a round by hand
