@@ -18,6 +18,7 @@ from planner.api import (
     Comparison,
     Result,
     Session,
+    amend,
     audit_file,
     score_report,
     compare,
@@ -44,7 +45,7 @@ from planner.rules import (
 
 __all__ = [
     "__version__", "load_scenario", "parse_scenario", "load_candidates", "read_scores", "aggregate_scores",
-    "ScoringRule", "score_report", "solve", "save", "audit_file",
+    "ScoringRule", "score_report", "solve", "save", "audit_file", "amend",
     "Scenario", "Rule", "Bound", "Edit", "describe_edits", "Result",
     "Session", "for_year", "with_default_scope", "without_units", "compare", "Comparison",
     "language", "set_language", "speaking",

@@ -152,6 +152,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "equity_frontier_columns": ("点|上限（百分点）|指数（百分点）|Gallagher（百分点）|目标值|损失|状态",
                                 "point|bound (pp)|index (pp)|Gallagher (pp)|objective|loss|status"),
     "equity_unproven": ("注意：最均衡的一端在时限内未证明最优", "note: the most balanced end was not proven optimal within the time limit"),
+    # amend
+    "amend_counts": ("调整：按请求移出 {requested} 项；规则所迫调出 {forced} 项；递补入选 {entered} 项；国家级推荐变动 {national} 项；"
+                     "共变动 {changes} 项（不含请求本身），评审总分 {total}",
+                     "amendment: {requested} out on request; {forced} forced out; {entered} entered; {national} national "
+                     "changes; {changes} changes in all (the requests not counted), total score {total}"),
+    "amend_full": ("全量重解同样的请求：变动 {changes} 项，评审总分 {total}，求解目标 {objective}；"
+                   "调整的求解目标 {ours}，比全量重解少 {cost}",
+                   "a full re-solve of the same requests: {changes} changes, total score {total}, objective "
+                   "{objective}; the amendment's objective {ours}, {cost} below the full re-solve's"),
+    "amend_written": ("已写入调整结果 {folder}/：slate.csv/xlsx、summary.json、changes.csv 等（基础名单未改动）；"
+                      "planner publish {folder} 写出调整后的认定名单",
+                      "amendment written to {folder}/ (slate.csv/xlsx, summary.json, changes.csv …; the base is "
+                      "unchanged); planner publish {folder} writes the amended list"),
+    "amend_published": ("已写入 {folder}/：调整后认定名单.xlsx/.docx、调整说明.docx，反馈/ 下 {letters} 份调整告知书（只发给项目有变化的单位）",
+                        "written to {folder}/: the amended list (.xlsx/.docx), 调整说明.docx and {letters} letters "
+                        "under 反馈/ (only to the units whose projects changed)"),
+    "amend_verified": ("{folder}：已核实，重新求解得到同一份调整后名单", "{folder}: verified, the replay gives the same "
+                       "amended slate"),
+    "amend_not_verified": ("{folder}：未能核实", "{folder}: NOT verified"),
+    "amend_bad_rescore": ("--rescore \"{item}\"：应为 项目编号=分数，如 C2023-00032=81.5",
+                          "--rescore \"{item}\": expected ID=SCORE such as C2023-00032=81.5"),
     # options
     "empty_path": ("{option} \"\"：应为一个文件或文件夹的路径，不能为空", "{option} \"\": expected a path, found an empty one"),
 }

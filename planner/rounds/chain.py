@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.audit import SlateAudit, check_slate, compare_with_table
+from planner.audit import SlateAudit, check_amendment, check_slate, compare_with_table, excused_table
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
-from planner.inputs import read_scores, read_slate
+from planner.inputs import read_scores, read_slate, read_summary
+from planner.lang import say
 from planner.model import build_model
 from planner.rounds.audit_score import compare_national, compare_scores, read_run_slate
 from planner.rounds.finish import finish, output_tables
@@ -188,6 +189,14 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
     findings = compare_with_table(slate, frame, scenario) if table and frame is not None else []
     report = check_slate(slate, scenario, history=read_history(scenario))
     audit = SlateAudit(rules=report.rules, rows=report.rows, filings=report.filings, table=findings)
+    record = _amendment_record(slate_path)
+    if record is not None and against is not None:      # an amendment held to its base (docs/amend.md)
+        audit.table = excused_table(findings, record, slate) + check_amendment(
+            slate, read_slate(against), record, scenario, history=read_history(scenario), base_folder=against,
+            source=str(slate_path))
+        audit.score_note = say("调整结果：与基础名单的每个差异已逐项核对（不与最优总分比较）",
+                               "an amendment: every difference from its base checked (the score is not compared)")
+        return audit
     if optimum or against is not None:
         if against is not None:
             audit.score = compare_scores(slate, read_run_slate(against, scenario, frame), scenario,
@@ -209,6 +218,18 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
             except PlannerError as exc:
                 audit.score_note = f"national picks not compared: {str(exc).splitlines()[0] if str(exc) else exc}"
     return audit
+
+
+def _amendment_record(slate_path: str | Path) -> dict | None:
+    """summary.json's ``amendment`` beside a slate written by ``planner amend`` (None otherwise)."""
+    folder = Path(slate_path) if Path(slate_path).is_dir() else Path(slate_path).parent
+    if not (folder / "summary.json").is_file():
+        return None
+    try:
+        record = read_summary(folder).get("amendment")
+    except PlannerError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def check_inputs(scenario: Scenario | str | Path, candidates: str | Path | None = None) -> tuple[Scenario, pd.DataFrame]:
