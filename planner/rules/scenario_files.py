@@ -16,7 +16,8 @@ from typing import Any
 
 from planner.errors import PolicyError, Problem
 from planner.inputs import suggest
-from planner.rules.syntax import Context, SourceText, check_switches, check_tables
+from planner.rules.switches import check_switches
+from planner.rules.syntax import Context, SourceText, check_tables
 
 # Folders a scenario never reads from: an absolute or ../-escaping path into them is an error,
 # not something to follow silently (a scenario file may come from someone else).
@@ -37,7 +38,7 @@ def read_scenario_file(path: str | Path) -> dict[str, Any]:
         The file (or one it extends) is missing, unreadable, not UTF-8, not TOML, extends in a
         cycle or more than `MAX_EXTENDS` deep; a child file's `rule` is not an array of tables, or
         switches off or overrides a rule id that no base file has; a switch is set that nothing
-        reads, or to a value it cannot take (see `syntax.check_switches`).
+        reads, or to a value it cannot take (see `switches.check_switches`).
     """
     chain: list[dict[str, Any]] = []                 # the named file first, then each base
     seen: list[Path] = []
