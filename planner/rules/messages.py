@@ -16,16 +16,16 @@ from planner.rules.shapes import notice_words
 QUOTED_CHARS = 40
 
 
-def rule_words(rule_id: str, clause: str = "", text: str = "") -> str:
+def rule_words(rule_id: str, clause: str = "", text: str = "", *, chars: int = QUOTED_CHARS) -> str:
     """A rule as a person reads it: its clause and its words, the id in brackets for the TOML editor.
 
     ``三(三)“学校实践中心：长春市推荐不超过15个…”[pc-school-locality]`` (English: ``rule 三(三)
     “…” [pc-school-locality]``): the notice's words without the planner's-reading bracket, cut
-    after `QUOTED_CHARS`; without clause and text, ``规则[id]``.
+    after `chars` characters; without clause and text, ``规则[id]``.
     """
     words = notice_words(text).strip()
-    if len(words) > QUOTED_CHARS:
-        words = words[:QUOTED_CHARS] + "…"
+    if len(words) > chars:
+        words = words[:chars] + "…"
     clause = str(clause or "").strip()
     if not clause and not words:
         return say(f"规则[{rule_id}]", f"rule [{rule_id}]")
