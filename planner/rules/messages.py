@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner.inputs import column_label
 from planner.lang import say
 from planner.rules.shapes import notice_words
 
@@ -35,7 +36,19 @@ def rule_words(rule_id: str, clause: str = "", text: str = "", *, chars: int = Q
 
 
 def unknown_key(key: str) -> str:
-    return say(f'未知的键 "{key}"', f'unknown key "{key}"')
+    return say(f"未知的键“{key}”", f'unknown key "{key}"')
+
+
+def unknown_task(code: str) -> str:
+    return say(f"未知的任务代码“{code}”", f'unknown task "{code}"')
+
+
+def a_task() -> str:
+    return say("目录中的任务代码", "a catalogue task code")
+
+
+def unknown_column(column: str) -> str:
+    return say(f"未知的列“{column}”", f'unknown column "{column}"')
 
 
 def one_of(options: Any) -> str:
@@ -55,7 +68,7 @@ def a_number() -> str:
 
 
 def unknown_locality(name: Any) -> str:
-    return say(f'未知的市（州）"{name}"', f'unknown locality "{name}"')
+    return say(f"未知的市（州）“{name}”", f'unknown locality "{name}"')
 
 
 def a_locality() -> str:
@@ -63,11 +76,11 @@ def a_locality() -> str:
 
 
 def unknown_code(column: str, value: Any) -> str:
-    return say(f'未知的 {column} 代码 "{value}"', f'unknown {column} "{value}"')
+    return say(f"未知的{column_label(column)}代码“{value}”", f'unknown {column} "{value}"')
 
 
 def not_a_switch(name: Any) -> str:
-    return say(f'开关 "{name}" 未在 [switches] 中设置', f'switch "{name}" not set in [switches]')
+    return say(f"开关“{name}”未在 [switches] 中设置", f'switch "{name}" not set in [switches]')
 
 
 def a_switch() -> str:
@@ -83,4 +96,4 @@ def its_choices(allowed: Any) -> str:
 
 
 def did_you_mean(near: str) -> str:
-    return say(f'是否应为 "{near}"？', f'did you mean "{near}"?')
+    return say(f"是否应为“{near}”？", f'did you mean "{near}"?')
