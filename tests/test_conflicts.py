@@ -197,3 +197,19 @@ def test_planner_explain_on_an_infeasible_scenario_exits_3_with_conflict_and_adv
     for rule_id in expected(case)["rule_ids"]:
         assert rule_id in done.stderr
     assert "放宽：" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_planner_solve_prints_the_diagnosis_in_chinese_and_in_english_with_lang_en(tmp_path):
+    case = TESTS / "fixtures" / "infeasible" / "target-beyond-quotas"
+    done = run_cli("solve", case / "scenario.toml", "--out", tmp_path / "zh")
+    assert done.returncode == 3, done.stderr
+    # The rules as the scenario file words them (clause, text, id); 全省 and the localities by name.
+    assert "三(三)“全省不少于8个学校实践中心”[pc-target]要求全省至少 8" in done.stderr
+    assert "放宽：把三(三)“全省不少于8个学校实践中心”[pc-target]的下限从 8 降到 6（代价 2）" in done.stderr
+    assert "在长春市的上限从 3 提高到 5（代价 2）" in done.stderr
+    assert "relax:" not in done.stderr and "requires at least" not in done.stderr
+    done = run_cli("solve", case / "scenario.toml", "--out", tmp_path / "en", "--lang", "en")
+    assert done.returncode == 3, done.stderr
+    assert "requires at least 8 in the whole province" in done.stderr
+    assert "relax: lower the minimum of rule 三(三) “全省不少于8个学校实践中心” [pc-target] from 8 to 6 (cost 2)" in done.stderr
+    assert not (tmp_path / "zh").exists() and not (tmp_path / "en").exists()
