@@ -166,7 +166,7 @@ def test_a_non_number_in_a_summed_column_names_its_file_row():
         numeric_column(frame, "budget")
     lines = info.value.lines()
     assert len(lines) == 2
-    assert lines[0].startswith('pool.csv:6:budget: found "lots"')      # index 2 + first data row 4
+    assert lines[0].startswith('pool.csv:6:budget：发现 "lots"，应为 一个数')      # index 2 + first data row 4
     assert lines[1].startswith("pool.csv:7:budget")
     assert numeric_column(frame, "exempt").tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]
 

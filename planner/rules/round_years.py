@@ -40,8 +40,8 @@ def check_table_year(frame: pd.DataFrame, scenario: Scenario, *, what: str = "ta
     other = _scenario_for(scenario, years[0]) if len(years) == 1 else None
     named = f" ({other})" if other else ""
     noun = say("候选表" if what == "table" else "名单", what)
-    fix = say(f"——请交给 {_years_text(years)} 年度的情景{named}" if what == "table"
-              else f"——请按 {_years_text(years)} 年度的情景{named}审核",
+    fix = say(f"——请交给 {_years_text(years)} 年度的情景" + (f"（{other}）" if other else "") if what == "table"
+              else f"——请按 {_years_text(years)} 年度的情景" + (f"（{other}）" if other else "") + "审核",
               f" — give it to the {_years_text(years)} scenario{named}" if what == "table"
               else f" — audit it against the {_years_text(years)} scenario{named}")
     raise InputError([Problem(str(frame.attrs.get("source", what)),
@@ -59,7 +59,7 @@ def check_history_files(scenario: Scenario) -> None:
             continue
         found = [int(y) for y in re.findall(r"(?<!\d)(\d{4})(?!\d)", str(path)) if int(y) < scenario.year]
         year = found[-1] if found else None
-        earlier = say(f"{year} 年度的轮次" if year else "之前的轮次", f"the {year} round" if year else "the earlier round")
+        earlier = say(f"{year}年度的轮次" if year else "之前的轮次", f"the {year} round" if year else "the earlier round")
         other = _scenario_for(scenario, year) if year else None
         command = f"planner solve {other or say('<它的情景>', '<its scenario>')} --out {_shown(Path(path).parent)}"
         lines.append(say(f"请先求解{earlier}：{_shown(path)} 不存在（{scenario.label} 作为历史锁定的名单）——{command}",
