@@ -24,6 +24,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.inputs import column_label
 from planner.lang import say
 
 UNIT_SWITCH = "unit_consistency"     # "check" | "merge" | "off" (a scenario without it: off)
@@ -114,7 +115,9 @@ def check_units(frame: pd.DataFrame, history: pd.DataFrame | None, *, mode: str 
         problems += _conflicts(rows, "unit_id", "_name", "unit_name", say(*ONE_NAME), hint=say(*MERGE_HINT))
         problems += _conflicts(rows, "_name", "unit_id", "unit_id", say(*ONE_ID), hint=say(*MERGE_HINT))
     for column in UNIT_FACTS:
-        problems += _conflicts(rows, "unit_id", column, column, f"one {column} per unit on every row and year")
+        problems += _conflicts(rows, "unit_id", column, column,
+                               say(f"同一单位在每一行、每一年的{column_label(column)}相同",
+                                   f"one {column} per unit on every row and year"))
     if problems:
         raise InputError(problems[:200])
 
@@ -141,7 +144,7 @@ def _conflicts(rows: pd.DataFrame, key: str, value: str, shown: str, expected: s
         found_all = "、".join(sorted(map(str, these[shown].unique())))
         label = these["unit_name"].iat[0] if key == "_name" else group
         what = say("单位名称" if key == "_name" else "单位", "unit_name" if key == "_name" else "unit")
-        shown_zh = "单位名称" if shown == "unit_name" else "单位编号"
+        shown_zh = column_label(shown)
         for (src, row, cid), v in zip(these["_where"], these[shown]):
             found = say(f"{what}“{label}”的{shown_zh}为“{v}”" + (f"（往年名单中的项目“{cid}”）" if cid else ""),
                         f'{what} "{label}" with {shown} "{v}"' + (f' (history candidate "{cid}")' if cid else ""))
