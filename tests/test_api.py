@@ -120,7 +120,7 @@ def test_years_outside_the_scenario_are_located():
         "pool.csv:4:year：发现 年度 2021，应为 2023（情景的年度）",
     ]
     check_years(frame.iloc[:2], scenario_of({"period": [2023, 2025]}))
-    with pytest.raises(InputError, match="a year in 2022–2023"):
+    with pytest.raises(InputError, match="2022–2023 之间的年度"):
         check_years(frame, scenario_of({"period": [2022, 2023]}))
 
 
