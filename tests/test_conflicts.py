@@ -213,3 +213,11 @@ def test_planner_solve_prints_the_diagnosis_in_chinese_and_in_english_with_lang_
     assert "requires at least 8 in the whole province" in done.stderr
     assert "relax: lower the minimum of rule 三(三) “全省不少于8个学校实践中心” [pc-target] from 8 to 6 (cost 2)" in done.stderr
     assert not (tmp_path / "zh").exists() and not (tmp_path / "en").exists()
+
+
+def test_a_solvers_plain_infeasibility_is_said_in_the_language_asked_for():
+    # Before any diagnosis (Session.solve, planner.solve(diagnose=False)) the solver's sentence.
+    assert str(InfeasibleError()) == "没有任何名单能满足情景的全部硬性规则"
+    with speaking("en"):
+        assert str(InfeasibleError()) == "no slate satisfies every hard rule of the scenario"
+    assert str(InfeasibleError("another reason")) == "another reason"
