@@ -66,3 +66,12 @@ def test_the_notebook_views_follow_planner_lang_and_name_the_what_if_mode():
     text = result_html(variant)           # Chinese again outside the block
     # The variant changed one bound of the same model: the re-solve mode in words, not its code.
     assert "重算方式" in text and "只改界限" in text and "bounds" not in text
+
+
+def test_binding_groups_name_a_school_by_its_name():
+    rows = [row("a1", unit_id="H1", unit_name="长春职业技术学院", score=90), row("a2", unit_id="H1",
+            unit_name="长春职业技术学院", score=80)]
+    scenario = scenario_of({"rule": [{"id": "per-school", "per": ["unit_id"], "max": 1}]})
+    result = Session(scenario, candidates=frame_of(rows)).solve()
+    assert "长春职业技术学院（H1）" in result_html(result)             # the cap of 1 binds at that school
+    assert '<td class="">H1</td>' in result_html(result, lang="en")

@@ -15,6 +15,7 @@ import pandas as pd
 from planner.inputs import column_label, load_catalogue, to_chinese
 from planner.lang import language
 from planner.result import SolvedRound, task_table
+from planner.rules import group_words, unit_names
 
 MAX_ROWS = 20
 STYLE = """<style>
@@ -119,6 +120,14 @@ def status_text(status: str, gap: float | None, lang: str | None = None) -> str:
     return (en if lang == "en" else zh).format(gap=f"{gap:.2%}" if gap is not None and gap == gap else "?")
 
 
+def _group_names(result: SolvedRound, rules: pd.DataFrame) -> list[str]:
+    """The groups of a rule table as people read them: a school by its name, a code by its label."""
+    per = {rule.id: rule.per for rule in result.scenario.rules}
+    names = unit_names(result.slate)
+    return [group_words(per.get(rid, ()), str(key), names) if per.get(rid) else str(key)
+            for rid, key in zip(rules["rule_id"], rules["group"])]
+
+
 def result_html(result: SolvedRound, *, max_rows: int = MAX_ROWS, lang: str | None = None) -> str:
     """A solved round: headline, key figures, the slate by task, binding rule groups, warnings.
 
@@ -148,6 +157,8 @@ def result_html(result: SolvedRound, *, max_rows: int = MAX_ROWS, lang: str | No
         tasks = tasks.assign(track=[cat.tracks_of(t).get(k, k) if k else "" for t, k in zip(tasks["task"], tasks["track"])])
     tasks = tasks[["task_label", "track", "candidates", "selected", "national", "lowest"]]
     binding = result.rules[result.rules["binding"]][["rule_id", "clause", "group", "value", "min", "max"]]
+    if lang != "en":
+        binding = binding.assign(group=_group_names(result, binding))
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in s.get("warnings", []))
     status = status_text(str(s["status"]), s.get("gap"), lang)
     parts = [
