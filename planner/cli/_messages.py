@@ -118,6 +118,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "candidate_id|title|locality|score|selected|probability|flip margin"),
     "in_out": ("入选|落选", "in|out"),
     "on_off": ("开|关", "on|off"),
+    "robust_scores": ("评分取自专家评分表：每个样本按汇总规则重新抽取每个项目的专家组（{rule}）",
+                      "scores from the expert sheets: each sample draws every project's panel again ({rule})"),
+    # scores
+    "scores_rule": ("汇总规则：{rule}", "rule: {rule}"),
+    "scores_headline": ("{projects} 个项目，{scores} 个评分（{sheets} 个评分表）；回避 {recused} 次（涉及 {projects_recused} "
+                        "个项目）；去掉的分数有并列 {ties} 处；评分分歧大 {wide} 个；候选项目表中没有评分的项目 {missing} 个",
+                        "{projects} projects, {scores} scores ({sheets} sheets); {recused} recused (in {projects_recused} "
+                        "projects); {ties} ties at a dropped end; {wide} wide panels; {missing} candidates without scores"),
+    "scores_raters": ("{experts} 位专家：偏严 {harsh}，偏宽 {lenient}，不一致 {inconsistent}；异常评分 {outliers} 个"
+                      "（偏差超过 3 × {scale} 分）",
+                      "{experts} experts: {harsh} harsh, {lenient} lenient, {inconsistent} inconsistent; {outliers} "
+                      "outlying scores (beyond 3 × {scale} points)"),
+    "scores_table": ("专家评分画像（有评价的在前）", "raters (flagged first)"),
+    "scores_columns": ("专家编号|专家单位|计入评分|平均偏差|偏差标准差|相关系数|评价",
+                       "expert|unit|counted|mean deviation|sd of deviation|correlation|flag"),
+    "scores_flags": ("偏严|偏宽|不一致|", "harsh|lenient|inconsistent|"),
     # sweep
     "sweep_title": ("{solves} 次求解，用时 {wall} 秒（每秒 {rate} 次，{executor}）", "{solves} solves in {wall} s ({rate}/s, {executor})"),
     "sweep_columns": ("情景|样本数|目标值（原始评分）|目标值均值|目标值标准差|每样本改变项数|未证明最优",

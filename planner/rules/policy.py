@@ -26,6 +26,7 @@ from planner.rules.messages import (a_locality, a_task, either, one_of, true_or_
 from planner.rules.edits import Edit
 from planner.rules.publication import Publication, parse_publication
 from planner.rules.scenario_files import read_scenario_file
+from planner.rules.scoring import ScoringRule, parse_scoring
 from planner.rules.shapes import SCOPES, TIE_BREAKS, Bound, PlanSettings, Rule, rule_to_toml
 from planner.rules.syntax import (
     DEFAULT_KEYS,
@@ -73,6 +74,8 @@ class Scenario:
     exempt_tasks: tuple[str, ...] | None = None
     # `[publication]`: 文号, 落款, date, 公示 of the documents `planner publish` writes.
     publication: Publication = field(default_factory=Publication, compare=False)
+    # `[scoring]`: how a panel's expert scores make a project's score (`planner scores`, `--scores`).
+    scoring: ScoringRule = field(default_factory=ScoringRule, compare=False)
 
     # --- the years ----------------------------------------------------------------
     @property
@@ -448,6 +451,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
     exempt_tasks = _parse_exemptions(data.get("exemptions"), ctx)
     plan = parse_plan(data.get("plan", {}) or {}, ctx)
     publication = parse_publication(data.get("publication"), ctx, issuer=data.get("issuer"))
+    scoring = parse_scoring(data.get("scoring"), ctx)
     if plan.through is not None and period is not None and not year <= plan.through <= period[1]:
         ctx.fail(None, "plan.through", f"through = {plan.through}",
                  say(f"{year}–{period[1]} 之间的年份", f"a year in {year}–{period[1]}"))
@@ -478,6 +482,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
         plan=plan,
         exempt_tasks=exempt_tasks,
         publication=publication,
+        scoring=scoring,
     )
 
 
