@@ -125,13 +125,13 @@ def test_a_misspelt_switch_value_is_refused_with_the_nearest(tmp_path):
     """Found: about_n = "softband" dropped every rule that reads the switch; exit 0."""
     switched_base(tmp_path)
     code, _, stderr = invoke("check", child(tmp_path, '[switches]\nband = "sotf"\n'))
-    assert_one_line_error(code, stderr, 2, "child.toml", "switches.band", "'sotf'", 'did you mean "soft"?')
+    assert_one_line_error(code, stderr, 2, "child.toml", "switches.band", "'sotf'", "是否应为“soft”？")
 
 
 def test_a_misspelt_switch_name_is_refused_with_the_nearest(tmp_path):
     switched_base(tmp_path)
     code, _, stderr = invoke("check", child(tmp_path, '[switches]\nbnad = "hard"\n'))
-    assert_one_line_error(code, stderr, 2, '开关 "bnad"，没有规则或 [plan] 的值读它', 'did you mean "band"?')
+    assert_one_line_error(code, stderr, 2, '开关 "bnad"，没有规则或 [plan] 的值读它', "是否应为“band”？")
 
 
 def test_a_when_value_no_switch_has_is_refused(tmp_path):
@@ -140,14 +140,14 @@ def test_a_when_value_no_switch_has_is_refused(tmp_path):
     path = child(tmp_path, '\n[[rule]]\nid = "extra"\nwhen = { band = "hrad" }\nmax = 3\n')
     code, _, stderr = invoke("check", path)
     assert_one_line_error(code, stderr, 2, "child.toml:4:", "规则[extra] 的 when", "band = 'hrad'，开关没有这个取值",
-                          'did you mean "hard"?')
+                          "是否应为“hard”？")
 
 
 def test_switching_off_a_rule_that_is_not_there_is_refused(tmp_path):
     """Found: `enabled = false` on a misspelt rule id removed nothing; exit 0."""
     switched_base(tmp_path)
     code, _, stderr = invoke("check", child(tmp_path, '\n[[rule]]\nid = "cpa"\nenabled = false\n'))
-    assert_one_line_error(code, stderr, 2, "child.toml:4:", "规则[cpa]，所扩展的文件中没有这条规则", 'did you mean "cap"?')
+    assert_one_line_error(code, stderr, 2, "child.toml:4:", "规则[cpa]，所扩展的文件中没有这条规则", "是否应为“cap”？")
 
 
 def test_switching_off_a_rule_that_is_there_still_works(tmp_path):

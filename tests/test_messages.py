@@ -26,3 +26,11 @@ def test_the_shared_phrases_say_codes_by_their_column_label():
     assert did_you_mean("max") == "是否应为“max”？"
     with speaking("en"):
         assert unknown_code("task", "x") == 'unknown task "x"' and did_you_mean("max") == 'did you mean "max"?'
+
+
+def test_the_nearest_option_is_offered_in_the_language_asked_for():
+    from planner.rules.messages import suggest
+    assert suggest("长舂市", ["长春市", "吉林市"]) == "是否应为“长春市”？"
+    with speaking("en"):
+        assert suggest("长舂市", ["长春市", "吉林市"]) == 'did you mean "长春市"?'
+    assert suggest("zzz", ["长春市"]) == ""

@@ -198,7 +198,7 @@ def test_a_bogus_switch_value_exits_2_located_with_did_you_mean(tmp_path, switch
                     f'[switches]\n{switch} = "{typo}"\n', encoding="utf-8")
     done = run_cli("check", path)
     assert done.returncode == 2, done.stderr
-    assert f"switches.{switch}" in done.stderr and f'did you mean "{meant}"' in done.stderr
+    assert f"switches.{switch}" in done.stderr and f"是否应为“{meant}”？" in done.stderr
 
 
 # --------------------------------------------------------------------------- a unit: one id, one name

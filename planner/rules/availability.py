@@ -18,7 +18,7 @@ import pandas as pd
 
 from planner.errors import PolicyError, Problem
 from planner.lang import say
-from planner.inputs import suggest
+from planner.rules.messages import suggest
 from planner.rules.policy import Scenario
 
 # Reason codes, in order of precedence (the first that applies is the one reported).

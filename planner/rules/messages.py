@@ -7,9 +7,11 @@ one file. Does not own the checks themselves nor where a problem is located (`sy
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from planner.inputs import column_label
+from planner.inputs import suggest as nearest
 from planner.lang import say
 from planner.rules.shapes import notice_words
 
@@ -97,3 +99,11 @@ def its_choices(allowed: Any) -> str:
 
 def did_you_mean(near: str) -> str:
     return say(f"是否应为“{near}”？", f'did you mean "{near}"?')
+
+
+def suggest(value: str, options: list[str] | tuple[str, ...]) -> str:
+    """The nearest option (as `planner.inputs.suggest` chooses it) in the language asked for:
+    ``是否应为“长春市”？`` / ``did you mean "长春市"?``; "" when none is near."""
+    text = nearest(value, options)
+    found = re.search(r'["“]([^"”]*)["”]', text)
+    return did_you_mean(found.group(1)) if found else text

@@ -19,10 +19,10 @@ from types import MappingProxyType
 from typing import Any
 
 from planner.errors import PolicyError, Problem
-from planner.inputs import load_catalogue, suggest
+from planner.inputs import load_catalogue
 from planner.lang import say
-from planner.rules.messages import (a_locality, a_task, either, one_of, true_or_false, unknown_column, unknown_key,
-                                    unknown_task)
+from planner.rules.messages import (a_locality, a_task, either, one_of, suggest, true_or_false, unknown_column,
+                                    unknown_key, unknown_task)
 from planner.rules.edits import Edit
 from planner.rules.publication import Publication, parse_publication
 from planner.rules.scenario_files import read_scenario_file

@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, PolicyError, Problem
-from planner.inputs import load_candidates, load_catalogue, normalise_candidates, parse_bool, suggest
+from planner.inputs import load_candidates, load_catalogue, normalise_candidates, parse_bool
 from planner.lang import say
+from planner.rules.messages import suggest
 from planner.rules.availability import (
     CORE_COURSE_SWITCH,
     CORE_COURSE_TASK,

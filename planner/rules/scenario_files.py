@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PolicyError, Problem
-from planner.inputs import suggest
 from planner.lang import say
-from planner.rules.messages import rule_words
+from planner.rules.messages import rule_words, suggest
 from planner.rules.switches import check_switches
 from planner.rules.syntax import Context, SourceText, check_tables
 

@@ -11,9 +11,8 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from planner.inputs import suggest
 from planner.lang import say
-from planner.rules.messages import did_you_mean, its_choices, not_a_choice
+from planner.rules.messages import did_you_mean, its_choices, not_a_choice, suggest
 from planner.rules.syntax import Context
 
 

@@ -18,11 +18,10 @@ from types import MappingProxyType
 from typing import Any
 
 from planner.errors import Problem
-from planner.inputs import Catalogue, clean_text, load_catalogue, suggest
+from planner.inputs import Catalogue, clean_text, load_catalogue
 from planner.lang import say
-from planner.rules.messages import (a_locality, a_number, a_switch, either,
-                                    not_a_switch, one_of, rule_words, true_or_false, unknown_code, unknown_key,
-                                    unknown_locality)
+from planner.rules.messages import (a_locality, a_number, a_switch, either, not_a_switch, one_of, rule_words,
+                                    suggest, true_or_false, unknown_code, unknown_key, unknown_locality)
 from planner.rules.shapes import (
     BOOL_COLUMNS,
     CATALOGUE_COLUMNS,
