@@ -44,7 +44,7 @@ from planner.errors import InputError, PlannerError, PolicyError
 from planner.lang import say
 from planner.web.downloads import briefing_html, disposition, file_stem, font_file, scenario_toml, slate_xlsx
 from planner.web.edits import apply_edits, read_form
-from planner.web.views import comparison_view, editor_sections, failure_view, headline, warnings_of
+from planner.web.views import comparison_view, editor_sections, failure_view, headline, rule_ids_hidden, warnings_of
 from planner.web.workspaces import Busy, Trial, Workspace, Workspaces
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,7 @@ def create_app(workspaces: Workspaces, *, host: str = "127.0.0.1", allowed: Iter
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["ids"] = rule_ids_hidden
     store = workspaces
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

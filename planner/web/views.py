@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup, escape
 
 from planner.inputs import load_catalogue
 from planner.rules import ALL, Scenario
@@ -253,3 +254,13 @@ def failure_view(trial: Trial, scenario: Scenario | None = None,
             conflicts["bound"])) if "bound" in conflicts else conflicts, shown, 40)
     title = {"infeasible": "无可行方案：这些改动使规则相互冲突", "no_solution": "时限内未找到方案"}.get(f.kind, "求解失败")
     return {"title": title, "message": f.message, "lines": f.lines, "advice": f.advice, "conflicts": rows}
+
+
+_RULE_ID = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_.-]*)\]")
+
+
+def rule_ids_hidden(text: Any) -> Markup:
+    """A library message for the page: rule ids in brackets (``[pc-school-locality]``, there for
+    the TOML editor) wrapped so they show only under the 显示规则编号 toggle; the rest escaped."""
+    escaped = str(escape(str(text)))
+    return Markup(_RULE_ID.sub(r'<span class="rid">[\1]</span>', escaped))
