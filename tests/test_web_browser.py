@@ -136,7 +136,10 @@ def test_a_bad_edit_is_refused_on_the_page(server, browser):
     refusal = wait_for(browser, "#refusal").text
     with pytest.raises(pl.PolicyError) as expected:
         pl.load_scenario(JILIN).with_bound("pc-school-locality", "max", -3, group="长春市")
-    assert html.unescape(str(expected.value)) in refusal             # the library's message, whole
+    message = html.unescape(str(expected.value))
+    assert "[pc-school-locality]" in message                          # the library names the id for the TOML editor,
+    assert message.replace("[pc-school-locality]", "") in refusal     # the page shows it only under 显示规则编号
+    assert "pc-school-locality" not in refusal
     assert not browser.find_elements(By.CSS_SELECTOR, '#trial-list tr[data-trial="1"]')
     assert re.findall(ENGLISH, refusal) == [], refusal               # in Chinese
     assert "三(三)" in refusal and "长春市" in refusal, refusal       # the rule by its clause, the group by name
