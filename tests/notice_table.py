@@ -240,6 +240,10 @@ PLANNER_RULES: list[dict] = [
 # 二(三) funds follow progress: a yearly pool over the slate's cost, off by default (PLANNER: 60000 万元).
 FUNDING = {"id": "funding-pool", "clause": "二(三)", "when": {"funding": "pool"}, "scope": "year",
            "measure": "sum:cost", "max": 60000}
+#: [scoring]: the notice says only 二(二) "分类组织专家认定"; the arithmetic is the office's published
+#: practice (回避, 去掉一个最高分和一个最低分, 两位小数四舍五入) — the planner's documented reading (docs/scores.md).
+SCORING = {"method": "trimmed", "trim": 1, "min_scores": 3, "recusal": "unit", "decimals": 2, "rounding": "half_up",
+           "clause": "二(二)"}
 PLANNER_TOP = {
     "objective.pass_mark": 60, "plan.reachability_weight": 1000,
     "plan.future_weight": {"switch": "quota_spending", "paced": 1.0, "literal": 0.0},
@@ -329,6 +333,10 @@ def mismatches(data: dict) -> list[str]:
         out.append(f"[tasks] {data.get('tasks')!r}: only 三(十一) is off")
     if (data.get("tasks") or {}).get("international_school") is not False:
         out.append("三(十一) international_school must be off (待教育部公布建设指南后另行通知)")
+    scoring = {k: v for k, v in (data.get("scoring") or {}).items() if k != "text"}
+    for key in sorted(set(scoring) | set(SCORING)):
+        if _norm(scoring.get(key)) != _norm(SCORING.get(key)):
+            out.append(f"[scoring] {key} = {scoring.get(key)!r}: the office's practice is {SCORING.get(key)!r}")
     objective, plan = data.get("objective") or {}, data.get("plan") or {}
     found_top = {"objective.pass_mark": objective.get("pass_mark"),
                  "plan.reachability_weight": plan.get("reachability_weight"),

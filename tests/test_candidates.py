@@ -339,7 +339,7 @@ def test_missing_columns_are_listed_in_one_problem_with_suggestions(tmp_path):
     lines = [line for line in message.splitlines() if "缺少列" in line]
     assert len(lines) == 1
     assert lines[0].startswith(f"{path}:1：发现 缺少列 \"tier\"（学校类别）、\"level\"（办学层次）、\"score\"（评审分数）")
-    assert '"levels" 是否应为 "level"？' in lines[0] and '"Score" 是否应为 "score"？' in lines[0]
+    assert '“levels”是否应为“level”？' in lines[0] and '“Score”是否应为“score”？' in lines[0]
 
 
 def test_missing_columns_do_not_stop_row_checks(tmp_path):
@@ -407,7 +407,7 @@ def test_bad_years(tmp_path, value):
 def test_unknown_task_suggests_the_nearest(tmp_path):
     path = write(tmp_path, csv_text(rows({}, {"task": "practise_centre"})))
     assert_problem(error_of(load_candidates, path), path, 3, "task", '"practise_centre"',
-                   '是否应为 "practice_centre"？')
+                   '是否应为“practice_centre”？')
 
 
 def test_codes_are_case_insensitive_and_chinese_labels_accepted(tmp_path):
@@ -425,7 +425,7 @@ def test_codes_are_case_insensitive_and_chinese_labels_accepted(tmp_path):
 def test_unknown_track(tmp_path):
     path = write(tmp_path, csv_text(rows({"track": "shcool"})))
     assert_problem(error_of(load_candidates, path), path, 2, "track", '"shcool"',
-                   "practice_centre 的子类：school、public、enterprise", '是否应为 "school"？')
+                   "practice_centre 的子类：school、public、enterprise", '是否应为“school”？')
 
 
 def test_a_track_of_another_task_is_rejected(tmp_path):
@@ -476,7 +476,7 @@ def test_tier_is_forbidden_on_other_rows(tmp_path, kind):
 
 def test_unknown_level(tmp_path):
     path = write(tmp_path, csv_text(rows({"level": "secondry"})))
-    assert_problem(error_of(load_candidates, path), path, 2, "level", '"secondry"', '是否应为 "secondary"？')
+    assert_problem(error_of(load_candidates, path), path, 2, "level", '"secondry"', '是否应为“secondary”？')
 
 
 @pytest.mark.parametrize("alias, canonical", [
@@ -490,7 +490,7 @@ def test_locality_aliases_are_normalised(tmp_path, alias, canonical):
 
 def test_unknown_locality_suggests_the_nearest(tmp_path):
     path = write(tmp_path, csv_text(rows({}, {"locality": "长舂市"})))
-    assert_problem(error_of(load_candidates, path), path, 3, "locality", '"长舂市"', '是否应为 "长春市"？')
+    assert_problem(error_of(load_candidates, path), path, 3, "locality", '"长舂市"', '是否应为“长春市”？')
 
 
 def test_blank_locality(tmp_path):
@@ -803,7 +803,7 @@ def test_a_bad_file_is_said_in_chinese_located_and_in_english_when_asked(tmp_pat
     path = write(tmp_path, csv_text(rows({}, {"score": "八十", "locality": "长舂市"})))
     message = error_of(load_candidates, path)
     assert f'{path}:3:score：发现 "八十"，应为 0 到 100 之间的数' in message.splitlines()
-    assert_problem(message, path, 3, "locality", '发现 "长舂市"', "以下之一：长春市", '是否应为 "长春市"？')
+    assert_problem(message, path, 3, "locality", '发现 "长舂市"', "以下之一：长春市", '是否应为“长春市”？')
     assert "found" not in message and "expected" not in message and "did you mean" not in message
     with speaking("en"):
         english = error_of(load_candidates, path)

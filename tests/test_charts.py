@@ -257,7 +257,7 @@ def test_quota_chart_marks_full_caps(run):
 
 
 def test_quota_chart_rejects_an_unknown_task(run):
-    with pytest.raises(InputError, match='是否应为 "resource_library"'):
+    with pytest.raises(InputError, match='是否应为“resource_library”'):
         charts.plot_quota_use(run, task="resource_librar")
 
 

@@ -196,7 +196,7 @@ def test_a_pinned_candidate_is_re_solved_without_its_pin():
 
 def test_unknown_candidate_and_unchanged_decision():
     result = solve(ROWS, [CAPS, TOTAL, SIPING])
-    with pytest.raises(ValueError, match='"Z"'):
+    with pytest.raises(ValueError, match="候选表中没有的项目“Z”"):
         cf.counterfactual(result, "Z")
     assert cf.counterfactual(result, "A", force="in").status == "unchanged"
 
@@ -273,4 +273,4 @@ min = 1
     # By hand (test_by_hand_…): C is behind 长春's full cap of 2; forcing it in costs 15, B leaves.
     assert "名额已用完" in done.stdout and "减少 15 分" in done.stdout and "B（85）" in done.stdout
     wrong = planner("explain", str(tmp_path / "scenario.toml"), "--candidate", "CC")
-    assert wrong.returncode == 2 and '是否应为 "C"' in wrong.stderr and "Traceback" not in wrong.stderr
+    assert wrong.returncode == 2 and '是否应为“C”' in wrong.stderr and "Traceback" not in wrong.stderr

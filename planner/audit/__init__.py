@@ -5,9 +5,10 @@ compared with its candidate table (`table`), and the findings told with a summar
 Never imports the model or the solver, so it can judge a slate made by hand as strictly as the
 solver's own.
 """
+from planner.audit.amendment import check_amendment, excused_table
 from planner.audit.check import AuditReport, check_slate
 from planner.audit.findings import SlateAudit, summarise
 from planner.audit.table import FIXED_COLUMNS, compare_with_table, compared_columns
 
-__all__ = ["AuditReport", "FIXED_COLUMNS", "SlateAudit", "check_slate", "compare_with_table", "compared_columns",
+__all__ = ["check_amendment", "excused_table", "AuditReport", "FIXED_COLUMNS", "SlateAudit", "check_slate", "compare_with_table", "compared_columns",
            "summarise"]

@@ -341,7 +341,7 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
                         "missing columns " + ", ".join(f'"{m}"' for m in missing)),
             say("以下各列：" + "、".join(f"{c}（{column_label(c)}）" for c in required),
                 "the columns " + ", ".join(required)), row=header_row,
-            hint=say("".join(f'"{near}" 是否应为 "{m}"？' for m, near in hints),
+            hint=say("".join(f"“{near}”是否应为“{m}”？" for m, near in hints),
                      "did you mean " + " ".join(f'"{near}" for "{m}"?' for m, near in hints)) if hints else ""))
 
     out = _validate(text, check, extra_bool_columns)
@@ -368,8 +368,8 @@ def _nearest_column(name: str, others: list[str]) -> str:
     lowered = {o.casefold().replace(" ", "_").replace("-", "_"): o for o in others}
     if name in lowered:
         return lowered[name]
-    hint = suggest(name, others)
-    return hint.split('"')[1] if hint else ""
+    hint = re.search(r'["“]([^"”]*)["”]', suggest(name, others))
+    return hint.group(1) if hint else ""
 
 
 @dataclass(frozen=True)

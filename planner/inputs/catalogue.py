@@ -88,11 +88,11 @@ def clean_text(value: object) -> str:
 
 
 def suggest(value: str, options: list[str] | tuple[str, ...]) -> str:
-    """`是否应为 "X"？` (English: `did you mean "X"?`) for the nearest option, or an empty string."""
+    """`是否应为“X”？` (English: `did you mean "X"?`) for the nearest option, or an empty string."""
     close = difflib.get_close_matches(str(value), list(options), n=1, cutoff=0.3)
     if not close:
         close = [o for o in options if str(value) and (str(value) in o or o in str(value))][:1]
-    return say(f'是否应为 "{close[0]}"？', f'did you mean "{close[0]}"?') if close else ""
+    return say(f"是否应为“{close[0]}”？", f'did you mean "{close[0]}"?') if close else ""
 
 
 @lru_cache(maxsize=1)

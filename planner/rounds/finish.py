@@ -16,6 +16,7 @@ import pandas as pd
 from planner._version import __version__
 from planner.audit import check_slate
 from planner.errors import AuditError
+from planner.lang import say
 from planner.explain import plan_frame
 from planner.explain.reasons import reasons
 from planner.ledger import ledger_table, planned_rows
@@ -34,7 +35,8 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
     slate["national"] = solution.national[:n].astype(np.int8)
     audit = check_slate(slate, scenario, history=history)
     if not audit.ok:
-        raise AuditError("the solver's slate failed the audit (a bug — please report it):\n"
+        raise AuditError(say("求解器给出的名单未通过审核（这是程序缺陷，请报告）：\n",
+                             "the solver's slate failed the audit (a bug — please report it):\n")
                          + "\n".join(audit.messages()[:20]), audit.hard_violations)
     folded = fold_localities(slate, scenario.fold).assign(selected=slate["selected"].astype(bool),
                                                           national=slate["national"].astype(bool))

@@ -16,11 +16,13 @@ the keys mean (`syntax`).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from planner.errors import PolicyError, Problem
+from planner.lang import say
 from planner.rules.edits import Edit
 from planner.rules.scenario_files import read_scenario_file
 
@@ -55,22 +57,25 @@ def write_scenario(scenario: Any, path: str | Path | None = None, *, base: str |
 
     base_path = Path(base) if base is not None else scenario.source
     if base_path is None:
-        raise PolicyError([Problem(scenario.label, "a scenario built in Python, not loaded from a file",
-                                   "a scenario loaded from a file (or to_toml(path, base=...))", column="extends")])
+        raise PolicyError([Problem(scenario.label, say("在 Python 中构造、并非从文件读入的情景",
+                                                       "a scenario built in Python, not loaded from a file"),
+                                   say("从文件读入的情景（或 to_toml(path, base=...)）",
+                                       "a scenario loaded from a file (or to_toml(path, base=...))"), column="extends")])
     folder = Path(path).parent if path is not None else Path.cwd()
     base_raw = read_scenario_file(base_path)
     base_rules = {r.get("id") for r in base_raw.get("rule", []) if isinstance(r, dict)}
     edits: tuple[Edit, ...] = tuple(scenario.edits)
     cannot = [e for e in edits if e.what == "units"]
     if cannot:
-        raise PolicyError([Problem(scenario.label, f"edit {cannot[0].describe()}",
-                                   "edits of the rules (a changed candidate table is saved as a table)",
+        raise PolicyError([Problem(scenario.label, say(f"修改：{cannot[0].describe()}", f"edit {cannot[0].describe()}"),
+                                   say("对规则的修改（改过的候选表另存为表格）",
+                                       "edits of the rules (a changed candidate table is saved as a table)"),
                                    column="edits")])
 
     doc = tomlkit.document()
-    doc.add(tomlkit.comment(f"{MARK}：{scenario.name} — 以 {Path(base_path).name} 为基础，只写出改动（按改动顺序）"))
+    doc.add(_comment(tomlkit, f"{MARK}：{scenario.name} — 以 {Path(base_path).name} 为基础，只写出改动（按改动顺序）"))
     for k, edit in enumerate(edits, 1):
-        doc.add(tomlkit.comment(f"{k}. {edit.describe()}"))
+        doc.add(_comment(tomlkit, f"{k}. {edit.describe()}"))
     doc.add("extends", _rel(base_path, folder))
 
     kinds = {e.what for e in edits}
@@ -78,7 +83,7 @@ def write_scenario(scenario: Any, path: str | Path | None = None, *, base: str |
 
     def comments(container: Any, selected: list[Edit]) -> None:
         for edit in selected:
-            container.add(tomlkit.comment(f"{MARK}：{edit.describe()}"))
+            container.add(_comment(tomlkit, f"{MARK}：{edit.describe()}"))
 
     # top-level values: the final value of each key an edit touched
     for what, key, value in (
@@ -132,7 +137,7 @@ def write_scenario(scenario: Any, path: str | Path | None = None, *, base: str |
         table = tomlkit.table()
         base_spec = next((r for r in base_raw.get("rule", []) if isinstance(r, dict) and r.get("id") == rid), None)
         if base_spec is not None:
-            table.add(tomlkit.comment(f"{base_spec.get('clause', '')}：{base_spec.get('text', '')}（{Path(base_path).name}）"))
+            table.add(_comment(tomlkit, f"{base_spec.get('clause', '')}：{base_spec.get('text', '')}（{Path(base_path).name}）"))
         comments(table, mine)
         if rid in current:
             for key, value in current[rid].items():
@@ -154,6 +159,16 @@ def write_scenario(scenario: Any, path: str | Path | None = None, *, base: str |
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     return text
+
+
+#: Characters a TOML comment cannot hold (every control character but tab and newline; tomlkit
+#: itself starts a new comment line at a newline).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _comment(tomlkit: Any, text: str) -> Any:
+    """A TOML comment of `text`, a control character written as its escape (``\\r``, ``\\x00``)."""
+    return tomlkit.comment(_CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text))
 
 
 def _keys(edits: tuple[Edit, ...], what: str) -> list[str]:

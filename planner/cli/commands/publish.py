@@ -35,5 +35,8 @@ def register(app: typer.Typer) -> None:
         if not quiet:
             target = out_dir or run_dir
             letters = sum(1 for p in written if p.parent.name == FEEDBACK_DIR)
+            if any(p.name == "调整说明.docx" for p in written):     # an amendment folder (planner amend)
+                out.print(say("amend_published", folder=target, letters=letters), markup=False, soft_wrap=True)
+                return
             out.print(say("publish_written", target=target, folder=FEEDBACK_DIR, letters=letters), markup=False,
                       soft_wrap=True)
