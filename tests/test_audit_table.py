@@ -224,7 +224,7 @@ def test_a_slate_of_another_year_is_one_line_exit_2(run, tmp_path):
     assert done.stderr.count("\n") == 1
     assert "这张名单的年度是 2024，情景的年度是 2023" in done.stderr
     assert "jilin-2024.toml" in done.stderr
-    with pytest.raises(InputError, match="year is 2024"):
+    with pytest.raises(InputError, match="这张名单的年度是 2024"):
         api.audit_file(SCENARIO, path)
 
 
