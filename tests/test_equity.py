@@ -248,7 +248,7 @@ def test_equity_command(tmp_path, cli, invoke):
     assert bound.exit_code == 0, bound.output
     assert {"slate.csv", "shares.csv"} <= {p.name for p in (tmp_path / "bound").iterdir()}
     impossible = invoke("equity", path, "--max-index", "5", "--out", tmp_path / "none")
-    assert impossible.exit_code == 3 and "no slate" in impossible.output
+    assert impossible.exit_code == 3 and "没有任何名单" in impossible.output
     assert not (tmp_path / "none").exists()
 
 

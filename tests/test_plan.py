@@ -149,8 +149,8 @@ def test_plan_section_defaults_and_problems():
                                  "horizon": 1, "through": 2030,
                                  "reachability_weight": {"switch": "s", "b": 1}}})
     text = str(err.value)
-    for needle in ('"psychic"', "future_weight = 2", '"maybe"', 'unknown key "horizon"', "through = 2030",
-                   'no value for s = "a"'):
+    for needle in ('"psychic"', "future_weight = 2", '"maybe"', "未知的键“horizon”", "through = 2030",
+                   's = "a" 没有对应的值'):
         assert needle in text, needle
 
 
