@@ -30,7 +30,7 @@ def _by_column(table: pd.DataFrame) -> bytes:
     book = xlsxwriter.Workbook(raw, {"in_memory": True})
     workbook._write_sheet(book, "名单", table, book.add_format({"bold": True}), header_only=True)
     book.close()
-    return workbook._with_rows(raw.getvalue(), "xl/worksheets/sheet1.xml", table)
+    return workbook._with_rows(raw.getvalue(), {"xl/worksheets/sheet1.xml": table})
 
 
 def _cells(data: bytes) -> list[list[tuple[type, object]]]:
@@ -74,6 +74,16 @@ def test_the_slate_workbook_keeps_its_filter_lists_shading_and_dimension():
     assert [c.value for c in sheet["D"]][1:] == [80.5, 70, 61]
     assert {str(v.sqref) for v in sheet.data_validations.dataValidation} == {"E2:E4", "F2:F4"}
     assert len(sheet.conditional_formatting) == 1
+
+
+def test_the_rules_sheet_is_written_by_column_too():
+    slate = pd.DataFrame({"candidate_id": ["C1"], "task": ["x"], "unit_kind": ["a"], "selected": [True],
+                          "national": [False]})
+    rules = pd.DataFrame({"rule_id": ["r1", "r2"], "group": ["长春市", "*"], "value": [3, 0], "max": [5.0, None],
+                          "binding": [False, True]})
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.slate_xlsx_bytes(slate, rules=rules)))["规则"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["规则编号", "分组", "已用（含以往年度）", "上限", "卡线"], ["r1", "长春市", 3, 5, "否"], ["r2", "*", 0, None, "是"]]
 
 
 def test_the_same_slate_gives_the_same_bytes():

@@ -106,15 +106,17 @@ def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, 
         truth = '"是"' if zh else "1"
         ws.conditional_format(1, 0, n, width - 1, {"type": "formula", "criteria": f"=${letter}2={truth}",
                                                    "format": shade})
+    bodies = {"xl/worksheets/sheet1.xml": table}
     if rules is not None:
-        _write_sheet(book, "规则" if zh else "rules", rules_chinese(rules) if zh else rules, head)
+        bodies["xl/worksheets/sheet2.xml"] = rules_chinese(rules) if zh else rules
+        _write_sheet(book, "规则" if zh else "rules", bodies["xl/worksheets/sheet2.xml"], head, header_only=True)
     if zh:
         guide = pd.DataFrame(GUIDE + [(column_label(c), _meaning(c)) for c in slate.columns],
                              columns=["项目", "说明"])
         _write_sheet(book, "说明", guide, head)
         book.get_worksheet_by_name("说明").set_column(1, 1, 90, book.add_format({"text_wrap": True}))
     book.close()
-    return _with_rows(raw.getvalue(), "xl/worksheets/sheet1.xml", table)
+    return _with_rows(raw.getvalue(), bodies)
 
 
 def _write_sheet(book, name: str, table: pd.DataFrame, head, *, header_only: bool = False) -> None:
@@ -156,14 +158,17 @@ class _Strings:
     def __init__(self, first: int):
         self.first, self.index, self.uses = first, {}, 0
 
-    def cell(self, ref: str, text: str) -> str:
+    def number(self, text: str) -> int:
         if len(text) > _STRING_MAX // 2 and len(text.encode("utf-16-le")) // 2 > _STRING_MAX:
             text = text.encode("utf-16-le")[:2 * _STRING_MAX].decode("utf-16-le", "ignore")
         i = self.index.get(text)
         if i is None:
             i = self.index[text] = self.first + len(self.index)
+        return i
+
+    def cell(self, ref: str, text: str) -> str:
         self.uses += 1
-        return f'<c r="{ref}" t="s"><v>{i}</v></c>'
+        return f'<c r="{ref}" t="s"><v>{self.number(text)}</v></c>'
 
     def xml(self) -> str:
         return "".join(_si(text) for text in self.index)
@@ -207,39 +212,46 @@ def _column_cells(column: pd.Series, letter: str, rows: list[str], strings: _Str
         return [f'<c r="{letter}{r}"><v>{v:.16G}</v></c>' for r, v in zip(rows, values)]
     if kind == "f" and not np.isinf(column.to_numpy()).any():
         return ["" if v != v else f'<c r="{letter}{r}"><v>{v:.16G}</v></c>' for r, v in zip(rows, values)]
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    if all(type(v) is str for v in distinct):         # text and empty cells: each text looked up once
+        numbers = [strings.number(v) for v in distinct] + [-1]
+        strings.uses += int((codes >= 0).sum())
+        return ["" if i < 0 else f'<c r="{letter}{r}" t="s"><v>{i}</v></c>'
+                for r, i in zip(rows, [numbers[c] for c in codes.tolist()])]
     return [strings.cell(letter + r, v) if type(v) is str else _value_cell(letter + r, v, strings)
             for r, v in zip(rows, values)]
 
 
-def _with_rows(book: bytes, sheet: str, table: pd.DataFrame) -> bytes:
-    """The workbook `book` with the rows of `table` (row 2 on) added to `sheet`, whose header
-    xlsxwriter wrote, their text to the shared strings; every other part, and every zip entry's
-    name, order and date, as xlsxwriter wrote them."""
+def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame]) -> bytes:
+    """The workbook `book` with the rows of each table in `bodies` (row 2 on) added to its sheet
+    (a part name: ``xl/worksheets/sheet1.xml``), whose header xlsxwriter wrote, their text to the
+    shared strings; every other part, and every zip entry's name, order and date, as xlsxwriter
+    wrote them."""
     from xlsxwriter.utility import xl_col_to_name
 
-    if not len(table):
+    bodies = {sheet: table for sheet, table in bodies.items() if len(table)}
+    if not bodies:
         return book
     source = zipfile.ZipFile(io.BytesIO(book))
     shared = source.read(_STRINGS).decode("utf-8")
     counts = re.search(r'count="(\d+)" uniqueCount="(\d+)"', shared)
     strings = _Strings(int(counts.group(2)))
-    rows = [str(i) for i in range(2, len(table) + 2)]
-    columns = [_column_cells(table.iloc[:, j], xl_col_to_name(j), rows, strings) for j in range(table.shape[1])]
-    data_rows = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, *cells in zip(rows, *columns))
-    dimension = f"A1:{xl_col_to_name(table.shape[1] - 1)}{len(table) + 1}"
+    sheets = {}
+    for sheet, table in bodies.items():
+        rows = [str(i) for i in range(2, len(table) + 2)]
+        columns = [_column_cells(table.iloc[:, j], xl_col_to_name(j), rows, strings) for j in range(table.shape[1])]
+        data_rows = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, *cells in zip(rows, *columns))
+        dimension = f"A1:{xl_col_to_name(table.shape[1] - 1)}{len(table) + 1}"
+        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>',
+                     source.read(sheet).decode("utf-8"), count=1)
+        sheets[sheet] = xml.replace("</sheetData>", data_rows + "</sheetData>", 1).encode("utf-8")
     shared = shared.replace(counts.group(0), f'count="{int(counts.group(1)) + strings.uses}" '
                                              f'uniqueCount="{strings.first + len(strings.index)}"', 1)
-    shared = shared.replace("</sst>", strings.xml() + "</sst>", 1)
+    sheets[_STRINGS] = shared.replace("</sst>", strings.xml() + "</sst>", 1).encode("utf-8")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            data = source.read(info)
-            if info.filename == sheet:
-                xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>', data.decode("utf-8"),
-                             count=1)
-                data = xml.replace("</sheetData>", data_rows + "</sheetData>", 1).encode("utf-8")
-            elif info.filename == _STRINGS:
-                data = shared.encode("utf-8")
+            data = sheets.get(info.filename) or source.read(info)
             target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     return out.getvalue()
 
