@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_national                 # 31 provinces × 2,400 (74,400 candidates)
     python -m benchmarks.bench_national --provinces 6   # the small variant
+    python -m benchmarks.bench_national --before e32aadc   # and that commit's tree first, same run
     python -m benchmarks --only national-binding        # the same line under the main table
 
 The instance is `benchmarks.national.binding_round` written as files (candidates.csv and
@@ -42,16 +43,17 @@ def instance(provinces: int = 31) -> Path:
     return scenario
 
 
-def end_to_end(scenario: Path, repeats: int = 1) -> dict:
-    """``planner solve`` as a process: wall from start to files written, and its own build + solve."""
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+def end_to_end(scenario: Path, repeats: int = 1, repo: Path = REPO) -> dict:
+    """``planner solve`` of the tree `repo` as a process: wall from start to files written, and its
+    own build + solve."""
+    env = {**os.environ, "PYTHONPATH": str(repo) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeats):
             out = Path(tmp) / f"run{i}"
             start, cpu = time.perf_counter(), os.times()
             done = subprocess.run([sys.executable, "-m", "planner.cli", "solve", str(scenario), "--out", str(out),
-                                   "--quiet"], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+                                   "--quiet"], cwd=repo, env=env, capture_output=True, text=True, check=False)
             wall, after = time.perf_counter() - start, os.times()
             if done.returncode != 0:
                 return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
@@ -100,12 +102,18 @@ def phases(scenario: Path) -> dict[str, float]:
     return out
 
 
-def run(quick: bool = False, provinces: int | None = None) -> dict:
-    """The end-to-end figure and the phases (`quick`: 6 provinces)."""
+def run(quick: bool = False, provinces: int | None = None, before: str | None = None) -> dict:
+    """The end-to-end figure and the phases (`quick`: 6 provinces); with `before` (a commit) the
+    same end-to-end run of that commit's tree first, as the baseline of the same run."""
     provinces = provinces or (6 if quick else 31)
     scenario = instance(provinces)
-    result = {"instance": f"national-binding{'' if provinces == 31 else f'-{provinces}'}",
-              "end_to_end": end_to_end(scenario), "phases_s": phases(scenario)}
+    result = {"instance": f"national-binding{'' if provinces == 31 else f'-{provinces}'}"}
+    if before:
+        with tempfile.TemporaryDirectory() as tree:
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", before], capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", tree], input=archive.stdout, check=True)
+            result["before"] = {"commit": before, **end_to_end(scenario, repo=Path(tree))}
+    result.update(end_to_end=end_to_end(scenario), phases_s=phases(scenario))
     return result
 
 
@@ -117,6 +125,9 @@ def lines(result: dict) -> list[str]:
     out = [f"{result['instance']} end to end: planner solve {e2e['wall_s']:.1f} s wall ({e2e['runs'][0]['cpu_s']:.1f} s CPU) "
            f"vs its build + solve {e2e['build_solve_s']:.1f} s = {e2e['ratio']:.2f}× (target ≤ {e2e['target']:.0f}×) "
            f"{'MET' if e2e['met'] else 'NOT MET'}",
+           *([f"  before ({result['before']['commit']}, same run): {result['before']['wall_s']:.1f} s wall vs its build + "
+               f"solve {result['before']['build_solve_s']:.1f} s = {result['before']['ratio']:.2f}×"]
+             if "wall_s" in result.get("before", {}) else []),
            "  where the seconds go (same steps in one process): "
            + ", ".join(f"{k} {v:.2f}" for k, v in result["phases_s"].items())]
     return out
@@ -125,9 +136,10 @@ def lines(result: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_national", description=__doc__.splitlines()[0])
     parser.add_argument("--provinces", type=int, default=31)
+    parser.add_argument("--before", metavar="COMMIT", help="also the same run of this commit's tree, first")
     args = parser.parse_args(argv)
     load = os.getloadavg()
-    result = run(provinces=args.provinces)
+    result = run(provinces=args.provinces, before=args.before)
     print("\n".join(lines(result)))
     print(f"load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores")
     return 0
