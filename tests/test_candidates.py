@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from planner.errors import InputError
+from planner.lang import speaking
 from planner.inputs import (
     OPTIONAL_DEFAULTS,
     REQUIRED_COLUMNS,
@@ -68,6 +69,14 @@ def load_text(tmp_path: Path, table: list[dict], header: list[str] | None = None
     return load_candidates(write(tmp_path, csv_text(table, header)), **kw)
 
 
+@pytest.fixture(autouse=True)
+def _english_frame():
+    """The loader's own words (found/expected) are English; these tests read its messages in the
+    English frame (`found …, expected …`) — the Chinese frame of Problem is planner.errors's test."""
+    with speaking("en"):
+        yield
+
+
 def error_of(call, *args, **kw) -> str:
     with pytest.raises(InputError) as info:
         call(*args, **kw)
@@ -76,8 +85,8 @@ def error_of(call, *args, **kw) -> str:
 
 def assert_problem(message: str, path: Path | str, row: int | None, column: str | None, *found: str) -> None:
     """The message has a line locating the problem (file:row:column) that shows what was found."""
-    prefix = str(path) + (f":{row}" if row is not None else "") + (f":{column}" if column is not None else "") + ": "
-    lines = [line for line in message.splitlines() if line.startswith(prefix)]
+    prefix = str(path) + (f":{row}" if row is not None else "") + (f":{column}" if column is not None else "")
+    lines = [line for line in message.splitlines() if line.startswith((prefix + ": ", prefix + "："))]
     assert lines, f"no problem at {prefix!r} in:\n{message}"
     assert any(all(f in line for f in found) for line in lines), f"{found} not in {lines}"
 
