@@ -191,6 +191,7 @@ class _Round:
     proto_index: list[int] | None = None   # proto constraint of each model.constraints entry
     offsets: list[int] | None = None       # constant part of each constraint's expression
     matched: bool = False                  # proto_index was looked for (None then = not editable)
+    pending: set[int] = dataclasses.field(default_factory=set)   # proto constraints edited since `solution`
 
 
 class Session:
@@ -306,9 +307,13 @@ class Session:
             self._why = ("another candidate table" if not any(r.table == table for r in self._rounds) else
                          "a change beyond bounds (fold, pin, switch, rule added or removed, scope, year, …)")
         edited = self._edit_bounds(found, scenario) if found is not None else None
+        warm = changed = None
         if edited is not None:
             rnd, mode = found, "bounds"
-            self._set_hint(rnd)
+            warm = getattr(rnd.solution, "warm", None)
+            if warm is None:
+                self._set_hint(rnd)
+            changed = sorted(rnd.pending)
             parameters = self.resolve_parameters
             hint = None
         else:
@@ -332,8 +337,9 @@ class Session:
             self._rounds.append(rnd)
 
         solution = _solve(rnd.model, time_limit_s=self.time_limit_s, seed=self.seed, workers=self.workers,
-                          hint=hint, parameters=parameters)
+                          hint=hint, parameters=parameters, warm=warm, changed=changed)
         rnd.solution = solution
+        rnd.pending.clear()
         resolve_s, resolve_cpu_s = time.perf_counter() - start, time.process_time() - cpu
         snapshot = _snapshot(rnd.model, scenario)
         if mode == "bounds":
@@ -421,6 +427,7 @@ class Session:
             linear = proto.constraints[rnd.proto_index[pos]].linear
             linear.domain.clear()
             linear.domain.extend(domain)
+            rnd.pending.add(rnd.proto_index[pos])
         limits = dict(edits)
         for pos in touched:
             c = model.constraints[pos]
@@ -554,7 +561,8 @@ def _snapshot(model: Model, scenario: Scenario) -> Model:
 
 
 def _solve(model: Model, *, parameters: Mapping[str, Any] | None, **kwargs: Any) -> Solution:
-    """`solve_model`, with the re-solve's ``num_workers`` (if set) as its thread count."""
+    """`solve_model`, with the re-solve's ``num_workers`` (if set) as its thread count; ``warm`` and
+    ``changed`` (the constraints edited since the warm solve) re-solve only what they reach."""
     if parameters and "num_workers" in parameters:
         kwargs["workers"] = int(parameters["num_workers"])
     return solve_model(model, **kwargs)

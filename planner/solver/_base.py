@@ -26,6 +26,8 @@ class Solution:
     sentence each, which phase or component was not proven (or not run) and why.
     ``interrupted`` is False when the solver itself tells a stop on time from Ctrl-C (the
     fast path raises KeyboardInterrupt), None when the caller has to tell them apart.
+    ``warm`` is what an optimal solve of the fast path keeps for a warm re-solve of the same
+    model after bound changes (`solver.warm.Warm`, passed back as ``solve_model(warm=…)``).
     """
 
     status: str
@@ -39,6 +41,7 @@ class Solution:
     slack: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     interrupted: bool | None = None
+    warm: object | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -1,0 +1,140 @@
+"""What a solved round keeps for its next re-solve after bound changes: the rows, the components, the slate.
+
+Owns `Warm`, the state `solver.solve_model` leaves on an optimal `Solution` (``solution.warm``),
+and the two steps of a warm re-solve (`solve_model(model, warm=…, changed=…)`):
+
+1. the rows are not read again from the model: the kept rows get the new bounds of the
+   constraints the caller says it changed (`patched_rows`);
+2. only the components (rules that share no candidate, `model.components`) that hold a changed
+   row are solved again; every other component keeps its values of every level (`clean_fixings`).
+
+Why that is exact: the levels (slate score, years, national picks) are separable over the
+components of the first level — every later level's components lie inside them, and each level
+keeps its optimum component by component — so the lexicographic optimum of the whole model is
+every component's own, and the exact tie-break makes each one unique. A component whose rows,
+bounds and objectives did not change has the same optimum, which is the one kept. A cold solve
+of the changed model gives the same slate (the what-if tests compare them).
+
+Does not own the levels (`solver.cpsat`) nor the components' solves (`solver.levels`).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from planner.model import INT_MAX, INT_MIN, LinearRows, Model
+
+log = logging.getLogger(__name__)
+
+_UNBOUNDED = 2**62          # as `model.components`: beyond this a row has no bound
+
+
+@dataclass
+class LevelTerms:
+    """One objective level as arrays over the proto variables (read from its expression once)."""
+
+    score: np.ndarray
+    ties: np.ndarray
+    offset: int
+    chosen: np.ndarray          # proto indices of the variables the level decides
+
+
+@dataclass
+class Warm:
+    """A solved model's state for a warm re-solve.
+
+    Attributes
+    ----------
+    rows : LinearRows
+        The model's rows as they were solved (their bounds, not the levels' fixings).
+    values : ndarray of int64
+        The value of every proto variable after the last level.
+    labels : ndarray of int64
+        The component of every variable at the first level (−1: fixed from the start).
+    linear_row : ndarray of int64
+        The row of every proto constraint (−1 for one that is not a linear constraint).
+    n_vars, n_constraints : int
+        The proto's size when solved: another size is another model.
+    levels : list of LevelTerms
+        The objectives as arrays, kept with the identity of the `Objective` objects they came from.
+    """
+
+    rows: LinearRows
+    values: np.ndarray
+    labels: np.ndarray
+    linear_row: np.ndarray
+    n_vars: int
+    n_constraints: int
+    levels: list[LevelTerms] = field(default_factory=list)
+    level_ids: tuple[int, ...] = ()
+
+
+def linear_rows_of(cp_proto) -> np.ndarray:
+    """The row `model.read_rows` gives every proto constraint (linear constraints come first, in order)."""
+    kinds = np.fromiter((c.has_linear() for c in cp_proto.constraints), bool, len(cp_proto.constraints))
+    out = np.full(len(kinds), -1, np.int64)
+    out[kinds] = np.arange(int(kinds.sum()))
+    return out
+
+
+def patched_rows(warm: Warm, model: Model, changed: Iterable[int]) -> tuple[LinearRows, np.ndarray] | None:
+    """The kept rows with the current bounds of the `changed` proto constraints, and the rows changed.
+
+    None when the model is not the one solved (another size) or a changed constraint is not a
+    linear row: the caller then reads the rows afresh.
+    """
+    proto = model.cp.proto
+    if len(proto.variables) != warm.n_vars or len(proto.constraints) != warm.n_constraints:
+        return None
+    lo, hi = warm.rows.lo.copy(), warm.rows.hi.copy()
+    touched = []
+    for index in sorted(set(int(i) for i in changed)):
+        row = int(warm.linear_row[index]) if 0 <= index < len(warm.linear_row) else -1
+        if row < 0:
+            return None
+        domain = list(proto.constraints[index].linear.domain)
+        if len(domain) != 2:
+            return None
+        lo[row] = INT_MIN if domain[0] <= -_UNBOUNDED else domain[0]
+        hi[row] = INT_MAX if domain[1] >= _UNBOUNDED else domain[1]
+        touched.append(row)
+    rows = LinearRows(lower=warm.rows.lower, upper=warm.rows.upper, start=warm.rows.start, var=warm.rows.var,
+                      coef=warm.rows.coef, lo=lo, hi=hi)
+    return rows, np.asarray(touched, np.int64)
+
+
+def changed_rows(warm: Warm, rows: LinearRows) -> np.ndarray | None:
+    """Rows whose bounds differ from the kept ones; None when anything else differs (another model)."""
+    old = warm.rows
+    if (rows.n_vars != old.n_vars or rows.n_rows != old.n_rows or len(rows.var) != len(old.var)
+            or not np.array_equal(rows.lower, old.lower) or not np.array_equal(rows.upper, old.upper)
+            or not np.array_equal(rows.start, old.start) or not np.array_equal(rows.var, old.var)
+            or not np.array_equal(rows.coef, old.coef)):
+        return None
+    return np.flatnonzero((rows.lo != old.lo) | (rows.hi != old.hi))
+
+
+def clean_fixings(warm: Warm, rows: LinearRows, touched: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Bounds that keep every component without a changed row at its kept values.
+
+    Returns (lower, upper, components kept, variables kept). A changed row without a variable
+    to decide (every one fixed from the start) changes no component: its feasibility is
+    checked by the level itself.
+    """
+    labels = warm.labels
+    n_comp = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    dirty = np.zeros(n_comp, bool)
+    if len(touched):
+        starts, stops = rows.start[touched], rows.start[touched + 1]
+        entries = np.concatenate([np.arange(a, b) for a, b in zip(starts.tolist(), stops.tolist())]) \
+            if len(touched) else np.zeros(0, np.int64)
+        hit = labels[rows.var[entries]]
+        dirty[hit[hit >= 0]] = True
+    keep = (labels >= 0) & ~dirty[np.maximum(labels, 0)] if n_comp else np.zeros(len(labels), bool)
+    lower, upper = rows.lower.copy(), rows.upper.copy()
+    lower[keep] = warm.values[keep]
+    upper[keep] = warm.values[keep]
+    return lower, upper, int(n_comp - dirty.sum()), int(keep.sum())
