@@ -36,7 +36,7 @@ from planner.errors import InputError, PolicyError, Problem
 from planner.inputs import suggest
 from planner.model import Model, build_model
 from planner.rounds import Result
-from planner.rounds.finish import finish
+from planner.rounds.finish import Reuse, finish
 from planner.rules import (
     Edit,
     Prepared,
@@ -63,6 +63,7 @@ RESOLVE_PARAMETERS: Mapping[str, Any] = MappingProxyType({})
 
 KEEP_MODELS = 4          # built models a session keeps (most recently used)
 KEEP_RESULTS = 16        # results a session can hand back again for an identical scenario
+KEEP_WARM = 8            # solved states of a kept model whose components a re-solve may take back
 _UNNAMED = "\x00unnamed"  # a group key no bound map can name: "every group not named"
 
 
@@ -192,6 +193,8 @@ class _Round:
     offsets: list[int] | None = None       # constant part of each constraint's expression
     matched: bool = False                  # proto_index was looked for (None then = not editable)
     pending: set[int] = dataclasses.field(default_factory=set)   # proto constraints edited since `solution`
+    earlier: list[Any] = dataclasses.field(default_factory=list)  # warm states of earlier solves, latest first
+    reuse: Reuse = dataclasses.field(default_factory=Reuse)       # the last result, for the next finish
 
 
 class Session:
@@ -337,16 +340,18 @@ class Session:
             self._rounds.append(rnd)
 
         solution = _solve(rnd.model, time_limit_s=self.time_limit_s, seed=self.seed, workers=self.workers,
-                          hint=hint, parameters=parameters, warm=warm, changed=changed)
+                          hint=hint, parameters=parameters, warm=warm, changed=changed, earlier=rnd.earlier)
         rnd.solution = solution
         rnd.pending.clear()
+        if solution.warm is not None:
+            rnd.earlier = [solution.warm, *(w for w in rnd.earlier if w is not solution.warm)][:KEEP_WARM]
         resolve_s, resolve_cpu_s = time.perf_counter() - start, time.process_time() - cpu
         snapshot = _snapshot(rnd.model, scenario)
         if mode == "bounds":
             snapshot.build_s = 0.0
         t_finish = time.perf_counter()
         result = finish(scenario, frame, rnd.history, rnd.prepared, snapshot, solution, seed=self.seed,
-                            workers=self.workers, time_limit_s=self.time_limit_s)
+                        workers=self.workers, time_limit_s=self.time_limit_s, reuse=rnd.reuse)
         finish_s = time.perf_counter() - t_finish
         self._note(scenario, result, mode, edited, resolve_s, finish_s, start, resolve_cpu_s)
         self._results.append((scenario, table, result))

@@ -7,42 +7,252 @@ checks (`audit`), the reasons (`explain`) nor writing files (`show.files`).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from planner._version import __version__
-from planner.audit import check_slate
+from planner.audit import check_slate, recheck
 from planner.errors import AuditError
 from planner.explain import plan_frame
 from planner.explain.reasons import reasons
 from planner.ledger import ledger_table, planned_rows
 from planner.model import Model
 from planner.rounds.result import Result
-from planner.rules import Prepared, Scenario, blocked_reason, fold_localities
+from planner.rules import Prepared, Scenario, blocked_reason, fold_localities, match, rule_links, unit_mode
 from planner.solver import Solution
 
 
+@dataclass
+class Reuse:
+    """What finishing a what-if may take from the last result of the same round.
+
+    A what-if `Session` keeps one per built model and passes it to every `finish` of that
+    model: `finish` starts from ``last`` (the previous result) and leaves the new one there.
+    With it are kept, per rule, the rows its ``where`` matches in the candidate table ``frame``
+    and in the lookahead's planned rows (they depend on the table alone).
+    """
+
+    last: Result | None = None
+    frame: pd.DataFrame | None = None
+    masks: dict[str, tuple[Any, np.ndarray]] = field(default_factory=dict)
+    plan_masks: dict[str, tuple[Any, np.ndarray]] = field(default_factory=dict)
+    #: What the last finish did: ``rules`` and ``rows`` worked out again (``whole`` 1 when every
+    #: one was) and ``cpu_s``, CPU seconds of each step (audit, explain, ledger, summary).
+    report: dict[str, Any] = field(default_factory=dict)
+
+
 def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None, prepared: Prepared,
-           model: Model, solution: Solution, *, seed: int, workers: int, time_limit_s: float) -> Result:
-    """Read the solution onto the rows, audit it, explain it, summarise it."""
+           model: Model, solution: Solution, *, seed: int, workers: int, time_limit_s: float,
+           reuse: Reuse | None = None) -> Result:
+    """Read the solution onto the rows, audit it, explain it, summarise it.
+
+    With `reuse` (a what-if of the same round, only bounds changed since ``reuse.last``), the
+    audit, the explanations and the ledger are those of the last result but for the rules the
+    change reaches — every rule whose bounds changed or that counts a row whose decision
+    changed — and the rows those rules count, which are worked out again
+    (`audit.recheck`, `explain.reasons` on those rows, `ledger.ledger_table` on those rules).
+    The result is the one a full finish gives; the what-if tests compare them.
+    """
     n = len(frame)
     slate = frame.copy()
     slate["selected"] = solution.selected[:n].astype(np.int8)
     slate["national"] = solution.national[:n].astype(np.int8)
+    steps = _Steps()
+    parts = _finish_from(reuse, scenario, frame, history, model, solution, slate, steps) \
+        if reuse is not None else None
+    if parts is None:
+        parts = _finish_whole(scenario, history, model, solution, slate, steps)
+        done = {"rules": len(scenario.rules), "rows": n, "whole": 1}
+    else:
+        *parts, done = parts
+    audit, explanations, ledger, planned = parts
+    slate["reason"] = explanations["reason"].to_numpy()
+    result = _result(scenario, frame, history, model, solution, slate, audit, explanations, ledger, planned,
+                     seed=seed, workers=workers, time_limit_s=time_limit_s)
+    steps.done("summary")
+    if reuse is not None:
+        reuse.last, reuse.frame = result, frame
+        reuse.report = {**done, "cpu_s": {k: round(v, 4) for k, v in steps.cpu.items()}}
+    return result
+
+
+class _Steps:
+    """CPU seconds of this process (every thread) spent on each step of a finish."""
+
+    def __init__(self):
+        self.cpu: dict[str, float] = {}
+        self._mark = time.process_time()
+
+    def done(self, step: str) -> None:
+        now = time.process_time()
+        self.cpu[step] = self.cpu.get(step, 0.0) + now - self._mark
+        self._mark = now
+
+
+def _finish_whole(scenario: Scenario, history: pd.DataFrame | None, model: Model, solution: Solution,
+                  slate: pd.DataFrame, steps: _Steps) -> tuple:
+    """The audit, explanations, ledger and planned rows of a slate, worked out in full."""
     audit = check_slate(slate, scenario, history=history)
+    _raise_unless_ok(audit)
+    steps.done("audit")
+    folded = _folded(slate, scenario)
+    explanations = reasons(folded, scenario, audit, blocked_reason(folded, scenario),
+                           plan=plan_frame(model, solution.selected))
+    steps.done("explain")
+    planned = planned_rows(model, solution)
+    ledger = ledger_table(slate, scenario, history, planned=planned)
+    steps.done("ledger")
+    return audit, explanations, ledger, planned
+
+
+def _finish_from(reuse: Reuse, scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None, model: Model,
+                 solution: Solution, slate: pd.DataFrame, steps: _Steps) -> tuple | None:
+    """The audit, explanations, ledger and planned rows from the last result of the round, worked
+    out again only where the change reaches; None when the last result is of something else."""
+    last = reuse.last
+    if last is None or reuse.frame is not frame or len(last.slate) != len(frame) or last.ledger is None \
+            or len(last.solution.selected) != len(solution.selected) or last.history is not history:
+        return None
+    bounds = _bound_changes(last.scenario, scenario)
+    if bounds is None:
+        return None
+    selected, national = slate["selected"].to_numpy() != 0, slate["national"].to_numpy() != 0
+    rows = np.flatnonzero((selected != (last.slate["selected"].to_numpy() != 0))
+                          | (national != (last.slate["national"].to_numpy() != 0)))
+    planned_mask = np.asarray(model.planned, bool)
+    plan_rows = np.flatnonzero(np.asarray(solution.selected, bool)[planned_mask]
+                               != np.asarray(last.solution.selected, bool)[planned_mask])
+    folded = _folded(slate, scenario)
+    plan = plan_frame(model, solution.selected)
+    merged = unit_mode(scenario.switches) == "merge"
+    reached = set(bounds)
+    for rule in scenario.rules:
+        if rule.id in reached:
+            continue
+        if (len(rows) or len(plan_rows)) and (rule_links(rule) or (merged and "unit_id" in rule.where)):
+            reached.add(rule.id)        # counted through another row, or through merged unit ids
+        elif len(rows) and _mask(reuse.masks, folded, rule)[rows].any():
+            reached.add(rule.id)
+        elif len(plan_rows) and plan is not None and _mask(reuse.plan_masks, plan, rule)[plan_rows].any():
+            reached.add(rule.id)
+    audit = recheck(last.audit, slate, scenario, rules=reached, rows=rows, history=history)
+    _raise_unless_ok(audit)
+    steps.done("audit")
+    explanations, redone = _reasons_from(reuse, last.explanations, folded, scenario, audit, plan, reached, rows)
+    steps.done("explain")
+    planned = planned_rows(model, solution)
+    again = [r for r in scenario.rules if r.id in reached and r.decision != "filing"]
+    ledger = _splice(last.ledger, ledger_table(slate, dataclasses.replace(scenario, rules=tuple(again)), history,
+                                               planned=planned), {r.id for r in again}, scenario) if again \
+        else last.ledger
+    steps.done("ledger")
+    return audit, explanations, ledger, planned, {"rules": len(reached), "rows": redone, "whole": 0}
+
+
+def _reasons_from(reuse: Reuse, last: pd.DataFrame, folded: pd.DataFrame, scenario: Scenario, audit,
+                  plan: pd.DataFrame | None, reached: set[str], rows: np.ndarray) -> tuple[pd.DataFrame, int]:
+    """The last explanations with those of the rows the change reaches worked out again.
+
+    A row's reason reads its own decision and the groups it is in: their bounds, values, lowest
+    selected (and national) scores and planned share. Those of a rule the change does not reach
+    are as they were, so only the rows of a reached rule (and the changed rows) are explained
+    again — on a slate of those rows and the selected rows of every rule they are in (each of
+    their groups then has its lowest scores), with those rules alone.
+    """
+    this_year = (folded["year"] == scenario.year).to_numpy()
+    explained = [r for r in scenario.rules if r.decision == "national" or (r.decision == "provincial"
+                                                                            and r.max is not None)]
+    again = np.zeros(len(folded), bool)
+    again[rows] = True
+    for rule in explained:
+        if rule.id in reached:
+            again |= _mask(reuse.masks, folded, rule) & this_year
+    if not again.any():
+        return last, 0
+    chosen = this_year & (folded["selected"].to_numpy() | folded["national"].to_numpy())
+    context = again.copy()
+    used = []
+    for rule in explained:
+        mask = _mask(reuse.masks, folded, rule)
+        if (mask & again).any():
+            used.append(rule)
+            context |= mask & chosen
+    positions = np.flatnonzero(context)
+    part = folded.iloc[positions].reset_index(drop=True)
+    fresh = reasons(part, dataclasses.replace(scenario, rules=tuple(used)), audit, blocked_reason(part, scenario),
+                    plan=plan)
+    where = np.flatnonzero(again[positions])
+    target = positions[where]
+    columns = {}
+    for column in last.columns:
+        values = last[column].to_numpy(copy=True)
+        values[target] = fresh[column].to_numpy()[where]
+        columns[column] = values
+    return pd.DataFrame(columns, columns=last.columns), int(len(target))
+
+
+def _mask(cache: dict[str, tuple[Any, np.ndarray]], frame: pd.DataFrame, rule) -> np.ndarray:
+    """The rows of `frame` a rule's ``where`` matches, kept per rule (the rows never change within a round)."""
+    known = cache.get(rule.id)
+    if known is None or known[0] != rule.where or len(known[1]) != len(frame):
+        known = (rule.where, match(frame, rule.where))
+        cache[rule.id] = known
+    return known[1]
+
+
+def _bound_changes(old: Scenario, new: Scenario) -> set[str] | None:
+    """Ids of the rules whose bounds differ, or None when the scenarios differ otherwise."""
+    if len(old.rules) != len(new.rules):
+        return None
+    bare = dict(rules=(), name="", source=None)
+    if dataclasses.replace(old, **bare) != dataclasses.replace(new, **bare):
+        return None
+    changed = set()
+    for a, b in zip(old.rules, new.rules):
+        if a == b:
+            continue
+        if dataclasses.replace(a, min=None, max=None, line=None) != dataclasses.replace(b, min=None, max=None,
+                                                                                          line=None):
+            return None
+        changed.add(b.id)
+    return changed
+
+
+def _splice(table: pd.DataFrame, fresh: pd.DataFrame, again: set[str], scenario: Scenario) -> pd.DataFrame:
+    """A ledger with the rows of the rules worked out `again` (`fresh`) in place of theirs, in rule order."""
+    kept = table[~table["rule_id"].isin(again)]
+    if not len(fresh):
+        return kept.reset_index(drop=True)
+    if not len(kept):
+        return fresh
+    both = pd.concat([kept, fresh.astype(kept.dtypes.to_dict())], ignore_index=True)
+    order = {r.id: k for k, r in enumerate(scenario.rules)}
+    return both.iloc[np.argsort(both["rule_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def _raise_unless_ok(audit) -> None:
     if not audit.ok:
         raise AuditError("the solver's slate failed the audit (a bug — please report it):\n"
                          + "\n".join(audit.messages()[:20]), audit.hard_violations)
-    folded = fold_localities(slate, scenario.fold).assign(selected=slate["selected"].astype(bool),
-                                                          national=slate["national"].astype(bool))
-    explanations = reasons(folded, scenario, audit, blocked_reason(folded, scenario),
-                           plan=plan_frame(model, solution.selected))
-    planned = planned_rows(model, solution)
-    ledger = ledger_table(slate, scenario, history, planned=planned)
-    slate["reason"] = explanations["reason"].to_numpy()
+
+
+def _folded(slate: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    return fold_localities(slate, scenario.fold).assign(selected=slate["selected"].astype(bool),
+                                                        national=slate["national"].astype(bool))
+
+
+def _result(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None, model: Model,
+            solution: Solution, slate: pd.DataFrame, audit, explanations: pd.DataFrame, ledger, planned, *,
+            seed: int, workers: int, time_limit_s: float) -> Result:
+    """The result and its summary."""
+    n = len(frame)
     score = pd.to_numeric(slate[scenario.maximise], errors="coerce").fillna(0).to_numpy()
     total = float(score[slate["selected"].to_numpy() == 1].sum())
     weights = {r.id: r.soft_weight for r in scenario.rules if r.soft}

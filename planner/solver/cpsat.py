@@ -53,7 +53,7 @@ RESERVE = 0.05          # of the time left, kept for each later level while a le
 def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
                 hint: np.ndarray | None = None, log_progress: bool = False, engine: str = "cpsat",
                 max_rounds: int | None = None, warm: Warm | None = None,
-                changed: Iterable[int] | None = None) -> Solution:
+                changed: Iterable[int] | None = None, earlier: Iterable[Warm] = ()) -> Solution:
     """Solve the model's objectives one after another, each within the optimum of the last.
 
     Each level (``model.objectives``: slate score, then national picks) is solved exactly —
@@ -90,6 +90,9 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
     changed : iterable of int, optional
         With `warm`: every proto constraint whose domain changed since that solve (and nothing
         else changed). Without it the rows are read again and compared.
+    earlier : iterable of Warm, optional
+        With `warm`: states of earlier solves of the same model; a component changed since
+        `warm` but as it was in one of them keeps that solve's values (a what-if back to the base).
 
     Raises
     ------
@@ -115,7 +118,7 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
     terms = warm.levels if reused is not None and warm.level_ids == tuple(map(id, levels)) else \
         [_level_terms(level, rows.n_vars) for level in levels]
     if reused is not None:
-        lower, upper, kept_components, kept_variables = clean_fixings(warm, rows, touched)
+        lower, upper, kept_components, kept_variables = clean_fixings(warm, rows, touched, earlier)
         guess = warm.values
         log.info("warm re-solve: %d changed row(s), %d component(s) and %d variable(s) kept", len(touched),
                  kept_components, kept_variables)

@@ -117,24 +117,55 @@ def changed_rows(warm: Warm, rows: LinearRows) -> np.ndarray | None:
     return np.flatnonzero((rows.lo != old.lo) | (rows.hi != old.hi))
 
 
-def clean_fixings(warm: Warm, rows: LinearRows, touched: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+def clean_fixings(warm: Warm, rows: LinearRows, touched: np.ndarray,
+                  others: Iterable[Warm] = ()) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Bounds that keep every component without a changed row at its kept values.
 
+    A component changed since `warm` but whose rows are as they were in one of `others`
+    (earlier solves of the same model: a what-if back to the base) keeps that solve's values.
     Returns (lower, upper, components kept, variables kept). A changed row without a variable
     to decide (every one fixed from the start) changes no component: its feasibility is
     checked by the level itself.
     """
     labels = warm.labels
     n_comp = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    lower, upper = rows.lower.copy(), rows.upper.copy()
+    if not n_comp:
+        return lower, upper, 0, 0
+    dirty = _dirty_components(labels, rows, touched, n_comp)
+    keep = (labels >= 0) & ~dirty[np.maximum(labels, 0)]
+    lower[keep] = warm.values[keep]
+    upper[keep] = warm.values[keep]
+    for other in others:
+        if not dirty.any():
+            break
+        if other is warm or not _same_structure(other, warm):
+            continue
+        differ = np.flatnonzero((other.rows.lo != rows.lo) | (other.rows.hi != rows.hi))
+        clean = dirty & ~_dirty_components(labels, rows, differ, n_comp)
+        if not clean.any():
+            continue
+        take = (labels >= 0) & clean[np.maximum(labels, 0)]
+        lower[take] = other.values[take]
+        upper[take] = other.values[take]
+        keep |= take
+        dirty &= ~clean
+    return lower, upper, int(n_comp - dirty.sum()), int(keep.sum())
+
+
+def _dirty_components(labels: np.ndarray, rows: LinearRows, touched: np.ndarray, n_comp: int) -> np.ndarray:
+    """Components holding a variable of one of the `touched` rows."""
     dirty = np.zeros(n_comp, bool)
     if len(touched):
         starts, stops = rows.start[touched], rows.start[touched + 1]
-        entries = np.concatenate([np.arange(a, b) for a, b in zip(starts.tolist(), stops.tolist())]) \
-            if len(touched) else np.zeros(0, np.int64)
+        entries = np.concatenate([np.arange(a, b) for a, b in zip(starts.tolist(), stops.tolist())])
         hit = labels[rows.var[entries]]
         dirty[hit[hit >= 0]] = True
-    keep = (labels >= 0) & ~dirty[np.maximum(labels, 0)] if n_comp else np.zeros(len(labels), bool)
-    lower, upper = rows.lower.copy(), rows.upper.copy()
-    lower[keep] = warm.values[keep]
-    upper[keep] = warm.values[keep]
-    return lower, upper, int(n_comp - dirty.sum()), int(keep.sum())
+    return dirty
+
+
+def _same_structure(a: Warm, b: Warm) -> bool:
+    """Whether two solves were of one model (the same rows but for their bounds, the same objectives)."""
+    return (a.n_vars == b.n_vars and a.n_constraints == b.n_constraints and a.level_ids == b.level_ids
+            and a.rows.var is b.rows.var and a.rows.coef is b.rows.coef and a.rows.start is b.rows.start
+            and a.rows.lower is b.rows.lower and a.rows.upper is b.rows.upper and np.array_equal(a.labels, b.labels))
