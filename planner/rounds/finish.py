@@ -46,6 +46,16 @@ class Reuse:
     #: What the last finish did: ``rules`` and ``rows`` worked out again (``whole`` 1 when every
     #: one was) and ``cpu_s``, CPU seconds of each step (audit, explain, ledger, summary).
     report: dict[str, Any] = field(default_factory=dict)
+    planned: pd.DataFrame | None = None     # the lookahead's planned rows of the model (without decisions)
+
+    def plan(self, model: Model) -> pd.DataFrame | None:
+        """The planned rows of the model's lookahead (None without one), kept: they never change in a round."""
+        if not np.asarray(model.planned, bool).any():
+            return None
+        if self.planned is None or len(self.planned) != int(np.asarray(model.planned, bool).sum()):
+            self.planned = model.frame[np.asarray(model.planned, bool)].reset_index(drop=True)
+            self.plan_masks.clear()
+        return self.planned
 
 
 def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None, prepared: Prepared,
@@ -130,34 +140,86 @@ def _finish_from(reuse: Reuse, scenario: Scenario, frame: pd.DataFrame, history:
     plan_rows = np.flatnonzero(np.asarray(solution.selected, bool)[planned_mask]
                                != np.asarray(last.solution.selected, bool)[planned_mask])
     folded = _folded(slate, scenario)
-    plan = plan_frame(model, solution.selected)
-    merged = unit_mode(scenario.switches) == "merge"
-    reached = set(bounds)
-    for rule in scenario.rules:
-        if rule.id in reached:
-            continue
-        if (len(rows) or len(plan_rows)) and (rule_links(rule) or (merged and "unit_id" in rule.where)):
-            reached.add(rule.id)        # counted through another row, or through merged unit ids
-        elif len(rows) and _mask(reuse.masks, folded, rule)[rows].any():
-            reached.add(rule.id)
-        elif len(plan_rows) and plan is not None and _mask(reuse.plan_masks, plan, rule)[plan_rows].any():
-            reached.add(rule.id)
+    plan = reuse.plan(model)
+    reached = _reached(reuse, scenario, folded, plan, history, rows, plan_rows) | bounds
     audit = recheck(last.audit, slate, scenario, rules=reached, rows=rows, history=history)
     _raise_unless_ok(audit)
     steps.done("audit")
-    explanations, redone = _reasons_from(reuse, last.explanations, folded, scenario, audit, plan, reached, rows)
+    chosen_plan = None if plan is None else np.asarray(solution.selected, bool)[planned_mask]
+    explanations, redone = _reasons_from(reuse, last.explanations, folded, scenario, audit, plan, chosen_plan,
+                                         reached, rows)
     steps.done("explain")
     planned = planned_rows(model, solution)
     again = [r for r in scenario.rules if r.id in reached and r.decision != "filing"]
-    ledger = _splice(last.ledger, ledger_table(slate, dataclasses.replace(scenario, rules=tuple(again)), history,
-                                               planned=planned), {r.id for r in again}, scenario) if again \
-        else last.ledger
+    if again:
+        # Only the columns those rules read go into the ledger's tables: the same records, less copying.
+        read = set().union(*(r.columns() for r in again)) | _LEDGER_COLUMNS
+
+        def narrow(table: pd.DataFrame) -> pd.DataFrame:
+            return table[[c for c in table.columns if c in read]]
+
+        fresh = ledger_table(narrow(slate), dataclasses.replace(scenario, rules=tuple(again)),
+                             None if history is None else narrow(history), planned=narrow(planned))
+        ledger = _splice(last.ledger, fresh, {r.id for r in again}, scenario)
+    else:
+        ledger = last.ledger
     steps.done("ledger")
     return audit, explanations, ledger, planned, {"rules": len(reached), "rows": redone, "whole": 0}
 
 
+def _reached(reuse: Reuse, scenario: Scenario, folded: pd.DataFrame, plan: pd.DataFrame | None,
+             history: pd.DataFrame | None, rows: np.ndarray, plan_rows: np.ndarray) -> set[str]:
+    """Ids of the rules that count a changed row (of this round, or planned), directly or through a link."""
+    if not len(rows) and not len(plan_rows):
+        return set()
+    merged = unit_mode(scenario.switches) == "merge"
+    out = set()
+    for rule in scenario.rules:
+        if merged and "unit_id" in rule.where:
+            out.add(rule.id)            # merged units: which rows a unit id matches is the audit's reading
+            continue
+        if rule_links(rule):
+            now, ahead = _link_watch(reuse, scenario, folded, plan, history, rule)
+        else:
+            now = _mask(reuse.masks, folded, rule)
+            ahead = None if plan is None else _mask(reuse.plan_masks, plan, rule)
+        if (len(rows) and now[rows].any()) or (len(plan_rows) and ahead is not None and ahead[plan_rows].any()):
+            out.add(rule.id)
+    return out
+
+
+def _link_watch(reuse: Reuse, scenario: Scenario, folded: pd.DataFrame, plan: pd.DataFrame | None,
+                history: pd.DataFrame | None, rule) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows of this round and planned rows whose decision a linked rule reads: the rows it may count
+    (its ``where`` without the links) and every row one of those — or of the history — names."""
+    key = "link:" + rule.id
+    known = reuse.masks.get(key)
+    if known is not None and known[0] == rule.where:
+        return known[1]
+    links = rule_links(rule)
+    loose = {k: v for k, v in rule.where.items() if k not in links}
+    past = None if history is None or not len(history) else fold_localities(history, scenario.fold)
+    parts = [("now", folded), ("plan", plan), ("past", past)]
+    ids = {name: part["candidate_id"].astype(str).to_numpy() for name, part in parts if part is not None}
+    watch = {name: match(part, loose) for name, part in parts if part is not None}
+    for name, part in parts:
+        if part is None:
+            continue
+        for column in links:
+            if column not in part:
+                continue
+            named = part[column].fillna("").astype(str).str.strip().to_numpy()[watch[name]]
+            for target in ("now", "plan"):
+                if target in ids:
+                    watch[target] |= np.isin(ids[target], named[named != ""])
+    out = (watch["now"], watch.get("plan"))
+    reuse.masks[key] = (rule.where, out)
+    return out
+
+
 def _reasons_from(reuse: Reuse, last: pd.DataFrame, folded: pd.DataFrame, scenario: Scenario, audit,
-                  plan: pd.DataFrame | None, reached: set[str], rows: np.ndarray) -> tuple[pd.DataFrame, int]:
+                  plan: pd.DataFrame | None, chosen_plan: np.ndarray | None, reached: set[str],
+                  rows: np.ndarray) -> tuple[pd.DataFrame, int]:
     """The last explanations with those of the rows the change reaches worked out again.
 
     A row's reason reads its own decision and the groups it is in: their bounds, values, lowest
@@ -186,8 +248,15 @@ def _reasons_from(reuse: Reuse, last: pd.DataFrame, folded: pd.DataFrame, scenar
             context |= mask & chosen
     positions = np.flatnonzero(context)
     part = folded.iloc[positions].reset_index(drop=True)
+    # The planned picks those rules count (a period quota's share of later years).
+    ahead = None
+    if plan is not None:
+        counted = np.zeros(len(plan), bool)
+        for rule in used:
+            counted |= _mask(reuse.plan_masks, plan, rule)
+        ahead = plan[counted & chosen_plan].assign(selected=True).reset_index(drop=True)
     fresh = reasons(part, dataclasses.replace(scenario, rules=tuple(used)), audit, blocked_reason(part, scenario),
-                    plan=plan)
+                    plan=ahead)
     where = np.flatnonzero(again[positions])
     target = positions[where]
     columns = {}
@@ -235,6 +304,10 @@ def _splice(table: pd.DataFrame, fresh: pd.DataFrame, again: set[str], scenario:
     both = pd.concat([kept, fresh.astype(kept.dtypes.to_dict())], ignore_index=True)
     order = {r.id: k for k, r in enumerate(scenario.rules)}
     return both.iloc[np.argsort(both["rule_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+#: Columns a ledger reads besides those of its rules.
+_LEDGER_COLUMNS = frozenset({"candidate_id", "year", "selected", "national", "eligible", "locality"})
 
 
 def _raise_unless_ok(audit) -> None:
