@@ -32,7 +32,8 @@ import pandas as pd
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model_helper import FlatIntExpr
 
-from planner.errors import InputError, PolicyError, Problem
+from planner.errors import InfeasibleError, InputError, PolicyError, Problem
+from planner.explain import assumptions_on, infeasible_error
 from planner.inputs import suggest
 from planner.model import Model, build_model
 from planner.rounds import Result
@@ -49,7 +50,7 @@ from planner.rules import (
     read_history,
 )
 from planner.rules.prepare import prepare
-from planner.solver import Solution, solve_model
+from planner.solver import Solution, reached_constraints, solve_model
 
 log = logging.getLogger(__name__)
 
@@ -339,8 +340,14 @@ class Session:
             self._rounds.remove(rnd)
             self._rounds.append(rnd)
 
-        solution = _solve(rnd.model, time_limit_s=self.time_limit_s, seed=self.seed, workers=self.workers,
-                          hint=hint, parameters=parameters, warm=warm, changed=changed, earlier=rnd.earlier)
+        try:
+            solution = _solve(rnd.model, time_limit_s=self.time_limit_s, seed=self.seed, workers=self.workers,
+                              hint=hint, parameters=parameters, warm=warm, changed=changed, earlier=rnd.earlier)
+        except InfeasibleError as error:
+            diagnosed = self._diagnosed(rnd, scenario) if mode == "bounds" else None
+            if diagnosed is None:
+                raise
+            raise diagnosed from error
         rnd.solution = solution
         rnd.pending.clear()
         if solution.warm is not None:
@@ -443,6 +450,29 @@ class Session:
         model.scenario = rnd.scenario = scenario
         log.info("%d constraint(s) of %s changed in place", len(edits), ", ".join(new_rules))
         return len(edits)
+
+    def _diagnosed(self, rnd: _Round, scenario: Scenario) -> InfeasibleError | None:
+        """An infeasible bound change diagnosed on the part of the kept model it reaches.
+
+        Every component the change does not reach still has the slate of the last solve, so a
+        minimal conflict and the cheapest relaxation lie in the components it reaches: the
+        conflict search and the relaxation advice (`explain.infeasible_error`) run on those
+        alone, with assumption literals added to the kept model's constraints (no build).
+        None when that cannot be done (no optimal solve to start from, pins): the caller
+        then diagnoses the whole round.
+        """
+        warm = getattr(rnd.solution, "warm", None)
+        if warm is None or not self._index(rnd):
+            return None
+        keep = reached_constraints(warm, rnd.model, sorted(rnd.pending))
+        built = None if keep is None else assumptions_on(rnd.model, rnd.proto_index, keep)
+        if built is None:
+            return None
+        model, local = built
+        p = rnd.prepared
+        return infeasible_error(p.frame, scenario, locked=p.locked, locked_national=p.locked_national,
+                                history_rows=p.history_rows, time_limit_s=self.time_limit_s, model=model,
+                                local=local)
 
     def _cannot(self, why: str) -> None:
         """Record why a change needs a rebuild (shown in the result's summary["whatif"])."""

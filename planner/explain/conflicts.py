@@ -108,7 +108,7 @@ def _members(model: Model) -> list[Member]:
 class _Oracle:
     """Satisfiability of the model under a subset of the assumptions (and one objective, optionally)."""
 
-    def __init__(self, model: Model, deadline: float):
+    def __init__(self, model: Model, deadline: float, local: dict[int, int] | None = None):
         self.model = model
         self.deadline = deadline
         self.cp = model.cp.clone()
@@ -117,7 +117,8 @@ class _Oracle:
         self.literal = {i: self.cp.get_bool_var_from_proto_index(i) for i in
                         (*model.assumptions, *model.pin_literals)}
         self.kept = set(self.literal)      # literals whose constraints are in the model
-        self.local: dict[int, int] | None = None    # original variable → variable of self.cp
+        self.base = local                  # the round's variable → variable of model.cp (None: the same)
+        self.local: dict[int, int] | None = local    # the round's variable → variable of self.cp
         self.solves = 0
 
     def remaining(self) -> float:
@@ -140,9 +141,10 @@ class _Oracle:
         keep = sorted(c for p in parts for c in split.constraints.get(p, []))
         if len(keep) == len(proto.constraints):
             return
-        self.cp, self.local = sub_model(proto, keep)
-        self.kept = {i for i in self.literal if i in self.local}
-        self.literal = {i: self.cp.get_bool_var_from_proto_index(self.local[i]) for i in self.kept}
+        self.cp, inner = sub_model(proto, keep)
+        self.kept = {i for i in self.literal if i in inner}
+        self.literal = {i: self.cp.get_bool_var_from_proto_index(inner[i]) for i in self.kept}
+        self.local = inner if self.base is None else {v: inner[w] for v, w in self.base.items() if w in inner}
         log.info("conflict search restricted to %d of %d constraints", len(keep), len(proto.constraints))
 
     def expr(self, expr: Any) -> Any:
@@ -158,7 +160,8 @@ class _Oracle:
         """A copy of this oracle with one more assumption: `expr` ≥ bound (or ≤ bound); returns the
         copy and the key of the new assumption (a key no rule's literal has)."""
         other = _Oracle.__new__(_Oracle)
-        other.model, other.deadline, other.solves, other.local = self.model, self.deadline, 0, None
+        other.model, other.deadline, other.solves = self.model, self.deadline, 0
+        other.base, other.local = self.base, self.local
         other.cp = self.cp.clone()
         extra = other.cp.new_bool_var("beyond")
         local = self.expr(expr)
@@ -235,7 +238,8 @@ def minimal_core(oracle: _Oracle, core: list[int], deadline: float | None = None
 def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
                         locked_national: np.ndarray | None = None, history_rows: np.ndarray | None = None,
                         time_limit_s: float = 60.0, relax: bool = True, max_alternatives: int = 3,
-                        pin_cost: float = 1.0, limiting: bool = True) -> Diagnosis:
+                        pin_cost: float = 1.0, limiting: bool = True, model: Model | None = None,
+                        local: dict[int, int] | None = None) -> Diagnosis:
     """Name a minimal set of conflicting rules of an infeasible scenario, and how to relax it.
 
     Parameters
@@ -259,11 +263,17 @@ def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.n
         Cost of dropping one pin, in the units of a rule's ``cost`` (per unit of its measure).
     limiting : bool
         Also name the rules outside the conflict that restrict its minimums further.
+    model, local : optional
+        The assumption model, when already built (`relax.assumption_model`), or of the part of a
+        built round that a what-if changed (`relax.assumptions_on`, with its variable map): the
+        rest of that round keeps a slate, so the conflict and the relaxation lie in this part.
+        Built from `frame` otherwise. Conflict search and relaxation advice share it.
     """
     start = time.perf_counter()
     deadline = start + time_limit_s
-    model = assumption_model(frame, scenario, locked, locked_national, history_rows)
-    oracle = _Oracle(model, deadline)
+    if model is None:
+        model, local = assumption_model(frame, scenario, locked, locked_national, history_rows), None
+    oracle = _Oracle(model, deadline, local)
     members = {m.literal: m for m in _members(model)}
     order = sorted(members, key=lambda i: _priority(members[i], scenario))
     status, core = oracle.check(order)
@@ -286,7 +296,8 @@ def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.n
         diagnosis.relaxations = relaxations(frame, scenario, locked=locked, locked_national=locked_national,
                                             history_rows=history_rows,
                                             time_limit_s=max(0.5, deadline - time.perf_counter()),
-                                            max_alternatives=max_alternatives, pin_cost=pin_cost)
+                                            max_alternatives=max_alternatives, pin_cost=pin_cost,
+                                            model=model, local=local)
     diagnosis.lines, diagnosis.advice = conflict_lines(conflicts, diagnosis.relaxations, minimal)
     diagnosis.diagnose_s = time.perf_counter() - start
     return diagnosis
@@ -294,7 +305,8 @@ def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.n
 
 def infeasible_error(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
                      locked_national: np.ndarray | None = None, history_rows: np.ndarray | None = None,
-                     time_limit_s: float = 60.0) -> InfeasibleError:
+                     time_limit_s: float = 60.0, model: Model | None = None,
+                     local: dict[int, int] | None = None) -> InfeasibleError:
     """An `InfeasibleError` carrying the diagnosis (``.conflicts``, ``.diagnosis``, ``.advice``).
 
     For `planner.solve`: ``except InfeasibleError: raise infeasible_error(prepared.frame, scenario,
@@ -302,7 +314,7 @@ def infeasible_error(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndar
     history_rows=prepared.history_rows) from None``.
     """
     diagnosis = diagnose_infeasible(frame, scenario, locked=locked, locked_national=locked_national,
-                                    history_rows=history_rows, time_limit_s=time_limit_s)
+                                    history_rows=history_rows, time_limit_s=time_limit_s, model=model, local=local)
     if diagnosis.status == "infeasible":
         ids = ", ".join(f'"{r}"' for r in diagnosis.rule_ids)
         message = f"no slate satisfies every hard rule of the scenario: rules {ids} conflict"

@@ -35,7 +35,7 @@ from planner.solver._base import Solution, hint_values, read_values
 from planner.solver.direct import solve_model_direct
 from planner.solver.levels import solve_level
 from planner.solver.progress import watcher
-from planner.solver.warm import LevelTerms, Warm, changed_rows, clean_fixings, linear_rows_of, patched_rows
+from planner.solver.warm import LevelTerms, Warm, changed_rows, clean_fixings, constraint_rows, patched_rows
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
             phase.update(kept_components=kept_components, kept_variables=kept_variables)
     if solution.status == "OPTIMAL" and values is not None:
         solution.warm = Warm(rows=rows, values=values, labels=warm.labels if reused is not None else labels,
-                             linear_row=warm.linear_row if reused is not None else linear_rows_of(model.cp.proto),
+                             constraint_row=warm.constraint_row if reused is not None else constraint_rows(model.cp.proto),
                              n_vars=rows.n_vars, n_constraints=len(model.cp.proto.constraints), levels=terms,
                              level_ids=tuple(map(id, levels)))
     solution.solve_s = time.perf_counter() - start

@@ -54,8 +54,8 @@ class Warm:
         The value of every proto variable after the last level.
     labels : ndarray of int64
         The component of every variable at the first level (−1: fixed from the start).
-    linear_row : ndarray of int64
-        The row of every proto constraint (−1 for one that is not a linear constraint).
+    constraint_row : ndarray of int64
+        The first row of every proto constraint (`constraint_rows`).
     n_vars, n_constraints : int
         The proto's size when solved: another size is another model.
     levels : list of LevelTerms
@@ -65,19 +65,67 @@ class Warm:
     rows: LinearRows
     values: np.ndarray
     labels: np.ndarray
-    linear_row: np.ndarray
+    constraint_row: np.ndarray
     n_vars: int
     n_constraints: int
     levels: list[LevelTerms] = field(default_factory=list)
     level_ids: tuple[int, ...] = ()
 
 
-def linear_rows_of(cp_proto) -> np.ndarray:
-    """The row `model.read_rows` gives every proto constraint (linear constraints come first, in order)."""
-    kinds = np.fromiter((c.has_linear() for c in cp_proto.constraints), bool, len(cp_proto.constraints))
-    out = np.full(len(kinds), -1, np.int64)
-    out[kinds] = np.arange(int(kinds.sum()))
+def constraint_rows(cp_proto) -> np.ndarray:
+    """The first row `model.read_rows` makes of every proto constraint (−1: none).
+
+    Linear constraints come first, in order, one row each; then the logical ones in order:
+    a ``bool_and`` one row per literal, ``bool_or``, ``at_most_one`` and ``exactly_one`` one row.
+    """
+    n = len(cp_proto.constraints)
+    linear = np.zeros(n, bool)
+    count = np.zeros(n, np.int64)
+    for i, c in enumerate(cp_proto.constraints):
+        if c.has_linear():
+            linear[i] = True
+        elif c.has_bool_and():
+            count[i] = len(c.bool_and.literals)
+        elif c.has_bool_or() or c.has_at_most_one() or c.has_exactly_one():
+            count[i] = 1
+    out = np.full(n, -1, np.int64)
+    out[linear] = np.arange(int(linear.sum()))
+    logical = count > 0
+    out[logical] = int(linear.sum()) + np.concatenate([[0], np.cumsum(count[logical])[:-1]])
     return out
+
+
+def reached_constraints(warm: Warm, model: Model, changed: Iterable[int]) -> np.ndarray | None:
+    """Every proto constraint of the components that hold a `changed` constraint (and those
+    themselves), in order: the part of the model a change since the warm solve can make infeasible.
+
+    Every other component still has the slate the warm solve found for it. None when the model
+    is not the one solved.
+    """
+    patched = patched_rows(warm, model, changed)
+    if patched is None:
+        return None
+    rows, touched = patched
+    labels = warm.labels
+    n_comp = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    dirty = _dirty_components(labels, rows, touched, n_comp) if n_comp else np.zeros(0, bool)
+    first = warm.constraint_row
+    keep = np.zeros(len(first), bool)
+    if n_comp and dirty.any():
+        # The component of every row (the largest label of its variables: fixed ones have −1),
+        # and the constraint every row was made from.
+        row_label = np.full(rows.n_rows, -1, np.int64)
+        filled = np.flatnonzero(np.diff(rows.start) > 0)
+        if len(filled):
+            row_label[filled] = np.maximum.reduceat(labels[rows.var], rows.start[filled])
+        owners = np.flatnonzero(first >= 0)
+        owners = owners[np.argsort(first[owners], kind="stable")]
+        counts = np.diff(np.append(first[owners], rows.n_rows))
+        row_owner = np.repeat(owners, counts)
+        hit = (row_label >= 0) & dirty[np.maximum(row_label, 0)]
+        keep[row_owner[hit[:len(row_owner)]]] = True
+    keep[np.asarray(sorted(set(int(i) for i in changed)), np.int64)] = True
+    return np.flatnonzero(keep)
 
 
 def patched_rows(warm: Warm, model: Model, changed: Iterable[int]) -> tuple[LinearRows, np.ndarray] | None:
@@ -92,8 +140,8 @@ def patched_rows(warm: Warm, model: Model, changed: Iterable[int]) -> tuple[Line
     lo, hi = warm.rows.lo.copy(), warm.rows.hi.copy()
     touched = []
     for index in sorted(set(int(i) for i in changed)):
-        row = int(warm.linear_row[index]) if 0 <= index < len(warm.linear_row) else -1
-        if row < 0:
+        row = int(warm.constraint_row[index]) if 0 <= index < len(warm.constraint_row) else -1
+        if row < 0 or not proto.constraints[index].has_linear():
             return None
         domain = list(proto.constraints[index].linear.domain)
         if len(domain) != 2:
