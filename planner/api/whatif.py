@@ -285,7 +285,12 @@ class Session:
             ``"rebuild"`` after a structural change, ``"bounds"`` edited in place, ``"again"``
             the same scenario solved before), ``edited`` (constraints changed in place),
             ``rebuilt_because``, ``resolve_s`` (the change and the solver, wall-clock),
-            ``resolve_cpu_s`` (the same in CPU seconds of this process) and ``total_s``.
+            ``resolve_cpu_s`` (the same in CPU seconds of this process, every solver thread
+            included), ``total_s``, ``finish_cpu_s`` (CPU seconds of the audit, the
+            explanations, the ledger and the summary) and ``checked`` (the rules and rows
+            worked out again; ``whole`` 1 when all were). Only the components of the model the
+            change reaches are solved again, and only the rules and rows it reaches are audited
+            and explained again: the result is the one a cold `planner.solve` gives.
 
         Raises
         ------
@@ -360,7 +365,7 @@ class Session:
         result = finish(scenario, frame, rnd.history, rnd.prepared, snapshot, solution, seed=self.seed,
                         workers=self.workers, time_limit_s=self.time_limit_s, reuse=rnd.reuse)
         finish_s = time.perf_counter() - t_finish
-        self._note(scenario, result, mode, edited, resolve_s, finish_s, start, resolve_cpu_s)
+        self._note(scenario, result, mode, edited, resolve_s, finish_s, start, resolve_cpu_s, rnd.reuse.report)
         self._results.append((scenario, table, result))
         del self._results[:-KEEP_RESULTS]
         self._last = result
@@ -516,11 +521,14 @@ class Session:
         return model.frame["candidate_id"].astype(str).isin(chosen).to_numpy()
 
     def _note(self, scenario: Scenario, result: Result, mode: str, edited: int, resolve_s: float,
-              finish_s: float, start: float, resolve_cpu_s: float = 0.0) -> None:
+              finish_s: float, start: float, resolve_cpu_s: float = 0.0, report: Mapping[str, Any] | None = None) -> None:
         total = time.perf_counter() - start
         whatif = {"mode": mode, "edited": int(edited), "rebuilt_because": self._why if mode == "rebuild" else "",
                   "resolve_s": round(resolve_s, 4), "resolve_cpu_s": round(resolve_cpu_s, 4),
                   "total_s": round(total, 4)}
+        if report:
+            whatif["finish_cpu_s"] = dict(report.get("cpu_s", {}))
+            whatif["checked"] = {k: report[k] for k in ("rules", "rows", "whole") if k in report}
         if mode != "again":
             result.summary["whatif"] = whatif
         self._log.append({"name": scenario.name, "mode": mode, "edited": int(edited),
