@@ -152,3 +152,34 @@ def test_planner_explain_on_an_infeasible_scenario_exits_3_with_conflict_and_adv
     for rule_id in expected(case)["rule_ids"]:
         assert rule_id in done.stderr
     assert "relax: " in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_an_infeasible_whatif_is_diagnosed_on_what_it_reaches_as_on_the_whole_round():
+    """长春市's minimum of public practice centres raised past its candidates, in a what-if session:
+    the session diagnoses it on the components the change reaches, with assumption literals on
+    its kept model. The conflict, its figures and the advice must be those of the whole round's
+    diagnosis (built from scratch), and real: the advice's bound is feasible, one more is not."""
+    from planner.api import Session
+
+    base = load_scenario(REPO / "scenarios" / "jilin-2023.toml")     # the lookahead: a target by 2025
+    session = Session(base)
+    session.solve()
+    changed = base.with_bound("pc-public-locality-min", "min", 40, group="长春市")
+    with pytest.raises(InfeasibleError) as caught:
+        session.solve(changed)
+    mine = caught.value.diagnosis
+    whole = diagnose(changed)
+    assert mine.status == whole.status == "infeasible" and mine.minimal
+    assert mine.rule_ids == whole.rule_ids == ["pc-public-locality-min"]
+    columns = ["rule_id", "group", "bound", "limit", "figure"]
+    assert mine.conflicts[columns].equals(whole.conflicts[columns])
+    assert [sorted(map(str, alt)) for alt in mine.relaxations] == [sorted(map(str, alt)) for alt in whole.relaxations]
+    # Independently of both: the relaxed minimum is the most 长春市 can reach under every rule.
+    (change,) = mine.relaxations[0]
+    assert (change.rule_id, change.group, change.bound) == ("pc-public-locality-min", "长春市", "min")
+    session.solve(base.with_bound("pc-public-locality-min", "min", change.new, group="长春市"))
+    with pytest.raises(InfeasibleError):
+        session.solve(base.with_bound("pc-public-locality-min", "min", change.new + 1, group="长春市"))
+    # The session goes on after the infeasible changes.
+    assert session.solve(base).summary["status"] == "OPTIMAL"
