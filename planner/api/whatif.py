@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,8 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ortools.sat.python import cp_model
-from ortools.sat.python.cp_model_helper import FlatIntExpr
 
 from planner.errors import InfeasibleError, InputError, PolicyError, Problem
 from planner.explain import assumptions_on, infeasible_error
@@ -50,7 +47,16 @@ from planner.rules import (
     read_history,
 )
 from planner.rules.prepare import prepare
-from planner.solver import Solution, reached_constraints, solve_model
+from planner.api.kept_model import (
+    domain_of,
+    limit_of,
+    match_constraints,
+    result_copy,
+    scaled,
+    shape_of,
+    solve_kept,
+)
+from planner.solver import Solution, reached_constraints
 
 log = logging.getLogger(__name__)
 
@@ -310,7 +316,7 @@ class Session:
                 self._last = result
                 return result
 
-        shape = _shape(scenario)
+        shape = shape_of(scenario)
         found = next((r for r in reversed(self._rounds) if r.table == table and r.shape == shape), None)
         if found is None:
             self._why = ("another candidate table" if not any(r.table == table for r in self._rounds) else
@@ -346,7 +352,7 @@ class Session:
             self._rounds.append(rnd)
 
         try:
-            solution = _solve(rnd.model, time_limit_s=self.time_limit_s, seed=self.seed, workers=self.workers,
+            solution = solve_kept(rnd.model, time_limit_s=self.time_limit_s, seed=self.seed, workers=self.workers,
                               hint=hint, parameters=parameters, warm=warm, changed=changed, earlier=rnd.earlier)
         except InfeasibleError as error:
             diagnosed = self._diagnosed(rnd, scenario) if mode == "bounds" else None
@@ -358,7 +364,7 @@ class Session:
         if solution.warm is not None:
             rnd.earlier = [solution.warm, *(w for w in rnd.earlier if w is not solution.warm)][:KEEP_WARM]
         resolve_s, resolve_cpu_s = time.perf_counter() - start, time.process_time() - cpu
-        snapshot = _snapshot(rnd.model, scenario)
+        snapshot = result_copy(rnd.model, scenario)
         if mode == "bounds":
             snapshot.build_s = 0.0
         t_finish = time.perf_counter()
@@ -417,7 +423,7 @@ class Session:
             for bound in ("min", "max"):
                 before, after = getattr(old, bound), getattr(rule, bound)
                 keys = {_UNNAMED, *(before.groups if before else {}), *(after.groups if after else {})}
-                if any((_limit(before, key) is None) != (_limit(after, key) is None) for key in keys):
+                if any((limit_of(before, key) is None) != (limit_of(after, key) is None) for key in keys):
                     return self._cannot(f'a {bound} of rule "{rule.id}" appears or disappears for some group')
         edits: list[tuple[int, float]] = []
         new_rules = {r.id: r for r in changed}
@@ -438,7 +444,7 @@ class Session:
             c = model.constraints[pos]
             if c.slack is not None:     # its room and penalty are part of the objective's integer scaling
                 return self._cannot(f"soft bound {c.group.rule.id}|{c.group.key}|{c.bound} changed")
-            domains.append(_domain(_scaled(limit, c.scale, c.bound) - rnd.offsets[pos], c.bound))
+            domains.append(domain_of(scaled(limit, c.scale, c.bound) - rnd.offsets[pos], c.bound))
         proto = model.cp.proto
         for (pos, _), domain in zip(edits, domains):
             linear = proto.constraints[rnd.proto_index[pos]].linear
@@ -489,7 +495,7 @@ class Session:
         if rnd.matched:
             return rnd.proto_index is not None
         rnd.matched = True
-        found = _match_constraints(rnd.model)
+        found = match_constraints(rnd.model)
         if found is None:
             log.warning("the model's constraints are not laid out as expected: bound changes rebuild it")
             return False
@@ -535,77 +541,3 @@ class Session:
                           "status": result.summary["status"], "objective": result.summary["objective"],
                           "resolve_s": round(resolve_s, 4), "finish_s": round(finish_s, 4), "total_s": round(total, 4)})
         log.info("%s: %s, %d edited, re-solve %.3f s, total %.3f s", scenario.name, mode, edited, resolve_s, total)
-
-
-# --- helpers -------------------------------------------------------------------------------------
-
-def _shape(scenario: Scenario) -> Scenario:
-    """What a model's structure depends on: the scenario with every rule's bounds removed."""
-    rules = tuple(dataclasses.replace(r, min=None, max=None, line=None) for r in scenario.rules)
-    return dataclasses.replace(scenario, rules=rules, name="", source=None, edits=())
-
-
-def _scaled(limit: float, scale: int, bound: str) -> int:
-    """A bound in model integers, rounded as `model` rounds it (inwards)."""
-    return math.ceil(limit * scale - 1e-9) if bound == "min" else math.floor(limit * scale + 1e-9)
-
-
-def _domain(value: int, bound: str) -> list[int]:
-    return [value, cp_model.INT_MAX] if bound == "min" else [cp_model.INT_MIN, value]
-
-
-def _limit(bound: Any, key: str) -> float | None:
-    """A Bound's value for one group (None: no bound)."""
-    return None if bound is None else bound.for_group(key)
-
-
-def _match_constraints(model: Model) -> tuple[list[int], list[int]] | None:
-    """The proto index and constant of every entry of `model.constraints`, or None.
-
-    A constraint is recognised, in build order, by its bound and its terms: those of its
-    expression, exactly, plus its own slack and possibly other slack variables (a period
-    quota's soft excess over this round's). Uses `Constraint.index` when the model records it.
-    """
-    proto = model.cp.proto
-    names = [v.name for v in proto.variables]
-    n = len(proto.constraints)
-    index, offsets = [], []
-    p = 0
-    for c in model.constraints:
-        flat = FlatIntExpr(c.expr)
-        terms = {v.index: int(k) for v, k in zip(flat.vars, flat.coeffs)}
-        if c.slack is not None:
-            terms[c.slack.index] = 1 if c.bound == "min" else -1
-        offset = int(flat.offset)
-        domain = _domain(_scaled(c.limit, c.scale, c.bound) - offset, c.bound)
-        known = getattr(c, "index", None)
-        for q in ([known] if isinstance(known, int) and known >= 0 else range(p, n)):
-            pc = proto.constraints[q]
-            if not pc.has_linear() or list(pc.linear.domain) != domain or len(pc.linear.vars) < len(terms):
-                continue
-            found = dict(zip(pc.linear.vars, pc.linear.coeffs))
-            if any(found.get(v) != k for v, k in terms.items()):
-                continue
-            if any(not names[v].startswith("slack[") for v in found.keys() - terms.keys()):
-                continue
-            index.append(q)
-            offsets.append(offset)
-            p = q + 1
-            break
-        else:
-            return None
-    return index, offsets
-
-
-def _snapshot(model: Model, scenario: Scenario) -> Model:
-    """A copy of the kept model for a result: later in-place edits never reach an earlier result."""
-    return dataclasses.replace(model, cp=model.cp.clone(), scenario=scenario, constraints=list(model.constraints),
-                               assumptions=dict(model.assumptions), pin_literals=dict(model.pin_literals))
-
-
-def _solve(model: Model, *, parameters: Mapping[str, Any] | None, **kwargs: Any) -> Solution:
-    """`solve_model`, with the re-solve's ``num_workers`` (if set) as its thread count; ``warm`` and
-    ``changed`` (the constraints edited since the warm solve) re-solve only what they reach."""
-    if parameters and "num_workers" in parameters:
-        kwargs["workers"] = int(parameters["num_workers"])
-    return solve_model(model, **kwargs)
