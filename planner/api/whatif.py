@@ -2,10 +2,15 @@
 
 Owns `Session`, which keeps the built CP-SAT models of a round so that a planner in a notebook
 can change one quota and re-solve in a fraction of a second: a change of rule bounds only is
-written into the kept model's constraints in place and re-solved from the previous slate; any
-other change (a fold, a pin, another candidate table, a switch, a rule added or removed)
-rebuilds the model, still starting from the previous slate. Every result goes through
-`rounds.finish.finish`, so it is audited and explained exactly like `planner.solve`.
+written into the kept model's constraints in place (`api.kept_model`) and re-solved warm — only
+the components of the model the change reaches are solved again, every other keeps the slate of
+the last solve (or of an earlier one at the same bounds: `solver.warm`) — and its audit,
+explanations and ledger are the last result's but for the rules and rows the change reaches
+(`rounds.finish.Reuse`). An infeasible bound change is diagnosed on those components alone
+(minimal conflict and relaxation advice, `explain`). Any other change (a fold, a pin, another
+candidate table, a switch, a rule added or removed) rebuilds the model, still starting from the
+previous slate. Every result goes through `rounds.finish.finish`, so it is audited and explained
+exactly like `planner.solve`, and equals a cold solve of the same scenario.
 
 Also owns the scenario changes `policy.Scenario` has no method for: `with_default_scope`
 (read every quota per period or per year), `for_year` (the same rules for another round) and

@@ -14,7 +14,11 @@ Owns the diagnosis of an infeasible scenario:
 3. **Relaxation advice** (`explain.relax`): the smallest changes to bounds that make the
    scenario feasible.
 
-Every solve goes through the door (`solver.solve_cp`, preset "assumptions"). Does not own
+One assumption model serves the conflict search and the relaxation advice. A what-if session
+passes one of its own: the part of its kept model that an infeasible bound change reaches, with
+assumption literals added (`relax.assumptions_on`) — no build, and the search and the advice run
+on a few components instead of the whole round. Every solve goes through the door
+(`solver.solve_cp`, preset "assumptions"). Does not own
 building the model (`model`), the wording of its lines (`explain.conflict_text`), nor how the
 CLI prints them (`cli` prints `Diagnosis.lines`). Messages are English with the notice's Chinese
 names.
