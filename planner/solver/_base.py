@@ -68,17 +68,30 @@ def hint_values(model: Model, rows: LinearRows, hint: np.ndarray) -> np.ndarray:
     return values
 
 
-def read_values(model: Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Selected / national per row from proto values (locked rows keep their recorded decision)."""
+def read_values(model: Model, values: np.ndarray,
+                index: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Selected / national per row from proto values (locked rows keep their recorded decision).
+
+    `index`: `decision_index(model)`, when the caller reads several solutions of one model.
+    """
     selected = model.locked.copy()
     national = model.locked_national.copy()
     free = np.flatnonzero(model.free)
-    if len(free):
-        selected[free] = values[[v.index for v in model.select[free]]] > 0
     nat = np.flatnonzero(model.may_national)
+    chosen, recommended = decision_index(model) if index is None else index
+    if len(free):
+        selected[free] = values[chosen] > 0
     if len(nat):
-        national[nat] = values[[v.index for v in model.national[nat]]] > 0
+        national[nat] = values[recommended] > 0
     return selected, national
+
+
+def decision_index(model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """The proto variable of every free row's selection and of every row's national pick."""
+    free = np.flatnonzero(model.free)
+    nat = np.flatnonzero(model.may_national)
+    return (np.fromiter((v.index for v in model.select[free]), np.int64, len(free)),
+            np.fromiter((v.index for v in model.national[nat]), np.int64, len(nat)))
 
 
 # --------------------------------------------------------------------------- components

@@ -31,7 +31,7 @@ import numpy as np
 
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model import INT_MAX, LinearRows, Model, Unsupported, linear_terms, read_rows
-from planner.solver._base import Solution, hint_values, read_values
+from planner.solver._base import Solution, decision_index, hint_values, read_values
 from planner.solver.direct import solve_model_direct
 from planner.solver.levels import solve_level
 from planner.solver.progress import watcher
@@ -117,6 +117,7 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
     levels = model.objectives
     terms = warm.levels if reused is not None and warm.level_ids == tuple(map(id, levels)) else \
         [_level_terms(level, rows.n_vars) for level in levels]
+    decisions = warm.decisions if reused is not None and warm.decisions is not None else decision_index(model)
     if reused is not None:
         lower, upper, kept_components, kept_variables = clean_fixings(warm, rows, touched, earlier)
         guess = warm.values
@@ -131,7 +132,7 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
     try:
         solution, values, labels = _solve_levels(model, rows, lower, upper, levels, terms, guess, threads, pool,
                                                  deadline, time_limit_s, seed=seed, log_progress=log_progress,
-                                                 engine=engine, max_rounds=max_rounds)
+                                                 engine=engine, max_rounds=max_rounds, decisions=decisions)
     finally:
         pool.shutdown(wait=True)
     if kept_components:
@@ -141,7 +142,7 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
         solution.warm = Warm(rows=rows, values=values, labels=warm.labels if reused is not None else labels,
                              constraint_row=warm.constraint_row if reused is not None else constraint_rows(model.cp.proto),
                              n_vars=rows.n_vars, n_constraints=len(model.cp.proto.constraints), levels=terms,
-                             level_ids=tuple(map(id, levels)))
+                             level_ids=tuple(map(id, levels)), decisions=decisions)
     solution.solve_s = time.perf_counter() - start
     return solution
 
@@ -174,7 +175,8 @@ def _level_terms(level, n_vars: int) -> LevelTerms:
 
 def _solve_levels(model: Model, rows: LinearRows, lower: np.ndarray, upper: np.ndarray, levels: list,
                   terms: list[LevelTerms], guess: np.ndarray | None, threads: int, pool, deadline: float,
-                  time_limit_s: float, **options) -> tuple[Solution, np.ndarray | None, np.ndarray | None]:
+                  time_limit_s: float, decisions: tuple[np.ndarray, np.ndarray] | None = None,
+                  **options) -> tuple[Solution, np.ndarray | None, np.ndarray | None]:
     """Every level in turn; the solution, the proto values after the last level and the first level's components."""
     phases: list[dict] = []
     warnings: list[str] = []
@@ -223,7 +225,7 @@ def _solve_levels(model: Model, rows: LinearRows, lower: np.ndarray, upper: np.n
         if not found:
             continue                    # this level keeps the decisions of the one before
         values = result.values
-        selected, national = read_values(model, values)
+        selected, national = read_values(model, values, decisions)
         # Fix this level's decisions before the next (the provincial slate is settled before the
         # national picks are drawn from it) and keep its optimum: variables of its objective that
         # stay free (soft-rule slack) may not lose score, component by component.

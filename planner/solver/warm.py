@@ -70,6 +70,7 @@ class Warm:
     n_constraints: int
     levels: list[LevelTerms] = field(default_factory=list)
     level_ids: tuple[int, ...] = ()
+    decisions: tuple[np.ndarray, np.ndarray] | None = None    # `solver._base.decision_index` of the model
 
 
 def constraint_rows(cp_proto) -> np.ndarray:
