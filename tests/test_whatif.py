@@ -415,3 +415,16 @@ def test_bundled_round_warm_sequence_equals_cold_solves_through_an_infeasible_ed
         assert warm.summary["phases"][0]["kept_components"] > 0
         assert warm.summary["whatif"]["checked"]["whole"] == 0
         same_result(warm, api.solve(scenario))
+
+
+def test_changing_a_result_a_user_holds_never_changes_the_next_what_if():
+    scenario, frame = cap_round()
+    session = Session(scenario, candidates=frame)
+    base = session.solve()
+    base.slate["selected"] = 0                        # a planner edits the tables in a notebook
+    base.explanations["reason"] = "edited"
+    base.rules["value"] = -1.0
+    changed = scenario.with_bound("cap", "max", 3, group="长春市")
+    warm = session.solve(changed)
+    assert warm.summary["whatif"]["checked"]["whole"] == 0
+    same_result(warm, api.solve(changed, candidates=frame))

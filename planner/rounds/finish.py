@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from planner._version import __version__
-from planner.audit import check_slate, recheck
+from planner.audit import AuditReport, check_slate, recheck
 from planner.errors import AuditError
 from planner.explain import plan_frame
 from planner.explain.reasons import reasons
@@ -30,16 +30,42 @@ from planner.solver import Solution
 
 
 @dataclass
+class Kept:
+    """A finished result as the next finish reads it: copies, so that changing a result a user
+    holds (its slate, its tables) never changes what the next what-if starts from."""
+
+    scenario: Scenario
+    selected: np.ndarray            # per slate row
+    national: np.ndarray
+    decided: np.ndarray             # `Solution.selected` over the model's rows (planned ones included)
+    audit: AuditReport
+    explanations: pd.DataFrame
+    ledger: pd.DataFrame | None
+    history: pd.DataFrame | None
+
+    @classmethod
+    def of(cls, result: Result) -> Kept:
+        audit = result.audit
+        return cls(scenario=result.scenario, selected=result.slate["selected"].to_numpy() != 0,
+                   national=result.slate["national"].to_numpy() != 0,
+                   decided=np.asarray(result.solution.selected, bool).copy(),
+                   audit=AuditReport(rules=audit.rules.copy(), rows=audit.rows.copy(), filings=audit.filings.copy()),
+                   explanations=result.explanations.copy(),
+                   ledger=None if result.ledger is None else result.ledger.copy(), history=result.history)
+
+
+@dataclass
 class Reuse:
     """What finishing a what-if may take from the last result of the same round.
 
     A what-if `Session` keeps one per built model and passes it to every `finish` of that
-    model: `finish` starts from ``last`` (the previous result) and leaves the new one there.
+    model: `finish` starts from ``last`` (the previous result, kept as `Kept`) and leaves the
+    new one there.
     With it are kept, per rule, the rows its ``where`` matches in the candidate table ``frame``
     and in the lookahead's planned rows (they depend on the table alone).
     """
 
-    last: Result | None = None
+    last: Kept | None = None
     frame: pd.DataFrame | None = None
     masks: dict[str, tuple[Any, np.ndarray]] = field(default_factory=dict)
     plan_masks: dict[str, tuple[Any, np.ndarray]] = field(default_factory=dict)
@@ -88,7 +114,7 @@ def finish(scenario: Scenario, frame: pd.DataFrame, history: pd.DataFrame | None
                      seed=seed, workers=workers, time_limit_s=time_limit_s)
     steps.done("summary")
     if reuse is not None:
-        reuse.last, reuse.frame = result, frame
+        reuse.last, reuse.frame = Kept.of(result), frame
         reuse.report = {**done, "cpu_s": {k: round(v, 4) for k, v in steps.cpu.items()}}
     return result
 
@@ -127,18 +153,17 @@ def _finish_from(reuse: Reuse, scenario: Scenario, frame: pd.DataFrame, history:
     """The audit, explanations, ledger and planned rows from the last result of the round, worked
     out again only where the change reaches; None when the last result is of something else."""
     last = reuse.last
-    if last is None or reuse.frame is not frame or len(last.slate) != len(frame) or last.ledger is None \
-            or len(last.solution.selected) != len(solution.selected) or last.history is not history:
+    if last is None or reuse.frame is not frame or len(last.selected) != len(frame) or last.ledger is None \
+            or len(last.decided) != len(solution.selected) or last.history is not history:
         return None
     bounds = _bound_changes(last.scenario, scenario)
     if bounds is None:
         return None
     selected, national = slate["selected"].to_numpy() != 0, slate["national"].to_numpy() != 0
-    rows = np.flatnonzero((selected != (last.slate["selected"].to_numpy() != 0))
-                          | (national != (last.slate["national"].to_numpy() != 0)))
+    rows = np.flatnonzero((selected != last.selected) | (national != last.national))
     planned_mask = np.asarray(model.planned, bool)
     plan_rows = np.flatnonzero(np.asarray(solution.selected, bool)[planned_mask]
-                               != np.asarray(last.solution.selected, bool)[planned_mask])
+                               != last.decided[planned_mask])
     folded = _folded(slate, scenario)
     plan = reuse.plan(model)
     reached = _reached(reuse, scenario, folded, plan, history, rows, plan_rows) | bounds
@@ -162,7 +187,7 @@ def _finish_from(reuse: Reuse, scenario: Scenario, frame: pd.DataFrame, history:
                              None if history is None else narrow(history), planned=narrow(planned))
         ledger = _splice(last.ledger, fresh, {r.id for r in again}, scenario)
     else:
-        ledger = last.ledger
+        ledger = last.ledger.copy()
     steps.done("ledger")
     return audit, explanations, ledger, planned, {"rules": len(reached), "rows": redone, "whole": 0}
 
@@ -237,7 +262,7 @@ def _reasons_from(reuse: Reuse, last: pd.DataFrame, folded: pd.DataFrame, scenar
         if rule.id in reached:
             again |= _mask(reuse.masks, folded, rule) & this_year
     if not again.any():
-        return last, 0
+        return last.copy(), 0
     chosen = this_year & (folded["selected"].to_numpy() | folded["national"].to_numpy())
     context = again.copy()
     used = []
