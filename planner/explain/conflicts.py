@@ -25,6 +25,7 @@ names.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -123,6 +124,7 @@ class _Oracle:
         self.kept = set(self.literal)      # literals whose constraints are in the model
         self.base = local                  # the round's variable → variable of model.cp (None: the same)
         self.local: dict[int, int] | None = local    # the round's variable → variable of self.cp
+        self.rest: list[int] = []          # constraints of model.cp that `restrict` left out
         self.solves = 0
 
     def remaining(self) -> float:
@@ -146,10 +148,40 @@ class _Oracle:
         if len(keep) == len(proto.constraints):
             return
         self.cp, inner = sub_model(proto, keep)
+        kept = set(keep)
+        self.rest = [c for c in range(len(proto.constraints)) if c not in kept]
         self.kept = {i for i in self.literal if i in inner}
         self.literal = {i: self.cp.get_bool_var_from_proto_index(inner[i]) for i in self.kept}
         self.local = inner if self.base is None else {v: inner[w] for v, w in self.base.items() if w in inner}
         log.info("conflict search restricted to %d of %d constraints", len(keep), len(proto.constraints))
+
+    def rest_holds(self) -> bool:
+        """Whether the constraints `restrict` left out hold together, every assumption on (one solve).
+
+        Then those components need no change, and advice for the kept ones is advice for all.
+        """
+        from planner.model import sub_model
+        if not self.rest or self.remaining() <= 0.5:
+            return not self.rest
+        proto = self.model.cp.proto
+        rest, inner = sub_model(proto, self.rest)
+        for i in (*self.model.assumptions, *self.model.pin_literals):
+            if i in inner:
+                rest.add(rest.get_bool_var_from_proto_index(inner[i]) == 1)
+        found = solve_cp(rest, time_limit_s=max(0.05, 0.5 * self.remaining()), workers=0, preset="assumptions")
+        self.solves += 1
+        return found.found
+
+    def as_model(self) -> Model:
+        """The kept components as an assumption model of their own (for `relax.relaxations`, with `local`)."""
+        index = {i: self.literal[i].index for i in self.kept}
+        cp = self.cp.clone()
+        cp.clear_assumptions()
+        cp.add_assumptions([cp.get_bool_var_from_proto_index(j) for j in index.values()])
+        return dataclasses.replace(
+            self.model, cp=cp, objectives=[],
+            assumptions={index[i]: c for i, c in self.model.assumptions.items() if i in index},
+            pin_literals={index[i]: cid for i, cid in self.model.pin_literals.items() if i in index})
 
     def expr(self, expr: Any) -> Any:
         """A linear expression of the original model, over this oracle's (renumbered) variables."""
@@ -297,11 +329,14 @@ def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.n
         limits = _limiting(oracle, members, core, conflicts, scenario)
     diagnosis = Diagnosis(status="infeasible", conflicts=conflicts, limiting=limits, minimal=minimal)
     if relax and oracle.remaining() > 0.5:
+        # The advice needs only the components of the conflict when every other holds as it is.
+        part, part_local = (oracle.as_model(), oracle.local) if oracle.rest and oracle.rest_holds() \
+            else (model, local)
         diagnosis.relaxations = relaxations(frame, scenario, locked=locked, locked_national=locked_national,
                                             history_rows=history_rows,
                                             time_limit_s=max(0.5, deadline - time.perf_counter()),
                                             max_alternatives=max_alternatives, pin_cost=pin_cost,
-                                            model=model, local=local)
+                                            model=part, local=part_local)
     diagnosis.lines, diagnosis.advice = conflict_lines(conflicts, diagnosis.relaxations, minimal)
     diagnosis.diagnose_s = time.perf_counter() - start
     return diagnosis
