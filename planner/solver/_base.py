@@ -43,6 +43,10 @@ class Solution:
     interrupted: bool | None = None
     warm: object | None = field(default=None, repr=False, compare=False)
 
+    def __getstate__(self) -> dict:
+        """Pickled without ``warm``: it serves re-solves in this process only (and holds the rows)."""
+        return {**self.__dict__, "warm": None}
+
 
 @dataclass
 class LevelResult:
