@@ -68,8 +68,8 @@ log = logging.getLogger(__name__)
 #: Settings of a re-solve after a bound change, over the session's own. The re-solve goes
 #: through `solver.solve_model` (components, LP fixing, one CP-SAT worker per core model), which
 #: reads only ``num_workers``: the threads that solve components side by side. None by default,
-#: so a re-solve uses the session's `workers` (0 = every core): measured on the bundled 2023
-#: round with its lookahead, six changes twice, median 0.47 s with 2 threads and 0.55 s with 1.
+#: so a re-solve uses the session's `workers` (0 = every core). A warm re-solve mostly solves
+#: one component, so the thread count hardly matters (benchmarks/bench_whatif.py measures it).
 #: The optimum does not depend on it: the tie-break makes the optimal slate unique.
 RESOLVE_PARAMETERS: Mapping[str, Any] = MappingProxyType({})
 
