@@ -27,6 +27,7 @@ compile: $(STAMP)
 demo: compile
 	$(BIN)/planner solve scenarios/jilin-2023.toml --out out/jilin-2023
 	$(BIN)/planner publish out/jilin-2023 --quiet
+	$(BIN)/planner scores scenarios/jilin-2023.toml data/jilin/scores_2023.csv --out out/jilin-2023-scores.xlsx --rows 5
 	$(BIN)/planner solve scenarios/jilin-2024.toml --out out/jilin-2024 --quiet
 	$(BIN)/planner publish out/jilin-2024 --quiet
 	$(BIN)/planner solve scenarios/jilin-2025.toml --out out/jilin-2025 --quiet --report

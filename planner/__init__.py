@@ -18,7 +18,9 @@ from planner.api import (
     Comparison,
     Result,
     Session,
+    amend,
     audit_file,
+    score_report,
     compare,
     for_year,
     save,
@@ -27,12 +29,23 @@ from planner.api import (
     without_units,
 )
 from planner.errors import AuditError, InfeasibleError, InputError, NoSolutionError, PlannerError, PolicyError, Problem
-from planner.inputs import load_candidates
+from planner.inputs import load_candidates, read_scores
 from planner.lang import language, set_language, speaking
-from planner.rules import Bound, Edit, Rule, Scenario, describe_edits, load_scenario, parse_scenario
+from planner.rules import (
+    Bound,
+    Edit,
+    Rule,
+    Scenario,
+    ScoringRule,
+    aggregate_scores,
+    describe_edits,
+    load_scenario,
+    parse_scenario,
+)
 
 __all__ = [
-    "__version__", "load_scenario", "parse_scenario", "load_candidates", "solve", "save", "audit_file",
+    "__version__", "load_scenario", "parse_scenario", "load_candidates", "read_scores", "aggregate_scores",
+    "ScoringRule", "score_report", "solve", "save", "audit_file", "amend",
     "Scenario", "Rule", "Bound", "Edit", "describe_edits", "Result",
     "Session", "for_year", "with_default_scope", "without_units", "compare", "Comparison",
     "language", "set_language", "speaking",

@@ -35,7 +35,8 @@ def invoke():
     from planner.cli.commands import register_all
     register_all(cli.app)
     runner = CliRunner()
-    return lambda *args: runner.invoke(cli.app, ["serve", *map(str, args)])
+    return lambda *args, lang=None: runner.invoke(cli.app, [*(["--lang", lang] if lang else []), "serve",
+                                                            *map(str, args)])
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_a_port_in_use_is_exit_2_with_a_message(invoke, small, served):
     finally:
         taken.close()
     assert done.exit_code == 2
-    assert f"端口 {port} 无法使用" in done.output and "--port" in done.output and "in use" in done.output
+    assert f"端口 {port} 无法使用" in done.output and "用 --port 换一个端口" in done.output
     assert "Traceback" not in done.output and served == []
 
 
@@ -86,24 +87,54 @@ def test_localhost_by_default_and_it_says_so(invoke, small, served):
 def test_another_host_is_warned_about(invoke, small, served):
     done = invoke(small, "--port", 0, "--host", "0.0.0.0")
     assert done.exit_code == 0, done.output
-    assert "警告：--host 0.0.0.0" in done.output and "no login" in done.output
+    assert "警告：--host 0.0.0.0" in done.output and "没有登录保护" in done.output
     assert served[0][1][0] == "0.0.0.0"
 
 
+def test_every_address_still_checks_the_host(invoke, small, served):
+    # listening on 0.0.0.0, the page answers to local names, this machine's own names and
+    # --allowed-host, never to any name (a DNS-rebinding page names its own)
+    from fastapi.testclient import TestClient
+    done = invoke(small, "--port", 0, "--host", "0.0.0.0", "--allowed-host", "planner.office.lan")
+    assert done.exit_code == 0, done.output
+    client = TestClient(served[0][0], base_url="http://127.0.0.1")
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz", headers={"host": "localhost:8000"}).status_code == 200
+    assert client.get("/healthz", headers={"host": f"{socket.gethostname()}:8000"}).status_code == 200
+    assert client.get("/healthz", headers={"host": "planner.office.lan"}).status_code == 200
+    refused = client.get("/healthz", headers={"host": "evil.example:8000"})
+    assert refused.status_code == 400 and "DNS 重绑定" in refused.text
+
+
 @pytest.mark.parametrize("args, message", [
-    (("--port", "70000"), "--port 70000: expected a port number 0–65535"),
-    (("--max-sessions", "0"), "--max-sessions 0: expected a whole number ≥ 1"),
-    (("--parallel", "0"), "--parallel 0: expected a whole number ≥ 1"),
-    (("--time-limit", "0"), "--time-limit 0: expected seconds > 0"),
+    (("--port", "70000"), "--port：发现 70000，应为 0–65535 的端口号"),
+    (("--max-sessions", "0"), "--max-sessions：发现 0，应为 ≥ 1 的整数"),
+    (("--parallel", "0"), "--parallel：发现 0，应为 ≥ 1 的整数"),
+    (("--time-limit", "0"), "--time-limit：发现 0，应为大于 0 的有限秒数"),
+    (("--time-limit", "nan"), "--time-limit：发现 nan，应为大于 0 的有限秒数"),     # spun at 80 % CPU, never served
+    (("--time-limit", "inf"), "--time-limit：发现 inf，应为大于 0 的有限秒数"),
+    (("--time-limit", "-1"), "--time-limit：发现 -1，应为大于 0 的有限秒数"),
+    (("--workers", "-5"), "--workers：发现 -5，应为 0（使用全部核心）或 ≥ 1 的整数"),
+    (("--allowed-host", "evil.example:80"), "--allowed-host：发现 “evil.example:80”，应为主机名或 IP 地址（不带端口）"),
 ])
 def test_bad_options_are_exit_2(invoke, small, served, args, message):
-    done = invoke(small, *args)
+    done = invoke(small, "--port", 0, *args)
     assert done.exit_code == 2 and message in done.output and served == []
+    assert "Traceback" not in done.output and "求解基准方案" not in done.output      # refused before solving
+
+
+def test_bad_options_in_english_on_request(invoke, small, served):
+    from planner.cli._messages import set_language
+    try:
+        done = invoke(small, "--port", 0, "--workers", "-5", lang="en")
+    finally:
+        set_language("zh")                          # the terminal's language outlives one invocation
+    assert done.exit_code == 2 and "--workers: found -5, expected 0 (every core)" in done.output
 
 
 def test_a_missing_scenario_is_exit_2(invoke, tmp_path, served):
     done = invoke(tmp_path / "nope.toml", "--port", 0)
-    assert done.exit_code == 2 and "nope.toml: no such scenario file" in done.output and served == []
+    assert done.exit_code == 2 and "nope.toml：没有这个场景文件" in done.output and served == []
 
 
 def test_an_infeasible_base_is_exit_3_before_serving(invoke, small, served):

@@ -5,7 +5,10 @@ page, raises 长春市's cap of rule "pc-school-locality" from 15 to 17, clicks 
 number of selected projects from the page; it must equal the same what-if solved through the
 notebook API (`planner.solve`), and differ from the base round's. A second tab is a second
 session: its list does not show the first tab's what-if. A bad edit is refused on the page
-with the library's message.
+with the library's message; an infeasible what-if (长春市 at least 40 public practice centres)
+shows the library's diagnosis. Both must read in Chinese — no English sentence on the page —
+and name the rule by its clause and the group by its name. A school is found by part of its
+name; rule ids show only behind 显示规则编号.
 
 Skipped, naming what is missing, without selenium, chromium or chromedriver (`make test`
 installs Debian's chromium and chromium-driver when run as root).
@@ -33,7 +36,11 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(bool(MISSING), reason="browser test skipped: missing " + ", ".join(MISSING))]
 
 CITY_CAP = 'input[name="max::pc-school-locality::长春市"]'
+CITY_PUBLIC_MIN = 'input[name="min::pc-public-locality-min::长春市"]'
 TIMEOUT_S = 90
+#: Two or more English words in a row ("a number", "no slate satisfies"): a phrase the page
+#: should have said in Chinese. A rule id (pc-school-locality) or a file name is not one.
+ENGLISH = r"(?<![\w.-])[A-Za-z]+(?:[ ,;]+[A-Za-z]+)+(?![\w.-])"
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +123,8 @@ def test_a_whatif_in_the_browser_gives_the_apis_answer(server, browser, tmp_path
 
 
 def test_a_bad_edit_is_refused_on_the_page(server, browser):
+    import re
+
     from selenium.webdriver.common.by import By
 
     import planner as pl
@@ -127,8 +136,55 @@ def test_a_bad_edit_is_refused_on_the_page(server, browser):
     refusal = wait_for(browser, "#refusal").text
     with pytest.raises(pl.PolicyError) as expected:
         pl.load_scenario(JILIN).with_bound("pc-school-locality", "max", -3, group="长春市")
-    assert html.unescape(str(expected.value)) in refusal
+    assert html.unescape(str(expected.value)) in refusal             # the library's message, whole
     assert not browser.find_elements(By.CSS_SELECTOR, '#trial-list tr[data-trial="1"]')
+    assert re.findall(ENGLISH, refusal) == [], refusal               # in Chinese
+    assert "三(三)" in refusal and "长春市" in refusal, refusal       # the rule by its clause, the group by name
+
+
+def test_an_infeasible_whatif_is_diagnosed_in_chinese(server, browser):
+    import re
+
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    wait_for(browser, '#trial-view[data-trial="0"]')
+    set_field(browser, CITY_PUBLIC_MIN, "40")                        # 长春市 has far fewer public centres filed
+    clicked = time.perf_counter()
+    click_solve(browser)
+    failure = wait_for(browser, '#trial-view[data-trial="1"] #failure')
+    answer_s = time.perf_counter() - clicked
+    print(f"\n求解 → diagnosis on the page: {answer_s:.2f} s (wall clock, selenium included)")
+    text = failure.text
+    assert "无可行方案" in text
+    listed = browser.find_element(By.CSS_SELECTOR, '#trial-list tr[data-trial="1"]').text
+    assert "无可行方案" in listed and "长春市 下限" in listed
+    assert re.findall(ENGLISH, text) == [], text                     # no English sentence
+    assert "三(三)" in text and "长春市" in text                     # the rule by its clause, the group by name
+    assert "公共实践中心" in text                                     # … and by the notice's words
+    assert "pc-public-locality-min" not in text                      # ids only behind the toggle
+
+
+def test_a_school_is_found_by_part_of_its_name_and_ids_stay_hidden(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    wait_for(browser, '#trial-view[data-trial="0"]')
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "pc-school-locality" not in body and "planner.Session" not in body
+    assert "equipment" not in body and "standard" not in body         # tracks by their Chinese names
+    names = [o.get_attribute("value") for o in
+             browser.find_elements(By.CSS_SELECTOR, "datalist#g-pc-school-national-dh option")]
+    assert names and not any(n.startswith("H0") for n in names)      # schools by name, not by code
+    name = names[0]
+    part = next(name[:k] for k in range(2, len(name) + 1) if sum(n.count(name[:k]) > 0 for n in names) == 1)
+    set_field(browser, 'input[name="new::pc-school-national-dh::group"]', part)
+    set_field(browser, 'input[name="new::pc-school-national-dh::max"]', "1")
+    click_solve(browser)
+    edits = wait_for(browser, '#trial-view[data-trial="1"] ul.edits').text
+    assert name in edits, (part, edits)                              # typed part, read back as the school
+    browser.find_element(By.CSS_SELECTOR, "label[for=show-ids]").click()
+    assert "pc-school-locality" in browser.find_element(By.TAG_NAME, "body").text
 
 
 def test_two_tabs_are_two_sessions(server, browser):
@@ -140,13 +196,17 @@ def test_two_tabs_are_two_sessions(server, browser):
     browser.switch_to.new_window("tab")
     browser.get(server + "/")
     wait_for(browser, '#trial-view[data-trial="0"]')
-    second_url = browser.current_url
     set_field(browser, CITY_CAP, "16")
     click_solve(browser)
     wait_for(browser, '#trial-view[data-trial="1"]')
+    second_url = browser.current_url
+    assert "/w/" in second_url                       # its first solve made its workspace
     browser.switch_to.window(first)
-    assert browser.current_url != second_url
     assert not browser.find_elements(By.CSS_SELECTOR, '#trial-list tr[data-trial="1"]')
+    set_field(browser, CITY_CAP, "14")
+    click_solve(browser)
+    wait_for(browser, '#trial-view[data-trial="1"]')
+    assert "/w/" in browser.current_url and browser.current_url != second_url
     browser.refresh()
-    wait_for(browser, "#trial-list")
-    assert not browser.find_elements(By.CSS_SELECTOR, '#trial-list tr[data-trial="1"]')
+    listed = wait_for(browser, '#trial-list tr[data-trial="1"]').text
+    assert "15 → 14" in listed and "15 → 16" not in listed

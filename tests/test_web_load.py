@@ -36,6 +36,10 @@ def server():
         yield url, store
 
 
+def token_of(page_text: str) -> str:
+    return re.search(r'name="token" value="([^"]+)"', page_text).group(1)
+
+
 def alone(rule: str, group: str, value: int) -> dict:
     import planner as pl
     result = pl.solve(pl.load_scenario(JILIN).with_bound(rule, "max", value, group=group))
@@ -48,11 +52,13 @@ def alone(rule: str, group: str, value: int) -> dict:
 def test_twenty_concurrent_whatifs_from_five_sessions(server):
     url, _store = server
     with httpx.Client(base_url=url, timeout=TOTAL_BOUND_S) as client:
-        sessions = []
-        for _ in range(SESSIONS):
-            page = client.get("/", follow_redirects=True)
+        sessions, tokens = [], {}
+        for _ in range(SESSIONS):                # as a browser does: the page, then a POST with its token
+            first = client.get("/")
+            page = client.post("/new", data={"token": token_of(first.text)}, follow_redirects=True)
             assert page.status_code == 200
             sessions.append(re.search(r"/w/([^/]+)/", str(page.url)).group(1))
+            tokens[sessions[-1]] = token_of(page.text)
     assert len(set(sessions)) == SESSIONS
 
     jobs = [(wid, WHATIFS[(k + s) % len(WHATIFS)]) for s, wid in enumerate(sessions) for k in range(len(WHATIFS))]
@@ -62,7 +68,7 @@ def test_twenty_concurrent_whatifs_from_five_sessions(server):
         wid, (rule, group, value) = job
         start = time.perf_counter()
         with httpx.Client(base_url=url, timeout=TOTAL_BOUND_S) as c:
-            answer = c.post(f"/w/{wid}/solve", data={f"max::{rule}::{group}": str(value)},
+            answer = c.post(f"/w/{wid}/solve", data={"token": tokens[wid], f"max::{rule}::{group}": str(value)},
                             headers={"HX-Request": "true"})
             assert answer.status_code == 200, answer.text[:500]
             number = int(re.search(r'id="trial-view" data-trial="(\d+)"', answer.text).group(1))

@@ -33,13 +33,14 @@ from planner.analysis.sampling import (
     wilson,
     without_lookahead,
 )
-from planner.analysis.spread import Spread, score_spread
+from planner.analysis.spread import Spread, panel_spread, score_spread
 from planner.analysis.sweep import Progress, make_job, run_tasks
 from planner.errors import InputError, PlannerError, Problem
 from planner.model import Model, build_model
 from planner.rounds import Result
+from planner.rounds.chain import scored_candidates
 from planner.rounds.finish import finish
-from planner.rules import Scenario, blocked_reason, load_scenario, numeric_column, pinned_in, read_round
+from planner.rules import Scenario, blocked_reason, load_scenario, numeric_column, panels, pinned_in, read_round
 from planner.solver import solve_model
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,8 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
            reviewers: Sequence[str] = (), seed: int = 0, margins: str = "all", certain: float = 0.95,
            out: float = 0.05, executor: str = "process", workers: int | None = None, address: str | None = None,
            client: Any = None, progress: bool | None = None, time_limit_s: float = 60.0,
-           sample_time_limit_s: float = 60.0, lookahead: bool = True, verbose: bool = False) -> RobustResult:
+           sample_time_limit_s: float = 60.0, lookahead: bool = True, verbose: bool = False,
+           scores: str | Path | Sequence[str | Path] | None = None) -> RobustResult:
     """Solve a round, then re-solve it under `samples` score samples and find every flip margin.
 
     Parameters
@@ -140,6 +142,10 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
     lookahead : bool
         False: solve the round on its own, without the scenario's lookahead
         (`without_lookahead`) — the nominal slate, samples and margins alike.
+    scores : path or paths, optional
+        Expert score sheets: the scores are made from the panels by the scenario's
+        ``[scoring]`` and each sample draws every panel again (`spread.panel_spread`);
+        `score_sd`, `sd_column` and `reviewers` are then not read.
 
     Raises
     ------
@@ -161,9 +167,13 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
             scenario = load_scenario(scenario)
         if not lookahead:
             scenario = without_lookahead(scenario)
+        panel = None
+        if scores is not None:               # the panels' scores, each sample a panel drawn again
+            candidates, scored, sheet = scored_candidates(scenario, candidates, scores)
+            panel = panel_spread(panels(sheet, candidates, scenario.scoring), scenario.scoring)
         frame, history, prepared = read_round(scenario, candidates)
-        spread = score_spread(frame, score_column=scenario.maximise, score_sd=score_sd, sd_column=sd_column,
-                              reviewers=reviewers)
+        spread = panel or score_spread(frame, score_column=scenario.maximise, score_sd=score_sd,
+                                       sd_column=sd_column, reviewers=reviewers)
         model = build_model(prepared.frame, scenario, locked=prepared.locked,
                             locked_national=prepared.locked_national, history_rows=prepared.history_rows)
         solution = solve_model(model, time_limit_s=time_limit_s, seed=seed)
@@ -216,6 +226,9 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
         "executor": executor, "workers": workers, "wall_s": round(time.perf_counter() - start, 3),
         "samples_solved": n_solved, "samples_not_optimal": int((runs.runs["status"] != "OPTIMAL").sum()),
     }
+    if panel is not None:
+        summary["scores"] = {"sheets": scored.attrs["sheets"], "rule": scored.attrs["rule"],
+                             "text": scenario.scoring.describe()}
     log.info("robust: %d samples, %s in %.1f s", samples, summary["bands"], summary["wall_s"])
     return RobustResult(result=result, table=table, runs=runs.runs, summary=summary)
 

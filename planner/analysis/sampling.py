@@ -31,11 +31,12 @@ import numpy as np
 import pandas as pd
 
 from planner.analysis.resolver import Outcome, Resolver
-from planner.analysis.spread import Spread, sample_scores, score_spread
+from planner.analysis.spread import Spread, panel_spread, sample_scores, score_spread
 from planner.analysis.sweep import Job, Task, make_job, run_tasks
 from planner.errors import InputError, PlannerError, Problem
 from planner.model import Model, Split, build_model
-from planner.rules import Scenario, load_scenario, read_round
+from planner.rounds.chain import scored_candidates
+from planner.rules import Scenario, load_scenario, panels, read_round
 
 log = logging.getLogger(__name__)
 
@@ -261,10 +262,12 @@ class SampleRuns:
 def make_case(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | Path | None = None,
               score_sd: float | None = None, sd_column: str = "score_sd", reviewers: Sequence[str] = (),
               seed: int = 0, time_limit_s: float = 60.0, need_spread: bool = True, label: str | None = None,
-              lookahead: bool = True) -> Case:
+              lookahead: bool = True, scores: str | Path | Sequence[str | Path] | None = None) -> Case:
     """Read and prepare a round (as `planner.solve` does) and its score spread, for sample solves.
 
-    ``lookahead=False`` solves the round on its own (`without_lookahead`).
+    ``lookahead=False`` solves the round on its own (`without_lookahead`). `scores`: expert score
+    sheets — the scores made from the panels by ``[scoring]``, each sample drawing every panel
+    again (`spread.panel_spread`).
 
     Raises
     ------
@@ -275,9 +278,13 @@ def make_case(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str
         scenario = load_scenario(scenario)
     if not lookahead:
         scenario = without_lookahead(scenario)
+    panel = None
+    if scores is not None:
+        candidates, _, sheet = scored_candidates(scenario, candidates, scores)
+        panel = panel_spread(panels(sheet, candidates, scenario.scoring), scenario.scoring)
     frame, history, prepared = read_round(scenario, candidates)
-    spread = None
-    if need_spread or score_sd is not None or reviewers or sd_column in frame.columns:
+    spread = panel
+    if panel is None and (need_spread or score_sd is not None or reviewers or sd_column in frame.columns):
         spread = score_spread(frame, score_column=scenario.maximise, score_sd=score_sd, sd_column=sd_column,
                               reviewers=reviewers)
     return Case(scenario=scenario, frame=prepared.frame, locked=prepared.locked,

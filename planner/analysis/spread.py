@@ -3,7 +3,11 @@
 Owns how each candidate's score may vary — a per-candidate standard deviation (a ``score_sd``
 column or a default) or several reviewers' scores, resampled (`Spread`, `score_spread`) — and
 drawing score samples reproducibly: sample ``s`` of seed ``k`` is always the same draw, whatever
-executor or chunking runs it (`sample_scores`).
+executor or chunking runs it (`sample_scores`). With the experts' score sheets (`panel_spread`),
+a sample draws each project's panel again — as many experts as counted, drawn with replacement
+from its own counted scores — and makes the score by the office's rule (``[scoring]``: trimmed
+mean, mean or median, rounded half up), so no standard deviation has to be typed
+(docs/scores.md says why resampling and not a normal spread per project).
 
 Does not own solving under the sampled scores (`analysis.resolver`, `analysis.sampling`) nor the
 robustness report (`analysis.robust`).
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -19,10 +24,12 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.rules import ScoringRule
 
 log = logging.getLogger(__name__)
 
 SCORE_RANGE = (0.0, 100.0)   # sampled scores are clipped to the notice's 0–100 scale
+EFFECTIVE_SD_DRAWS = 200     # panel draws measuring each panel score's spread (for reports)
 
 
 @dataclass(frozen=True)
@@ -45,12 +52,25 @@ class Spread:
     sd: np.ndarray
     reviews: np.ndarray | None = None
     kind: str = "normal"
+    rule: ScoringRule | None = None       # kind "panel": the office's rule each drawn panel is scored by
+
+    def __post_init__(self) -> None:
+        if self.kind == "panel":          # the bootstrap spread of the rule's score, measured once
+            draws = np.stack([_panel_scores(self.reviews, self.rule, np.random.default_rng([0, d]))
+                              for d in range(EFFECTIVE_SD_DRAWS)])
+            with warnings.catch_warnings():          # rows without a panel: all NaN, sd 0
+                warnings.simplefilter("ignore", RuntimeWarning)
+                measured = np.nan_to_num(np.nanstd(draws, axis=0), nan=0.0)
+            object.__setattr__(self, "_panel_sd", measured)
 
     @property
     def effective_sd(self) -> np.ndarray:
         """Standard deviation of each row's sampled score (bootstrap mean for reviewers' rows)."""
         sd = np.asarray(self.sd, dtype=float).copy()
-        if self.reviews is not None:
+        if self.kind == "panel":
+            has = np.any(~np.isnan(self.reviews), axis=1)
+            sd[has] = self._panel_sd[has]
+        elif self.reviews is not None:
             k = np.sum(~np.isnan(self.reviews), axis=1)
             has = k > 0
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -62,7 +82,11 @@ class Spread:
         """One sample of every row's score (clipped to 0–100)."""
         score = np.asarray(score, dtype=float)
         out = score + np.asarray(self.sd, dtype=float) * rng.standard_normal(len(score))
-        if self.reviews is not None:
+        if self.kind == "panel":
+            drawn = _panel_scores(self.reviews, self.rule, rng)
+            has = ~np.isnan(drawn)
+            out[has] = drawn[has]
+        elif self.reviews is not None:
             reviews = np.sort(self.reviews, axis=1)            # NaN last
             k = np.sum(~np.isnan(reviews), axis=1)
             has = k > 0
@@ -73,6 +97,48 @@ class Spread:
             centre = np.where(used, reviews, 0.0).sum(axis=1) / np.maximum(k, 1)
             out[has] = score[has] + boot[has] - centre[has]
         return np.clip(out, *SCORE_RANGE)
+
+
+def panel_spread(panel: np.ndarray, rule: ScoringRule) -> Spread:
+    """The spread of scores made from expert panels: each sample draws every panel again.
+
+    Parameters
+    ----------
+    panel : ndarray, shape (rows, k)
+        Each candidate's counted scores (after recusal; NaN-padded), row by row of the table
+        (`rules.panels`).
+    rule : ScoringRule
+        The office's rule: a drawn panel of k scores is trimmed, averaged or its median taken,
+        and rounded, as the sheets were.
+    """
+    panel = np.asarray(panel, dtype=float)
+    return Spread(sd=np.zeros(len(panel)), reviews=panel, kind="panel", rule=rule)
+
+
+def _panel_scores(panel: np.ndarray, rule: ScoringRule, rng: np.random.Generator) -> np.ndarray:
+    """One draw of every row's score: its k counted scores drawn with replacement, scored by `rule`.
+
+    A row whose panel is too small for the rule (k ≤ 2·trim) is NaN (it keeps its score).
+    """
+    k = np.sum(~np.isnan(panel), axis=1)
+    ordered = np.sort(panel, axis=1)                                  # NaN last
+    picks = np.floor(rng.random(panel.shape) * np.maximum(k, 1)[:, None]).astype(np.int64)
+    width = np.arange(panel.shape[1])[None, :]
+    drawn = np.where(width < k[:, None], np.take_along_axis(ordered, picks, axis=1), np.nan)
+    drawn = np.sort(drawn, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if rule.method == "median":
+            low = np.take_along_axis(drawn, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
+            high = np.take_along_axis(drawn, np.maximum(k // 2, 0)[:, None], axis=1)[:, 0]
+            value = (low + high) / 2
+        else:
+            t = rule.trim if rule.method == "trimmed" else 0
+            keep = (width >= t) & (width < (k - t)[:, None])
+            value = np.where(keep, drawn, 0.0).sum(axis=1) / (k - 2 * t)
+    value = np.where(k - (2 * rule.trim if rule.method == "trimmed" else 0) > 0, value, np.nan)
+    scale = 10.0 ** rule.decimals                                     # half up, as the office rounds
+    rounded = np.floor(value * scale + 0.5 + 1e-9) / scale
+    return rounded if rule.rounding == "half_up" else np.round(value, rule.decimals)
 
 
 def score_spread(frame: pd.DataFrame, *, score_column: str = "score", score_sd: float | None = None,

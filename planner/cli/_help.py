@@ -49,6 +49,7 @@ HELP: dict[str, dict[str, str]] = {
         "backend": "求解器：cpsat（默认）或 highs",
         "verify": "重新运行 OUT_DIR 中记录的求解，确认得到同一份名单",
         "report": "同时写出 briefing.html 和图表 PNG",
+        "scores": "专家评分表（csv/xlsx，可重复）：按情景文件的 [scoring] 规则汇总出每个项目的评审分数后再求解",
     },
     "audit": {
         "": "审核一份名单（求解器给出的或手工编辑的）：与候选项目表核对，逐条检查硬性规则，并与最优总分比较。",
@@ -105,6 +106,20 @@ HELP: dict[str, dict[str, str]] = {
         "out_dir": "把 plan.csv、slate.csv、ledger.csv、targets.csv、by_year.csv、summary.json 写到这里",
         "time_limit": "整个求解的时限（秒）",
     },
+    "amend": {
+        "": "公示后调整名单：撤回、不符合条件或复核改分的项目，以最少的变动重新确定名单（基础名单不改动）。",
+        "run_dir": "已公示名单的输出文件夹（planner solve --out），或上一次调整的文件夹",
+        "withdraw": "申报单位撤回的项目编号（可重复，也可用逗号分隔）",
+        "ineligible": "经核查不符合申报条件的项目编号（可重复）",
+        "rescore": "项目编号=复核后分数，如 C2023-00032=81.5（可重复）",
+        "reason": "调整理由：整次调整的说明，或 项目编号=理由（可重复）",
+        "asked_by": "提出调整的一方（记录在 summary.json 中）",
+        "number": "调整后名单的文号，如 吉教职成〔2023〕15号",
+        "date": "调整后名单的成文日期，YYYY-MM-DD",
+        "out_dir": "调整结果写入的文件夹（默认：RUN_DIR 旁的 RUN_DIR_调整1；不能是 RUN_DIR）",
+        "time_limit": "每次求解的时限（秒；默认沿用基础名单的）",
+        "verify": "重新运行 RUN_DIR 中记录的调整（及其基础名单），确认得到同一份名单",
+    },
     "publish": {
         "": "写出认定名单、推荐名单（xlsx/docx）、反馈汇总.xlsx 和 反馈/（每个申报单位一份反馈）。",
         "run_dir": "planner solve 写出的输出文件夹",
@@ -132,6 +147,15 @@ HELP: dict[str, dict[str, str]] = {
         "rows": "列出的边缘项目数",
         "time_limit": "基准求解的时限（秒）",
         "sample_time_limit": "每次重新求解的时限（秒）",
+        "scores": "专家评分表（csv/xlsx，可重复）：每个样本重新抽取每个项目的专家组并按 [scoring] 规则汇总，无需 --score-sd",
+    },
+    "scores": {
+        "": "按情景文件的 [scoring] 规则汇总专家评分表：写出每个项目的得分（回避、去掉最高最低分、四舍五入）和专家评分画像（表格与图）。",
+        "scenario": "情景文件（TOML），其中 [scoring] 是汇总规则（没有时：本单位专家回避，去掉一个最高分和一个最低分后取平均，保留两位小数）",
+        "sheets": "专家评分表（csv/xlsx）：长表（项目编号、专家编号、专家单位、评分）或宽表（每位专家一列），可给多个",
+        "out_file": "写出的工作簿（.xlsx，默认 out/<情景文件名>-scores.xlsx），图表写在它旁边",
+        "chart": "绘制 <文件名>-raters.png（专家评分画像）",
+        "rows": "终端列出的专家数（有评价的在前）",
     },
     "serve": {
         "": "启动情景推演页面：修改限额、点击求解、比较和下载各方案（默认只在本机可访问）。",
@@ -144,6 +168,7 @@ HELP: dict[str, dict[str, str]] = {
         "time_limit": "每次求解的时限（秒）",
         "workers": "每次求解的 CP-SAT 线程数（0 = 全部核心）",
         "open_browser": "在默认浏览器中打开页面",
+        "allowed_host": "另外允许的访问主机名（以 --host 0.0.0.0 对外开放时，他人用来访问本页的名称；可多次给出）",
     },
     "sweep": {
         "": "并行求解一个或多个年度的评分样本，汇总成一张表。",

@@ -118,6 +118,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "candidate_id|title|locality|score|selected|probability|flip margin"),
     "in_out": ("入选|落选", "in|out"),
     "on_off": ("开|关", "on|off"),
+    "robust_scores": ("评分取自专家评分表：每个样本按汇总规则重新抽取每个项目的专家组（{rule}）",
+                      "scores from the expert sheets: each sample draws every project's panel again ({rule})"),
+    # scores
+    "scores_rule": ("汇总规则：{rule}", "rule: {rule}"),
+    "scores_headline": ("{projects} 个项目，{scores} 个评分（{sheets} 个评分表）；回避 {recused} 次（涉及 {projects_recused} "
+                        "个项目）；去掉的分数有并列 {ties} 处；评分分歧大 {wide} 个；候选项目表中没有评分的项目 {missing} 个",
+                        "{projects} projects, {scores} scores ({sheets} sheets); {recused} recused (in {projects_recused} "
+                        "projects); {ties} ties at a dropped end; {wide} wide panels; {missing} candidates without scores"),
+    "scores_raters": ("{experts} 位专家：偏严 {harsh}，偏宽 {lenient}，不一致 {inconsistent}；异常评分 {outliers} 个"
+                      "（偏差超过 3 × {scale} 分）",
+                      "{experts} experts: {harsh} harsh, {lenient} lenient, {inconsistent} inconsistent; {outliers} "
+                      "outlying scores (beyond 3 × {scale} points)"),
+    "scores_table": ("专家评分画像（有评价的在前）", "raters (flagged first)"),
+    "scores_columns": ("专家编号|专家单位|计入评分|平均偏差|偏差标准差|相关系数|评价",
+                       "expert|unit|counted|mean deviation|sd of deviation|correlation|flag"),
+    "scores_flags": ("偏严|偏宽|不一致|", "harsh|lenient|inconsistent|"),
     # sweep
     "sweep_title": ("{solves} 次求解，用时 {wall} 秒（每秒 {rate} 次，{executor}）", "{solves} solves in {wall} s ({rate}/s, {executor})"),
     "sweep_columns": ("情景|样本数|目标值（原始评分）|目标值均值|目标值标准差|每样本改变项数|未证明最优",
@@ -136,6 +152,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "equity_frontier_columns": ("点|上限（百分点）|指数（百分点）|Gallagher（百分点）|目标值|损失|状态",
                                 "point|bound (pp)|index (pp)|Gallagher (pp)|objective|loss|status"),
     "equity_unproven": ("注意：最均衡的一端在时限内未证明最优", "note: the most balanced end was not proven optimal within the time limit"),
+    # amend
+    "amend_counts": ("调整：按请求移出 {requested} 项；规则所迫调出 {forced} 项；递补入选 {entered} 项；国家级推荐变动 {national} 项；"
+                     "共变动 {changes} 项（不含请求本身），评审总分 {total}",
+                     "amendment: {requested} out on request; {forced} forced out; {entered} entered; {national} national "
+                     "changes; {changes} changes in all (the requests not counted), total score {total}"),
+    "amend_full": ("全量重解同样的请求：变动 {changes} 项，评审总分 {total}，求解目标 {objective}；"
+                   "调整的求解目标 {ours}，比全量重解少 {cost}",
+                   "a full re-solve of the same requests: {changes} changes, total score {total}, objective "
+                   "{objective}; the amendment's objective {ours}, {cost} below the full re-solve's"),
+    "amend_written": ("已写入调整结果 {folder}/：slate.csv/xlsx、summary.json、changes.csv 等（基础名单未改动）；"
+                      "planner publish {folder} 写出调整后的认定名单",
+                      "amendment written to {folder}/ (slate.csv/xlsx, summary.json, changes.csv …; the base is "
+                      "unchanged); planner publish {folder} writes the amended list"),
+    "amend_published": ("已写入 {folder}/：调整后认定名单.xlsx/.docx、调整说明.docx，反馈/ 下 {letters} 份调整告知书（只发给项目有变化的单位）",
+                        "written to {folder}/: the amended list (.xlsx/.docx), 调整说明.docx and {letters} letters "
+                        "under 反馈/ (only to the units whose projects changed)"),
+    "amend_verified": ("{folder}：已核实，重新求解得到同一份调整后名单", "{folder}: verified, the replay gives the same "
+                       "amended slate"),
+    "amend_not_verified": ("{folder}：未能核实", "{folder}: NOT verified"),
+    "amend_bad_rescore": ("--rescore \"{item}\"：应为 项目编号=分数，如 C2023-00032=81.5",
+                          "--rescore \"{item}\": expected ID=SCORE such as C2023-00032=81.5"),
     # options
     "empty_path": ("{option} \"\"：应为一个文件或文件夹的路径，不能为空", "{option} \"\": expected a path, found an empty one"),
 }

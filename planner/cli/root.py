@@ -73,7 +73,7 @@ def _set_lang(ctx: typer.Context, value: str | None) -> str | None:
 SHARED = ("version", "lang")
 #: Options naming a file or folder: an empty value ("") is refused before anything runs.
 PATH_OPTIONS = ("--out", "--findings", "--candidates", "--verify", "--against", "--fix", "--pool", "--scenario",
-                "--compare", "--templates")
+                "--compare", "--templates", "--scores")
 
 
 def empty_paths(args: list[str]) -> list[str]:
@@ -222,6 +222,8 @@ def solve(
                                           "the same slate"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing but errors"),
     report: bool = typer.Option(False, "--report", help="also write briefing.html and the chart PNGs"),
+    scores: list[Path] = typer.Option([], "--scores", help="expert score sheets (repeatable): each score made "
+                                      "from its panel by the scenario's [scoring] before the solve"),
 ) -> None:
     """Solve one round, audit the slate and write slate.csv/xlsx, summary.json, rules.csv."""
     if verify is not None:
@@ -237,7 +239,7 @@ def solve(
         try:
             with solve_progress(err, quiet=quiet):
                 result = api.solve(loaded, candidates=candidates, time_limit_s=time_limit, seed=seed,
-                                   workers=workers, backend=backend)
+                                   workers=workers, backend=backend, scores=list(scores) or None)
         except InfeasibleError as exc:
             write_advice(exc, target)       # the full advice beside the short form printed
             raise
@@ -256,7 +258,7 @@ def solve(
         from planner.show.staging import output_folder
         # the slate files and the briefing appear together; an earlier publish of the folder goes with
         # the slate it was made from (no 认定名单 or letters of another slate left beside this one)
-        with output_folder(target, drop=(*PUBLISHED, FEEDBACK_DIR), inputs=[scenario, candidates]) as folder:
+        with output_folder(target, drop=(*PUBLISHED, FEEDBACK_DIR), inputs=[scenario, candidates, *scores]) as folder:
             api.save(result, folder, extra_tables=extra)
             if report:
                 from planner.show import write_briefing

@@ -15,12 +15,13 @@ from planner.inputs.candidates import (
 )
 from planner.inputs.catalogue import Catalogue, clean_text, load_catalogue, suggest
 from planner.inputs.labels import COLUMN_LABELS, column_code, column_label, to_chinese, to_codes, value_labels
+from planner.inputs.scores import read_scores
 from planner.inputs.run_folder import RunFolder, read_flags, read_run, read_slate, read_summary, read_text_table
 
 __all__ = ["load_candidates", "OPTIONAL_DEFAULTS", "REQUIRED_COLUMNS", "file_rows", "normalise_candidates",
            "parse_bool", "Catalogue", "clean_text", "load_catalogue", "suggest",
            "COLUMN_LABELS", "column_code", "column_label", "to_chinese", "to_codes", "value_labels",
-           "RunFolder", "read_flags", "read_run", "read_slate", "read_summary", "read_text_table"]
+           "read_scores", "RunFolder", "read_flags", "read_run", "read_slate", "read_summary", "read_text_table"]
 
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.audit import SlateAudit, check_slate, compare_with_table
+from planner.audit import SlateAudit, check_amendment, check_slate, compare_with_table, excused_table
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
-from planner.inputs import read_slate
+from planner.inputs import read_scores, read_slate, read_summary
+from planner.lang import say
 from planner.model import build_model
 from planner.rounds.audit_score import compare_national, compare_scores, read_run_slate
 from planner.rounds.finish import finish, output_tables
@@ -30,6 +31,7 @@ from planner.rules import (
     read_candidates,
     read_history,
     read_round,
+    score_candidates,
 )
 from planner.solver import Solution, solve_with
 
@@ -37,7 +39,8 @@ log = logging.getLogger(__name__)
 
 def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | Path | None = None,
           time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
-          hint: np.ndarray | None = None, backend: str = "cpsat", diagnose: bool = True) -> Result:
+          hint: np.ndarray | None = None, backend: str = "cpsat", diagnose: bool = True,
+          scores: str | Path | list[str | Path] | pd.DataFrame | None = None) -> Result:
     """Solve one recommendation round and audit the slate.
 
     Parameters
@@ -54,6 +57,10 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
     diagnose : bool
         When infeasible, name a minimal set of conflicting rules and relaxation advice
         (`conflicts.diagnose_infeasible`) on the raised InfeasibleError.
+    scores : path, list of paths or DataFrame, optional
+        Expert score sheets (`read_scores`, or its table): every candidate's score is made from
+        its panel by the scenario's ``[scoring]`` rule (`scored_candidates`) before the solve;
+        ``summary["scores"]`` records the rule and each sheet's sha256.
 
     Raises
     ------
@@ -68,6 +75,9 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    scored = None
+    if scores is not None:
+        candidates, scored, _ = scored_candidates(scenario, candidates, scores)
     frame, history, prepared = read_round(scenario, candidates)
     model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
                         history_rows=prepared.history_rows)
@@ -87,8 +97,34 @@ def solve(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | P
                                locked_national=prepared.locked_national, history_rows=prepared.history_rows,
                                time_limit_s=max(5.0, time_limit_s)) from None
     check_interrupted(solution, time.perf_counter() - started, time_limit_s)
-    return finish(scenario, frame, history, prepared, model, solution, seed=seed, workers=workers,
-                  time_limit_s=time_limit_s)
+    result = finish(scenario, frame, history, prepared, model, solution, seed=seed, workers=workers,
+                    time_limit_s=time_limit_s)
+    if scored is not None:
+        result.summary["scores"] = {"sheets": scored.attrs["sheets"], "rule": scored.attrs["rule"],
+                                    "n_projects": len(scored)}
+    return result
+
+
+def scored_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | None,
+                      scores: str | Path | list[str | Path] | pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                                     pd.DataFrame]:
+    """The round's candidate table with every score made from its expert panel.
+
+    Returns
+    -------
+    (DataFrame, DataFrame, DataFrame)
+        The table with the scenario's score column replaced, the aggregated table
+        (`rules.aggregate_scores`) and the sheets' scores (`inputs.read_scores`).
+
+    Raises
+    ------
+    InputError
+        A sheet's problem, a project with too few counted scores, a candidate without scores.
+    """
+    frame = read_candidates(scenario, candidates)
+    sheet = scores if isinstance(scores, pd.DataFrame) else read_scores(scores, projects=frame["candidate_id"].tolist())
+    table, aggregated = score_candidates(frame, sheet, scenario.scoring, column=scenario.maximise)
+    return table, aggregated, sheet
 
 
 def check_interrupted(solution: Solution, elapsed_s: float, time_limit_s: float) -> None:
@@ -153,6 +189,14 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
     findings = compare_with_table(slate, frame, scenario) if table and frame is not None else []
     report = check_slate(slate, scenario, history=read_history(scenario))
     audit = SlateAudit(rules=report.rules, rows=report.rows, filings=report.filings, table=findings)
+    record = _amendment_record(slate_path)
+    if record is not None and against is not None:      # an amendment held to its base (docs/amend.md)
+        audit.table = excused_table(findings, record, slate) + check_amendment(
+            slate, read_slate(against), record, scenario, history=read_history(scenario), base_folder=against,
+            source=str(slate_path))
+        audit.score_note = say("调整结果：与基础名单的每个差异已逐项核对（不与最优总分比较）",
+                               "an amendment: every difference from its base checked (the score is not compared)")
+        return audit
     if optimum or against is not None:
         if against is not None:
             audit.score = compare_scores(slate, read_run_slate(against, scenario, frame), scenario,
@@ -174,6 +218,18 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
             except PlannerError as exc:
                 audit.score_note = f"national picks not compared: {str(exc).splitlines()[0] if str(exc) else exc}"
     return audit
+
+
+def _amendment_record(slate_path: str | Path) -> dict | None:
+    """summary.json's ``amendment`` beside a slate written by ``planner amend`` (None otherwise)."""
+    folder = Path(slate_path) if Path(slate_path).is_dir() else Path(slate_path).parent
+    if not (folder / "summary.json").is_file():
+        return None
+    try:
+        record = read_summary(folder).get("amendment")
+    except PlannerError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def check_inputs(scenario: Scenario | str | Path, candidates: str | Path | None = None) -> tuple[Scenario, pd.DataFrame]:

@@ -49,6 +49,7 @@ from planner.rules.prepare import (
     read_round,
 )
 from planner.rules.round_years import check_history_files, check_history_years, check_table_year
+from planner.rules.scoring import ScoringRule, aggregate_scores, panels, score_candidates
 from planner.rules.shapes import SCOPES, Bound, Rule, notice_words, rule_to_toml
 from planner.rules.units import merge_units, unit_conflicts, unit_merges, unit_mode
 
@@ -59,7 +60,7 @@ __all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast
            "check_columns", "load_scenario", "parse_scenario", "Prepared", "Round", "check_exemptions",
            "check_links", "check_units", "check_years", "complete_columns", "pad_hint", "read_candidates", "read_history", "read_round",
            "check_history_files", "check_history_years", "merge_units", "unit_conflicts",
-           "unit_merges", "unit_mode", "check_table_year", "SCOPES", "Bound", "Rule", "notice_words", "rule_to_toml"]
+           "unit_merges", "unit_mode", "check_table_year", "ScoringRule", "aggregate_scores", "panels", "score_candidates", "SCOPES", "Bound", "Rule", "notice_words", "rule_to_toml"]
 
 
 

@@ -23,6 +23,7 @@ from planner.inputs import load_catalogue, suggest
 from planner.rules.edits import Edit
 from planner.rules.publication import Publication, parse_publication
 from planner.rules.scenario_files import read_scenario_file
+from planner.rules.scoring import ScoringRule, parse_scoring
 from planner.rules.shapes import SCOPES, TIE_BREAKS, Bound, PlanSettings, Rule, rule_to_toml
 from planner.rules.syntax import (
     DEFAULT_KEYS,
@@ -70,6 +71,8 @@ class Scenario:
     exempt_tasks: tuple[str, ...] | None = None
     # `[publication]`: 文号, 落款, date, 公示 of the documents `planner publish` writes.
     publication: Publication = field(default_factory=Publication, compare=False)
+    # `[scoring]`: how a panel's expert scores make a project's score (`planner scores`, `--scores`).
+    scoring: ScoringRule = field(default_factory=ScoringRule, compare=False)
 
     # --- the years ----------------------------------------------------------------
     @property
@@ -437,6 +440,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
     exempt_tasks = _parse_exemptions(data.get("exemptions"), ctx)
     plan = parse_plan(data.get("plan", {}) or {}, ctx)
     publication = parse_publication(data.get("publication"), ctx, issuer=data.get("issuer"))
+    scoring = parse_scoring(data.get("scoring"), ctx)
     if plan.through is not None and period is not None and not year <= plan.through <= period[1]:
         ctx.fail(None, "plan.through", f"through = {plan.through}", f"a year in {year}–{period[1]}")
 
@@ -466,6 +470,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
         plan=plan,
         exempt_tasks=exempt_tasks,
         publication=publication,
+        scoring=scoring,
     )
 
 

@@ -16,6 +16,7 @@ the keys mean (`syntax`).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,9 @@ def write_scenario(scenario: Any, path: str | Path | None = None, *, base: str |
                                    column="edits")])
 
     doc = tomlkit.document()
-    doc.add(tomlkit.comment(f"{MARK}：{scenario.name} — 以 {Path(base_path).name} 为基础，只写出改动（按改动顺序）"))
+    doc.add(_comment(tomlkit, f"{MARK}：{scenario.name} — 以 {Path(base_path).name} 为基础，只写出改动（按改动顺序）"))
     for k, edit in enumerate(edits, 1):
-        doc.add(tomlkit.comment(f"{k}. {edit.describe()}"))
+        doc.add(_comment(tomlkit, f"{k}. {edit.describe()}"))
     doc.add("extends", _rel(base_path, folder))
 
     kinds = {e.what for e in edits}
@@ -78,7 +79,7 @@ def write_scenario(scenario: Any, path: str | Path | None = None, *, base: str |
 
     def comments(container: Any, selected: list[Edit]) -> None:
         for edit in selected:
-            container.add(tomlkit.comment(f"{MARK}：{edit.describe()}"))
+            container.add(_comment(tomlkit, f"{MARK}：{edit.describe()}"))
 
     # top-level values: the final value of each key an edit touched
     for what, key, value in (
@@ -132,7 +133,7 @@ def write_scenario(scenario: Any, path: str | Path | None = None, *, base: str |
         table = tomlkit.table()
         base_spec = next((r for r in base_raw.get("rule", []) if isinstance(r, dict) and r.get("id") == rid), None)
         if base_spec is not None:
-            table.add(tomlkit.comment(f"{base_spec.get('clause', '')}：{base_spec.get('text', '')}（{Path(base_path).name}）"))
+            table.add(_comment(tomlkit, f"{base_spec.get('clause', '')}：{base_spec.get('text', '')}（{Path(base_path).name}）"))
         comments(table, mine)
         if rid in current:
             for key, value in current[rid].items():
@@ -154,6 +155,16 @@ def write_scenario(scenario: Any, path: str | Path | None = None, *, base: str |
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     return text
+
+
+#: Characters a TOML comment cannot hold (every control character but tab and newline; tomlkit
+#: itself starts a new comment line at a newline).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _comment(tomlkit: Any, text: str) -> Any:
+    """A TOML comment of `text`, a control character written as its escape (``\\r``, ``\\x00``)."""
+    return tomlkit.comment(_CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text))
 
 
 def _keys(edits: tuple[Edit, ...], what: str) -> list[str]:

@@ -39,10 +39,10 @@ from planner.rules.shapes import (
 TOP_KEYS = (
     "name", "description", "issuer", "year", "period", "candidates", "extends", "objective", "switches",
     "defaults", "localities", "tasks", "force_in", "force_out", "history", "calendar", "rule", "plan", "choices",
-    "exemptions", "publication",
+    "exemptions", "publication", "scoring",
 )
 #: Keys whose value must be a table (a mapping), whatever file sets them.
-TABLE_KEYS = ("objective", "switches", "defaults", "localities", "tasks", "plan", "choices", "publication")
+TABLE_KEYS = ("objective", "switches", "defaults", "localities", "tasks", "plan", "choices", "publication", "scoring")
 #: The largest number a scenario may hold (a bound, a weight, a cost, a pool): a weight times a
 #: shortfall times the scale of six-decimal scores must stay within the solver's 64-bit
 #: integers (1e9 for both overflowed; 1e6 solves). 1e6 is far above any quota (hundreds),

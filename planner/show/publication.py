@@ -20,6 +20,7 @@ import pandas as pd
 from planner.inputs import read_run as read_run_folder
 from planner.rules import Scenario
 from planner.rules.publication import Publication, chinese_date
+from planner.show.amendment import amendment_documents
 from planner.show.feedback import (
     GUIDE,
     feedback_table,
@@ -100,6 +101,9 @@ def publish(run_dir: str | Path, out_dir: str | Path | None = None, *, templates
     national = recognised_list(slate, national_only=True)
     common = _common_fields(pub, year, n_selected=len(recognised), n_national=len(national))
 
+    if summary.get("amendment"):            # an amendment folder (planner amend): its own documents
+        files, letters = amendment_documents(slate, summary, pub, common, forms, templates)
+        return _write_publication(out_dir, run_dir, files, letters)
     files: dict[str, bytes] = {}
     for name, table, label, title in (("认定名单", recognised, "附件1", common["recognised_title"]),
                                       ("推荐名单", national, "附件2", common["national_title"])):

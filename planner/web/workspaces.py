@@ -2,11 +2,14 @@
 
 Owns `Workspace` — one planner's what-ifs on the served round: the notebooks' `api.Session`
 (created on first use, then kept, so a one-bound change is re-solved in place), a lock that
-lets one solve at a time touch it, and the list of what-ifs (`Trial`: the edits, the changed
-scenario and its result, or why it has none: the conflict and the relaxation advice of an
-infeasible change) — and `Workspaces`, the bounded set of them with the solver slots they
-share. Every method that solves blocks: the app calls it from a worker thread, never on the
-event loop. Does not own reading the form (`edits`) nor the page (`app`, `views`).
+lets one solve at a time touch it, the token its forms carry, and the list of what-ifs
+(`Trial`: the edits, the changed scenario and its result, or why it has none: the conflict and
+the relaxation advice of an infeasible change; number 0, the base, is the round solved once
+for all) — and `Workspaces`, the bounded set of them with what they share: the base round, its
+groups by name, the solver slots. A workspace is made only by a request that changes state (a
+POST): reading one never creates, drops or reorders any. Every method that solves blocks: the
+app calls it from a worker thread, never on the event loop. Does not own reading the form
+(`edits`) nor the page (`app`, `views`).
 """
 from __future__ import annotations
 
@@ -23,8 +26,9 @@ import pandas as pd
 
 from planner import api
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
+from planner.lang import say
 from planner.rules import Scenario, load_scenario, read_round
-from planner.web.edits import BoundEdit, apply_edits, edit_lines, known_groups
+from planner.web.edits import BoundEdit, apply_edits, edit_lines, group_labels, known_groups
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,7 @@ class Workspace:
     def __init__(self, wid: str, owner: Workspaces):
         self.id = wid
         self.owner = owner
+        self.token = secrets.token_urlsafe(16)      # what its forms carry (`app`: a POST without it is refused)
         self.lock = threading.Lock()
         self.session: api.Session | None = None
         self.trials: list[Trial] = []
@@ -91,7 +96,7 @@ class Workspace:
 
     # --- solving (blocking: call from a worker thread) ---------------------------------------
     def base(self) -> Trial:
-        """The base round of this workspace, solved on first call."""
+        """The base round of this workspace: the served round's, solved once for all workspaces."""
         with self.lock:
             return self._base()
 
@@ -106,10 +111,10 @@ class Workspace:
         with self.lock:
             self.last_used = time.monotonic()
             base = self._base()
-            scenario = apply_edits(self.owner.scenario, edits, groups=self.owner.groups)
+            scenario = apply_edits(self.owner.scenario, edits, groups=self.owner.groups, labels=self.owner.labels)
             self.counter += 1
             trial = Trial(self.counter, tuple(edits), note, scenario,
-                          lines=tuple(edit_lines(scenario, edits, self.owner.scenario)))
+                          lines=tuple(edit_lines(edits, self.owner.scenario, self.owner.labels)))
             self._run(trial)
             self.trials.append(trial)
             keep = self.owner.max_trials
@@ -120,8 +125,7 @@ class Workspace:
     def _base(self) -> Trial:
         if self.trials and self.trials[0].number == 0:
             return self.trials[0]
-        trial = Trial(0, (), "", self.owner.scenario)
-        self._run(trial)
+        trial = self.owner.base_trial()
         self.trials.insert(0, trial)
         return trial
 
@@ -142,6 +146,14 @@ class Workspace:
         trial.seconds = time.perf_counter() - start
         trial.solved_at = time.strftime("%H:%M:%S")
         log.info("workspace %s: %s solved in %.2f s", self.id[:6], trial.label, trial.seconds)
+
+
+def unit_names(slate: pd.DataFrame | None) -> dict[str, str]:
+    """unit_id → unit_name of a candidate table (names of per-school groups)."""
+    if slate is None or not {"unit_id", "unit_name"} <= set(slate.columns):
+        return {}
+    pairs = slate[["unit_id", "unit_name"]].astype(str).drop_duplicates("unit_id")
+    return dict(zip(pairs["unit_id"], pairs["unit_name"]))
 
 
 class Workspaces:
@@ -179,6 +191,9 @@ class Workspaces:
         self._reference: api.Result | None = None
         self._reference_lock = threading.Lock()
         self._groups: dict[str, list[str]] | None = None
+        self._labels: dict[str, dict[str, str]] | None = None
+        self._base: Trial | None = None
+        self.token = secrets.token_urlsafe(16)      # what the forms of a page without a workspace carry
 
     def __len__(self) -> int:
         return len(self._items)
@@ -191,7 +206,25 @@ class Workspaces:
                     self._reference = api.solve(self.scenario, candidates=self.candidates,
                                                 time_limit_s=self.time_limit_s, workers=self.workers)
                 self._groups = known_groups(self._reference.rules)
+                self._labels = group_labels(self.scenario, self._groups, unit_names(self._reference.slate))
+                self._base = Trial(0, (), "", self.scenario, result=self._reference,
+                                   seconds=float(self._reference.summary.get("build_s", 0) or 0)
+                                   + float(self._reference.summary.get("solve_s", 0) or 0),
+                                   solved_at=time.strftime("%H:%M:%S"))
             return self._reference
+
+    def base_trial(self) -> Trial:
+        """The base round as what-if number 0 (solved once, shared by every workspace: read only)."""
+        self.reference()
+        assert self._base is not None
+        return self._base
+
+    @property
+    def labels(self) -> dict[str, dict[str, str]]:
+        """Rule id → group key → the group's name (`edits.group_labels`)."""
+        if self._labels is None:
+            self.reference()
+        return self._labels or {}
 
     @property
     def groups(self) -> dict[str, list[str]]:
@@ -212,17 +245,21 @@ class Workspaces:
             while len(self._items) >= self.max_sessions:
                 idle = next((w for w in sorted(self._items.values(), key=lambda w: w.last_used) if not w.busy), None)
                 if idle is None:
-                    raise Busy(f"all {self.max_sessions} workspaces are solving; try again in a moment")
+                    raise Busy(say(f"{self.max_sessions} 个会话都在求解，请稍后再试",
+                                   f"all {self.max_sessions} workspaces are solving; try again in a moment"))
                 del self._items[idle.id]
                 log.info("workspace %s dropped (least recently used)", idle.id[:6])
             ws = Workspace(secrets.token_urlsafe(12), self)
+            ws.trials.append(self.base_trial())
             self._items[ws.id] = ws
             return ws
 
-    def get(self, wid: str) -> Workspace | None:
+    def get(self, wid: str, *, touch: bool = False) -> Workspace | None:
+        """The workspace `wid` (None when there is none); `touch` marks it used now (a POST does:
+        reading a workspace never changes which one is dropped next)."""
         with self._lock:
             ws = self._items.get(wid)
-            if ws is not None:
+            if ws is not None and touch:
                 ws.last_used = time.monotonic()
                 self._items.move_to_end(wid)
             return ws

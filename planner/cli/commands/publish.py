@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         """写出认定名单、推荐名单（.xlsx/.docx）、公示通知.docx、反馈汇总.xlsx 和 反馈/（每个申报单位一份告知书）。"""
         from planner.cli._common import err, out, run_guarded
         from planner.show import publish as write
+        from planner.cli._messages import say
         from planner.show.publication import FEEDBACK_DIR
 
         notes: list[str] = []
@@ -34,5 +35,8 @@ def register(app: typer.Typer) -> None:
         if not quiet:
             target = out_dir or run_dir
             letters = sum(1 for p in written if p.parent.name == FEEDBACK_DIR)
+            if any(p.name == "调整说明.docx" for p in written):     # an amendment folder (planner amend)
+                out.print(say("amend_published", folder=target, letters=letters), markup=False, soft_wrap=True)
+                return
             out.print(f"已写入 {target}/：认定名单.xlsx/.docx、推荐名单.xlsx/.docx、公示通知.docx、反馈汇总.xlsx，"
                       f"{FEEDBACK_DIR}/ 下 {letters} 份单位告知书", markup=False, soft_wrap=True)

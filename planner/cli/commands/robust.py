@@ -41,6 +41,8 @@ def robust(
     lookahead: bool = typer.Option(True, "--lookahead/--no-lookahead",
                                    help="keep the scenario's lookahead (slower) or solve the round on its own"),
     candidates: Optional[Path] = typer.Option(None, "--candidates", help="candidate table replacing the scenario's"),
+    scores: list[Path] = typer.Option([], "--scores", help="expert score sheets (repeatable): each sample draws every "
+                                      "project's panel again and scores it by [scoring]; no --score-sd needed"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="output folder (default out/<scenario stem>-robust/)"),
     chart: bool = typer.Option(True, "--chart/--no-chart", help="draw marginal.png"),
     rows: int = typer.Option(20, "--rows", min=0, help="marginal candidates listed"),
@@ -66,7 +68,7 @@ def robust(
                             reviewers=columns, seed=seed, margins=margins, certain=certain, out=out_band,
                             executor=executor, workers=workers, address=address, progress=progress,
                             time_limit_s=time_limit, sample_time_limit_s=sample_time_limit, lookahead=lookahead,
-                            verbose=verbose)
+                            verbose=verbose, scores=list(scores) or None)
         result.save(target, chart=chart)
         return result
 
@@ -77,6 +79,8 @@ def robust(
     out.print(say("robust_headline", name=f"[bold]{escape(s['name'])}[/bold]", samples=s["samples"], spread=escape(str(s["spread"])),
                   sd=f"{s['score_sd_mean']:.2f}", wall=f"{s['wall_s']:.1f}", executor=s["executor"],
                   lookahead=on if s["lookahead"] else off))
+    if s.get("scores"):
+        out.print(say("robust_scores", rule=s["scores"]["text"]), markup=False)
     out.print(say("robust_bands", certain=bands["certain"], marginal=bands["marginal"], out=bands["out"],
                   changed=f"{s['mean_changed']:.1f}"), markup=False)
     marginal = result.marginal.assign(_d=(result.marginal["probability"] - 0.5).abs()).sort_values("_d")
