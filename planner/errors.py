@@ -11,7 +11,10 @@ from typing import Iterable
 
 import pandas as pd
 
-from planner.lang import english
+from planner.lang import english, say
+
+#: What a solver says when no slate holds every hard rule (before any diagnosis names the rules).
+NO_SLATE = "no slate satisfies every hard rule of the scenario"
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,9 @@ class InfeasibleError(PlannerError):
         ``group``, ``bound`` (``min``/``max``), ``limit``, ``message``.
     """
 
-    def __init__(self, message: str, conflicts: pd.DataFrame | None = None):
+    def __init__(self, message: str = NO_SLATE, conflicts: pd.DataFrame | None = None):
+        if message == NO_SLATE:         # the solvers' plain sentence, in the language asked for
+            message = say("没有任何名单能满足情景的全部硬性规则", NO_SLATE)
         super().__init__(message)
         self.conflicts = conflicts if conflicts is not None else pd.DataFrame()
 

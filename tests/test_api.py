@@ -116,11 +116,11 @@ def test_years_outside_the_scenario_are_located():
     with pytest.raises(InputError) as info:
         check_years(frame, scenario_of({}))
     assert info.value.lines() == [
-        "pool.csv:3:year: found year 2024, expected 2023 (the scenario's year)",
-        "pool.csv:4:year: found year 2021, expected 2023 (the scenario's year)",
+        "pool.csv:3:year：发现 年度 2024，应为 2023（情景的年度）",
+        "pool.csv:4:year：发现 年度 2021，应为 2023（情景的年度）",
     ]
     check_years(frame.iloc[:2], scenario_of({"period": [2023, 2025]}))
-    with pytest.raises(InputError, match="a year in 2022–2023"):
+    with pytest.raises(InputError, match="2022–2023 之间的年度"):
         check_years(frame, scenario_of({"period": [2022, 2023]}))
 
 
@@ -142,7 +142,7 @@ def test_a_candidate_both_in_history_and_this_round_is_an_input_error(tmp_path):
                      extra=("selected", "national"))
     scenario = scenario_of({"period": [2022, 2023], "history": [str(past)], **SCENARIO})
     frame = frame_of(ROWS)
-    with pytest.raises(InputError, match='candidate "C1" which the locked history also holds'):
+    with pytest.raises(InputError, match="候选“C1”，已锁定的往年名单中也有"):
         prepare(frame, scenario, read_history(scenario))
 
 
@@ -167,7 +167,7 @@ def test_check_inputs_validates_without_solving(case, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(toml_text({"name": "x", "year": 2023, "candidates": str(case.parent / "candidates.csv"),
                               "force_in": ["C4"], **SCENARIO}), "utf-8")
-    with pytest.raises(PolicyError, match="pinned in although it cannot be selected"):
+    with pytest.raises(PolicyError, match="固定入选了不能入选的项目“C4”（不符合申报条件）"):
         api.check_inputs(bad)
 
 

@@ -66,12 +66,12 @@ def test_pins_must_name_existing_selectable_candidates():
         check_pins(frame, scenario_of({"force_in": ["okk"], "force_out": ["nope"]}))
     lines = info.value.lines()
     assert len(lines) == 2
-    assert 'force_in: found candidate "okk" which is not in the candidate table' in lines[0]
-    assert 'did you mean "ok"?' in lines[0]
-    assert 'force_out: found candidate "nope"' in lines[1]
+    assert "force_in：发现 候选表中没有的项目“okk”" in lines[0]
+    assert '"ok"' in lines[0] or "“ok”" in lines[0]                # the nearest id
+    assert "force_out：发现 候选表中没有的项目“nope”" in lines[1]
     with pytest.raises(PolicyError) as info:
         check_pins(frame, scenario_of({"period": [2022, 2024], "force_in": ["inel", "old", "ok"]}))
     lines = info.value.lines()
     assert len(lines) == 2
-    assert 'candidate "old" pinned in although it cannot be selected (other_year)' in "\n".join(lines)
-    assert 'candidate "inel" pinned in although it cannot be selected (ineligible)' in "\n".join(lines)
+    assert "固定入选了不能入选的项目“old”（不是本年度的项目）" in "\n".join(lines)
+    assert "固定入选了不能入选的项目“inel”（不符合申报条件）" in "\n".join(lines)

@@ -68,7 +68,7 @@ def test_quiet_prints_nothing_and_the_default_folder_is_out_slash_the_scenario_s
 
 def test_a_missing_scenario_and_an_unknown_option_exit_2_without_traceback(tmp_path):
     done = run_cli("solve", tmp_path / "nope.toml", "--out", tmp_path / "out")
-    assert done.returncode == 2 and "nope.toml: found no such file" in done.stderr
+    assert done.returncode == 2 and "nope.toml：发现 没有这个文件" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
     done = run_cli("solve", tmp_path / "nope.toml", "--colour", "red")
     assert done.returncode == 2 and "Traceback" not in done.stderr
@@ -225,7 +225,7 @@ def test_check_validates_without_solving(case, tmp_path):
     assert done.returncode == 0 and "9 个候选项目" in done.stdout
     bad = write_case(tmp_path / "bad", ROWS, {"rule": [{"id": "cap", "where": {"sector": "x"}, "max": 1}]})
     done = run_cli("check", bad)
-    assert done.returncode == 2 and 'unknown column "sector"' in done.stderr
+    assert done.returncode == 2 and "未知的列“sector”" in done.stderr
 
 
 # --------------------------------------------------------------------------- safe outputs

@@ -125,13 +125,13 @@ def test_a_misspelt_switch_value_is_refused_with_the_nearest(tmp_path):
     """Found: about_n = "softband" dropped every rule that reads the switch; exit 0."""
     switched_base(tmp_path)
     code, _, stderr = invoke("check", child(tmp_path, '[switches]\nband = "sotf"\n'))
-    assert_one_line_error(code, stderr, 2, "child.toml", "switches.band", "'sotf'", 'did you mean "soft"?')
+    assert_one_line_error(code, stderr, 2, "child.toml", "switches.band", "'sotf'", "是否应为“soft”？")
 
 
 def test_a_misspelt_switch_name_is_refused_with_the_nearest(tmp_path):
     switched_base(tmp_path)
     code, _, stderr = invoke("check", child(tmp_path, '[switches]\nbnad = "hard"\n'))
-    assert_one_line_error(code, stderr, 2, 'switch "bnad"', 'did you mean "band"?')
+    assert_one_line_error(code, stderr, 2, '开关 "bnad"，没有规则或 [plan] 的值读它', "是否应为“band”？")
 
 
 def test_a_when_value_no_switch_has_is_refused(tmp_path):
@@ -139,14 +139,15 @@ def test_a_when_value_no_switch_has_is_refused(tmp_path):
     switched_base(tmp_path)
     path = child(tmp_path, '\n[[rule]]\nid = "extra"\nwhen = { band = "hrad" }\nmax = 3\n')
     code, _, stderr = invoke("check", path)
-    assert_one_line_error(code, stderr, 2, "child.toml:4:", 'rule "extra" when', 'did you mean "hard"?')
+    assert_one_line_error(code, stderr, 2, "child.toml:4:", "规则[extra] 的 when", "band = 'hrad'，开关没有这个取值",
+                          "是否应为“hard”？")
 
 
 def test_switching_off_a_rule_that_is_not_there_is_refused(tmp_path):
     """Found: `enabled = false` on a misspelt rule id removed nothing; exit 0."""
     switched_base(tmp_path)
     code, _, stderr = invoke("check", child(tmp_path, '\n[[rule]]\nid = "cpa"\nenabled = false\n'))
-    assert_one_line_error(code, stderr, 2, "child.toml:4:", 'rule "cpa"', 'did you mean "cap"?')
+    assert_one_line_error(code, stderr, 2, "child.toml:4:", "规则[cpa]，所扩展的文件中没有这条规则", "是否应为“cap”？")
 
 
 def test_switching_off_a_rule_that_is_there_still_works(tmp_path):
@@ -174,7 +175,7 @@ def test_huge_numbers_in_a_scenario_are_located_errors(tmp_path, text, fragment)
     """Found: max = 1e300, max = 9223372036854775807, soft weight 1e300 crashed in CP-SAT (exit 1)."""
     switched_base(tmp_path)
     code, _, stderr = invoke("check", child(tmp_path, f'\n[[rule]]\nid = "big"\n{text}\n'))
-    assert_one_line_error(code, stderr, 2, "child.toml:4:", 'rule "big"', fragment, "1e+06")
+    assert_one_line_error(code, stderr, 2, "child.toml:4:", "规则[big] 的", fragment, "1e+06")
 
 
 def test_a_number_just_under_the_bound_solves(tmp_path):
@@ -191,7 +192,7 @@ def test_a_comparison_on_a_text_column_is_refused(tmp_path):
     switched_base(tmp_path)
     path = child(tmp_path, '\n[[rule]]\nid = "t"\nwhere = { title = { ge = 5 } }\nmax = 3\n')
     code, _, stderr = invoke("check", path)
-    assert_one_line_error(code, stderr, 2, 'rule "t" where.title', "text column")
+    assert_one_line_error(code, stderr, 2, "规则[t] 的 where.title", '用在文本列 "title" 上')
 
 
 def test_rule_as_a_number_in_a_child_is_refused(tmp_path):
@@ -210,8 +211,8 @@ def test_errors_are_said_in_the_file_and_line_where_they_are(tmp_path):
     path = child(folder, '\n\n[[rule]]\nid = "in-child"\nmax = 2\nbar = 1\n')
     code, _, stderr = invoke("check", path)
     assert_one_line_error(code, stderr, 2)
-    assert 'base.toml:6:rule "in-base" foo' in stderr
-    assert 'child.toml:5:rule "in-child" bar' in stderr
+    assert "base.toml:6:规则[in-base] 的 foo" in stderr
+    assert "child.toml:5:规则[in-child] 的 bar" in stderr
 
 
 def test_a_year_given_as_text_is_one_error_not_two(tmp_path):
@@ -242,7 +243,7 @@ def test_an_extends_chain_1100_deep_is_a_located_error(tmp_path):
     for i in range(1, 1101):
         (tmp_path / f"d{i}.toml").write_text(f'extends = "d{i - 1}.toml"\n', "utf-8")
     code, _, stderr = invoke("check", tmp_path / "d1100.toml")
-    assert_one_line_error(code, stderr, 2, "d1100.toml", "extends", "deep")
+    assert_one_line_error(code, stderr, 2, "d1100.toml", "extends", "extends 链超过 32 层")
 
 
 def test_an_unreadable_candidates_file_is_a_located_error(case, monkeypatch):
@@ -492,9 +493,9 @@ def test_without_choices_a_near_miss_is_a_typo_and_a_far_value_switches_off(tmp_
     value the rules name, switches both variants off (0 rules), as a deliberate value would."""
     switched_base(tmp_path, declared=False)
     code, _, stderr = invoke("check", child(tmp_path, '[switches]\nband = "sotf"\n'))
-    assert_one_line_error(code, stderr, 2, "switches.band", 'did you mean "soft"?')
+    assert_one_line_error(code, stderr, 2, "switches.band", "是否应为“soft”？")
     code, out, stderr = invoke("check", child(tmp_path, '[switches]\nband = "none"\n', "off.toml"))
     assert code == 0 and "0 条规则" in out, stderr
     path = child(tmp_path, '\n[[rule]]\nid = "extra"\nwhen = { band = "hrad" }\nmax = 3\n', "when.toml")
     code, _, stderr = invoke("check", path)
-    assert_one_line_error(code, stderr, 2, 'rule "extra" when', 'did you mean "hard"?')
+    assert_one_line_error(code, stderr, 2, "规则[extra] 的 when", "是否应为“hard”？")

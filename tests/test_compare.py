@@ -87,7 +87,7 @@ def test_binding_changes_include_groups_only_one_side_has(runs):
 
 
 def test_missing_folder_or_files_are_named(tmp_path, runs):
-    with pytest.raises(InputError, match="no such folder"):
+    with pytest.raises(InputError, match="没有这个文件夹"):
         load_output(tmp_path / "nowhere")
     (runs[0] / "rules.csv").unlink()
     with pytest.raises(InputError, match="rules.csv"):
@@ -123,4 +123,4 @@ def test_cli_compare_prints_and_writes_the_tables(runs, tmp_path):
     assert list(entered["candidate_id"]) == ["c4"]
     missing = run_cli("compare", runs[0], tmp_path / "nowhere")
     assert missing.returncode == 2
-    assert "error:" in missing.stderr and "no such folder" in missing.stderr and "Traceback" not in missing.stderr
+    assert "error:" in missing.stderr and "没有这个文件夹" in missing.stderr and "Traceback" not in missing.stderr

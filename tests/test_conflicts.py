@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -17,6 +18,7 @@ import pytest
 
 from planner import api
 from planner.errors import InfeasibleError
+from planner.lang import speaking
 from planner.explain import CONFLICT_COLUMNS, diagnose_infeasible, infeasible_error, relaxations
 from planner.rules import load_scenario, read_candidates, read_history, rule_to_toml
 from planner.rules.prepare import prepare
@@ -106,8 +108,51 @@ def test_infeasible_error_carries_the_diagnosis():
     error = infeasible_error(p.frame, scenario, locked=p.locked, locked_national=p.locked_national)
     assert isinstance(error, InfeasibleError)
     assert set(error.conflicts["rule_id"]) == {"cap", "force_in"}
-    assert error.advice and '"cap"' in str(error)
-    assert error.diagnosis.lines[-1].startswith("or: ")
+    # The rule by its clause and words, its id in brackets; the pins by what they are.
+    assert error.advice and "三(三)“长春市不超过2个”[cap]" in str(error) and "固定入选" in str(error)
+    assert error.diagnosis.lines[-1].startswith("或者：")
+
+
+def _school_over_its_cap():
+    """The bundled 2023 round with one 国家“双高计划” school's cap set to 0 and one of its centres pinned in."""
+    scenario = load_scenario(REPO / "scenarios" / "jilin-2023.toml")
+    scenario = dataclasses.replace(scenario, plan=dataclasses.replace(scenario.plan, forecast="none"))
+    frame = read_candidates(scenario, None)
+    rows = frame[(frame["task"] == "practice_centre") & (frame["track"] == "school")
+                 & (frame["tier"] == "national_double_high") & frame["eligible"]]
+    unit, name, pinned = rows["unit_id"].iat[0], rows["unit_name"].iat[0], rows["candidate_id"].iat[0]
+    scenario = scenario.with_bound("pc-school-national-dh", "max", 0, group=unit)
+    scenario = dataclasses.replace(scenario, force_in=(pinned,))
+    return scenario, unit, name, pinned
+
+
+def test_an_infeasible_round_is_told_in_chinese_with_the_clause_and_the_school_by_name():
+    scenario, unit, name, pinned = _school_over_its_cap()
+    p = prepared(scenario)
+    error = infeasible_error(p.frame, scenario, locked=p.locked, locked_national=p.locked_national,
+                             history_rows=p.history_rows)
+    rule = scenario.rule("pc-school-national-dh")
+    words = f"{rule.clause}“{rule.text}”[pc-school-national-dh]"     # the rule as the scenario file words it
+    assert str(error).startswith("没有任何名单能满足情景的全部硬性规则：") and words in str(error)
+    text = "\n".join(error.diagnosis.lines)
+    # The school by the name its table gives (the code only in brackets), the cap of 0, the one pin.
+    assert f"{words}允许{name}（{unit}）至多 0" in text
+    assert f"对 \"{pinned}\" 的固定入选要求至少 1" in text
+    assert f"放宽：取消对“{pinned}”的固定入选（force_in）（代价 1）" in text
+    assert f"或者：把{words}在{name}（{unit}）的上限从 0 提高到 1（代价 1）" in text
+    assert not re.search(r"[A-Za-z]+ [a-z]+ [a-z]+", text.replace(rule.text, "")), text
+
+
+def test_the_same_diagnosis_in_english_on_request():
+    scenario, unit, name, pinned = _school_over_its_cap()
+    p = prepared(scenario)
+    with speaking("en"):
+        error = infeasible_error(p.frame, scenario, locked=p.locked, locked_national=p.locked_national,
+                                 history_rows=p.history_rows)
+    assert str(error).startswith("no slate satisfies every hard rule of the scenario: ")
+    text = "\n".join(error.diagnosis.lines)
+    assert f"allows at most 0 in {name} ({unit}), but the pin on \"{pinned}\" requires at least 1" in text
+    assert f"raise the maximum of rule 三(三) “国家“双高计划”学校推荐不超过6个” [pc-school-national-dh] for {name} ({unit}) from 0 to 1" in text
 
 
 def test_jilin_school_target_of_1000_by_2023_names_the_target_and_the_quotas():
@@ -151,7 +196,31 @@ def test_planner_explain_on_an_infeasible_scenario_exits_3_with_conflict_and_adv
     assert done.returncode == 3
     for rule_id in expected(case)["rule_ids"]:
         assert rule_id in done.stderr
-    assert "relax: " in done.stderr and "Traceback" not in done.stderr
+    assert "放宽：" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_planner_solve_prints_the_diagnosis_in_chinese_and_in_english_with_lang_en(tmp_path):
+    case = TESTS / "fixtures" / "infeasible" / "target-beyond-quotas"
+    done = run_cli("solve", case / "scenario.toml", "--out", tmp_path / "zh")
+    assert done.returncode == 3, done.stderr
+    # The rules as the scenario file words them (clause, text, id); 全省 and the localities by name.
+    assert "三(三)“全省不少于8个学校实践中心”[pc-target]要求全省至少 8" in done.stderr
+    assert "放宽：把三(三)“全省不少于8个学校实践中心”[pc-target]的下限从 8 降到 6（代价 2）" in done.stderr
+    assert "在长春市的上限从 3 提高到 5（代价 2）" in done.stderr
+    assert "relax:" not in done.stderr and "requires at least" not in done.stderr
+    done = run_cli("solve", case / "scenario.toml", "--out", tmp_path / "en", "--lang", "en")
+    assert done.returncode == 3, done.stderr
+    assert "requires at least 8 in the whole province" in done.stderr
+    assert "relax: lower the minimum of rule 三(三) “全省不少于8个学校实践中心” [pc-target] from 8 to 6 (cost 2)" in done.stderr
+    assert not (tmp_path / "zh").exists() and not (tmp_path / "en").exists()
+
+
+def test_a_solvers_plain_infeasibility_is_said_in_the_language_asked_for():
+    # Before any diagnosis (Session.solve, planner.solve(diagnose=False)) the solver's sentence.
+    assert str(InfeasibleError()) == "没有任何名单能满足情景的全部硬性规则"
+    with speaking("en"):
+        assert str(InfeasibleError()) == "no slate satisfies every hard rule of the scenario"
+    assert str(InfeasibleError("another reason")) == "another reason"
 
 
 @pytest.mark.slow

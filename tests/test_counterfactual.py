@@ -196,7 +196,7 @@ def test_a_pinned_candidate_is_re_solved_without_its_pin():
 
 def test_unknown_candidate_and_unchanged_decision():
     result = solve(ROWS, [CAPS, TOTAL, SIPING])
-    with pytest.raises(ValueError, match='"Z"'):
+    with pytest.raises(ValueError, match="候选表中没有的项目“Z”"):
         cf.counterfactual(result, "Z")
     assert cf.counterfactual(result, "A", force="in").status == "unchanged"
 

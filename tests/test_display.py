@@ -5,6 +5,7 @@ import pandas as pd
 from conftest import frame_of, row, scenario_of
 
 from planner.api import Session
+from planner.lang import speaking
 from planner.show import comparison_html, result_html, table_html
 from planner.show.compare import compare
 
@@ -55,3 +56,22 @@ def test_table_html_shows_chinese_headers_and_labels_by_default_and_codes_with_l
     assert "职业教育一流核心课程" in zh and "政府" in zh and "core_course" not in zh and "government" not in zh
     en = table_html(frame, lang="en")
     assert "candidate_id" in en and "core_course" in en and "government" in en and "项目编号" not in en
+
+
+def test_the_notebook_views_follow_planner_lang_and_name_the_what_if_mode():
+    base, variant = solved_pair()
+    with speaking("en"):
+        assert "— optimal (proven)" in base._repr_html_() and "已到限额" not in base._repr_html_()
+        assert "left (1)" in comparison_html(compare(base, variant, labels=("base", "长春 0")))
+    text = result_html(variant)           # Chinese again outside the block
+    # The variant changed one bound of the same model: the re-solve mode in words, not its code.
+    assert "重算方式" in text and "只改界限" in text and "bounds" not in text
+
+
+def test_binding_groups_name_a_school_by_its_name():
+    rows = [row("a1", unit_id="H1", unit_name="长春职业技术学院", score=90), row("a2", unit_id="H1",
+            unit_name="长春职业技术学院", score=80)]
+    scenario = scenario_of({"rule": [{"id": "per-school", "per": ["unit_id"], "max": 1}]})
+    result = Session(scenario, candidates=frame_of(rows)).solve()
+    assert "长春职业技术学院（H1）" in result_html(result)             # the cap of 1 binds at that school
+    assert '<td class="">H1</td>' in result_html(result, lang="en")

@@ -166,7 +166,7 @@ def test_a_non_number_in_a_summed_column_names_its_file_row():
         numeric_column(frame, "budget")
     lines = info.value.lines()
     assert len(lines) == 2
-    assert lines[0].startswith('pool.csv:6:budget: found "lots"')      # index 2 + first data row 4
+    assert lines[0].startswith('pool.csv:6:budget：发现 "lots"，应为 一个数')      # index 2 + first data row 4
     assert lines[1].startswith("pool.csv:7:budget")
     assert numeric_column(frame, "exempt").tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]
 
@@ -177,3 +177,22 @@ def test_fold_localities_returns_a_new_frame(frame):
     assert folded["locality"].tolist() == ["长春市", "吉林市", "长春市", "延边朝鲜族自治州", "通化市"]
     assert frame["locality"].iat[4] == "梅河口市"
     assert fold_localities(frame, {}) is frame
+
+
+def test_a_group_is_named_as_people_read_it():
+    from planner.lang import speaking
+    from planner.rules import group_words, unit_names
+    frame = pd.DataFrame({"unit_id": ["H001", "H001", "G2"], "unit_name": ["长春职业技术学院", "长春职业技术学院", "x"]})
+    names = unit_names(frame)
+    assert names == {"H001": "长春职业技术学院", "G2": "x"}
+    assert group_words(("unit_id",), "H001", names) == "长春职业技术学院（H001）"
+    assert group_words(("unit_id",), "H009", names) == "H009"          # a school the table does not name
+    assert group_words((), "(all)") == "全省"
+    # Catalogue codes by their Chinese label (the catalogue's words), localities as they are.
+    assert group_words(("locality", "task"), "吉林市|practice_centre") == "吉林市、开放型区域产教融合实践中心"
+    assert group_words(("track",), "school") == "学校实践中心"
+    with speaking("en"):
+        assert group_words(("unit_id",), "H001", names) == "长春职业技术学院 (H001)"
+        assert group_words(("locality", "task"), "吉林市|practice_centre") == \
+            "吉林市, practice_centre (开放型区域产教融合实践中心)"
+        assert group_words((), "(all)") == "the whole province"

@@ -499,7 +499,7 @@ def test_the_auditor_counts_a_centre_only_with_its_consortium():
     assert good.ok and good.rules["value"].tolist() == [2.0]
 
 
-@pytest.mark.parametrize("consortium, found", [("K7", "names no candidate"), ("E1", "a practice_centre row")])
+@pytest.mark.parametrize("consortium, found", [("K7", "本表和已锁定的往年名单中都没有这个项目"), ("E1", "是一个 practice_centre 行")])
 def test_an_unknown_consortium_id_is_a_located_input_error(tmp_path, consortium, found):
     rows = consortium_rows()
     rows[3] = dict(rows[3], consortium_id=consortium)          # E2, file row 5

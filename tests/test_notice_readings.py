@@ -86,18 +86,18 @@ def test_a_gap_in_the_history_is_refused_naming_the_missing_year_and_the_command
     with pytest.raises(InputError) as caught:
         solve_2025(three_years(tmp_path)[2], [paths[h] for h in history])
     text = str(caught.value)
-    assert f"history lacks the {missing} slate" in text and "planner solve" in text
+    assert f"历史名单缺少{missing}年度" in text and "planner solve" in text
 
 
 def test_history_slates_of_the_wrong_year_or_order_are_refused(tmp_path):
     """[2024, 2023]: out of order; the 2025 round's own slate, or one of 2022, in its history: the
     wrong year. A history of the 2023 and 2024 slates in one file holds both years: accepted."""
     h23, h24, now = three_years(tmp_path)
-    with pytest.raises(InputError, match="is the 2023 slate after the 2024 slate"):
+    with pytest.raises(InputError, match="是 2023 年度的名单，却排在 2024 年度之后"):
         solve_2025(now, [h24, h23])
     for year in (2025, 2022):
         other = slate_file(tmp_path / f"h{year}.csv", [row("A", year=year, unit_id="UA", selected=True, national=False)])
-        with pytest.raises(InputError, match="history slate of the wrong year"):
+        with pytest.raises(InputError, match="历史名单年度不符"):
             solve_2025(now, [h23, h24, other])
     both = tmp_path / "both.csv"
     lines = h24.read_text(encoding="utf-8").splitlines()
@@ -122,7 +122,7 @@ def test_the_cli_exits_2_on_a_history_gap_and_writes_nothing(tmp_path):
                           extra=("core_course",))
     done = run_cli("solve", scenario, "--out", tmp_path / "out")
     assert done.returncode == 2, done.stderr
-    assert "history lacks the 2023 slate" in done.stderr and "Traceback" not in done.stderr
+    assert "历史名单缺少2023年度" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -156,9 +156,9 @@ def test_the_bundled_2025_round_with_only_the_2024_slate_names_the_2023_command(
     done = run_cli("solve", "scenarios/jilin-2025.toml", "--out", "out/jilin-2025", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     line, = done.stderr.splitlines()
-    assert "history lacks the 2023 slate" in line
+    assert "历史名单缺少2023年度" in line
     assert "planner solve scenarios/jilin-2023.toml --out out/jilin-2023" in line
-    assert '"../out/jilin-2023/slate.csv"' in line and not (tmp_path / "out" / "jilin-2025").exists()
+    assert "“../out/jilin-2023/slate.csv”" in line and not (tmp_path / "out" / "jilin-2025").exists()
 
 
 # --------------------------------------------------------------------------- [choices] for every switch
@@ -198,7 +198,7 @@ def test_a_bogus_switch_value_exits_2_located_with_did_you_mean(tmp_path, switch
                     f'[switches]\n{switch} = "{typo}"\n', encoding="utf-8")
     done = run_cli("check", path)
     assert done.returncode == 2, done.stderr
-    assert f"switches.{switch}" in done.stderr and f'did you mean "{meant}"' in done.stderr
+    assert f"switches.{switch}" in done.stderr and f"是否应为“{meant}”？" in done.stderr
 
 
 # --------------------------------------------------------------------------- a unit: one id, one name
@@ -216,7 +216,7 @@ def test_one_school_under_two_ids_is_a_located_error_or_one_unit_when_merged():
     rows = double_high(9)
     with pytest.raises(InputError) as caught:
         solve(TIER_RULES, rows)
-    assert str(caught.value).count("one unit_id per unit_name") == 9
+    assert str(caught.value).count("同一单位名称对应一个单位编号") == 9
     merged = solve(TIER_RULES, rows, extra={"switches": {**SWITCH_DEFAULTS, "unit_consistency": "merge"}})
     assert selected(merged) == {f"N{i}" for i in range(6)}
     assert merged.audit.ok
@@ -227,7 +227,7 @@ def test_one_id_under_two_names_is_an_error_names_compared_after_normalisation()
     make another name: "ＡＢ学院" and "AB 学院" are one name."""
     rows = [row("A", unit_id="H1", unit_name="长春职业技术学院", **HIGHER, tier="other_higher"),
             row("B", unit_id="H1", unit_name="长春职业技术学院（南校区）", **HIGHER, tier="other_higher", title="中心B")]
-    with pytest.raises(InputError, match="one unit_name per unit_id"):
+    with pytest.raises(InputError, match="同一单位编号对应一个单位名称"):
         solve(["pc-school-other-higher"], rows)
     same = [dict(rows[0], unit_name="ＡＢ学院"), dict(rows[1], unit_name="AB 学院")]
     assert selected(solve(["pc-school-other-higher"], same)) == {"A", "B"}      # no error: one unit
@@ -237,16 +237,16 @@ def test_the_unit_check_holds_localities_and_the_history(tmp_path):
     """The locality part: one school in 长春市 on one row and 吉林市 on another. The history part:
     this year's H1 is national 双高, the 2023 slate's H1 provincial — each a located error."""
     rows = [row("A", unit_id="S1"), row("B", unit_id="S1", locality="吉林市", title="中心B")]
-    with pytest.raises(InputError, match="one locality per unit"):
+    with pytest.raises(InputError, match="同一单位在每一行、每一年的所属市（州）相同"):
         solve(["pc-school-locality"], rows)
     past = slate_file(tmp_path / "h.csv", [row("P", year=2023, unit_id="H1", tier="provincial_double_high", **HIGHER,
                                                selected=True, national=False)])
     now = [row("Q", year=2024, unit_id="H1", tier="national_double_high", **HIGHER)]
     with pytest.raises(InputError) as caught:
         solve(TIER_RULES, now, extra={"year": 2024, "history": [str(past)]})
-    assert 'history candidate "P"' in str(caught.value) and "one tier per unit" in str(caught.value)
+    assert "往年名单中的项目“P”" in str(caught.value) and "同一单位在每一行、每一年的学校类别相同" in str(caught.value)
     renamed = [dict(now[0], tier="provincial_double_high", unit_name="另一所学校")]
-    with pytest.raises(InputError, match="one unit_name per unit_id"):
+    with pytest.raises(InputError, match="同一单位编号对应一个单位名称"):
         solve(TIER_RULES, renamed, extra={"year": 2024, "history": [str(past)]})
 
 
@@ -255,7 +255,7 @@ def test_the_auditor_flags_a_unit_under_two_ids():
     slate = typed_frame(rows).assign(selected=True, national=False)
     report = check_slate(slate, scenario_of({"period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
                                              "rule": [rule_of(r) for r in TIER_RULES]}))
-    assert not report.ok and report.rows["problem"].str.contains("unit ambiguous").sum() == 8
+    assert not report.ok and report.rows["problem"].str.contains("单位不唯一").sum() == 8
 
 
 # --------------------------------------------------------------------------- new rules from the notice
@@ -393,7 +393,7 @@ def test_exempt_is_refused_on_every_task_but_3_4_and_3_6(tmp_path, task, track):
                      extra=("core_course",))
     scenario = scenario_of({"period": [2023, 2025], "exemptions": base_data()["exemptions"],
                             "switches": dict(SWITCH_DEFAULTS), "rule": [rule_of("rl-locality")]})
-    with pytest.raises(InputError, match=f'c.csv:2:exempt.*exempt = true on task "{task}"'):
+    with pytest.raises(InputError, match=f"c.csv:2:exempt：发现 任务“{task}”上的 exempt = true"):
         api.solve(scenario, candidates=path, workers=1)
 
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import JILIN, REPO, scenario_of, toml_text
 
 from planner.errors import PolicyError
+from planner.lang import speaking
 from planner.rules import Bound, Rule, check_columns, load_scenario, parse_scenario, rule_to_toml
 
 RULE = {"id": "cap", "clause": "三(三)", "text": "test", "where": {"task": "practice_centre"}, "max": 2}
@@ -27,6 +28,11 @@ def problems(call, *args, **kw) -> list[str]:
     with pytest.raises(PolicyError) as info:
         call(*args, **kw)
     return info.value.lines()
+
+
+def suggests(line: str, value: str) -> bool:
+    """Whether a problem's did-you-mean names `value` (in either language's quotes)."""
+    return f'"{value}"' in line or f"“{value}”" in line
 
 
 def only_rule(data: dict) -> Rule:
@@ -84,13 +90,13 @@ def test_a_cycle_of_extends_is_an_error(tmp_path):
     write(tmp_path, "a.toml", {"extends": "b.toml", "year": 2023})
     write(tmp_path, "b.toml", {"extends": "a.toml", "year": 2023})
     lines = problems(load_scenario, tmp_path / "a.toml")
-    assert any("cycle of extends" in line for line in lines), lines
+    assert any("extends 形成循环" in line for line in lines), lines
 
 
 def test_a_missing_base_file_is_named(tmp_path):
     path = write(tmp_path, "child.toml", {"extends": "nope.toml", "year": 2023})
     lines = problems(load_scenario, path)
-    assert len(lines) == 1 and "nope.toml" in lines[0] and "no such file" in lines[0]
+    assert len(lines) == 1 and "nope.toml" in lines[0] and "没有这个文件" in lines[0]
 
 
 # --------------------------------------------------------------------------- TOML syntax
@@ -100,14 +106,15 @@ def test_toml_syntax_error_names_the_line_and_the_column(tmp_path):
     # Counted by hand: line 6 is `max = = 2`; the second "=" is its 7th character.
     lines = problems(load_scenario, path)
     assert len(lines) == 1
-    assert lines[0].startswith(f"{path}:6:column 7: found TOML syntax error"), lines
+    # Inside the [[rule]] "r" (no clause, no text): the rule is named by its id.
+    assert lines[0].startswith(f"{path}:6:规则[r]，第 7 列：发现 TOML 语法错误"), lines
 
 
 def test_a_file_that_is_not_utf8_is_an_error(tmp_path):
     path = tmp_path / "gbk.toml"
     path.write_bytes('name = "吉林"\nyear = 2023\n'.encode("gbk"))
     lines = problems(load_scenario, path)
-    assert "not UTF-8" in lines[0]
+    assert "不是 UTF-8" in lines[0]
 
 
 def test_utf8_bom_is_accepted(tmp_path):
@@ -122,7 +129,10 @@ def test_problems_in_a_file_carry_the_line_of_their_rule(tmp_path):
                                        "rule": [RULE, dict(RULE, id="bad", max=-1)]})
     line = path.read_text("utf-8").splitlines().index('id = "bad"') + 1
     lines = problems(load_scenario, path)
-    assert lines == [f's.toml:{line}:rule "bad" max: found max = -1, expected a bound ≥ 0']
+    assert lines == [f"s.toml:{line}:三(三)“test”[bad] 的 max：发现 max = -1，应为 不小于 0 的界限"]
+    with speaking("en"):
+        lines = problems(load_scenario, path)
+    assert lines == [f"s.toml:{line}:rule 三(三) “test” [bad] max: found max = -1, expected a bound ≥ 0"]
 
 
 def test_every_problem_is_reported_at_once():
@@ -133,37 +143,39 @@ def test_every_problem_is_reported_at_once():
     ]}
     lines = problems(parse_scenario, data)
     assert len(lines) == 4, lines
-    assert any('unknown key "colour"' in line for line in lines)
-    assert any('rule "a" min' in line and "min 3 > max 2" in line for line in lines)
-    assert any('rule "b" soft' in line for line in lines)
-    assert any('rule "c" where.locality' in line and 'did you mean "长春市"?' in line for line in lines)
+    assert any("未知的键“colour”" in line for line in lines)
+    assert any("三(三)“test”[a] 的 min" in line and "min 3 > max 2" in line for line in lines)
+    assert any("三(三)“test”[b] 的 soft" in line for line in lines)
+    assert any("规则[c] 的 where.locality" in line and suggests(line, "长春市") for line in lines)
 
 
 @pytest.mark.parametrize("change, fragments", [
-    ({"max": -1}, ['rule "cap" max', "max = -1", "≥ 0"]),
-    ({"min": -0.5, "max": None}, ['rule "cap" min', "min = -0.5"]),
+    ({"max": -1}, ["三(三)“test”[cap] 的 max", "max = -1", "不小于 0"]),
+    ({"max": "十七"}, ["三(三)“test”[cap] 的 max", "max = '十七'", "一个数，或 分组 = 数 的表"]),
+    ({"per": ["locality"], "max": {"长春市": "十七"}}, ["三(三)“test”[cap] 的 max", "max[\"长春市\"] = '十七'", "不小于 0 的数"]),
+    ({"min": -0.5, "max": None}, ["三(三)“test”[cap] 的 min", "min = -0.5"]),
     ({"min": 3}, ["min 3 > max 2", "min ≤ max"]),
-    ({"per": ["locality"], "min": {"长春": 3}, "max": {"长春市": 2, "*": 9}}, ['min 3 > max 2 for group "长春市"']),
-    ({"soft": {"weight": 0}}, ['rule "cap" soft', "weight = <number > 0>"]),
-    ({"soft": {"weight": -2}}, ['rule "cap" soft']),
-    ({"soft": 5}, ['rule "cap" soft']),
-    ({"mx": 2}, ['unknown key "mx"', 'did you mean "max"?']),
-    ({"scope": "decade"}, ['rule "cap" scope', '"decade"']),
-    ({"decision": "nationl"}, ['did you mean "national"?']),
-    ({"measure": "total"}, ['rule "cap" measure', '"sum:<numeric column>"']),
-    ({"max": None}, ["neither min nor max"]),
-    ({"max": {"长春市": 2}}, ["max is a table but the rule has no per"]),
-    ({"per": ["locality"], "max": {"长舂市": 2}}, ['unknown locality "长舂市"', 'did you mean "长春市"?']),
-    ({"per": ["locality", "level"], "max": {"长春市": 2}}, ['group "长春市" with 1 part(s)', "2 part(s)"]),
-    ({"per": ["level"], "max": {"middle": 2}}, ['unknown level "middle"']),
-    ({"where": {"task": "practise_centre"}}, ['unknown task "practise_centre"', 'did you mean "practice_centre"?']),
-    ({"where": {"task": {"near": "x"}}}, ['operator "near"']),
-    ({"where": {"exempt": "no"}}, ['where.exempt', "true or false"]),
-    ({"where": {"score": {"ge": "sixty"}}}, ["where.score", "a number"]),
-    ({"by": "2025"}, ['rule "cap" by']),
-    ({"per": ["unit_id"], "complete": True}, ['complete = true with per column "unit_id"']),
-    ({"when": {"nosuch": "x"}}, ['switch "nosuch" not set in [switches]']),
-    ({"cost": 0}, ["a relaxation cost > 0"]),
+    ({"per": ["locality"], "min": {"长春": 3}, "max": {"长春市": 2, "*": 9}}, ["min 3 > max 2（分组“长春市”）"]),
+    ({"soft": {"weight": 0}}, ["三(三)“test”[cap] 的 soft", "weight = <大于 0 的数>"]),
+    ({"soft": {"weight": -2}}, ["三(三)“test”[cap] 的 soft"]),
+    ({"soft": 5}, ["三(三)“test”[cap] 的 soft"]),
+    ({"mx": 2}, ["未知的键“mx”", "max"]),
+    ({"scope": "decade"}, ["三(三)“test”[cap] 的 scope", '"decade"']),
+    ({"decision": "nationl"}, ["三(三)“test”[cap] 的 decision", '"national"']),
+    ({"measure": "total"}, ["三(三)“test”[cap] 的 measure", '"sum:<数值列>"']),
+    ({"max": None}, ["既无 min 也无 max"]),
+    ({"max": {"长春市": 2}}, ["max 是一个表，但规则没有 per"]),
+    ({"per": ["locality"], "max": {"长舂市": 2}}, ["未知的市（州）“长舂市”", "长春市"]),
+    ({"per": ["locality", "level"], "max": {"长春市": 2}}, ['分组 "长春市" 有 1 段', "2 段"]),
+    ({"per": ["level"], "max": {"middle": 2}}, ["未知的办学层次代码“middle”"]),
+    ({"where": {"task": "practise_centre"}}, ["未知的任务类别代码“practise_centre”", "practice_centre"]),
+    ({"where": {"task": {"near": "x"}}}, ['运算符 "near"']),
+    ({"where": {"exempt": "no"}}, ["where.exempt", "true 或 false"]),
+    ({"where": {"score": {"ge": "sixty"}}}, ["where.score", "一个数"]),
+    ({"by": "2025"}, ["三(三)“test”[cap] 的 by"]),
+    ({"per": ["unit_id"], "complete": True}, ['complete = true，而 per 列为 "unit_id"']),
+    ({"when": {"nosuch": "x"}}, ["开关“nosuch”未在 [switches] 中设置"]),
+    ({"cost": 0}, ["大于 0 且不超过 1e+06 的放宽代价"]),
 ])
 def test_a_bad_rule_is_named_with_what_was_found(change, fragments):
     rule = {k: v for k, v in {**RULE, **change}.items() if v is not None}
@@ -171,19 +183,26 @@ def test_a_bad_rule_is_named_with_what_was_found(change, fragments):
     assert any(all(f in line for f in fragments) for line in lines), lines
 
 
+def test_a_bad_rule_is_said_in_english_on_request():
+    with speaking("en"):
+        lines = problems(parse_scenario, {"year": 2023, "rule": [dict(RULE, per=["locality"], max={"长舂市": 2})]})
+    assert lines == ['<scenario>:rule 三(三) “test” [cap] max: found unknown locality "长舂市", expected a catalogue '
+                     'locality — did you mean "长春市"?'], lines
+
+
 @pytest.mark.parametrize("data, fragments", [
-    ({"year": "2023"}, ["year = '2023'", "an integer year"]),
+    ({"year": "2023"}, ["year = '2023'", "整数年份"]),
     ({"year": 2023, "period": [2025, 2023]}, ["period"]),
-    ({"year": 2026, "period": [2023, 2025]}, ["year 2026 outside period 2023–2025"]),
-    ({"year": 2023, "objective": {"maximize": "score", "pass": 60}}, ['unknown key "pass"', 'did you mean "pass_mark"?']),
+    ({"year": 2026, "period": [2023, 2025]}, ["年度 2026 不在周期 2023–2025 之内"]),
+    ({"year": 2023, "objective": {"maximize": "score", "pass": 60}}, ["未知的键“pass”", "pass_mark"]),
     ({"year": 2023, "objective": {"tie_break": "random"}}, ["objective.tie_break"]),
-    ({"year": 2023, "tasks": {"textbooks": False}}, ['unknown task "textbooks"', 'did you mean "textbook"?']),
-    ({"year": 2023, "localities": {"fold": {"梅河口": "通话市"}}}, ['unknown locality "通话市"', 'did you mean "通化市"?']),
-    ({"year": 2023, "force_in": ["C1"], "force_out": ["C1"]}, ["pinned both in and out: C1"]),
-    ({"year": 2023, "defaults": {"weight": 2}}, ['unknown key "weight"']),
+    ({"year": 2023, "tasks": {"textbooks": False}}, ["未知的任务代码“textbooks”", "textbook"]),
+    ({"year": 2023, "localities": {"fold": {"梅河口": "通话市"}}}, ["未知的市（州）“通话市”", "通化市"]),
+    ({"year": 2023, "force_in": ["C1"], "force_out": ["C1"]}, ["既被固定入选又被固定落选：C1"]),
+    ({"year": 2023, "defaults": {"weight": 2}}, ["未知的键“weight”"]),
     ({"year": 2023, "candidates": 5}, ["candidates = 5"]),
-    ({"year": 2023, "rule": [RULE, RULE]}, ['a second rule "cap"']),
-    ({"year": 2023, "rule": [{"where": {}, "max": 1}]}, ["a rule without an id"]),
+    ({"year": 2023, "rule": [RULE, RULE]}, ["第二条编号为“cap”的规则"]),
+    ({"year": 2023, "rule": [{"where": {}, "max": 1}]}, ["一条没有 id 的规则"]),
 ])
 def test_a_bad_scenario_key_is_named(data, fragments):
     lines = problems(parse_scenario, data)
@@ -193,7 +212,7 @@ def test_a_bad_scenario_key_is_named(data, fragments):
 def test_a_bound_for_a_folded_locality_is_refused():
     lines = problems(parse_scenario, {"year": 2023, "localities": {"fold": {"梅河口市": "通化市"}},
                                       "rule": [dict(RULE, per=["locality"], max={"梅河口": 1, "*": 2})]})
-    assert any('a bound for "梅河口市", which this scenario folds into "通化市"' in line for line in lines), lines
+    assert any("给“梅河口市”的界限，而本情景把它并入“通化市”" in line for line in lines), lines
 
 
 # --------------------------------------------------------------------------- what a rule means
@@ -262,7 +281,7 @@ def test_with_methods_return_new_scenarios_and_leave_the_original():
 
 def test_what_if_mistakes_are_policy_errors():
     scenario = scenario_of({"switches": {"mode": "a"}, "rule": [RULE]})
-    assert 'did you mean "cap"?' in problems(scenario.rule, "cpa")[0]
+    assert suggests(problems(scenario.rule, "cpa")[0], "cap")
     assert problems(scenario.with_bound, "cap", "maximum", 3)
     assert problems(scenario.with_switch, "mood", "b")
     assert problems(scenario.folded, "梅河口", "nowhere")
@@ -282,16 +301,16 @@ def test_a_rule_on_an_unknown_column_is_named_with_a_suggestion(tmp_path):
                                        "rule": [dict(RULE, where={"sector": "auto"}), dict(RULE, id="s", measure="sum:costs")]})
     scenario = load_scenario(path)
     lines = problems(check_columns, scenario, ["candidate_id", "task", "score", "cost", "sectors"])
-    assert any(line.startswith("s.toml:") and 'rule "cap" where.sector: found unknown column "sector"' in line
-               and 'did you mean "sectors"?' in line for line in lines), lines
-    assert any('rule "s" measure: found unknown column "costs"' in line and 'did you mean "cost"?' in line
+    assert any(line.startswith("s.toml:") and "三(三)“test”[cap] 的 where.sector：发现 未知的列“sector”" in line
+               and suggests(line, "sectors") for line in lines), lines
+    assert any("三(三)“test”[s] 的 measure：发现 未知的列“costs”" in line and suggests(line, "cost")
                for line in lines), lines
 
 
 def test_an_unknown_objective_column_is_named():
     scenario = scenario_of({"objective": {"maximise": "points"}, "rule": [RULE]})
     lines = problems(check_columns, scenario, ["task", "score"])
-    assert any("objective.maximise" in line and 'unknown column "points"' in line for line in lines)
+    assert any("objective.maximise" in line and "未知的列“points”" in line for line in lines)
 
 
 # --------------------------------------------------------------------------- data only

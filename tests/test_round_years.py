@@ -17,7 +17,7 @@ def test_a_table_without_a_row_of_the_scenarios_year_is_refused_in_one_line():
     with pytest.raises(InputError) as caught:
         check_table_year(frame, scenario_of({"period": [2023, 2025]}))
     assert len(caught.value.lines()) == 1
-    assert "this table's year is 2024, the scenario's 2023" in caught.value.lines()[0]
+    assert "这张候选表的年度是 2024，情景的年度是 2023" in caught.value.lines()[0]
 
 
 def test_a_table_holding_rows_of_the_scenarios_year_passes_even_with_other_years():
@@ -29,7 +29,7 @@ def test_the_2024_table_given_to_the_2023_scenario_exit_2_before_any_solve(tmp_p
     done = run_cli("solve", REPO / "scenarios" / "jilin-2023.toml", "--candidates",
                    REPO / "data" / "jilin" / "candidates_2024.csv", "--out", out)
     assert done.returncode == 2
-    assert "this table's year is 2024, the scenario's 2023" in done.stderr
+    assert "这张候选表的年度是 2024，情景的年度是 2023" in done.stderr
     assert "jilin-2024.toml" in done.stderr                      # the fix: the scenario the table belongs to
     assert "co-national-split" not in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.splitlines()) == 1 and not out.exists()
@@ -47,7 +47,7 @@ def test_the_2024_round_before_the_2023_slate_exists_says_run_2023_first(project
     done = run_cli("solve", "scenarios/jilin-2024.toml", "--out", "out/jilin-2024", cwd=project)
     assert done.returncode == 2, done.stderr
     line, = done.stderr.splitlines()
-    assert line.startswith("error: run the 2023 round first: out/jilin-2023/slate.csv does not exist")
+    assert line.startswith("error: 请先求解2023年度的轮次：out/jilin-2023/slate.csv 不存在")
     assert "planner solve scenarios/jilin-2023.toml --out out/jilin-2023" in line
     assert not (project / "out").exists()
 
@@ -58,10 +58,10 @@ def test_each_missing_history_slate_is_named_with_its_round(project):
         check_history_files(scenario)
     lines = caught.value.lines()
     assert len(lines) == 2
-    assert lines[0].startswith("run the 2023 round first: ") and "jilin-2023" in lines[0]
-    assert lines[1].startswith("run the 2024 round first: ") and "jilin-2024" in lines[1]
+    assert lines[0].startswith("请先求解2023年度的轮次：") and "jilin-2023" in lines[0]
+    assert lines[1].startswith("请先求解2024年度的轮次：") and "jilin-2024" in lines[1]
     (project / "out" / "jilin-2023").mkdir(parents=True)
     (project / "out" / "jilin-2023" / "slate.csv").write_text("x", encoding="utf-8")
     with pytest.raises(InputError) as caught:
         check_history_files(scenario)
-    assert len(caught.value.lines()) == 1 and "2024 round first" in caught.value.lines()[0]
+    assert len(caught.value.lines()) == 1 and "请先求解2024年度的轮次" in caught.value.lines()[0]

@@ -44,7 +44,7 @@ def test_merged_units_still_keep_one_tier():
     """Merging does not hide a tier dodge: 甲 as U1 (national) and U2 (provincial) is one school with two tiers."""
     frame = units(("U1", "甲"), ("U2", "甲")).assign(unit_kind="higher_vocational",
                                                     tier=["national_double_high", "provincial_double_high"])
-    with pytest.raises(InputError, match="one tier per unit"):
+    with pytest.raises(InputError, match="同一单位在每一行、每一年的学校类别相同"):
         check_units(frame, None, mode="merge")
 
 

@@ -120,7 +120,7 @@ def test_a_bound_that_appears_rebuilds_the_model():
     result = session.solve(scenario.with_bound("cap", "min", 1, group="吉林市"))
     assert chosen(result) == ["a1", "a2", "b1"]                       # 吉林 had its one already
     assert result.summary["whatif"]["mode"] == "rebuild"
-    assert "appears" in result.summary["whatif"]["rebuilt_because"]
+    assert "出现或消失" in result.summary["whatif"]["rebuilt_because"]
 
 
 def soft_round():
@@ -141,7 +141,7 @@ def test_a_changed_soft_target_rebuilds_and_is_penalised_per_missing_unit():
     five = session.solve(scenario.with_bound("target", "min", 5))
     assert five.summary["penalty"] == pytest.approx(30) and chosen(five) == ["s1", "s2"]      # 3 short
     assert [r.summary["whatif"]["mode"] for r in (lower, five)] == ["rebuild", "rebuild"]
-    assert "soft" in five.summary["whatif"]["rebuilt_because"]
+    assert "软界限" in five.summary["whatif"]["rebuilt_because"]
 
 
 # --- structural changes: rebuilt ----------------------------------------------------------------

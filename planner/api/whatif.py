@@ -37,6 +37,7 @@ import pandas as pd
 from planner.errors import InfeasibleError, InputError, PolicyError, Problem
 from planner.explain import assumptions_on, infeasible_error
 from planner.inputs import suggest
+from planner.lang import say
 from planner.model import Model, build_model
 from planner.rounds import Result
 from planner.rounds.finish import Reuse, finish
@@ -118,7 +119,8 @@ def for_year(scenario: Scenario, year: int, *, candidates: str | Path | None = N
     """
     first, last = scenario.years
     if not first <= int(year) <= last:
-        raise PolicyError([Problem(scenario.label, f"year {year}", f"a year in {first}–{last} (the period)",
+        raise PolicyError([Problem(scenario.label, say(f"年度 {year}", f"year {year}"),
+                                   say(f"{first}–{last} 之间的年度（本周期）", f"a year in {first}–{last} (the period)"),
                                    column="year")])
     out = scenario.with_year(int(year)) if int(year) != scenario.year else scenario
     if name is not None and name != scenario.name:
@@ -167,8 +169,9 @@ def without_units(candidates: pd.DataFrame, *units: str, note: str = "") -> pd.D
         hit = ((ids == str(unit)) | (names == str(unit))).to_numpy()
         if not hit.any():
             options = sorted(set(ids) | set(names))
-            problems.append(Problem(candidates.attrs.get("source", "candidates"), f'unit "{unit}"',
-                                    "a unit_id or unit_name of the candidate table", column="unit",
+            problems.append(Problem(candidates.attrs.get("source", "candidates"), say(f"单位“{unit}”", f'unit "{unit}"'),
+                                    say("候选表中的单位编号（unit_id）或单位名称（unit_name）",
+                                        "a unit_id or unit_name of the candidate table"), column="unit",
                                     hint=suggest(str(unit), options)))
         drop |= hit
     if problems:
@@ -324,8 +327,9 @@ class Session:
         shape = shape_of(scenario)
         found = next((r for r in reversed(self._rounds) if r.table == table and r.shape == shape), None)
         if found is None:
-            self._why = ("another candidate table" if not any(r.table == table for r in self._rounds) else
-                         "a change beyond bounds (fold, pin, switch, rule added or removed, scope, year, …)")
+            self._why = (say("换了一张候选表", "another candidate table") if not any(r.table == table for r in self._rounds)
+                         else say("改动超出界限（合并市州、固定入选、开关、增删规则、口径、年度……）",
+                                  "a change beyond bounds (fold, pin, switch, rule added or removed, scope, year, …)"))
         edited = self._edit_bounds(found, scenario) if found is not None else None
         warm = changed = None
         if edited is not None:
@@ -420,16 +424,17 @@ class Session:
             model.scenario = rnd.scenario = scenario
             return 0
         if model.assumptions:
-            return self._cannot("the model carries assumptions")
+            return self._cannot(say("模型带有假设变量", "the model carries assumptions"))
         if not self._index(rnd):
-            return self._cannot("the model's constraints are not laid out as expected")
+            return self._cannot(say("模型的约束排列与预期不同", "the model's constraints are not laid out as expected"))
         for rule in changed:
             old = old_rules[rule.id]
             for bound in ("min", "max"):
                 before, after = getattr(old, bound), getattr(rule, bound)
                 keys = {_UNNAMED, *(before.groups if before else {}), *(after.groups if after else {})}
                 if any((limit_of(before, key) is None) != (limit_of(after, key) is None) for key in keys):
-                    return self._cannot(f'a {bound} of rule "{rule.id}" appears or disappears for some group')
+                    return self._cannot(say(f"规则[{rule.id}]的{bound}在某个分组出现或消失",
+                                            f'a {bound} of rule "{rule.id}" appears or disappears for some group'))
         edits: list[tuple[int, float]] = []
         new_rules = {r.id: r for r in changed}
         touched = [pos for pos, c in enumerate(model.constraints) if c.group.rule.id in new_rules]
@@ -438,17 +443,20 @@ class Session:
             year = c.year if getattr(c, "year", None) is not None else rnd.scenario.year
             side = 0 if c.bound == "min" else 1
             if c.limit != group_bounds(old_rules[c.group.rule.id], c.group.key, year)[side]:
-                return self._cannot(f"constraint {c.group.rule.id}|{c.group.key}|{c.bound} is not as its rule says")
+                return self._cannot(say(f"约束 {c.group.rule.id}|{c.group.key}|{c.bound} 与其规则不符",
+                                        f"constraint {c.group.rule.id}|{c.group.key}|{c.bound} is not as its rule says"))
             limit = group_bounds(new_rules[c.group.rule.id], c.group.key, year)[side]
             if limit is None:
-                return self._cannot(f"constraint {c.group.rule.id}|{c.group.key}|{c.bound} would lose its bound")
+                return self._cannot(say(f"约束 {c.group.rule.id}|{c.group.key}|{c.bound} 将失去界限",
+                                        f"constraint {c.group.rule.id}|{c.group.key}|{c.bound} would lose its bound"))
             if limit != c.limit:
                 edits.append((pos, limit))
         domains = []
         for pos, limit in edits:
             c = model.constraints[pos]
             if c.slack is not None:     # its room and penalty are part of the objective's integer scaling
-                return self._cannot(f"soft bound {c.group.rule.id}|{c.group.key}|{c.bound} changed")
+                return self._cannot(say(f"软界限 {c.group.rule.id}|{c.group.key}|{c.bound} 改变了",
+                                        f"soft bound {c.group.rule.id}|{c.group.key}|{c.bound} changed"))
             domains.append(domain_of(scaled(limit, c.scale, c.bound) - rnd.offsets[pos], c.bound))
         proto = model.cp.proto
         for (pos, _), domain in zip(edits, domains):

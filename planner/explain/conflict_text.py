@@ -1,23 +1,41 @@
 """How a conflict and its relaxations are told: the sentences of `explain.conflicts`.
 
-Owns the wording — a group as people read it (catalogue codes with their Chinese label), a
-rule by id, clause and text, the other members of a conflict by rule, numbers without
-spurious decimals — and the lines the command line prints (`conflict_lines`). Computes
-nothing: every figure comes from `explain.conflicts` and `explain.relax`.
+Owns the wording, Chinese by default and English under `planner.lang` — a group as people read
+it (a school by its name, catalogue codes by their Chinese label, localities as they are), a
+rule by its clause and words with its id in brackets, the other members of a conflict by rule,
+numbers without spurious decimals — and the lines the command line prints (`conflict_lines`).
+Schools are named by name inside `naming(frame)` (`infeasible_error` opens it); outside it
+they keep their ``unit_id``. Computes nothing: every figure comes from `explain.conflicts` and
+`explain.relax`.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from planner.inputs import load_catalogue
+from planner.lang import say
 from planner.model import Constraint
-from planner.rules import ALL
+from planner.rules import ALL, group_words, rule_words, unit_names
 
 PIN = "force_in"
+#: While a diagnosis is told: unit_id → unit name, and (rule id, group key) → the group as shown.
+_naming: ContextVar[dict | None] = ContextVar("planner_conflict_naming", default=None)
+
+
+@contextmanager
+def naming(frame: pd.DataFrame) -> Iterator[None]:
+    """Name schools by their name (from `frame`'s unit_id and unit_name) in the sentences made inside."""
+    token = _naming.set({"units": unit_names(frame), "shown": {}, "rules": {}})
+    try:
+        yield
+    finally:
+        _naming.reset(token)
 
 
 @dataclass(frozen=True)
@@ -32,11 +50,13 @@ def kind_text(c: Constraint) -> str:
     kind = getattr(c, "kind", "round")
     year = getattr(c, "year", None)
     if kind == "period":
-        return f" over the whole period (this round and the planned rounds to {year})"
+        return say(f"（整个周期：本轮及规划到 {year} 年的各轮）",
+                   f" over the whole period (this round and the planned rounds to {year})")
     if kind == "reach":
-        return f" by {year} (this round plus the planned rounds must still reach it)"
+        return say(f"（到 {year} 年：本轮加上到那时规划的各轮仍须达到）",
+                   f" by {year} (this round plus the planned rounds must still reach it)")
     if kind == "year":
-        return f" in the planned round of {year}"
+        return say(f"（{year} 年的规划轮次）", f" in the planned round of {year}")
     return ""
 
 
@@ -46,47 +66,114 @@ def group_label(c: Constraint) -> str:
 
 
 def shown_group(c: Constraint) -> str:
-    """The group as people read it: catalogue codes with their Chinese label."""
-    key = group_label(c)
-    per = c.group.rule.per
-    if len(per) == 1 and per[0] in ("level", "unit_kind", "tier", "task"):
-        label = load_catalogue().label(per[0], key)
-        if label != key:
-            return f"{key}（{label}）"
-    return key
+    """The group as people read it: 全省, a school by its name (inside `naming`), a catalogue code by its label."""
+    state = _naming.get()
+    shown = group_words(c.group.rule.per, c.group.key, state["units"] if state else None)
+    if state is not None:
+        state["shown"][(c.group.rule.id, group_label(c))] = shown
+        state["rules"][c.group.rule.id] = c.group.rule.text
+    return shown
 
 
-def rule_name(c: Constraint) -> str:
+def shown_key(rule_id: str, key: str) -> str:
+    """A group of a conflict table (rule id, key) as `shown_group` named it (the key if it never did)."""
+    state = _naming.get()
+    return state["shown"].get((rule_id, key), key) if state else key
+
+
+def rule_name(c: Constraint, chars: int | None = None) -> str:
+    """The rule of a member by its clause and words, id in brackets."""
     rule = c.group.rule
-    text = f" {rule.text}" if rule.text else ""
-    return f'rule "{rule.id}" ({rule.clause}{text})'
+    return rule_words(rule.id, rule.clause, rule.text) if chars is None else \
+        rule_words(rule.id, rule.clause, rule.text, chars=chars)
+
+
+def claim_text(c: Constraint) -> str:
+    """What one bound of a conflict asks: "… 要求长春市至少 40"."""
+    where, limit = shown_group(c), fmt_number(c.limit)
+    if c.bound == "min":
+        return say(f"{rule_name(c)}要求{where}至少 {limit}{kind_text(c)}",
+                   f"{rule_name(c)} requires at least {limit} in {where}{kind_text(c)}")
+    return say(f"{rule_name(c)}允许{where}至多 {limit}{kind_text(c)}",
+               f"{rule_name(c)} allows at most {limit} in {where}{kind_text(c)}")
+
+
+def figure_text(bound: str, who: str, one: bool, figure: float) -> str:
+    """What the other members allow (`who`, empty when none): the tail of `claim_text`."""
+    n = fmt_number(figure)
+    if bound == "min":
+        if who:
+            return say(f"，但按{who}，这些候选至多只能计入 {n}",
+                       f", but {who} {'allows' if one else 'allow'} at most {n} from these candidates")
+        return say(f"，但这些候选至多只能计入 {n}", f", but at most {n} can count from these candidates")
+    if who:
+        return say(f"，但{who}要求至少 {n}", f", but {who} {'requires' if one else 'require'} at least {n}")
+    return say(f"，但已锁定的往年轮次已计入至少 {n}", f", but at least {n} count already (locked earlier rounds)")
+
+
+def pin_text(candidate: str) -> str:
+    return say(f"候选“{candidate}”被固定入选（force_in）", f'candidate "{candidate}" is pinned in (force_in)')
+
+
+def also_holds_text(oc: Constraint, c: Constraint, figure: float) -> str:
+    """A rule outside the conflict that limits a member further (`conflicts._limiting`)."""
+    bound = say("下限" if oc.bound == "min" else "上限", oc.bound)
+    return say(f"{rule_name(oc)}（{shown_group(oc)}{bound} {fmt_number(oc.limit)}）也把{rule_name(c, 12)}"
+               f"在{shown_group(c)}限制在 {fmt_number(figure)}",
+               f"{rule_name(oc)} ({bound} {fmt_number(oc.limit)} in {shown_group(oc)}) also holds "
+               f"{rule_name(c, 12)} in {shown_group(c)} at {fmt_number(figure)}")
+
+
+def pin_holds_text(candidate: str, c: Constraint, figure: float) -> str:
+    return say(f"对“{candidate}”的固定入选也把{rule_name(c, 12)}限制在 {fmt_number(figure)}",
+               f'the pin on "{candidate}" also holds {rule_name(c, 12)} at {fmt_number(figure)}')
+
+
+def limited_text(figure: float, summary: str) -> str:
+    """Appended to a minimum the whole scenario restricts further than its conflict."""
+    return say(f"；算上情景的全部规则，至多 {fmt_number(figure)}（还受{summary}限制）",
+               f"; with every rule of the scenario at most {fmt_number(figure)} (also limited by {summary})")
+
+
+def infeasible_text(rule_ids: list[str], rules: dict[str, Any], reason: str = "") -> str:
+    """The one-line message of an `InfeasibleError`: the conflicting rules by clause and words."""
+    if not rule_ids:
+        return say(f"没有任何名单能满足情景的全部硬性规则（{reason}）",
+                   f"no slate satisfies every hard rule of the scenario ({reason})")
+    named = [say("固定入选（force_in）", "the pins (force_in)") if r == PIN
+             else rule_words(r, rules[r].clause, rules[r].text, chars=20) if r in rules else rule_words(r)
+             for r in rule_ids]
+    if len(named) == 1:
+        return say(f"没有任何名单能满足情景的全部硬性规则：{named[0]}无法满足",
+                   f"no slate satisfies every hard rule of the scenario: {named[0]} cannot be met")
+    return say("没有任何名单能满足情景的全部硬性规则：" + "、".join(named) + "相互冲突",
+               "no slate satisfies every hard rule of the scenario: " + ", ".join(named) + " conflict")
 
 
 def others_text(members: dict[int, Member], others: list[int]) -> str:
-    """"rules "a" (三(三), 11 groups), "b" and 2 pins" — the other members, by rule."""
+    """"三(三)“…”[a]（11 个分组）、[b] 和 2 个固定入选" — the other members, by rule."""
     by_rule: dict[str, list[str]] = {}
     pins = []
-    clause: dict[str, str] = {}
+    named: dict[str, str] = {}
     for i in others:
         m = members[i]
         if m.constraint is None:
             pins.append(m.candidate)
             continue
         rid = m.constraint.group.rule.id
-        clause[rid] = m.constraint.group.rule.clause
+        named[rid] = rule_name(m.constraint, 20)
         labels = by_rule.setdefault(rid, [])
         if shown_group(m.constraint) not in labels:
             labels.append(shown_group(m.constraint))
     parts = []
     for rid, groups in by_rule.items():
-        detail = f"{clause[rid]}, " if clause[rid] else ""
-        detail += groups[0] if len(groups) == 1 else f"{len(groups)} groups"
-        parts.append(f'"{rid}" ({detail})')
-    text = ("rule " if len(parts) == 1 else "rules ") + ", ".join(parts) if parts else ""
+        detail = groups[0] if len(groups) == 1 else say(f"{len(groups)} 个分组", f"{len(groups)} groups")
+        parts.append(say(f"{named[rid]}（{detail}）", f"{named[rid]} ({detail})"))
+    text = say("、".join(parts), ("" if len(parts) == 1 else "rules ") + ", ".join(parts)) if parts else ""
     if pins:
-        pin_text = ("the pin on " if len(pins) == 1 else "the pins on ") + ", ".join(f'"{p}"' for p in pins[:5]) \
-            + (" …" if len(pins) > 5 else "")
-        text = f"{text} and {pin_text}" if text else pin_text
+        listed = say("、", ", ").join(f'"{p}"' for p in pins[:5]) + (" …" if len(pins) > 5 else "")
+        pinned = say(f"对 {listed} 的固定入选", ("the pin on " if len(pins) == 1 else "the pins on ") + listed)
+        text = say(f"{text}和{pinned}", f"{text} and {pinned}") if text else pinned
     return text
 
 
@@ -120,25 +207,27 @@ def conflict_lines(table: pd.DataFrame, alternatives: list[list[Any]], minimal: 
             minimums.append(str(record["message"]))
         elif record["bound"] == "pin":
             grouped.setdefault(PIN, []).append(f'"{record["group"]}"')
-            heads[PIN] = "pinned in (force_in): "
+            heads[PIN] = say("固定入选（force_in）：", "pinned in (force_in): ")
         else:
-            grouped.setdefault(record["rule_id"], []).append(f"{fmt_number(record['limit'])} in {record['group']}")
-            heads[record["rule_id"]] = f'with rule "{record["rule_id"]}" ({record["clause"]}) allowing at most '
+            group, limit = shown_key(record["rule_id"], record["group"]), fmt_number(record["limit"])
+            grouped.setdefault(record["rule_id"], []).append(say(f"{group}至多 {limit}", f"{limit} in {group}"))
+            state = _naming.get()
+            words = rule_words(record["rule_id"], record["clause"], state["rules"].get(record["rule_id"], "") if state else "")
+            heads[record["rule_id"]] = say(f"而{words}允许：", f"with {words} allowing at most ")
     lines += minimums[:SHOWN_MEMBERS]
     if len(minimums) > SHOWN_MEMBERS:
-        lines.append(f"… and {len(minimums) - SHOWN_MEMBERS} more conflicting bounds")
+        n = len(minimums) - SHOWN_MEMBERS
+        lines.append(say(f"……另有 {n} 个相互冲突的界限", f"… and {n} more conflicting bounds"))
     for rid, items in grouped.items():
-        more = f" and {len(items) - SHOWN_MEMBERS} more" if len(items) > SHOWN_MEMBERS else ""
-        lines.append(heads[rid] + ", ".join(items[:SHOWN_MEMBERS]) + more)
+        n = len(items) - SHOWN_MEMBERS
+        more = say(f"等，另有 {n} 个", f" and {n} more") if n > 0 else ""
+        lines.append(heads[rid] + say("、", ", ").join(items[:SHOWN_MEMBERS]) + more)
     if not minimal:
-        lines.append("(time ran out: this conflict may not be minimal)")
-    advice = []
-    for alternative in alternatives:
-        text = " and ".join(change.sentence() for change in alternative)
-        cost = sum(change.cost for change in alternative)
-        advice.append(f"{text} (cost {fmt_number(cost)})")
+        lines.append(say("（时间用完：这组冲突可能不是最小的）", "(time ran out: this conflict may not be minimal)"))
+    advice = [advice_text(alternative, grouped=False) for alternative in alternatives]
     lines += structural_lines(alternatives)
-    lines += [("relax: " if k == 0 else "or: ") + advice_text(a) for k, a in enumerate(alternatives)]
+    lines += [say("放宽：" if k == 0 else "或者：", "relax: " if k == 0 else "or: ") + advice_text(a)
+              for k, a in enumerate(alternatives)]
     return lines, advice
 
 
@@ -148,27 +237,40 @@ GROUPED_FROM = 4
 """An alternative with more changes than this is told rule by rule."""
 
 
-def advice_text(alternative: list[Any], shown: int = 3) -> str:
-    """One relaxation alternative as a person reads it: each change in full when there are few;
-    otherwise rule by rule — how many groups, the first `shown` by name, the total relaxation."""
-    cost = sum(change.cost for change in alternative)
-    if len(alternative) <= GROUPED_FROM:
-        return " and ".join(change.sentence() for change in alternative) + f" (cost {fmt_number(cost)})"
+def _names(changes: list[Any], shown: int) -> str:
+    """The first `shown` groups of some changes by name, "等 N 个" for the rest."""
+    names = say("、", ", ").join(c.shown_group for c in changes[:shown])
+    n = len(changes) - shown
+    return names + (say(f"等，另有 {n} 个", f" and {n} more") if n > 0 else "")
+
+
+def _and(parts: list[str]) -> str:
+    return say("；并且", " and ").join(parts)
+
+
+def advice_text(alternative: list[Any], shown: int = 3, *, grouped: bool = True) -> str:
+    """One relaxation alternative as a person reads it: each change in full when there are few (or
+    not `grouped`); otherwise rule by rule — how many groups, the first `shown` by name, the total."""
+    cost = fmt_number(sum(change.cost for change in alternative))
+    if len(alternative) <= GROUPED_FROM or not grouped:
+        return _and([change.sentence() for change in alternative]) + say(f"（代价 {cost}）", f" (cost {cost})")
     parts = []
     for (rule_id, bound), changes in _by_rule(alternative).items():
         if len(changes) == 1:
             parts.append(changes[0].sentence())
             continue
-        names = ", ".join(c.group for c in changes[:shown]) + (f" and {len(changes) - shown} more"
-                                                               if len(changes) > shown else "")
+        names, n = _names(changes, shown), len(changes)
         if bound == "pin":
-            parts.append(f"drop {len(changes)} pins force_in ({names})")
+            parts.append(say(f"取消 {n} 个固定入选 force_in（{names}）", f"drop {n} pins force_in ({names})"))
             continue
-        total = sum(abs(c.old - c.new) for c in changes)
-        verb = "lower the minimum" if bound == "min" else "raise the maximum"
-        parts.append(f'{verb} of rule "{rule_id}" ({changes[0].clause}) in {len(changes)} groups ({names}) '
-                     f"by {fmt_number(total)} in total")
-    return " and ".join(parts) + f" (cost {fmt_number(cost)}; {len(alternative)} changes)"
+        total = fmt_number(sum(abs(c.old - c.new) for c in changes))
+        words = changes[0].rule_words()
+        parts.append(say(f"把{words}在 {n} 个分组（{names}）的" + ("下限共降低 " if bound == "min" else "上限共提高 ")
+                         + total,
+                         ("lower the minimum" if bound == "min" else "raise the maximum")
+                         + f" of {words} in {n} groups ({names}) by {total} in total"))
+    n = len(alternative)
+    return _and(parts) + say(f"（代价 {cost}；共 {n} 处改动）", f" (cost {cost}; {n} changes)")
 
 
 def structural_lines(alternatives: list[list[Any]], shown: int = 3) -> list[str]:
@@ -183,11 +285,12 @@ def structural_lines(alternatives: list[list[Any]], shown: int = 3) -> list[str]
                     names.append(change)
     lines = []
     for rule_id, changes in seen.items():
-        names = ", ".join(c.group for c in changes[:shown]) + (f" and {len(changes) - shown} more"
-                                                               if len(changes) > shown else "")
-        subject = f"group {names} has" if len(changes) == 1 else f"{len(changes)} groups ({names}) have"
-        lines.append(f'cause: rule "{rule_id}" ({changes[0].clause}): {subject} no candidate that could be selected '
-                     "at all, so no slate meets the minimum there — add candidates or drop those minimums")
+        names, n, words = _names(changes, shown), len(changes), changes[0].rule_words()
+        lines.append(say(f"原因：{words}：" + (f"分组 {names}" if n == 1 else f"{n} 个分组（{names}）")
+                         + "没有任何可以入选的候选，任何名单都达不到那里的下限——请增加候选或去掉这些下限",
+                         f"cause: {words}: " + (f"group {names} has" if n == 1 else f"{n} groups ({names}) have")
+                         + " no candidate that could be selected at all, so no slate meets the minimum there"
+                         " — add candidates or drop those minimums"))
     return lines
 
 
@@ -195,9 +298,10 @@ def advice_details(alternatives: list[list[Any]]) -> list[str]:
     """Every change of every alternative on its own line (for the advice file)."""
     lines = []
     for k, alternative in enumerate(alternatives, start=1):
-        cost = sum(change.cost for change in alternative)
-        lines.append(f"alternative {k} ({len(alternative)} changes, cost {fmt_number(cost)}):")
-        lines += [f"  {change.sentence()}" + ("  [no candidate could be selected in this group]"
+        cost, n = fmt_number(sum(change.cost for change in alternative)), len(alternative)
+        lines.append(say(f"方案 {k}（{n} 处改动，代价 {cost}）：", f"alternative {k} ({n} changes, cost {cost}):"))
+        lines += [f"  {change.sentence()}" + (say("  [该分组没有任何可以入选的候选]",
+                                                  "  [no candidate could be selected in this group]")
                                               if getattr(change, "structural", False) else "")
                   for change in alternative]
     return lines

@@ -20,8 +20,8 @@ assumption literals added (`relax.assumptions_on`) — no build, and the search 
 on a few components instead of the whole round. Every solve goes through the door
 (`solver.solve_cp`, preset "assumptions"). Does not own
 building the model (`model`), the wording of its lines (`explain.conflict_text`), nor how the
-CLI prints them (`cli` prints `Diagnosis.lines`). Messages are English with the notice's Chinese
-names.
+CLI prints them (`cli` prints `Diagnosis.lines`). Messages are Chinese by default (English under
+`planner.lang`): rules by clause and words, schools by name inside `conflict_text.naming`.
 """
 from __future__ import annotations
 
@@ -40,15 +40,20 @@ from planner.errors import InfeasibleError
 from planner.explain.conflict_text import (
     PIN,
     Member,
+    also_holds_text,
+    claim_text,
     conflict_lines,
-    fmt_number,
+    figure_text,
     group_label,
-    kind_text,
+    infeasible_text,
+    limited_text,
+    naming,
     others_text,
-    rule_name,
-    shown_group,
+    pin_holds_text,
+    pin_text,
     singular,
 )
+from planner.lang import say
 from planner.explain.relax import Change, assumption_model, relaxations
 from planner.model import Model
 from planner.rules import Scenario
@@ -314,8 +319,9 @@ def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.n
     order = sorted(members, key=lambda i: _priority(members[i], scenario))
     status, core = oracle.check(order)
     if status != "INFEASIBLE":
-        text = ("the hard rules and pins can all be met together: the infeasibility is not a conflict of rules"
-                if status == "FEASIBLE" else "time ran out before a conflict was found")
+        text = (say("硬性规则和固定入选都能同时满足：不可行并非规则之间的冲突",
+                    "the hard rules and pins can all be met together: the infeasibility is not a conflict of rules")
+                if status == "FEASIBLE" else say("找到冲突之前时间已用完", "time ran out before a conflict was found"))
         return Diagnosis(status="feasible" if status == "FEASIBLE" else "unknown",
                          conflicts=pd.DataFrame(columns=CONFLICT_COLUMNS), lines=[text],
                          diagnose_s=time.perf_counter() - start)
@@ -352,13 +358,15 @@ def infeasible_error(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndar
     locked=prepared.locked, locked_national=prepared.locked_national,
     history_rows=prepared.history_rows) from None``.
     """
-    diagnosis = diagnose_infeasible(frame, scenario, locked=locked, locked_national=locked_national,
-                                    history_rows=history_rows, time_limit_s=time_limit_s, model=model, local=local)
+    with naming(frame):
+        diagnosis = diagnose_infeasible(frame, scenario, locked=locked, locked_national=locked_national,
+                                        history_rows=history_rows, time_limit_s=time_limit_s, model=model,
+                                        local=local)
+    rules = {r.id: r for r in scenario.rules}
     if diagnosis.status == "infeasible":
-        ids = ", ".join(f'"{r}"' for r in diagnosis.rule_ids)
-        message = f"no slate satisfies every hard rule of the scenario: rules {ids} conflict"
+        message = infeasible_text(diagnosis.rule_ids, rules)
     else:
-        message = "no slate satisfies every hard rule of the scenario (" + diagnosis.lines[0] + ")"
+        message = infeasible_text([], rules, diagnosis.lines[0])
     error = InfeasibleError(message, diagnosis.conflicts)
     error.diagnosis = diagnosis
     error.advice = diagnosis.advice
@@ -392,28 +400,18 @@ def _describe_core(oracle: _Oracle, members: dict[int, Member], core: list[int],
         others = [i for i in core if i != lit]
         if m.constraint is None:
             rows.append({"rule_id": PIN, "clause": "", "group": m.candidate, "bound": "pin", "limit": np.nan,
-                         "message": f'candidate "{m.candidate}" is pinned in (force_in)', "kind": "pin",
+                         "message": pin_text(m.candidate), "kind": "pin",
                          "year": scenario.year, "figure": np.nan})
             continue
         c = m.constraint
-        where = shown_group(c)
-        if c.bound == "min":
-            claim = f"{rule_name(c)} requires at least {fmt_number(c.limit)} in {where}{kind_text(c)}"
-        else:
-            claim = f"{rule_name(c)} allows at most {fmt_number(c.limit)} in {where}{kind_text(c)}"
+        claim = claim_text(c)
         value = None
         if (c.bound == "min" or not has_min) and oracle.remaining() > 0.2:
             value = oracle.extreme(c.expr, others, maximise=c.bound == "min")
         figure = np.nan if value is None else value / c.scale
         who = others_text(members, others)
         one = singular(members, others)
-        tail = ""
-        if value is not None and c.bound == "min":
-            tail = (f", but {who} {'allows' if one else 'allow'} at most {fmt_number(figure)} from these candidates"
-                    if others else f", but at most {fmt_number(figure)} can count from these candidates")
-        elif value is not None:
-            tail = (f", but {who} {'requires' if one else 'require'} at least {fmt_number(figure)}" if others
-                    else f", but at least {fmt_number(figure)} count already (locked earlier rounds)")
+        tail = figure_text(c.bound, who if others else "", one, figure) if value is not None else ""
         rows.append({"rule_id": c.group.rule.id, "clause": c.group.rule.clause, "group": group_label(c), "bound": c.bound,
                      "limit": float(c.limit), "message": claim + tail, "kind": getattr(c, "kind", "round"),
                      "year": getattr(c, "year", None) or scenario.year, "figure": figure})
@@ -458,19 +456,17 @@ def _limiting(oracle: _Oracle, members: dict[int, Member], core: list[int], conf
             other = members[i]
             if other.constraint is None:
                 rows.append({"rule_id": PIN, "clause": "", "group": other.candidate, "bound": "pin", "limit": np.nan,
-                             "message": f'the pin on "{other.candidate}" also holds "{c.group.rule.id}" at {fmt_number(figure)}',
+                             "message": pin_holds_text(other.candidate, c, figure),
                              "kind": "pin", "year": scenario.year, "figure": figure})
                 continue
             oc = other.constraint
             rows.append({"rule_id": oc.group.rule.id, "clause": oc.group.rule.clause, "group": group_label(oc),
                          "bound": oc.bound, "limit": float(oc.limit),
-                         "message": f'{rule_name(oc)} ({oc.bound} {fmt_number(oc.limit)} in {shown_group(oc)}) also holds '
-                                    f'"{c.group.rule.id}" in {shown_group(c)} at {fmt_number(figure)}',
+                         "message": also_holds_text(oc, c, figure),
                          "kind": getattr(oc, "kind", "round"), "year": getattr(oc, "year", None) or scenario.year,
                          "figure": figure})
         summary = others_text(members, [i for i in reduced if i != beyond_key and i not in core])
-        conflicts.at[conflicts.index[k], "message"] += (f"; with every rule of the scenario at most {fmt_number(figure)}"
-                                                        f" (also limited by {summary})")
+        conflicts.at[conflicts.index[k], "message"] += limited_text(figure, summary)
     out = pd.DataFrame(rows, columns=CONFLICT_COLUMNS)
     return out.drop_duplicates(subset=["rule_id", "group", "bound"]).reset_index(drop=True)
 

@@ -28,7 +28,8 @@ import pandas as pd
 
 from planner.errors import InputError, PlannerError, Problem
 from planner.inputs import suggest
-from planner.rules import blocked_reason
+from planner.lang import say
+from planner.rules import blocked_reason, rule_words
 from planner.solver import Engine
 
 if TYPE_CHECKING:       # pragma: no cover - typing only
@@ -280,8 +281,9 @@ def _row(result: "SolvedRound", candidate_id: str) -> int:
     ids = model.frame["candidate_id"].astype(str).to_numpy()[:n]
     hit = np.flatnonzero(ids == str(candidate_id))
     if not len(hit):
-        raise InputError([Problem(result.scenario.label, f'candidate "{candidate_id}" which is not in the candidate table',
-                                  "a candidate_id of this round", column="candidate",
+        raise InputError([Problem(result.scenario.label, say(f"候选表中没有的项目“{candidate_id}”",
+                                                             f'candidate "{candidate_id}" which is not in the candidate table'),
+                                  say("本轮的项目编号", "a candidate_id of this round"), column="candidate",
                                   hint=suggest(str(candidate_id), list(ids)))])
     return int(hit[0])
 
@@ -291,7 +293,8 @@ def _blocked(result: "SolvedRound", candidate_id: str, row: int, force: str, *, 
     context = context or _Context.of(result)
     code = context.blocked.get(candidate_id) or "locked"
     why = context.reason.get(candidate_id) or code
-    return Counterfactual(candidate_id, force, "blocked", sentence=f"无法强制入选（{code}）：{why}")
+    return Counterfactual(candidate_id, force, "blocked", sentence=say(f"无法强制入选（{code}）：{why}",
+                                                                       f"cannot be forced in ({code}): {why}"))
 
 
 def _describe(result: "SolvedRound", engine: Engine, row: int, force: str, outcome: dict, time_limit_s: float, *,
@@ -300,19 +303,25 @@ def _describe(result: "SolvedRound", engine: Engine, row: int, force: str, outco
     ids, score = context.ids, context.score
     cid = ids[row]
     status, method, solve_s = outcome["status"], outcome.get("method", ""), outcome.get("solve_s", 0.0)
-    verb = "强制入选" if force == "in" else "强制不入选"
+    verb = say("强制入选" if force == "in" else "强制不入选", "forced in" if force == "in" else "forced out")
     if status == "INFEASIBLE":
         rules = _conflict_rules(result, cid, force, time_limit_s) if name_conflict else \
             [r for r in [context.rule.get(cid, "")] if r]
-        named = "、".join(f"“{r}”" for r in rules)
-        return Counterfactual(cid, force, status, sentence=f"无法{verb}：没有满足全部硬性规则的名单"
-                              + (f"（冲突规则：{named}）" if rules else ""), solve_s=solve_s, method=method,
-                              conflict=tuple(rules))
+        known = {r.id: r for r in result.scenario.rules}
+        named = say("、", ", ").join(rule_words(r, known[r].clause, known[r].text, chars=20) if r in known
+                                     else rule_words(r) for r in rules)
+        return Counterfactual(cid, force, status, sentence=say(f"无法{verb}：没有满足全部硬性规则的名单"
+                                                               + (f"（冲突规则：{named}）" if rules else ""),
+                                                               f"cannot be {verb}: no slate satisfies every hard rule"
+                                                               + (f" (conflicting rules: {named})" if rules else "")),
+                              solve_s=solve_s, method=method, conflict=tuple(rules))
     if status == "UNSUPPORTED":
-        return Counterfactual(cid, force, "UNKNOWN", sentence="模型含不支持的约束类型，未计算反事实")
+        return Counterfactual(cid, force, "UNKNOWN", sentence=say("模型含不支持的约束类型，未计算反事实",
+                                                                  "the model has a constraint type not supported: no counterfactual"))
     if status not in ("OPTIMAL", "FEASIBLE"):
-        return Counterfactual(cid, force, "UNKNOWN", sentence=f"{verb}后的重新求解在时限内未完成", solve_s=solve_s,
-                              method=method)
+        return Counterfactual(cid, force, "UNKNOWN", sentence=say(f"{verb}后的重新求解在时限内未完成",
+                                                                  f"the re-solve {verb} did not finish in time"),
+                              solve_s=solve_s, method=method)
     changed = np.asarray(outcome["changed"], dtype=np.int64)
     was = np.asarray(engine.selected, bool)
     leaving = sorted((int(r) for r in changed if was[r]), key=lambda r: (-score[r], ids[r]))
@@ -320,21 +329,27 @@ def _describe(result: "SolvedRound", engine: Engine, row: int, force: str, outco
     sign = 1 if force == "in" else -1
     delta_score = sign * score[row] + sum(score[r] for r in entering) - sum(score[r] for r in leaving)
     delta = outcome["delta"] / engine.units
-    text = [f"若{verb}，"]
+    text = [say(f"若{verb}，", f"if {verb}, ")]
     if abs(delta) < 1e-9:
-        text.append("目标值不变（并列最优）")
+        text.append(say("目标值不变（并列最优）", "the objective is unchanged (tied optimum)"))
     elif delta < 0:
-        text.append(f"目标值减少 {-delta:.10g} 分")
+        text.append(say(f"目标值减少 {-delta:.10g} 分", f"the objective falls by {-delta:.10g} points"))
     else:
-        text.append(f"目标值增加 {delta:.10g} 分（当前名单并非最优）")
+        text.append(say(f"目标值增加 {delta:.10g} 分（当前名单并非最优）",
+                        f"the objective rises by {delta:.10g} points (the current slate is not optimal)"))
     if leaving:
-        text.append("，替换出 " + "、".join(f"{ids[r]}（{score[r]:g}）" for r in leaving))
+        listed = say("、", ", ").join(say(f"{ids[r]}（{score[r]:g}）", f"{ids[r]} ({score[r]:g})") for r in leaving)
+        text.append(say(f"，替换出 {listed}", f"; out go {listed}"))
     if entering:
-        text.append("，" + ("替补入选 " if force == "out" else "另增 ") + "、".join(f"{ids[r]}（{score[r]:g}）" for r in entering))
+        listed = say("、", ", ").join(say(f"{ids[r]}（{score[r]:g}）", f"{ids[r]} ({score[r]:g})") for r in entering)
+        text.append(say("，" + ("替补入选 " if force == "out" else "另增 ") + listed,
+                        ("; in come " if force == "out" else "; also in ") + listed))
     if abs(delta - delta_score) > 1e-6:
-        text.append(f"（本年度名单总分变化 {delta_score:+.10g}，其余来自后续年度规划或软约束）")
+        text.append(say(f"（本年度名单总分变化 {delta_score:+.10g}，其余来自后续年度规划或软约束）",
+                        f" (this year's slate total changes by {delta_score:+.10g}; the rest comes from the "
+                        "planned later years or soft rules)"))
     if status == "FEASIBLE":
-        text.append("（时限内未证明最优）")
+        text.append(say("（时限内未证明最优）", " (not proven optimal in the time limit)"))
     return Counterfactual(cid, force, status, float(delta), float(round(delta_score, 9)),
                           tuple(ids[r] for r in entering), tuple(ids[r] for r in leaving),
                           "".join(text), solve_s, method)
@@ -384,4 +399,5 @@ def _unpinned(result: "SolvedRound", candidate_id: str, row: int, force: str, ti
     outcome = engine.solve([row], [1 if force == "in" else 0], time_limit_s=time_limit_s,
                            solve_limit_s=time_limit_s)[row]
     cf = _describe(result, engine, row, force, outcome, time_limit_s)
-    return dataclasses.replace(cf, sentence=cf.sentence.replace("若", "若取消指定并", 1))
+    return dataclasses.replace(cf, sentence=cf.sentence.replace("若", "若取消指定并", 1) if cf.sentence.startswith("若")
+                               else cf.sentence.replace("if ", "if unpinned and ", 1))

@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model, cp_model_helper
 
-from planner.explain.conflict_text import PIN, fmt_number
+from planner.explain.conflict_text import PIN, fmt_number, shown_group
+from planner.lang import say
 from planner.model import Constraint, Model, build_model, sub_model
-from planner.rules import Scenario
+from planner.rules import ALL, Scenario, rule_words
 from planner.solver import solve_cp
 
 
@@ -37,13 +38,30 @@ class Change:
     new: float
     cost: float
     structural: bool = False  # a minimum for a group without one candidate that could be selected
+    text: str = ""            # the rule's words (its `text`)
+    shown: str = ""           # the group as people read it (a school by name); `group` when empty
+
+    @property
+    def shown_group(self) -> str:
+        return self.shown or self.group
+
+    def rule_words(self) -> str:
+        """The rule by its clause and words, id in brackets."""
+        return rule_words(self.rule_id, self.clause, self.text, chars=20)
 
     def sentence(self) -> str:
+        """The change as a person reads it: "把…在长春市的下限从 40 降到 4"."""
+        old, new = fmt_number(self.old), fmt_number(self.new)
         if self.bound == "pin":
-            return f'drop the pin force_in = "{self.group}"'
-        verb = "lower the minimum" if self.bound == "min" else "raise the maximum"
-        where = "" if self.group in ("", "全省") else f" for {self.group}"
-        return f'{verb} of rule "{self.rule_id}" ({self.clause}){where} from {fmt_number(self.old)} to {fmt_number(self.new)}'
+            return say(f"取消对“{self.group}”的固定入选（force_in）", f'drop the pin force_in = "{self.group}"')
+        whole = self.group in ("", "全省", ALL)
+        if self.bound == "min":
+            return say(f"把{self.rule_words()}" + ("" if whole else f"在{self.shown_group}") + f"的下限从 {old} 降到 {new}",
+                       f"lower the minimum of {self.rule_words()}" + ("" if whole else f" for {self.shown_group}")
+                       + f" from {old} to {new}")
+        return say(f"把{self.rule_words()}" + ("" if whole else f"在{self.shown_group}") + f"的上限从 {old} 提高到 {new}",
+                   f"raise the maximum of {self.rule_words()}" + ("" if whole else f" for {self.shown_group}")
+                   + f" from {old} to {new}")
 
 
 def relaxations(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
@@ -125,7 +143,7 @@ def relaxations(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
                 structural = c.bound == "min" and not model.free[np.asarray(c.group.rows, dtype=np.int64)].any()
                 changes.append((key, Change(c.group.rule.id, c.group.rule.clause, c.group.label, c.bound, c.limit,
                                             max(new_limit, 0.0), float(c.group.rule.relax_cost) * amount / scale,
-                                            structural)))
+                                            structural, c.group.rule.text, shown_group(c))))
         for lit, p in pins.items():
             if not found.value(p):
                 changes.append((lit, Change(PIN, "", model.pin_literals[lit], "pin", 1.0, 0.0, float(pin_cost))))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from planner.lang import say
+
 ADVICE_FILE = "advice.txt"
 
 
@@ -23,12 +25,13 @@ def write_advice(error: Exception, out_dir: str | Path) -> Path | None:
         return None
     from planner.explain import GROUPED_FROM, advice_details
     shortened = any(len(a) > GROUPED_FROM for a in diagnosis.relaxations) \
-        or any(line.startswith("… and ") for line in diagnosis.lines)
+        or any(line.startswith(("… and ", "……另有")) for line in diagnosis.lines)
     if not shortened:
         return None
     from planner.show import atomic_write_bytes
     conflict = diagnosis.conflicts["message"].astype(str).tolist() if "message" in diagnosis.conflicts else []
-    text = [str(error), "", "conflict:", *(f"  {m}" for m in conflict), "", *advice_details(diagnosis.relaxations)]
+    text = [str(error), "", say("冲突：", "conflict:"), *(f"  {m}" for m in conflict), "",
+            *advice_details(diagnosis.relaxations)]
     path = atomic_write_bytes(Path(out_dir) / ADVICE_FILE, ("\n".join(text) + "\n").encode("utf-8"))
-    diagnosis.lines.append(f"every change, one per line: {path}")
+    diagnosis.lines.append(say(f"每处改动各占一行：{path}", f"every change, one per line: {path}"))
     return path

@@ -20,6 +20,7 @@ import pandas as pd
 from planner._version import __version__
 from planner.audit import AuditReport, check_slate, recheck
 from planner.errors import AuditError
+from planner.lang import say
 from planner.explain import plan_frame
 from planner.explain.reasons import reasons
 from planner.ledger import ledger_table, planned_rows
@@ -337,7 +338,8 @@ _LEDGER_COLUMNS = frozenset({"candidate_id", "year", "selected", "national", "el
 
 def _raise_unless_ok(audit) -> None:
     if not audit.ok:
-        raise AuditError("the solver's slate failed the audit (a bug — please report it):\n"
+        raise AuditError(say("求解器给出的名单未通过审核（这是程序缺陷，请报告）：\n",
+                             "the solver's slate failed the audit (a bug — please report it):\n")
                          + "\n".join(audit.messages()[:20]), audit.hard_violations)
 
 

@@ -24,6 +24,7 @@ from planner.rules.groups import (
     fold_localities,
     group_bounds,
     group_keys,
+    group_words,
     key_text,
     link_targets,
     link_wanted,
@@ -33,7 +34,9 @@ from planner.rules.groups import (
     numeric_column,
     rule_groups,
     rule_links,
+    unit_names,
 )
+from planner.rules.messages import rule_words
 from planner.rules.policy import Scenario, check_columns, load_scenario, parse_scenario
 from planner.rules.prepare import (
     Prepared,
@@ -60,7 +63,8 @@ __all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast
            "check_columns", "load_scenario", "parse_scenario", "Prepared", "Round", "check_exemptions",
            "check_links", "check_units", "check_years", "complete_columns", "pad_hint", "read_candidates", "read_history", "read_round",
            "check_history_files", "check_history_years", "merge_units", "unit_conflicts",
-           "unit_merges", "unit_mode", "check_table_year", "ScoringRule", "aggregate_scores", "panels", "score_candidates", "SCOPES", "Bound", "Rule", "notice_words", "rule_to_toml"]
+           "unit_merges", "unit_mode", "check_table_year", "ScoringRule", "aggregate_scores", "panels", "score_candidates",
+           "SCOPES", "Bound", "Rule", "notice_words", "rule_to_toml", "group_words", "unit_names", "rule_words"]
 
 
 

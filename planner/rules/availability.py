@@ -17,12 +17,17 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import PolicyError, Problem
-from planner.inputs import suggest
+from planner.lang import say
+from planner.rules.messages import suggest
 from planner.rules.policy import Scenario
 
 # Reason codes, in order of precedence (the first that applies is the one reported).
 BLOCKS = ("other_year", "task_disabled", "already_recognised", "ineligible", "not_core_course",
           "below_pass_mark", "pinned_out")
+#: Each block in words, for a message (the codes stay the data).
+BLOCK_WORDS = {"other_year": "不是本年度的项目", "task_disabled": "该任务本轮不开放", "already_recognised": "往年已认定",
+               "ineligible": "不符合申报条件", "not_core_course": "不是专业核心课程", "below_pass_mark": "低于及格分",
+               "pinned_out": "已被固定落选"}
 # 三(七) 申报课程须为专业核心课程: the task whose rows carry a `core_course` column.
 CORE_COURSE_TASK = "core_course"
 # "once" | "recertify"; a scenario without the switch has no identity of projects across rounds
@@ -126,16 +131,20 @@ def check_pins(frame: pd.DataFrame, scenario: Scenario) -> None:
     for key, pinned in (("force_in", scenario.force_in), ("force_out", scenario.force_out)):
         for cid in pinned:
             if cid not in ids:
-                problems.append(Problem(scenario.label, f'candidate "{cid}" which is not in the candidate table',
-                                        "an existing candidate_id", column=key,
+                problems.append(Problem(scenario.label, say(f"候选表中没有的项目“{cid}”",
+                                                            f'candidate "{cid}" which is not in the candidate table'),
+                                        say("候选表中已有的项目编号", "an existing candidate_id"), column=key,
                                         hint=suggest(cid, sorted(ids))))
     if problems:
         raise PolicyError(problems)
     blocked = blocked_reason(frame, scenario)
     mask = pinned_in(frame, scenario) & (blocked != "").to_numpy()
     for pos in np.flatnonzero(mask):
-        problems.append(Problem(scenario.label, f'candidate "{frame["candidate_id"].iat[pos]}" pinned in although '
-                                f'it cannot be selected ({blocked.iat[pos]})', "only selectable candidates in force_in",
+        cid, code = frame["candidate_id"].iat[pos], blocked.iat[pos]
+        problems.append(Problem(scenario.label, say(f"固定入选了不能入选的项目“{cid}”（{BLOCK_WORDS.get(code, code)}）",
+                                                    f'candidate "{cid}" pinned in although it cannot be selected '
+                                                    f'({blocked.iat[pos]})'),
+                                say("force_in 中只放可以入选的项目", "only selectable candidates in force_in"),
                                 column="force_in"))
     if problems:
         raise PolicyError(problems)

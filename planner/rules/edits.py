@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.errors import PolicyError, Problem
+from planner.lang import say
 
 #: The kinds of edit, each with the `Scenario` method that makes it and its Chinese name.
 KINDS: Mapping[str, str] = {
@@ -89,11 +90,12 @@ def edit_from_json(data: Any, where: str = "summary.json") -> Edit:
     """
     if not isinstance(data, Mapping) or data.get("what") not in KINDS:
         found = data.get("what") if isinstance(data, Mapping) else data
-        raise PolicyError([Problem(where, f"edit {found!r}", "an edit with what = one of " + ", ".join(KINDS),
+        raise PolicyError([Problem(where, say(f"修改 {found!r}", f"edit {found!r}"),
+                                   say("what 为以下之一的修改：" + "、".join(KINDS), "an edit with what = one of " + ", ".join(KINDS)),
                                    column="edits")])
     for name in ("rule", "group", "key"):
         if data.get(name) is not None and not isinstance(data.get(name), str):
-            raise PolicyError([Problem(where, f"{name} = {data.get(name)!r}", "a string", column="edits")])
+            raise PolicyError([Problem(where, f"{name} = {data.get(name)!r}", say("一段文字", "a string"), column="edits")])
     return Edit(what=str(data["what"]), rule=data.get("rule"), group=data.get("group"), key=data.get("key"),
                 old=data.get("old"), new=data.get("new"), note=str(data.get("note") or ""),
                 clause=str(data.get("clause") or ""))

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.inputs import load_catalogue
+from planner.inputs import load_catalogue, value_labels
+from planner.lang import say
 from planner.rules.policy import Scenario
 from planner.rules.shapes import BOOL_COLUMNS, LINK_OP, Rule
 
@@ -194,6 +195,38 @@ def rule_groups(frame: pd.DataFrame, rule: Rule, scenario: Scenario, *, mask: np
     return groups
 
 
+def group_words(per: tuple[str, ...], key: str, names: Mapping[str, str] | None = None) -> str:
+    """A group as a person reads it: 全省 for a rule without `per`, localities as they are, a
+    school (``unit_id``) by its name when `names` (unit_id → unit_name) has it, codes of the
+    catalogue by their Chinese label (``school`` → 学校实践中心); parts joined by ``、``.
+
+    English keeps the codes (the labels are the notice's words, not translated).
+    """
+    if key == ALL or not per:
+        return say("全省", "the whole province")
+    parts = str(key).split(GROUP_SEP)
+    if len(parts) != len(per):
+        return str(key)
+    shown = []
+    for column, part in zip(per, parts):
+        if column == "unit_id" and names and part in names and str(names[part]).strip():
+            shown.append(say(f"{names[part]}（{part}）", f"{names[part]} ({part})"))
+        elif column in ("task", "track", "unit_kind", "tier", "level"):
+            label = value_labels(column).get(part, part)
+            shown.append(say(label, f"{part} ({label})") if label != part else part)
+        else:
+            shown.append(part)
+    return say("、", ", ").join(shown)
+
+
+def unit_names(frame: pd.DataFrame) -> dict[str, str]:
+    """unit_id → unit_name of a candidate frame (the first name of each unit; empty without the columns)."""
+    if "unit_id" not in frame or "unit_name" not in frame:
+        return {}
+    pairs = frame[["unit_id", "unit_name"]].astype(str).drop_duplicates("unit_id")
+    return dict(zip(pairs["unit_id"], pairs["unit_name"]))
+
+
 def group_bounds(rule: Rule, key: str, year: int) -> tuple[float | None, float | None]:
     """(min, max) of one group this year: a `by` target's min binds only from its year on."""
     lo = rule.min.for_group(key) if rule.min else None
@@ -240,7 +273,8 @@ def numeric_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     if len(bad):
         source = frame.attrs.get("source", "candidates")
         first = int(frame.attrs.get("first_data_row", 2))
-        problems = [Problem(source, f'"{values.iloc[i]}"', "a number (summed by a rule)", row=int(i) + first,
+        problems = [Problem(source, f'"{values.iloc[i]}"', say("一个数（有规则对此列求和）", "a number (summed by a rule)"),
+                            row=int(i) + first,
                             column=column) for i in bad[:50]]
         raise InputError(problems)
     return numbers

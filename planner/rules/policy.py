@@ -19,7 +19,10 @@ from types import MappingProxyType
 from typing import Any
 
 from planner.errors import PolicyError, Problem
-from planner.inputs import load_catalogue, suggest
+from planner.inputs import load_catalogue
+from planner.lang import say
+from planner.rules.messages import (a_locality, a_task, either, one_of, suggest, true_or_false, unknown_column,
+                                    unknown_key, unknown_task)
 from planner.rules.edits import Edit
 from planner.rules.publication import Publication, parse_publication
 from planner.rules.scenario_files import read_scenario_file
@@ -96,7 +99,8 @@ class Scenario:
         for r in self.rules:
             if r.id == rule_id:
                 return r
-        raise PolicyError([Problem(self.label, f'no rule "{rule_id}"', "one of the scenario\'s rule ids",
+        raise PolicyError([Problem(self.label, say(f"没有规则[{rule_id}]", f'no rule "{rule_id}"'),
+                                   say("情景中的规则编号之一", "one of the scenario's rule ids"),
                                    hint=suggest(rule_id, [r.id for r in self.rules]))])
 
     # --- what-if changes (each returns a new Scenario and records itself in `edits`) ----------
@@ -127,7 +131,7 @@ class Scenario:
         the group's value before and after.
         """
         if bound not in ("min", "max"):
-            raise PolicyError([Problem(self.label, f'bound "{bound}"', '"min" or "max"')])
+            raise PolicyError([Problem(self.label, say(f"界限“{bound}”", f'bound "{bound}"'), either(("min", "max")))])
         rule = self.rule(rule_id)
         current = getattr(rule, bound) or Bound(None)
         raw: dict[str, Any] = dict(current.groups)
@@ -159,7 +163,8 @@ class Scenario:
         data = dict(self.raw)
         switches = dict(data.get("switches", {}))
         if name not in switches:
-            raise PolicyError([Problem(self.label, f'switch "{name}"', "a switch named in [switches]",
+            raise PolicyError([Problem(self.label, say(f"开关“{name}”", f'switch "{name}"'),
+                                       say("[switches] 中的开关", "a switch named in [switches]"),
                                        hint=suggest(name, list(switches)))])
         old = switches[name]
         switches[name] = value
@@ -174,7 +179,7 @@ class Scenario:
         splits) keep theirs, as rules added in Python with a scope of their own do.
         """
         if scope not in SCOPES:
-            raise PolicyError([Problem(self.label, f'scope "{scope}"', " or ".join(f'"{s}"' for s in SCOPES),
+            raise PolicyError([Problem(self.label, say(f"口径“{scope}”", f'scope "{scope}"'), either(SCOPES),
                                        column="defaults.scope", hint=suggest(str(scope), SCOPES))])
         raw = dict(self.raw)
         defaults = dict(raw.get("defaults", {}) or {})
@@ -207,7 +212,7 @@ class Scenario:
         src, dst = cat.locality(locality), cat.locality(into)
         for given, canon in ((locality, src), (into, dst)):
             if canon is None:
-                problems.append(Problem(self.label, f'locality "{given}"', "one of the catalogue localities",
+                problems.append(Problem(self.label, say(f"市（州）“{given}”", f'locality "{given}"'), a_locality(),
                                         hint=suggest(given, list(cat.localities))))
         if problems:
             raise PolicyError(problems)
@@ -231,7 +236,8 @@ class Scenario:
         """The same rules for another year of the period (e.g. to audit a planned year's slate)."""
         first, last = self.years
         if not isinstance(year, int) or isinstance(year, bool) or not first <= year <= last:
-            raise PolicyError([Problem(self.label, f"year {year}", f"a year in {first}–{last} (the period)")])
+            raise PolicyError([Problem(self.label, say(f"年度 {year}", f"year {year}"),
+                                       say(f"{first}–{last} 之间的年度（本周期）", f"a year in {first}–{last} (the period)"))])
         out = dataclasses.replace(self, year=int(year), raw=MappingProxyType({**self.raw, "year": int(year)}))
         return out._edited(Edit("year", old=self.year, new=int(year), note=note))
 
@@ -361,60 +367,62 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
 
     for key in data:
         if key not in TOP_KEYS:
-            ctx.fail(None, key, f'unknown key "{key}"', "one of " + ", ".join(TOP_KEYS),
+            ctx.fail(None, key, unknown_key(key), one_of(TOP_KEYS),
                      hint=suggest(key, TOP_KEYS))
     name = data.get("name", label)
     year = data.get("year")
     if not isinstance(year, int) or isinstance(year, bool):
-        ctx.fail(None, "year", f"year = {year!r}", "an integer year, e.g. year = 2023")
+        ctx.fail(None, "year", f"year = {year!r}", say("整数年份，如 year = 2023", "an integer year, e.g. year = 2023"))
         year = 0
     period = data.get("period")
     if period is not None:
         if (not isinstance(period, list) or len(period) != 2
                 or not all(isinstance(y, int) for y in period) or period[0] > period[1]):
-            ctx.fail(None, "period", f"period = {period!r}", "[first_year, last_year], e.g. [2023, 2025]")
+            ctx.fail(None, "period", f"period = {period!r}",
+                     say("[首年, 末年]，如 [2023, 2025]", "[first_year, last_year], e.g. [2023, 2025]"))
             period = None
         else:
             period = (period[0], period[1])
             if not period[0] <= year <= period[1]:
-                ctx.fail(None, "period", f"year {year} outside period {period[0]}–{period[1]}",
-                         "the scenario year inside its period")
+                ctx.fail(None, "period", say(f"年度 {year} 不在周期 {period[0]}–{period[1]} 之内",
+                                             f"year {year} outside period {period[0]}–{period[1]}"),
+                         say("情景年度在其周期之内", "the scenario year inside its period"))
 
     objective = data.get("objective", {}) or {}
     for key in objective:
         if key not in OBJECTIVE_KEYS:
-            ctx.fail(None, f"objective.{key}", f'unknown key "{key}"', "one of " + ", ".join(OBJECTIVE_KEYS),
+            ctx.fail(None, f"objective.{key}", unknown_key(key), one_of(OBJECTIVE_KEYS),
                      hint=suggest(key, OBJECTIVE_KEYS))
     maximise = objective.get("maximise", objective.get("maximize", "score"))
     pass_mark = objective.get("pass_mark")
     if pass_mark is not None and not is_number(pass_mark):
-        ctx.fail(None, "objective.pass_mark", f"pass_mark = {pass_mark!r}", "a number of score points")
+        ctx.fail(None, "objective.pass_mark", f"pass_mark = {pass_mark!r}", say("一个分数", "a number of score points"))
         pass_mark = None
     tie_break = objective.get("tie_break", "id_hash")
     if tie_break not in TIE_BREAKS:
-        ctx.fail(None, "objective.tie_break", f'"{tie_break}"', " or ".join(TIE_BREAKS))
+        ctx.fail(None, "objective.tie_break", f'"{tie_break}"', either(TIE_BREAKS))
 
     ctx.switches = dict(data.get("switches", {}) or {})
     ctx.defaults = dict(data.get("defaults", {}) or {})
     for key in ctx.defaults:
         if key not in DEFAULT_KEYS:
-            ctx.fail(None, f"defaults.{key}", f'unknown key "{key}"', "one of " + ", ".join(DEFAULT_KEYS))
+            ctx.fail(None, f"defaults.{key}", unknown_key(key), one_of(DEFAULT_KEYS))
 
     fold = parse_fold(data.get("localities", {}) or {}, ctx)
     tasks_enabled = {code: task.enabled for code, task in cat.tasks.items()}
     for code, on in (data.get("tasks", {}) or {}).items():
         if code not in cat.tasks:
-            ctx.fail(None, f"tasks.{code}", f'unknown task "{code}"', "a catalogue task code",
+            ctx.fail(None, f"tasks.{code}", unknown_task(code), a_task(),
                      hint=suggest(code, list(cat.tasks)))
         elif not isinstance(on, bool):
-            ctx.fail(None, f"tasks.{code}", f"{on!r}", "true or false")
+            ctx.fail(None, f"tasks.{code}", f"{on!r}", true_or_false())
         else:
             tasks_enabled[code] = on
 
     rules: list[Rule] = []
     raw_rules = data.get("rule", [])
     if not isinstance(raw_rules, list):
-        ctx.fail(None, "rule", "rule is not an array of tables", "[[rule]] tables")
+        ctx.fail(None, "rule", say("rule 不是表的数组", "rule is not an array of tables"), say("[[rule]] 表", "[[rule]] tables"))
         raw_rules = []
     seen_ids: set[str] = set()
     for raw_rule in raw_rules:
@@ -422,7 +430,8 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
         if rule is None:
             continue
         if rule.id in seen_ids:
-            ctx.fail(rule.id, "id", f'a second rule "{rule.id}"', "unique rule ids")
+            ctx.fail(rule.id, "id", say(f"第二条编号为“{rule.id}”的规则", f'a second rule "{rule.id}"'),
+                     say("互不相同的规则编号", "unique rule ids"))
         seen_ids.add(rule.id)
         rules.append(rule)
 
@@ -430,11 +439,13 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
     force_out = id_list(data.get("force_out", []), "force_out", ctx)
     both = sorted(set(force_in) & set(force_out))
     if both:
-        ctx.fail(None, "force_in", f"candidates pinned both in and out: {', '.join(both)}", "each pinned once")
+        ctx.fail(None, "force_in", say(f"候选既被固定入选又被固定落选：{'、'.join(both)}",
+                                       f"candidates pinned both in and out: {', '.join(both)}"),
+                 say("每个候选只固定一次", "each pinned once"))
     history = tuple(Path(h) for h in id_list(data.get("history", []), "history", ctx))
     candidates = data.get("candidates")
     if candidates is not None and not isinstance(candidates, str):
-        ctx.fail(None, "candidates", f"candidates = {candidates!r}", "a path to a CSV or xlsx file")
+        ctx.fail(None, "candidates", f"candidates = {candidates!r}", say("CSV 或 xlsx 文件的路径", "a path to a CSV or xlsx file"))
         candidates = None
     calendar = data.get("calendar", [])
     exempt_tasks = _parse_exemptions(data.get("exemptions"), ctx)
@@ -442,7 +453,8 @@ def parse_scenario(data: Mapping[str, Any], *, source: str | Path | None = None)
     publication = parse_publication(data.get("publication"), ctx, issuer=data.get("issuer"))
     scoring = parse_scoring(data.get("scoring"), ctx)
     if plan.through is not None and period is not None and not year <= plan.through <= period[1]:
-        ctx.fail(None, "plan.through", f"through = {plan.through}", f"a year in {year}–{period[1]}")
+        ctx.fail(None, "plan.through", f"through = {plan.through}",
+                 say(f"{year}–{period[1]} 之间的年份", f"a year in {year}–{period[1]}"))
 
     if ctx.problems:
         raise PolicyError(ctx.problems)
@@ -482,19 +494,20 @@ def _parse_exemptions(section: Any, ctx: Context) -> tuple[str, ...] | None:
     if section is None:
         return None
     if not isinstance(section, dict):
-        ctx.fail(None, "exemptions", f"{section!r}", 'a table: [exemptions] tasks = ["resource_library", …]')
+        ctx.fail(None, "exemptions", f"{section!r}", say('一个表：[exemptions] tasks = ["resource_library", …]',
+                                                         'a table: [exemptions] tasks = ["resource_library", …]'))
         return None
     for key in section:
         if key not in EXEMPTION_KEYS:
-            ctx.fail(None, f"exemptions.{key}", f'unknown key "{key}"', "one of " + ", ".join(EXEMPTION_KEYS),
+            ctx.fail(None, f"exemptions.{key}", unknown_key(key), one_of(EXEMPTION_KEYS),
                      hint=suggest(key, EXEMPTION_KEYS))
     tasks = section.get("tasks", [])
     if not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks):
-        ctx.fail(None, "exemptions.tasks", f"{tasks!r}", "a list of task codes")
+        ctx.fail(None, "exemptions.tasks", f"{tasks!r}", say("任务代码的列表", "a list of task codes"))
         return None
     for code in tasks:
         if code not in ctx.catalogue.tasks:
-            ctx.fail(None, "exemptions.tasks", f'unknown task "{code}"', "a catalogue task code",
+            ctx.fail(None, "exemptions.tasks", unknown_task(code), a_task(),
                      hint=suggest(code, list(ctx.catalogue.tasks)))
     return tuple(tasks)
 
@@ -509,14 +522,15 @@ def check_columns(scenario: Scenario, columns: list[str] | tuple[str, ...]) -> N
     """Every column a rule or the objective names must exist in the candidate table."""
     ctx = Context(scenario.label, str(scenario.raw.get("_text", "")), dict(scenario.switches), {})
     available = set(columns)
+    ctx.named.update({rule.id: (rule.clause, rule.text) for rule in scenario.rules})
     for rule in scenario.rules:
         for col in sorted(rule.columns()):
             if col not in available:
                 key = "measure" if col == rule.column else ("per" if col in rule.per else f"where.{col}")
-                ctx.fail(rule.id, key, f'unknown column "{col}"', "a column of the candidate table",
+                ctx.fail(rule.id, key, unknown_column(col), say("候选表中的列", "a column of the candidate table"),
                          hint=suggest(col, sorted(available)))
     if scenario.maximise not in available:
-        ctx.fail(None, "objective.maximise", f'unknown column "{scenario.maximise}"', "a numeric column",
+        ctx.fail(None, "objective.maximise", unknown_column(scenario.maximise), say("一个数值列", "a numeric column"),
                  hint=suggest(scenario.maximise, sorted(available)))
     if ctx.problems:
         raise PolicyError(ctx.problems)

@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, PolicyError, Problem
-from planner.inputs import load_candidates, load_catalogue, normalise_candidates, parse_bool, suggest
+from planner.inputs import load_candidates, load_catalogue, normalise_candidates, parse_bool
+from planner.lang import say
+from planner.rules.messages import suggest
 from planner.rules.availability import (
     CORE_COURSE_SWITCH,
     CORE_COURSE_TASK,
@@ -62,7 +64,7 @@ def read_candidates(scenario: Scenario, candidates: pd.DataFrame | str | Path | 
     else:
         path = candidates if candidates is not None else scenario.candidates
         if path is None:
-            raise PolicyError([Problem(scenario.label, "no candidates", 'candidates = "path/to/table.csv"',
+            raise PolicyError([Problem(scenario.label, say("没有候选表", "no candidates"), 'candidates = "path/to/table.csv"',
                                        column="candidates")])
         frame = load_candidates(path)
         check_table_year(frame, scenario)   # a file of another round (a frame of other years may be meant)
@@ -111,10 +113,12 @@ def check_exemptions(frame: pd.DataFrame, scenario: Scenario) -> None:
     if len(bad):
         source = frame.attrs.get("source", "candidates")
         row0 = int(frame.attrs.get("first_data_row", 2))
-        allowed = ", ".join(scenario.exempt_tasks) or "none"
-        raise InputError([Problem(source, f'exempt = true on task "{frame["task"].iat[i]}"',
-                                  f"exempt only on the tasks whose quotas exempt projects do not take ({allowed}; "
-                                  f"[exemptions] of {scenario.label})", row=int(i) + row0, column="exempt")
+        allowed = say("、", ", ").join(scenario.exempt_tasks) or say("无", "none")
+        raise InputError([Problem(source, say(f"任务“{frame['task'].iat[i]}”上的 exempt = true",
+                                              f'exempt = true on task "{frame["task"].iat[i]}"'),
+                                  say(f"exempt 只能用在豁免项目不占限额的任务上（{allowed}；{scenario.label} 的 [exemptions]）",
+                                      f"exempt only on the tasks whose quotas exempt projects do not take ({allowed}; "
+                                      f"[exemptions] of {scenario.label})"), row=int(i) + row0, column="exempt")
                           for i in bad[:100]])
 
 
@@ -139,19 +143,24 @@ def check_courses(frame: pd.DataFrame, scenario: Scenario) -> None:
     integrated = frame["integrated"].to_numpy(dtype=bool) if "integrated" in frame else np.zeros(len(frame), bool)
     wrong = by_school & course & ~integrated & expected.notna().to_numpy() & (frame["level"] != expected).to_numpy()
     for i in np.flatnonzero(wrong)[:100]:
-        problems.append(Problem(source, f'level "{frame["level"].iat[i]}" on a course of a {frame["unit_kind"].iat[i]} school',
-                                f'"{expected.iat[i]}" (三(七): only 中高职一体化 courses, integrated = true, '
-                                "may be classed otherwise)", row=int(i) + row0, column="level"))
+        problems.append(Problem(source, say(f"{frame['unit_kind'].iat[i]} 学校的课程，办学层次为“{frame['level'].iat[i]}”",
+                                            f'level "{frame["level"].iat[i]}" on a course of a {frame["unit_kind"].iat[i]} school'),
+                                say(f"“{expected.iat[i]}”（三(七)：只有中高职一体化课程，即 integrated = true，可另行归类）",
+                                    f'"{expected.iat[i]}" (三(七): only 中高职一体化 courses, integrated = true, '
+                                    "may be classed otherwise)"), row=int(i) + row0, column="level"))
     if scenario.switches.get(CORE_COURSE_SWITCH) == "required":
         if "core_course" not in frame:
-            problems.append(Problem(source, 'no column "core_course"', "a core_course column (true/false) on every "
-                                    "三(七) row: 申报课程须为专业核心课程", column="core_course"))
+            problems.append(Problem(source, say("没有 core_course 列", 'no column "core_course"'),
+                                    say("每个三(七)行都有 core_course 列（是/否）：申报课程须为专业核心课程",
+                                        "a core_course column (true/false) on every 三(七) row: 申报课程须为专业核心课程"),
+                                    column="core_course"))
         else:
             words = frame["core_course"].map(lambda v: str(v).strip().lower())
             bad = course & ~words.isin(TRUE_WORDS + FALSE_WORDS).to_numpy()
             for i in np.flatnonzero(bad)[:100]:
                 problems.append(Problem(source, f'core_course "{frame["core_course"].iat[i]}"',
-                                        "true or false on a 三(七) row (专业核心课程?)", row=int(i) + row0,
+                                        say("三(七)行上为 是 或 否（是否专业核心课程）", "true or false on a 三(七) row (专业核心课程?)"),
+                                        row=int(i) + row0,
                                         column="core_course"))
     if problems:
         raise InputError(problems)
@@ -180,26 +189,34 @@ def check_links(frame: pd.DataFrame, history: pd.DataFrame | None, fold: dict | 
         may_carry = np.ones(len(frame), bool)
         for col, value in link.on.items():
             may_carry &= (rows[col].astype(str) == value).to_numpy()
-        expected = f"the candidate_id of a {link.task} row ({link.clause}) of this round or an earlier round" + (
-            " with the same " + ", ".join(link.same) if link.same else "")
+        expected = say(f"本轮或往年轮次中一个 {link.task} 行（{link.clause}）的项目编号" + (
+            "，且 " + "、".join(link.same) + " 相同" if link.same else ""),
+            f"the candidate_id of a {link.task} row ({link.clause}) of this round or an earlier round" + (
+                " with the same " + ", ".join(link.same) if link.same else ""))
         for i in np.flatnonzero(named != ""):
             where = dict(row=int(i) + row0, column=column)
             value = named[i]
             if not may_carry[i]:
                 on = ", ".join(f"{c} = {v}" for c, v in link.on.items())
-                problems.append(Problem(source, f'{column} "{value}" on a row that is not {on}',
-                                        f"{column} empty on this row (only rows with {on} name one)", **where))
+                problems.append(Problem(source, say(f"{column}“{value}”出现在不是 {on} 的行上",
+                                                    f'{column} "{value}" on a row that is not {on}'),
+                                        say(f"此行 {column} 留空（只有 {on} 的行填写）",
+                                            f"{column} empty on this row (only rows with {on} name one)"), **where))
             elif value not in pool.index:
-                problems.append(Problem(source, f'{column} "{value}", which names no candidate of this table or '
-                                        "the locked history", expected, hint=suggest(value, [
+                problems.append(Problem(source, say(f"{column}“{value}”，本表和已锁定的往年名单中都没有这个项目",
+                                                    f'{column} "{value}", which names no candidate of this table or '
+                                                    "the locked history"), expected, hint=suggest(value, [
                                             c for c, t in zip(pool.index, pool["task"]) if t == link.task]), **where))
             elif pool.at[value, "task"] != link.task:
-                problems.append(Problem(source, f'{column} "{value}", a {pool.at[value, "task"]} row', expected, **where))
+                problems.append(Problem(source, say(f"{column}“{value}”，是一个 {pool.at[value, 'task']} 行",
+                                                    f'{column} "{value}", a {pool.at[value, "task"]} row'), expected, **where))
             else:
                 for col in link.same:
                     if str(pool.at[value, col]) != str(rows[col].iat[i]):
-                        problems.append(Problem(source, f'{column} "{value}" of {col} "{pool.at[value, col]}" on a row '
-                                                f'of {col} "{rows[col].iat[i]}"', expected, **where))
+                        problems.append(Problem(source, say(f"{col} 为“{pool.at[value, col]}”的 {column}“{value}”出现在 "
+                                                            f"{col} 为“{rows[col].iat[i]}”的行上",
+                                                            f'{column} "{value}" of {col} "{pool.at[value, col]}" on a row '
+                                                            f'of {col} "{rows[col].iat[i]}"'), expected, **where))
     if problems:
         raise InputError(problems[:200])
 
@@ -212,9 +229,9 @@ def check_years(frame: pd.DataFrame, scenario: Scenario) -> None:
     if len(bad):
         source = frame.attrs.get("source", "candidates")
         row0 = int(frame.attrs.get("first_data_row", 2))
-        expected = f"{first}" if first == last else f"a year in {first}–{last}"
-        raise InputError([Problem(source, f"year {years[i]}", f"{expected} (the scenario's "
-                                  + ("year" if first == last else "period") + ")", row=int(i) + row0,
+        expected = say(f"{first}（情景的年度）" if first == last else f"{first}–{last} 之间的年度（情景的周期）",
+                       f"{first} (the scenario's year)" if first == last else f"a year in {first}–{last} (the scenario's period)")
+        raise InputError([Problem(source, say(f"年度 {years[i]}", f"year {years[i]}"), expected, row=int(i) + row0,
                                   column="year") for i in bad[:100]])
 
 
@@ -259,8 +276,10 @@ def prepare(frame: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | Non
     if clash.any():
         first = int(frame.attrs.get("first_data_row", 2))
         raise InputError([Problem(frame.attrs.get("source", "candidates"),
-                                  f'candidate "{rows["candidate_id"].iat[i]}" which the locked history also holds',
-                                  "each candidate decided once: earlier rounds in the history, this round here",
+                                  say(f"候选“{rows['candidate_id'].iat[i]}”，已锁定的往年名单中也有",
+                                      f'candidate "{rows["candidate_id"].iat[i]}" which the locked history also holds'),
+                                  say("每个候选只决定一次：往年的在 history 中，本轮的在这里",
+                                      "each candidate decided once: earlier rounds in the history, this round here"),
                                   row=int(i) + first, column="candidate_id") for i in np.flatnonzero(clash)[:50]])
     past = merge_units(fold_localities(history, scenario.fold), merges).reindex(columns=rows.columns)
     for column in ("recognised_in", "national_in"):

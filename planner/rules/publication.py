@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from planner.inputs import suggest
+from planner.rules.messages import suggest
 
 #: The keys of ``[publication]`` and of its two sub-tables.
 PUBLICATION_KEYS = ("sample", "number", "issuer", "date", "programme", "basis", "notice", "contact", "conditions")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.lang import say
 from planner.rules.policy import Scenario
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,17 @@ def check_table_year(frame: pd.DataFrame, scenario: Scenario, *, what: str = "ta
     years = sorted({int(y) for y in frame["year"]})
     which = "year is" if len(years) == 1 else "years are"
     other = _scenario_for(scenario, years[0]) if len(years) == 1 else None
-    fix = f" — give it to the {_years_text(years)} scenario" + (f" ({other})" if other else "") \
-        if what == "table" else f" — audit it against the {_years_text(years)} scenario" + (f" ({other})" if other else "")
+    named = f" ({other})" if other else ""
+    noun = say("候选表" if what == "table" else "名单", what)
+    fix = say(f"——请交给 {_years_text(years)} 年度的情景" + (f"（{other}）" if other else "") if what == "table"
+              else f"——请按 {_years_text(years)} 年度的情景" + (f"（{other}）" if other else "") + "审核",
+              f" — give it to the {_years_text(years)} scenario{named}" if what == "table"
+              else f" — audit it against the {_years_text(years)} scenario{named}")
     raise InputError([Problem(str(frame.attrs.get("source", what)),
-                              f"this {what}'s {which} {_years_text(years)}, the scenario's {scenario.year}",
-                              f"a {what} of the {scenario.year} round ({scenario.label}){fix}", column="year")])
+                              say(f"这张{noun}的年度是 {_years_text(years)}，情景的年度是 {scenario.year}",
+                                  f"this {what}'s {which} {_years_text(years)}, the scenario's {scenario.year}"),
+                              say(f"{scenario.year} 年度（{scenario.label}）的{noun}{fix}",
+                                  f"a {what} of the {scenario.year} round ({scenario.label}){fix}"), column="year")])
 
 
 def check_history_files(scenario: Scenario) -> None:
@@ -52,11 +59,12 @@ def check_history_files(scenario: Scenario) -> None:
             continue
         found = [int(y) for y in re.findall(r"(?<!\d)(\d{4})(?!\d)", str(path)) if int(y) < scenario.year]
         year = found[-1] if found else None
-        earlier = f"the {year} round" if year else "the earlier round"
+        earlier = say(f"{year}年度的轮次" if year else "之前的轮次", f"the {year} round" if year else "the earlier round")
         other = _scenario_for(scenario, year) if year else None
-        command = f"planner solve {other or '<its scenario>'} --out {_shown(Path(path).parent)}"
-        lines.append(f"run {earlier} first: {_shown(path)} does not exist (the slate {scenario.label} locks as history)"
-                     f" — {command}")
+        command = f"planner solve {other or say('<它的情景>', '<its scenario>')} --out {_shown(Path(path).parent)}"
+        lines.append(say(f"请先求解{earlier}：{_shown(path)} 不存在（{scenario.label} 作为历史锁定的名单）——{command}",
+                         f"run {earlier} first: {_shown(path)} does not exist (the slate {scenario.label} locks as history)"
+                         f" — {command}"))
     if lines:
         raise InputError("\n".join(lines))
 
@@ -123,10 +131,14 @@ def check_history_years(scenario: Scenario, slates: list[tuple[Path, pd.DataFram
             # a round file after the first that says nothing of the earlier years: the gap the
             # notice's 分年度…在推荐限额内 cannot have; ``history = []`` says "a round on its own"
             order = ", ".join(map(str, wanted))
+            listed = "、".join(map(str, wanted))
             raise InputError([Problem(
-                scenario.label, f"历史名单缺少{'、'.join(map(str, wanted))}年度 (no history): a {scenario.year} round "
-                f"without the slates of {order}", f'history = [the slates of {order}, in year order] — or history = [] '
-                "for a round on its own (its earlier years' quotas, recognitions and national places not counted)",
+                scenario.label, say(f"历史名单缺少{listed}年度：{scenario.year} 年度的轮次没有 {listed} 年度的名单",
+                                    f"历史名单缺少{listed}年度 (no history): a {scenario.year} round without the slates of {order}"),
+                say(f"history = [{listed} 年度的名单，按年度顺序]——或 history = [] 表示单独一轮（不计往年已用的限额、"
+                    "认定和国家级推荐名额）",
+                    f'history = [the slates of {order}, in year order] — or history = [] '
+                    "for a round on its own (its earlier years' quotas, recognitions and national places not counted)"),
                 column="history")])
         if wanted:
             log.warning("%s: a %d round with no history — the slates of %s are not locked", scenario.label,
@@ -136,24 +148,30 @@ def check_history_years(scenario: Scenario, slates: list[tuple[Path, pd.DataFram
     lines = []
     found: dict[int, Path] = {}
     latest = None
-    order = ", ".join(map(str, wanted)) or "none"
+    order = say("、", ", ").join(map(str, wanted)) or say("无", "none")
     for position, (path, frame) in enumerate(slates):
         every = sorted({int(y) for y in frame["year"]}) if len(frame) else []
         years = [y for y in every if y < scenario.year]
-        place = f"history entry {position + 1} of {scenario.label} ({_shown(Path(path))})"
+        place = say(f"{scenario.label} 的第 {position + 1} 个历史名单（{_shown(Path(path))}）",
+                    f"history entry {position + 1} of {scenario.label} ({_shown(Path(path))})")
         before = [y for y in years if y < first]
         if before:
-            lines.append(f"历史名单年度不符 (history slate of the wrong year): {place} holds rows of "
-                         f"{', '.join(map(str, before))}, before the period {first}–{scenario.years[1]}")
+            lines.append(say(f"历史名单年度不符：{place}含有 {'、'.join(map(str, before))} 年度的行，早于周期 "
+                             f"{first}–{scenario.years[1]}",
+                             f"历史名单年度不符 (history slate of the wrong year): {place} holds rows of "
+                             f"{', '.join(map(str, before))}, before the period {first}–{scenario.years[1]}"))
         years = [y for y in years if y >= first]
         if not years:
-            held = ", ".join(map(str, every)) if every else "no rows"
-            lines.append(f"历史名单年度不符 (history slate of the wrong year): {place} holds {held}, expected "
-                         f"the slate of an earlier year of the period ({order})")
+            held = say("、", ", ").join(map(str, every)) if every else say("没有行", "no rows")
+            lines.append(say(f"历史名单年度不符：{place}含有 {held}，应为本周期更早年度的名单（{order}）",
+                             f"历史名单年度不符 (history slate of the wrong year): {place} holds {held}, expected "
+                             f"the slate of an earlier year of the period ({order})"))
             continue
         if latest is not None and years[0] < latest:
-            lines.append(f"历史名单顺序不符 (history out of year order): {place} is the {_years_text(years)} slate "
-                         f"after the {latest} slate, expected in year order ({order})")
+            lines.append(say(f"历史名单顺序不符：{place}是 {_years_text(years)} 年度的名单，却排在 {latest} 年度之后，"
+                             f"应按年度顺序（{order}）",
+                             f"历史名单顺序不符 (history out of year order): {place} is the {_years_text(years)} slate "
+                             f"after the {latest} slate, expected in year order ({order})"))
         latest = max(latest or years[-1], years[-1])
         for year in years:
             found.setdefault(year, Path(path))
@@ -162,11 +180,16 @@ def check_history_years(scenario: Scenario, slates: list[tuple[Path, pd.DataFram
             continue
         other = _scenario_for(scenario, year)
         out = _out_for(scenario, year)
-        lines.append(f"历史名单缺少{year}年度 (history lacks the {year} slate): a {scenario.year} round locks "
-                     f"every earlier year of the period ({order}), or the quotas, recognitions and national "
-                     f"places {year} used count again — run: planner solve "
-                     f"{other or '<the ' + str(year) + ' scenario>'} --out {_shown(out)}, then add "
-                     f'"{_from_scenario(scenario, out / "slate.csv")}" to its history, before the later years')
+        slate = _from_scenario(scenario, out / "slate.csv")
+        lines.append(say(f"历史名单缺少{year}年度：{scenario.year} 年度的轮次要锁定本周期更早的每一年（{order}），"
+                         f"否则 {year} 年度已用的限额、认定和国家级推荐名额会被重复计算——请运行：planner solve "
+                         f"{other or '<' + str(year) + ' 年度的情景>'} --out {_shown(out)}，再把“{slate}”按年度顺序"
+                         "加入它的 history",
+                         f"历史名单缺少{year}年度 (history lacks the {year} slate): a {scenario.year} round locks "
+                         f"every earlier year of the period ({order}), or the quotas, recognitions and national "
+                         f"places {year} used count again — run: planner solve "
+                         f"{other or '<the ' + str(year) + ' scenario>'} --out {_shown(out)}, then add "
+                         f'"{slate}" to its history, before the later years'))
     if lines:
         raise InputError("\n".join(lines))
 

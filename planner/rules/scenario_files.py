@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PolicyError, Problem
-from planner.inputs import suggest
-from planner.rules.syntax import Context, SourceText, check_switches, check_tables
+from planner.lang import say
+from planner.rules.messages import rule_words, suggest
+from planner.rules.switches import check_switches
+from planner.rules.syntax import Context, SourceText, check_tables
 
 # Folders a scenario never reads from: an absolute or ../-escaping path into them is an error,
 # not something to follow silently (a scenario file may come from someone else).
@@ -37,7 +39,7 @@ def read_scenario_file(path: str | Path) -> dict[str, Any]:
         The file (or one it extends) is missing, unreadable, not UTF-8, not TOML, extends in a
         cycle or more than `MAX_EXTENDS` deep; a child file's `rule` is not an array of tables, or
         switches off or overrides a rule id that no base file has; a switch is set that nothing
-        reads, or to a value it cannot take (see `syntax.check_switches`).
+        reads, or to a value it cannot take (see `switches.check_switches`).
     """
     chain: list[dict[str, Any]] = []                 # the named file first, then each base
     seen: list[Path] = []
@@ -46,11 +48,13 @@ def read_scenario_file(path: str | Path) -> dict[str, Any]:
         resolved = _resolved(current, "extends" if chain else "scenario", chain[-1]["_sources"][0] if chain else None)
         if resolved in seen:
             names = " → ".join(p.name for p in (*seen, resolved))
-            raise PolicyError([Problem(chain[-1]["_sources"][0], f"a cycle of extends: {names}",
-                                       "a chain of files without cycles", column="extends")])
+            raise PolicyError([Problem(chain[-1]["_sources"][0], say(f"extends 形成循环：{names}", f"a cycle of extends: {names}"),
+                                       say("不成环的文件链", "a chain of files without cycles"), column="extends")])
         if len(chain) >= MAX_EXTENDS:
-            raise PolicyError([Problem(str(path), f"a chain of extends more than {MAX_EXTENDS} files deep "
-                                       f"(at {current.name})", f"at most {MAX_EXTENDS} files", column="extends")])
+            raise PolicyError([Problem(str(path), say(f"extends 链超过 {MAX_EXTENDS} 层（在 {current.name}）",
+                                                      f"a chain of extends more than {MAX_EXTENDS} files deep "
+                                                      f"(at {current.name})"),
+                                       say(f"至多 {MAX_EXTENDS} 个文件", f"at most {MAX_EXTENDS} files"), column="extends")])
         seen.append(resolved)
         data = _read_one(current)
         chain.append(data)
@@ -58,7 +62,8 @@ def read_scenario_file(path: str | Path) -> dict[str, Any]:
         if base_ref is None:
             break
         if not isinstance(base_ref, str):
-            raise PolicyError([Problem(str(current), f"extends = {base_ref!r}", "a path to another scenario file",
+            raise PolicyError([Problem(str(current), f"extends = {base_ref!r}",
+                                       say("另一个情景文件的路径", "a path to another scenario file"),
                                        column="extends")])
         current = _resolve(current, base_ref, "extends")
     merged = chain[-1]
@@ -86,8 +91,8 @@ def _resolved(path: Path, key: str, named_in: str | None) -> Path:
     try:
         return path.resolve(strict=False)
     except (RuntimeError, OSError) as exc:
-        raise PolicyError([Problem(named_in or str(path), f"{path}, a link that loops ({exc})",
-                                   "a path to a file", column=key if named_in else None)]) from None
+        raise PolicyError([Problem(named_in or str(path), say(f"{path}，一个循环的链接（{exc}）", f"{path}, a link that loops ({exc})"),
+                                   say("文件的路径", "a path to a file"), column=key if named_in else None)]) from None
 
 
 def _read_one(path: Path) -> dict[str, Any]:
@@ -109,19 +114,22 @@ def _read_one(path: Path) -> dict[str, Any]:
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     if not path.is_file():
-        found = "a folder" if path.is_dir() else ("a link that leads nowhere or loops" if path.is_symlink()
-                                                 else "no such file")
-        raise PolicyError([Problem(str(path), found, "a scenario TOML file")])
+        found = say("一个文件夹", "a folder") if path.is_dir() else (
+            say("一个指向不存在之处或循环的链接", "a link that leads nowhere or loops") if path.is_symlink()
+            else say("没有这个文件", "no such file"))
+        raise PolicyError([Problem(str(path), found, say("情景 TOML 文件", "a scenario TOML file"))])
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise PolicyError([Problem(str(path), f"a file that cannot be read ({exc.strerror or exc})",
-                                   "a scenario TOML file the planner may read")]) from None
+        raise PolicyError([Problem(str(path), say(f"无法读取的文件（{exc.strerror or exc}）",
+                                                  f"a file that cannot be read ({exc.strerror or exc})"),
+                                   say("规划程序可以读取的情景 TOML 文件", "a scenario TOML file the planner may read"))]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PolicyError([Problem(str(path), f"bytes that are not UTF-8 (at byte {exc.start})",
-                                   "a UTF-8 TOML file")]) from None
+        raise PolicyError([Problem(str(path), say(f"不是 UTF-8 的字节（第 {exc.start} 字节处）",
+                                                  f"bytes that are not UTF-8 (at byte {exc.start})"),
+                                   say("UTF-8 编码的 TOML 文件", "a UTF-8 TOML file"))]) from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
@@ -129,11 +137,55 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         m = re.search(r"at line (\d+), column (\d+)", msg)
         line, col = (int(m.group(1)), m.group(2)) if m else (None, None)
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
-        raise PolicyError([Problem(str(path), f"TOML syntax error: {reason}", "valid TOML",
-                                   row=line, column=f"column {col}" if col else None)]) from None
+        column = say(f"第 {col} 列", f"column {col}") if col else None
+        rule = _rule_at(text, line) if line else None
+        if rule is not None and column:
+            column = say(f"{rule}，{column}", f"{rule}, {column}")
+        said = TOML_REASONS.get(reason.split(" (")[0].strip(), reason)
+        raise PolicyError([Problem(str(path), say(f"TOML 语法错误：{said}", f"TOML syntax error: {reason}"),
+                                   say("合乎语法的 TOML（数字不加引号，如 15；文字加引号）", "valid TOML"),
+                                   row=line, column=column)]) from None
     except RecursionError:
-        raise PolicyError([Problem(str(path), "tables or arrays nested too deep to read", "a flatter TOML file")]) \
+        raise PolicyError([Problem(str(path), say("表或数组嵌套太深，无法读取", "tables or arrays nested too deep to read"),
+                                   say("嵌套较浅的 TOML 文件", "a flatter TOML file"))]) \
             from None
+
+
+#: tomllib's reasons in Chinese (others are shown as tomllib says them).
+TOML_REASONS = {
+    "Invalid value": "无效的值（数字不加引号，文字要加引号）",
+    "Invalid statement": "无效的语句",
+    "Expected '=' after a key in a key/value pair": "键的后面应有“=”",
+    "Expected newline or end of document after a statement": "一条语句之后应换行",
+    "Unterminated string": "字符串缺少结尾的引号",
+    "Invalid initial character for a key part": "键的开头字符无效",
+    "Unclosed array": "数组缺少结尾的“]”",
+    "Unclosed inline table": "行内表缺少结尾的“}”",
+    "Cannot declare ": "重复声明",
+    "Cannot overwrite a value": "不能覆盖已有的值",
+}
+
+
+def _rule_at(text: str, line: int) -> str | None:
+    """The `[[rule]]` table a line of a TOML text falls in, by its clause and words (None outside one).
+
+    Read from the lines (the file does not parse): the last ``[[rule]]`` header before the line,
+    and the ``id``, ``clause`` and ``text`` strings of that table.
+    """
+    lines = text.splitlines()
+    heads = [i for i, row in enumerate(lines[:line]) if re.match(r"^\s*\[", row)]
+    if not heads or not re.match(r"^\s*\[\[\s*rule\s*\]\]", lines[heads[-1]]):
+        return None
+    start = heads[-1] + 1
+    end = next((i for i in range(start, len(lines)) if re.match(r"^\s*\[", lines[i])), len(lines))
+    keys = {}
+    for row in lines[start:end]:
+        m = re.match(r'^\s*(id|clause|text)\s*=\s*"([^"]*)"', row)
+        if m:
+            keys[m.group(1)] = m.group(2)
+    if "id" not in keys:
+        return None
+    return rule_words(keys["id"], keys.get("clause", ""), keys.get("text", ""))
 
 
 def _resolve(scenario_path: Path, ref: str, key: str = "path") -> Path:
@@ -143,13 +195,14 @@ def _resolve(scenario_path: Path, ref: str, key: str = "path") -> Path:
     try:
         resolved = str(target.resolve())
     except (RuntimeError, OSError) as exc:
-        raise PolicyError([Problem(str(scenario_path), f'{key} = "{ref}", a link that loops ({exc})',
-                                   "a path to a file", column=key)]) from None
+        raise PolicyError([Problem(str(scenario_path), say(f'{key} = "{ref}"，一个循环的链接（{exc}）',
+                                                           f'{key} = "{ref}", a link that loops ({exc})'),
+                                   say("文件的路径", "a path to a file"), column=key)]) from None
     for prefix in SYSTEM_PREFIXES:
         if resolved == prefix or resolved.startswith(prefix + "/"):
-            raise PolicyError([Problem(str(scenario_path), f'{key} = "{ref}", which resolves to {resolved} '
-                                       f"(a system location)",
-                                       "a path to the project's data, relative to the scenario file",
+            raise PolicyError([Problem(str(scenario_path), say(f'{key} = "{ref}"，指向系统位置 {resolved}',
+                                                               f'{key} = "{ref}", which resolves to {resolved} (a system location)'),
+                                       say("项目数据的路径（相对于情景文件）", "a path to the project's data, relative to the scenario file"),
                                        column=key)])
     return target
 
@@ -169,8 +222,9 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
             continue
         if key == "rule":
             if not isinstance(value, list):
-                raise PolicyError([Problem(child_file, f"rule = {value!r}", "[[rule]] tables (rules by id over "
-                                           "the base's)", row=_line(child_text, r"^\s*rule\s*="), column="rule")])
+                raise PolicyError([Problem(child_file, f"rule = {value!r}",
+                                           say("[[rule]] 表（按编号覆盖基础文件的规则）", "[[rule]] tables (rules by id over the base's)"),
+                                           row=_line(child_text, r"^\s*rule\s*="), column="rule")])
             rules = list(base.get("rule", []) if isinstance(base.get("rule"), list) else [])
             index = {r.get("id"): i for i, r in enumerate(rules) if isinstance(r, dict)}
             unknown = []
@@ -184,10 +238,12 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
                     rules.append(r)
             if unknown:
                 ids = [i for i in index if isinstance(i, str)]
-                raise PolicyError([Problem(child_file, f'rule "{rid}", which no rule of the files it extends has',
-                                           "the id of a rule to switch off or override",
+                raise PolicyError([Problem(child_file, say(f"规则[{rid}]，所扩展的文件中没有这条规则",
+                                                           f'rule "{rid}", which no rule of the files it extends has'),
+                                           say("要关闭或覆盖的规则的编号", "the id of a rule to switch off or override"),
                                            row=_line(child_text, r'^\s*id\s*=\s*["\']' + re.escape(rid) + r'["\']'),
-                                           column=f'rule "{rid}" id', hint=suggest(rid, ids)) for rid in unknown])
+                                           column=say(f"规则[{rid}] 的 id", f'rule "{rid}" id'), hint=suggest(rid, ids))
+                                   for rid in unknown])
             out["rule"] = [r for r in rules if not (isinstance(r, dict) and r.get("enabled") is False)]
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
             out[key] = {**base[key], **value}

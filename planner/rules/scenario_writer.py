@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PolicyError, Problem
+from planner.lang import say
 from planner.rules.edits import Edit
 from planner.rules.scenario_files import read_scenario_file
 
@@ -56,16 +57,19 @@ def write_scenario(scenario: Any, path: str | Path | None = None, *, base: str |
 
     base_path = Path(base) if base is not None else scenario.source
     if base_path is None:
-        raise PolicyError([Problem(scenario.label, "a scenario built in Python, not loaded from a file",
-                                   "a scenario loaded from a file (or to_toml(path, base=...))", column="extends")])
+        raise PolicyError([Problem(scenario.label, say("在 Python 中构造、并非从文件读入的情景",
+                                                       "a scenario built in Python, not loaded from a file"),
+                                   say("从文件读入的情景（或 to_toml(path, base=...)）",
+                                       "a scenario loaded from a file (or to_toml(path, base=...))"), column="extends")])
     folder = Path(path).parent if path is not None else Path.cwd()
     base_raw = read_scenario_file(base_path)
     base_rules = {r.get("id") for r in base_raw.get("rule", []) if isinstance(r, dict)}
     edits: tuple[Edit, ...] = tuple(scenario.edits)
     cannot = [e for e in edits if e.what == "units"]
     if cannot:
-        raise PolicyError([Problem(scenario.label, f"edit {cannot[0].describe()}",
-                                   "edits of the rules (a changed candidate table is saved as a table)",
+        raise PolicyError([Problem(scenario.label, say(f"修改：{cannot[0].describe()}", f"edit {cannot[0].describe()}"),
+                                   say("对规则的修改（改过的候选表另存为表格）",
+                                       "edits of the rules (a changed candidate table is saved as a table)"),
                                    column="edits")])
 
     doc = tomlkit.document()

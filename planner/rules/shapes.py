@@ -17,6 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from planner.lang import say
+
 # Entry conditions of single tasks (三(五) pilot school, 三(七) online quality course, 三(八) listed
 # textbook): true/false where a table has them; a table without one takes `eligible` for it.
 FLAG_COLUMNS = ("digital_pilot", "online_quality", "textbook_listed")
@@ -28,6 +30,8 @@ READING_NOTE = re.compile(r"（[^（）]*规划者的理解[^（）]*）")
 def notice_words(text: str) -> str:
     """A rule's text without the bracket that marks the planner's reading."""
     return READING_NOTE.sub("", str(text))
+
+
 # Columns every candidate frame has (the flags: where a rule names them), with the kind of value
 # a `where` may compare them to.
 BOOL_COLUMNS = ("integrated", "exempt", "eligible", *FLAG_COLUMNS)
@@ -162,9 +166,11 @@ def parse_draw(value: Any, decision: str, fail: Callable[[str, str, str], None])
     """A rule's `draw` ("slate" when absent); a wrong one is reported as (found, expected, hint)."""
     if value in DRAWS and (value == "slate" or decision == "national"):
         return value
-    expected = " or ".join(f'"{d}"' for d in DRAWS) + ' ("pool" only with decision = "national")'
+    options = " or ".join(f'"{d}"' for d in DRAWS)
+    expected = say(" 或 ".join(f'"{d}"' for d in DRAWS) + '（"pool" 只用于 decision = "national"）',
+                   options + ' ("pool" only with decision = "national")')
     near = [d for d in DRAWS if str(value)[:2] == d[:2]]
-    fail(f"draw = {value!r}", expected, f'did you mean "{near[0]}"?' if near else "")
+    fail(f"draw = {value!r}", expected, say(f'是否应为 "{near[0]}"？', f'did you mean "{near[0]}"?') if near else "")
     return "slate"
 
 

@@ -18,7 +18,10 @@ from types import MappingProxyType
 from typing import Any
 
 from planner.errors import Problem
-from planner.inputs import Catalogue, clean_text, load_catalogue, suggest
+from planner.inputs import Catalogue, clean_text, load_catalogue
+from planner.lang import say
+from planner.rules.messages import (a_locality, a_number, a_switch, either, not_a_switch, one_of, rule_words,
+                                    suggest, true_or_false, unknown_code, unknown_key, unknown_locality)
 from planner.rules.shapes import (
     BOOL_COLUMNS,
     CATALOGUE_COLUMNS,
@@ -99,6 +102,19 @@ class Context:
     defaults: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
     catalogue: Catalogue = field(default_factory=load_catalogue)
+    named: dict[str, tuple[str, str]] = field(default_factory=dict)   # rule id → (clause, text) read so far
+
+    def name_rule(self, raw: Mapping[str, Any]) -> None:
+        """Remember a rule's clause and text, so that its problems name it by its words."""
+        rid = raw.get("id")
+        if isinstance(rid, str) and rid:
+            self.named[rid] = (str(raw.get("clause", "") or ""), str(raw.get("text", "") or ""))
+
+    def rule_column(self, rule_id: str, key: str | None) -> str:
+        """The "column" of a rule's problem: the rule by clause and words, its id in brackets, then the key."""
+        clause, text = self.named.get(rule_id, ("", ""))
+        words = rule_words(rule_id, clause, text)
+        return words + (say(f" 的 {key}", f" {key}") if key else "")
 
     def _parts(self) -> tuple[tuple[str, str], ...]:
         return getattr(self.text, "parts", ()) or ((self.file, self.text),)
@@ -127,7 +143,7 @@ class Context:
         return self.file
 
     def fail(self, rule_id: str | None, key: str | None, found: str, expected: str, hint: str = "") -> None:
-        column = None if rule_id is None else f'rule "{rule_id}"' + (f" {key}" if key else "")
+        column = None if rule_id is None else self.rule_column(rule_id, key)
         if rule_id is None and key:
             column = key
         if rule_id is None and key == "period" and any(p.column == "year" for p in self.problems):
@@ -153,53 +169,54 @@ def _sets(text: str, head: str, leaf: str) -> bool:
 def parse_rule(raw: Any, ctx: Context, *, fold: Mapping[str, str] | None = None) -> Rule | None:
     """Check one `[[rule]]` table and turn it into a Rule (None when its `when` is off)."""
     if not isinstance(raw, dict):
-        ctx.fail(None, "rule", f"{raw!r}", "a [[rule]] table")
+        ctx.fail(None, "rule", f"{raw!r}", say("一个 [[rule]] 表", "a [[rule]] table"))
         return None
     rid = raw.get("id")
     if not isinstance(rid, str) or not rid:
-        ctx.fail(None, "rule", f"a rule without an id (clause {raw.get('clause', '?')})", 'id = "some-name"')
+        ctx.fail(None, "rule", say(f"一条没有 id 的规则（条款 {raw.get('clause', '?')}）",
+                                   f"a rule without an id (clause {raw.get('clause', '?')})"), 'id = "some-name"')
         return None
+    ctx.name_rule(raw)
     n_before = len(ctx.problems)
     for key in raw:
         if key not in RULE_KEYS:
-            ctx.fail(rid, key, f'unknown key "{key}"', "one of " + ", ".join(RULE_KEYS), hint=suggest(key, RULE_KEYS))
+            ctx.fail(rid, key, unknown_key(key), one_of(RULE_KEYS), hint=suggest(key, RULE_KEYS))
 
     when = raw.get("when", {}) or {}
     if not isinstance(when, dict):
-        ctx.fail(rid, "when", f"{when!r}", "a table of switch = value")
+        ctx.fail(rid, "when", f"{when!r}", say("开关 = 取值 的表", "a table of switch = value"))
         when = {}
     active = True
     for switch, wanted in when.items():
         if switch not in ctx.switches:
-            ctx.fail(rid, "when", f'switch "{switch}" not set in [switches]', "a switch of [switches]",
-                     hint=suggest(switch, list(ctx.switches)))
+            ctx.fail(rid, "when", not_a_switch(switch), a_switch(), hint=suggest(switch, list(ctx.switches)))
         else:
             allowed = wanted if isinstance(wanted, list) else [wanted]
             active = active and ctx.switches[switch] in allowed
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
-        ctx.fail(rid, "enabled", f"enabled = {enabled!r}", "true or false")
+        ctx.fail(rid, "enabled", f"enabled = {enabled!r}", true_or_false())
     elif not enabled:
         active = False
 
     spec = {**ctx.defaults, **raw}
     scope = spec.get("scope", "period")
     if scope not in SCOPES:
-        ctx.fail(rid, "scope", f'"{scope}"', " or ".join(f'"{s}"' for s in SCOPES))
+        ctx.fail(rid, "scope", f'"{scope}"', either(SCOPES))
     decision = spec.get("decision", "provincial")
     if decision not in DECISIONS:
-        ctx.fail(rid, "decision", f'"{decision}"', " or ".join(f'"{d}"' for d in DECISIONS),
+        ctx.fail(rid, "decision", f'"{decision}"', either(DECISIONS),
                  hint=suggest(str(decision), DECISIONS))
     draw = parse_draw(spec.get("draw", "slate"), decision, lambda *problem: ctx.fail(rid, "draw", *problem))
     measure = spec.get("measure", "count")
     if not isinstance(measure, str) or not (measure == "count" or re.fullmatch(r"sum:\S+", measure)):
-        ctx.fail(rid, "measure", f"{measure!r}", '"count" or "sum:<numeric column>"')
+        ctx.fail(rid, "measure", f"{measure!r}", say('"count" 或 "sum:<数值列>"', '"count" or "sum:<numeric column>"'))
         measure = "count"
     per = spec.get("per", [])
     if isinstance(per, str):
         per = [per]
     if not isinstance(per, list) or not all(isinstance(p, str) for p in per):
-        ctx.fail(rid, "per", f"{per!r}", "a list of column names")
+        ctx.fail(rid, "per", f"{per!r}", say("列名的列表", "a list of column names"))
         per = []
     where = _parse_where(spec.get("where", {}) or {}, rid, ctx)
     soft = spec.get("soft")
@@ -207,39 +224,43 @@ def parse_rule(raw: Any, ctx: Context, *, fold: Mapping[str, str] | None = None)
     if soft is not None:
         w = soft.get("weight") if isinstance(soft, dict) else None
         if not is_number(w) or w <= 0:
-            ctx.fail(rid, "soft", f"soft = {soft!r}", "soft = { weight = <number > 0> }")
+            ctx.fail(rid, "soft", f"soft = {soft!r}", say("soft = { weight = <大于 0 的数> }", "soft = { weight = <number > 0> }"))
         elif w > MAX_NUMBER:
-            ctx.fail(rid, "soft", f"weight = {_fmt(w)}", f"a weight > 0 and at most {MAX_NUMBER:g}")
+            ctx.fail(rid, "soft", f"weight = {_fmt(w)}", say(f"大于 0 且不超过 {MAX_NUMBER:g} 的权重",
+                                                              f"a weight > 0 and at most {MAX_NUMBER:g}"))
         else:
             weight = float(w)
     by = spec.get("by")
     if by is not None and (not isinstance(by, int) or isinstance(by, bool)):
-        ctx.fail(rid, "by", f"by = {by!r}", "a target year, e.g. by = 2025")
+        ctx.fail(rid, "by", f"by = {by!r}", say("目标年份，如 by = 2025", "a target year, e.g. by = 2025"))
         by = None
     complete = spec.get("complete", False)
     if not isinstance(complete, bool):
-        ctx.fail(rid, "complete", f"{complete!r}", "true or false")
+        ctx.fail(rid, "complete", f"{complete!r}", true_or_false())
         complete = False
     if complete:
         for col in per:
             if col not in CATALOGUE_COLUMNS:
-                ctx.fail(rid, "complete", f'complete = true with per column "{col}"',
-                         "per columns from the catalogue (" + ", ".join(CATALOGUE_COLUMNS) + ")")
+                ctx.fail(rid, "complete", say(f'complete = true，而 per 列为 "{col}"', f'complete = true with per column "{col}"'),
+                         say("目录中的 per 列（", "per columns from the catalogue (") + ", ".join(CATALOGUE_COLUMNS)
+                         + say("）", ")"))
     cost = spec.get("cost", 1.0)
     if not is_number(cost) or cost <= 0 or cost > MAX_NUMBER:
-        ctx.fail(rid, "cost", f"cost = {cost!r}", f"a relaxation cost > 0 and at most {MAX_NUMBER:g}")
+        ctx.fail(rid, "cost", f"cost = {cost!r}", say(f"大于 0 且不超过 {MAX_NUMBER:g} 的放宽代价",
+                                                       f"a relaxation cost > 0 and at most {MAX_NUMBER:g}"))
         cost = 1.0
     lo = _parse_bound(spec.get("min"), "min", rid, per, ctx, fold or {})
     hi = _parse_bound(spec.get("max"), "max", rid, per, ctx, fold or {})
     if lo is None and hi is None and "min" not in spec and "max" not in spec:
-        ctx.fail(rid, None, "a rule with neither min nor max", "min = … and/or max = …")
+        ctx.fail(rid, None, say("一条既无 min 也无 max 的规则", "a rule with neither min nor max"),
+                 say("min = … 和/或 max = …", "min = … and/or max = …"))
     if lo is not None and hi is not None:
         keys = set(lo.groups) | set(hi.groups) | {"*"}
         for key in sorted(keys):
             a, b = (lo.for_group(key) if key != "*" else lo.default), (hi.for_group(key) if key != "*" else hi.default)
             if a is not None and b is not None and a > b:
-                ctx.fail(rid, "min", f"min {_fmt(a)} > max {_fmt(b)}" + ("" if key == "*" else f' for group "{key}"'),
-                         "min ≤ max")
+                ctx.fail(rid, "min", f"min {_fmt(a)} > max {_fmt(b)}" + ("" if key == "*" else say(
+                    f'（分组“{key}”）', f' for group "{key}"')), "min ≤ max")
     if len(ctx.problems) > n_before or not active:
         return None
     return Rule(
@@ -263,7 +284,7 @@ def parse_rule(raw: Any, ctx: Context, *, fold: Mapping[str, str] | None = None)
 
 def _parse_where(where: Any, rid: str, ctx: Context) -> dict[str, tuple[tuple[str, Any], ...]]:
     if not isinstance(where, dict):
-        ctx.fail(rid, "where", f"where = {where!r}", "a table of column = value")
+        ctx.fail(rid, "where", f"where = {where!r}", say("列 = 取值 的表", "a table of column = value"))
         return {}
     out: dict[str, tuple[tuple[str, Any], ...]] = {}
     for column, spec in where.items():
@@ -271,7 +292,7 @@ def _parse_where(where: Any, rid: str, ctx: Context) -> dict[str, tuple[tuple[st
         if isinstance(spec, dict):
             for op, value in spec.items():
                 if op not in COMPARATORS:
-                    ctx.fail(rid, f"where.{column}", f'operator "{op}"', "one of " + ", ".join(COMPARATORS),
+                    ctx.fail(rid, f"where.{column}", say(f'运算符 "{op}"', f'operator "{op}"'), one_of(COMPARATORS),
                              hint=suggest(op, COMPARATORS))
                     continue
                 conditions.append((op, _where_value(column, op, value, rid, ctx)))
@@ -287,11 +308,13 @@ def _where_value(column: str, op: str, value: Any, rid: str, ctx: Context) -> An
     """Check a `where` value against what the column holds; localities are normalised."""
     if op in ("ge", "gt", "le", "lt"):
         if column in TEXT_COLUMNS + CATALOGUE_COLUMNS + BOOL_COLUMNS:
-            ctx.fail(rid, f"where.{column}", f'{op} = {value!r} on the text column "{column}"',
-                     '"ge", "gt", "le" or "lt" on a numeric column (' + ", ".join(NUMBER_COLUMNS) + ")",
-                     hint=f'compare "{column}" with a value or a list instead')
+            ctx.fail(rid, f"where.{column}", say(f'{op} = {value!r} 用在文本列 "{column}" 上',
+                                                 f'{op} = {value!r} on the text column "{column}"'),
+                     say('"ge"、"gt"、"le" 或 "lt" 只用于数值列（' + "、".join(NUMBER_COLUMNS) + "）",
+                         '"ge", "gt", "le" or "lt" on a numeric column (' + ", ".join(NUMBER_COLUMNS) + ")"),
+                     hint=say(f'"{column}" 请与一个值或一个列表比较', f'compare "{column}" with a value or a list instead'))
         elif not is_number(value):
-            ctx.fail(rid, f"where.{column}", f"{op} = {value!r}", "a number")
+            ctx.fail(rid, f"where.{column}", f"{op} = {value!r}", a_number())
         return value
     values = value if isinstance(value, list) else [value]
     checked = [_scalar_where(column, v, rid, ctx) for v in values]
@@ -301,20 +324,20 @@ def _where_value(column: str, op: str, value: Any, rid: str, ctx: Context) -> An
 def _scalar_where(column: str, value: Any, rid: str, ctx: Context) -> Any:
     cat = ctx.catalogue
     if column in BOOL_COLUMNS and not isinstance(value, bool):
-        ctx.fail(rid, f"where.{column}", f"{value!r}", "true or false")
+        ctx.fail(rid, f"where.{column}", f"{value!r}", true_or_false())
     elif column == "locality":
         canon = cat.locality(str(value))
         if canon is None:
-            ctx.fail(rid, "where.locality", f'unknown locality "{value}"', "a catalogue locality",
+            ctx.fail(rid, "where.locality", unknown_locality(value), a_locality(),
                      hint=suggest(str(value), list(cat.localities)))
         return canon or value
     elif column in CATALOGUE_COLUMNS:
         codes = cat.codes(column) or []
         if value != "" and str(value) not in codes:
-            ctx.fail(rid, f"where.{column}", f'unknown {column} "{value}"', f"one of {', '.join(codes)}",
+            ctx.fail(rid, f"where.{column}", unknown_code(column, value), one_of(codes),
                      hint=suggest(str(value), codes))
     elif column in NUMBER_COLUMNS and not is_number(value):
-        ctx.fail(rid, f"where.{column}", f"{value!r}", "a number")
+        ctx.fail(rid, f"where.{column}", f"{value!r}", a_number())
     return value
 
 
@@ -324,23 +347,25 @@ def _parse_bound(value: Any, which: str, rid: str, per: list[str], ctx: Context,
         return None
     if is_number(value):
         if value < 0:
-            ctx.fail(rid, which, f"{which} = {_fmt(value)}", "a bound ≥ 0")
+            ctx.fail(rid, which, f"{which} = {_fmt(value)}", say("不小于 0 的界限", "a bound ≥ 0"))
         elif value > MAX_NUMBER:
-            ctx.fail(rid, which, f"{which} = {_fmt(value)}", f"a bound ≤ {MAX_NUMBER:g}")
+            ctx.fail(rid, which, f"{which} = {_fmt(value)}", say(f"不大于 {MAX_NUMBER:g} 的界限", f"a bound ≤ {MAX_NUMBER:g}"))
             return None
         return Bound(float(value))
     if not isinstance(value, dict):
-        ctx.fail(rid, which, f"{which} = {value!r}", "a number or a table of group = number")
+        ctx.fail(rid, which, f"{which} = {value!r}", say("一个数，或 分组 = 数 的表", "a number or a table of group = number"))
         return None
     if not per:
-        ctx.fail(rid, which, f"{which} is a table but the rule has no per", "a number, or per = [columns]")
+        ctx.fail(rid, which, say(f"{which} 是一个表，但规则没有 per", f"{which} is a table but the rule has no per"),
+                 say("一个数，或 per = [列]", "a number, or per = [columns]"))
         return None
     default = None
     groups: dict[str, float] = {}
     for key, v in value.items():
         if not is_number(v) or v < 0 or v > MAX_NUMBER:
             ctx.fail(rid, which, f'{which}["{key}"] = {_fmt(v) if is_number(v) else repr(v)}',
-                     "a number ≥ 0" if not is_number(v) or v < 0 else f"a number ≤ {MAX_NUMBER:g}")
+                     say("不小于 0 的数", "a number ≥ 0") if not is_number(v) or v < 0
+                     else say(f"不大于 {MAX_NUMBER:g} 的数", f"a number ≤ {MAX_NUMBER:g}"))
             continue
         if key == "*":
             default = float(v)
@@ -356,8 +381,8 @@ def normalise_group_key(key: str, per: list[str] | tuple[str, ...], ctx: Context
     """Normalise a bound-map key (locality aliases, codes checked) or record a problem."""
     parts = str(key).split("|")
     if len(parts) != len(per):
-        ctx.fail(rid, which, f'group "{key}" with {len(parts)} part(s)',
-                 f"{len(per)} part(s) joined by | for per = {list(per)}")
+        ctx.fail(rid, which, say(f'分组 "{key}" 有 {len(parts)} 段', f'group "{key}" with {len(parts)} part(s)'),
+                 say(f"per = {list(per)} 对应的 {len(per)} 段，以 | 相连", f"{len(per)} part(s) joined by | for per = {list(per)}"))
         return None
     cat = ctx.catalogue
     out = []
@@ -366,18 +391,19 @@ def normalise_group_key(key: str, per: list[str] | tuple[str, ...], ctx: Context
         if column == "locality":
             canon = cat.locality(part)
             if canon is None:
-                ctx.fail(rid, which, f'unknown locality "{part}"', "a catalogue locality",
+                ctx.fail(rid, which, unknown_locality(part), a_locality(),
                          hint=suggest(part, list(cat.localities)))
                 return None
             if canon in fold:
-                ctx.fail(rid, which, f'a bound for "{canon}", which this scenario folds into "{fold[canon]}"',
-                         f'a bound for "{fold[canon]}"')
+                ctx.fail(rid, which, say(f'给“{canon}”的界限，而本情景把它并入“{fold[canon]}”',
+                                         f'a bound for "{canon}", which this scenario folds into "{fold[canon]}"'),
+                         say(f'给“{fold[canon]}”的界限', f'a bound for "{fold[canon]}"'))
                 return None
             part = canon
         elif column in CATALOGUE_COLUMNS:
             codes = cat.codes(column) or []
             if part not in codes:
-                ctx.fail(rid, which, f'unknown {column} "{part}"', f"one of {', '.join(codes)}",
+                ctx.fail(rid, which, unknown_code(column, part), one_of(codes),
                          hint=suggest(part, codes))
                 return None
         out.append(part)
@@ -392,14 +418,13 @@ def _switched(value: Any, key: str, ctx: Context) -> Any:
         return value
     name = value["switch"]
     if name not in ctx.switches:
-        ctx.fail(None, key, f'switch "{name}" not set in [switches]', "a switch of [switches]",
-                 hint=suggest(str(name), list(ctx.switches)))
+        ctx.fail(None, key, not_a_switch(name), a_switch(), hint=suggest(str(name), list(ctx.switches)))
         return None
     chosen = ctx.switches[name]
     options = {k: v for k, v in value.items() if k != "switch"}
     if str(chosen) not in options:
-        ctx.fail(None, key, f'no value for {name} = "{chosen}"', "one value per switch value: "
-                 + ", ".join(f'{k} = …' for k in options))
+        ctx.fail(None, key, say(f'{name} = "{chosen}" 没有对应的值', f'no value for {name} = "{chosen}"'),
+                 say("开关的每个取值各一个值：", "one value per switch value: ") + ", ".join(f'{k} = …' for k in options))
         return None
     return options[str(chosen)]
 
@@ -407,18 +432,18 @@ def _switched(value: Any, key: str, ctx: Context) -> Any:
 def parse_plan(section: Any, ctx: Context) -> PlanSettings:
     """Check the `[plan]` table; any value may be chosen by a switch."""
     if not isinstance(section, dict):
-        ctx.fail(None, "plan", f"plan = {section!r}", "a [plan] table")
+        ctx.fail(None, "plan", f"plan = {section!r}", say("一个 [plan] 表", "a [plan] table"))
         return PlanSettings()
     for key in section:
         if key not in PLAN_KEYS:
-            ctx.fail(None, f"plan.{key}", f'unknown key "{key}"', "one of " + ", ".join(PLAN_KEYS),
+            ctx.fail(None, f"plan.{key}", unknown_key(key), one_of(PLAN_KEYS),
                      hint=suggest(key, PLAN_KEYS))
     values = {k: _switched(v, f"plan.{k}", ctx) for k, v in section.items() if k in PLAN_KEYS}
     values = {k: v for k, v in values.items() if v is not None}
     out: dict[str, Any] = {}
     forecast = values.get("forecast", "auto" if section else "none")
     if forecast not in FORECASTS:
-        ctx.fail(None, "plan.forecast", f'"{forecast}"', " or ".join(f'"{f}"' for f in FORECASTS),
+        ctx.fail(None, "plan.forecast", f'"{forecast}"', either(FORECASTS),
                  hint=suggest(str(forecast), FORECASTS))
     else:
         out["forecast"] = forecast
@@ -427,19 +452,20 @@ def parse_plan(section: Any, ctx: Context) -> PlanSettings:
             v = values[key]
             if not is_number(v) or v < 0 or (key == "future_weight" and v > 1) or v > MAX_NUMBER:
                 ctx.fail(None, f"plan.{key}", f"{key} = {v!r}",
-                         "a number in [0, 1]" if key == "future_weight" else f"a number from 0 to {MAX_NUMBER:g}")
+                         say("0 到 1 之间的数", "a number in [0, 1]") if key == "future_weight"
+                         else say(f"0 到 {MAX_NUMBER:g} 之间的数", f"a number from 0 to {MAX_NUMBER:g}"))
             else:
                 out[key] = float(v)
     if "through" in values:
         v = values["through"]
         if not isinstance(v, int) or isinstance(v, bool):
-            ctx.fail(None, "plan.through", f"through = {v!r}", "a year, e.g. through = 2025")
+            ctx.fail(None, "plan.through", f"through = {v!r}", say("年份，如 through = 2025", "a year, e.g. through = 2025"))
         else:
             out["through"] = v
     if "reachability" in values:
         v = values["reachability"]
         if v not in REACHABILITY:
-            ctx.fail(None, "plan.reachability", f'"{v}"', " or ".join(f'"{r}"' for r in REACHABILITY))
+            ctx.fail(None, "plan.reachability", f'"{v}"', either(REACHABILITY))
         else:
             out["reachability"] = v
     if "pools" in values:
@@ -452,12 +478,12 @@ def parse_fold(section: Mapping[str, Any], ctx: Context) -> dict[str, str]:
     fold: dict[str, str] = {}
     for key in section:
         if key != "fold":
-            ctx.fail(None, f"localities.{key}", f'unknown key "{key}"', '"fold"')
+            ctx.fail(None, f"localities.{key}", unknown_key(key), '"fold"')
     for src, dst in (section.get("fold", {}) or {}).items():
         s, d = cat.locality(src), cat.locality(str(dst))
         if s is None or d is None:
             bad = src if s is None else dst
-            ctx.fail(None, "localities.fold", f'unknown locality "{bad}"', "a catalogue locality",
+            ctx.fail(None, "localities.fold", unknown_locality(bad), a_locality(),
                      hint=suggest(str(bad), list(cat.localities)))
             continue
         fold[s] = d
@@ -468,126 +494,21 @@ def id_list(value: Any, key: str, ctx: Context) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        ctx.fail(None, key, f"{key} = {value!r}", "a list of strings")
+        ctx.fail(None, key, f"{key} = {value!r}", say("字符串的列表", "a list of strings"))
         return ()
     return tuple(clean_text(v) for v in value)
 
 
-# --- [switches] and [choices] ------------------------------------------------------------
+# --- [switches] and [choices]: `switches` ---------------------------------------------------
 
 def check_tables(data: Mapping[str, Any], ctx: Context) -> None:
     """Keys that must be tables are tables; `rule` is an array of tables."""
     for key in TABLE_KEYS:
         if key in data and not isinstance(data[key], dict):
-            ctx.fail(None, key, f"{key} = {data[key]!r}", f"a [{key}] table")
+            ctx.fail(None, key, f"{key} = {data[key]!r}", say(f"一个 [{key}] 表", f"a [{key}] table"))
     rules = data.get("rule")
     if rules is not None and not isinstance(rules, list):
-        ctx.fail(None, "rule", f"rule = {rules!r}", "[[rule]] tables")
-
-
-def check_switches(data: Mapping[str, Any], first_values: Mapping[str, Any], ctx: Context, *,
-                   root_names: tuple[str, ...] = ()) -> None:
-    """Every switch is one the scenario knows, set to a value it may take.
-
-    A switch is known when `[choices]` lists it, a rule's `when` or a `{ switch = … }` table
-    reads it, or the base-most file (the scenario itself when it extends nothing) sets it — so a
-    misspelt name in a file that extends another is an error. A switch declared in `[choices]`
-    takes only those values, and a `when` naming it only those. An undeclared switch may take
-    any value, except one that is close to a value the rules name or the base-most file gives
-    it (``softband`` for ``soft_band``): a typo, refused with the nearest (a value far from all,
-    e.g. ``fast`` where rules name ``slow``, switches every variant off, as meant). `first_values`: switch → the
-    value set by the base-most file that sets it; `root_names`: the switches the base-most file sets.
-    """
-    switches = data.get("switches") or {}
-    choices = data.get("choices") or {}
-    if not isinstance(switches, dict) or not isinstance(choices, dict):
-        return                                   # said by `check_tables`
-    declared: dict[str, list[Any]] = {}
-    for name, values in choices.items():
-        if not isinstance(values, list) or not values or not all(isinstance(v, (str, int, bool)) for v in values):
-            ctx.fail(None, f"choices.{name}", f"{name} = {values!r}", 'a list of the values the switch may take, '
-                     'e.g. about_n = ["soft_band", "hard_band"]')
-            continue
-        declared[name] = values
-    used: dict[str, set[Any]] = {}
-    rules = data.get("rule") if isinstance(data.get("rule"), list) else []
-    for raw in rules:
-        when = raw.get("when") if isinstance(raw, dict) else None
-        if not isinstance(when, dict):
-            continue
-        for name, wanted in when.items():
-            values = wanted if isinstance(wanted, list) else [wanted]
-            used.setdefault(name, set()).update(v for v in values if isinstance(v, (str, int, bool)))
-            if name in declared:
-                for v in values:
-                    if v not in declared[name]:
-                        ctx.fail(str(raw.get("id", "?")), "when", f'{name} = {v!r}, a value the switch does not have',
-                                 "one of its [choices]: " + ", ".join(map(repr, declared[name])),
-                                 hint=suggest(str(v), [str(c) for c in declared[name]]))
-    plan = data.get("plan") if isinstance(data.get("plan"), dict) else {}
-    for key, value in plan.items():
-        if isinstance(value, dict) and "switch" in value:
-            name = value["switch"]
-            options = [k for k in value if k != "switch"]
-            used.setdefault(str(name), set()).update(options)
-            for option in options if str(name) in declared else []:
-                if option not in map(str, declared[str(name)]):
-                    ctx.fail(None, f"plan.{key}", f'{name} = "{option}", a value the switch does not have',
-                             "one of its [choices]: " + ", ".join(map(repr, declared[str(name)])))
-    known = sorted(set(declared) | set(used) | set(root_names))
-    for name, value in switches.items():
-        if name not in declared and name not in used and name in root_names:
-            continue                             # set, read by nothing: any value does nothing
-        if name not in known:
-            ctx.fail(None, f"switches.{name}", f'switch "{name}", which no rule and no [plan] value reads',
-                     "one of the scenario's switches: " + ", ".join(known) if known else "no [switches]",
-                     hint=suggest(str(name), known))
-            continue
-        if name in declared:
-            allowed = declared[name]
-            if value not in allowed:
-                ctx.fail(None, f"switches.{name}", f"{name} = {value!r}", "one of its [choices]: "
-                         + ", ".join(map(repr, allowed)), hint=suggest(str(value), [str(a) for a in allowed]))
-            continue
-        named = sorted(map(str, used.get(name, set()) | ({first_values[name]} if name in first_values else set())))
-        near = _typo_of(str(value), named)
-        if near:
-            ctx.fail(None, f"switches.{name}", f"{name} = {value!r}, a value no rule names",
-                     "one of " + ", ".join(map(repr, named)) + f' (or declare the value in [choices] {name} = [...])',
-                     hint=f'did you mean "{near}"?')
-    for raw in rules:                                   # `when` values of undeclared switches: typos only
-        when = raw.get("when") if isinstance(raw, dict) else None
-        for name, wanted in (when.items() if isinstance(when, dict) else ()):
-            if name in declared:
-                continue
-            values = wanted if isinstance(wanted, list) else [wanted]
-            current = switches.get(name)
-            named = {str(v) for v in used.get(name, set())} | ({str(current)} if current is not None else set())
-            for v in values:
-                others = sorted(named - {str(x) for x in values})
-                near = _typo_of(str(v), others)
-                if near and sum(1 for r in rules if isinstance(r, dict) and isinstance(r.get("when"), dict)
-                                and v in _as_list(r["when"].get(name))) == 1:
-                    ctx.fail(str(raw.get("id", "?")), "when", f"{name} = {v!r}, a value only this rule names",
-                             f"a value of the switch: {', '.join(map(repr, others))}", hint=f'did you mean "{near}"?')
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _typo_of(value: str, named: list[str]) -> str:
-    """The value `value` is a likely misspelling of (close but not equal), or "".
-
-    Without `[choices]`, a switch value no rule names is either a typo ("softband") or a
-    deliberate value that switches every variant off ("fast" where rules name "slow"): only
-    the first is refused.
-    """
-    import difflib
-    if value in named:
-        return ""
-    close = difflib.get_close_matches(value, named, n=1, cutoff=0.75)
-    return close[0] if close else ""
+        ctx.fail(None, "rule", f"rule = {rules!r}", say("[[rule]] 表", "[[rule]] tables"))
 
 
 def is_number(value: Any) -> bool:

@@ -24,13 +24,16 @@ from collections.abc import Mapping
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.inputs import column_label
+from planner.lang import say
 
 UNIT_SWITCH = "unit_consistency"     # "check" | "merge" | "off" (a scenario without it: off)
 UNIT_FACTS = ("unit_kind", "tier", "locality")
 _BLANKS = re.compile(r"\s+")
-ONE_NAME = "同一单位编号对应多个单位名称 (one unit_name per unit_id)"
-ONE_ID = "同一单位名称对应多个单位编号 (one unit_id per unit_name)"
-MERGE_HINT = '同一单位请用同一编号和名称；或在 [switches] 设 unit_consistency = "merge" 合并为一个单位'
+ONE_NAME = ("同一单位编号对应一个单位名称", "one unit_name per unit_id")
+ONE_ID = ("同一单位名称对应一个单位编号", "one unit_id per unit_name")
+MERGE_HINT = ('同一单位请用同一编号和名称；或在 [switches] 设 unit_consistency = "merge" 合并为一个单位',
+              'give one unit one id and one name; or set unit_consistency = "merge" in [switches] to merge them')
 
 
 def name_key(names: pd.Series) -> pd.Series:
@@ -109,10 +112,12 @@ def check_units(frame: pd.DataFrame, history: pd.DataFrame | None, *, mode: str 
     if mode == "merge":
         rows = merge_units(rows, unit_merges(rows))
     else:
-        problems += _conflicts(rows, "unit_id", "_name", "unit_name", ONE_NAME, hint=MERGE_HINT)
-        problems += _conflicts(rows, "_name", "unit_id", "unit_id", ONE_ID, hint=MERGE_HINT)
+        problems += _conflicts(rows, "unit_id", "_name", "unit_name", say(*ONE_NAME), hint=say(*MERGE_HINT))
+        problems += _conflicts(rows, "_name", "unit_id", "unit_id", say(*ONE_ID), hint=say(*MERGE_HINT))
     for column in UNIT_FACTS:
-        problems += _conflicts(rows, "unit_id", column, column, f"one {column} per unit on every row and year")
+        problems += _conflicts(rows, "unit_id", column, column,
+                               say(f"同一单位在每一行、每一年的{column_label(column)}相同",
+                                   f"one {column} per unit on every row and year"))
     if problems:
         raise InputError(problems[:200])
 
@@ -126,7 +131,7 @@ def unit_conflicts(rows: pd.DataFrame) -> list[tuple[int, str]]:
     out = []
     for problem in (_conflicts(keyed, "unit_id", "_name", "unit_name", "")
                     + _conflicts(keyed, "_name", "unit_id", "unit_id", "")):
-        out.append((int(problem.row), f"单位不唯一 (unit ambiguous): {problem.found}"))
+        out.append((int(problem.row), say(f"单位不唯一：{problem.found}", f"unit ambiguous: {problem.found}")))
     return out
 
 
@@ -138,8 +143,11 @@ def _conflicts(rows: pd.DataFrame, key: str, value: str, shown: str, expected: s
         these = rows[rows[key] == group]
         found_all = "、".join(sorted(map(str, these[shown].unique())))
         label = these["unit_name"].iat[0] if key == "_name" else group
-        what = "unit_name" if key == "_name" else "unit"
+        what = say("单位名称" if key == "_name" else "单位", "unit_name" if key == "_name" else "unit")
+        shown_zh = column_label(shown)
         for (src, row, cid), v in zip(these["_where"], these[shown]):
-            found = f'{what} "{label}" with {shown} "{v}"' + (f' (history candidate "{cid}")' if cid else "")
-            problems.append(Problem(src, found, f"{expected} (found {found_all})", row=row, column=shown, hint=hint))
+            found = say(f"{what}“{label}”的{shown_zh}为“{v}”" + (f"（往年名单中的项目“{cid}”）" if cid else ""),
+                        f'{what} "{label}" with {shown} "{v}"' + (f' (history candidate "{cid}")' if cid else ""))
+            problems.append(Problem(src, found, say(f"{expected}（实际有：{found_all}）", f"{expected} (found {found_all})"),
+                                    row=row, column=shown, hint=hint))
     return problems

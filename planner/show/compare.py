@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, PlannerError, Problem
+from planner.lang import language, say
 from planner.inputs import load_catalogue, read_run, read_text_table
 from planner.result import SolvedRound
 from planner.rules import describe_edits
@@ -186,11 +187,13 @@ def load_output(folder: str | Path) -> Side:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError([Problem(str(folder), "no such folder",
-                                  "an output folder of `planner solve` (" + ", ".join(OUTPUT_FILES) + ")")])
+        raise InputError([Problem(str(folder), say("没有这个文件夹", "no such folder"),
+                                  say("planner solve 的输出文件夹（含 " + "、".join(OUTPUT_FILES) + "）",
+                                      "an output folder of `planner solve` (" + ", ".join(OUTPUT_FILES) + ")"))])
     missing = [name for name in OUTPUT_FILES if not (folder / name).is_file()]
     if missing:
-        raise InputError([Problem(str(folder / name), "no such file", "a file that `planner solve` writes")
+        raise InputError([Problem(str(folder / name), say("没有这个文件", "no such file"),
+                                  say("planner solve 写出的文件", "a file that `planner solve` writes"))
                           for name in missing])
     run = read_run(folder, explanations=False)          # slate (reason as written) and summary, checked
     summary, slate = run.summary, run.slate
@@ -200,7 +203,8 @@ def load_output(folder: str | Path) -> Side:
     need = ["rule_id", "clause", "group", "value", "min", "max", "binding"]
     absent = [c for c in need if c not in rules]
     if absent:
-        raise InputError([Problem(str(folder / "rules.csv"), f'no column "{c}"', "the rules.csv of a run")
+        raise InputError([Problem(str(folder / "rules.csv"), say(f"没有“{c}”列", f'no column "{c}"'),
+                                  say("一次求解的 rules.csv", "the rules.csv of a run"))
                           for c in absent])
     for column in ("value", "min", "max"):
         rules[column] = pd.to_numeric(rules[column], errors="coerce")
@@ -330,9 +334,11 @@ def _limit_text(lo: float, hi: float) -> str:
     return ""
 
 
-def comparison_html(comparison: Comparison, *, max_rows: int = MAX_ROWS, lang: str = "zh") -> str:
+def comparison_html(comparison: Comparison, *, max_rows: int = MAX_ROWS, lang: str | None = None) -> str:
     """A comparison: the change in total score, then entered/left, localities, tiers, binding changes.
-    ``lang="zh"`` (default) says it in Chinese, ``"en"`` in English with the codes."""
+    ``lang="zh"`` says it in Chinese, ``"en"`` in English with the codes; by default the language
+    of `planner.lang` (Chinese unless English was asked for)."""
+    lang = lang or language()
     a, b = (html.escape(x) for x in comparison.labels)
     summary = comparison.summary.rename(columns={"a": comparison.labels[0], "b": comparison.labels[1]})
     delta = comparison.score_delta

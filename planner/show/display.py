@@ -13,7 +13,9 @@ from typing import Any
 import pandas as pd
 
 from planner.inputs import column_label, load_catalogue, to_chinese
+from planner.lang import language
 from planner.result import SolvedRound, task_table
+from planner.rules import group_words, unit_names
 
 MAX_ROWS = 20
 STYLE = """<style>
@@ -34,10 +36,12 @@ DISPLAY_LABELS = {"task_label": "任务类别", "candidates": "候选", "lowest"
 
 
 def table_html(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS, signed: tuple[str, ...] = (),
-               lang: str = "zh") -> str:
+               lang: str | None = None) -> str:
     """One DataFrame as an HTML table: numbers right-aligned, ``signed`` columns with +/− and colour,
-    at most `max_rows` rows (the rest counted below). ``lang="zh"`` (default) shows the Chinese
-    header and label of every known column and code; ``"en"`` the codes."""
+    at most `max_rows` rows (the rest counted below). ``lang="zh"`` shows the Chinese header and
+    label of every known column and code; ``"en"`` the codes; by default the language of
+    `planner.lang` (Chinese unless English was asked for)."""
+    lang = lang or language()
     if frame.empty:
         return f'<p class="muted">{"— none" if lang == "en" else "—（无）"}</p>'
     shown = frame.head(max_rows)
@@ -96,29 +100,43 @@ WORDS = {
                  "{a} → {b}: total score {delta}, {entered} entered, {left} left"),
     "whatif": ("情景推演 {label}：{lines}", "what-if {label}: {lines}"),
 }
+MODES = {"cold": ("从头求解", "cold"), "rebuild": ("重建模型", "rebuild"), "bounds": ("只改界限", "bounds"),
+         "again": ("与之前相同", "again")}
 STATUS = {"OPTIMAL": ("最优（已证明）", "optimal (proven)"), "FEASIBLE": ("可行（差距 {gap}）", "feasible (gap {gap})"),
           "INFEASIBLE": ("无可行方案", "infeasible")}
 
 
-def word(key: str, lang: str = "zh", **values: Any) -> str:
-    """`WORDS[key]` in `lang`, filled with `values` (not escaped)."""
+def word(key: str, lang: str | None = None, **values: Any) -> str:
+    """`WORDS[key]` in `lang` (default: the language of `planner.lang`), filled with `values` (not escaped)."""
     zh, en = WORDS[key]
+    lang = lang or language()
     return (en if lang == "en" else zh).format(**values)
 
 
-def status_text(status: str, gap: float | None, lang: str = "zh") -> str:
+def status_text(status: str, gap: float | None, lang: str | None = None) -> str:
     """A solver status in words: 最优（已证明）, 可行（差距 1.20%）…"""
     zh, en = STATUS.get(status, (status, status))
+    lang = lang or language()
     return (en if lang == "en" else zh).format(gap=f"{gap:.2%}" if gap is not None and gap == gap else "?")
 
 
-def result_html(result: SolvedRound, *, max_rows: int = MAX_ROWS, lang: str = "zh") -> str:
+def _group_names(result: SolvedRound, rules: pd.DataFrame) -> list[str]:
+    """The groups of a rule table as people read them: a school by its name, a code by its label."""
+    per = {rule.id: rule.per for rule in result.scenario.rules}
+    names = unit_names(result.slate)
+    return [group_words(per.get(rid, ()), str(key), names) if per.get(rid) else str(key)
+            for rid, key in zip(rules["rule_id"], rules["group"])]
+
+
+def result_html(result: SolvedRound, *, max_rows: int = MAX_ROWS, lang: str | None = None) -> str:
     """A solved round: headline, key figures, the slate by task, binding rule groups, warnings.
 
     Needs ``result.summary`` (name, status, n_selected, n_candidates, n_national, total_score,
     penalty, gap, solve_s) and ``result.rules`` (rule_id, clause, group, value, min, max, binding).
-    ``lang="zh"`` (default) says everything in Chinese; ``"en"`` in English with the codes.
+    ``lang="zh"`` says everything in Chinese; ``"en"`` in English with the codes; by default the
+    language of `planner.lang` (Chinese unless English was asked for).
     """
+    lang = lang or language()
     s = result.summary
     figures = pd.DataFrame([
         (word("selected", lang), f"{s['n_selected']} / {s['n_candidates']}"),
@@ -130,14 +148,17 @@ def result_html(result: SolvedRound, *, max_rows: int = MAX_ROWS, lang: str = "z
     ], columns=[word("measure", lang), word("value", lang)])
     whatif = s.get("whatif")
     if whatif:
-        figures.loc[len(figures)] = [word("resolve", lang), f"{whatif['mode']}, " + word("seconds", lang,
-                                                                                         v=whatif["total_s"])]
+        mode = MODES.get(whatif["mode"], (whatif["mode"],) * 2)[lang == "en"]
+        figures.loc[len(figures)] = [word("resolve", lang), mode + ("，" if lang != "en" else ", ")
+                                     + word("seconds", lang, v=whatif["total_s"])]
     tasks = task_table(result)
     if lang != "en":
         cat = load_catalogue()
         tasks = tasks.assign(track=[cat.tracks_of(t).get(k, k) if k else "" for t, k in zip(tasks["task"], tasks["track"])])
     tasks = tasks[["task_label", "track", "candidates", "selected", "national", "lowest"]]
     binding = result.rules[result.rules["binding"]][["rule_id", "clause", "group", "value", "min", "max"]]
+    if lang != "en":
+        binding = binding.assign(group=_group_names(result, binding))
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in s.get("warnings", []))
     status = status_text(str(s["status"]), s.get("gap"), lang)
     parts = [

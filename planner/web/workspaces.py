@@ -276,5 +276,5 @@ class Workspaces:
                                      history_rows=prepared.history_rows, time_limit_s=self.diagnose_s)
             diagnosis = error.diagnosis
         advice = list(getattr(error, "advice", []) or [])
-        lines = [line for line in diagnosis.lines if not line.startswith(("relax: ", "or: "))]
+        lines = [line for line in diagnosis.lines if not line.startswith(("relax: ", "or: ", "放宽：", "或者："))]
         return Failure("infeasible", str(error), lines=lines, advice=advice, conflicts=error.conflicts)
