@@ -32,6 +32,8 @@ from benchmarks.instances import INSTANCES, REPO
 E2E_SCENARIO = REPO / "scenarios" / "jilin-2023-funded.toml"
 E2E_REPEATS = 5
 EXTRA_BENCHES = ("bench_explain", "bench_whatif", "bench_sweep", "bench_analyses", "bench_publish")
+# national-binding(-6) in the run: also `planner solve` on it end to end against its build + solve
+# (benchmarks/bench_national.py), unless --no-e2e.
 
 
 # --------------------------------------------------------------------------- running
@@ -313,6 +315,13 @@ def main(argv: list[str] | None = None) -> int:
             results[name][method] = result
             print(" done" if "error" not in result else f" {result['error']}", flush=True, file=sys.stderr)
     e2e = None if args.no_e2e or (args.only and "jilin-2023-funded" not in args.only) else end_to_end()
+    national = {}
+    for name in ("national-binding", "national-binding-6"):
+        if name in names and not args.no_e2e:
+            from benchmarks import bench_national
+            print(f"  {name} / planner solve end to end …", end="", flush=True, file=sys.stderr)
+            national[name] = bench_national.run(provinces=31 if name == "national-binding" else 6)
+            print(" done", flush=True, file=sys.stderr)
     extra = {} if args.no_extra or args.only else extra_benches(args.quick)
     elapsed = (dt.datetime.now() - started).total_seconds()
 
@@ -324,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         lines += ["", f"end to end: planner solve {e2e['scenario']} --out … --quiet, process start to files written: "
                       f"median {_fmt(e2e['median_s'])} s of {', '.join(f'{t:.2f}' for t in e2e['times'])}"
                       + (f" — {e2e['error']}" if e2e['error'] else "")]
+    for result in national.values():
+        from benchmarks.bench_national import lines as national_lines
+        lines += [""] + national_lines(result)
     for name, result in extra.items():
         if name == "bench_analyses" and "error" not in result and "skipped" not in result:
             from benchmarks.bench_analyses import table as before_after
@@ -335,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
     if args.json:
         args.json.write_text(json.dumps({"started": started.isoformat(), "machine": machine(), "results": results,
-                                         "e2e": e2e, "extra": extra, "table": lines}, ensure_ascii=False, indent=1,
+                                         "e2e": e2e, "national_e2e": national, "extra": extra, "table": lines}, ensure_ascii=False, indent=1,
                                         default=str), encoding="utf-8")
     return 0
 

@@ -9,6 +9,9 @@ normal), cold — worker start-up and each worker's model build included, as a u
   efficiency (speed-up / workers);
 * optionally the same on a Dask LocalCluster, and a few samples with the scenario's lookahead
   (which makes every solve much slower) to say what a lookahead sweep costs;
+* the sweep and the lookahead sweep on 1 and 2 Dask workers (`scale_out`), each fitted to
+  Amdahl's law (`amdahl`: the serial fraction, and the speed-up it predicts on 16 workers — a
+  prediction: the 16-worker row is measured only on a 16-core machine, none lent here);
 * with ``--fit``: the serial part — 200 and 1,000 samples on 1 and 2 workers, each fitted to
   T(w) = a + b/w (a: start-up, model builds and the driver, which more workers do not shorten).
 
@@ -17,6 +20,7 @@ slows every figure down).
 
     python benchmarks/bench_sweep.py                 # prints the dict as JSON
     python benchmarks/bench_sweep.py --quick         # 200 samples, no Dask, no lookahead
+    python benchmarks/bench_sweep.py --scale         # 1 and 2 Dask workers, Amdahl fit, 16 predicted
 """
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ def _timed(cases, samples: int, **options) -> tuple[float, object]:
 
 
 def run(scenario: str | Path = SCENARIO, samples: int = 1000, workers: int = 2, speedup_samples: int = 200, *,
-        dask: bool = True, lookahead_samples: int = 6) -> dict:
+        dask: bool = True, lookahead_samples: int = 6, scale: bool = True) -> dict:
     """Time the sweeps (see the module docstring); every figure in seconds unless named otherwise."""
     from planner.analysis import make_case
 
@@ -76,7 +80,44 @@ def run(scenario: str | Path = SCENARIO, samples: int = 1000, workers: int = 2, 
                                  "median_cpu_per_sample_s": round(per, 3),
                                  "projected_1000_s": round(1000 * per / workers, 1),
                                  "not_optimal": int((runs_l.runs["status"] != "OPTIMAL").sum())}
+    if scale:
+        try:
+            import dask.distributed  # noqa: F401
+            executor = "dask"
+        except ImportError:
+            executor = "process"
+        out["scale_out"] = scale_out(scenario, speedup_samples, executor=executor)
     out["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
+PREDICT_WORKERS = 16
+
+
+def amdahl(wall_1_s: float, wall_2_s: float, workers: int = PREDICT_WORKERS) -> dict:
+    """Amdahl's law fitted to a run on 1 and 2 workers: T(w) = T(1)·(f + (1 − f)/w), so the serial
+    fraction is f = 2·T(2)/T(1) − 1, and the speed-up predicted on `workers` is 1 / (f + (1 − f)/w).
+
+    Two points fit the two unknowns exactly: the prediction is only as good as those two runs
+    (on a shared machine the second worker competes with other jobs, which inflates f).
+    """
+    f = min(1.0, max(0.0, 2.0 * wall_2_s / wall_1_s - 1.0))
+    return {"serial_fraction": round(f, 3), f"predicted_speedup_{workers}": round(1.0 / (f + (1.0 - f) / workers), 2),
+            f"measured_{workers}": "not measured: no 16-core device machine was lent to this session"}
+
+
+def scale_out(scenario: str | Path = SCENARIO, samples: int = 200, lookahead_samples: int = 12,
+              executor: str = "dask") -> dict:
+    """The sweep and the lookahead sweep on 1 and 2 workers, each with its Amdahl fit."""
+    from planner.analysis import make_case
+
+    out: dict = {"executor": executor}
+    for name, lookahead, n in (("sweep", False, samples), ("lookahead_sweep", True, lookahead_samples)):
+        case = make_case(scenario, score_sd=SCORE_SD, lookahead=lookahead, label=name)
+        one, _ = _timed([case], n, executor=executor, workers=1)
+        two, _ = _timed([case], n, executor=executor, workers=2)
+        out[name] = {"samples": n, "wall_1_s": round(one, 2), "wall_2_s": round(two, 2),
+                     "speedup_2": round(one / two, 2), **amdahl(one, two)}
     return out
 
 
@@ -100,5 +141,8 @@ if __name__ == "__main__":
         print(json.dumps(fit(executor="dask" if "--dask" in sys.argv else "process"), indent=2))
         raise SystemExit(0)
     quick = "--quick" in sys.argv
-    result = run(samples=200 if quick else 1000, dask=not quick, lookahead_samples=0 if quick else 6)
+    if "--scale" in sys.argv:
+        print(json.dumps(scale_out(), indent=2))
+        raise SystemExit(0)
+    result = run(samples=200 if quick else 1000, dask=not quick, lookahead_samples=0 if quick else 6, scale=not quick)
     print(json.dumps(result, ensure_ascii=False, indent=2))

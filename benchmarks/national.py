@@ -33,7 +33,8 @@ Binding pools (``binding=True``, issue 14)
     is 31 independent knapsacks over the Jilin quotas. ``provinces=6`` is the small variant.
 
     python -m benchmarks.national --out /tmp/national      # writes candidates.csv
-    python -m benchmarks.national --out /tmp/b6 --binding --provinces 6   # the binding table + its pools
+    python -m benchmarks.national --out /tmp/b6 --binding --provinces 6   # the binding table, its pools, scenario.toml
+    planner solve /tmp/b6/scenario.toml --out /tmp/b6/run               # the same instance end to end
     python -m benchmarks --only national-binding-6         # CP-SAT, HiGHS whole, HiGHS per component
 """
 from __future__ import annotations
@@ -43,6 +44,7 @@ import itertools
 import json
 import time
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -77,12 +79,16 @@ def national_frame(provinces: int = PROVINCES, per_province: int = PER_PROVINCE,
         keep = np.sort(rng.choice(len(draws), size=min(per_province, len(draws)), replace=False))
         part = draws.iloc[keep].reset_index(drop=True)
         part["year"] = np.int64(YEAR)
+        # 三(三) links: kept when they name a consortium of this province's table, with its prefix.
+        link = part["consortium_id"].fillna("").astype(str)
+        known = link.isin(set(part["candidate_id"].astype(str)))
+        part["consortium_id"] = np.where(known, code + "-" + link, "")
         part["candidate_id"] = code + "-" + part["candidate_id"].astype(str)
         part["unit_id"] = code + "-" + part["unit_id"].astype(str)
         part.insert(1, "province", pd.Series([code] * len(part), dtype="str"))
         parts.append(part)
     frame = pd.concat(parts, ignore_index=True)
-    for column in ("candidate_id", "province", "task", "track", "title", "unit_id", "unit_name", "unit_kind",
+    for column in ("candidate_id", "consortium_id", "province", "task", "track", "title", "unit_id", "unit_name", "unit_kind",
                    "tier", "locality", "level"):
         frame[column] = frame[column].astype("str")
     frame.attrs.update(source="<national synthetic>", first_data_row=2, skipped_rows=(), normalised=True)
@@ -130,7 +136,14 @@ def _national_rule(rule: dict[str, Any], codes: list[str], fold: dict[str, str])
 
 def national_scenario(provinces: int = PROVINCES, *, funded: bool = False, base: str | Path = BASE):
     """The Jilin rules in every province, one year, no lookahead (see the module docstring)."""
-    from planner.rules import load_scenario, parse_scenario
+    from planner.rules import parse_scenario
+
+    return parse_scenario(national_data(provinces, funded=funded, base=base))
+
+
+def national_data(provinces: int = PROVINCES, *, funded: bool = False, base: str | Path = BASE) -> dict[str, Any]:
+    """The scenario of `national_scenario` as the data of a scenario file."""
+    from planner.rules import load_scenario
 
     jilin = load_scenario(base)
     data = {k: v for k, v in dict(jilin.raw).items() if k not in ("_text", "candidates", "history")}
@@ -140,9 +153,13 @@ def national_scenario(provinces: int = PROVINCES, *, funded: bool = False, base:
     data["name"] = f"全国{provinces}省（合成）" + ("含年度资金池" if funded else "")
     data["plan"] = {**dict(data.get("plan", {})), "forecast": "none"}
     data["plan"].pop("pools", None)
+    # The provinces' rosters are drawn from the same catalogue of names, so one name stands for a
+    # different unit in each province (its id carries the province): the national check of one id
+    # per name does not apply across provinces.
+    data["switches"] = {**dict(data.get("switches", {})), "unit_consistency": "off"}
     if funded:
         data["switches"] = {**dict(data.get("switches", {})), "funding": "pool"}
-    return parse_scenario(data)
+    return data
 
 
 def binding_round(provinces: int = PROVINCES, per_province: int = BINDING_PER_PROVINCE, seed: int = SEED):
@@ -166,10 +183,32 @@ def binding_round(provinces: int = PROVINCES, per_province: int = BINDING_PER_PR
     n = len(frame)
     spend = pd.Series(np.where(selected[:n], frame["cost"].to_numpy(), 0.0)).groupby(frame["province"]).sum()
     pools = {code: int(round(POOL_SHARE * spend.get(code, 0.0))) for code in province_codes(provinces)}
-    scenario = national_scenario(provinces).with_rule({
-        "id": "province-pool", "clause": "二(三)", "scope": "year", "measure": "sum:cost", "per": ["province"],
-        "text": "每省年度资金池（万元；基准测试的选择：约为仅受名额约束时支出的五分之一）", "max": pools})
+    scenario = national_scenario(provinces).with_rule(pool_rule(pools))
     return frame, scenario
+
+
+def pool_rule(pools: dict[str, int]) -> dict[str, Any]:
+    """The binding instance's rule: one yearly funding pool per province."""
+    return {"id": "province-pool", "clause": "二(三)", "scope": "year", "measure": "sum:cost", "per": ["province"],
+            "text": "每省年度资金池（万元；基准测试的选择：约为仅受名额约束时支出的五分之一）", "max": pools}
+
+
+def write_scenario_file(path: Path, provinces: int, pools: dict[str, int], candidates: str) -> None:
+    """The binding instance as a scenario file beside its table, for ``planner solve`` end to end."""
+    import tomlkit
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    data = plain(national_data(provinces))
+    data.pop("_sources", None)
+    data["rule"] = [*data["rule"], pool_rule(pools)]
+    data["candidates"] = candidates
+    path.write_text(tomlkit.dumps(data), encoding="utf-8")
 
 
 def _toml_value(value: Any) -> str:
@@ -191,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         frame, scenario = binding_round(args.provinces, args.per_province if args.per_province != PER_PROVINCE
                                         else BINDING_PER_PROVINCE, args.seed)
         pools = next(r for r in scenario.rules if r.id == "province-pool")
-        (out / "pools.json").write_text(json.dumps(dict(pools.max.groups), ensure_ascii=False, indent=1), "utf-8")
+        groups = {str(k): int(v) for k, v in dict(pools.max.groups).items()}
+        (out / "pools.json").write_text(json.dumps(groups, ensure_ascii=False, indent=1), "utf-8")
+        write_scenario_file(out / "scenario.toml", args.provinces, groups, "candidates.csv")
     else:
         frame = national_frame(args.provinces, args.per_province, args.seed)
     frame.to_csv(out / "candidates.csv", index=False, encoding="utf-8-sig")

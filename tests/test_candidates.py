@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from planner.errors import InputError
+from planner.lang import speaking
 from planner.inputs import (
     OPTIONAL_DEFAULTS,
     REQUIRED_COLUMNS,
@@ -76,8 +77,8 @@ def error_of(call, *args, **kw) -> str:
 
 def assert_problem(message: str, path: Path | str, row: int | None, column: str | None, *found: str) -> None:
     """The message has a line locating the problem (file:row:column) that shows what was found."""
-    prefix = str(path) + (f":{row}" if row is not None else "") + (f":{column}" if column is not None else "") + "："
-    lines = [line for line in message.splitlines() if line.startswith(prefix)]
+    prefix = str(path) + (f":{row}" if row is not None else "") + (f":{column}" if column is not None else "")
+    lines = [line for line in message.splitlines() if line.startswith((prefix + ": ", prefix + "："))]
     assert lines, f"no problem at {prefix!r} in:\n{message}"
     assert any(all(f in line for f in found) for line in lines), f"{found} not in {lines}"
 
@@ -798,8 +799,6 @@ def test_titles_keep_their_chinese_punctuation_while_codes_are_normalised(tmp_pa
 
 # --------------------------------------------------------------------------- the language of messages
 def test_a_bad_file_is_said_in_chinese_located_and_in_english_when_asked(tmp_path):
-    from planner.lang import speaking
-
     path = write(tmp_path, csv_text(rows({}, {"score": "八十", "locality": "长舂市"})))
     message = error_of(load_candidates, path)
     assert f'{path}:3:score：发现 "八十"，应为 0 到 100 之间的数' in message.splitlines()

@@ -221,3 +221,54 @@ def test_a_solvers_plain_infeasibility_is_said_in_the_language_asked_for():
     with speaking("en"):
         assert str(InfeasibleError()) == "no slate satisfies every hard rule of the scenario"
     assert str(InfeasibleError("another reason")) == "another reason"
+
+
+@pytest.mark.slow
+def test_an_infeasible_whatif_is_diagnosed_on_what_it_reaches_as_on_the_whole_round():
+    """长春市's minimum of public practice centres raised past its candidates, in a what-if session:
+    the session diagnoses it on the components the change reaches, with assumption literals on
+    its kept model. The conflict, its figures and the advice must be those of the whole round's
+    diagnosis (built from scratch), and real: the advice's bound is feasible, one more is not."""
+    from planner.api import Session
+
+    base = load_scenario(REPO / "scenarios" / "jilin-2023.toml")     # the lookahead: a target by 2025
+    session = Session(base)
+    session.solve()
+    changed = base.with_bound("pc-public-locality-min", "min", 40, group="长春市")
+    with pytest.raises(InfeasibleError) as caught:
+        session.solve(changed)
+    mine = caught.value.diagnosis
+    whole = diagnose(changed)
+    assert mine.status == whole.status == "infeasible" and mine.minimal
+    assert mine.rule_ids == whole.rule_ids == ["pc-public-locality-min"]
+    columns = ["rule_id", "group", "bound", "limit", "figure"]
+    assert mine.conflicts[columns].equals(whole.conflicts[columns])
+    assert [sorted(map(str, alt)) for alt in mine.relaxations] == [sorted(map(str, alt)) for alt in whole.relaxations]
+    # Independently of both: the relaxed minimum is the most 长春市 can reach under every rule.
+    (change,) = mine.relaxations[0]
+    assert (change.rule_id, change.group, change.bound) == ("pc-public-locality-min", "长春市", "min")
+    session.solve(base.with_bound("pc-public-locality-min", "min", change.new, group="长春市"))
+    with pytest.raises(InfeasibleError):
+        session.solve(base.with_bound("pc-public-locality-min", "min", change.new + 1, group="长春市"))
+    # The session goes on after the infeasible changes.
+    assert session.solve(base).summary["status"] == "OPTIMAL"
+
+
+def test_two_independent_conflicts_get_advice_that_fixes_both():
+    """长春市 needs 3 of its 2 candidates and 吉林市 2 of its 1, by rules that share no candidate:
+    the conflict names one of them, but the advice must lower both minimums (by 1 each, cost 2)."""
+    from conftest import frame_of, row, scenario_of
+
+    rows = [row("a1", score=90), row("a2", score=80), row("b1", locality="吉林市", score=70),
+            row("c1", locality="四平市", score=60)]
+    rules = [{"id": "cc-min", "clause": "三(三)", "where": {"locality": "长春市"}, "min": 3},
+             {"id": "jl-min", "clause": "三(三)", "where": {"locality": "吉林市"}, "min": 2},
+             {"id": "sp-cap", "clause": "三(三)", "where": {"locality": "四平市"}, "max": 1}]
+    scenario = scenario_of({"rule": rules})
+    p = prepare(frame_of(rows), scenario, None)
+    diagnosis = diagnose_infeasible(p.frame, scenario, locked=p.locked, locked_national=p.locked_national,
+                                    max_alternatives=1)
+    assert diagnosis.status == "infeasible" and len(diagnosis.rule_ids) == 1
+    (advice,) = diagnosis.relaxations
+    assert sorted((c.rule_id, c.old, c.new) for c in advice) == [("cc-min", 3, 2), ("jl-min", 2, 1)]
+    api.solve(apply(scenario, advice), candidates=frame_of(rows), workers=1)

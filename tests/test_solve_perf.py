@@ -172,3 +172,48 @@ def test_the_funded_round_gives_one_slate_for_any_workers_and_seed():
         assert solution.status == "OPTIMAL"
         slates.add((solution.selected.tobytes(), solution.national.tobytes()))
     assert len(slates) == 1
+
+
+# --------------------------------------------------------------------------- warm re-solves
+WARM_RULES = {"rule": [
+    {"id": "pc-city", "where": {"task": "practice_centre"}, "per": ["locality"], "max": 1},
+    {"id": "cc-city", "where": {"task": "core_course"}, "per": ["locality"], "max": 1},
+    {"id": "cc-min", "where": {"task": "core_course"}, "min": 1},
+    {"id": "pc-budget", "where": {"task": "practice_centre"}, "measure": "sum:cost", "max": 80}]}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_warm_resolve_after_random_bound_edits_gives_the_cold_slate(seed):
+    """Random bounds written into the kept model one after another (as a what-if session does),
+    each re-solved warm — only the components a change reaches, the others from the solves kept —
+    and cold: the same status, objective and slate (or both infeasible)."""
+    from planner.api.kept_model import match_constraints
+    from planner.errors import InfeasibleError
+
+    rng = np.random.default_rng(seed)
+    model = build_model(typed_frame(ROWS), scenario_of(WARM_RULES))
+    index, offsets = match_constraints(model)
+    solution = solve_model(model, workers=1)
+    warm, earlier, pending = solution.warm, [solution.warm], set()
+    for _ in range(8):
+        pos = int(rng.integers(len(model.constraints)))
+        c = model.constraints[pos]
+        limit = int(rng.integers(0, 3)) if c.group.rule.id != "pc-budget" else int(rng.integers(20, 120))
+        domain = [limit * c.scale - offsets[pos], cp_model.INT_MAX] if c.bound == "min" else \
+            [cp_model.INT_MIN, limit * c.scale - offsets[pos]]
+        linear = model.cp.proto.constraints[index[pos]].linear
+        linear.domain.clear()
+        linear.domain.extend(domain)
+        pending.add(index[pos])
+        try:
+            cold = solve_model(model, workers=1)
+        except InfeasibleError:
+            with pytest.raises(InfeasibleError):
+                solve_model(model, workers=1, warm=warm, changed=sorted(pending), earlier=earlier)
+            continue
+        again = solve_model(model, workers=1, warm=warm, changed=sorted(pending), earlier=earlier)
+        assert again.status == cold.status == "OPTIMAL"
+        assert again.objective == cold.objective
+        assert np.array_equal(again.selected, cold.selected) and np.array_equal(again.national, cold.national)
+        warm, pending = again.warm, set()
+        earlier = [warm, *earlier][:4]

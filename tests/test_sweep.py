@@ -170,3 +170,14 @@ def test_pool_forks_only_without_other_threads(monkeypatch):
     assert sweep.start_method([main, other]) == "spawn"
     monkeypatch.setenv("PLANNER_START_METHOD", "spawn")
     assert sweep.start_method([main]) == "spawn"
+
+
+def test_the_amdahl_fit_of_one_and_two_workers_predicts_sixteen_by_hand():
+    from benchmarks.bench_sweep import amdahl
+
+    # T(1) = 100, T(2) = 55: f = 2·55/100 − 1 = 0.1; on 16, 1 / (0.1 + 0.9/16) = 1 / 0.15625 = 6.4
+    fitted = amdahl(100.0, 55.0)
+    assert fitted["serial_fraction"] == 0.1 and fitted["predicted_speedup_16"] == 6.4
+    assert amdahl(100.0, 50.0)["predicted_speedup_16"] == 16.0        # no serial part
+    assert amdahl(100.0, 100.0)["predicted_speedup_16"] == 1.0        # no parallel part
+    assert "not measured" in fitted["measured_16"]

@@ -545,3 +545,20 @@ def test_the_bundled_round_shows_changchun_as_the_letters_do():
     assert not any("剩余 -" in row["used"] for s in sections for r in s["rules"] for row in r["rows"])
     names = set(unit_names(slate).values())
     assert national["groups"] and all(g in names for g in national["groups"])
+
+
+def test_a_workspace_starts_from_a_session_that_solved_the_base_round(scenario_path):
+    """The first what-if of a new tab is a re-solve of the base round's kept model (mode "bounds"),
+    not a cold solve: the store hands each new workspace a session prepared beforehand."""
+    store = Workspaces(scenario_path, parallel=1, workers=1, time_limit_s=20)
+    store.reference()
+    trial = store.create().solve([BoundEdit("cap", "max", "长春市", 2, 3)])
+    assert trial.failure is None
+    assert trial.result.summary["whatif"]["mode"] == "bounds"
+    cold = Workspaces(scenario_path, parallel=1, workers=1, time_limit_s=20)
+    workspace = cold.create()
+    with cold._spare_lock:                          # no spare to take: the old behaviour, a cold solve
+        cold._spare, cold._preparing = None, True
+    again = workspace.solve([BoundEdit("cap", "max", "长春市", 2, 3)])
+    assert again.result.summary["whatif"]["mode"] == "cold"
+    assert again.result.slate.equals(trial.result.slate)       # the same answer either way

@@ -323,3 +323,108 @@ def test_a_what_ifs_briefing_carries_the_mark_in_its_title_block(tmp_path):
     header = page[page.index("<header>"):page.index("</header>")]
     assert "情景推演：规则「cap」（三(三)）长春市 上限 2 → 1（会议）" in header
     assert "情景推演" not in (tmp_path / "base" / "briefing.html").read_text("utf-8")
+
+
+# --- warm re-solves: only what a change reaches, the answer of a cold solve ------------------------
+
+def same_result(warm, cold):
+    """Everything a person reads of a result: the objective, the slate (the exact tie-break's),
+    the audit, the explanations and the ledger."""
+    assert warm.summary["objective"] == pytest.approx(cold.summary["objective"], abs=1e-9)
+    assert warm.summary["status"] == cold.summary["status"] == "OPTIMAL"
+    assert warm.slate.equals(cold.slate)                   # selected, national and the reason of every row
+    assert warm.rules.equals(cold.rules)
+    assert warm.audit.rows.equals(cold.audit.rows) and warm.audit.filings.equals(cold.audit.filings)
+    assert warm.explanations.equals(cold.explanations)
+    assert (warm.ledger is None and cold.ledger is None) or warm.ledger.equals(cold.ledger)
+
+
+def two_cities_round():
+    """Two localities that share no rule (two components of the model): 长春 a1–a3 under cap 1,
+    吉林 b1–b3 under cap 2 with a minimum of 1; each city's rule counts only its own rows."""
+    rows = [row("a1", score=90), row("a2", score=80), row("a3", score=70),
+            row("b1", locality="吉林市", score=85), row("b2", locality="吉林市", score=75),
+            row("b3", locality="吉林市", score=65)]
+    rules = [{"id": "cc", "where": {"locality": "长春市"}, "max": 1},
+             {"id": "jl", "where": {"locality": "吉林市"}, "max": 2},
+             {"id": "jl-min", "where": {"locality": "吉林市"}, "min": 1}]
+    return scenario_of({"rule": rules}), frame_of(rows)
+
+
+def test_a_warm_resolve_keeps_the_untouched_city_and_equals_cold_solves_through_an_infeasible_edit():
+    scenario, frame = two_cities_round()
+    session = Session(scenario, candidates=frame)
+    assert chosen(session.solve()) == ["a1", "b1", "b2"]
+    steps = [
+        (scenario.with_bound("cc", "max", 2), ["a1", "a2", "b1", "b2"]),        # 长春 +1: a2 (80) enters
+        (scenario.with_bound("jl", "max", 1), ["a1", "b1"]),                    # 吉林 −1 (长春 back to 1)
+        (scenario.with_bound("jl-min", "min", 4), None),                        # 4 of 3 吉林 rows: infeasible
+        (scenario.with_bound("jl-min", "min", 2), ["a1", "b1", "b2"]),          # relaxed back
+        (scenario.with_bound("jl", "max", 3).with_bound("jl-min", "min", 3), ["a1", "b1", "b2", "b3"]),
+    ]
+    for changed, expected in steps:
+        if expected is None:
+            with pytest.raises(InfeasibleError):
+                session.solve(changed)
+            with pytest.raises(InfeasibleError):
+                api.solve(changed, candidates=frame)
+            continue
+        warm = session.solve(changed)
+        assert warm.summary["whatif"]["mode"] == "bounds"
+        assert chosen(warm) == expected
+        same_result(warm, api.solve(changed, candidates=frame))
+    # Each change reached one city: the other city's component kept its slate.
+    kept = [p.get("kept_components", 0) for p in session.last.summary["phases"]]
+    assert kept[0] == 1
+
+
+def test_a_what_if_back_at_earlier_bounds_takes_that_solves_slate():
+    scenario, frame = two_cities_round()
+    session = Session(scenario, candidates=frame)
+    session.solve()
+    session.solve(scenario.with_bound("cc", "max", 2))
+    # Back to the base: both cities are as they were in the first solve, nothing to solve again.
+    session.forget_results()
+    back = session.solve(scenario)
+    assert back.summary["phases"][0]["kept_components"] == 2
+    assert chosen(back) == ["a1", "b1", "b2"]
+    assert back.summary["whatif"]["checked"]["whole"] == 0
+
+
+@pytest.mark.slow
+def test_bundled_round_warm_sequence_equals_cold_solves_through_an_infeasible_edit_and_back():
+    base = load_scenario(JILIN)
+    session = Session(base)
+    session.solve()
+    scenario = base
+    for rule_id, bound, value, group, feasible in (
+            ("pc-school-locality", "max", 17, "长春市", True),          # a cap +2
+            ("rl-locality", "max", 3, "*", True),                      # every other city's cap +1
+            ("pc-public-locality-min", "min", 40, "长春市", False),     # past what its candidates allow
+            ("pc-public-locality-min", "min", 4, "长春市", True),       # relaxed back
+            ("pc-school-locality", "max", 14, "长春市", True)):         # and a cap −1
+        scenario = scenario.with_bound(rule_id, bound, value, group=group)
+        if not feasible:
+            with pytest.raises(InfeasibleError):
+                session.solve(scenario)
+            with pytest.raises(InfeasibleError):
+                api.solve(scenario)
+            continue
+        warm = session.solve(scenario)
+        assert warm.summary["whatif"]["mode"] == "bounds"
+        assert warm.summary["phases"][0]["kept_components"] > 0
+        assert warm.summary["whatif"]["checked"]["whole"] == 0
+        same_result(warm, api.solve(scenario))
+
+
+def test_changing_a_result_a_user_holds_never_changes_the_next_what_if():
+    scenario, frame = cap_round()
+    session = Session(scenario, candidates=frame)
+    base = session.solve()
+    base.slate["selected"] = 0                        # a planner edits the tables in a notebook
+    base.explanations["reason"] = "edited"
+    base.rules["value"] = -1.0
+    changed = scenario.with_bound("cap", "max", 3, group="长春市")
+    warm = session.solve(changed)
+    assert warm.summary["whatif"]["checked"]["whole"] == 0
+    same_result(warm, api.solve(changed, candidates=frame))

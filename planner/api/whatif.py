@@ -2,10 +2,15 @@
 
 Owns `Session`, which keeps the built CP-SAT models of a round so that a planner in a notebook
 can change one quota and re-solve in a fraction of a second: a change of rule bounds only is
-written into the kept model's constraints in place and re-solved from the previous slate; any
-other change (a fold, a pin, another candidate table, a switch, a rule added or removed)
-rebuilds the model, still starting from the previous slate. Every result goes through
-`rounds.finish.finish`, so it is audited and explained exactly like `planner.solve`.
+written into the kept model's constraints in place (`api.kept_model`) and re-solved warm — only
+the components of the model the change reaches are solved again, every other keeps the slate of
+the last solve (or of an earlier one at the same bounds: `solver.warm`) — and its audit,
+explanations and ledger are the last result's but for the rules and rows the change reaches
+(`rounds.finish.Reuse`). An infeasible bound change is diagnosed on those components alone
+(minimal conflict and relaxation advice, `explain`). Any other change (a fold, a pin, another
+candidate table, a switch, a rule added or removed) rebuilds the model, still starting from the
+previous slate. Every result goes through `rounds.finish.finish`, so it is audited and explained
+exactly like `planner.solve`, and equals a cold solve of the same scenario.
 
 Also owns the scenario changes `policy.Scenario` has no method for: `with_default_scope`
 (read every quota per period or per year), `for_year` (the same rules for another round) and
@@ -19,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,15 +33,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ortools.sat.python import cp_model
-from ortools.sat.python.cp_model_helper import FlatIntExpr
 
-from planner.errors import InputError, PolicyError, Problem
+from planner.errors import InfeasibleError, InputError, PolicyError, Problem
+from planner.explain import assumptions_on, infeasible_error
 from planner.inputs import suggest
 from planner.lang import say
 from planner.model import Model, build_model
 from planner.rounds import Result
-from planner.rounds.finish import finish
+from planner.rounds.finish import Reuse, finish
 from planner.rules import (
     Edit,
     Prepared,
@@ -50,20 +53,30 @@ from planner.rules import (
     read_history,
 )
 from planner.rules.prepare import prepare
-from planner.solver import Solution, solve_model
+from planner.api.kept_model import (
+    domain_of,
+    limit_of,
+    match_constraints,
+    result_copy,
+    scaled,
+    shape_of,
+    solve_kept,
+)
+from planner.solver import Solution, reached_constraints
 
 log = logging.getLogger(__name__)
 
 #: Settings of a re-solve after a bound change, over the session's own. The re-solve goes
 #: through `solver.solve_model` (components, LP fixing, one CP-SAT worker per core model), which
 #: reads only ``num_workers``: the threads that solve components side by side. None by default,
-#: so a re-solve uses the session's `workers` (0 = every core): measured on the bundled 2023
-#: round with its lookahead, six changes twice, median 0.47 s with 2 threads and 0.55 s with 1.
+#: so a re-solve uses the session's `workers` (0 = every core). A warm re-solve mostly solves
+#: one component, so the thread count hardly matters (benchmarks/bench_whatif.py measures it).
 #: The optimum does not depend on it: the tie-break makes the optimal slate unique.
 RESOLVE_PARAMETERS: Mapping[str, Any] = MappingProxyType({})
 
 KEEP_MODELS = 4          # built models a session keeps (most recently used)
 KEEP_RESULTS = 16        # results a session can hand back again for an identical scenario
+KEEP_WARM = 8            # solved states of a kept model whose components a re-solve may take back
 _UNNAMED = "\x00unnamed"  # a group key no bound map can name: "every group not named"
 
 
@@ -194,6 +207,9 @@ class _Round:
     proto_index: list[int] | None = None   # proto constraint of each model.constraints entry
     offsets: list[int] | None = None       # constant part of each constraint's expression
     matched: bool = False                  # proto_index was looked for (None then = not editable)
+    pending: set[int] = dataclasses.field(default_factory=set)   # proto constraints edited since `solution`
+    earlier: list[Any] = dataclasses.field(default_factory=list)  # warm states of earlier solves, latest first
+    reuse: Reuse = dataclasses.field(default_factory=Reuse)       # the last result, for the next finish
 
 
 class Session:
@@ -283,7 +299,12 @@ class Session:
             ``"rebuild"`` after a structural change, ``"bounds"`` edited in place, ``"again"``
             the same scenario solved before), ``edited`` (constraints changed in place),
             ``rebuilt_because``, ``resolve_s`` (the change and the solver, wall-clock),
-            ``resolve_cpu_s`` (the same in CPU seconds of this process) and ``total_s``.
+            ``resolve_cpu_s`` (the same in CPU seconds of this process, every solver thread
+            included), ``total_s``, ``finish_cpu_s`` (CPU seconds of the audit, the
+            explanations, the ledger and the summary) and ``checked`` (the rules and rows
+            worked out again; ``whole`` 1 when all were). Only the components of the model the
+            change reaches are solved again, and only the rules and rows it reaches are audited
+            and explained again: the result is the one a cold `planner.solve` gives.
 
         Raises
         ------
@@ -303,16 +324,20 @@ class Session:
                 self._last = result
                 return result
 
-        shape = _shape(scenario)
+        shape = shape_of(scenario)
         found = next((r for r in reversed(self._rounds) if r.table == table and r.shape == shape), None)
         if found is None:
             self._why = (say("换了一张候选表", "another candidate table") if not any(r.table == table for r in self._rounds)
                          else say("改动超出界限（合并市州、固定入选、开关、增删规则、口径、年度……）",
                                   "a change beyond bounds (fold, pin, switch, rule added or removed, scope, year, …)"))
         edited = self._edit_bounds(found, scenario) if found is not None else None
+        warm = changed = None
         if edited is not None:
             rnd, mode = found, "bounds"
-            self._set_hint(rnd)
+            warm = getattr(rnd.solution, "warm", None)
+            if warm is None:
+                self._set_hint(rnd)
+            changed = sorted(rnd.pending)
             parameters = self.resolve_parameters
             hint = None
         else:
@@ -335,18 +360,27 @@ class Session:
             self._rounds.remove(rnd)
             self._rounds.append(rnd)
 
-        solution = _solve(rnd.model, time_limit_s=self.time_limit_s, seed=self.seed, workers=self.workers,
-                          hint=hint, parameters=parameters)
+        try:
+            solution = solve_kept(rnd.model, time_limit_s=self.time_limit_s, seed=self.seed, workers=self.workers,
+                              hint=hint, parameters=parameters, warm=warm, changed=changed, earlier=rnd.earlier)
+        except InfeasibleError as error:
+            diagnosed = self._diagnosed(rnd, scenario) if mode == "bounds" else None
+            if diagnosed is None:
+                raise
+            raise diagnosed from error
         rnd.solution = solution
+        rnd.pending.clear()
+        if solution.warm is not None:
+            rnd.earlier = [solution.warm, *(w for w in rnd.earlier if w is not solution.warm)][:KEEP_WARM]
         resolve_s, resolve_cpu_s = time.perf_counter() - start, time.process_time() - cpu
-        snapshot = _snapshot(rnd.model, scenario)
+        snapshot = result_copy(rnd.model, scenario)
         if mode == "bounds":
             snapshot.build_s = 0.0
         t_finish = time.perf_counter()
         result = finish(scenario, frame, rnd.history, rnd.prepared, snapshot, solution, seed=self.seed,
-                            workers=self.workers, time_limit_s=self.time_limit_s)
+                        workers=self.workers, time_limit_s=self.time_limit_s, reuse=rnd.reuse)
         finish_s = time.perf_counter() - t_finish
-        self._note(scenario, result, mode, edited, resolve_s, finish_s, start, resolve_cpu_s)
+        self._note(scenario, result, mode, edited, resolve_s, finish_s, start, resolve_cpu_s, rnd.reuse.report)
         self._results.append((scenario, table, result))
         del self._results[:-KEEP_RESULTS]
         self._last = result
@@ -398,7 +432,7 @@ class Session:
             for bound in ("min", "max"):
                 before, after = getattr(old, bound), getattr(rule, bound)
                 keys = {_UNNAMED, *(before.groups if before else {}), *(after.groups if after else {})}
-                if any((_limit(before, key) is None) != (_limit(after, key) is None) for key in keys):
+                if any((limit_of(before, key) is None) != (limit_of(after, key) is None) for key in keys):
                     return self._cannot(say(f"规则[{rule.id}]的{bound}在某个分组出现或消失",
                                             f'a {bound} of rule "{rule.id}" appears or disappears for some group'))
         edits: list[tuple[int, float]] = []
@@ -423,12 +457,13 @@ class Session:
             if c.slack is not None:     # its room and penalty are part of the objective's integer scaling
                 return self._cannot(say(f"软界限 {c.group.rule.id}|{c.group.key}|{c.bound} 改变了",
                                         f"soft bound {c.group.rule.id}|{c.group.key}|{c.bound} changed"))
-            domains.append(_domain(_scaled(limit, c.scale, c.bound) - rnd.offsets[pos], c.bound))
+            domains.append(domain_of(scaled(limit, c.scale, c.bound) - rnd.offsets[pos], c.bound))
         proto = model.cp.proto
         for (pos, _), domain in zip(edits, domains):
             linear = proto.constraints[rnd.proto_index[pos]].linear
             linear.domain.clear()
             linear.domain.extend(domain)
+            rnd.pending.add(rnd.proto_index[pos])
         limits = dict(edits)
         for pos in touched:
             c = model.constraints[pos]
@@ -440,6 +475,29 @@ class Session:
         log.info("%d constraint(s) of %s changed in place", len(edits), ", ".join(new_rules))
         return len(edits)
 
+    def _diagnosed(self, rnd: _Round, scenario: Scenario) -> InfeasibleError | None:
+        """An infeasible bound change diagnosed on the part of the kept model it reaches.
+
+        Every component the change does not reach still has the slate of the last solve, so a
+        minimal conflict and the cheapest relaxation lie in the components it reaches: the
+        conflict search and the relaxation advice (`explain.infeasible_error`) run on those
+        alone, with assumption literals added to the kept model's constraints (no build).
+        None when that cannot be done (no optimal solve to start from, pins): the caller
+        then diagnoses the whole round.
+        """
+        warm = getattr(rnd.solution, "warm", None)
+        if warm is None or not self._index(rnd):
+            return None
+        keep = reached_constraints(warm, rnd.model, sorted(rnd.pending))
+        built = None if keep is None else assumptions_on(rnd.model, rnd.proto_index, keep)
+        if built is None:
+            return None
+        model, local = built
+        p = rnd.prepared
+        return infeasible_error(p.frame, scenario, locked=p.locked, locked_national=p.locked_national,
+                                history_rows=p.history_rows, time_limit_s=self.time_limit_s, model=model,
+                                local=local)
+
     def _cannot(self, why: str) -> None:
         """Record why a change needs a rebuild (shown in the result's summary["whatif"])."""
         self._why = why
@@ -450,7 +508,7 @@ class Session:
         if rnd.matched:
             return rnd.proto_index is not None
         rnd.matched = True
-        found = _match_constraints(rnd.model)
+        found = match_constraints(rnd.model)
         if found is None:
             log.warning("the model's constraints are not laid out as expected: bound changes rebuild it")
             return False
@@ -482,87 +540,17 @@ class Session:
         return model.frame["candidate_id"].astype(str).isin(chosen).to_numpy()
 
     def _note(self, scenario: Scenario, result: Result, mode: str, edited: int, resolve_s: float,
-              finish_s: float, start: float, resolve_cpu_s: float = 0.0) -> None:
+              finish_s: float, start: float, resolve_cpu_s: float = 0.0, report: Mapping[str, Any] | None = None) -> None:
         total = time.perf_counter() - start
         whatif = {"mode": mode, "edited": int(edited), "rebuilt_because": self._why if mode == "rebuild" else "",
                   "resolve_s": round(resolve_s, 4), "resolve_cpu_s": round(resolve_cpu_s, 4),
                   "total_s": round(total, 4)}
+        if report:
+            whatif["finish_cpu_s"] = dict(report.get("cpu_s", {}))
+            whatif["checked"] = {k: report[k] for k in ("rules", "rows", "whole") if k in report}
         if mode != "again":
             result.summary["whatif"] = whatif
         self._log.append({"name": scenario.name, "mode": mode, "edited": int(edited),
                           "status": result.summary["status"], "objective": result.summary["objective"],
                           "resolve_s": round(resolve_s, 4), "finish_s": round(finish_s, 4), "total_s": round(total, 4)})
         log.info("%s: %s, %d edited, re-solve %.3f s, total %.3f s", scenario.name, mode, edited, resolve_s, total)
-
-
-# --- helpers -------------------------------------------------------------------------------------
-
-def _shape(scenario: Scenario) -> Scenario:
-    """What a model's structure depends on: the scenario with every rule's bounds removed."""
-    rules = tuple(dataclasses.replace(r, min=None, max=None, line=None) for r in scenario.rules)
-    return dataclasses.replace(scenario, rules=rules, name="", source=None, edits=())
-
-
-def _scaled(limit: float, scale: int, bound: str) -> int:
-    """A bound in model integers, rounded as `model` rounds it (inwards)."""
-    return math.ceil(limit * scale - 1e-9) if bound == "min" else math.floor(limit * scale + 1e-9)
-
-
-def _domain(value: int, bound: str) -> list[int]:
-    return [value, cp_model.INT_MAX] if bound == "min" else [cp_model.INT_MIN, value]
-
-
-def _limit(bound: Any, key: str) -> float | None:
-    """A Bound's value for one group (None: no bound)."""
-    return None if bound is None else bound.for_group(key)
-
-
-def _match_constraints(model: Model) -> tuple[list[int], list[int]] | None:
-    """The proto index and constant of every entry of `model.constraints`, or None.
-
-    A constraint is recognised, in build order, by its bound and its terms: those of its
-    expression, exactly, plus its own slack and possibly other slack variables (a period
-    quota's soft excess over this round's). Uses `Constraint.index` when the model records it.
-    """
-    proto = model.cp.proto
-    names = [v.name for v in proto.variables]
-    n = len(proto.constraints)
-    index, offsets = [], []
-    p = 0
-    for c in model.constraints:
-        flat = FlatIntExpr(c.expr)
-        terms = {v.index: int(k) for v, k in zip(flat.vars, flat.coeffs)}
-        if c.slack is not None:
-            terms[c.slack.index] = 1 if c.bound == "min" else -1
-        offset = int(flat.offset)
-        domain = _domain(_scaled(c.limit, c.scale, c.bound) - offset, c.bound)
-        known = getattr(c, "index", None)
-        for q in ([known] if isinstance(known, int) and known >= 0 else range(p, n)):
-            pc = proto.constraints[q]
-            if not pc.has_linear() or list(pc.linear.domain) != domain or len(pc.linear.vars) < len(terms):
-                continue
-            found = dict(zip(pc.linear.vars, pc.linear.coeffs))
-            if any(found.get(v) != k for v, k in terms.items()):
-                continue
-            if any(not names[v].startswith("slack[") for v in found.keys() - terms.keys()):
-                continue
-            index.append(q)
-            offsets.append(offset)
-            p = q + 1
-            break
-        else:
-            return None
-    return index, offsets
-
-
-def _snapshot(model: Model, scenario: Scenario) -> Model:
-    """A copy of the kept model for a result: later in-place edits never reach an earlier result."""
-    return dataclasses.replace(model, cp=model.cp.clone(), scenario=scenario, constraints=list(model.constraints),
-                               assumptions=dict(model.assumptions), pin_literals=dict(model.pin_literals))
-
-
-def _solve(model: Model, *, parameters: Mapping[str, Any] | None, **kwargs: Any) -> Solution:
-    """`solve_model`, with the re-solve's ``num_workers`` (if set) as its thread count."""
-    if parameters and "num_workers" in parameters:
-        kwargs["workers"] = int(parameters["num_workers"])
-    return solve_model(model, **kwargs)

@@ -106,6 +106,25 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
         Locked rows of earlier rounds, same columns; their ``selected``/``national`` count
         in period-scope rules.
     """
+    frame, n_slate, locked = _audit_frame(slate, scenario, history)
+    selected = flag_values(frame, "selected")
+    national = flag_values(frame, "national")
+
+    rows = _row_problems(frame.iloc[:n_slate], scenario, selected[:n_slate], national[:n_slate])
+    if unit_mode(scenario.switches) == "check" and "unit_name" in frame:
+        # A unit under two ids or two names escapes its per-unit quota (三(三)…(九)): as `prepare`.
+        ids = frame["candidate_id"].astype(str).to_numpy()
+        rows += [(ids[pos], problem) for pos, problem in unit_conflicts(frame)]
+    records, filings = _rule_records(frame, scenario, scenario.rules, selected, national, locked)
+    return AuditReport(rules=pd.DataFrame(records, columns=RULE_COLUMNS),
+                       rows=pd.DataFrame(rows, columns=["candidate_id", "problem"]),
+                       filings=pd.DataFrame(filings, columns=RULE_COLUMNS))
+
+
+def _audit_frame(slate: pd.DataFrame, scenario: Scenario,
+                 history: pd.DataFrame | None) -> tuple[pd.DataFrame, int, np.ndarray]:
+    """The rows a slate is audited on: its own (localities folded), then the locked history's
+    (units merged when the scenario merges them); the slate's row count and the locked rows."""
     frame = fold_localities(slate, scenario.fold)
     n_slate = len(frame)
     if history is not None and len(history) and "recognised_in" not in frame and "recognition" in scenario.switches:
@@ -115,22 +134,19 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
         frame["national_in"] = earlier_rounds(frame, history, "national")
     if history is not None and len(history):
         frame = pd.concat([frame, fold_localities(history, scenario.fold)], ignore_index=True)
-    units = unit_mode(scenario.switches)
-    if units == "merge":            # one unit under several ids or spellings counts as one
+    if unit_mode(scenario.switches) == "merge":     # one unit under several ids or spellings counts as one
         frame = merge_units(frame, unit_merges(frame))
     locked = np.zeros(len(frame), bool)
     locked[n_slate:] = True
-    selected = flag_values(frame, "selected")
-    national = flag_values(frame, "national")
+    return frame, n_slate, locked
 
-    rows = _row_problems(frame.iloc[:n_slate], scenario, selected[:n_slate], national[:n_slate])
-    if units == "check" and "unit_name" in frame:
-        # A unit under two ids or two names escapes its per-unit quota (三(三)…(九)): as `prepare`.
-        ids = frame["candidate_id"].astype(str).to_numpy()
-        rows += [(ids[pos], problem) for pos, problem in unit_conflicts(frame)]
+
+def _rule_records(frame: pd.DataFrame, scenario: Scenario, rules, selected: np.ndarray, national: np.ndarray,
+                  locked: np.ndarray) -> tuple[list[dict], list[dict]]:
+    """Every group of `rules` (in their order) checked: the rule records and the filing records."""
     this_year = (frame["year"] == scenario.year).to_numpy() & ~locked
     records, filings = [], []
-    for rule in scenario.rules:
+    for rule in rules:
         values = measure_values(frame, rule)
         if rule.decision == "filing":
             # A filing check counts what was filed: this round's rows, and with scope
@@ -148,9 +164,7 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
         for group in rule_groups(frame, rule, scenario, mask=countable):
             value = float((values[group.rows] * chosen[group.rows]).sum())
             records.append(_record(rule, group, value))
-    return AuditReport(rules=pd.DataFrame(records, columns=RULE_COLUMNS),
-                       rows=pd.DataFrame(rows, columns=["candidate_id", "problem"]),
-                       filings=pd.DataFrame(filings, columns=RULE_COLUMNS))
+    return records, filings
 
 
 def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray, national: np.ndarray) -> list:

@@ -14,13 +14,18 @@ Owns the diagnosis of an infeasible scenario:
 3. **Relaxation advice** (`explain.relax`): the smallest changes to bounds that make the
    scenario feasible.
 
-Every solve goes through the door (`solver.solve_cp`, preset "assumptions"). Does not own
+One assumption model serves the conflict search and the relaxation advice. A what-if session
+passes one of its own: the part of its kept model that an infeasible bound change reaches, with
+assumption literals added (`relax.assumptions_on`) — no build, and the search and the advice run
+on a few components instead of the whole round. Every solve goes through the door
+(`solver.solve_cp`, preset "assumptions"). Does not own
 building the model (`model`), the wording of its lines (`explain.conflict_text`), nor how the
 CLI prints them (`cli` prints `Diagnosis.lines`). Messages are Chinese by default (English under
 `planner.lang`): rules by clause and words, schools by name inside `conflict_text.naming`.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -113,7 +118,7 @@ def _members(model: Model) -> list[Member]:
 class _Oracle:
     """Satisfiability of the model under a subset of the assumptions (and one objective, optionally)."""
 
-    def __init__(self, model: Model, deadline: float):
+    def __init__(self, model: Model, deadline: float, local: dict[int, int] | None = None):
         self.model = model
         self.deadline = deadline
         self.cp = model.cp.clone()
@@ -122,7 +127,9 @@ class _Oracle:
         self.literal = {i: self.cp.get_bool_var_from_proto_index(i) for i in
                         (*model.assumptions, *model.pin_literals)}
         self.kept = set(self.literal)      # literals whose constraints are in the model
-        self.local: dict[int, int] | None = None    # original variable → variable of self.cp
+        self.base = local                  # the round's variable → variable of model.cp (None: the same)
+        self.local: dict[int, int] | None = local    # the round's variable → variable of self.cp
+        self.rest: list[int] = []          # constraints of model.cp that `restrict` left out
         self.solves = 0
 
     def remaining(self) -> float:
@@ -145,10 +152,41 @@ class _Oracle:
         keep = sorted(c for p in parts for c in split.constraints.get(p, []))
         if len(keep) == len(proto.constraints):
             return
-        self.cp, self.local = sub_model(proto, keep)
-        self.kept = {i for i in self.literal if i in self.local}
-        self.literal = {i: self.cp.get_bool_var_from_proto_index(self.local[i]) for i in self.kept}
+        self.cp, inner = sub_model(proto, keep)
+        kept = set(keep)
+        self.rest = [c for c in range(len(proto.constraints)) if c not in kept]
+        self.kept = {i for i in self.literal if i in inner}
+        self.literal = {i: self.cp.get_bool_var_from_proto_index(inner[i]) for i in self.kept}
+        self.local = inner if self.base is None else {v: inner[w] for v, w in self.base.items() if w in inner}
         log.info("conflict search restricted to %d of %d constraints", len(keep), len(proto.constraints))
+
+    def rest_holds(self) -> bool:
+        """Whether the constraints `restrict` left out hold together, every assumption on (one solve).
+
+        Then those components need no change, and advice for the kept ones is advice for all.
+        """
+        from planner.model import sub_model
+        if not self.rest or self.remaining() <= 0.5:
+            return not self.rest
+        proto = self.model.cp.proto
+        rest, inner = sub_model(proto, self.rest)
+        for i in (*self.model.assumptions, *self.model.pin_literals):
+            if i in inner:
+                rest.add(rest.get_bool_var_from_proto_index(inner[i]) == 1)
+        found = solve_cp(rest, time_limit_s=max(0.05, 0.5 * self.remaining()), workers=0, preset="assumptions")
+        self.solves += 1
+        return found.found
+
+    def as_model(self) -> Model:
+        """The kept components as an assumption model of their own (for `relax.relaxations`, with `local`)."""
+        index = {i: self.literal[i].index for i in self.kept}
+        cp = self.cp.clone()
+        cp.clear_assumptions()
+        cp.add_assumptions([cp.get_bool_var_from_proto_index(j) for j in index.values()])
+        return dataclasses.replace(
+            self.model, cp=cp, objectives=[],
+            assumptions={index[i]: c for i, c in self.model.assumptions.items() if i in index},
+            pin_literals={index[i]: cid for i, cid in self.model.pin_literals.items() if i in index})
 
     def expr(self, expr: Any) -> Any:
         """A linear expression of the original model, over this oracle's (renumbered) variables."""
@@ -163,7 +201,8 @@ class _Oracle:
         """A copy of this oracle with one more assumption: `expr` ≥ bound (or ≤ bound); returns the
         copy and the key of the new assumption (a key no rule's literal has)."""
         other = _Oracle.__new__(_Oracle)
-        other.model, other.deadline, other.solves, other.local = self.model, self.deadline, 0, None
+        other.model, other.deadline, other.solves = self.model, self.deadline, 0
+        other.base, other.local = self.base, self.local
         other.cp = self.cp.clone()
         extra = other.cp.new_bool_var("beyond")
         local = self.expr(expr)
@@ -240,7 +279,8 @@ def minimal_core(oracle: _Oracle, core: list[int], deadline: float | None = None
 def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
                         locked_national: np.ndarray | None = None, history_rows: np.ndarray | None = None,
                         time_limit_s: float = 60.0, relax: bool = True, max_alternatives: int = 3,
-                        pin_cost: float = 1.0, limiting: bool = True) -> Diagnosis:
+                        pin_cost: float = 1.0, limiting: bool = True, model: Model | None = None,
+                        local: dict[int, int] | None = None) -> Diagnosis:
     """Name a minimal set of conflicting rules of an infeasible scenario, and how to relax it.
 
     Parameters
@@ -264,11 +304,17 @@ def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.n
         Cost of dropping one pin, in the units of a rule's ``cost`` (per unit of its measure).
     limiting : bool
         Also name the rules outside the conflict that restrict its minimums further.
+    model, local : optional
+        The assumption model, when already built (`relax.assumption_model`), or of the part of a
+        built round that a what-if changed (`relax.assumptions_on`, with its variable map): the
+        rest of that round keeps a slate, so the conflict and the relaxation lie in this part.
+        Built from `frame` otherwise. Conflict search and relaxation advice share it.
     """
     start = time.perf_counter()
     deadline = start + time_limit_s
-    model = assumption_model(frame, scenario, locked, locked_national, history_rows)
-    oracle = _Oracle(model, deadline)
+    if model is None:
+        model, local = assumption_model(frame, scenario, locked, locked_national, history_rows), None
+    oracle = _Oracle(model, deadline, local)
     members = {m.literal: m for m in _members(model)}
     order = sorted(members, key=lambda i: _priority(members[i], scenario))
     status, core = oracle.check(order)
@@ -289,10 +335,14 @@ def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.n
         limits = _limiting(oracle, members, core, conflicts, scenario)
     diagnosis = Diagnosis(status="infeasible", conflicts=conflicts, limiting=limits, minimal=minimal)
     if relax and oracle.remaining() > 0.5:
+        # The advice needs only the components of the conflict when every other holds as it is.
+        part, part_local = (oracle.as_model(), oracle.local) if oracle.rest and oracle.rest_holds() \
+            else (model, local)
         diagnosis.relaxations = relaxations(frame, scenario, locked=locked, locked_national=locked_national,
                                             history_rows=history_rows,
                                             time_limit_s=max(0.5, deadline - time.perf_counter()),
-                                            max_alternatives=max_alternatives, pin_cost=pin_cost)
+                                            max_alternatives=max_alternatives, pin_cost=pin_cost,
+                                            model=part, local=part_local)
     diagnosis.lines, diagnosis.advice = conflict_lines(conflicts, diagnosis.relaxations, minimal)
     diagnosis.diagnose_s = time.perf_counter() - start
     return diagnosis
@@ -300,7 +350,8 @@ def diagnose_infeasible(frame: pd.DataFrame, scenario: Scenario, *, locked: np.n
 
 def infeasible_error(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
                      locked_national: np.ndarray | None = None, history_rows: np.ndarray | None = None,
-                     time_limit_s: float = 60.0) -> InfeasibleError:
+                     time_limit_s: float = 60.0, model: Model | None = None,
+                     local: dict[int, int] | None = None) -> InfeasibleError:
     """An `InfeasibleError` carrying the diagnosis (``.conflicts``, ``.diagnosis``, ``.advice``).
 
     For `planner.solve`: ``except InfeasibleError: raise infeasible_error(prepared.frame, scenario,
@@ -309,7 +360,8 @@ def infeasible_error(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndar
     """
     with naming(frame):
         diagnosis = diagnose_infeasible(frame, scenario, locked=locked, locked_national=locked_national,
-                                        history_rows=history_rows, time_limit_s=time_limit_s)
+                                        history_rows=history_rows, time_limit_s=time_limit_s, model=model,
+                                        local=local)
     rules = {r.id: r for r in scenario.rules}
     if diagnosis.status == "infeasible":
         message = infeasible_text(diagnosis.rule_ids, rules)

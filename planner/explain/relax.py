@@ -8,6 +8,7 @@ own naming the conflict (`explain.conflicts`) nor the wording (`explain.conflict
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from ortools.sat.python import cp_model, cp_model_helper
 
 from planner.explain.conflict_text import PIN, fmt_number, shown_group
 from planner.lang import say
-from planner.model import Constraint, Model, build_model
+from planner.model import Constraint, Model, build_model, sub_model
 from planner.rules import ALL, Scenario, rule_words
 from planner.solver import solve_cp
 
@@ -65,7 +66,8 @@ class Change:
 
 def relaxations(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
                 locked_national: np.ndarray | None = None, history_rows: np.ndarray | None = None,
-                time_limit_s: float = 30.0, max_alternatives: int = 3, pin_cost: float = 1.0) -> list[list[Change]]:
+                time_limit_s: float = 30.0, max_alternatives: int = 3, pin_cost: float = 1.0,
+                model: Model | None = None, local: dict[int, int] | None = None) -> list[list[Change]]:
     """The cheapest sets of bound changes that make the scenario feasible (up to `max_alternatives`).
 
     Each hard bound (rule, group, min/max) gets one slack variable shared by every constraint
@@ -73,11 +75,16 @@ def relaxations(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     target, each planned year); cost = rule ``cost`` × slack in the rule's measure. The
     cheapest total first, then the fewest bounds changed; each further alternative leaves every
     bound an earlier alternative changed as it is. Frame columns: as `diagnose_infeasible`.
+
+    `model` (and `local`): an assumption model already built (`assumption_model`, or
+    `assumptions_on` a part of a built round with its variable map); it is not changed.
     """
     deadline = time.perf_counter() + time_limit_s
-    model = assumption_model(frame, scenario, locked, locked_national, history_rows)
-    cp = model.cp
+    if model is None:
+        model, local = assumption_model(frame, scenario, locked, locked_national, history_rows), None
+    cp = model.cp.clone()
     cp.clear_assumptions()
+    cp.clear_objective()
     slack: dict[tuple[str, str, str], tuple[cp_model.IntVar, int, Constraint, Fraction]] = {}
     for lit, c in model.assumptions.items():
         literal = cp.get_bool_var_from_proto_index(lit)
@@ -89,7 +96,8 @@ def relaxations(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
             slack[key] = (s, c.scale, c, Fraction(c.group.rule.relax_cost).limit_denominator(10_000) / c.scale)
         s = slack[key][0]
         scaled = math.ceil(c.limit * c.scale - 1e-9) if c.bound == "min" else math.floor(c.limit * c.scale + 1e-9)
-        cp.add(c.expr + s >= scaled) if c.bound == "min" else cp.add(c.expr - s <= scaled)
+        expr = local_expr(cp, c.expr, local)
+        cp.add(expr + s >= scaled) if c.bound == "min" else cp.add(expr - s <= scaled)
         cp.add(literal == 0)        # the original, unrelaxed bound is off
     pins = {lit: cp.get_bool_var_from_proto_index(lit) for lit in model.pin_literals}
     pin_fraction = Fraction(pin_cost).limit_denominator(10_000)
@@ -151,6 +159,50 @@ def assumption_model(frame: pd.DataFrame, scenario: Scenario, locked: np.ndarray
     """The model with an assumption literal per hard bound and pin, as `planner.solve` builds it otherwise."""
     extra = {} if history_rows is None else {"history_rows": history_rows}
     return build_model(frame, scenario, locked=locked, locked_national=locked_national, with_assumptions=True, **extra)
+
+
+def assumptions_on(model: Model, index: list[int], keep: np.ndarray) -> tuple[Model, dict[int, int]] | None:
+    """The assumption model of a part of a built round: as `assumption_model`, without building again.
+
+    Parameters
+    ----------
+    model : Model
+        A round built without assumptions (a what-if session's, its bounds edited in place).
+    index : list of int
+        The proto constraint of each entry of ``model.constraints``.
+    keep : ndarray of int
+        The proto constraints to keep (whole components of the model: `solver.reached_constraints`).
+
+    Returns
+    -------
+    (Model, dict) or None
+        The model of those constraints alone — each hard group bound among them enforced by an
+        assumption literal — and the map from the round's variables to its own; None when the
+        scenario pins candidates in (their literals are `build_model`'s).
+    """
+    if model.scenario.force_in:
+        return None
+    keep = [int(q) for q in keep]
+    cp, local = sub_model(model.cp.proto, keep)
+    position = {q: k for k, q in enumerate(keep)}
+    assumptions: dict[int, Constraint] = {}
+    for c, q in zip(model.constraints, index):
+        if c.slack is not None or q not in position:
+            continue
+        literal = cp.new_bool_var(f"hold[{c.group.rule.id}|{c.group.key}|{c.bound}@{c.year}]")
+        cp.proto.constraints[position[q]].enforcement_literal.append(literal.index)
+        assumptions[literal.index] = dataclasses.replace(c, literal=literal)
+    cp.add_assumptions([cp.get_bool_var_from_proto_index(i) for i in assumptions])
+    return dataclasses.replace(model, cp=cp, assumptions=assumptions, pin_literals={}, objectives=[]), local
+
+
+def local_expr(cp: cp_model.CpModel, expr: Any, local: dict[int, int] | None) -> Any:
+    """A linear expression of a round's variables over those of `cp` (`local`: the map; None: the same)."""
+    if local is None:
+        return expr
+    flat = cp_model_helper.FlatIntExpr(expr)
+    variables = [cp.get_int_var_from_proto_index(local[v.index]) for v in flat.vars]
+    return cp_model.LinearExpr.weighted_sum(variables, [int(k) for k in flat.coeffs]) + int(flat.offset)
 
 
 def coefficients(expr: Any) -> list[int]:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.inputs.candidates import cell_text, column_letter, normalise_cells, strip_blanks
+from planner.inputs.candidates import EXTRA_BLANKS, cell_text, column_letter, normalise_cells, strip_blanks
 from planner.inputs.labels import column_code, is_header_mark
 from planner.lang import say
 
@@ -138,8 +138,10 @@ def _read_csv_rows(data: bytes, source: str) -> list[list[str]]:
     header_line = next((ln for ln in lines if HEADER_MARK in ln or "项目编号" in ln), next((ln for ln in lines if ln.strip()), ""))
     counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
     delimiter = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    # strip_blanks is str.strip when the text holds none of the extra blanks it strips.
+    strip = strip_blanks if any(ch in text for ch in EXTRA_BLANKS) else str.strip
     try:
-        return [[strip_blanks(v) for v in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return [list(map(strip, r)) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
         raise InputError([Problem(source, say(f"格式有误的 CSV（{exc}）", f"malformed CSV ({exc})"),
                                   say("以逗号分隔的表格", "a comma-separated table"))]) from None
@@ -392,6 +394,8 @@ def _canonical(header_cell: str) -> str:
 
 def _odd_characters(text: str) -> str:
     """Words for the invisible or look-alike characters in an id ("" if none)."""
+    if text.isascii() and text.isprintable():          # no invisible, Cyrillic or Greek character
+        return ""
     found = []
     for position, ch in enumerate(unicodedata.normalize("NFKC", text), start=1):
         category = unicodedata.category(ch)

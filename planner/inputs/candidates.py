@@ -59,7 +59,7 @@ BOOL_EXPECTED = ("是/否、true/false、yes/no、y/n 或 1/0（空 = 默认值�
 """What a flag cell must hold: (中文, English), said with `say`."""
 
 _FLOAT_ID = re.compile(r"^(-?\d+)\.0+$")
-_EXTRA_STRIP = "\ufeff\u200b"
+_EXTRA_STRIP = EXTRA_BLANKS = "\ufeff\u200b"   # stripped besides str.strip's blanks
 
 
 # --------------------------------------------------------------------------- public API
@@ -166,7 +166,12 @@ def strip_blanks(text: str) -> str:
 
 
 def _nfkc(values: np.ndarray) -> np.ndarray:
-    return np.array([strip_blanks(unicodedata.normalize("NFKC", v)) for v in values], dtype=object)
+    """NFKC-normalised, stripped text of each cell; each distinct text normalised once (ASCII
+    text is its own NFKC form)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    cleaned = np.array([strip_blanks(v if v.isascii() else unicodedata.normalize("NFKC", v)) for v in distinct],
+                       dtype=object)
+    return cleaned[codes] if len(values) else np.array([], dtype=object)
 
 
 def cell_text(value: Any) -> str:

@@ -250,15 +250,19 @@ def _neutralise_series(column: pd.Series) -> pd.Series:
         if len(set(renamed)) == len(renamed):
             return column.cat.rename_categories(renamed)
         return _neutralise_series(column.astype(object))      # "'=a" and "=a" both present
-    if isinstance(dtype, pd.StringDtype):
-        hit = column.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+    if isinstance(dtype, pd.StringDtype) or dtype == object:
+        # Each distinct text tested once (a national slate repeats its codes and names).
+        try:
+            codes, distinct = pd.factorize(column, use_na_sentinel=True)
+        except TypeError:                                     # unhashable cells: each tested
+            codes, distinct = np.arange(len(column)), column.tolist()
+        starts = np.array([isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in distinct] + [False])
+        hit = starts[codes]                                   # code -1 (missing) → the trailing False
         if not hit.any():
             return column
-        return column.mask(hit, "'" + column)
-    if dtype == object:
+        if isinstance(dtype, pd.StringDtype):
+            return column.mask(pd.Series(hit, index=column.index), "'" + column)
         values = column.tolist()
-        guarded = [_neutralise_text(v) if isinstance(v, str) else v for v in values]
-        if all(a is b for a, b in zip(values, guarded)):
-            return column
+        guarded = [_neutralise_text(v) if h else v for v, h in zip(values, hit.tolist())]
         return pd.Series(guarded, index=column.index, name=column.name, dtype=object)
     return column

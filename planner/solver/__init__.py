@@ -11,6 +11,8 @@ parameters; every other part asks it to solve.
   objective coefficients between solves;
 - `Relaxation`: the LP relaxation of a round's rows, built once and asked for a variable's range or
   whether some fixings are possible at all (the balanced end of the equity frontier);
+- `Warm`: what an optimal solve keeps so that a re-solve after bound changes solves only the
+  components the change reaches (`warm`); `reached_constraints`: those components' constraints;
 - `greedy`: the by-score baseline of the benchmarks.
 """
 from planner.solver._base import LevelResult, Solution, hint_values, read_values
@@ -25,11 +27,12 @@ from planner.solver.progress import watch as watch_progress
 from planner.solver.levels import solve_level
 from planner.solver.partspec import PartSpec, part_spec
 from planner.solver.relaxation import Relaxation
+from planner.solver.warm import Warm, reached_constraints
 
 __all__ = ["LevelResult", "Solution", "hint_values", "read_values", "BACKENDS", "solve_with", "PRESETS", "CpOutcome",
            "solve_cp", "solve_model", "solve_model_direct", "Engine", "cpsat_model", "part_level", "solve_part_cp",
            "greedy_slate", "solve_model_highs", "solve_model_highs_whole", "watch_progress", "solve_level", "PartSpec",
-           "part_spec", "Relaxation"]
+           "part_spec", "Relaxation", "Warm", "reached_constraints"]
 
 
 

@@ -26,6 +26,8 @@ class Solution:
     sentence each, which phase or component was not proven (or not run) and why.
     ``interrupted`` is False when the solver itself tells a stop on time from Ctrl-C (the
     fast path raises KeyboardInterrupt), None when the caller has to tell them apart.
+    ``warm`` is what an optimal solve of the fast path keeps for a warm re-solve of the same
+    model after bound changes (`solver.warm.Warm`, passed back as ``solve_model(warm=…)``).
     """
 
     status: str
@@ -39,6 +41,11 @@ class Solution:
     slack: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     interrupted: bool | None = None
+    warm: object | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        """Pickled without ``warm``: it serves re-solves in this process only (and holds the rows)."""
+        return {**self.__dict__, "warm": None}
 
 
 @dataclass
@@ -65,17 +72,30 @@ def hint_values(model: Model, rows: LinearRows, hint: np.ndarray) -> np.ndarray:
     return values
 
 
-def read_values(model: Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Selected / national per row from proto values (locked rows keep their recorded decision)."""
+def read_values(model: Model, values: np.ndarray,
+                index: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Selected / national per row from proto values (locked rows keep their recorded decision).
+
+    `index`: `decision_index(model)`, when the caller reads several solutions of one model.
+    """
     selected = model.locked.copy()
     national = model.locked_national.copy()
     free = np.flatnonzero(model.free)
-    if len(free):
-        selected[free] = values[[v.index for v in model.select[free]]] > 0
     nat = np.flatnonzero(model.may_national)
+    chosen, recommended = decision_index(model) if index is None else index
+    if len(free):
+        selected[free] = values[chosen] > 0
     if len(nat):
-        national[nat] = values[[v.index for v in model.national[nat]]] > 0
+        national[nat] = values[recommended] > 0
     return selected, national
+
+
+def decision_index(model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """The proto variable of every free row's selection and of every row's national pick."""
+    free = np.flatnonzero(model.free)
+    nat = np.flatnonzero(model.may_national)
+    return (np.fromiter((v.index for v in model.select[free]), np.int64, len(free)),
+            np.fromiter((v.index for v in model.national[nat]), np.int64, len(nat)))
 
 
 # --------------------------------------------------------------------------- components

@@ -25,15 +25,17 @@ import logging
 import math
 import os
 import time
+from typing import Iterable
 
 import numpy as np
 
 from planner.errors import InfeasibleError, NoSolutionError
 from planner.model import INT_MAX, LinearRows, Model, Unsupported, linear_terms, read_rows
-from planner.solver._base import Solution, hint_values, read_values
+from planner.solver._base import Solution, decision_index, hint_values, read_values
 from planner.solver.direct import solve_model_direct
 from planner.solver.levels import solve_level
 from planner.solver.progress import watcher
+from planner.solver.warm import LevelTerms, Warm, changed_rows, clean_fixings, constraint_rows, patched_rows
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,8 @@ RESERVE = 0.05          # of the time left, kept for each later level while a le
 
 def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
                 hint: np.ndarray | None = None, log_progress: bool = False, engine: str = "cpsat",
-                max_rounds: int | None = None) -> Solution:
+                max_rounds: int | None = None, warm: Warm | None = None,
+                changed: Iterable[int] | None = None, earlier: Iterable[Warm] = ()) -> Solution:
     """Solve the model's objectives one after another, each within the optimum of the last.
 
     Each level (``model.objectives``: slate score, then national picks) is solved exactly —
@@ -79,6 +82,17 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
         that stay unproven (default), or HiGHS on every whole component (``--backend highs``).
     max_rounds : int, optional
         Stop every component after this many solves, as if the time were up (tests).
+    warm : Warm, optional
+        ``solution.warm`` of an optimal solve of this same model before some constraint bounds
+        changed (`solver.warm`): only the components holding a changed row are solved again,
+        starting from the kept slate; every other keeps its values. The slate is the one a
+        cold solve gives.
+    changed : iterable of int, optional
+        With `warm`: every proto constraint whose domain changed since that solve (and nothing
+        else changed). Without it the rows are read again and compared.
+    earlier : iterable of Warm, optional
+        With `warm`: states of earlier solves of the same model; a component changed since
+        `warm` but as it was in one of them keeps that solve's values (a what-if back to the base).
 
     Raises
     ------
@@ -88,35 +102,87 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
         The time ran out before any slate was found.
     """
     start = time.perf_counter()
-    try:
-        rows = read_rows(model.cp)
-    except Unsupported as why:
-        log.info("solving the model as a whole (%s)", why)
-        return solve_model_direct(model, time_limit_s=time_limit_s, seed=seed, workers=workers, hint=hint,
-                                  log_progress=log_progress)
+    reused = _warm_rows(model, warm, changed) if warm is not None else None
+    if reused is not None:
+        rows, touched = reused
+    else:
+        try:
+            rows = read_rows(model.cp)
+        except Unsupported as why:
+            log.info("solving the model as a whole (%s)", why)
+            return solve_model_direct(model, time_limit_s=time_limit_s, seed=seed, workers=workers, hint=hint,
+                                      log_progress=log_progress)
     deadline = start + time_limit_s
     threads = max(1, workers if workers > 0 else (os.cpu_count() or 1))
-    guess = hint_values(model, rows, hint) if hint is not None else None
     levels = model.objectives
+    terms = warm.levels if reused is not None and warm.level_ids == tuple(map(id, levels)) else \
+        [_level_terms(level, rows.n_vars) for level in levels]
+    decisions = warm.decisions if reused is not None and warm.decisions is not None else decision_index(model)
+    if reused is not None:
+        lower, upper, kept_components, kept_variables = clean_fixings(warm, rows, touched, earlier)
+        guess = warm.values
+        log.info("warm re-solve: %d changed row(s), %d component(s) and %d variable(s) kept", len(touched),
+                 kept_components, kept_variables)
+    else:
+        lower, upper, kept_components, kept_variables = rows.lower.copy(), rows.upper.copy(), 0, 0
+        guess = hint_values(model, rows, hint) if hint is not None else None
     # The solves run on worker threads even with one worker: this thread waits for them and
     # stops them all on Ctrl-C (CP-SAT is told to leave SIGINT to Python).
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
     try:
-        solution = _solve_levels(model, rows, levels, guess, threads, pool, deadline, time_limit_s, seed=seed,
-                                 log_progress=log_progress, engine=engine, max_rounds=max_rounds)
+        solution, values, labels = _solve_levels(model, rows, lower, upper, levels, terms, guess, threads, pool,
+                                                 deadline, time_limit_s, seed=seed, log_progress=log_progress,
+                                                 engine=engine, max_rounds=max_rounds, decisions=decisions)
     finally:
         pool.shutdown(wait=True)
+    if kept_components:
+        for phase in solution.phases:
+            phase.update(kept_components=kept_components, kept_variables=kept_variables)
+    if solution.status == "OPTIMAL" and values is not None:
+        solution.warm = Warm(rows=rows, values=values, labels=warm.labels if reused is not None else labels,
+                             constraint_row=warm.constraint_row if reused is not None else constraint_rows(model.cp.proto),
+                             n_vars=rows.n_vars, n_constraints=len(model.cp.proto.constraints), levels=terms,
+                             level_ids=tuple(map(id, levels)), decisions=decisions)
     solution.solve_s = time.perf_counter() - start
     return solution
 
 
-def _solve_levels(model: Model, rows: LinearRows, levels: list, guess: np.ndarray | None, threads: int, pool,
-                  deadline: float, time_limit_s: float, **options) -> Solution:
-    lower, upper = rows.lower.copy(), rows.upper.copy()
+def _warm_rows(model: Model, warm: Warm, changed: Iterable[int] | None) -> tuple[LinearRows, np.ndarray] | None:
+    """The rows of a warm re-solve and the rows changed, or None (then the model is solved cold)."""
+    if model.assumptions:
+        return None
+    if changed is not None:
+        return patched_rows(warm, model, changed)
+    try:
+        rows = read_rows(model.cp)
+    except Unsupported:
+        return None
+    touched = changed_rows(warm, rows)
+    return None if touched is None else (rows, touched)
+
+
+def _level_terms(level, n_vars: int) -> LevelTerms:
+    """A level's objective and tie-break as arrays over the proto variables."""
+    score_vars, score_coefs, offset = linear_terms(level.expr)
+    score = np.zeros(n_vars, np.int64)
+    np.add.at(score, score_vars, score_coefs)
+    ties = np.zeros(n_vars, np.int64)
+    chosen = np.array([v.index for v in level.variables], dtype=np.int64)
+    if level.ties:
+        ties[chosen] = np.asarray(level.ties, dtype=np.int64)
+    return LevelTerms(score=score, ties=ties, offset=int(offset), chosen=chosen)
+
+
+def _solve_levels(model: Model, rows: LinearRows, lower: np.ndarray, upper: np.ndarray, levels: list,
+                  terms: list[LevelTerms], guess: np.ndarray | None, threads: int, pool, deadline: float,
+                  time_limit_s: float, decisions: tuple[np.ndarray, np.ndarray] | None = None,
+                  **options) -> tuple[Solution, np.ndarray | None, np.ndarray | None]:
+    """Every level in turn; the solution, the proto values after the last level and the first level's components."""
     phases: list[dict] = []
     warnings: list[str] = []
     selected = national = None
     status_name, objective, bound = "UNKNOWN", math.nan, math.nan
+    values = first_labels = None
     for i, level in enumerate(levels):
         now = time.perf_counter()
         if i > 0 and deadline - now <= 0.01:
@@ -129,16 +195,13 @@ def _solve_levels(model: Model, rows: LinearRows, levels: list, guess: np.ndarra
         later = len(levels) - i - 1
         level_deadline = (deadline - (deadline - now) * min(0.5, RESERVE * later)
                           if math.isfinite(deadline) else deadline)        # no limit: nothing to keep back
-        score_vars, score_coefs, offset = linear_terms(level.expr)
-        score = np.zeros(rows.n_vars, np.int64)
-        np.add.at(score, score_vars, score_coefs)
-        ties = np.zeros(rows.n_vars, np.int64)
-        if level.ties:
-            ties[[v.index for v in level.variables]] = np.asarray(level.ties, dtype=np.int64)
+        score, ties, offset = terms[i].score, terms[i].ties, terms[i].offset
         units = float(level.units)
         result = solve_level(rows, lower, upper, score, ties, deadline=level_deadline, threads=threads, guess=guess,
                              progress=watcher(level.name, offset, units), pool=pool, **options)
         found = result.values is not None
+        if i == 0:
+            first_labels = result.labels
         value = (result.score + offset) / units if found else None
         top = (result.bound + offset) / units if found else math.nan
         phases.append({"phase": level.name, "status": result.status,
@@ -162,11 +225,11 @@ def _solve_levels(model: Model, rows: LinearRows, levels: list, guess: np.ndarra
         if not found:
             continue                    # this level keeps the decisions of the one before
         values = result.values
-        selected, national = read_values(model, values)
+        selected, national = read_values(model, values, decisions)
         # Fix this level's decisions before the next (the provincial slate is settled before the
         # national picks are drawn from it) and keep its optimum: variables of its objective that
         # stay free (soft-rule slack) may not lose score, component by component.
-        chosen = np.array([v.index for v in level.variables], dtype=np.int64)
+        chosen = terms[i].chosen
         lower[chosen] = values[chosen]
         upper[chosen] = values[chosen]
         if i + 1 < len(levels):
@@ -174,8 +237,9 @@ def _solve_levels(model: Model, rows: LinearRows, levels: list, guess: np.ndarra
         guess = values
 
     gap = 0.0 if status_name == "OPTIMAL" else abs(bound - objective) / max(1.0, abs(objective))
-    return Solution(status=status_name, selected=selected, national=national, objective=objective,
-                    best_bound=bound, gap=gap, solve_s=0.0, phases=phases, warnings=warnings, interrupted=False)
+    return (Solution(status=status_name, selected=selected, national=national, objective=objective,
+                     best_bound=bound, gap=gap, solve_s=0.0, phases=phases, warnings=warnings, interrupted=False),
+            values, first_labels)
 
 
 def phase_label(name: str) -> str:

@@ -135,8 +135,7 @@ class Workspace:
         start = time.perf_counter()
         with owner.slots:
             if self.session is None:
-                self.session = api.Session(owner.scenario, candidates=owner.candidates,
-                                           time_limit_s=owner.time_limit_s, workers=owner.workers)
+                self.session = owner.take_session()
             try:
                 trial.result = self.session.solve(trial.scenario)
             except InfeasibleError as exc:
@@ -193,6 +192,9 @@ class Workspaces:
         self._groups: dict[str, list[str]] | None = None
         self._labels: dict[str, dict[str, str]] | None = None
         self._base: Trial | None = None
+        self._spare: api.Session | None = None      # a session that has solved the base round, for the next workspace
+        self._spare_lock = threading.Lock()
+        self._preparing = False
         self.token = secrets.token_urlsafe(16)      # what the forms of a page without a workspace carry
 
     def __len__(self) -> int:
@@ -202,9 +204,11 @@ class Workspaces:
         """The base round solved once for the page itself (its rule groups and their use)."""
         with self._reference_lock:
             if self._reference is None:
+                session = self._new_session()
                 with self.slots:
-                    self._reference = api.solve(self.scenario, candidates=self.candidates,
-                                                time_limit_s=self.time_limit_s, workers=self.workers)
+                    self._reference = session.solve(self.scenario)
+                with self._spare_lock:
+                    self._spare = session
                 self._groups = known_groups(self._reference.rules)
                 self._labels = group_labels(self.scenario, self._groups, unit_names(self._reference.slate))
                 self._base = Trial(0, (), "", self.scenario, result=self._reference,
@@ -212,6 +216,35 @@ class Workspaces:
                                    + float(self._reference.summary.get("solve_s", 0) or 0),
                                    solved_at=time.strftime("%H:%M:%S"))
             return self._reference
+
+    def _new_session(self) -> api.Session:
+        return api.Session(self.scenario, candidates=self.candidates, time_limit_s=self.time_limit_s,
+                           workers=self.workers)
+
+    def take_session(self) -> api.Session:
+        """A session for a workspace's first what-if: one that has solved the base round already when
+        there is one (so that what-if is a warm re-solve, not a cold solve), and the next one is
+        prepared in the background; else a new session."""
+        with self._spare_lock:
+            session, self._spare = self._spare, None
+            start = not self._preparing
+            self._preparing = True
+        if start:
+            threading.Thread(target=self._prepare_spare, name="planner-spare-session", daemon=True).start()
+        return session if session is not None else self._new_session()
+
+    def _prepare_spare(self) -> None:
+        try:
+            session = self._new_session()
+            with self.slots:
+                session.solve(self.scenario)
+        except Exception:                           # noqa: BLE001 — a spare is an optimisation: the next workspace starts cold
+            log.warning("the spare session could not solve the base round", exc_info=True)
+            session = None
+        with self._spare_lock:
+            if self._spare is None and session is not None:
+                self._spare = session
+            self._preparing = False
 
     def base_trial(self) -> Trial:
         """The base round as what-if number 0 (solved once, shared by every workspace: read only)."""

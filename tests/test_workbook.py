@@ -1,0 +1,92 @@
+"""planner.show.workbook: the 名单 sheet written by column reads back as xlsxwriter's cell-by-cell writer."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from planner.show import workbook
+
+
+def _cell_by_cell(table: pd.DataFrame) -> bytes:
+    """The oracle: xlsxwriter's own write_* per cell (`workbook._write_sheet`), one sheet."""
+    import xlsxwriter
+
+    raw = io.BytesIO()
+    book = xlsxwriter.Workbook(raw, {"in_memory": True, "strings_to_numbers": False,
+                                     "strings_to_formulas": False, "strings_to_urls": False})
+    workbook._write_sheet(book, "名单", table, book.add_format({"bold": True}))
+    book.close()
+    return raw.getvalue()
+
+
+def _by_column(table: pd.DataFrame) -> bytes:
+    import xlsxwriter
+
+    raw = io.BytesIO()
+    book = xlsxwriter.Workbook(raw, {"in_memory": True})
+    workbook._write_sheet(book, "名单", table, book.add_format({"bold": True}), header_only=True)
+    book.close()
+    return workbook._with_rows(raw.getvalue(), {"xl/worksheets/sheet1.xml": table})
+
+
+def _cells(data: bytes) -> list[list[tuple[type, object]]]:
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["名单"]
+    return [[(type(c.value), c.value) for c in row] for row in sheet.iter_rows()]
+
+
+TRICKY = pd.DataFrame({
+    "text": ["普通文本", "a & b < c > d", " leading", "trailing ", "_x0041_ literal", "ctl\x01\x1f", "", "="],
+    "mixed": [None, 3, 2.5, True, np.int64(7), float("nan"), "文字", np.float64(1e-7)],
+    "ints": np.arange(8, dtype=np.int64) - 3,
+    "floats": [0.1, 1 / 3, float("nan"), 1e20, -2.0, 123456789.123, 0.0, 5e-324],
+    "flags": [True, False] * 4,
+})
+
+
+def test_the_sheet_by_column_reads_back_as_the_cell_by_cell_writer():
+    assert _cells(_by_column(TRICKY)) == _cells(_cell_by_cell(TRICKY))
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_an_empty_or_one_row_sheet_is_read_as_written(n):
+    table = TRICKY.iloc[:n]
+    assert _cells(_by_column(table)) == _cells(_cell_by_cell(table))
+
+
+def test_an_overlong_text_is_cut_to_excels_limit_as_xlsxwriter_cuts_it():
+    table = pd.DataFrame({"text": ["长" * 40000]})
+    back = _cells(_by_column(table))[1][0][1]
+    assert len(back) == 32767 and back == _cells(_cell_by_cell(table))[1][0][1]
+
+
+def test_the_slate_workbook_keeps_its_filter_lists_shading_and_dimension():
+    slate = pd.DataFrame({"candidate_id": ["C1", "C2", "C3"], "task": ["x", "y", "x"], "unit_kind": ["a", "b", "a"],
+                          "score": [80.5, 70.0, 61.0], "selected": [True, False, True],
+                          "national": [False, False, True], "reason": ["入选", "名额已满", "入选"]})
+    book = openpyxl.load_workbook(io.BytesIO(workbook.slate_xlsx_bytes(slate)))
+    sheet = book["名单"]
+    assert sheet.dimensions == "A1:G4" and sheet.auto_filter.ref == "A1:G4" and sheet.freeze_panes == "A2"
+    assert [c.value for c in sheet["F"]][1:] == ["否", "否", "是"]
+    assert [c.value for c in sheet["D"]][1:] == [80.5, 70, 61]
+    assert {str(v.sqref) for v in sheet.data_validations.dataValidation} == {"E2:E4", "F2:F4"}
+    assert len(sheet.conditional_formatting) == 1
+
+
+def test_the_rules_sheet_is_written_by_column_too():
+    slate = pd.DataFrame({"candidate_id": ["C1"], "task": ["x"], "unit_kind": ["a"], "selected": [True],
+                          "national": [False]})
+    rules = pd.DataFrame({"rule_id": ["r1", "r2"], "group": ["长春市", "*"], "value": [3, 0], "max": [5.0, None],
+                          "binding": [False, True]})
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.slate_xlsx_bytes(slate, rules=rules)))["规则"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["规则编号", "分组", "已用（含以往年度）", "上限", "卡线"], ["r1", "长春市", 3, 5, "否"], ["r2", "*", 0, None, "是"]]
+
+
+def test_the_same_slate_gives_the_same_bytes():
+    slate = TRICKY.assign(candidate_id=[f"C{i}" for i in range(8)], task="t", unit_kind="k",
+                          selected=TRICKY["flags"], national=False)
+    assert workbook.slate_xlsx_bytes(slate) == workbook.slate_xlsx_bytes(slate.copy())
