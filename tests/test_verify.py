@@ -367,3 +367,26 @@ def test_audit_against_a_run_with_other_pins_is_refused(solved, tmp_path):
     done = run_cli("audit", path, out / "slate.csv", "--against", other_out)
     assert done.returncode == 2, done.stdout
     assert "force_out" in done.stderr and "pinned.toml" in done.stderr
+
+
+def test_a_run_on_expert_score_sheets_replays_them_and_a_changed_sheet_is_reported(tmp_path):
+    """`solve --scores`: verify re-reads the recorded sheets (checked by sha256) and solves on them.
+    The sheet reverses the table's order, so a replay that ignored it would pick other projects."""
+    path = write_case(tmp_path / "case", ROWS, SCENARIO)
+    sheet = tmp_path / "case" / "评分表.csv"
+    lines = ["项目编号,专家编号,专家单位,评分"]
+    lines += [f"C{i},E{k},评审专家库,{90 - 3 * i + k}" for i in range(9) for k in (1, 2, 3)]
+    sheet.write_text("\n".join(lines) + "\n", "utf-8")
+    result = api.solve(path, workers=1, seed=3, time_limit_s=20, scores=sheet)
+    by_table = api.solve(path, workers=1, seed=3, time_limit_s=20)
+    picked = set(result.slate.loc[result.slate["selected"].astype(bool), "candidate_id"])
+    assert picked == {"C0", "C3", "C1", "C2"}               # by hand: 长春市 2, 吉林市 1, 四平市 1, reversed order
+    assert picked != set(by_table.slate.loc[by_table.slate["selected"].astype(bool), "candidate_id"])
+    out = tmp_path / "out"
+    api.save(result, out)
+    report = verify(out)
+    assert report.ok and report.same_slate, report.lines()
+    sheet.write_text(sheet.read_text("utf-8").replace("C0,E1,评审专家库,91", "C0,E1,评审专家库,11"), "utf-8")
+    report = verify(out)
+    assert not report.ok and not report.rerun
+    assert report.changed == [str(sheet)] or any("评分表.csv" in c for c in report.changed)

@@ -153,7 +153,9 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
                                    f"{out_dir / SUMMARY}: no input hashes recorded — nothing to re-run from"))
         return report
     table_edits = _table_edits(settings["edits"], out_dir / SUMMARY)
-    for name, recorded in inputs.items():
+    sheets = (summary.get("scores") or {}).get("sheets") or {} if isinstance(summary.get("scores"), dict) else {}
+    sheet_paths: list[Path] = []                # expert score sheets (`solve --scores`): checked and replayed too
+    for name, recorded in [*inputs.items(), *sheets.items()]:
         if name == FRAME_KEY:
             if not table_edits:
                 report.missing.append(name)
@@ -167,6 +169,8 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
             report.problems.append(say(f"{name}：找不到记录的输入文件（已在 {'、'.join(roots)} 中查找）",
                                        f"{name}: recorded input not found (looked in {', '.join(roots)})"))
             continue
+        if name in sheets and name not in inputs:
+            sheet_paths.append(path)
         now = _sha256(path.read_bytes())
         if now != recorded:
             report.changed.append(name)
@@ -219,7 +223,7 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
         if table_edits:
             candidates = _edited_table(loaded, table_edits, inputs.get(FRAME_KEY), summary, roots)
         result = solve(loaded, candidates=candidates, time_limit_s=limit, seed=settings["seed"],
-                       workers=threads, **backend)
+                       workers=threads, scores=sheet_paths or None, **backend)
         if summary.get("explain"):              # the run filled counterfactuals into `reason`
             from planner.explain import explain_all, merge
             result.explanations = merge(result.explanations, explain_all(result, time_limit_s=max(10.0, limit)))
