@@ -139,13 +139,21 @@ def test_ctrl_c_while_serve_diagnoses_an_infeasible_whatif_does_not_abort(tmp_pa
             said.append(line)
             found = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
             url = found.group(1) if found else None
-        workspace = re.search(r"/w/([^/]+)/", urllib.request.urlopen(url, timeout=60).geturl()).group(1)
-        form = urllib.parse.urlencode({"min::too-many::*": "400"}).encode()      # no slate: diagnosed
+        origin = {"Origin": url.rstrip("/")}              # the page's own POSTs: same origin, with its token
+
+        def token(page: str) -> str:
+            return re.search(r'name="token" value="([^"]+)"', page).group(1)
+        first = urllib.request.urlopen(url, timeout=60).read().decode("utf-8")
+        opened = urllib.request.urlopen(urllib.request.Request(
+            f"{url}new", data=urllib.parse.urlencode({"token": token(first)}).encode(), headers=origin), timeout=60)
+        workspace = re.search(r"/w/([^/]+)/", opened.geturl()).group(1)
+        form = urllib.parse.urlencode({"min::too-many::*": "400",               # no slate: diagnosed
+                                       "token": token(opened.read().decode("utf-8"))}).encode()
 
         def whatif() -> None:
             try:
                 urllib.request.urlopen(urllib.request.Request(f"{url}w/{workspace}/solve", data=form,
-                                                              headers={"HX-Request": "true"}), timeout=180)
+                                                              headers={"HX-Request": "true", **origin}), timeout=180)
             except OSError:
                 pass                                    # the server went away: what this test does
 

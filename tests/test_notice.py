@@ -381,7 +381,7 @@ def test_the_auditor_flags_a_national_pick_where_no_national_rule_covers_the_tas
     slate = typed_frame(rows).assign(selected=[1], national=[1])
     report = check_slate(slate, scenario_of({"period": [2023, 2025], "switches": dict(SWITCH_DEFAULTS),
                                            "rule": [rule_of("ii-national")]}))
-    assert not report.ok and "no national rule covers" in " ".join(report.rows["problem"])
+    assert not report.ok and "没有任何国家级规则涵盖其任务" in " ".join(report.rows["problem"])
 
 
 def test_the_auditor_reports_soft_bands_with_deviation_and_penalty():

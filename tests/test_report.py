@@ -221,8 +221,8 @@ def test_folder_under_a_regular_file_is_an_input_error(tmp_path):
     [problem] = caught.value.problems
     assert problem.file == str(out_dir)
     # Issue 17: the file on the way is called a file, not "a folder".
-    assert problem.found == f"a file at {tmp_path / 'afile'}, where a folder is needed"
-    assert problem.expected == "a writable output folder"
+    assert problem.found == f"{tmp_path / 'afile'} 处是一个文件，此处需要文件夹"
+    assert problem.expected == "可写入的输出文件夹"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert (tmp_path / "afile").read_text() == "not a folder"
 
