@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.model._base import Constraint, Model
+from planner.model._base import Constraint, Model, add_bool_vars
 from planner.model.objective import integer_scale, set_objectives
 from planner.rules import (
     Group,
@@ -98,7 +98,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     free = ((blocked == "").to_numpy() & ~locked) | planned
     select = np.full(n, None, dtype=object)
     if free.any():
-        select[free] = cp.new_bool_var_series("select", pd.Index(ids[free].to_numpy())).to_numpy()
+        select[free] = add_bool_vars(cp, [f"select[{i}]" for i in ids[free].tolist()])
 
     # 二(二): national recommendations are drawn from the provincial slate (this round's only:
     # national picks are made round by round, never planned ahead).
@@ -115,7 +115,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
         # 二(二) never the same project recommended nationally twice (even where offices re-certify).
         may_national &= ~(pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0)
     if may_national.any():
-        national[may_national] = cp.new_bool_var_series("national", pd.Index(ids[may_national].to_numpy())).to_numpy()
+        national[may_national] = add_bool_vars(cp, [f"national[{i}]" for i in ids[may_national].tolist()])
         for chosen, recommended in zip(select[may_national], national[may_national]):
             if chosen is not None:
                 cp.add_implication(recommended, chosen)
@@ -292,7 +292,7 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
 
 def _present(literals: np.ndarray) -> np.ndarray:
     """Where an object array of literals holds one (a literal's `!=` builds a constraint)."""
-    return np.fromiter((v is not None for v in literals), bool, len(literals))
+    return ~pd.isna(np.asarray(literals, dtype=object))
 
 
 def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, bound: str, limit: float, kind: str,
