@@ -28,11 +28,15 @@ def add_bool_vars(cp: cp_model.CpModel, names: list[str]) -> list[cp_model.IntVa
     """
     proto = cp.Proto()
     first = len(proto.variables)
-    unsafe = [k for k, name in enumerate(names) if _UNSAFE_NAME.search(name)]
-    skip = set(unsafe)
-    proto.merge_text_format("".join(
-        "variables { domain: [0, 1] }\n" if k in skip else f'variables {{ name: "{name}" domain: [0, 1] }}\n'
-        for k, name in enumerate(names)))
+    if not _UNSAFE_NAME.search("".join(names)):
+        unsafe = []
+        proto.merge_text_format("".join([f'variables {{ name: "{name}" domain: [0, 1] }}\n' for name in names]))
+    else:
+        unsafe = [k for k, name in enumerate(names) if _UNSAFE_NAME.search(name)]
+        skip = set(unsafe)
+        proto.merge_text_format("".join(
+            "variables { domain: [0, 1] }\n" if k in skip else f'variables {{ name: "{name}" domain: [0, 1] }}\n'
+            for k, name in enumerate(names)))
     for k in unsafe:                # quotes, backslashes, control characters: set as they are
         proto.variables[first + k].name = names[k]
     return [cp_model.IntVar(proto, i) for i in range(first, first + len(names))]

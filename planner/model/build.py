@@ -307,7 +307,7 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
     rule, units = ctx.rule, ctx.units
     var_rows = rows[ctx.has_variable[rows]]
     constant = int(units[rows[ctx.history[rows]]].sum()) if len(rows) else 0
-    expr = cp_model.LinearExpr.weighted_sum(list(ctx.variables[var_rows]), [int(u) for u in units[var_rows]]) + constant
+    expr = cp_model.LinearExpr.weighted_sum(ctx.variables[var_rows].tolist(), units[var_rows].tolist()) + constant
     scaled = math.ceil(limit * ctx.scale - 1e-9) if bound == "min" else math.floor(limit * ctx.scale + 1e-9)
     suffix = "" if kind == "round" else f"@{year}"
     name = f"{rule.id}|{group.key}|{bound}{suffix}"

@@ -98,7 +98,7 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
             model.objectives.append(Objective(name, expr, units, list(model.select[decide]), ties))
             return
         singles = keyed["row"].to_numpy()[~copies]
-        counters, counter_ties = _add_counters(model, keyed[copies], bits)
+        counters, counter_ties = _add_counters(model, keyed[copies], bits, hashes)
         model.objectives.append(Objective(name, expr, units, [*model.select[singles], *counters],
                                           [*_ties(hashes, singles, bits), *counter_ties]))
         # Which copies: the earliest year first (a place goes to this round rather than to a
@@ -128,11 +128,12 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
         level("planned_score", later, [p for p in penalties if p[2] > 0], False, later)
 
 
-def _add_counters(model: Model, keyed: pd.DataFrame, bits: int) -> tuple[list, list[int]]:
+def _add_counters(model: Model, keyed: pd.DataFrame, bits: int, hashes: np.ndarray | None) -> tuple[list, list[int]]:
     """Per group of copies (rows with the same source and coefficient, in `keyed`: row, source,
     coef), as many ordered Boolean counters as copies: ``count[SRC#1] ≥ count[SRC#2] ≥ …`` and
     ``Σ counters = Σ select[copies]``, so the tie-break prices how many copies are picked,
-    not which. Returns the counters and their tie-break priorities.
+    not which. Returns the counters and their tie-break priorities (`tie_weight` of the source,
+    read from `hashes`, the `_id_hashes` of the frame's ids, where the source is one of them).
 
     Filled straight into the CP-SAT proto, in the order and form ``CpModel.add_implication``
     and ``CpModel.add(sum(...) == sum(...))`` would write them (a linear constraint lists its
@@ -160,7 +161,9 @@ def _add_counters(model: Model, keyed: pd.DataFrame, bits: int) -> tuple[list, l
                     f"coeffs: [{', '.join(['-1'] * m)}, {', '.join(['1'] * m)}] domain: [0, 0] }} }}\n")
         at += m
     add_constraints_text(model.cp, "".join(text))
-    counter_ties = [w for src, m in zip(sources, sizes.tolist()) for w in [tie_weight(str(src), bits)] * m]
+    known = dict(zip(model.frame["candidate_id"].astype(str).tolist(), hashes.tolist())) if hashes is not None else {}
+    weights = [1 + (known[src] >> (64 - bits)) if src in known else tie_weight(str(src), bits) for src in sources]
+    counter_ties = [w for w, m in zip(weights, sizes.tolist()) for _ in range(m)]
     return counters, counter_ties
 
 
