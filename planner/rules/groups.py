@@ -8,6 +8,7 @@ Does not own CP-SAT (that is `model`) nor the verdict on a slate (that is `audit
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -58,7 +59,7 @@ class FrameIndex:
 
     def column(self, name: str) -> _Column:
         if name not in self._columns:
-            self._columns[name] = _Column(self.frame[name])
+            self._columns[name] = _Column(self.frame[name], shared=True)
         return self._columns[name]
 
     def match(self, where: Mapping[str, tuple[tuple[str, Any], ...]]) -> np.ndarray:
@@ -76,14 +77,47 @@ class FrameIndex:
         return self._targets[column]
 
     def codes(self, per: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Every row's group number for `per` and the group keys in sorted order."""
+        """Every row's group number for `per` (-1 where a key part is blank) and the group keys
+        in sorted order: exactly ``pd.factorize(group_keys(frame, per), sort=True)``, from each
+        column's distinct keys."""
         if per not in self._codes:
-            keys = group_keys(self.frame[list(per)], per).to_numpy() if per else np.full(len(self.frame), ALL, object)
-            if len(keys):
-                self._codes[per] = pd.factorize(keys, sort=True)
-            else:
+            if not len(self.frame):
                 self._codes[per] = (np.array([], dtype=np.int64), np.array([], dtype=object))
+            elif not per:
+                self._codes[per] = (np.zeros(len(self.frame), dtype=np.int64), np.array([ALL], dtype=object))
+            else:
+                self._codes[per] = self._combined_codes(per)
         return self._codes[per]
+
+    def _combined_codes(self, per: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        combined = np.zeros(len(self.frame), dtype=np.int64)
+        missing = np.zeros(len(self.frame), dtype=bool)    # a blank key part: in no group, as in `group_keys`
+        uniques = []
+        if math.prod(int(self.frame[c].nunique(dropna=False)) + 1 for c in per) >= 2**62:
+            return pd.factorize(group_keys(self.frame, per).to_numpy(), sort=True)    # too many to number
+        for column in per:
+            values = self.frame[column]
+            if values.dtype == bool or pd.api.types.is_float_dtype(values):
+                keys = _key_column(values).to_numpy()
+            else:
+                keys = self.column(column).text          # astype(str), as `_key_column` does
+            codes, distinct = pd.factorize(keys)
+            missing |= codes < 0
+            combined = combined * len(distinct) + np.maximum(codes, 0)
+            uniques.append(distinct.tolist())
+        present, inverse = np.unique(combined[~missing], return_inverse=True)
+        texts = []
+        for code in present.tolist():
+            parts = []
+            for distinct in reversed(uniques):
+                code, at = divmod(code, len(distinct))
+                parts.append(distinct[at])
+            texts.append(GROUP_SEP.join(reversed(parts)))
+        # Equal texts from different values (a "|" inside a value) are one group, as in `group_keys`.
+        numbers, keys = pd.factorize(np.array(texts, dtype=object), sort=True)
+        out = np.full(len(self.frame), -1, dtype=np.int64)
+        out[~missing] = numbers[inverse.ravel()]
+        return out, keys
 
 
 def match(frame: pd.DataFrame, where: Mapping[str, tuple[tuple[str, Any], ...]], *,
@@ -150,16 +184,28 @@ def linked_chosen(frame: pd.DataFrame, rule: Rule, chosen: np.ndarray, in_slate:
 class _Column:
     """A column with its text and number forms computed once, however many conditions read it."""
 
-    def __init__(self, values: pd.Series):
+    def __init__(self, values: pd.Series, *, shared: bool = False):
         self.values = values
+        self.shared = shared            # read by many conditions (a FrameIndex's): number its texts once
         self._text: np.ndarray | None = None
         self._numbers: np.ndarray | None = None
+        self._codes: tuple[np.ndarray, dict[str, int]] | None = None
 
     @property
     def text(self) -> np.ndarray:
         if self._text is None:
             self._text = self.values.astype(str).to_numpy()
         return self._text
+
+    def text_equals(self, text: str) -> np.ndarray:
+        """``self.text == text`` (for a shared column, from its distinct texts, numbered once)."""
+        if not self.shared:
+            return self.text == text
+        if self._codes is None:
+            codes, uniques = pd.factorize(self.text)
+            self._codes = (codes, {u: k for k, u in enumerate(uniques.tolist())})
+        codes, numbers = self._codes
+        return codes == numbers[text] if text in numbers else np.zeros(len(codes), dtype=bool)
 
     @property
     def numbers(self) -> np.ndarray:
@@ -187,7 +233,7 @@ def _equals(column: _Column, option: Any) -> np.ndarray:
         return values.to_numpy() == option
     if isinstance(option, (int, float)) and pd.api.types.is_numeric_dtype(values):
         return column.numbers == float(option)
-    return column.text == key_text(option)
+    return column.text_equals(key_text(option))
 
 
 def key_text(value: Any) -> str:
@@ -237,6 +283,8 @@ def rule_groups(frame: pd.DataFrame, rule: Rule, scenario: Scenario, *, mask: np
         hit = hit & mask
     positions = np.flatnonzero(hit)
     all_codes, all_keys = index.codes(rule.per)
+    counted = all_codes[positions] >= 0                         # a blank key part counts in no group
+    positions = positions[counted]
     codes = all_codes[positions]
     order = np.argsort(codes, kind="stable")                    # rows stay in frame order within a group
     present, starts = np.unique(codes[order], return_index=True)
