@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.model._base import Constraint, Model, add_bool_vars
+from planner.model._base import Constraint, Model, add_bool_vars, add_constraints_text
 from planner.model.objective import integer_scale, set_objectives
 from planner.rules import (
     Group,
@@ -116,9 +116,9 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
         may_national &= ~(pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0)
     if may_national.any():
         national[may_national] = add_bool_vars(cp, [f"national[{i}]" for i in ids[may_national].tolist()])
-        for chosen, recommended in zip(select[may_national], national[may_national]):
-            if chosen is not None:
-                cp.add_implication(recommended, chosen)
+        add_constraints_text(cp, "".join(
+            f"constraints {{ enforcement_literal: {recommended.index} bool_and {{ literals: {chosen.index} }} }}\n"
+            for chosen, recommended in zip(select[may_national], national[may_national]) if chosen is not None))
 
     model = Model(cp=cp, frame=frame, scenario=scenario, free=free, select=select, national=national,
                   may_national=may_national, locked=locked, locked_national=locked_national,
