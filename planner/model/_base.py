@@ -1,8 +1,11 @@
 """The types the model's modules share: a built `Model`, its `Constraint`s and `Objective` levels.
 
-Owns the data only: what a built model holds so that solvers, explanations and what-if sessions
+Owns the data: what a built model holds so that solvers, explanations and what-if sessions
 can read a solution back onto the candidate rows, name a constraint's rule and group, and edit a
-bound in place. Building is `model.build`, the objectives `model.objective`.
+bound in place; and the two bulk writers the builders share (`add_bool_vars`,
+`add_constraints_text`: many variables or constraints appended to the proto in one step, exactly
+as CpModel's one-at-a-time calls write them). Building is `model.build`, the objectives
+`model.objective`.
 """
 from __future__ import annotations
 
