@@ -290,14 +290,14 @@ def _doubles(frame: pd.DataFrame) -> list[Problem]:
     problems = []
     for (pid, _), group in keyed[twice].groupby(["candidate_id", "_expert"], sort=False):
         first = group.iloc[0]
-        for record in group.iloc[1:].itertuples():
-            problems.append(Problem(record.file, say(f"专家“{record.expert_id}”对项目“{pid}”的第二个评分 {record.score:g}"
-                                                     f"（第一个在 {first.file} 第 {first.row} 行：{first.score:g}）",
-                                                     f'a second score {record.score:g} of expert "{record.expert_id}" '
-                                                     f'for project "{pid}" (the first at {first.file} row {first.row}: '
-                                                     f"{first.score:g})"),
-                                    say("每位专家对每个项目只评一次分", "one score per expert and project"),
-                                    row=int(record.row), column=record.column))
+        for record in group.iloc[1:].to_dict("records"):               # one message per problem
+            problems.append(Problem(record["file"], say(
+                f"专家“{record['expert_id']}”对项目“{pid}”的第二个评分 {record['score']:g}"
+                f"（第一个在 {first.file} 第 {first.row} 行：{first.score:g}）",
+                f'a second score {record["score"]:g} of expert "{record["expert_id"]}" '
+                f'for project "{pid}" (the first at {first.file} row {first.row}: {first.score:g})'),
+                say("每位专家对每个项目只评一次分", "one score per expert and project"),
+                row=int(record["row"]), column=record["column"]))
     return problems
 
 
@@ -305,10 +305,10 @@ def _unknown(frame: pd.DataFrame, projects: Sequence[str]) -> list[Problem]:
     known = {str(p) for p in projects}
     options = sorted(known)
     problems = []
-    for record in frame[~frame["candidate_id"].isin(known)].drop_duplicates("candidate_id").itertuples():
-        problems.append(Problem(record.file, say(f"候选项目表中没有的项目“{record.candidate_id}”",
-                                                 f'project "{record.candidate_id}", which the candidate table does not have'),
+    unknown = frame[~frame["candidate_id"].isin(known)].drop_duplicates("candidate_id")
+    for pid, file, row in zip(unknown["candidate_id"], unknown["file"], unknown["row"]):    # one message per problem
+        problems.append(Problem(file, say(f"候选项目表中没有的项目“{pid}”",
+                                          f'project "{pid}", which the candidate table does not have'),
                                 say("候选项目表中的项目编号", "a candidate_id of the candidate table"),
-                                row=int(record.row), column=SHEET_LABELS["candidate_id"],
-                                hint=suggest(record.candidate_id, options)))
+                                row=int(row), column=SHEET_LABELS["candidate_id"], hint=suggest(pid, options)))
     return problems

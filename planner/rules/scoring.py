@@ -206,10 +206,10 @@ def aggregate_scores(scores: pd.DataFrame, candidates: pd.DataFrame, rule: Scori
     ids = candidates["candidate_id"].astype(str)
     problems: list[Problem] = []
     unknown = scores[~scores["candidate_id"].astype(str).isin(set(ids))].drop_duplicates("candidate_id")
-    for record in unknown.itertuples():
-        problems.append(Problem(record.file, say(f"候选项目表中没有的项目“{record.candidate_id}”",
-                                                 f'project "{record.candidate_id}", which the candidate table does not have'),
-                                say("候选项目表中的项目编号", "a candidate_id of the candidate table"), row=int(record.row),
+    for pid, file, row in zip(unknown["candidate_id"], unknown["file"], unknown["row"]):   # one message per problem
+        problems.append(Problem(file, say(f"候选项目表中没有的项目“{pid}”",
+                                          f'project "{pid}", which the candidate table does not have'),
+                                say("候选项目表中的项目编号", "a candidate_id of the candidate table"), row=int(row),
                                 column="项目编号"))
     keep = counted(scores, candidates, rule).to_numpy()
     order = np.lexsort((scores["expert_id"].astype(str).to_numpy(), scores["score"].to_numpy(dtype=float),
