@@ -35,24 +35,15 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
-        parts = [self.file]
-        if self.row is not None:
-            parts.append(str(self.row))
-        if self.column is not None:
-            parts.append(self.column)
-        if english():
-            text = ":".join(parts) + f": found {self.found}"
-            if self.expected:
-                text += f", expected {self.expected}"
-            if self.hint:
-                text += f" — {self.hint}"
-            return text
-        text = ":".join(parts) + f"：发现 {self.found}"
-        if self.expected:
-            text += f"，应为 {self.expected}"
-        if self.hint:
-            text += f"。{self.hint}"
-        return text
+        place = ":".join([self.file, *([str(self.row)] if self.row is not None else []),
+                          *([self.column] if self.column is not None else [])])
+        found, expected, hint = _FRAME["en" if english() else "zh"]
+        return (place + found.format(self.found) + (expected.format(self.expected) if self.expected else "")
+                + (hint.format(self.hint) if self.hint else ""))
+
+
+#: How a problem is said: after the place, what was found, what was expected, the hint.
+_FRAME = {"zh": ("：发现 {}", "，应为 {}", "。{}"), "en": (": found {}", ", expected {}", " — {}")}
 
 
 class PlannerError(Exception):
