@@ -230,3 +230,18 @@ def test_rule_groups_are_said_in_words_never_codes():
     assert "higher_vocational" not in group_words("长春市|higher_vocational")
     assert group_words("H001", units={"H001": "吉林省电力职业技术学院"}) == "吉林省电力职业技术学院"
     assert group_words("X9_unknown") == ""
+
+
+def test_an_entrant_is_said_to_fill_the_place_its_own_unit_left():
+    """Two schools each withdraw their project under a total of 2; each school's next project
+    enters. Either pairing holds every rule (no per-school cap binds), so the office names each
+    entrant against its own school's withdrawal — B1 stands first in the table, so pairing by
+    position alone would give A2 the place of B1."""
+    rows = [row("B1", score=85.0, unit_id="UB", unit_name="学校B"), row("A1", score=90.0, unit_id="UA", unit_name="学校A"),
+            row("A2", score=70.0, unit_id="UA", unit_name="学校A"), row("B2", score=60.0, unit_id="UB", unit_name="学校B")]
+    scenario = scenario_of({"rule": [{"id": "total", "clause": "三(三)", "text": "不超过2个", "max": 2}]})
+    base = pl.solve(scenario, candidates=typed_frame(rows), workers=1)
+    assert sorted(base.slate.loc[base.slate["selected"] == 1, "candidate_id"]) == ["A1", "B1"]
+    amendment = pl.amend(base, withdraw=["A1", "B1"])
+    entered = amendment.changes[amendment.changes["change"] == "entered"].set_index("candidate_id")
+    assert dict(entered["fills"]) == {"A2": "A1", "B2": "B1"}

@@ -201,3 +201,17 @@ def test_bad_requests_exit_2_located_and_write_nothing(rounds, tmp_path):
     done = run_cli("amend", base, "--withdraw", "C2023-00044", "--number", "吉教职成2023第5号", cwd=REPO)
     assert done.returncode == 2 and "--number" in done.stderr
     assert tree(base) == before
+
+
+def test_an_entrant_of_a_withdrawing_unit_is_said_to_fill_its_own_units_place(rounds):
+    """Several pairings hold every rule; the office names the nearest: an entrant takes the place
+    its own unit left when that unit withdrew one (checked on the changes table, by unit)."""
+    _, base, amended, withdrawn, _, _ = rounds
+    changes = pd.read_csv(amended / "changes.csv", dtype=str, keep_default_na=False)
+    old = _read(base)
+    filled = changes[(changes["change"] == "entered") & (changes["cause"] == "filled")]
+    units_left = {old.at[w, "unit_id"] for w in withdrawn}
+    own = filled[filled["candidate_id"].map(lambda c: old.at[c, "unit_id"] in units_left)]
+    assert len(own)                                     # the bundled case has such entrants
+    for cid, fills in zip(own["candidate_id"], own["fills"]):
+        assert old.at[fills, "unit_id"] == old.at[cid, "unit_id"], (cid, fills)

@@ -236,7 +236,7 @@ def _entered(slate: pd.DataFrame, i: int, listed: str, every: Any, now: Any, pro
         row["sentence"] = say(f"按{words}须列入，列入{where}（评审分数{score}分）",
                               f"required by {words}; enters {where} (score {score})")
         return row
-    order = [j for j in left if j not in taken] + [j for j in left if j in taken]
+    order = sorted(left, key=lambda j: (j in taken, *_unlike(slate, i, j)))     # its own unit's place first
     for j in order:
         if not probe.broken([(i, column, 0), (j, column, 1)]):     # swapped back: every hard rule holds
             groups = [r for r in probe.broken([(j, column, 1)]) if r["bound"] == "max"]
@@ -257,6 +257,13 @@ def _entered(slate: pd.DataFrame, i: int, listed: str, every: Any, now: Any, pro
     row["sentence"] = say(f"名额有空余，按评审分数列入{where}（评审分数{score}分）",
                           f"a place was free; enters {where} on its score ({score})")
     return row
+
+
+def _unlike(slate: pd.DataFrame, i: int, j: int) -> tuple[bool, ...]:
+    """How far departure `j` is from entrant `i`: another unit, another task or track, another
+    locality (a swap that holds every rule may pair any two; the office names the nearest)."""
+    return tuple(str(slate[c].iat[i]) != str(slate[c].iat[j]) for c in ("unit_id", "task", "track", "locality")
+                 if c in slate)
 
 
 def group_words(group: str, task: str = "", units: dict[str, str] | None = None) -> str:
