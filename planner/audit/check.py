@@ -16,6 +16,7 @@ import pandas as pd
 
 from planner.lang import say
 from planner.rules import (
+    FrameIndex,
     Scenario,
     blocked_reason,
     earlier_rounds,
@@ -146,13 +147,14 @@ def _rule_records(frame: pd.DataFrame, scenario: Scenario, rules, selected: np.n
     """Every group of `rules` (in their order) checked: the rule records and the filing records."""
     this_year = (frame["year"] == scenario.year).to_numpy() & ~locked
     records, filings = [], []
+    index = FrameIndex(frame)           # column forms, masks and group keys shared by every rule
     for rule in rules:
         values = measure_values(frame, rule)
         if rule.decision == "filing":
             # A filing check counts what was filed: this round's rows, and with scope
             # "period" every row of the locked earlier rounds too (selected or not).
             filed = (this_year | locked) if rule.scope == "period" else this_year
-            for group in rule_groups(frame, rule, scenario, mask=filed):
+            for group in rule_groups(frame, rule, scenario, mask=filed, index=index):
                 filings.append(_record(rule, group, float(values[group.rows].sum())))
             continue
         chosen = national if rule.decision == "national" else selected
@@ -161,7 +163,7 @@ def _rule_records(frame: pd.DataFrame, scenario: Scenario, rules, selected: np.n
             # while the row it names is in the slate too (selected now or in an earlier round).
             chosen = linked_chosen(frame, rule, chosen, selected)
         countable = (this_year | locked) if rule.scope == "period" else this_year
-        for group in rule_groups(frame, rule, scenario, mask=countable):
+        for group in rule_groups(frame, rule, scenario, mask=countable, index=index):
             value = float((values[group.rows] * chosen[group.rows]).sum())
             records.append(_record(rule, group, value))
     return records, filings

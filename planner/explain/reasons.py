@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from planner.audit import AuditReport
-from planner.rules import ALL, Rule, Scenario, flag_values, group_keys, match, measure_values, pinned_in, rule_groups
+from planner.rules import ALL, FrameIndex, Rule, Scenario, flag_values, group_keys, match, measure_values, pinned_in, rule_groups
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,8 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
     is_blocked = ~selected & (blocked != "")
     code[is_blocked] = blocked[is_blocked]
 
+    index = FrameIndex(slate)           # column forms, masks and group keys shared by every rule
+
     # 2. Selected but not recommended nationally: the national group it competes in.
     national_rules = [r for r in scenario.rules if r.decision == "national"]
     waiting = (code == "selected")
@@ -116,7 +118,7 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
         if not waiting.any():
             break
         weights = measure_values(slate, rule)
-        for g in rule_groups(slate, rule, scenario, mask=this_year):
+        for g in rule_groups(slate, rule, scenario, mask=this_year, index=index):
             rows = g.rows[waiting[g.rows]]
             if not len(rows):
                 continue
@@ -137,7 +139,7 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
         if rule.decision != "provincial" or rule.max is None or not open_rows.any():
             continue
         weights = measure_values(slate, rule)
-        for g in rule_groups(slate, rule, scenario, mask=this_year):
+        for g in rule_groups(slate, rule, scenario, mask=this_year, index=index):
             if g.max is None:
                 continue
             rows = g.rows[open_rows[g.rows] & (weights[g.rows] > 0)]

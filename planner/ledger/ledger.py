@@ -17,7 +17,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.lang import say
-from planner.rules import Scenario, complete_columns, flag_values, fold_localities, linked_chosen, measure_values, rule_groups, rule_links
+from planner.rules import FrameIndex, Scenario, complete_columns, flag_values, fold_localities, linked_chosen, measure_values, rule_groups, rule_links
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
     plan_years = list(range(year + 1, last + 1)) if planned is not None else []
 
     records = []
+    index = FrameIndex(frame)           # column forms, masks and group keys shared by every rule
     for rule in scenario.rules:
         if rule.decision == "filing":
             continue
@@ -88,7 +89,7 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
         if rule_links(rule):        # 三(三) a centre counts only with its consortium in the slate
             chosen = linked_chosen(frame, rule, chosen, selected & (decided | plan))
         amount = values * chosen
-        for group in rule_groups(frame, rule, scenario, mask=decided | plan):
+        for group in rule_groups(frame, rule, scenario, mask=decided | plan, index=index):
             rows = group.rows
             by_year = {y: float(amount[rows[years[rows] == y]].sum()) for y in range(first, last + 1)}
             rec = {"rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,

@@ -19,6 +19,7 @@ from planner.rules.availability import (
 from planner.rules.edits import KINDS, Edit, describe_edits, edit_from_json, replay, table_edits
 from planner.rules.groups import (
     ALL,
+    FrameIndex,
     Group,
     flag_values,
     fold_localities,
@@ -58,7 +59,7 @@ from planner.rules.units import merge_units, unit_conflicts, unit_merges, unit_m
 
 __all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast_rows", "pinned_in", "project_keys",
            "refiled_recognised", "KINDS", "Edit", "describe_edits", "edit_from_json", "replay", "table_edits", "ALL",
-           "Group", "flag_values", "fold_localities", "group_bounds", "group_keys", "key_text", "link_targets",
+           "FrameIndex", "Group", "flag_values", "fold_localities", "group_bounds", "group_keys", "key_text", "link_targets",
            "link_wanted", "linked_chosen", "match", "measure_values", "numeric_column", "rule_groups", "rule_links", "Scenario",
            "check_columns", "load_scenario", "parse_scenario", "Prepared", "Round", "check_exemptions",
            "check_links", "check_units", "check_years", "complete_columns", "pad_hint", "read_candidates", "read_history", "read_round",
