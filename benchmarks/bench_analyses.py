@@ -284,8 +284,30 @@ def table(result: dict) -> list[str]:
         speedup = f"{r['speedup']:.2f}×" if "speedup" in r else "—"
         lines.append(f"{LABELS[name]:<40} {r['before_s']:>9.1f} {r['after_s']:>9.1f} {speedup:>9}  "
                      f"{verdict(name, r)}")
+    lines += solve_ratios(result)
     lines.append(f"before = {result['before']}, after = this working tree; {result['cores']} cores, load average "
                  f"{result['load_before']} before, {result['load_after']} after")
+    return lines
+
+
+TARGETS = {"equity": 10.0, "robust200": 15.0}     # issue 28: frontier ≤ 10×, robust 200 ≤ 15× one solve
+
+
+def solve_ratios(result: dict) -> list[str]:
+    """Each analysis's wall time in solves of the round (``planner solve jilin-2023``, median),
+    each side against its own solve in the same run — the ratios issue 28 sets targets on."""
+    solve = result.get("solve")
+    if not solve or "errors" in solve:
+        return []
+    lines = []
+    for name, target in TARGETS.items():
+        r = result.get(name)
+        if not r or "errors" in r:
+            continue
+        before, after = r["before_s"] / solve["before_s"], r["after_s"] / solve["after_s"]
+        r["solves_before"], r["solves_after"] = round(before, 2), round(after, 2)
+        lines.append(f"{LABELS[name]}: {before:.1f}× one solve before, {after:.1f}× after "
+                     f"(target ≤ {target:g}×: {'met' if after <= target else 'not met'})")
     return lines
 
 

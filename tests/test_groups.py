@@ -19,6 +19,7 @@ from planner.rules import (
     numeric_column,
     rule_groups,
 )
+from planner.rules.groups import FrameIndex
 
 ROWS = [
     row("A", task="practice_centre", track="school", locality="长春市", score=91.0, cost=10.5, unit_id="U1",
@@ -70,6 +71,27 @@ def where_of(where: dict):
 ])
 def test_where_matches_the_documented_forms(frame, where, expected):
     assert ids(frame, match(frame, where_of(where))) == expected
+    # The same through a FrameIndex (its columns' texts numbered once), asked twice (cached).
+    index = FrameIndex(frame)
+    assert ids(frame, match(frame, where_of(where), index=index)) == expected
+    assert ids(frame, index.match(where_of(where))) == expected
+    assert ids(frame, index.match(where_of(where))) == expected
+
+
+def test_frame_index_groups_rows_as_group_keys_does():
+    # "x|y" + "z" and "x" + "y|z" make the same key "x|y|z": one group, as `group_keys` joins them.
+    frame = pd.DataFrame({"a": ["x|y", "x", "x|y", "w", None], "b": ["z", "y|z", "z", "v", "v"],
+                          "flag": [True, False, True, True, False], "n": [1.0, 2.5, np.nan, 1.0, 2.0]})
+    codes, keys = FrameIndex(frame).codes(("a", "b"))
+    assert list(keys) == ["w|v", "x|y|z"]
+    assert list(codes) == [1, 1, 1, 0, -1]           # a blank part: the row is in no group
+    for per in [("a",), ("flag",), ("n",), ("b", "flag", "n"), ("n", "a")]:
+        expected_codes, expected_keys = pd.factorize(group_keys(frame, per).to_numpy(), sort=True)
+        codes, keys = FrameIndex(frame).codes(per)
+        assert list(keys) == list(expected_keys), per
+        assert list(codes) == list(expected_codes), per
+    codes, keys = FrameIndex(frame).codes(())
+    assert list(keys) == [ALL] and list(codes) == [0] * 5
 
 
 def test_numeric_comparison_on_a_text_column_never_matches_a_non_number():

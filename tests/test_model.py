@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from planner.model import build_model, integer_scale, tie_weight
+from planner.model._base import add_bool_vars, add_constraints_text
 from planner.model.objective import _exact_products, _id_hashes, _ties
 
 ROWS = SIX_ROWS
@@ -174,3 +175,31 @@ def test_tie_weights_from_precomputed_hashes_are_tie_weight():
     ids = np.array([f"C2023-{i:05d}" for i in range(300)] + ["长春-项目", ""], dtype=object)
     for bits in (1, 7, 20):
         assert _ties(_id_hashes(ids), np.arange(len(ids)), bits) == [tie_weight(i, bits) for i in ids]
+
+
+# --------------------------------------------------------------------------- bulk proto
+NAMES = ["select[C2023-00017]", "select[长春市-01]", 'select[a"b]', "select[c\\d]", "select[e\nf]", "count[X#2]", ""]
+
+
+@pytest.mark.parametrize("names", [NAMES, NAMES[:2], NAMES[2:5], []])
+def test_bulk_boolean_variables_are_those_new_bool_var_makes(names):
+    one_by_one, bulk = cp_model.CpModel(), cp_model.CpModel()
+    for model in (one_by_one, bulk):
+        model.new_int_var(0, 5, "before")          # indices continue after what is there
+    expected = [one_by_one.new_bool_var(name) for name in names]
+    made = add_bool_vars(bulk, names)
+    assert str(bulk.Proto()) == str(one_by_one.Proto())
+    assert [v.index for v in made] == [v.index for v in expected] == list(range(1, 1 + len(names)))
+    assert [v.name for v in made] == names
+
+
+def test_constraints_in_text_form_are_those_the_api_adds():
+    one_by_one, bulk = cp_model.CpModel(), cp_model.CpModel()
+    a, b, c = (one_by_one.new_bool_var(n) for n in "abc")
+    add_bool_vars(bulk, list("abc"))
+    one_by_one.add_implication(c, a)
+    one_by_one.add(sum([c, b]) == sum([a]))
+    add_constraints_text(bulk, "constraints { enforcement_literal: 2 bool_and { literals: 0 } }\n"
+                               "constraints { linear { vars: [0, 1, 2] coeffs: [-1, 1, 1] domain: [0, 0] } }\n")
+    add_constraints_text(bulk, "")
+    assert str(bulk.Proto()) == str(one_by_one.Proto())

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.model._base import Constraint, Model
+from planner.model._base import Constraint, Model, add_bool_vars, add_constraints_text
 from planner.model.objective import integer_scale, set_objectives
 from planner.rules import (
     Group,
@@ -31,13 +31,13 @@ from planner.rules import (
     Scenario,
     blocked_reason,
     forecast_rows,
-    link_targets,
     link_wanted,
     measure_values,
     pinned_in,
     rule_groups,
     rule_links,
 )
+from planner.rules.groups import FrameIndex
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +91,14 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     cp = cp_model.CpModel()
     cp.name = scenario.name
     ids = frame["candidate_id"].astype(str)
+    index = FrameIndex(frame)       # column forms, masks and group keys shared by every rule
 
     # Planned rows were filtered for their own year by the forecast; input rows for this year.
     blocked = blocked_reason(frame, scenario)
     free = ((blocked == "").to_numpy() & ~locked) | planned
     select = np.full(n, None, dtype=object)
     if free.any():
-        select[free] = cp.new_bool_var_series("select", pd.Index(ids[free].to_numpy())).to_numpy()
+        select[free] = add_bool_vars(cp, [f"select[{i}]" for i in ids[free].tolist()])
 
     # 二(二): national recommendations are drawn from the provincial slate (this round's only:
     # national picks are made round by round, never planned ahead).
@@ -108,16 +109,16 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     # project an earlier round recognised (not recognised again, so no provincial pick implied).
     refiled = (blocked == "already_recognised").to_numpy() & ~locked & ~planned
     for rule in national_rules:
-        may_national |= _matched(frame, rule) & (free | refiled if rule.draw == "pool" else free)
+        may_national |= index.match(rule.where) & (free | refiled if rule.draw == "pool" else free)
     may_national &= ~planned
     if "national_in" in frame:
         # 二(二) never the same project recommended nationally twice (even where offices re-certify).
         may_national &= ~(pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0)
     if may_national.any():
-        national[may_national] = cp.new_bool_var_series("national", pd.Index(ids[may_national].to_numpy())).to_numpy()
-        for chosen, recommended in zip(select[may_national], national[may_national]):
-            if chosen is not None:
-                cp.add_implication(recommended, chosen)
+        national[may_national] = add_bool_vars(cp, [f"national[{i}]" for i in ids[may_national].tolist()])
+        add_constraints_text(cp, "".join(
+            f"constraints {{ enforcement_literal: {recommended.index} bool_and {{ literals: {chosen.index} }} }}\n"
+            for chosen, recommended in zip(select[may_national], national[may_national]) if chosen is not None))
 
     model = Model(cp=cp, frame=frame, scenario=scenario, free=free, select=select, national=national,
                   may_national=may_national, locked=locked, locked_national=locked_national,
@@ -134,10 +135,11 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
             cp.add(select[pos] == 1)
 
     penalties: list[tuple[cp_model.IntVar, Fraction, int]] = []
+    this_year = model.this_year
     for rule in scenario.rules:
         if rule.decision == "filing":
             continue
-        _add_rule(model, rule, penalties, with_assumptions)
+        _add_rule(model, rule, penalties, with_assumptions, index, this_year)
 
     set_objectives(model, penalties)
     if with_assumptions:
@@ -147,11 +149,6 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
              int(free.sum()), int((free & planned).sum()), int(may_national.sum()), len(model.constraints),
              model.build_s)
     return model
-
-
-def _matched(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
-    from planner.rules import match
-    return match(frame, rule.where)
 
 
 @dataclass
@@ -168,7 +165,8 @@ class _RuleContext:
     with_assumptions: bool
 
 
-def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool) -> None:
+def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
+              this_year: np.ndarray) -> None:
     """One linear constraint per group and bound of a rule (and per planned year with a lookahead)."""
     frame, scenario = model.frame, model.scenario
     national = rule.decision == "national"
@@ -176,7 +174,6 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
     history = model.locked_national if national else model.locked
     has_variable = model.may_national if national else model.free
     planned = np.zeros(len(frame), bool) if national else model.planned
-    this_year = model.this_year
     values = measure_values(frame, rule)
     # One integer grid for the values and the bounds together, so a soft bound between two
     # grid points (max 2.5 over whole counts) is penalised for its real violation, not a rounded one.
@@ -188,7 +185,7 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
     if links and not national:
         # A row counted through a link (三(三) a centre inside a recognised 市域产教联合体) counts
         # only while the row it names is in the slate too.
-        counted, counted_locked = _linked_choices(model, links, rule)
+        counted, counted_locked = _linked_choices(model, links, rule, index)
         ctx = _RuleContext(rule, counted, counted_locked, _present(counted),
                            units, scale, penalties, with_assumptions)
     else:
@@ -198,7 +195,7 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
     # row of the locked rounds (unselected ones count 0), as the auditor's do.
     countable = (this_year | history | model.history_rows) if rule.scope == "period" else this_year
     round_slack: dict[tuple[str, str], cp_model.IntVar] = {}
-    for group in rule_groups(frame, rule, scenario, mask=countable):
+    for group in rule_groups(frame, rule, scenario, mask=countable, index=index):
         for bound, limit in (("min", group.min), ("max", group.max)):
             if limit is not None:
                 c = _bound(model, ctx, group, group.rows, bound, limit, "round", scenario.year, ahead=0)
@@ -216,7 +213,7 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
             if not in_year.any():
                 continue
             as_of = dataclasses.replace(scenario, year=year)
-            for group in rule_groups(frame, rule, as_of, mask=in_year):
+            for group in rule_groups(frame, rule, as_of, mask=in_year, index=index):
                 if group.max is not None:
                     _bound(model, ctx, group, group.rows, "max", group.max, "year", year, ahead=year - scenario.year)
                 if group.min is not None and (rule.soft or reach != "off"):
@@ -227,7 +224,7 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
     # 二(二) a period quota is spent by this year and the planned years together.
     everything = this_year | history | planned
     if rule.max is not None:
-        for group in rule_groups(frame, rule, scenario, mask=everything):
+        for group in rule_groups(frame, rule, scenario, mask=everything, index=index):
             if group.max is None or not planned[group.rows].any():
                 continue
             _bound(model, ctx, group, group.rows, "max", group.max, "period", years[-1],
@@ -237,13 +234,13 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool)
             and (rule.soft or reach != "off"):
         upto = this_year | history | (planned & (model.plan_year <= rule.by))
         as_of = dataclasses.replace(scenario, year=rule.by)
-        for group in rule_groups(frame, rule, as_of, mask=upto):
+        for group in rule_groups(frame, rule, as_of, mask=upto, index=index):
             if group.min is not None:
                 _bound(model, ctx, group, group.rows, "min", group.min, "reach", rule.by,
                        ahead=rule.by - scenario.year, reach=not rule.soft)
 
 
-def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule) -> tuple[np.ndarray, np.ndarray]:
+def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: FrameIndex) -> tuple[np.ndarray, np.ndarray]:
     """Per row, what it adds to a rule counting through `links`: a literal (the row's choice, the
     named row's choice, or one AND of the two, made once per model and row) or the constant 1
     (both locked in the slate: ``counted_locked``); None and False where it cannot count.
@@ -255,7 +252,7 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule) -> tuple[n
     ids = frame["candidate_id"].astype(str).to_numpy()
     for column in links:
         wanted = link_wanted(rule, column)
-        target = link_targets(frame, column)
+        target = index.link_targets(column)
         named = target >= 0
         t = np.where(named, target, 0)
         t_var, t_one = model.select[t], model.locked[t] & named
@@ -295,7 +292,7 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule) -> tuple[n
 
 def _present(literals: np.ndarray) -> np.ndarray:
     """Where an object array of literals holds one (a literal's `!=` builds a constraint)."""
-    return np.fromiter((v is not None for v in literals), bool, len(literals))
+    return ~pd.isna(np.asarray(literals, dtype=object))
 
 
 def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, bound: str, limit: float, kind: str,
@@ -310,7 +307,7 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
     rule, units = ctx.rule, ctx.units
     var_rows = rows[ctx.has_variable[rows]]
     constant = int(units[rows[ctx.history[rows]]].sum()) if len(rows) else 0
-    expr = cp_model.LinearExpr.weighted_sum(list(ctx.variables[var_rows]), [int(u) for u in units[var_rows]]) + constant
+    expr = cp_model.LinearExpr.weighted_sum(ctx.variables[var_rows].tolist(), units[var_rows].tolist()) + constant
     scaled = math.ceil(limit * ctx.scale - 1e-9) if bound == "min" else math.floor(limit * ctx.scale + 1e-9)
     suffix = "" if kind == "round" else f"@{year}"
     name = f"{rule.id}|{group.key}|{bound}{suffix}"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.model._base import Model, Objective
+from planner.model._base import Model, Objective, add_bool_vars, add_constraints_text
 from planner.rules import Scenario, numeric_column
 
 log = logging.getLogger(__name__)
@@ -98,15 +98,7 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
             model.objectives.append(Objective(name, expr, units, list(model.select[decide]), ties))
             return
         singles = keyed["row"].to_numpy()[~copies]
-        counters, counter_ties = [], []
-        for (src, _), members in keyed[copies].groupby(["source", "coef"], sort=True)["row"]:
-            members = members.to_numpy()
-            units_of = [model.cp.new_bool_var(f"count[{src}#{j + 1}]") for j in range(len(members))]
-            for higher, lower in zip(units_of, units_of[1:]):
-                model.cp.add_implication(lower, higher)
-            model.cp.add(sum(units_of) == sum(model.select[members]))
-            counters += units_of
-            counter_ties += [tie_weight(str(src), bits)] * len(units_of)
+        counters, counter_ties = _add_counters(model, keyed[copies], bits, hashes)
         model.objectives.append(Objective(name, expr, units, [*model.select[singles], *counters],
                                           [*_ties(hashes, singles, bits), *counter_ties]))
         # Which copies: the earliest year first (a place goes to this round rather than to a
@@ -114,7 +106,8 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
         arranged = keyed["row"].to_numpy()[copies]
         last = int(ahead[arranged].max())
         abits = max(1, bits - max(1, last).bit_length())
-        aties = [((last - int(ahead[i])) << abits) + tie_weight(ids[i], abits) for i in arranged]
+        aties = ((np.int64(last) - ahead[arranged].astype(np.int64)) * (1 << abits)
+                 + np.asarray(_ties(hashes, arranged, abits), dtype=np.int64)).tolist()
         model.objectives.append(Objective(name + "_years", expr, units, list(model.select[arranged]), aties))
 
     now = free[~model.planned[free]]
@@ -133,6 +126,45 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
                                           nties))
     if not joint and len(later):
         level("planned_score", later, [p for p in penalties if p[2] > 0], False, later)
+
+
+def _add_counters(model: Model, keyed: pd.DataFrame, bits: int, hashes: np.ndarray | None) -> tuple[list, list[int]]:
+    """Per group of copies (rows with the same source and coefficient, in `keyed`: row, source,
+    coef), as many ordered Boolean counters as copies: ``count[SRC#1] ≥ count[SRC#2] ≥ …`` and
+    ``Σ counters = Σ select[copies]``, so the tie-break prices how many copies are picked,
+    not which. Returns the counters and their tie-break priorities (`tie_weight` of the source,
+    read from `hashes`, the `_id_hashes` of the frame's ids, where the source is one of them).
+
+    Filled straight into the CP-SAT proto, in the order and form ``CpModel.add_implication``
+    and ``CpModel.add(sum(...) == sum(...))`` would write them (a linear constraint lists its
+    variables by index, coefficient +1 for counters and −1 for selections) — the same model,
+    without one Python expression object per term.
+    """
+    group = keyed.groupby(["source", "coef"], sort=True).ngroup().to_numpy()
+    select_index = np.array([v.index for v in model.select[keyed["row"].to_numpy()]], dtype=np.int64)
+    order = np.lexsort((select_index, group))        # by group (source, coef), then variable index
+    group, select_index = group[order], select_index[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sizes = np.diff(np.r_[starts, len(group)])
+    sources = keyed["source"].to_numpy()[order][starts].tolist()
+    first = len(model.cp.Proto().variables)
+    counters = add_bool_vars(model.cp, [f"count[{src}#{j + 1}]" for src, m in zip(sources, sizes.tolist())
+                                        for j in range(m)])
+    text = []
+    at = first
+    for a, m in zip(starts.tolist(), sizes.tolist()):
+        mine = range(at, at + m)
+        text += [f"constraints {{ enforcement_literal: {lower} bool_and {{ literals: {higher} }} }}\n"
+                 for higher, lower in zip(mine, mine[1:])]
+        chosen = ", ".join(map(str, select_index[a:a + m].tolist()))
+        text.append(f"constraints {{ linear {{ vars: [{chosen}, {', '.join(map(str, mine))}] "
+                    f"coeffs: [{', '.join(['-1'] * m)}, {', '.join(['1'] * m)}] domain: [0, 0] }} }}\n")
+        at += m
+    add_constraints_text(model.cp, "".join(text))
+    known = dict(zip(model.frame["candidate_id"].astype(str).tolist(), hashes.tolist())) if hashes is not None else {}
+    weights = [1 + (known[src] >> (64 - bits)) if src in known else tie_weight(str(src), bits) for src in sources]
+    counter_ties = [w for w, m in zip(weights, sizes.tolist()) for _ in range(m)]
+    return counters, counter_ties
 
 
 def _tie_bits(magnitude: int, n: int) -> int:
