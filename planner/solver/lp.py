@@ -65,8 +65,8 @@ class WarmLps:
     """The LP relaxation of one set of rows kept between solves, re-solved from its last basis.
 
     For many solves of the same rows whose objective and bounds change (score samples,
-    `analysis.resolver`): one GLOP model of every row and every variable that is not fixed in
-    `rows` itself, built on the first solve. Each solve sets the bounds (a variable decided or
+    `analysis.resolver`): one GLOP model of every row and every variable of `rows`, built on the
+    first solve. Each solve sets the bounds (a variable decided or
     fixed by this solve: lower == upper) and the objective where they changed, and GLOP
     (without presolve, so that it keeps its basis) starts from the last optimal basis — the
     same LP as the batches of `lp_duals`, whose blocks the fixed variables no longer link. Any
@@ -106,7 +106,20 @@ class WarmLps:
         return rows, solver, x, cts, scale, state
 
     def duals(self, p: LevelProblem) -> np.ndarray | None:
-        """Row multipliers of the LP of every row at `p`'s bounds and score (None: not optimal)."""
+        """Row multipliers of the LP of every row at `p`'s bounds and score.
+
+        Parameters
+        ----------
+        p : LevelProblem
+            The level (its rows, bounds, score and deadline); a new `rows` object builds the
+            model again.
+
+        Returns
+        -------
+        ndarray of float or None
+            One multiplier per row of ``p.rows``; None when GLOP did not reach an optimum (the
+            caller solves the batches instead).
+        """
         from ortools.linear_solver import pywraplp
 
         if self._model is None or self._model[0] is not p.rows:
