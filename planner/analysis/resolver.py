@@ -34,7 +34,7 @@ from ortools.sat.python import cp_model_helper
 from planner.errors import PlannerError
 from planner.model import Model, Unsupported, component_labels, integer_scale, read_rows
 from planner.rules import numeric_column, pinned_in
-from planner.solver import Engine, solve_level
+from planner.solver import Engine, WarmLps, solve_level
 
 RESOLUTION = 1000            # sampled scores are exact to 1/1000 point
 
@@ -140,6 +140,7 @@ class Resolver:
         self._nominal_values: np.ndarray | None = None      # proto values after the first level
         self._engine: Engine | None = None
         self._part_labels: np.ndarray | None = None          # parts with the pass mark's fixings
+        self._warm = [WarmLps() for _ in self.levels]        # each level's LP batches, kept between samples
 
     def _level(self, level: Any, score_scale: int) -> _Level:
         flat = cp_model_helper.FlatIntExpr(level.expr)
@@ -222,7 +223,7 @@ class Resolver:
             if len(level.ties):
                 ties[level.decides] = level.ties
             result = solve_level(self.rows, lower, upper, score, ties, deadline=deadline, seed=seed, threads=1,
-                                 guess=guess)
+                                 guess=guess, warm=self._warm[i])
             if result.values is None:
                 return Outcome(result.status, None, None, time.perf_counter() - start)
             values = result.values

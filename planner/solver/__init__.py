@@ -8,7 +8,7 @@ parameters; every other part asks it to solve.
   `highs`); `solve_model_highs_whole`: HiGHS on the whole model (the benchmarks' baseline);
 - `watch_progress`: a callback for the progress of running solves (`progress`);
 - `solve_level`: one objective over linear rows with bounds, for callers that change bounds or
-  objective coefficients between solves;
+  objective coefficients between solves (`WarmLps`: its LP batches kept and warm-started);
 - `Relaxation`: the LP relaxation of a round's rows, built once and asked for a variable's range or
   whether some fixings are possible at all (the balanced end of the equity frontier);
 - `Warm`: what an optimal solve keeps so that a re-solve after bound changes solves only the
@@ -25,13 +25,14 @@ from planner.solver.greedy import greedy_slate
 from planner.solver.highs import solve_model_highs_whole
 from planner.solver.progress import watch as watch_progress
 from planner.solver.levels import solve_level
+from planner.solver.lp import WarmLps
 from planner.solver.partspec import PartSpec, part_spec
 from planner.solver.relaxation import Relaxation
 from planner.solver.warm import Warm, reached_constraints
 
 __all__ = ["LevelResult", "Solution", "hint_values", "read_values", "BACKENDS", "solve_with", "PRESETS", "CpOutcome",
            "solve_cp", "solve_model", "solve_model_direct", "Engine", "cpsat_model", "part_level", "solve_part_cp",
-           "greedy_slate", "solve_model_highs", "solve_model_highs_whole", "watch_progress", "solve_level", "PartSpec",
+           "greedy_slate", "solve_model_highs", "solve_model_highs_whole", "watch_progress", "solve_level", "WarmLps", "PartSpec",
            "part_spec", "Relaxation", "Warm", "reached_constraints"]
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from planner.model import INT_MAX, INT_MIN, LinearRows, component_labels
 from planner.solver._base import Component, LevelProblem, LevelResult
 from planner.solver.cores import FIRST_STEP
-from planner.solver.lp import lp_duals
+from planner.solver.lp import WarmLps, lp_duals
 from planner.solver.schedule import solve_components
 
 
@@ -28,7 +28,7 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
                 deadline: float, seed: int = 0, threads: int = 1, guess: np.ndarray | None = None,
                 log_progress: bool = False, engine: str = "cpsat", max_rounds: int | None = None,
                 progress: Callable[[int, int, float, float], None] | None = None,
-                pool: concurrent.futures.Executor | None = None) -> LevelResult:
+                pool: concurrent.futures.Executor | None = None, warm: WarmLps | None = None) -> LevelResult:
     """Maximise ``score·x``, then ``ties·x`` among the maximisers, exactly, over ``rows``.
 
     When the deadline comes first: the best slate found for every component and a proven bound
@@ -58,6 +58,9 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
         ``progress(proven, components, best, bound)`` (model integers) as components settle.
     pool : Executor, optional
         A thread pool of `threads` workers to run the solves on (one is made when not given).
+    warm : WarmLps, optional
+        The LP batches of earlier solves over the same `rows`, re-solved from their last basis
+        (many solves that differ in scores and bounds only: `analysis.resolver`).
     """
     active = lower < upper
     base = np.where(active, 0, lower)
@@ -91,7 +94,7 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
     problem = LevelProblem(rows=rows, lo=lo, hi=hi, lower=lower, upper=upper, score=score, ties=ties, labels=labels,
                            row_comp=row_comp, live=live, guess=guess, seed=seed, deadline=deadline,
                            log_progress=log_progress, engine=engine, max_rounds=max_rounds)
-    duals = lp_duals(problem, todo, threads) if engine == "cpsat" else None
+    duals = lp_duals(problem, todo, threads, warm) if engine == "cpsat" else None
     groups = Groups.of(problem)
     subs = {c: component_of(problem, c, duals, groups) for c in todo}
     fixed = float(score[~active] @ values[~active]) + float(score[lone] @ values[lone])

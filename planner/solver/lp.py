@@ -1,12 +1,15 @@
 """The LP relaxation (GLOP) of components, for their Lagrangian bounds and reduced costs.
 
 Owns solving the LP of whole components in batches, side by side in threads, and returning
-the row multipliers (NaN where an LP was not solved to optimality).
+the row multipliers (NaN where an LP was not solved to optimality); and `WarmLps`, the LP of
+every row kept between solves that differ only in objective and bounds (score samples),
+re-solved from its last basis.
 """
 from __future__ import annotations
 
 import concurrent.futures
 import logging
+import math
 import time
 
 import numpy as np
@@ -27,11 +30,12 @@ LP_BATCH = 2000            # variables per LP solved at once (whole components)
 
 
 # --------------------------------------------------------------------------- the LP
-def lp_duals(p: LevelProblem, todo: list[int], threads: int = 1) -> np.ndarray | None:
+def lp_duals(p: LevelProblem, todo: list[int], threads: int = 1, warm: WarmLps | None = None) -> np.ndarray | None:
     """Row multipliers of the LP relaxation (GLOP) of the components in `todo` (NaN where none).
 
     The LP is block-diagonal, so it is solved in batches of whole components (a simplex on
-    many small blocks is much faster than on their union), side by side in threads.
+    many small blocks is much faster than on their union), side by side in threads — unless
+    `warm` holds the LP of every row, re-solved from its last basis (`WarmLps`).
     """
     sizes = np.bincount(p.labels[p.labels >= 0], minlength=int(p.labels.max()) + 1)
     batches: list[list[int]] = [[]]
@@ -43,6 +47,10 @@ def lp_duals(p: LevelProblem, todo: list[int], threads: int = 1) -> np.ndarray |
         batches[-1].append(c)
         total += int(sizes[c])
     duals = np.full(p.rows.n_rows, np.nan)
+    if warm is not None:
+        found = warm.duals(p)
+        if found is not None:
+            return found
     run = lambda batch: _lp_batch(p, batch, duals)
     if threads > 1 and len(batches) > 1:
         with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
@@ -51,6 +59,89 @@ def lp_duals(p: LevelProblem, todo: list[int], threads: int = 1) -> np.ndarray |
         for batch in batches:
             run(batch)
     return duals
+
+
+class WarmLps:
+    """The LP relaxation of one set of rows kept between solves, re-solved from its last basis.
+
+    For many solves of the same rows whose objective and bounds change (score samples,
+    `analysis.resolver`): one GLOP model of every row and every variable of `rows`, built on the
+    first solve. Each solve sets the bounds (a variable decided or
+    fixed by this solve: lower == upper) and the objective where they changed, and GLOP
+    (without presolve, so that it keeps its basis) starts from the last optimal basis — the
+    same LP as the batches of `lp_duals`, whose blocks the fixed variables no longer link. Any
+    multipliers are valid for the Lagrangian bound (`solver.levels`), so another optimal
+    basis can change which variables are fixed first, never the optimum. One thread at a time.
+    """
+
+    def __init__(self) -> None:
+        self._model: tuple | None = None
+        from ortools.linear_solver import linear_solver_pb2
+        self._response = linear_solver_pb2.MPSolutionResponse()
+
+    def _build(self, p: LevelProblem) -> tuple:
+        from ortools.linear_solver import pywraplp
+
+        rows = p.rows
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        solver.SetSolverSpecificParametersAsString("use_preprocessing: false")
+        inf = solver.infinity()
+        x = [solver.NumVar(a, b, "") for a, b in zip(rows.lower.astype(float).tolist(), rows.upper.astype(float).tolist())]
+        e_row = rows.entry_rows()
+        scale = np.ones(rows.n_rows)
+        np.maximum.at(scale, e_row, np.abs(rows.coef.astype(float)))
+        coef = (rows.coef.astype(float) / scale[e_row]).tolist()
+        var = rows.var.tolist()
+        lo_f = np.where(rows.lo == INT_MIN, -np.inf, rows.lo.astype(float)) / scale
+        hi_f = np.where(rows.hi == INT_MAX, np.inf, rows.hi.astype(float)) / scale
+        start = rows.start.tolist()
+        cts = []
+        for r, (a, b) in enumerate(zip(lo_f.tolist(), hi_f.tolist())):
+            ct = solver.Constraint(a if math.isfinite(a) else -inf, b if math.isfinite(b) else inf)
+            for k in range(start[r], start[r + 1]):
+                ct.SetCoefficient(x[var[k]], coef[k])
+            cts.append(ct)
+        solver.Objective().SetMaximization()
+        state = {"lower": rows.lower.copy(), "upper": rows.upper.copy(), "score": np.zeros(rows.n_vars, np.int64)}
+        return rows, solver, x, cts, scale, state
+
+    def duals(self, p: LevelProblem) -> np.ndarray | None:
+        """Row multipliers of the LP of every row at `p`'s bounds and score.
+
+        Parameters
+        ----------
+        p : LevelProblem
+            The level (its rows, bounds, score and deadline); a new `rows` object builds the
+            model again.
+
+        Returns
+        -------
+        ndarray of float or None
+            One multiplier per row of ``p.rows``; None when GLOP did not reach an optimum (the
+            caller solves the batches instead).
+        """
+        from ortools.linear_solver import pywraplp
+
+        if self._model is None or self._model[0] is not p.rows:
+            self._model = self._build(p)
+        _, solver, x, cts, scale, state = self._model
+        bounds = np.flatnonzero((p.lower != state["lower"]) | (p.upper != state["upper"]))
+        for j, a, b in zip(bounds.tolist(), p.lower[bounds].astype(float).tolist(),
+                           p.upper[bounds].astype(float).tolist()):
+            x[j].SetBounds(a, b)
+        objective = solver.Objective()
+        changed = np.flatnonzero(p.score != state["score"])
+        for j, c in zip(changed.tolist(), p.score[changed].astype(float).tolist()):
+            objective.SetCoefficient(x[j], c)
+        state["lower"], state["upper"], state["score"] = p.lower.copy(), p.upper.copy(), p.score.copy()
+        solver.SetTimeLimit(max(10, int(1000 * min(LP_TIME_S, LP_SHARE * (p.deadline - time.perf_counter())))))
+        if solver.Solve() != pywraplp.Solver.OPTIMAL:
+            log.info("the warm LP relaxation is not optimal: solved again in batches")
+            self._model = None
+            return None
+        response = self._response
+        solver.FillSolutionResponseProto(response)
+        return np.asarray(response.dual_value, dtype=float) / scale
 
 
 def _lp_batch(p: LevelProblem, batch: list[int], duals: np.ndarray) -> None:
