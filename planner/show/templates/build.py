@@ -35,6 +35,18 @@ def _font(run, name: str, size: float, *, bold: bool = False, colour: RGBColor |
         run.font.color.rgb = colour
 
 
+def _project_tables(document, result: str) -> None:
+    """One small table per project of a letter (任务类别, 评审分数, `result`, 说明), in a docxtpl loop."""
+    _tag(document, "{%p for project in projects %}")
+    _para(document, "{{ project.no }}．{{ project.title }}", bold=True, before=8, after=4)
+    widths = [2.8, 12.8]
+    table = _table(document, widths)
+    for label, field in (("任务类别", "task"), ("评审分数", "score"), (result, "result"), ("说明", "reason")):
+        row = _row(table, widths, [label, "{{ project.%s }}" % field], centre=(0,), size=12)
+        row.cells[0].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    _tag(document, "{%p endfor %}")
+
+
 def _document(*, landscape: bool = False, body_size: float = 14) -> docx.document.Document:
     document = docx.Document()
     style = document.styles["Normal"]
@@ -234,14 +246,7 @@ def build_letter() -> docx.document.Document:
     _para(document, "{% if basis %}根据{{ basis }}，{% endif %}经专家评审，{{ round_name }}认定名单已经确定"
                     "{% if number %}（{{ number }}）{% endif %}。现将贵单位申报项目的评审结果告知如下。", indent=True)
     _para(document, "{{ summary }}", indent=True)
-    _tag(document, "{%p for project in projects %}")
-    _para(document, "{{ project.no }}．{{ project.title }}", bold=True, before=8, after=4)
-    widths = [2.8, 12.8]
-    table = _table(document, widths)
-    for label, field in (("任务类别", "task"), ("评审分数", "score"), ("评审结果", "result"), ("说明", "reason")):
-        row = _row(table, widths, [label, "{{ project.%s }}" % field], centre=(0,), size=12)
-        row.cells[0].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    _tag(document, "{%p endfor %}")
+    _project_tables(document, "评审结果")
     _para(document, "{{ guide }}", size=12, indent=True, before=12)
     _tag(document, "{%p if notice_end %}")
     _para(document, "如对评审结果有异议，请于{{ notice_end }}前以书面形式向{{ issuer or '我厅' }}反映"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
@@ -26,9 +25,8 @@ from build import (  # noqa: E402 - the helpers of the other templates, so the l
     _fixed,
     _letterhead,
     _para,
-    _row,
+    _project_tables,
     _signature,
-    _table,
     _tag,
 )
 
@@ -61,14 +59,7 @@ def build_notice_letter():
     _para(document, "{{ title }}", font=TITLE, size=20, align=WD_ALIGN_PARAGRAPH.CENTER, before=18, after=18)
     _para(document, "{{ unit }}：")
     _para(document, "{{ opening }}", indent=True)
-    _tag(document, "{%p for project in projects %}")
-    _para(document, "{{ project.no }}．{{ project.title }}", bold=True, before=8, after=4)
-    widths = [2.8, 12.8]
-    table = _table(document, widths)
-    for label, field in (("任务类别", "task"), ("评审分数", "score"), ("调整结果", "result"), ("说明", "reason")):
-        row = _row(table, widths, [label, "{{ project.%s }}" % field], centre=(0,), size=12)
-        row.cells[0].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    _tag(document, "{%p endfor %}")
+    _project_tables(document, "调整结果")
     _para(document, "{{ closing }}", size=12, indent=True, before=12)
     _signature(document)
     return document
