@@ -8,21 +8,26 @@ so the CLI (``--lang en``), the notebook (``pl.set_language("en")``) and the wha
 same. Does not own the terminal's own words (``planner.cli._messages``) nor wording of any check.
 
 The language is held in a `contextvars.ContextVar`, so a web request or a thread that sets it
-changes nothing for the others.
+changes nothing for the others. Until something sets it, ``PLANNER_LANG=en`` in the environment
+asks for English (a script's or a service's default).
 """
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
 
 LANGUAGES = ("zh", "en")
-_current: ContextVar[str] = ContextVar("planner_language", default="zh")
+_current: ContextVar[str | None] = ContextVar("planner_language", default=None)
 
 
 def language() -> str:
     """``"zh"`` (the default) or ``"en"``: the language messages are made in now."""
-    return _current.get()
+    lang = _current.get()
+    if lang is None:
+        return "en" if os.environ.get("PLANNER_LANG", "").lower().startswith("en") else "zh"
+    return lang
 
 
 def set_language(lang: str) -> None:
@@ -39,7 +44,7 @@ def set_language(lang: str) -> None:
 
 
 def english() -> bool:
-    return _current.get() == "en"
+    return language() == "en"
 
 
 @contextmanager
@@ -59,4 +64,4 @@ def say(zh: str, en: str) -> str:
 
     Both are finished strings (format them before): ``say(f"没有规则 {rid}", f"no rule {rid}")``.
     """
-    return en if _current.get() == "en" else zh
+    return en if language() == "en" else zh

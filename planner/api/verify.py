@@ -153,7 +153,8 @@ def verify(out_dir: str | Path, *, time_limit_s: float | None = None, workers: i
                                    f"{out_dir / SUMMARY}: no input hashes recorded — nothing to re-run from"))
         return report
     table_edits = _table_edits(settings["edits"], out_dir / SUMMARY)
-    sheets = (summary.get("scores") or {}).get("sheets") or {} if isinstance(summary.get("scores"), dict) else {}
+    scored = summary.get("scores")
+    sheets = (scored.get("sheets") or {}) if isinstance(scored, dict) else {}
     sheet_paths: list[Path] = []                # expert score sheets (`solve --scores`): checked and replayed too
     for name, recorded in [*inputs.items(), *sheets.items()]:
         if name == FRAME_KEY:

@@ -5,7 +5,7 @@ FIFO, a socket, a path under ``/proc``, ``/sys`` or ``/dev`` (Windows: ``NUL``, 
 a link pointing out of the output folder, an empty path — and an output that is a file the same
 command reads (``inputs``); the names of files inside an output folder, plain (``slate.csv``) or
 nested (``反馈/某校.docx``), and of what a write drops (``replace_dirs``, ``drop``); and the wording
-of these refusals, Chinese by default, English under `planner.lang` (``--lang en``; or ``PLANNER_LANG=en``) (`MESSAGES`).
+of these refusals, Chinese by default, English under `planner.lang` (``--lang en``, or ``PLANNER_LANG=en``) (`MESSAGES`).
 
 Does not write, lock or swap anything (`files`, `staging`, `lock`).
 """
@@ -75,9 +75,8 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i 
 
 
 def message(code: str, **data: object) -> str:
-    """The text of `code` in the user's language (`planner.lang`, or ``PLANNER_LANG=en``), filled with `data`."""
-    lang = "en" if english() or os.environ.get("PLANNER_LANG", "").lower().startswith("en") else "zh"
-    return MESSAGES[code][lang].format(**data)
+    """The text of `code` in the user's language (`planner.lang`), filled with `data`."""
+    return MESSAGES[code]["en" if english() else "zh"].format(**data)
 
 
 def check_given(path: str | os.PathLike[str]) -> None:
