@@ -18,8 +18,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from planner import lang
 from planner.inputs import normalise_candidates
 from planner.rules import parse_scenario
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the library's default language (Chinese, or English under PLANNER_LANG):
+    a command run in process sets the language, and the next test must not inherit it."""
+    token = lang._current.set(None)
+    yield
+    lang._current.reset(token)
+
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
