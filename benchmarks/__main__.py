@@ -4,6 +4,7 @@
     python -m benchmarks --quick        # a fast subset (Jilin, mknap1, three mknapcb1 instances)
     python -m benchmarks --full         # also the funded lookahead stress instance
     python -m benchmarks --only national mknapcb1 --json out.json
+    python -m benchmarks --speed        # issue 28's table alone (benchmarks/speed.py)
 
 Every figure is measured in this run, on this machine, against baselines run on the same
 instance with the same rules: the project's CP-SAT solve, HiGHS on the same built model, greedy
@@ -31,7 +32,7 @@ from benchmarks.instances import INSTANCES, REPO
 
 E2E_SCENARIO = REPO / "scenarios" / "jilin-2023-funded.toml"
 E2E_REPEATS = 5
-EXTRA_BENCHES = ("bench_explain", "bench_whatif", "bench_sweep", "bench_analyses", "bench_publish")
+EXTRA_BENCHES = ("bench_explain", "bench_whatif", "bench_sweep", "bench_analyses", "bench_publish", "speed")
 # national-binding(-6) in the run: also `planner solve` on it end to end against its build + solve
 # (benchmarks/bench_national.py), unless --no-e2e.
 
@@ -292,7 +293,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end timing")
     parser.add_argument("--no-extra", action="store_true", help="skip bench_explain / bench_whatif / bench_sweep")
     parser.add_argument("--json", type=Path, help="also write every measurement as JSON here")
+    parser.add_argument("--speed", action="store_true",
+                        help="only issue 28's speed table (national end to end, build share, frontier, robust, workers)")
+    parser.add_argument("--before", help="the speed table's baseline commit (default: benchmarks/speed.py BEFORE)")
     args = parser.parse_args(argv)
+    if args.speed:
+        from benchmarks import speed
+        print(f"benchmarks {dt.datetime.now():%Y-%m-%d %H:%M} — {machine()}", flush=True)
+        result = speed.run(before=args.before or speed.BEFORE)
+        print("\n".join(speed.lines(result)))
+        if args.json:
+            args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        return 0
 
     if args.only:
         names = args.only
@@ -337,6 +349,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.bench_national import lines as national_lines
         lines += [""] + national_lines(result)
     for name, result in extra.items():
+        if name == "speed" and "error" not in result and "skipped" not in result:
+            from benchmarks.speed import lines as speed_lines
+            lines += [""] + speed_lines(result)
+            continue
         if name == "bench_analyses" and "error" not in result and "skipped" not in result:
             from benchmarks.bench_analyses import table as before_after
             lines += ["", f"{name} (before = commit {result['before']}, after = this tree):"]

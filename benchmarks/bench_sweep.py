@@ -9,9 +9,11 @@ normal), cold — worker start-up and each worker's model build included, as a u
   efficiency (speed-up / workers);
 * optionally the same on a Dask LocalCluster, and a few samples with the scenario's lookahead
   (which makes every solve much slower) to say what a lookahead sweep costs;
-* the sweep and the lookahead sweep on 1 and 2 Dask workers (`scale_out`), each fitted to
-  Amdahl's law (`amdahl`: the serial fraction, and the speed-up it predicts on 16 workers — a
-  prediction: the 16-worker row is measured only on a 16-core machine, none lent here);
+* the sweep (1,000 samples) and the lookahead sweep (48 samples) on 1, 2, 4, 8 and 16 Dask
+  workers — each count the machine has cores for (`scale_out`) — fitted to Amdahl's law
+  (`amdahl_fit`: the serial fraction, and the speed-up it predicts on 16 workers), with the
+  serial part also measured directly on one worker (its wall less the samples' own seconds);
+  on the 16-core device machine the same command measures the 16-worker row;
 * with ``--fit``: the serial part — 200 and 1,000 samples on 1 and 2 workers, each fitted to
   T(w) = a + b/w (a: start-up, model builds and the driver, which more workers do not shorten).
 
@@ -20,7 +22,8 @@ slows every figure down).
 
     python benchmarks/bench_sweep.py                 # prints the dict as JSON
     python benchmarks/bench_sweep.py --quick         # 200 samples, no Dask, no lookahead
-    python benchmarks/bench_sweep.py --scale         # 1 and 2 Dask workers, Amdahl fit, 16 predicted
+    python benchmarks/bench_sweep.py --scale         # 1, 2, 4, 8, 16 Dask workers (those this machine
+                                                     # has cores for), Amdahl fit, 16 predicted
 """
 from __future__ import annotations
 
@@ -92,6 +95,8 @@ def run(scenario: str | Path = SCENARIO, samples: int = 1000, workers: int = 2, 
 
 
 PREDICT_WORKERS = 16
+SCALE_WORKERS = (1, 2, 4, 8, 16)
+NOT_LENT = "not measured: this machine has {cores} cores (the 16-core device machine was not lent to this session)"
 
 
 def amdahl(wall_1_s: float, wall_2_s: float, workers: int = PREDICT_WORKERS) -> dict:
@@ -103,22 +108,90 @@ def amdahl(wall_1_s: float, wall_2_s: float, workers: int = PREDICT_WORKERS) -> 
     """
     f = min(1.0, max(0.0, 2.0 * wall_2_s / wall_1_s - 1.0))
     return {"serial_fraction": round(f, 3), f"predicted_speedup_{workers}": round(1.0 / (f + (1.0 - f) / workers), 2),
-            f"measured_{workers}": "not measured: no 16-core device machine was lent to this session"}
+            f"measured_{workers}": NOT_LENT.format(cores=os.cpu_count())}
 
 
-def scale_out(scenario: str | Path = SCENARIO, samples: int = 200, lookahead_samples: int = 12,
-              executor: str = "dask") -> dict:
-    """The sweep and the lookahead sweep on 1 and 2 workers, each with its Amdahl fit."""
+def amdahl_fit(walls: dict[int, float], workers: int = PREDICT_WORKERS) -> dict:
+    """Amdahl's law T(w) = s + p/w fitted by least squares to the walls measured on several
+    worker counts (exact with two): the serial fraction f = s / (s + p) and the speed-up it
+    predicts on `workers`, 1 / (f + (1 − f)/w)."""
+    ws = sorted(walls)
+    if len(ws) < 2:
+        return {}
+    xs, ys = [1.0 / w for w in ws], [walls[w] for w in ws]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    p = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    s = my - p * mx
+    s, p = max(0.0, s), max(0.0, p)
+    f = s / (s + p) if s + p > 0 else 1.0
+    return {"serial_s": round(s, 2), "parallel_s": round(p, 2), "serial_fraction": round(f, 3),
+            f"predicted_speedup_{workers}": round(1.0 / (f + (1.0 - f) / workers), 2)}
+
+
+def scale_out(scenario: str | Path = SCENARIO, samples: int = 1000, lookahead_samples: int = 48,
+              executor: str = "dask", workers: tuple[int, ...] = SCALE_WORKERS) -> dict:
+    """The sweep and the lookahead sweep on each worker count this machine has cores for.
+
+    For each sweep: the wall on every measured worker count (the others are named as not
+    measured), the speed-up over one worker, Amdahl's law fitted to them (`amdahl_fit`), and the
+    serial part measured directly on one worker: its wall less the seconds the workers spent on
+    the samples themselves (``solve_s`` of every sample) — cluster start, model builds, the
+    driver's work — which more workers do not shorten.
+    """
     from planner.analysis import make_case
 
-    out: dict = {"executor": executor}
+    cores = os.cpu_count() or 1
+    out: dict = {"executor": executor, "cores": cores, "load_before": [round(x, 2) for x in os.getloadavg()]}
     for name, lookahead, n in (("sweep", False, samples), ("lookahead_sweep", True, lookahead_samples)):
         case = make_case(scenario, score_sd=SCORE_SD, lookahead=lookahead, label=name)
-        one, _ = _timed([case], n, executor=executor, workers=1)
-        two, _ = _timed([case], n, executor=executor, workers=2)
-        out[name] = {"samples": n, "wall_1_s": round(one, 2), "wall_2_s": round(two, 2),
-                     "speedup_2": round(one / two, 2), **amdahl(one, two)}
+        walls: dict[int, float] = {}
+        record: dict = {"samples": n}
+        for w in workers:
+            if w > cores:
+                record[f"wall_{w}_s"] = NOT_LENT.format(cores=cores)
+                continue
+            wall, runs = _timed([case], n, executor=executor, workers=w)
+            walls[w] = wall
+            record[f"wall_{w}_s"] = round(wall, 2)
+            if w == 1:
+                sampled = float(runs.runs["solve_s"].sum())
+                record["samples_work_s"] = round(sampled, 2)
+                record["serial_measured_s"] = round(wall - sampled, 2)
+                record["serial_fraction_measured"] = round((wall - sampled) / wall, 3)
+                f = record["serial_fraction_measured"]
+                record[f"predicted_speedup_{PREDICT_WORKERS}_measured"] = round(
+                    1.0 / (f + (1.0 - f) / PREDICT_WORKERS), 2)
+        for w in walls:
+            if w > 1 and 1 in walls:
+                record[f"speedup_{w}"] = round(walls[1] / walls[w], 2)
+        record.update(amdahl_fit(walls))
+        out[name] = record
+    out["load_after"] = [round(x, 2) for x in os.getloadavg()]
     return out
+
+
+def scale_lines(result: dict) -> list[str]:
+    """The scale-out result as table lines: one per sweep and worker count, then the fits."""
+    lines = []
+    for name in ("sweep", "lookahead_sweep"):
+        r = result.get(name)
+        if not r:
+            continue
+        label = {"sweep": "sweep, scores ± 3", "lookahead_sweep": "sweep with the lookahead"}[name]
+        walls = ", ".join(f"{w} → {r[f'wall_{w}_s']:.1f} s" if isinstance(r.get(f"wall_{w}_s"), float)
+                          else f"{w} → not measured" for w in SCALE_WORKERS if f"wall_{w}_s" in r)
+        lines.append(f"{label} ({r['samples']} samples, {result['executor']}): {walls}")
+        if "serial_fraction" in r:
+            lines.append(f"  Amdahl fit over the measured counts: serial {r['serial_s']:.1f} s, parallel "
+                         f"{r['parallel_s']:.1f} s, f = {r['serial_fraction']:.3f} → {r['predicted_speedup_16']:.1f}× "
+                         f"predicted on 16 (target ≥ 12×, needs f ≤ 0.022)")
+        if "serial_measured_s" in r:
+            lines.append(f"  serial part measured on 1 worker: {r['serial_measured_s']:.1f} s of {r['wall_1_s']:.1f} s "
+                         f"(samples themselves {r['samples_work_s']:.1f} s), f = {r['serial_fraction_measured']:.3f} → "
+                         f"{r['predicted_speedup_16_measured']:.1f}× predicted on 16")
+        if not isinstance(r.get("wall_16_s"), float):
+            lines.append(f"  16 workers: {NOT_LENT.format(cores=result['cores'])}")
+    return lines
 
 
 def fit(scenario: str | Path = SCENARIO, sizes=(200, 1000), executor: str = "process") -> dict:
@@ -142,7 +215,9 @@ if __name__ == "__main__":
         raise SystemExit(0)
     quick = "--quick" in sys.argv
     if "--scale" in sys.argv:
-        print(json.dumps(scale_out(), indent=2))
+        scaled = scale_out(executor="process" if "--process" in sys.argv else "dask")
+        print("\n".join(scale_lines(scaled)))
+        print(json.dumps(scaled, ensure_ascii=False, indent=2))
         raise SystemExit(0)
     result = run(samples=200 if quick else 1000, dask=not quick, lookahead_samples=0 if quick else 6, scale=not quick)
     print(json.dumps(result, ensure_ascii=False, indent=2))
