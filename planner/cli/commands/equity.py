@@ -9,6 +9,7 @@ command: 0 done, 2 bad input, 3 infeasible (no slate that balanced).
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -93,7 +94,7 @@ def equity(
         for r in t.to_dict("records"):
             view.add_row(str(r["point"]), f"{r['epsilon_pp']:.2f}", f"{r[index_col]:.2f}", f"{r['gallagher_pp']:.2f}",
                          f"{r['objective']:.1f}", f"{r['score_loss']:.1f}",
-                         r["status"] if english() else status_word(str(r["status"])))
+                         status_word(str(r["status"]), _gap(r["objective"], r.get("best_bound"))))
         out.print(view)
         if not value.summary["min_index_proven"]:
             out.print(say("equity_unproven"), markup=False)
@@ -132,3 +133,10 @@ def _indices(values: dict, label: str) -> None:
     from planner.cli._common import out
     out.print(say("equity_indices", label=label, g=f"{values['gallagher_pp']:.2f}", lh=f"{values['lh_pp']:.2f}",
                   mx=f"{values['max_dev_pp']:.2f}", gini=f"{values['gini']:.3f}"), markup=False)
+
+
+def _gap(objective: float, bound: float | None) -> float | None:
+    """A point's relative gap, (bound − objective) / |bound| (None when the bound is unknown)."""
+    if bound is None or not math.isfinite(bound) or not math.isfinite(objective):
+        return None
+    return max(0.0, bound - objective) / max(1.0, abs(bound))
