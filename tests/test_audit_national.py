@@ -12,6 +12,7 @@ import pytest
 from conftest import run_cli, unit_row, write_case
 
 from planner import api
+from planner.lang import speaking
 from planner.rounds.chain import audit_file
 
 ROWS = [unit_row("A", 98.0), unit_row("B", 78.4), unit_row("C", 70.0)]
@@ -47,20 +48,22 @@ def test_a_national_pick_moved_to_a_lower_score_is_reported_with_the_points_lost
     assert national.lost == pytest.approx(19.6)
     assert national.only_best["candidate_id"].tolist() == ["A"]
     assert national.only_slate["candidate_id"].tolist() == ["B"]
-    assert "19.6 points lost by the national picks" in "\n".join(report.score.lines())
+    assert "推荐国家级少得 19.6 分" in "\n".join(report.score.lines())
+    with speaking("en"):
+        assert "19.6 points lost by the national picks" in "\n".join(report.score.lines())
 
 
 def test_the_best_national_pick_is_on_merit(case, tmp_path):
     scenario, out = case
     report = audit_file(scenario, _slate_with_national(out, tmp_path, "A"), optimum=True)
     assert report.score.national.lost == pytest.approx(0.0)
-    assert report.score.lines()[-1].endswith("the national picks are on merit")
+    assert report.score.lines()[-1].endswith("推荐国家级按分择优")
 
 
 def test_the_cli_says_the_national_points_lost_against_a_run(case, tmp_path):
     scenario, out = case
     done = run_cli("audit", scenario, _slate_with_national(out, tmp_path, "B"), "--against", out)
     assert done.returncode == 0, done.stderr
-    assert "the same total" in done.stdout
-    assert "national score: this slate's recommendations 78.4" in done.stdout
-    assert "19.6 points lost" in done.stdout and "recommend A (98) instead of B (78.4)" in done.stdout
+    assert "合计相同" in done.stdout
+    assert "推荐国家级的评审分数：本名单的推荐 78.4" in done.stdout
+    assert "少得 19.6 分" in done.stdout and "应推荐实践中心（A，98）而不是实践中心（B，78.4）" in done.stdout

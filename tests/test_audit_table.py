@@ -99,7 +99,7 @@ def slate_text(run) -> pd.DataFrame:
 def test_the_solvers_slate_passes_with_the_same_total_as_its_run(run):
     done = run_cli("audit", SCENARIO, run / "slate.xlsx", "--against", run)
     assert done.returncode == 0, done.stderr
-    assert "审核通过" in done.stdout and "the same total" in done.stdout
+    assert "审核通过" in done.stdout and "合计相同" in done.stdout
 
 
 def test_deleted_rows_one_of_them_selected_exit_1_each_located(run, tmp_path):
@@ -165,7 +165,7 @@ def test_format_only_edits_keep_passing(run, tmp_path):
     s.to_csv(path, index=False, encoding="gbk")
     done = run_cli("audit", SCENARIO, path, "--against", run)
     assert done.returncode == 0, done.stderr
-    assert "the same total" in done.stdout
+    assert "合计相同" in done.stdout
 
 
 def test_a_slate_edited_within_the_rules_passes_and_shows_the_points_lost(run, tmp_path):
@@ -183,9 +183,9 @@ def test_a_slate_edited_within_the_rules_passes_and_shows_the_points_lost(run, t
     assert done.returncode == 0, done.stderr
     points = table.at[drop, "score"]
     total = table.loc[chosen, "score"].sum()
-    assert f"this slate {total - points:.1f}" in done.stdout
-    assert f"{points:g} points below the optimum" in done.stdout
-    assert f"{table.at[drop, 'candidate_id']} ({points:g})" in done.stdout
+    assert f"本名单 {total - points:.1f}" in done.stdout
+    assert f"比最优少 {points:g} 分" in done.stdout
+    assert f"{table.at[drop, 'title']}（{table.at[drop, 'candidate_id']}，{points:g}）" in done.stdout
 
 
 def test_the_api_compares_scores_when_asked(run):

@@ -355,7 +355,7 @@ def test_audit_against_a_run_of_another_scenario_or_table_is_refused_naming_them
     assert f"{path.parent / 'candidates.csv'}" in done.stderr and f"{other_case.parent / 'candidates.csv'}" in done.stderr
     assert "summary.json:inputs" in done.stderr
     done = run_cli("audit", path, out / "slate.csv", "--against", out)          # its own run: compared
-    assert done.returncode == 0 and "the same total" in done.stdout, done.stderr
+    assert done.returncode == 0 and "合计相同" in done.stdout, done.stderr
 
 
 def test_audit_against_a_run_with_other_pins_is_refused(solved, tmp_path):

@@ -330,7 +330,7 @@ def audit(
         fail(head, EXIT_VIOLATIONS, prefix="violation")
     out.print(say("audit_passed", groups=len(report.rules)), markup=False)
     for line in score_lines:
-        out.print(f"score: {line}", markup=False)
+        out.print(prefixed("score", line), markup=False)
 
 
 @app.command()

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.lang import say
 from planner.inputs import read_slate, read_summary
 from planner.rules import Scenario, flag_values
 
@@ -60,22 +61,25 @@ class ScoreComparison:
         return self.optimum_total - self.slate_total
 
     def lines(self, shown: int = SHOWN) -> list[str]:
-        head = (f"total {self.column}: this slate {_num(self.slate_total)}, the optimum ({self.source}) "
-                f"{_num(self.optimum_total)}")
+        word = _column_word(self.column)
+        head = say(f"{word}合计：本名单 {_num(self.slate_total)}，最优名单（{self.source}）{_num(self.optimum_total)}",
+                   f"total {self.column}: this slate {_num(self.slate_total)}, the optimum ({self.source}) "
+                   f"{_num(self.optimum_total)}")
         if abs(self.difference) < 1e-6:
-            head += ": the same total"
+            head += say("：合计相同", ": the same total")
         elif self.difference > 0:
-            head += f": {_num(self.difference)} points below the optimum"
+            head += say(f"：比最优少 {_num(self.difference)} 分", f": {_num(self.difference)} points below the optimum")
         else:
-            head += f": {_num(-self.difference)} points above the optimum (it cannot hold every rule the optimum does)"
+            head += say(f"：比最优多 {_num(-self.difference)} 分（本名单不能满足最优名单满足的全部规则）",
+                        f": {_num(-self.difference)} points above the optimum (it cannot hold every rule the optimum does)")
         lines = [head]
-        for label, part in (("selected by the optimum, not by this slate", self.only_optimum),
-                            ("selected by this slate, not by the optimum", self.only_slate)):
+        for label, part in ((say("最优名单入选、本名单未选", "selected by the optimum, not by this slate"), self.only_optimum),
+                            (say("本名单入选、最优名单未选", "selected by this slate, not by the optimum"), self.only_slate)):
             if len(part):
-                named = ", ".join(f"{cid} ({_num(v)})" for cid, v in zip(part["candidate_id"][:shown],
-                                                                         part[self.column][:shown]))
-                more = f" and {len(part) - shown} more" if len(part) > shown else ""
-                lines.append(f"{label}: {len(part)} worth {_num(part[self.column].sum())} — {named}{more}")
+                named = say("，", ", ").join(_named(row, self.column) for row in part.head(shown).to_dict("records"))
+                more = say(f"等，另 {len(part) - shown} 项", f" and {len(part) - shown} more") if len(part) > shown else ""
+                lines.append(say(f"{label}：{len(part)} 项，共 {_num(part[self.column].sum())} 分 — {named}{more}",
+                                 f"{label}: {len(part)} worth {_num(part[self.column].sum())} — {named}{more}"))
         if self.national is not None:
             lines += self.national.lines(shown)
         return lines
@@ -120,8 +124,9 @@ def read_run_slate(run_dir: str | Path, scenario: Scenario | None = None,
             if scenario is not None:
                 check_same_inputs(run_dir, scenario, table)
             return read_slate(run_dir / name, required=("selected",))
-    raise InputError([Problem(str(run_dir), "no slate.csv or slate.xlsx",
-                              "a folder written by planner solve … --out DIR", column="--against")])
+    raise InputError([Problem(str(run_dir), say("没有 slate.csv 或 slate.xlsx", "no slate.csv or slate.xlsx"),
+                              say("planner solve … --out 目录 写出的文件夹", "a folder written by planner solve … --out DIR"),
+                              column="--against")])
 
 
 def check_same_inputs(run_dir: Path, scenario: Scenario, table: pd.DataFrame | None) -> None:
@@ -195,18 +200,20 @@ class NationalComparison:
         return max(0.0, self.best_total - self.slate_total)
 
     def lines(self, shown: int = SHOWN) -> list[str]:
-        head = (f"national {self.column}: this slate's recommendations {_num(self.slate_total)}, the best for the "
-                f"same provincial slate ({'re-solved' if self.status == 'OPTIMAL' else self.status}) "
-                f"{_num(self.best_total)}")
+        proven = self.status == "OPTIMAL"
+        head = say(f"推荐国家级的{_column_word(self.column)}：本名单的推荐 {_num(self.slate_total)}，同一省级名单下最好的推荐"
+                   f"（{'重新求解' if proven else '重新求解，未证明最优'}）{_num(self.best_total)}",
+                   f"national {self.column}: this slate's recommendations {_num(self.slate_total)}, the best for the "
+                   f"same provincial slate ({'re-solved' if proven else self.status}) {_num(self.best_total)}")
         if self.lost < 1e-6:
-            return [head + ": the national picks are on merit"]
-        lines = [head + f": {_num(self.lost)} points lost by the national picks"]
-        swaps = [f"{a} ({_num(va)}) instead of {b} ({_num(vb)})" for a, va, b, vb in
-                 zip(self.only_best["candidate_id"], self.only_best[self.column],
-                     self.only_slate["candidate_id"], self.only_slate[self.column])]
+            return [head + say("：推荐国家级按分择优", ": the national picks are on merit")]
+        lines = [head + say(f"：推荐国家级少得 {_num(self.lost)} 分", f": {_num(self.lost)} points lost by the national picks")]
+        swaps = [say(f"推荐{_named(a, self.column)}而不是{_named(b, self.column)}",
+                     f"{_named(a, self.column)} instead of {_named(b, self.column)}")
+                 for a, b in zip(self.only_best.to_dict("records"), self.only_slate.to_dict("records"))]
         if swaps:
-            more = f" and {len(swaps) - shown} more" if len(swaps) > shown else ""
-            lines.append("recommend " + ", ".join(swaps[:shown]) + more)
+            more = say(f"等，另 {len(swaps) - shown} 项", f" and {len(swaps) - shown} more") if len(swaps) > shown else ""
+            lines.append(say("应" + "；".join(swaps[:shown]) + more, "recommend " + ", ".join(swaps[:shown]) + more))
         return lines
 
 
@@ -247,17 +254,36 @@ def compare_national(slate: pd.DataFrame, scenario: Scenario,
 
 
 def _national(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    chosen = flag_values(frame, "national") & (frame["year"].to_numpy() == scenario.year)
-    values = pd.to_numeric(frame[scenario.maximise], errors="coerce").fillna(0).to_numpy()
-    return pd.DataFrame({"candidate_id": frame["candidate_id"].astype(str).to_numpy()[chosen],
-                         scenario.maximise: values[chosen]}).drop_duplicates("candidate_id")
+    return _rows(frame, scenario, flag_values(frame, "national"))
 
 
 def _picked(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    chosen = flag_values(frame, "selected") & (frame["year"].to_numpy() == scenario.year)
+    return _rows(frame, scenario, flag_values(frame, "selected"))
+
+
+def _rows(frame: pd.DataFrame, scenario: Scenario, flags) -> pd.DataFrame:
+    """candidate_id, title (blank where the table has none) and the objective column of the
+    flagged rows of the round's year."""
+    chosen = flags & (frame["year"].to_numpy() == scenario.year)
     values = pd.to_numeric(frame[scenario.maximise], errors="coerce").fillna(0).to_numpy()
+    titles = frame["title"].fillna("").astype(str).to_numpy() if "title" in frame.columns else [""] * len(frame)
     return pd.DataFrame({"candidate_id": frame["candidate_id"].astype(str).to_numpy()[chosen],
+                         "title": pd.Series(titles).to_numpy()[chosen],
                          scenario.maximise: values[chosen]}).drop_duplicates("candidate_id")
+
+
+def _named(row: dict, column: str) -> str:
+    """A project as a person reads it: its title with its id, and its value (e.g. its score)."""
+    title = str(row.get("title") or "").strip()
+    value = _num(row[column])
+    if title:
+        return say(f"{title}（{row['candidate_id']}，{value}）", f"{title} ({row['candidate_id']}, {value})")
+    return say(f"{row['candidate_id']}（{value}）", f"{row['candidate_id']} ({value})")
+
+
+def _column_word(column: str) -> str:
+    """The objective column's name as the office says it."""
+    return {"score": say("评审分数", "score")}.get(column, column)
 
 
 def _num(value: float) -> str:

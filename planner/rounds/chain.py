@@ -200,23 +200,25 @@ def audit_file(scenario: Scenario | str | Path, slate_path: str | Path, *, table
     if optimum or against is not None:
         if against is not None:
             audit.score = compare_scores(slate, read_run_slate(against, scenario, frame), scenario,
-                                         source=f"from {against}")
+                                         source=say(f"取自 {against}", f"from {against}"))
         else:
             try:
                 best = solve(scenario, candidates=candidates, time_limit_s=time_limit_s, diagnose=False)
             except (InfeasibleError, NoSolutionError) as exc:
-                audit.score_note = f"no optimum to compare the score with: {exc}"
+                audit.score_note = say(f"没有可比较总分的最优名单：{exc}", f"no optimum to compare the score with: {exc}")
             else:
                 status = best.summary["status"]
-                source = "solved now" if status == "OPTIMAL" else \
-                    f"solved now, not proven optimal: {status}, gap {best.summary['gap']:.2%}"
+                source = say("现场求解", "solved now") if status == "OPTIMAL" else \
+                    say(f"现场求解，未证明最优：差距 {best.summary['gap']:.2%}",
+                        f"solved now, not proven optimal: {status}, gap {best.summary['gap']:.2%}")
                 audit.score = compare_scores(slate, best.slate, scenario, source=source)
         if audit.score is not None and audit.ok:       # national picks on merit, the provincial slate fixed
             try:
                 audit.score.national = compare_national(slate, scenario, lambda fixed: solve(
                     fixed, candidates=candidates, time_limit_s=time_limit_s, diagnose=False))
             except PlannerError as exc:
-                audit.score_note = f"national picks not compared: {str(exc).splitlines()[0] if str(exc) else exc}"
+                first = str(exc).splitlines()[0] if str(exc) else str(exc)
+                audit.score_note = say(f"未比较推荐国家级的项目：{first}", f"national picks not compared: {first}")
     return audit
 
 
