@@ -413,7 +413,7 @@ def test_describe_edits_and_replay_give_the_same_lines_and_the_same_scenario():
     w = (s.with_bound("loc", "max", 17, group="长春市", note="会议").with_switch("mode", "b")
          .pinned(force_in=["C1"]).folded("梅河口市", "通化市").with_default_scope("year"))
     assert describe_edits(w) == [
-        "规则「loc」（三(三)）长春市 上限 15 → 17（会议）",
+        "三(三)“每市”：长春市 上限 15 → 17（会议）",
         "开关 mode：a → b",
         "指定入选：增加 C1",
         "梅河口市 并入 通化市 计算",

@@ -10,11 +10,15 @@ for the briefing, `compare` and the what-if page. Does not own the edits themsel
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from planner.errors import PolicyError, Problem
 from planner.lang import say
+from planner.rules.shapes import notice_words
+
+#: Characters of a rule's words quoted in an edit's line before they are cut with "…".
+WORDS_CHARS = 24
 
 #: The kinds of edit, each with the `Scenario` method that makes it and its Chinese name.
 KINDS: Mapping[str, str] = {
@@ -59,6 +63,9 @@ class Edit:
         Why, in the planner's words (optional).
     clause : str
         The clause of the notice the touched rule cites ("" for edits of no rule).
+    words : str
+        The touched rule's words (its ``text``) when the edit was made, to name it as the notice
+        does; not part of the edit's identity (equality ignores it).
     """
 
     what: str
@@ -69,11 +76,15 @@ class Edit:
     new: Any = None
     note: str = ""
     clause: str = ""
+    words: str = field(default="", compare=False)
 
     def as_json(self) -> dict[str, Any]:
         """The edit as plain JSON values (for `summary.json`)."""
-        return {"what": self.what, "rule": self.rule, "group": self.group, "key": self.key,
-                "old": _plain(self.old), "new": _plain(self.new), "note": self.note, "clause": self.clause}
+        out = {"what": self.what, "rule": self.rule, "group": self.group, "key": self.key,
+               "old": _plain(self.old), "new": _plain(self.new), "note": self.note, "clause": self.clause}
+        if self.words:
+            out["words"] = self.words
+        return out
 
     def describe(self) -> str:
         """The edit as one Chinese line (see `describe_edits`)."""
@@ -98,7 +109,7 @@ def edit_from_json(data: Any, where: str = "summary.json") -> Edit:
             raise PolicyError([Problem(where, f"{name} = {data.get(name)!r}", say("一段文字", "a string"), column="edits")])
     return Edit(what=str(data["what"]), rule=data.get("rule"), group=data.get("group"), key=data.get("key"),
                 old=data.get("old"), new=data.get("new"), note=str(data.get("note") or ""),
-                clause=str(data.get("clause") or ""))
+                clause=str(data.get("clause") or ""), words=str(data.get("words") or ""))
 
 
 def replay(scenario: Any, edits: Iterable[Edit | Mapping[str, Any]], where: str = "summary.json") -> Any:
@@ -154,16 +165,27 @@ def table_edits(edits: Iterable[Edit | Mapping[str, Any]], where: str = "summary
 def describe_edits(edits: Any) -> list[str]:
     """The edits of a scenario (or a list of edits, or their JSON) as Chinese lines, in order.
 
+    A rule is named as the notice says it (its clause and words, as recorded with the edit); an
+    edit recorded without the words (an older summary.json) names it by id:
+
     >>> describe_edits([Edit("bound", rule="pc-school-locality", group="长春市", key="max", old=15, new=17,
-    ...                      clause="三(三)", note="会议讨论")])
-    ['规则「pc-school-locality」（三(三)）长春市 上限 15 → 17（会议讨论）']
+    ...                      clause="三(三)", note="会议讨论", words="学校实践中心：长春市推荐不超过15个，其他市州各不超过3个")])
+    ['三(三)“学校实践中心：长春市推荐不超过15个，其他市州各…”：长春市 上限 15 → 17（会议讨论）']
+    >>> describe_edits([{"what": "bound", "rule": "pc-school-locality", "group": "长春市", "key": "max",
+    ...                  "old": 15, "new": 17, "clause": "三(三)"}])
+    ['规则「pc-school-locality」（三(三)）长春市 上限 15 → 17']
     """
     items = getattr(edits, "edits", edits)
     return [(e if isinstance(e, Edit) else edit_from_json(e)).describe() for e in items or ()]
 
 
 def _describe(e: Edit) -> str:
-    where = f"规则「{e.rule}」" + (f"（{e.clause}）" if e.clause else "") if e.rule else ""
+    if e.rule and e.words:          # the rule as the notice says it: 三(三)“学校实践中心：长春市推荐不超过15个…”：
+        words = notice_words(e.words).strip()
+        words = words[:WORDS_CHARS] + "…" if len(words) > WORDS_CHARS else words
+        where = f"{e.clause}“{words}”：" if words else f"规则「{e.rule}」" + (f"（{e.clause}）" if e.clause else "")
+    else:                           # an edit recorded before its rule's words were kept
+        where = f"规则「{e.rule}」" + (f"（{e.clause}）" if e.clause else "") if e.rule else ""
     w = e.what
     if w == "bound":
         group = "其他各组" if e.group in (None, "*") else e.group

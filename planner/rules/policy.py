@@ -111,7 +111,8 @@ class Scenario:
         old = self._raw_rule(rid) if any(r.id == rid for r in self.rules) else None
         out = self._replace_rule(rule)
         clause = str(spec.get("clause") or (old or {}).get("clause") or "")
-        return out._edited(Edit("rule", rule=rid, old=old, new=spec, note=note, clause=clause))
+        words = str(spec.get("text") or (old or {}).get("text") or "")
+        return out._edited(Edit("rule", rule=rid, old=old, new=spec, note=note, clause=clause, words=words))
 
     def without_rule(self, rule_id: str, *, note: str = "") -> Scenario:
         """Remove a rule (in a scenario file: ``[[rule]] id = "…"  enabled = false``)."""
@@ -121,7 +122,7 @@ class Scenario:
         out = dataclasses.replace(self, rules=tuple(r for r in self.rules if r.id != rule_id),
                                   raw=MappingProxyType(raw))
         return out._edited(Edit("remove_rule", rule=rule_id, old=self._raw_rule(rule_id), new=None, note=note,
-                                clause=old.clause))
+                                clause=old.clause, words=old.text))
 
     def with_bound(self, rule_id: str, bound: str, value: float | None, group: str = "*", *,
                    note: str = "") -> Scenario:
@@ -149,7 +150,7 @@ class Scenario:
         old = current.default if key == "*" else current.for_group(key)
         new = after.default if key == "*" else after.for_group(key)
         return out._edited(Edit("bound", rule=rule_id, group=key, key=bound, old=old, new=new, note=note,
-                                clause=rule.clause))
+                                clause=rule.clause, words=rule.text))
 
     def with_candidates(self, path: str | Path, *, note: str = "") -> Scenario:
         """Another candidate table for the same rules."""
