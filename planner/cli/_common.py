@@ -102,11 +102,64 @@ def usage_text(exc: click_errors.UsageError) -> str:
         return f"没有选项 {exc.option_name}" + (f"。是否应为 {' 或 '.join(near)}？" if near else "")
     invalid = re.match(r"Invalid value for (.+?): (.*)$", text)
     if invalid:
-        return f"{invalid[1]} 的值无效：{invalid[2]}"
+        return f"{invalid[1]} 的值无效：{_reason_words(invalid[2])}"
     missing = re.match(r"Missing (?:argument|option|parameter):? (.+?)\.?$", text)
     if missing:
         return f"缺少参数 {missing[1]}"
     return text
+
+
+#: Why a value was refused, as typer (pydantic) and click say it, and in Chinese; the first match wins.
+REASONS = (
+    (r"Input should be a valid integer, got a number with a fractional part", "应为整数，不能有小数"),
+    (r"Input should be a valid integer.*", "应为整数"),
+    (r"Input should be a finite number.*", "应为有限的数"),
+    (r"Input should be a valid number.*", "应为数字"),
+    (r"Input should be a valid boolean.*", "应为 true 或 false"),
+    (r"Input should be greater than or equal to (.+)", r"应不小于 \1"),
+    (r"Input should be greater than (.+)", r"应大于 \1"),
+    (r"Input should be less than or equal to (.+)", r"应不大于 \1"),
+    (r"Input should be less than (.+)", r"应小于 \1"),
+    (r"Input should be (.+)", r"应为 \1"),
+    (r"'?(.*?)'? is not a valid (?:float|number)\.?", r"“\1”不是数字"),
+    (r"'?(.*?)'? is not a valid integer\.?", r"“\1”不是整数"),
+    (r"'?(.*?)'? is not a valid boolean\.?", r"“\1”不是 true 或 false"),
+    (r"'?(.*?)'? is not one of (.+?)\.?", r"“\1”不是以下之一：\2"),
+    (r"'?(.*?)'? is not in the range (.+?)\.?", r"“\1”不在范围 \2 内"),
+    (r"(?:Path|File|Directory) '(.*?)' does not exist\.?", r"“\1”不存在"),
+    (r"(?:Path|File) '(.*?)' is a directory\.?", r"“\1”是文件夹，应为文件"),
+    (r"Directory '(.*?)' is a file\.?", r"“\1”是文件，应为文件夹"),
+)
+
+
+def _reason_words(reason: str) -> str:
+    """Why typer/click refused a value, in Chinese where the sentence is one they write."""
+    reason = re.sub(r"^Value error, ", "", reason.strip())
+    for pattern, words in REASONS:
+        match = re.fullmatch(pattern, reason)
+        if match:
+            return match.expand(words)
+    return reason
+
+
+def read_files(scenario: object) -> list:
+    """The files a scenario reads — the scenario file, its candidate table, its history tables —
+    so a command can refuse any of them as its output (`show.write_outputs(inputs=…)`): a table
+    written over the candidate table it was made from loses the user's input.
+
+    `scenario` is a loaded `Scenario` or a path (loaded here; one that cannot be loaded names
+    itself only — the command reports why it cannot be read); None gives none.
+    """
+    from planner.errors import PlannerError
+    from planner.rules import Scenario, load_scenario
+    if scenario is None:
+        return []
+    if not isinstance(scenario, Scenario):
+        try:
+            scenario = load_scenario(scenario)
+        except (PlannerError, OSError):
+            return [scenario]
+    return [scenario.source, scenario.candidates, *scenario.history]
 
 
 def restore_sigint() -> None:

@@ -43,6 +43,7 @@ from planner.cli._common import (
     one_line,
     out,
     progress_reporter,
+    read_files,
     restore_sigint,
     run_guarded,
     solve_progress,
@@ -258,7 +259,7 @@ def solve(
         from planner.show.staging import output_folder
         # the slate files and the briefing appear together; an earlier publish of the folder goes with
         # the slate it was made from (no 认定名单 or letters of another slate left beside this one)
-        with output_folder(target, drop=(*PUBLISHED, FEEDBACK_DIR), inputs=[scenario, candidates, *scores]) as folder:
+        with output_folder(target, drop=(*PUBLISHED, FEEDBACK_DIR), inputs=[scenario, candidates, *scores, *read_files(scenario)]) as folder:
             api.save(result, folder, extra_tables=extra)
             if report:
                 from planner.show import write_briefing
@@ -321,7 +322,8 @@ def audit(
             target = findings or slate.with_name(slate.name + ".audit.txt")
             try:
                 atomic_write_bytes(target, ("\n".join(report.messages()) + "\n").encode("utf-8"),
-                                   inputs=[scenario, slate, candidates, against and against / "slate.csv"])
+                                   inputs=[scenario, slate, candidates, against and against / "slate.csv",
+                                           *read_files(scenario)])
                 head.append(say("audit_more", n=len(rest), target=target))
             except (OSError, PlannerError) as exc:      # the verdict stands (exit 1) without the file
                 head.append(say("audit_more_unwritten", n=len(rest), target=target, error=exc))

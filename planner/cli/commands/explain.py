@@ -36,7 +36,7 @@ def explain(
     processes: int = typer.Option(2, "--processes", min=1, help="processes for --all"),
 ) -> None:
     """Explain candidates of a round: the reason in one sentence, and the exact cost of forcing them."""
-    from planner.cli._common import EXIT_INFEASIBLE, EXIT_INPUT, err, fail, out, run_guarded
+    from planner.cli._common import EXIT_INFEASIBLE, EXIT_INPUT, err, fail, out, read_files, run_guarded
     from planner.explain import alternatives as alt
     from planner.explain import counterfactual as cf
 
@@ -84,7 +84,7 @@ def explain(
             merged = cf.merge(result.explanations, table)
             from planner.show import write_outputs
             run_guarded(lambda: write_outputs(out_file.parent, tables={out_file.name: merged},
-                                                      inputs=[scenario, candidates]))
+                                                      inputs=[scenario, candidates, *read_files(scenario)]))
             out.print(say("written_file", path=out_file), markup=False)
         else:
             for record in table.to_dict("records"):

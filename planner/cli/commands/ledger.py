@@ -30,15 +30,18 @@ def ledger(
     out_file: Path | None = typer.Option(None, "--out", help="also write the ledger as this csv file"),
 ) -> None:
     """Use per year, quota left and progress towards the 2025 targets, for every rule."""
-    from planner.cli._common import EXIT_VIOLATIONS, err, out, run_guarded
+    from planner.cli._common import EXIT_VIOLATIONS, err, out, read_files, run_guarded
     from planner.ledger import ledger_from_outputs
 
     def action():
         loaded, table = ledger_from_outputs(out_dirs, scenario)
         if out_file is not None:
             from planner.show import write_outputs
+            # every file read is refused as the output: the scenario found in summary.json, its
+            # candidate table and history as well as the folders' slates
+            read = [scenario, *read_files(loaded)]
             write_outputs(out_file.parent if str(out_file.parent) else Path("."), tables={out_file.name: table},
-                          inputs=[scenario, *(Path(d) / n for d in out_dirs for n in ("slate.csv", "summary.json"))])
+                          inputs=[*read, *(Path(d) / n for d in out_dirs for n in ("slate.csv", "summary.json"))])
         return loaded, table
 
     loaded, table = run_guarded(action)

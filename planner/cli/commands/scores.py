@@ -33,13 +33,13 @@ def scores(
 ) -> None:
     """Aggregate expert score sheets by the scenario's rule; write each project's score and the rater report."""
     from planner.analysis.raters import score_report
-    from planner.cli._common import out, run_guarded
+    from planner.cli._common import out, read_files, run_guarded
 
     target = out_file or Path("out") / f"{scenario.stem}-scores.xlsx"
 
     def action():
         report = score_report(scenario, sheets, candidates=candidates)
-        written = report.save(target, chart=chart, inputs=[scenario, candidates, *sheets])
+        written = report.save(target, chart=chart, inputs=[scenario, candidates, *sheets, *read_files(scenario)])
         return report, written
 
     report, written = run_guarded(action)
