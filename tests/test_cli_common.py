@@ -64,3 +64,19 @@ def test_a_single_file_output_is_never_written_over_the_candidate_table_it_read(
         assert done.returncode == 2 and "Traceback" not in done.stderr, (args, done.stderr)
         assert "是本命令读取的输入文件，不能覆盖" in done.stderr
         assert table.read_bytes() == before
+
+
+def test_a_library_warning_reads_in_the_terminals_frame_and_language(tmp_path):
+    """A round after the first given ``history = []`` is solved on its own, with a warning that
+    says so — in Chinese under 警告：, not as ``WARNING: … no history``."""
+    from conftest import row, write_case
+
+    rows = [row(f"C{i}", score=60.0 + 3 * i, year=2024) for i in range(4)]
+    scenario = write_case(tmp_path / "case", rows, {"year": 2024, "period": [2023, 2025], "history": [],
+                                                    "rule": [{"id": "cap", "clause": "三(三)", "max": 2}]})
+    done = run_cli("solve", scenario, "--out", tmp_path / "run", "-q")
+    assert done.returncode == 0, done.stderr
+    assert "警告：" in done.stderr and "2024 年度评审没有历史名单——2023 年度已认定的项目未锁定" in done.stderr
+    assert "WARNING" not in done.stderr
+    english = run_cli("--lang", "en", "solve", scenario, "--out", tmp_path / "run-en", "-q")
+    assert "warning: " in english.stderr and "a 2024 round with no history" in english.stderr

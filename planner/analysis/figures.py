@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 
+from planner.lang import say
+
 log = logging.getLogger(__name__)
 
 
@@ -16,7 +18,7 @@ def use_font() -> None:
         from planner.show import use_cjk_font
         use_cjk_font()
     except Exception as exc:        # a chart without Chinese glyphs is still a chart
-        log.warning("no Chinese font for charts: %s", exc)
+        log.warning(say(f"图表没有中文字体：{exc}", f"no Chinese font for charts: {exc}"))
 
 
 def figure_png(fig) -> bytes:

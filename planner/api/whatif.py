@@ -510,7 +510,8 @@ class Session:
         rnd.matched = True
         found = match_constraints(rnd.model)
         if found is None:
-            log.warning("the model's constraints are not laid out as expected: bound changes rebuild it")
+            log.warning(say("模型的约束排布与预期不同：改界限时将重建模型（结果相同，较慢）",
+                            "the model's constraints are not laid out as expected: bound changes rebuild it"))
             return False
         rnd.proto_index, rnd.offsets = found
         return True

@@ -387,8 +387,21 @@ def print_summary(result: api.Result, target: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     """`planner ARGS…`; exits with the README's codes (argv: the arguments, default sys.argv)."""
     _interrupt.install_early()          # as `python -m planner.cli.root`, or a script calling main
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_LogFrame())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     app(args=argv, prog_name="planner")
+
+
+class _LogFrame(logging.Formatter):
+    """A library warning in the terminal's frame: ``警告：…`` (``warning: …`` under --lang en)."""
+
+    KINDS = {"WARNING": "warning", "ERROR": "error", "CRITICAL": "error"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        kind = self.KINDS.get(record.levelname)
+        return prefixed(kind, text) if kind else f"{record.levelname}: {text}"
 
 
 def _register_commands() -> None:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from planner.lang import say
 from planner.solver import Engine, cpsat_model, part_level, solve_cp
 
 if TYPE_CHECKING:       # pragma: no cover - typing only
@@ -79,7 +80,8 @@ def alternative_slates(result: "SolvedRound", k: int = 5, *, time_limit_s: float
             continue
         found += _alternatives_of(spec, rows, limit, deadline)
     if skipped:
-        log.warning("alternative slates: time ran out, %d components not searched", skipped)
+        log.warning(say(f"备选名单：时间用完，{skipped} 个互不相关的部分未搜索",
+                        f"alternative slates: time ran out, {skipped} components not searched"))
     found.sort(key=lambda f: (f[0], sorted(ids[f[1] + f[2]].tolist())))
     return _table(found[:k], ids, score)
 

@@ -366,7 +366,8 @@ def _conflict_rules(result: "SolvedRound", candidate_id: str, force: str, time_l
                                         locked=model.locked[:n], locked_national=model.locked_national[:n],
                                         history_rows=_history_rows(model, n), time_limit_s=time_limit_s, relax=False)
     except PlannerError as exc:      # pragma: no cover - naming is best effort here
-        log.warning("could not name the conflict of forcing %s %s: %s", candidate_id, force, exc)
+        log.warning(say(f"未能指出强制{'入选' if force == 'in' else '不选'} {candidate_id} 时冲突的规则：{exc}",
+                        f"could not name the conflict of forcing {candidate_id} {force}: {exc}"))
         return []
     if not len(diagnosis.conflicts):
         return []

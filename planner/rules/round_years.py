@@ -141,8 +141,11 @@ def check_history_years(scenario: Scenario, slates: list[tuple[Path, pd.DataFram
                     "for a round on its own (its earlier years' quotas, recognitions and national places not counted)"),
                 column="history")])
         if wanted:
-            log.warning("%s: a %d round with no history — the slates of %s are not locked", scenario.label,
-                        scenario.year, ", ".join(map(str, wanted)))
+            years = "、".join(map(str, wanted))
+            log.warning(say(f"{scenario.label}：{scenario.year} 年度评审没有历史名单——{years} 年度已认定的项目未锁定，"
+                            "名额按这些年度未用计算（用 history 给出往年名单）",
+                            f"{scenario.label}: a {scenario.year} round with no history — the slates of "
+                            f"{', '.join(map(str, wanted))} are not locked"))
         return
     first = scenario.years[0]
     lines = []

@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from planner.inputs import load_catalogue
+from planner import lang
 from planner.show import charts, pdf as printing
 from planner.show.briefing_page import BRIEF_LOCALITIES, BRIEF_TARGETS, render_html
 from planner.show.briefing_page import PAGE_FONT  # noqa: F401  (re-exported: the page's font family)
@@ -307,7 +308,8 @@ def build_briefing(source: "SolvedRound | charts.Run | str | Path", *, compare_t
     if steps:
         say(len(steps), len(steps), "charts drawn")
     if run.scenario is None:
-        log.warning("%s: scenario not found, the calendar is left out (give it with --scenario)", run.source)
+        log.warning(lang.say(f"{run.source}：找不到情景文件，简报不含日程（用 --scenario 给出）",
+                             f"{run.source}: scenario not found, the calendar is left out (give it with --scenario)"))
     return Briefing(run=run, headline=headline_figures(run), localities=localities, kinds=kinds,
                     comparison=comparison, kinds_comparison=kinds_comparison, charts=figures, tasks=tasks,
                     before_year=before_year, targets=charts.target_status(ledger_frame, run.year), by_year=by_year)

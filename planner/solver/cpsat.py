@@ -30,6 +30,7 @@ from typing import Iterable
 import numpy as np
 
 from planner.errors import InfeasibleError, NoSolutionError
+from planner.lang import say
 from planner.model import INT_MAX, LinearRows, Model, Unsupported, linear_terms, read_rows
 from planner.solver._base import Solution, decision_index, hint_values, read_values
 from planner.solver.direct import solve_model_direct
@@ -186,7 +187,7 @@ def _solve_levels(model: Model, rows: LinearRows, lower: np.ndarray, upper: np.n
     for i, level in enumerate(levels):
         now = time.perf_counter()
         if i > 0 and deadline - now <= 0.01:
-            log.warning("time limit reached before phase %s", level.name)
+            log.warning(say(f"时限已到，未运行求解阶段 {level.name}", f"time limit reached before phase {level.name}"))
             phases.append({"phase": level.name, "status": "NOT_RUN", "objective": None, "best_bound": None,
                            "wall_s": 0.0, "tie_break": bool(level.ties), "backend": options.get("engine", "cpsat")})
             warnings.append(_not_run(level.name))

@@ -14,6 +14,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
+from planner.lang import say
 from planner.model import Model
 from planner.solver._base import Solution, read_values
 from planner.solver.cp import solve_stoppable
@@ -46,7 +47,7 @@ def solve_model_direct(model: Model, *, time_limit_s: float = 60.0, seed: int = 
     for i, level in enumerate(model.objectives):
         remaining = time_limit_s - (time.perf_counter() - start)
         if i > 0 and remaining <= 0.01:
-            log.warning("time limit reached before phase %s", level.name)
+            log.warning(say(f"时限已到，未运行求解阶段 {level.name}", f"time limit reached before phase {level.name}"))
             break
         # Lexicographic in one solve: K exceeds every sum of priorities, so a priority can
         # only decide between slates of equal objective — never trade score for priority.

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from planner.errors import InfeasibleError, NoSolutionError, PlannerError
+from planner.lang import say
 from planner.model import INT_MAX, INT_MIN, LinearRows, Model, linear_terms, read_rows
 from planner.solver._base import Component, LevelProblem, Solution, hint_values, read_values
 from planner.solver.cores import CoreResult, Stop, feasible
@@ -86,7 +87,7 @@ def solve_model_highs_whole(model: Model, *, time_limit_s: float = 60.0, seed: i
     status_name, objective, bound = "UNKNOWN", math.nan, math.nan
     for i, level in enumerate(model.objectives):
         if i > 0 and time_limit_s - (time.perf_counter() - start) <= 0.01:
-            log.warning("time limit reached before phase %s", level.name)
+            log.warning(say(f"时限已到，未运行求解阶段 {level.name}", f"time limit reached before phase {level.name}"))
             break
         tick = time.perf_counter()
         score_vars, score_coefs, offset = linear_terms(level.expr)

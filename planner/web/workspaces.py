@@ -239,7 +239,7 @@ class Workspaces:
             with self.slots:
                 session.solve(self.scenario)
         except Exception:                           # noqa: BLE001 — a spare is an optimisation: the next workspace starts cold
-            log.warning("the spare session could not solve the base round", exc_info=True)
+            log.warning(say("备用会话未能求解基础名单，下一个工作区将从头求解", "the spare session could not solve the base round"), exc_info=True)
             session = None
         with self._spare_lock:
             if self._spare is None and session is not None:

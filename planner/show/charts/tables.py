@@ -147,7 +147,7 @@ def _scenario_of(summary: Mapping[str, Any], folder: Path) -> "Scenario | None":
                 try:
                     return load_scenario(path)
                 except Exception as exc:     # a scenario edited since the run: no calendar, say why
-                    log.warning("scenario %s could not be read again: %s", path, exc)
+                    log.warning(say(f"情景 {path} 无法再次读取：{exc}", f"scenario {path} could not be read again: {exc}"))
                     return None
     log.info("no scenario file found for %s; the calendar and pass mark are left out", folder)
     return None
@@ -347,7 +347,8 @@ def ledger_of(run: Run) -> pd.DataFrame:
                 return ledgers.ledger_from_outputs([run.source], run.scenario)[1]
             return ledgers.ledger_table(run.slate, run.scenario, run.history)
         except PlannerError as exc:         # e.g. a scenario edited since the run
-            log.warning("ledger of %s not computed (%s); targets read from rules.csv", run.source, exc)
+            log.warning(say(f"{run.source} 的名额台账未能计算（{exc}）；目标取自 rules.csv",
+                            f"ledger of {run.source} not computed ({exc}); targets read from rules.csv"))
     rules = run.rules[run.rules["target_min"].notna()]
     return pd.DataFrame({
         "rule_id": rules["rule_id"], "clause": rules["clause"], "text": rules["text"],
@@ -371,7 +372,8 @@ def previous_round(run: Run) -> pd.DataFrame | None:
         try:
             history = read_history(run.scenario)
         except PlannerError as exc:          # moved or edited since the run: no comparison, say why
-            log.warning("history of %s not read (%s); the brief says nothing about last year", run.source, exc)
+            log.warning(say(f"{run.source} 的往年名单未能读取（{exc}）；简报不与上一年比较",
+                             f"history of {run.source} not read ({exc}); the brief says nothing about last year"))
             return None
     if history is None or not len(history):
         return None
