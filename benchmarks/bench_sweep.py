@@ -27,7 +27,9 @@ slows every figure down).
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import sys
 import time
@@ -141,7 +143,9 @@ def scale_out(scenario: str | Path = SCENARIO, samples: int = 1000, lookahead_sa
     from planner.analysis import make_case
 
     cores = os.cpu_count() or 1
-    out: dict = {"executor": executor, "cores": cores, "load_before": [round(x, 2) for x in os.getloadavg()]}
+    out: dict = {"executor": executor, "cores": cores, "load_before": [round(x, 2) for x in os.getloadavg()],
+                 "cluster": "started before each timed sweep (as a running scheduler given with --address)"
+                 if executor == "dask" else "a process pool started inside each timed sweep"}
     for name, lookahead, n in (("sweep", False, samples), ("lookahead_sweep", True, lookahead_samples)):
         case = make_case(scenario, score_sd=SCORE_SD, lookahead=lookahead, label=name)
         walls: dict[int, float] = {}
@@ -150,7 +154,12 @@ def scale_out(scenario: str | Path = SCENARIO, samples: int = 1000, lookahead_sa
             if w > cores:
                 record[f"wall_{w}_s"] = NOT_LENT.format(cores=cores)
                 continue
-            wall, runs = _timed([case], n, executor=executor, workers=w)
+            if executor == "dask":
+                with running_cluster(w) as (client, start_s):
+                    wall, runs = _timed([case], n, executor="dask", client=client)
+                record[f"cluster_start_{w}_s"] = round(start_s, 2)
+            else:
+                wall, runs = _timed([case], n, executor=executor, workers=w)
             walls[w] = wall
             record[f"wall_{w}_s"] = round(wall, 2)
             if w == 1:
@@ -170,6 +179,24 @@ def scale_out(scenario: str | Path = SCENARIO, samples: int = 1000, lookahead_sa
     return out
 
 
+@contextlib.contextmanager
+def running_cluster(workers: int):
+    """A Dask LocalCluster of `workers` single-threaded processes, started before the timing
+    (yields the client and the seconds the start took) and closed after it."""
+    from distributed import Client, LocalCluster
+
+    with contextlib.ExitStack() as stack:
+        for name in ("distributed", "dask", "tornado", "bokeh"):
+            logger = logging.getLogger(name)
+            stack.callback(logger.setLevel, logger.level)
+            logger.setLevel(logging.ERROR)
+        start = time.perf_counter()
+        cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                   dashboard_address=None, silence_logs=logging.ERROR))
+        client = stack.enter_context(Client(cluster))
+        yield client, time.perf_counter() - start
+
+
 def scale_lines(result: dict) -> list[str]:
     """The scale-out result as table lines: one per sweep and worker count, then the fits."""
     lines = []
@@ -180,7 +207,11 @@ def scale_lines(result: dict) -> list[str]:
         label = {"sweep": "sweep, scores ± 3", "lookahead_sweep": "sweep with the lookahead"}[name]
         walls = ", ".join(f"{w} → {r[f'wall_{w}_s']:.1f} s" if isinstance(r.get(f"wall_{w}_s"), float)
                           else f"{w} → not measured" for w in SCALE_WORKERS if f"wall_{w}_s" in r)
-        lines.append(f"{label} ({r['samples']} samples, {result['executor']}): {walls}")
+        lines.append(f"{label} ({r['samples']} samples, {result['executor']}; {result.get('cluster', '')}): {walls}")
+        if "cluster_start_1_s" in r:
+            lines.append("  starting the cluster (not in the walls): "
+                         + ", ".join(f"{w} → {r[f'cluster_start_{w}_s']:.1f} s" for w in SCALE_WORKERS
+                                     if f"cluster_start_{w}_s" in r))
         if "serial_fraction" in r:
             lines.append(f"  Amdahl fit over the measured counts: serial {r['serial_s']:.1f} s, parallel "
                          f"{r['parallel_s']:.1f} s, f = {r['serial_fraction']:.3f} → {r['predicted_speedup_16']:.1f}× "
