@@ -2,9 +2,9 @@
 
 Owns the data: what a built model holds so that solvers, explanations and what-if sessions
 can read a solution back onto the candidate rows, name a constraint's rule and group, and edit a
-bound in place; and the two bulk writers the builders share (`add_bool_vars`,
-`add_constraints_text`: many variables or constraints appended to the proto in one step, exactly
-as CpModel's one-at-a-time calls write them). Building is `model.build`, the objectives
+bound in place; and the bulk writers the builders share (`add_bool_vars`, `add_constraints_text`,
+`linear_text`: many variables or constraints appended to the proto in one step, exactly as
+CpModel's one-at-a-time calls write them). Building is `model.build`, the objectives
 `model.objective`.
 """
 from __future__ import annotations
@@ -51,6 +51,38 @@ def add_constraints_text(cp: cp_model.CpModel, text: str) -> None:
         cp.Proto().merge_text_format(text)
 
 
+def linear_text(variables: np.ndarray, coefs: np.ndarray, lo: int, hi: int, enforcement: int | None = None) -> str:
+    """One linear constraint ``lo ≤ Σ coefs·variables ≤ hi`` in the proto's text form, written as
+    ``CpModel.add`` writes it: the terms by variable index, a variable's coefficients summed,
+    zero coefficients dropped (`variables` are proto indices, `coefs` integers)."""
+    variables = np.asarray(variables, dtype=np.int64)
+    coefs = np.asarray(coefs, dtype=np.int64)
+    if len(variables) > 1 and not np.all(variables[1:] > variables[:-1]):
+        variables, at = np.unique(variables, return_inverse=True)
+        summed = np.zeros(len(variables), dtype=np.int64)
+        np.add.at(summed, at.ravel(), coefs)
+        coefs = summed
+    if not coefs.all():
+        variables, coefs = variables[coefs != 0], coefs[coefs != 0]
+    enforced = "" if enforcement is None else f"enforcement_literal: {enforcement} "
+    return (f"constraints {{ {enforced}linear {{ vars: [{', '.join(map(str, variables.tolist()))}] "
+            f"coeffs: [{', '.join(map(str, coefs.tolist()))}] domain: [{lo}, {hi}] }} }}\n")
+
+
+class LazyExpr:
+    """A linear expression made only when it is read: ``Σ units[rows]·variables[rows] + constant``
+    (`Constraint.expr` of a bound written to the proto in bulk; most solves never read it)."""
+
+    __slots__ = ("variables", "units", "rows", "constant")
+
+    def __init__(self, variables: np.ndarray, units: np.ndarray, rows: np.ndarray, constant: int):
+        self.variables, self.units, self.rows, self.constant = variables, units, rows, constant
+
+    def make(self) -> cp_model.LinearExprT:
+        return (cp_model.LinearExpr.weighted_sum(self.variables[self.rows].tolist(), self.units[self.rows].tolist())
+                + self.constant)
+
+
 @dataclass
 class Objective:
     """One lexicographic level: maximise `expr`, then (exactly) the tie-break priorities."""
@@ -83,6 +115,22 @@ class Constraint:
     literal: cp_model.IntVar | None = None   # enforcement literal when built with assumptions
     kind: str = "round"
     year: int | None = None
+    index: int | None = None        # the proto constraint it is (None: not recorded)
+
+
+def _expr_of(self: Constraint) -> cp_model.LinearExprT:
+    expr = self.__dict__["_expr"]
+    if isinstance(expr, LazyExpr):
+        expr = self.__dict__["_expr"] = expr.make()
+    return expr
+
+
+def _set_expr(self: Constraint, expr: cp_model.LinearExprT | LazyExpr) -> None:
+    self.__dict__["_expr"] = expr
+
+
+# `Constraint.expr` may be given as a LazyExpr: it becomes the expression on first reading.
+Constraint.expr = property(_expr_of, _set_expr, doc="The bounded count as a linear expression (made on first use).")
 
 
 @dataclass

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.model._base import Constraint, Model, add_bool_vars, add_constraints_text
+from planner.model._base import Constraint, LazyExpr, Model, add_bool_vars, add_constraints_text, linear_text
 from planner.model.objective import integer_scale, set_objectives
 from planner.rules import (
     Group,
@@ -38,6 +38,8 @@ from planner.rules import (
     rule_links,
 )
 from planner.rules.groups import FrameIndex
+
+INT_MIN, INT_MAX = cp_model.INT_MIN, cp_model.INT_MAX
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,9 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     history_rows = locked.copy() if history_rows is None else np.asarray(history_rows, bool) | locked
     if forecast is None:
         forecast = forecast_rows(frame, scenario, locked=locked)
+    # Who can be chosen this year: the input's rows only (a planned row is free in its own year).
+    blocked = np.concatenate([blocked_reason(frame, scenario).to_numpy(dtype=object),
+                              np.full(len(forecast), "other_year", dtype=object)])
     n_plan = len(forecast)
     if n_plan:
         attrs = dict(frame.attrs)
@@ -94,10 +99,11 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     index = FrameIndex(frame)       # column forms, masks and group keys shared by every rule
 
     # Planned rows were filtered for their own year by the forecast; input rows for this year.
-    blocked = blocked_reason(frame, scenario)
-    free = ((blocked == "").to_numpy() & ~locked) | planned
+    free = ((blocked == "") & ~locked) | planned
     select = np.full(n, None, dtype=object)
+    var_index = {"select": np.full(n, -1, dtype=np.int64), "national": np.full(n, -1, dtype=np.int64)}
     if free.any():
+        var_index["select"][free] = len(cp.Proto().variables) + np.arange(int(free.sum()))
         select[free] = add_bool_vars(cp, [f"select[{i}]" for i in ids[free].tolist()])
 
     # 二(二): national recommendations are drawn from the provincial slate (this round's only:
@@ -107,7 +113,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     may_national = np.zeros(n, bool)
     # A rule with draw = "pool" (二(二) 在省级项目库中择优推荐) may also recommend a row that re-files a
     # project an earlier round recognised (not recognised again, so no provincial pick implied).
-    refiled = (blocked == "already_recognised").to_numpy() & ~locked & ~planned
+    refiled = (blocked == "already_recognised") & ~locked & ~planned
     for rule in national_rules:
         may_national |= index.match(rule.where) & (free | refiled if rule.draw == "pool" else free)
     may_national &= ~planned
@@ -115,10 +121,12 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
         # 二(二) never the same project recommended nationally twice (even where offices re-certify).
         may_national &= ~(pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0)
     if may_national.any():
+        var_index["national"][may_national] = len(cp.Proto().variables) + np.arange(int(may_national.sum()))
         national[may_national] = add_bool_vars(cp, [f"national[{i}]" for i in ids[may_national].tolist()])
+        both = may_national & free
         add_constraints_text(cp, "".join(
-            f"constraints {{ enforcement_literal: {recommended.index} bool_and {{ literals: {chosen.index} }} }}\n"
-            for chosen, recommended in zip(select[may_national], national[may_national]) if chosen is not None))
+            f"constraints {{ enforcement_literal: {recommended} bool_and {{ literals: {chosen} }} }}\n"
+            for chosen, recommended in zip(var_index["select"][both].tolist(), var_index["national"][both].tolist())))
 
     model = Model(cp=cp, frame=frame, scenario=scenario, free=free, select=select, national=national,
                   may_national=may_national, locked=locked, locked_national=locked_national,
@@ -139,7 +147,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     for rule in scenario.rules:
         if rule.decision == "filing":
             continue
-        _add_rule(model, rule, penalties, with_assumptions, index, this_year)
+        _add_rule(model, rule, penalties, with_assumptions, index, this_year, var_index)
 
     set_objectives(model, penalties)
     if with_assumptions:
@@ -153,7 +161,8 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
 
 @dataclass
 class _RuleContext:
-    """What every constraint of one rule shares."""
+    """What every constraint of one rule shares, and the rule's constraints written so far
+    (``text``: appended to the proto in one step when the rule is done, from index ``first``)."""
 
     rule: Rule
     variables: np.ndarray
@@ -163,17 +172,30 @@ class _RuleContext:
     scale: int
     penalties: list
     with_assumptions: bool
+    var_index: np.ndarray = None    # proto index of `variables` per row (-1: none)
+    first: int = 0
+    text: list = None
 
 
 def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
-              this_year: np.ndarray) -> None:
-    """One linear constraint per group and bound of a rule (and per planned year with a lookahead)."""
-    frame, scenario = model.frame, model.scenario
+              this_year: np.ndarray, var_index: dict[str, np.ndarray]) -> None:
+    """One linear constraint per group and bound of a rule (and per planned year with a lookahead),
+    appended to the proto in one step in the order they are formed."""
+    ctx = _rule_context(model, rule, penalties, with_assumptions, index, var_index)
+    ctx.first, ctx.text = len(model.cp.Proto().constraints), []
+    _add_groups(model, ctx, index, this_year)
+    add_constraints_text(model.cp, "".join(ctx.text))
+
+
+def _rule_context(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
+                  var_index: dict[str, np.ndarray]) -> _RuleContext:
+    """The variables, constants and integer grid a rule's bounds count with (`var_index`: the
+    proto index of each row's select and national variable, -1 where it has none)."""
+    frame = model.frame
     national = rule.decision == "national"
     variables = model.national if national else model.select
     history = model.locked_national if national else model.locked
     has_variable = model.may_national if national else model.free
-    planned = np.zeros(len(frame), bool) if national else model.planned
     values = measure_values(frame, rule)
     # One integer grid for the values and the bounds together, so a soft bound between two
     # grid points (max 2.5 over whole counts) is penalised for its real violation, not a rounded one.
@@ -186,11 +208,19 @@ def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool,
         # A row counted through a link (三(三) a centre inside a recognised 市域产教联合体) counts
         # only while the row it names is in the slate too.
         counted, counted_locked = _linked_choices(model, links, rule, index)
-        ctx = _RuleContext(rule, counted, counted_locked, _present(counted),
-                           units, scale, penalties, with_assumptions)
-    else:
-        ctx = _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions)
+        has = _present(counted)
+        at = np.full(len(frame), -1, dtype=np.int64)
+        at[has] = [v.index for v in counted[has]]
+        return _RuleContext(rule, counted, counted_locked, has, units, scale, penalties, with_assumptions, at)
+    return _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions,
+                        var_index["national" if national else "select"])
 
+
+def _add_groups(model: Model, ctx: _RuleContext, index: FrameIndex, this_year: np.ndarray) -> None:
+    frame, scenario, rule = model.frame, model.scenario, ctx.rule
+    national = rule.decision == "national"
+    history = model.locked_national if national else model.locked
+    planned = np.zeros(len(frame), bool) if national else model.planned
     # This round's count, exactly as without a lookahead; a period rule's groups span every
     # row of the locked rounds (unselected ones count 0), as the auditor's do.
     countable = (this_year | history | model.history_rows) if rule.scope == "period" else this_year
@@ -307,33 +337,31 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
     rule, units = ctx.rule, ctx.units
     var_rows = rows[ctx.has_variable[rows]]
     constant = int(units[rows[ctx.history[rows]]].sum()) if len(rows) else 0
-    expr = cp_model.LinearExpr.weighted_sum(ctx.variables[var_rows].tolist(), units[var_rows].tolist()) + constant
+    expr = LazyExpr(ctx.variables, units, var_rows, constant)
     scaled = math.ceil(limit * ctx.scale - 1e-9) if bound == "min" else math.floor(limit * ctx.scale + 1e-9)
     suffix = "" if kind == "round" else f"@{year}"
     name = f"{rule.id}|{group.key}|{bound}{suffix}"
     soft = rule.soft or (reach and model.scenario.plan.reachability == "soft")
     slack = literal = None
+    terms, coefs = ctx.var_index[var_rows], units[var_rows]
+    lo, hi = (scaled - constant, INT_MAX) if bound == "min" else (INT_MIN, scaled - constant)
     if soft:
         top = int(np.abs(units[var_rows]).sum()) + abs(constant) + abs(scaled)
         slack = model.cp.new_int_var(0, max(top, 0), f"slack[{name}]")
-        if bound == "min":
-            model.cp.add(expr + slack >= scaled)
-        elif prior_slack is not None:
-            model.cp.add(expr - prior_slack - slack <= scaled)
-        else:
-            model.cp.add(expr - slack <= scaled)
+        # min: count + slack ≥ limit; max: count − slack (− this round's slack) ≤ limit
+        extra = [slack] if bound == "min" else [slack] if prior_slack is None else [prior_slack, slack]
+        terms = np.concatenate([terms, [v.index for v in extra]])
+        coefs = np.concatenate([coefs, [1 if bound == "min" else -1] * len(extra)])
         if rule.soft:
             weight, discounted = Fraction(rule.soft_weight).limit_denominator(10_000), ahead
         else:       # a reachability shortfall costs the same whenever it would happen
             weight, discounted = Fraction(model.scenario.plan.reachability_weight).limit_denominator(10_000), 0
         ctx.penalties.append((slack, weight / ctx.scale, discounted))
-    else:
-        ct = model.cp.add(expr >= scaled) if bound == "min" else model.cp.add(expr <= scaled)
-        if ctx.with_assumptions:
-            literal = model.cp.new_bool_var(f"hold[{name}]")
-            ct.only_enforce_if(literal)
+    elif ctx.with_assumptions:
+        literal = model.cp.new_bool_var(f"hold[{name}]")
+    ctx.text.append(linear_text(terms, coefs, lo, hi, None if literal is None else literal.index))
     c = Constraint(group=group, bound=bound, limit=limit, scale=ctx.scale, expr=expr, constant=constant,
-                   slack=slack, literal=literal, kind=kind, year=year)
+                   slack=slack, literal=literal, kind=kind, year=year, index=ctx.first + len(ctx.text) - 1)
     model.constraints.append(c)
     if literal is not None:
         model.assumptions[literal.index] = c
