@@ -25,7 +25,7 @@ def test_counter_digits_sum_to_the_copies_and_reach_every_count(copies):
     assert len(digits) == math.ceil(math.log2(copies + 1))      # no fewer Booleans can count 0..copies
 
 
-def _unary_counters(model, rows, group, source, bits):
+def _unary_counters(model, rows, group, source, bits, known=None):
     """The formulation before: per group of copies, one counter per copy, ordered
     (``count[SRC#1] ≥ count[SRC#2] ≥ …``), summing to the copies picked, each priced at the
     source's `tie_weight`."""

@@ -3,8 +3,8 @@
 Owns the data: what a built model holds so that solvers, explanations and what-if sessions
 can read a solution back onto the candidate rows, name a constraint's rule and group, and edit a
 bound in place; and the bulk writers the builders share (`add_bool_vars`, `add_constraints_text`,
-`linear_text`: many variables or constraints appended to the proto in one step, exactly as
-CpModel's one-at-a-time calls write them). Building is `model.build`, the objectives
+`add_linear`: variables and constraints appended to the proto in bulk, exactly as CpModel's
+one-at-a-time calls write them). Building is `model.build`, the objectives
 `model.objective`.
 """
 from __future__ import annotations
@@ -51,10 +51,12 @@ def add_constraints_text(cp: cp_model.CpModel, text: str) -> None:
         cp.Proto().merge_text_format(text)
 
 
-def linear_text(variables: np.ndarray, coefs: np.ndarray, lo: int, hi: int, enforcement: int | None = None) -> str:
-    """One linear constraint ``lo ≤ Σ coefs·variables ≤ hi`` in the proto's text form, written as
-    ``CpModel.add`` writes it: the terms by variable index, a variable's coefficients summed,
-    zero coefficients dropped (`variables` are proto indices, `coefs` integers)."""
+def add_linear(cp: cp_model.CpModel, variables: np.ndarray, coefs: np.ndarray, lo: int, hi: int,
+               enforcement: int | None = None) -> int:
+    """Append ``lo ≤ Σ coefs·variables ≤ hi`` (enforced by the literal `enforcement`, if given)
+    as ``CpModel.add`` writes it — the terms by variable index, a variable's coefficients summed,
+    zero coefficients dropped — straight into the proto (`variables` are proto indices, `coefs`
+    integers), without one Python object per term. Returns the constraint's index."""
     variables = np.asarray(variables, dtype=np.int64)
     coefs = np.asarray(coefs, dtype=np.int64)
     if len(variables) > 1 and not np.all(variables[1:] > variables[:-1]):
@@ -64,9 +66,16 @@ def linear_text(variables: np.ndarray, coefs: np.ndarray, lo: int, hi: int, enfo
         coefs = summed
     if not coefs.all():
         variables, coefs = variables[coefs != 0], coefs[coefs != 0]
-    enforced = "" if enforcement is None else f"enforcement_literal: {enforcement} "
-    return (f"constraints {{ {enforced}linear {{ vars: [{', '.join(map(str, variables.tolist()))}] "
-            f"coeffs: [{', '.join(map(str, coefs.tolist()))}] domain: [{lo}, {hi}] }} }}\n")
+    constraints = cp.Proto().constraints
+    index = len(constraints)
+    ct = constraints.add()
+    if enforcement is not None:
+        ct.enforcement_literal.append(enforcement)
+    linear = ct.linear
+    linear.vars.extend(variables.tolist())
+    linear.coeffs.extend(coefs.tolist())
+    linear.domain.extend([lo, hi])
+    return index
 
 
 class LazyExpr:

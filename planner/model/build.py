@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.model._base import Constraint, LazyExpr, Model, add_bool_vars, add_constraints_text, linear_text
+from planner.model._base import Constraint, LazyExpr, Model, add_bool_vars, add_constraints_text, add_linear
 from planner.model.objective import integer_scale, set_objectives
 from planner.rules import (
     Group,
@@ -161,8 +161,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
 
 @dataclass
 class _RuleContext:
-    """What every constraint of one rule shares, and the rule's constraints written so far
-    (``text``: appended to the proto in one step when the rule is done, from index ``first``)."""
+    """What every constraint of one rule shares."""
 
     rule: Rule
     variables: np.ndarray
@@ -172,19 +171,13 @@ class _RuleContext:
     scale: int
     penalties: list
     with_assumptions: bool
-    var_index: np.ndarray = None    # proto index of `variables` per row (-1: none)
-    first: int = 0
-    text: list = None
+    var_index: np.ndarray           # proto index of `variables` per row (-1: none)
 
 
 def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
               this_year: np.ndarray, var_index: dict[str, np.ndarray]) -> None:
-    """One linear constraint per group and bound of a rule (and per planned year with a lookahead),
-    appended to the proto in one step in the order they are formed."""
-    ctx = _rule_context(model, rule, penalties, with_assumptions, index, var_index)
-    ctx.first, ctx.text = len(model.cp.Proto().constraints), []
-    _add_groups(model, ctx, index, this_year)
-    add_constraints_text(model.cp, "".join(ctx.text))
+    """One linear constraint per group and bound of a rule (and per planned year with a lookahead)."""
+    _add_groups(model, _rule_context(model, rule, penalties, with_assumptions, index, var_index), index, this_year)
 
 
 def _rule_context(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
@@ -359,9 +352,9 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
         ctx.penalties.append((slack, weight / ctx.scale, discounted))
     elif ctx.with_assumptions:
         literal = model.cp.new_bool_var(f"hold[{name}]")
-    ctx.text.append(linear_text(terms, coefs, lo, hi, None if literal is None else literal.index))
+    at = add_linear(model.cp, terms, coefs, lo, hi, None if literal is None else literal.index)
     c = Constraint(group=group, bound=bound, limit=limit, scale=ctx.scale, expr=expr, constant=constant,
-                   slack=slack, literal=literal, kind=kind, year=year, index=ctx.first + len(ctx.text) - 1)
+                   slack=slack, literal=literal, kind=kind, year=year, index=at)
     model.constraints.append(c)
     if literal is not None:
         model.assumptions[literal.index] = c

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.model._base import Model, Objective, add_bool_vars, add_constraints_text
+from planner.model._base import Model, Objective, add_bool_vars
 from planner.rules import Scenario, numeric_column
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
             model.objectives.append(Objective(name, expr, units, model.select[decide].tolist(), ties))
             return
         singles = decide[~copies]
-        counters, counter_ties = _add_counters(model, decide[copies], copy_group[copies], source, bits)
+        known = dict(zip(ids[free].tolist(), hashes[free].tolist()))
+        counters, counter_ties = _add_counters(model, decide[copies], copy_group[copies], source, bits, known)
         model.objectives.append(Objective(name, expr, units, [*model.select[singles].tolist(), *counters],
                                           [*_ties(hashes, singles, bits), *counter_ties]))
         # Which copies: the earliest year first (a place goes to this round rather than to a
@@ -130,8 +131,8 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
         level("planned_score", later, [p for p in penalties if p[2] > 0], False, later)
 
 
-def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.ndarray,
-                  bits: int) -> tuple[list, list[int]]:
+def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.ndarray, bits: int,
+                  known: dict[str, int] | None = None) -> tuple[list, list[int]]:
     """Per group of copies (`rows` of the same source and coefficient: `group`, numbered in
     order of source then coefficient; `source` per frame row), Boolean counters whose weighted sum is the number of copies picked:
     ``Σ digit_j·count[SRC#j] = Σ select[copies]`` with the digits of `counter_digits` (1, 2, 4, …,
@@ -147,8 +148,9 @@ def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.
     of three copies (the bundled rounds' lookahead) takes 2 counters and one constraint instead
     of 3 counters and 3 constraints.
 
-    Filled straight into the CP-SAT proto in one text block (a linear constraint lists its
-    variables by index: −1 for selections, the digit for counters).
+    Filled straight into the CP-SAT proto (a linear constraint lists its variables by index:
+    −1 for selections, the digit for counters). `known`: id → `_id_hashes` value, of ids hashed
+    already.
     """
     select_index = _select_index(model)[rows]
     order = np.lexsort((select_index, group))        # by group (source, coef), then variable index
@@ -160,17 +162,17 @@ def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.
     first = len(model.cp.Proto().variables)
     counters = add_bool_vars(model.cp, [f"count[{src}#{j + 1}]" for src, m in zip(sources, sizes)
                                         for j in range(len(digits[m]))])
-    text = []
+    constraints = model.cp.Proto().constraints
+    chosen = select_index.tolist()
     at = first
     for a, m in zip(starts.tolist(), sizes):
         d = digits[m]
-        chosen = ", ".join(map(str, select_index[a:a + m].tolist()))
-        mine = ", ".join(map(str, range(at, at + len(d))))
-        text.append(f"constraints {{ linear {{ vars: [{chosen}, {mine}] "
-                    f"coeffs: [{', '.join(['-1'] * m)}, {', '.join(map(str, d))}] domain: [0, 0] }} }}\n")
+        linear = constraints.add().linear
+        linear.vars.extend([*chosen[a:a + m], *range(at, at + len(d))])
+        linear.coeffs.extend([*[-1] * m, *d])
+        linear.domain.extend([0, 0])
         at += len(d)
-    add_constraints_text(model.cp, "".join(text))
-    weights = _ties(_id_hashes(np.asarray(sources, dtype=object)), np.arange(len(sources)), bits)
+    weights = _ties(_id_hashes(np.asarray(sources, dtype=object), known), np.arange(len(sources)), bits)
     counter_ties = [w * digit for w, m in zip(weights, sizes) for digit in digits[m]]
     return counters, counter_ties
 
@@ -230,9 +232,13 @@ def tie_weight(candidate_id: str, bits: int = 20) -> int:
     return 1 + (int.from_bytes(hashlib.sha256(candidate_id.encode("utf-8")).digest()[:8], "big") >> (64 - bits))
 
 
-def _id_hashes(ids: np.ndarray) -> np.ndarray:
-    """The first 8 bytes of each id's sha256 as uint64 (what `tie_weight` shifts)."""
+def _id_hashes(ids: np.ndarray, known: dict[str, int] | None = None) -> np.ndarray:
+    """The first 8 bytes of each id's sha256 as uint64 (what `tie_weight` shifts); `known` maps
+    ids to their value already found."""
     sha256 = hashlib.sha256
+    if known:
+        return np.array([known[i] if i in known else int.from_bytes(sha256(i.encode("utf-8")).digest()[:8], "big")
+                         for i in map(str, ids)], dtype=np.uint64)
     digests = b"".join([sha256(str(i).encode("utf-8")).digest()[:8] for i in ids])
     return np.frombuffer(digests, dtype=">u8").astype(np.uint64)
 
