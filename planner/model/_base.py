@@ -9,6 +9,7 @@ one-at-a-time calls write them). Building is `model.build`, the objectives
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -42,7 +43,7 @@ def add_bool_vars(cp: cp_model.CpModel, names: list[str]) -> list[cp_model.IntVa
             for k, name in enumerate(names)))
     for k in unsafe:                # quotes, backslashes, control characters: set as they are
         proto.variables[first + k].name = names[k]
-    return [cp_model.IntVar(proto, i) for i in range(first, first + len(names))]
+    return list(map(cp_model.IntVar, itertools.repeat(proto, len(names)), range(first, first + len(names))))
 
 
 def add_constraints_text(cp: cp_model.CpModel, text: str) -> None:

@@ -101,9 +101,11 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     # Planned rows were filtered for their own year by the forecast; input rows for this year.
     free = ((blocked == "") & ~locked) | planned
     select = np.full(n, None, dtype=object)
-    var_index = {"select": np.full(n, -1, dtype=np.int64), "national": np.full(n, -1, dtype=np.int64)}
+    # what every rule reads: each row's select and national variable by proto index (-1: none), the
+    # integer grid of each measure and set of bounds
+    shared = {"select": np.full(n, -1, dtype=np.int64), "national": np.full(n, -1, dtype=np.int64), "grids": {}}
     if free.any():
-        var_index["select"][free] = len(cp.Proto().variables) + np.arange(int(free.sum()))
+        shared["select"][free] = len(cp.Proto().variables) + np.arange(int(free.sum()))
         select[free] = add_bool_vars(cp, [f"select[{i}]" for i in ids[free].tolist()])
 
     # 二(二): national recommendations are drawn from the provincial slate (this round's only:
@@ -121,12 +123,12 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
         # 二(二) never the same project recommended nationally twice (even where offices re-certify).
         may_national &= ~(pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0)
     if may_national.any():
-        var_index["national"][may_national] = len(cp.Proto().variables) + np.arange(int(may_national.sum()))
+        shared["national"][may_national] = len(cp.Proto().variables) + np.arange(int(may_national.sum()))
         national[may_national] = add_bool_vars(cp, [f"national[{i}]" for i in ids[may_national].tolist()])
         both = may_national & free
         add_constraints_text(cp, "".join(
             f"constraints {{ enforcement_literal: {recommended} bool_and {{ literals: {chosen} }} }}\n"
-            for chosen, recommended in zip(var_index["select"][both].tolist(), var_index["national"][both].tolist())))
+            for chosen, recommended in zip(shared["select"][both].tolist(), shared["national"][both].tolist())))
 
     model = Model(cp=cp, frame=frame, scenario=scenario, free=free, select=select, national=national,
                   may_national=may_national, locked=locked, locked_national=locked_national,
@@ -147,7 +149,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     for rule in scenario.rules:
         if rule.decision == "filing":
             continue
-        _add_rule(model, rule, penalties, with_assumptions, index, this_year, var_index)
+        _add_rule(model, rule, penalties, with_assumptions, index, this_year, shared)
 
     set_objectives(model, penalties)
     if with_assumptions:
@@ -175,27 +177,31 @@ class _RuleContext:
 
 
 def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
-              this_year: np.ndarray, var_index: dict[str, np.ndarray]) -> None:
+              this_year: np.ndarray, shared: dict) -> None:
     """One linear constraint per group and bound of a rule (and per planned year with a lookahead)."""
-    _add_groups(model, _rule_context(model, rule, penalties, with_assumptions, index, var_index), index, this_year)
+    _add_groups(model, _rule_context(model, rule, penalties, with_assumptions, index, shared), index, this_year)
 
 
 def _rule_context(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
-                  var_index: dict[str, np.ndarray]) -> _RuleContext:
-    """The variables, constants and integer grid a rule's bounds count with (`var_index`: the
-    proto index of each row's select and national variable, -1 where it has none)."""
+                  shared: dict) -> _RuleContext:
+    """The variables, constants and integer grid a rule's bounds count with (`shared`: what
+    every rule of the build reads — the proto index of each row's select and national variable,
+    -1 where it has none, and the integer grid of each measure and set of bounds)."""
     frame = model.frame
     national = rule.decision == "national"
     variables = model.national if national else model.select
     history = model.locked_national if national else model.locked
     has_variable = model.may_national if national else model.free
-    values = measure_values(frame, rule)
     # One integer grid for the values and the bounds together, so a soft bound between two
     # grid points (max 2.5 over whole counts) is penalised for its real violation, not a rounded one.
-    bounds = [b for bound in (rule.min, rule.max) if bound is not None
-              for b in (bound.default, *bound.groups.values()) if b is not None]
-    units_all, scale = integer_scale(np.concatenate([values, np.asarray(bounds, dtype=float)]))
-    units = units_all[:len(values)]
+    bounds = tuple(b for bound in (rule.min, rule.max) if bound is not None
+                   for b in (bound.default, *bound.groups.values()) if b is not None)
+    key = (rule.column, bounds)
+    if key not in shared["grids"]:      # rules measuring the same column with the same bounds share it
+        values = measure_values(frame, rule)
+        units_all, scale = integer_scale(np.concatenate([values, np.asarray(bounds, dtype=float)]))
+        shared["grids"][key] = (units_all[:len(values)], scale)
+    units, scale = shared["grids"][key]
     links = rule_links(rule)
     if links and not national:
         # A row counted through a link (三(三) a centre inside a recognised 市域产教联合体) counts
@@ -206,7 +212,7 @@ def _rule_context(model: Model, rule: Rule, penalties: list, with_assumptions: b
         at[has] = [v.index for v in counted[has]]
         return _RuleContext(rule, counted, counted_locked, has, units, scale, penalties, with_assumptions, at)
     return _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions,
-                        var_index["national" if national else "select"])
+                        shared["national" if national else "select"])
 
 
 def _add_groups(model: Model, ctx: _RuleContext, index: FrameIndex, this_year: np.ndarray) -> None:

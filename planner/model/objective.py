@@ -81,7 +81,7 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
         lcm = math.lcm(*denominators) if denominators else 1
         coefs = _exact_products(units_of, years_ahead, factors, lcm)
         expr = cp_model.LinearExpr.weighted_sum(model.select[rows].tolist(), coefs)
-        magnitude = sum(abs(c) for c in coefs)
+        magnitude = sum(map(abs, coefs))
         if pen_w:
             pcoefs = [int(f * lcm) for _, f in pen_w]
             expr -= cp_model.LinearExpr.weighted_sum([s for s, _ in pen_w], pcoefs)
@@ -239,7 +239,7 @@ def _id_hashes(ids: np.ndarray, known: dict[str, int] | None = None) -> np.ndarr
     if known:
         return np.array([known[i] if i in known else int.from_bytes(sha256(i.encode("utf-8")).digest()[:8], "big")
                          for i in map(str, ids)], dtype=np.uint64)
-    digests = b"".join([sha256(str(i).encode("utf-8")).digest()[:8] for i in ids])
+    digests = b"".join([sha256(i.encode("utf-8")).digest()[:8] for i in map(str, ids)])
     return np.frombuffer(digests, dtype=">u8").astype(np.uint64)
 
 
