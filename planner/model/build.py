@@ -174,6 +174,7 @@ class _RuleContext:
     penalties: list
     with_assumptions: bool
     var_index: np.ndarray           # proto index of `variables` per row (-1: none)
+    plain: bool = False             # var_index increases with the row and no unit is 0 (`add_linear`)
 
 
 def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
@@ -211,8 +212,9 @@ def _rule_context(model: Model, rule: Rule, penalties: list, with_assumptions: b
         at = np.full(len(frame), -1, dtype=np.int64)
         at[has] = [v.index for v in counted[has]]
         return _RuleContext(rule, counted, counted_locked, has, units, scale, penalties, with_assumptions, at)
+    # select and national variables were made in row order, so a group's (in row order) come sorted
     return _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions,
-                        shared["national" if national else "select"])
+                        shared["national" if national else "select"], plain=bool(units.all()))
 
 
 def _add_groups(model: Model, ctx: _RuleContext, index: FrameIndex, this_year: np.ndarray) -> None:
@@ -358,7 +360,8 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
         ctx.penalties.append((slack, weight / ctx.scale, discounted))
     elif ctx.with_assumptions:
         literal = model.cp.new_bool_var(f"hold[{name}]")
-    at = add_linear(model.cp, terms, coefs, lo, hi, None if literal is None else literal.index)
+    # the slack variables come after every select and national variable (and a period's after its round's)
+    at = add_linear(model.cp, terms, coefs, lo, hi, None if literal is None else literal.index, plain=ctx.plain)
     c = Constraint(group=group, bound=bound, limit=limit, scale=ctx.scale, expr=expr, constant=constant,
                    slack=slack, literal=literal, kind=kind, year=year, index=at)
     model.constraints.append(c)
