@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import frame_of, row, scenario_of
 
 from planner.errors import InputError
@@ -19,7 +21,7 @@ from planner.rules import (
     numeric_column,
     rule_groups,
 )
-from planner.rules.groups import FrameIndex
+from planner.rules.groups import FrameIndex, link_targets
 
 ROWS = [
     row("A", task="practice_centre", track="school", locality="长春市", score=91.0, cost=10.5, unit_id="U1",
@@ -218,3 +220,20 @@ def test_a_group_is_named_as_people_read_it():
         assert group_words(("locality", "task"), "吉林市|practice_centre") == \
             "吉林市, practice_centre (开放型区域产教融合实践中心)"
         assert group_words((), "(all)") == "the whole province"
+
+
+IDS = ["a", "b", " a", "1", "1.0", "长春-1"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=st.lists(st.sampled_from(IDS), max_size=10), data=st.data())
+def test_a_link_names_the_first_row_with_that_id_after_blanks_are_stripped(ids, data):
+    links = data.draw(st.lists(st.sampled_from(["a", " b ", "", None, float("nan"), "zz", "1", " 1.0", "长春-1 "]),
+                               min_size=len(ids), max_size=len(ids)))
+    frame = pd.DataFrame({"candidate_id": pd.Series(ids, dtype=object), "link": pd.Series(links, dtype=object)})
+    first = {}
+    for pos, cid in enumerate(ids):
+        first.setdefault(cid, pos)
+    expected = [-1 if link is None or link != link else first.get(str(link).strip(), -1) for link in links]
+    assert link_targets(frame, "link").tolist() == expected
+    assert link_targets(frame, "absent").tolist() == [-1] * len(ids)

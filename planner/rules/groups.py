@@ -150,11 +150,13 @@ def link_targets(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Per row, the position of the row its link column names by candidate_id; -1 for none."""
     if column not in frame:
         return np.full(len(frame), -1, dtype=np.int64)
-    ids = frame["candidate_id"].astype(str).to_numpy()
-    positions = pd.Series(np.arange(len(frame), dtype=np.int64), index=ids)
-    positions = positions[~positions.index.duplicated()]
-    named = frame[column].fillna("").astype(str).str.strip()
-    return named.map(positions).fillna(-1).to_numpy(dtype=np.int64)
+    ids = pd.Index(frame["candidate_id"].astype(str).to_numpy())
+    first = ~ids.duplicated()                   # a repeated id names its first row
+    codes, names = pd.factorize(frame[column].fillna("").astype(str).to_numpy())
+    names = np.array([name.strip() for name in names.tolist()], dtype=object)    # each distinct text once
+    found = ids[first].get_indexer(names)
+    targets = np.where(found >= 0, np.flatnonzero(first)[np.maximum(found, 0)], -1)
+    return targets[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 def rule_links(rule: Rule) -> tuple[str, ...]:
