@@ -289,6 +289,7 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
         t_var, t_one = model.select[t], model.locked[t] & named
         has, t_has = _present(counted), _present(t_var)
         new_counted = np.full(len(frame), None, dtype=object)
+        pending = []                # rows that need a new AND literal
         if wanted:
             new_one = one & t_one
             rows = np.flatnonzero(named & (one | has) & (t_one | t_has))
@@ -306,19 +307,35 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
             if mine is None and wanted:
                 new_counted[pos] = theirs
                 continue
-            theirs = theirs if wanted else theirs.Not()
             key = (column, pos, wanted)
-            both = model.link_literals.get(key)
-            if both is None:
-                both = model.cp.new_bool_var(f"{'linked' if wanted else 'unlinked'}[{ids[pos]}]")
-                parts = [lit for lit in (mine, theirs) if lit is not None]
-                for lit in parts:
-                    model.cp.add_implication(both, lit)
-                model.cp.add_bool_or([*(lit.Not() for lit in parts), both])
-                model.link_literals[key] = both
-            new_counted[pos] = both
+            if key in model.link_literals:
+                new_counted[pos] = model.link_literals[key]
+                continue
+            # proto literals: a variable's index, its negation −index − 1
+            pending.append((pos, key, [*([] if mine is None else [mine.index]),
+                                       theirs.index if wanted else -theirs.index - 1]))
+        _add_ands(model, pending, new_counted, [f"{'linked' if wanted else 'unlinked'}[{ids[pos]}]"
+                                                for pos, _, _ in pending])
         counted, one = new_counted, new_one
     return counted, one
+
+
+def _add_ands(model: Model, pending: list, counted: np.ndarray, names: list[str]) -> None:
+    """One new literal per (row, key, literals) of `pending`, the AND of its literals (``both ⇒ l``
+    for each, ``∨ ¬l ∨ both``), recorded in `counted` and `model.link_literals` — in one step,
+    as ``new_bool_var``, ``add_implication`` and ``add_bool_or`` write them row by row."""
+    if not pending:
+        return
+    made = add_bool_vars(model.cp, names)
+    text = []
+    for both, (pos, key, parts) in zip(made, pending):
+        text += [f"constraints {{ enforcement_literal: {both.index} bool_and {{ literals: {lit} }} }}\n"
+                 for lit in parts]
+        text.append(f"constraints {{ bool_or {{ literals: [{', '.join(str(-lit - 1) for lit in parts)}, "
+                    f"{both.index}] }} }}\n")
+        model.link_literals[key] = both
+        counted[pos] = both
+    add_constraints_text(model.cp, "".join(text))
 
 
 def _present(literals: np.ndarray) -> np.ndarray:
