@@ -7,8 +7,11 @@ variables for soft rules (the objective levels over them are `model.objective`).
 docs/multi-year.md) it also owns the tentative `select[ID@YEAR]` variables of the later years
 of the period — period quotas count them, `by` minimums of a later year bind on the planned
 cumulative count (reachability), year rules hold in every planned year — and the weight of
-planned picks in the objective. Does not own solving (`solver`), the forecast rows themselves
-(`availability.forecast_rows`) nor the check of a slate (`audit`, which never imports this module).
+planned picks in the objective. Variables and group bounds go into the proto in bulk (by
+index, `model._base`): a group bound's `Constraint.expr` is made only when something reads it
+(explanations, what-if edits), never on the way to a solve. Does not own solving (`solver`), the
+forecast rows themselves (`availability.forecast_rows`) nor the check of a slate (`audit`, which
+never imports this module).
 """
 from __future__ import annotations
 

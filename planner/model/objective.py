@@ -3,8 +3,11 @@
 Owns the lexicographic levels (slate score minus soft penalties, national picks, the lookahead's
 planned picks), their exact integer coefficients (scores × discount over a common denominator),
 the fixed pseudo-random priority that breaks ties by candidate id (independent of row order,
-seed and workers), and `integer_scale`, which turns decimal data into exact integers. Does not
-own the constraints (`model.build`) nor solving (`solver`).
+seed and workers), and `integer_scale`, which turns decimal data into exact integers. With a
+lookahead, a candidate and its planned copies are priced by how many of them are picked, read
+from a few Boolean counters per candidate (binary digits: 2 for 3 copies; `_add_counters` says
+why this is exactly the one-counter-per-copy model it replaced), and a second level places the
+copies in the earliest years. Does not own the constraints (`model.build`) nor solving (`solver`).
 """
 from __future__ import annotations
 
@@ -134,14 +137,14 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
 def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.ndarray, bits: int,
                   known: dict[str, int] | None = None) -> tuple[list, list[int]]:
     """Per group of copies (`rows` of the same source and coefficient: `group`, numbered in
-    order of source then coefficient; `source` per frame row), Boolean counters whose weighted sum is the number of copies picked:
-    ``Σ digit_j·count[SRC#j] = Σ select[copies]`` with the digits of `counter_digits` (1, 2, 4, …,
-    summing to the number of copies), so the tie-break prices how many copies are picked, not
-    which. Returns the counters and their tie-break priorities (digit × `tie_weight` of the source).
+    order of source then coefficient; `source` per frame row), Boolean counters whose weighted
+    sum is the number of copies picked: ``Σ digit_j·count[SRC#j] = Σ select[copies]`` with the
+    digits of `counter_digits` (1, 2, 4, …, summing to the number of copies), so the tie-break
+    prices how many copies are picked, not which. Returns the counters and their tie-break priorities (digit × `tie_weight` of the source).
 
     Exact against one counter per copy (``count[SRC#1] ≥ count[SRC#2] ≥ …``, each priced at the
-    source's weight, as this was written before; tests/test_model.py compares the two on random
-    rounds): for every slate both price the group at ``weight × copies picked``, so every level
+    source's weight, as this was written before; tests/test_objective.py compares the two on
+    random rounds): for every slate both price the group at ``weight × copies picked``, so every level
     has the same optima; the priorities add up to the same total (the solver's lexicographic
     weight and the 53-bit room of `_tie_bits` are unchanged); and fixing the counters after the
     level fixes the number of copies picked, which is all the later levels see of them. A group
