@@ -237,3 +237,31 @@ def test_a_link_names_the_first_row_with_that_id_after_blanks_are_stripped(ids, 
     expected = [-1 if link is None or link != link else first.get(str(link).strip(), -1) for link in links]
     assert link_targets(frame, "link").tolist() == expected
     assert link_targets(frame, "absent").tolist() == [-1] * len(ids)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_groups_through_a_shared_index_are_the_groups_of_a_plain_groupby(data):
+    """Random rows, `per` columns and masks: `rule_groups` with one FrameIndex for all its calls
+    (the model build's way) and without one give the groups a pandas groupby of the keys gives."""
+    n = data.draw(st.integers(1, 12))
+    rows = [row(f"R{i}", locality=data.draw(st.sampled_from(["长春市", "吉林市", "四平市"])),
+                **data.draw(st.sampled_from([{}, {"task": "core_course", "track": "online"}])),
+                unit_id=data.draw(st.sampled_from(["U1", "U2", "U3"])), integrated=data.draw(st.booleans()))
+            for i in range(n)]
+    frame = frame_of(rows)
+    index = FrameIndex(frame)
+    for _ in range(3):
+        per = data.draw(st.sampled_from([[], ["locality"], ["task", "unit_id"], ["integrated", "locality"]]))
+        where = data.draw(st.sampled_from([{}, {"task": "core_course"}, {"integrated": True}]))
+        mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+        scenario = scenario_of({"period": [2023, 2024], "rule": [{"id": "r", "where": where, "per": per, "max": 1}]})
+        rule = scenario.rules[0]
+        keys = group_keys(frame, tuple(per))
+        chosen = match(frame, rule.where) & mask & ~keys.map(lambda k: any(p == "" for p in str(k).split("|")) if per
+                                                              else False).to_numpy(dtype=bool)
+        expected = {k: list(v) for k, v in pd.Series(np.arange(n))[chosen].groupby(keys[chosen]).agg(list).items()}
+        for got in (rule_groups(frame, rule, scenario, mask=mask, index=index),
+                    rule_groups(frame, rule, scenario, mask=mask)):
+            assert [g.key for g in got] == sorted(set(expected) | ({ALL} if not per else set()))
+            assert {g.key: g.rows.tolist() for g in got if len(g.rows)} == expected

@@ -56,6 +56,7 @@ class FrameIndex:
         self._matches: dict[str, np.ndarray] = {}
         self._codes: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._targets: dict[str, np.ndarray] = {}
+        self._grouped: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
 
     def column(self, name: str) -> _Column:
         if name not in self._columns:
@@ -88,6 +89,16 @@ class FrameIndex:
             else:
                 self._codes[per] = self._combined_codes(per)
         return self._codes[per]
+
+    def grouped(self, per: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The rows in some group of `per`, ordered by group (in frame order within one), and
+        their group numbers (`codes`)."""
+        if per not in self._grouped:
+            codes = self.codes(per)[0]
+            rows = np.flatnonzero(codes >= 0)
+            rows = rows[np.argsort(codes[rows], kind="stable")]
+            self._grouped[per] = (rows, codes[rows])
+        return self._grouped[per]
 
     def _combined_codes(self, per: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         combined = np.zeros(len(self.frame), dtype=np.int64)
@@ -279,19 +290,25 @@ def rule_groups(frame: pd.DataFrame, rule: Rule, scenario: Scenario, *, mask: np
     index : FrameIndex, optional
         The same answer, faster when many rules are grouped over one frame (see `FrameIndex`).
     """
-    index = index if index is not None and index.frame is frame else FrameIndex(frame)
+    shared = index is not None and index.frame is frame
+    index = index if shared else FrameIndex(frame)
     hit = index.match(rule.where)
     if mask is not None:
         hit = hit & mask
-    positions = np.flatnonzero(hit)
     all_codes, all_keys = index.codes(rule.per)
-    counted = all_codes[positions] >= 0                         # a blank key part counts in no group
-    positions = positions[counted]
-    codes = all_codes[positions]
-    order = np.argsort(codes, kind="stable")                    # rows stay in frame order within a group
-    present, starts = np.unique(codes[order], return_index=True)
+    if shared:          # the frame's rows sorted by group once, for every rule with this `per`
+        by_group, sorted_codes = index.grouped(rule.per)
+        chosen = hit[by_group]
+        positions, codes = by_group[chosen], sorted_codes[chosen]
+    else:
+        positions = np.flatnonzero(hit)
+        positions = positions[all_codes[positions] >= 0]        # a blank key part counts in no group
+        order = np.argsort(all_codes[positions], kind="stable")  # rows stay in frame order within a group
+        positions = positions[order]
+        codes = all_codes[positions]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
     ends = np.append(starts[1:], len(codes))
-    members = {all_keys[c]: positions[order[a:b]] for c, a, b in zip(present.tolist(), starts.tolist(), ends.tolist())}
+    members = {all_keys[c]: positions[a:b] for c, a, b in zip(codes[starts].tolist(), starts.tolist(), ends.tolist())}
     for key in _named_groups(rule, scenario):
         members.setdefault(key, np.array([], dtype=np.int64))
     groups = []
