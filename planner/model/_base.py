@@ -28,18 +28,19 @@ def add_bool_vars(cp: cp_model.CpModel, names: list[str]) -> list[cp_model.IntVa
 
     The same variables as ``[cp.new_bool_var(name) for name in names]`` (same proto: domain
     [0, 1], the name), but parsed by CP-SAT's C++ from one text block instead of a few Python
-    calls per variable — what keeps a build with thousands of candidates a small part of the solve.
+    calls per variable — what keeps a build with thousands of candidates a small part of the solve
+    (written without blanks: the parser reads it faster).
     """
     proto = cp.Proto()
     first = len(proto.variables)
     if not _UNSAFE_NAME.search("".join(names)):
         unsafe = []
-        proto.merge_text_format("".join([f'variables {{ name: "{name}" domain: [0, 1] }}\n' for name in names]))
+        proto.merge_text_format("".join(['variables{name:"' + name + '"domain:[0,1]}' for name in names]))
     else:
         unsafe = [k for k, name in enumerate(names) if _UNSAFE_NAME.search(name)]
         skip = set(unsafe)
         proto.merge_text_format("".join(
-            "variables { domain: [0, 1] }\n" if k in skip else f'variables {{ name: "{name}" domain: [0, 1] }}\n'
+            "variables{domain:[0,1]}" if k in skip else 'variables{name:"' + name + '"domain:[0,1]}'
             for k, name in enumerate(names)))
     for k in unsafe:                # quotes, backslashes, control characters: set as they are
         proto.variables[first + k].name = names[k]

@@ -130,7 +130,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
         national[may_national] = add_bool_vars(cp, [f"national[{i}]" for i in ids[may_national].tolist()])
         both = may_national & free
         add_constraints_text(cp, "".join(
-            f"constraints {{ enforcement_literal: {recommended} bool_and {{ literals: {chosen} }} }}\n"
+            f"constraints{{enforcement_literal:{recommended} bool_and{{literals:{chosen}}}}}"
             for chosen, recommended in zip(shared["select"][both].tolist(), shared["national"][both].tolist())))
 
     model = Model(cp=cp, frame=frame, scenario=scenario, free=free, select=select, national=national,
@@ -332,10 +332,8 @@ def _add_ands(model: Model, pending: list, counted: np.ndarray, names: list[str]
     made = add_bool_vars(model.cp, names)
     text = []
     for both, (pos, key, parts) in zip(made, pending):
-        text += [f"constraints {{ enforcement_literal: {both.index} bool_and {{ literals: {lit} }} }}\n"
-                 for lit in parts]
-        text.append(f"constraints {{ bool_or {{ literals: [{', '.join(str(-lit - 1) for lit in parts)}, "
-                    f"{both.index}] }} }}\n")
+        text += [f"constraints{{enforcement_literal:{both.index} bool_and{{literals:{lit}}}}}" for lit in parts]
+        text.append(f"constraints{{bool_or{{literals:[{','.join(str(-lit - 1) for lit in parts)},{both.index}]}}}}")
         model.link_literals[key] = both
         counted[pos] = both
     add_constraints_text(model.cp, "".join(text))
