@@ -140,16 +140,18 @@ def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.
     order of source then coefficient; `source` per frame row), Boolean counters whose weighted
     sum is the number of copies picked: ``Σ digit_j·count[SRC#j] = Σ select[copies]`` with the
     digits of `counter_digits` (1, 2, 4, …, summing to the number of copies), so the tie-break
-    prices how many copies are picked, not which. Returns the counters and their tie-break priorities (digit × `tie_weight` of the source).
+    prices how many copies are picked, not which. Returns the counters and their tie-break
+    priorities (digit × `tie_weight` of the source).
 
     Exact against one counter per copy (``count[SRC#1] ≥ count[SRC#2] ≥ …``, each priced at the
     source's weight, as this was written before; tests/test_objective.py compares the two on
-    random rounds): for every slate both price the group at ``weight × copies picked``, so every level
-    has the same optima; the priorities add up to the same total (the solver's lexicographic
-    weight and the 53-bit room of `_tie_bits` are unchanged); and fixing the counters after the
-    level fixes the number of copies picked, which is all the later levels see of them. A group
-    of three copies (the bundled rounds' lookahead) takes 2 counters and one constraint instead
-    of 3 counters and 3 constraints.
+    random rounds): for every slate both price the group at ``weight × copies picked``, so every
+    level has the same optima, hence the same slate wherever the fixed priorities make the
+    optimum unique; the priorities add up to the same total, so the solver's lexicographic weight
+    (Σ priorities + 1) and the 53-bit room of `_tie_bits` are unchanged; and fixing the counters
+    after the level fixes the number of copies picked (whichever digits spell it: 4 copies are
+    1, 2, 1), which is all the later levels see of them. A group of three copies (the bundled
+    rounds' lookahead) takes 2 counters and one constraint instead of 3 counters and 3 constraints.
 
     Filled straight into the CP-SAT proto (a linear constraint lists its variables by index:
     −1 for selections, the digit for counters). `known`: id → `_id_hashes` value, of ids hashed
