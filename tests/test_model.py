@@ -235,3 +235,22 @@ def test_a_bound_written_in_bulk_reads_its_expression_back():
         assert [v.index for v in flat.vars] == list(proto.vars) and list(flat.coeffs) == list(proto.coeffs)
         assert list(proto.domain) == [cp_model.INT_MIN, math.floor(c.limit * c.scale) - c.constant]
         assert c.expr is expr                           # made once
+
+
+def test_a_bad_number_in_a_summed_column_is_named_in_its_file_with_a_lookahead():
+    """The planned rows are copies of the input's; a bad cell is named once, at its file row,
+    and the built model's frame keeps the input's attrs (file name, first data row)."""
+    from planner.errors import InputError
+
+    frame = frame_of([row("A", score=90.0), row("B", score=80.0)])
+    frame["budget"] = ["12", "十二"]
+    frame.attrs.update(source="candidates_2023.csv", first_data_row=2)
+    scenario = scenario_of({"period": [2023, 2025], "plan": {"forecast": "repeat", "future_weight": 1},
+                            "rule": [{"id": "r", "measure": "sum:budget", "max": 20}]})
+    with pytest.raises(InputError) as error:
+        build_model(frame, scenario)
+    assert [(p.file, p.row, p.column) for p in error.value.problems] == [("candidates_2023.csv", 3, "budget")]
+    assert str(error.value.problems[0]).startswith("candidates_2023.csv:3:budget：发现 \"十二\"")
+    frame["budget"] = ["12", "7"]
+    model = build_model(frame, scenario)
+    assert len(model.frame) == 6 and model.frame.attrs == frame.attrs

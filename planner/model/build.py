@@ -36,6 +36,7 @@ from planner.rules import (
     forecast_rows,
     link_wanted,
     measure_values,
+    numeric_column,
     pinned_in,
     rule_groups,
     rule_links,
@@ -82,10 +83,17 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     blocked = np.concatenate([blocked_reason(frame, scenario).to_numpy(dtype=object),
                               np.full(len(forecast), "other_year", dtype=object)])
     n_plan = len(forecast)
+    attrs = dict(frame.attrs)
     if n_plan:
-        attrs = dict(frame.attrs)
+        # Every number a rule adds up, checked on the input (a bad cell is named in its file);
+        # the planned rows are copies of its rows.
+        for column in dict.fromkeys([scenario.maximise, *(r.column for r in scenario.rules
+                                                          if r.column is not None and r.decision != "filing")]):
+            numeric_column(frame, column)
         frame = pd.concat([frame, forecast[list(frame.columns)]], ignore_index=True)
-        frame.attrs.update(attrs)
+        # built without the input's attrs (pandas deep-copies them into every column read);
+        # the model's frame gets them back below
+        frame.attrs.clear()
     n = len(frame)
     planned = np.concatenate([np.zeros(n_input, bool), np.ones(n_plan, bool)])
     plan_year = np.concatenate([np.zeros(n_input, np.int64), forecast["plan_year"].to_numpy(dtype=np.int64)
@@ -157,6 +165,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     set_objectives(model, penalties)
     if with_assumptions:
         cp.add_assumptions([cp.get_bool_var_from_proto_index(i) for i in (*model.assumptions, *model.pin_literals)])
+    frame.attrs.update(attrs)
     model.build_s = time.perf_counter() - start
     log.info("model built: %d select (%d planned), %d national variables, %d constraints in %.2f s",
              int(free.sum()), int((free & planned).sum()), int(may_national.sum()), len(model.constraints),
