@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.model._base import Model, Objective, add_bool_vars
+from planner.model._base import Model, Objective, add_bool_vars, add_constraints_text
 from planner.rules import Scenario, numeric_column
 
 log = logging.getLogger(__name__)
@@ -167,16 +167,24 @@ def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.
     first = len(model.cp.Proto().variables)
     counters = add_bool_vars(model.cp, [f"count[{src}#{j + 1}]" for src, m in zip(sources, sizes)
                                         for j in range(len(digits[m]))])
-    constraints = model.cp.Proto().constraints
-    chosen = select_index.tolist()
-    at = first
-    for a, m in zip(starts.tolist(), sizes):
-        d = digits[m]
-        linear = constraints.add().linear
-        linear.vars.extend([*chosen[a:a + m], *range(at, at + len(d))])
-        linear.coeffs.extend([*[-1] * m, *d])
-        linear.domain.extend([0, 0])
-        at += len(d)
+    if len(digits) == 1:        # every group of one size (the usual lookahead): one text block, made by rows
+        (m, d), = digits.items()
+        terms = np.column_stack([select_index.reshape(-1, m),
+                                 first + np.arange(len(sizes) * len(d)).reshape(-1, len(d))]).tolist()
+        row = ("constraints{linear{vars:[" + ",".join(["%d"] * (m + len(d))) + "] coeffs:["
+               + ",".join(["-1"] * m + [str(k) for k in d]) + "] domain:[0,0]}}")
+        add_constraints_text(model.cp, "".join([row % tuple(t) for t in terms]))
+    else:
+        constraints = model.cp.Proto().constraints
+        chosen = select_index.tolist()
+        at = first
+        for a, m in zip(starts.tolist(), sizes):
+            d = digits[m]
+            linear = constraints.add().linear
+            linear.vars.extend([*chosen[a:a + m], *range(at, at + len(d))])
+            linear.coeffs.extend([*[-1] * m, *d])
+            linear.domain.extend([0, 0])
+            at += len(d)
     weights = _ties(_id_hashes(np.asarray(sources, dtype=object), known), np.arange(len(sources)), bits)
     counter_ties = [w * digit for w, m in zip(weights, sizes) for digit in digits[m]]
     return counters, counter_ties
