@@ -161,12 +161,10 @@ def link_targets(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Per row, the position of the row its link column names by candidate_id; -1 for none."""
     if column not in frame:
         return np.full(len(frame), -1, dtype=np.int64)
-    ids = pd.Index(frame["candidate_id"].astype(str).to_numpy())
-    first = ~ids.duplicated()                   # a repeated id names its first row
+    ids = frame["candidate_id"].astype(str).tolist()
+    first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))     # a repeated id names its first row
     codes, names = pd.factorize(frame[column].fillna("").astype(str).to_numpy())
-    names = np.array([name.strip() for name in names.tolist()], dtype=object)    # each distinct text once
-    found = ids[first].get_indexer(names)
-    targets = np.where(found >= 0, np.flatnonzero(first)[np.maximum(found, 0)], -1)
+    targets = np.array([first.get(name.strip(), -1) for name in names.tolist()], dtype=np.int64)  # each text once
     return targets[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
