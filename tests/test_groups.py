@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import frame_of, row, scenario_of
 
 from planner.errors import InputError
@@ -19,7 +21,7 @@ from planner.rules import (
     numeric_column,
     rule_groups,
 )
-from planner.rules.groups import FrameIndex
+from planner.rules.groups import FrameIndex, link_targets
 
 ROWS = [
     row("A", task="practice_centre", track="school", locality="长春市", score=91.0, cost=10.5, unit_id="U1",
@@ -218,3 +220,48 @@ def test_a_group_is_named_as_people_read_it():
         assert group_words(("locality", "task"), "吉林市|practice_centre") == \
             "吉林市, practice_centre (开放型区域产教融合实践中心)"
         assert group_words((), "(all)") == "the whole province"
+
+
+IDS = ["a", "b", " a", "1", "1.0", "长春-1"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=st.lists(st.sampled_from(IDS), max_size=10), data=st.data())
+def test_a_link_names_the_first_row_with_that_id_after_blanks_are_stripped(ids, data):
+    links = data.draw(st.lists(st.sampled_from(["a", " b ", "", None, float("nan"), "zz", "1", " 1.0", "长春-1 "]),
+                               min_size=len(ids), max_size=len(ids)))
+    frame = pd.DataFrame({"candidate_id": pd.Series(ids, dtype=object), "link": pd.Series(links, dtype=object)})
+    first = {}
+    for pos, cid in enumerate(ids):
+        first.setdefault(cid, pos)
+    expected = [-1 if link is None or link != link else first.get(str(link).strip(), -1) for link in links]
+    assert link_targets(frame, "link").tolist() == expected
+    assert link_targets(frame, "absent").tolist() == [-1] * len(ids)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_groups_through_a_shared_index_are_the_groups_of_a_plain_groupby(data):
+    """Random rows, `per` columns and masks: `rule_groups` with one FrameIndex for all its calls
+    (the model build's way) and without one give the groups a pandas groupby of the keys gives."""
+    n = data.draw(st.integers(1, 12))
+    rows = [row(f"R{i}", locality=data.draw(st.sampled_from(["长春市", "吉林市", "四平市"])),
+                **data.draw(st.sampled_from([{}, {"task": "core_course", "track": "online"}])),
+                unit_id=data.draw(st.sampled_from(["U1", "U2", "U3"])), integrated=data.draw(st.booleans()))
+            for i in range(n)]
+    frame = frame_of(rows)
+    index = FrameIndex(frame)
+    for _ in range(3):
+        per = data.draw(st.sampled_from([[], ["locality"], ["task", "unit_id"], ["integrated", "locality"]]))
+        where = data.draw(st.sampled_from([{}, {"task": "core_course"}, {"integrated": True}]))
+        mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+        scenario = scenario_of({"period": [2023, 2024], "rule": [{"id": "r", "where": where, "per": per, "max": 1}]})
+        rule = scenario.rules[0]
+        keys = group_keys(frame, tuple(per))
+        chosen = match(frame, rule.where) & mask & ~keys.map(lambda k: any(p == "" for p in str(k).split("|")) if per
+                                                              else False).to_numpy(dtype=bool)
+        expected = {k: list(v) for k, v in pd.Series(np.arange(n))[chosen].groupby(keys[chosen]).agg(list).items()}
+        for got in (rule_groups(frame, rule, scenario, mask=mask, index=index),
+                    rule_groups(frame, rule, scenario, mask=mask)):
+            assert [g.key for g in got] == sorted(set(expected) | ({ALL} if not per else set()))
+            assert {g.key: g.rows.tolist() for g in got if len(g.rows)} == expected

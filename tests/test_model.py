@@ -13,10 +13,10 @@ import pytest
 from conftest import SIX_ROWS, frame_of, row, scenario_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model, cp_model_helper
 
 from planner.model import build_model, integer_scale, tie_weight
-from planner.model._base import add_bool_vars, add_constraints_text
+from planner.model._base import LazyExpr, add_bool_vars, add_constraints_text, add_linear
 from planner.model.objective import _exact_products, _id_hashes, _ties
 
 ROWS = SIX_ROWS
@@ -203,3 +203,54 @@ def test_constraints_in_text_form_are_those_the_api_adds():
                                "constraints { linear { vars: [0, 1, 2] coeffs: [-1, 1, 1] domain: [0, 0] } }\n")
     add_constraints_text(bulk, "")
     assert str(bulk.Proto()) == str(one_by_one.Proto())
+
+
+@settings(max_examples=100, deadline=None)
+@given(terms=st.lists(st.tuples(st.integers(0, 5), st.integers(-3, 3)), max_size=12),
+       lo=st.integers(-10, 10), width=st.sampled_from([0, 3, None]), enforced=st.booleans())
+def test_a_linear_row_in_bulk_is_the_one_the_api_adds(terms, lo, width, enforced):
+    """Terms in any order, repeated variables, zero coefficients, an open side, an enforcement
+    literal: `add_linear` writes the proto `CpModel.add` writes."""
+    hi = cp_model.INT_MAX if width is None else lo + width
+    one_by_one, bulk = cp_model.CpModel(), cp_model.CpModel()
+    made = [one_by_one.new_bool_var(f"x{i}") for i in range(7)]
+    add_bool_vars(bulk, [f"x{i}" for i in range(7)])
+    expr = cp_model.LinearExpr.weighted_sum([made[v] for v, _ in terms], [k for _, k in terms])
+    ct = one_by_one.add_linear_constraint(expr, lo, hi)
+    if enforced:
+        ct.only_enforce_if(made[6])
+    at = add_linear(bulk, np.array([v for v, _ in terms], dtype=np.int64), np.array([k for _, k in terms]), lo, hi,
+                    6 if enforced else None)
+    assert at == 0
+    assert str(bulk.Proto()) == str(one_by_one.Proto())
+
+
+def test_a_bound_written_in_bulk_reads_its_expression_back():
+    model, _ = build({"rule": [{"id": "r", "per": ["locality"], "max": 1}]})
+    for c in model.constraints:
+        assert isinstance(c.__dict__["_expr"], LazyExpr)
+        proto = model.cp.proto.constraints[c.index].linear
+        expr = c.expr                                   # made now, from the rows it counts
+        flat = cp_model_helper.FlatIntExpr(expr)
+        assert [v.index for v in flat.vars] == list(proto.vars) and list(flat.coeffs) == list(proto.coeffs)
+        assert list(proto.domain) == [cp_model.INT_MIN, math.floor(c.limit * c.scale) - c.constant]
+        assert c.expr is expr                           # made once
+
+
+def test_a_bad_number_in_a_summed_column_is_named_in_its_file_with_a_lookahead():
+    """The planned rows are copies of the input's; a bad cell is named once, at its file row,
+    and the built model's frame keeps the input's attrs (file name, first data row)."""
+    from planner.errors import InputError
+
+    frame = frame_of([row("A", score=90.0), row("B", score=80.0)])
+    frame["budget"] = ["12", "十二"]
+    frame.attrs.update(source="candidates_2023.csv", first_data_row=2)
+    scenario = scenario_of({"period": [2023, 2025], "plan": {"forecast": "repeat", "future_weight": 1},
+                            "rule": [{"id": "r", "measure": "sum:budget", "max": 20}]})
+    with pytest.raises(InputError) as error:
+        build_model(frame, scenario)
+    assert [(p.file, p.row, p.column) for p in error.value.problems] == [("candidates_2023.csv", 3, "budget")]
+    assert str(error.value.problems[0]).startswith("candidates_2023.csv:3:budget：发现 \"十二\"")
+    frame["budget"] = ["12", "7"]
+    model = build_model(frame, scenario)
+    assert len(model.frame) == 6 and model.frame.attrs == frame.attrs

@@ -2,13 +2,14 @@
 
 Owns the data: what a built model holds so that solvers, explanations and what-if sessions
 can read a solution back onto the candidate rows, name a constraint's rule and group, and edit a
-bound in place; and the two bulk writers the builders share (`add_bool_vars`,
-`add_constraints_text`: many variables or constraints appended to the proto in one step, exactly
-as CpModel's one-at-a-time calls write them). Building is `model.build`, the objectives
+bound in place; and the bulk writers the builders share (`add_bool_vars`, `add_constraints_text`,
+`add_linear`: variables and constraints appended to the proto in bulk, exactly as CpModel's
+one-at-a-time calls write them). Building is `model.build`, the objectives
 `model.objective`.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -27,28 +28,72 @@ def add_bool_vars(cp: cp_model.CpModel, names: list[str]) -> list[cp_model.IntVa
 
     The same variables as ``[cp.new_bool_var(name) for name in names]`` (same proto: domain
     [0, 1], the name), but parsed by CP-SAT's C++ from one text block instead of a few Python
-    calls per variable — what keeps a build with thousands of candidates a small part of the solve.
+    calls per variable — what keeps a build with thousands of candidates a small part of the solve
+    (written without blanks: the parser reads it faster).
     """
     proto = cp.Proto()
     first = len(proto.variables)
     if not _UNSAFE_NAME.search("".join(names)):
         unsafe = []
-        proto.merge_text_format("".join([f'variables {{ name: "{name}" domain: [0, 1] }}\n' for name in names]))
+        proto.merge_text_format("".join(['variables{name:"' + name + '"domain:[0,1]}' for name in names]))
     else:
         unsafe = [k for k, name in enumerate(names) if _UNSAFE_NAME.search(name)]
         skip = set(unsafe)
         proto.merge_text_format("".join(
-            "variables { domain: [0, 1] }\n" if k in skip else f'variables {{ name: "{name}" domain: [0, 1] }}\n'
+            "variables{domain:[0,1]}" if k in skip else 'variables{name:"' + name + '"domain:[0,1]}'
             for k, name in enumerate(names)))
     for k in unsafe:                # quotes, backslashes, control characters: set as they are
         proto.variables[first + k].name = names[k]
-    return [cp_model.IntVar(proto, i) for i in range(first, first + len(names))]
+    return list(map(cp_model.IntVar, itertools.repeat(proto, len(names)), range(first, first + len(names))))
 
 
 def add_constraints_text(cp: cp_model.CpModel, text: str) -> None:
     """Append constraints written in the proto's text form (``constraints { ... }`` blocks, no names)."""
     if text:
         cp.Proto().merge_text_format(text)
+
+
+def add_linear(cp: cp_model.CpModel, variables: np.ndarray, coefs: np.ndarray, lo: int, hi: int,
+               enforcement: int | None = None, *, plain: bool = False) -> int:
+    """Append ``lo ≤ Σ coefs·variables ≤ hi`` (enforced by the literal `enforcement`, if given)
+    as ``CpModel.add`` writes it — the terms by variable index, a variable's coefficients summed,
+    zero coefficients dropped — straight into the proto (`variables` are proto indices, `coefs`
+    integers), without one Python object per term. ``plain``: the caller knows the variables
+    strictly increasing and no coefficient zero (nothing to sort, sum or drop). Returns the
+    constraint's index."""
+    variables = np.asarray(variables, dtype=np.int64)
+    coefs = np.asarray(coefs, dtype=np.int64)
+    if not plain and len(variables) > 1 and not np.all(variables[1:] > variables[:-1]):
+        variables, at = np.unique(variables, return_inverse=True)
+        summed = np.zeros(len(variables), dtype=np.int64)
+        np.add.at(summed, at.ravel(), coefs)
+        coefs = summed
+    if not plain and not coefs.all():
+        variables, coefs = variables[coefs != 0], coefs[coefs != 0]
+    constraints = cp.Proto().constraints
+    index = len(constraints)
+    ct = constraints.add()
+    if enforcement is not None:
+        ct.enforcement_literal.append(enforcement)
+    linear = ct.linear
+    linear.vars.extend(variables.tolist())
+    linear.coeffs.extend(coefs.tolist())
+    linear.domain.extend([lo, hi])
+    return index
+
+
+class LazyExpr:
+    """A linear expression made only when it is read: ``Σ units[rows]·variables[rows] + constant``
+    (`Constraint.expr` of a bound written to the proto in bulk; most solves never read it)."""
+
+    __slots__ = ("variables", "units", "rows", "constant")
+
+    def __init__(self, variables: np.ndarray, units: np.ndarray, rows: np.ndarray, constant: int):
+        self.variables, self.units, self.rows, self.constant = variables, units, rows, constant
+
+    def make(self) -> cp_model.LinearExprT:
+        return (cp_model.LinearExpr.weighted_sum(self.variables[self.rows].tolist(), self.units[self.rows].tolist())
+                + self.constant)
 
 
 @dataclass
@@ -83,6 +128,22 @@ class Constraint:
     literal: cp_model.IntVar | None = None   # enforcement literal when built with assumptions
     kind: str = "round"
     year: int | None = None
+    index: int | None = None        # the proto constraint it is (None: not recorded)
+
+
+def _expr_of(self: Constraint) -> cp_model.LinearExprT:
+    expr = self.__dict__["_expr"]
+    if isinstance(expr, LazyExpr):
+        expr = self.__dict__["_expr"] = expr.make()
+    return expr
+
+
+def _set_expr(self: Constraint, expr: cp_model.LinearExprT | LazyExpr) -> None:
+    self.__dict__["_expr"] = expr
+
+
+# `Constraint.expr` may be given as a LazyExpr: it becomes the expression on first reading.
+Constraint.expr = property(_expr_of, _set_expr, doc="The bounded count as a linear expression (made on first use).")
 
 
 @dataclass

@@ -7,8 +7,11 @@ variables for soft rules (the objective levels over them are `model.objective`).
 docs/multi-year.md) it also owns the tentative `select[ID@YEAR]` variables of the later years
 of the period — period quotas count them, `by` minimums of a later year bind on the planned
 cumulative count (reachability), year rules hold in every planned year — and the weight of
-planned picks in the objective. Does not own solving (`solver`), the forecast rows themselves
-(`availability.forecast_rows`) nor the check of a slate (`audit`, which never imports this module).
+planned picks in the objective. Variables and group bounds go into the proto in bulk (by
+index, `model._base`): a group bound's `Constraint.expr` is made only when something reads it
+(explanations, what-if edits), never on the way to a solve. Does not own solving (`solver`), the
+forecast rows themselves (`availability.forecast_rows`) nor the check of a slate (`audit`, which
+never imports this module).
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.model._base import Constraint, Model, add_bool_vars, add_constraints_text
+from planner.model._base import Constraint, LazyExpr, Model, add_bool_vars, add_constraints_text, add_linear
 from planner.model.objective import integer_scale, set_objectives
 from planner.rules import (
     Group,
@@ -33,11 +36,14 @@ from planner.rules import (
     forecast_rows,
     link_wanted,
     measure_values,
+    numeric_column,
     pinned_in,
     rule_groups,
     rule_links,
 )
 from planner.rules.groups import FrameIndex
+
+INT_MIN, INT_MAX = cp_model.INT_MIN, cp_model.INT_MAX
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +79,21 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     history_rows = locked.copy() if history_rows is None else np.asarray(history_rows, bool) | locked
     if forecast is None:
         forecast = forecast_rows(frame, scenario, locked=locked)
+    # Who can be chosen this year: the input's rows only (a planned row is free in its own year).
+    blocked = np.concatenate([blocked_reason(frame, scenario).to_numpy(dtype=object),
+                              np.full(len(forecast), "other_year", dtype=object)])
     n_plan = len(forecast)
+    attrs = dict(frame.attrs)
     if n_plan:
-        attrs = dict(frame.attrs)
+        # Every number a rule adds up, checked on the input (a bad cell is named in its file);
+        # the planned rows are copies of its rows.
+        for column in dict.fromkeys([scenario.maximise, *(r.column for r in scenario.rules
+                                                          if r.column is not None and r.decision != "filing")]):
+            numeric_column(frame, column)
         frame = pd.concat([frame, forecast[list(frame.columns)]], ignore_index=True)
-        frame.attrs.update(attrs)
+        # built without the input's attrs (pandas deep-copies them into every column read);
+        # the model's frame gets them back below
+        frame.attrs.clear()
     n = len(frame)
     planned = np.concatenate([np.zeros(n_input, bool), np.ones(n_plan, bool)])
     plan_year = np.concatenate([np.zeros(n_input, np.int64), forecast["plan_year"].to_numpy(dtype=np.int64)
@@ -94,10 +110,13 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     index = FrameIndex(frame)       # column forms, masks and group keys shared by every rule
 
     # Planned rows were filtered for their own year by the forecast; input rows for this year.
-    blocked = blocked_reason(frame, scenario)
-    free = ((blocked == "").to_numpy() & ~locked) | planned
+    free = ((blocked == "") & ~locked) | planned
     select = np.full(n, None, dtype=object)
+    # what every rule reads: each row's select and national variable by proto index (-1: none), the
+    # integer grid of each measure and set of bounds
+    shared = {"select": np.full(n, -1, dtype=np.int64), "national": np.full(n, -1, dtype=np.int64), "grids": {}}
     if free.any():
+        shared["select"][free] = len(cp.Proto().variables) + np.arange(int(free.sum()))
         select[free] = add_bool_vars(cp, [f"select[{i}]" for i in ids[free].tolist()])
 
     # 二(二): national recommendations are drawn from the provincial slate (this round's only:
@@ -107,7 +126,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     may_national = np.zeros(n, bool)
     # A rule with draw = "pool" (二(二) 在省级项目库中择优推荐) may also recommend a row that re-files a
     # project an earlier round recognised (not recognised again, so no provincial pick implied).
-    refiled = (blocked == "already_recognised").to_numpy() & ~locked & ~planned
+    refiled = (blocked == "already_recognised") & ~locked & ~planned
     for rule in national_rules:
         may_national |= index.match(rule.where) & (free | refiled if rule.draw == "pool" else free)
     may_national &= ~planned
@@ -115,10 +134,12 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
         # 二(二) never the same project recommended nationally twice (even where offices re-certify).
         may_national &= ~(pd.to_numeric(frame["national_in"], errors="coerce").fillna(0).to_numpy() > 0)
     if may_national.any():
+        shared["national"][may_national] = len(cp.Proto().variables) + np.arange(int(may_national.sum()))
         national[may_national] = add_bool_vars(cp, [f"national[{i}]" for i in ids[may_national].tolist()])
+        both = may_national & free
         add_constraints_text(cp, "".join(
-            f"constraints {{ enforcement_literal: {recommended.index} bool_and {{ literals: {chosen.index} }} }}\n"
-            for chosen, recommended in zip(select[may_national], national[may_national]) if chosen is not None))
+            f"constraints{{enforcement_literal:{recommended} bool_and{{literals:{chosen}}}}}"
+            for chosen, recommended in zip(shared["select"][both].tolist(), shared["national"][both].tolist())))
 
     model = Model(cp=cp, frame=frame, scenario=scenario, free=free, select=select, national=national,
                   may_national=may_national, locked=locked, locked_national=locked_national,
@@ -139,11 +160,12 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     for rule in scenario.rules:
         if rule.decision == "filing":
             continue
-        _add_rule(model, rule, penalties, with_assumptions, index, this_year)
+        _add_rule(model, rule, penalties, with_assumptions, index, this_year, shared)
 
     set_objectives(model, penalties)
     if with_assumptions:
         cp.add_assumptions([cp.get_bool_var_from_proto_index(i) for i in (*model.assumptions, *model.pin_literals)])
+    frame.attrs.update(attrs)
     model.build_s = time.perf_counter() - start
     log.info("model built: %d select (%d planned), %d national variables, %d constraints in %.2f s",
              int(free.sum()), int((free & planned).sum()), int(may_national.sum()), len(model.constraints),
@@ -163,34 +185,55 @@ class _RuleContext:
     scale: int
     penalties: list
     with_assumptions: bool
+    var_index: np.ndarray           # proto index of `variables` per row (-1: none)
+    plain: bool = False             # var_index increases with the row and no unit is 0 (`add_linear`)
 
 
 def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
-              this_year: np.ndarray) -> None:
+              this_year: np.ndarray, shared: dict) -> None:
     """One linear constraint per group and bound of a rule (and per planned year with a lookahead)."""
-    frame, scenario = model.frame, model.scenario
+    _add_groups(model, _rule_context(model, rule, penalties, with_assumptions, index, shared), index, this_year)
+
+
+def _rule_context(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
+                  shared: dict) -> _RuleContext:
+    """The variables, constants and integer grid a rule's bounds count with (`shared`: what
+    every rule of the build reads — the proto index of each row's select and national variable,
+    -1 where it has none, and the integer grid of each measure and set of bounds)."""
+    frame = model.frame
     national = rule.decision == "national"
     variables = model.national if national else model.select
     history = model.locked_national if national else model.locked
     has_variable = model.may_national if national else model.free
-    planned = np.zeros(len(frame), bool) if national else model.planned
-    values = measure_values(frame, rule)
     # One integer grid for the values and the bounds together, so a soft bound between two
     # grid points (max 2.5 over whole counts) is penalised for its real violation, not a rounded one.
-    bounds = [b for bound in (rule.min, rule.max) if bound is not None
-              for b in (bound.default, *bound.groups.values()) if b is not None]
-    units_all, scale = integer_scale(np.concatenate([values, np.asarray(bounds, dtype=float)]))
-    units = units_all[:len(values)]
+    bounds = tuple(b for bound in (rule.min, rule.max) if bound is not None
+                   for b in (bound.default, *bound.groups.values()) if b is not None)
+    key = (rule.column, bounds)
+    if key not in shared["grids"]:      # rules measuring the same column with the same bounds share it
+        values = measure_values(frame, rule)
+        units_all, scale = integer_scale(np.concatenate([values, np.asarray(bounds, dtype=float)]))
+        shared["grids"][key] = (units_all[:len(values)], scale)
+    units, scale = shared["grids"][key]
     links = rule_links(rule)
     if links and not national:
         # A row counted through a link (三(三) a centre inside a recognised 市域产教联合体) counts
         # only while the row it names is in the slate too.
         counted, counted_locked = _linked_choices(model, links, rule, index)
-        ctx = _RuleContext(rule, counted, counted_locked, _present(counted),
-                           units, scale, penalties, with_assumptions)
-    else:
-        ctx = _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions)
+        has = _present(counted)
+        at = np.full(len(frame), -1, dtype=np.int64)
+        at[has] = [v.index for v in counted[has]]
+        return _RuleContext(rule, counted, counted_locked, has, units, scale, penalties, with_assumptions, at)
+    # select and national variables were made in row order, so a group's (in row order) come sorted
+    return _RuleContext(rule, variables, history, has_variable, units, scale, penalties, with_assumptions,
+                        shared["national" if national else "select"], plain=bool(units.all()))
 
+
+def _add_groups(model: Model, ctx: _RuleContext, index: FrameIndex, this_year: np.ndarray) -> None:
+    frame, scenario, rule = model.frame, model.scenario, ctx.rule
+    national = rule.decision == "national"
+    history = model.locked_national if national else model.locked
+    planned = np.zeros(len(frame), bool) if national else model.planned
     # This round's count, exactly as without a lookahead; a period rule's groups span every
     # row of the locked rounds (unselected ones count 0), as the auditor's do.
     countable = (this_year | history | model.history_rows) if rule.scope == "period" else this_year
@@ -258,6 +301,7 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
         t_var, t_one = model.select[t], model.locked[t] & named
         has, t_has = _present(counted), _present(t_var)
         new_counted = np.full(len(frame), None, dtype=object)
+        pending = []                # rows that need a new AND literal
         if wanted:
             new_one = one & t_one
             rows = np.flatnonzero(named & (one | has) & (t_one | t_has))
@@ -275,19 +319,33 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
             if mine is None and wanted:
                 new_counted[pos] = theirs
                 continue
-            theirs = theirs if wanted else theirs.Not()
             key = (column, pos, wanted)
-            both = model.link_literals.get(key)
-            if both is None:
-                both = model.cp.new_bool_var(f"{'linked' if wanted else 'unlinked'}[{ids[pos]}]")
-                parts = [lit for lit in (mine, theirs) if lit is not None]
-                for lit in parts:
-                    model.cp.add_implication(both, lit)
-                model.cp.add_bool_or([*(lit.Not() for lit in parts), both])
-                model.link_literals[key] = both
-            new_counted[pos] = both
+            if key in model.link_literals:
+                new_counted[pos] = model.link_literals[key]
+                continue
+            # proto literals: a variable's index, its negation −index − 1
+            pending.append((pos, key, [*([] if mine is None else [mine.index]),
+                                       theirs.index if wanted else -theirs.index - 1]))
+        _add_ands(model, pending, new_counted, [f"{'linked' if wanted else 'unlinked'}[{ids[pos]}]"
+                                                for pos, _, _ in pending])
         counted, one = new_counted, new_one
     return counted, one
+
+
+def _add_ands(model: Model, pending: list, counted: np.ndarray, names: list[str]) -> None:
+    """One new literal per (row, key, literals) of `pending`, the AND of its literals (``both ⇒ l``
+    for each, ``∨ ¬l ∨ both``), recorded in `counted` and `model.link_literals` — in one step,
+    as ``new_bool_var``, ``add_implication`` and ``add_bool_or`` write them row by row."""
+    if not pending:
+        return
+    made = add_bool_vars(model.cp, names)
+    text = []
+    for both, (pos, key, parts) in zip(made, pending):
+        text += [f"constraints{{enforcement_literal:{both.index} bool_and{{literals:{lit}}}}}" for lit in parts]
+        text.append(f"constraints{{bool_or{{literals:[{','.join(str(-lit - 1) for lit in parts)},{both.index}]}}}}")
+        model.link_literals[key] = both
+        counted[pos] = both
+    add_constraints_text(model.cp, "".join(text))
 
 
 def _present(literals: np.ndarray) -> np.ndarray:
@@ -307,33 +365,32 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
     rule, units = ctx.rule, ctx.units
     var_rows = rows[ctx.has_variable[rows]]
     constant = int(units[rows[ctx.history[rows]]].sum()) if len(rows) else 0
-    expr = cp_model.LinearExpr.weighted_sum(ctx.variables[var_rows].tolist(), units[var_rows].tolist()) + constant
+    expr = LazyExpr(ctx.variables, units, var_rows, constant)
     scaled = math.ceil(limit * ctx.scale - 1e-9) if bound == "min" else math.floor(limit * ctx.scale + 1e-9)
     suffix = "" if kind == "round" else f"@{year}"
     name = f"{rule.id}|{group.key}|{bound}{suffix}"
     soft = rule.soft or (reach and model.scenario.plan.reachability == "soft")
     slack = literal = None
+    terms, coefs = ctx.var_index[var_rows], units[var_rows]
+    lo, hi = (scaled - constant, INT_MAX) if bound == "min" else (INT_MIN, scaled - constant)
     if soft:
         top = int(np.abs(units[var_rows]).sum()) + abs(constant) + abs(scaled)
         slack = model.cp.new_int_var(0, max(top, 0), f"slack[{name}]")
-        if bound == "min":
-            model.cp.add(expr + slack >= scaled)
-        elif prior_slack is not None:
-            model.cp.add(expr - prior_slack - slack <= scaled)
-        else:
-            model.cp.add(expr - slack <= scaled)
+        # min: count + slack ≥ limit; max: count − slack (− this round's slack) ≤ limit
+        extra = [slack] if bound == "min" else [slack] if prior_slack is None else [prior_slack, slack]
+        terms = np.concatenate([terms, [v.index for v in extra]])
+        coefs = np.concatenate([coefs, [1 if bound == "min" else -1] * len(extra)])
         if rule.soft:
             weight, discounted = Fraction(rule.soft_weight).limit_denominator(10_000), ahead
         else:       # a reachability shortfall costs the same whenever it would happen
             weight, discounted = Fraction(model.scenario.plan.reachability_weight).limit_denominator(10_000), 0
         ctx.penalties.append((slack, weight / ctx.scale, discounted))
-    else:
-        ct = model.cp.add(expr >= scaled) if bound == "min" else model.cp.add(expr <= scaled)
-        if ctx.with_assumptions:
-            literal = model.cp.new_bool_var(f"hold[{name}]")
-            ct.only_enforce_if(literal)
+    elif ctx.with_assumptions:
+        literal = model.cp.new_bool_var(f"hold[{name}]")
+    # the slack variables come after every select and national variable (and a period's after its round's)
+    at = add_linear(model.cp, terms, coefs, lo, hi, None if literal is None else literal.index, plain=ctx.plain)
     c = Constraint(group=group, bound=bound, limit=limit, scale=ctx.scale, expr=expr, constant=constant,
-                   slack=slack, literal=literal, kind=kind, year=year)
+                   slack=slack, literal=literal, kind=kind, year=year, index=at)
     model.constraints.append(c)
     if literal is not None:
         model.assumptions[literal.index] = c

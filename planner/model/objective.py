@@ -3,8 +3,11 @@
 Owns the lexicographic levels (slate score minus soft penalties, national picks, the lookahead's
 planned picks), their exact integer coefficients (scores × discount over a common denominator),
 the fixed pseudo-random priority that breaks ties by candidate id (independent of row order,
-seed and workers), and `integer_scale`, which turns decimal data into exact integers. Does not
-own the constraints (`model.build`) nor solving (`solver`).
+seed and workers), and `integer_scale`, which turns decimal data into exact integers. With a
+lookahead, a candidate and its planned copies are priced by how many of them are picked, read
+from a few Boolean counters per candidate (binary digits: 2 for 3 copies; `_add_counters` says
+why this is exactly the one-counter-per-copy model it replaced), and a second level places the
+copies in the earliest years. Does not own the constraints (`model.build`) nor solving (`solver`).
 """
 from __future__ import annotations
 
@@ -60,7 +63,9 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
     free = np.flatnonzero(model.free)
 
     source = np.where(model.planned, model.plan_source, ids)
-    hashes = _id_hashes(ids) if use_ties else None
+    hashes = np.zeros(len(ids), dtype=np.uint64)     # of the rows the levels decide
+    if use_ties:
+        hashes[free] = _id_hashes(ids[free])
 
     def level(name: str, rows: np.ndarray, pens: list, discount: bool, decide: np.ndarray) -> None:
         """Maximise the (discounted) score of `rows` minus `pens`; then fix the `decide` rows."""
@@ -74,13 +79,12 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
         # Exact integer coefficients: score × factor over the least common denominator. The
         # denominator of u·a/b is b / gcd(u, b), so it is found on the distinct (u, year) pairs.
         units_of = score_units[rows]
-        pairs = np.unique(np.stack([units_of, years_ahead]), axis=1) if len(rows) else np.zeros((2, 0), np.int64)
-        denominators = [(int(u) * factors[int(k)]).denominator for u, k in pairs.T.tolist()]
+        denominators = [(u * factors[k]).denominator for u, k in _distinct_pairs(units_of, years_ahead)]
         denominators += [Fraction(f).denominator for _, f in pen_w]
         lcm = math.lcm(*denominators) if denominators else 1
         coefs = _exact_products(units_of, years_ahead, factors, lcm)
-        expr = cp_model.LinearExpr.weighted_sum(list(model.select[rows]), coefs)
-        magnitude = sum(abs(c) for c in coefs)
+        expr = cp_model.LinearExpr.weighted_sum(model.select[rows].tolist(), coefs)
+        magnitude = sum(map(abs, coefs))
         if pen_w:
             pcoefs = [int(f * lcm) for _, f in pen_w]
             expr -= cp_model.LinearExpr.weighted_sum([s for s, _ in pen_w], pcoefs)
@@ -89,26 +93,28 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
         bits = _tie_bits(magnitude, len(decide))
         coef_at = np.zeros(len(frame), dtype=object)
         coef_at[rows] = coefs
-        keyed = pd.DataFrame({"row": np.asarray(decide, dtype=np.int64),
-                              "source": pd.Series(source[decide], dtype=object),
-                              "coef": coef_at[decide]})
-        copies = keyed.groupby(["source", "coef"], sort=False)["row"].transform("size").to_numpy() > 1
+        decide = np.asarray(decide, dtype=np.int64)
+        # Copies: rows of one source (a candidate and its planned repeats) with the same coefficient.
+        copy_group = _copy_groups(source[decide], coef_at[decide]) if use_ties else np.zeros(len(decide), np.int64)
+        sizes = np.bincount(copy_group) if len(decide) else np.zeros(0, np.int64)
+        copies = sizes[copy_group] > 1
         if not use_ties or not copies.any():
             ties = _ties(hashes, decide, bits) if use_ties else []
-            model.objectives.append(Objective(name, expr, units, list(model.select[decide]), ties))
+            model.objectives.append(Objective(name, expr, units, model.select[decide].tolist(), ties))
             return
-        singles = keyed["row"].to_numpy()[~copies]
-        counters, counter_ties = _add_counters(model, keyed[copies], bits, hashes)
-        model.objectives.append(Objective(name, expr, units, [*model.select[singles], *counters],
+        singles = decide[~copies]
+        known = dict(zip(ids[free].tolist(), hashes[free].tolist()))
+        counters, counter_ties = _add_counters(model, decide[copies], copy_group[copies], source, bits, known)
+        model.objectives.append(Objective(name, expr, units, [*model.select[singles].tolist(), *counters],
                                           [*_ties(hashes, singles, bits), *counter_ties]))
         # Which copies: the earliest year first (a place goes to this round rather than to a
         # forecast one like it), then the fixed priority.
-        arranged = keyed["row"].to_numpy()[copies]
+        arranged = decide[copies]
         last = int(ahead[arranged].max())
         abits = max(1, bits - max(1, last).bit_length())
         aties = ((np.int64(last) - ahead[arranged].astype(np.int64)) * (1 << abits)
                  + np.asarray(_ties(hashes, arranged, abits), dtype=np.int64)).tolist()
-        model.objectives.append(Objective(name + "_years", expr, units, list(model.select[arranged]), aties))
+        model.objectives.append(Objective(name + "_years", expr, units, model.select[arranged].tolist(), aties))
 
     now = free[~model.planned[free]]
     later = free[model.planned[free]]
@@ -128,43 +134,104 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
         level("planned_score", later, [p for p in penalties if p[2] > 0], False, later)
 
 
-def _add_counters(model: Model, keyed: pd.DataFrame, bits: int, hashes: np.ndarray | None) -> tuple[list, list[int]]:
-    """Per group of copies (rows with the same source and coefficient, in `keyed`: row, source,
-    coef), as many ordered Boolean counters as copies: ``count[SRC#1] ≥ count[SRC#2] ≥ …`` and
-    ``Σ counters = Σ select[copies]``, so the tie-break prices how many copies are picked,
-    not which. Returns the counters and their tie-break priorities (`tie_weight` of the source,
-    read from `hashes`, the `_id_hashes` of the frame's ids, where the source is one of them).
+def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.ndarray, bits: int,
+                  known: dict[str, int] | None = None) -> tuple[list, list[int]]:
+    """Per group of copies (`rows` of the same source and coefficient: `group`, numbered in
+    order of source then coefficient; `source` per frame row), Boolean counters whose weighted
+    sum is the number of copies picked: ``Σ digit_j·count[SRC#j] = Σ select[copies]`` with the
+    digits of `counter_digits` (1, 2, 4, …, summing to the number of copies), so the tie-break
+    prices how many copies are picked, not which. Returns the counters and their tie-break
+    priorities (digit × `tie_weight` of the source).
 
-    Filled straight into the CP-SAT proto, in the order and form ``CpModel.add_implication``
-    and ``CpModel.add(sum(...) == sum(...))`` would write them (a linear constraint lists its
-    variables by index, coefficient +1 for counters and −1 for selections) — the same model,
-    without one Python expression object per term.
+    Exact against one counter per copy (``count[SRC#1] ≥ count[SRC#2] ≥ …``, each priced at the
+    source's weight, as this was written before; tests/test_objective.py compares the two on
+    random rounds): for every slate both price the group at ``weight × copies picked``, so every
+    level has the same optima, hence the same slate wherever the fixed priorities make the
+    optimum unique; the priorities add up to the same total, so the solver's lexicographic weight
+    (Σ priorities + 1) and the 53-bit room of `_tie_bits` are unchanged; and fixing the counters
+    after the level fixes the number of copies picked (whichever digits spell it: 4 copies are
+    1, 2, 1), which is all the later levels see of them. A group of three copies (the bundled
+    rounds' lookahead) takes 2 counters and one constraint instead of 3 counters and 3 constraints.
+
+    Filled straight into the CP-SAT proto (a linear constraint lists its variables by index:
+    −1 for selections, the digit for counters). `known`: id → `_id_hashes` value, of ids hashed
+    already.
     """
-    group = keyed.groupby(["source", "coef"], sort=True).ngroup().to_numpy()
-    select_index = np.array([v.index for v in model.select[keyed["row"].to_numpy()]], dtype=np.int64)
+    select_index = _select_index(model)[rows]
     order = np.lexsort((select_index, group))        # by group (source, coef), then variable index
     group, select_index = group[order], select_index[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    sizes = np.diff(np.r_[starts, len(group)])
-    sources = keyed["source"].to_numpy()[order][starts].tolist()
+    sizes = np.diff(np.r_[starts, len(group)]).tolist()
+    sources = source[rows[order][starts]].tolist()
+    digits = {m: counter_digits(m) for m in set(sizes)}
     first = len(model.cp.Proto().variables)
-    counters = add_bool_vars(model.cp, [f"count[{src}#{j + 1}]" for src, m in zip(sources, sizes.tolist())
-                                        for j in range(m)])
-    text = []
-    at = first
-    for a, m in zip(starts.tolist(), sizes.tolist()):
-        mine = range(at, at + m)
-        text += [f"constraints {{ enforcement_literal: {lower} bool_and {{ literals: {higher} }} }}\n"
-                 for higher, lower in zip(mine, mine[1:])]
-        chosen = ", ".join(map(str, select_index[a:a + m].tolist()))
-        text.append(f"constraints {{ linear {{ vars: [{chosen}, {', '.join(map(str, mine))}] "
-                    f"coeffs: [{', '.join(['-1'] * m)}, {', '.join(['1'] * m)}] domain: [0, 0] }} }}\n")
-        at += m
-    add_constraints_text(model.cp, "".join(text))
-    known = dict(zip(model.frame["candidate_id"].astype(str).tolist(), hashes.tolist())) if hashes is not None else {}
-    weights = [1 + (known[src] >> (64 - bits)) if src in known else tie_weight(str(src), bits) for src in sources]
-    counter_ties = [w for w, m in zip(weights, sizes.tolist()) for _ in range(m)]
+    counters = add_bool_vars(model.cp, [f"count[{src}#{j + 1}]" for src, m in zip(sources, sizes)
+                                        for j in range(len(digits[m]))])
+    if len(digits) == 1:        # every group of one size (the usual lookahead): one text block, made by rows
+        (m, d), = digits.items()
+        terms = np.column_stack([select_index.reshape(-1, m),
+                                 first + np.arange(len(sizes) * len(d)).reshape(-1, len(d))]).tolist()
+        row = ("constraints{linear{vars:[" + ",".join(["%d"] * (m + len(d))) + "] coeffs:["
+               + ",".join(["-1"] * m + [str(k) for k in d]) + "] domain:[0,0]}}")
+        add_constraints_text(model.cp, "".join([row % tuple(t) for t in terms]))
+    else:
+        constraints = model.cp.Proto().constraints
+        chosen = select_index.tolist()
+        at = first
+        for a, m in zip(starts.tolist(), sizes):
+            d = digits[m]
+            linear = constraints.add().linear
+            linear.vars.extend([*chosen[a:a + m], *range(at, at + len(d))])
+            linear.coeffs.extend([*[-1] * m, *d])
+            linear.domain.extend([0, 0])
+            at += len(d)
+    weights = _ties(_id_hashes(np.asarray(sources, dtype=object), known), np.arange(len(sources)), bits)
+    counter_ties = [w * digit for w, m in zip(weights, sizes) for digit in digits[m]]
     return counters, counter_ties
+
+
+def _copy_groups(sources: np.ndarray, coefs: np.ndarray) -> np.ndarray:
+    """Per row, its group of (source, coefficient), numbered in order of source then coefficient
+    (as ``groupby([source, coef], sort=True).ngroup()``)."""
+    if not len(sources):
+        return np.zeros(0, np.int64)
+    by_source, _ = pd.factorize(pd.Series(sources, dtype=object), sort=True)
+    by_coef, distinct = pd.factorize(pd.Series(coefs, dtype=object), sort=True)
+    return np.unique(by_source.astype(np.int64) * len(distinct) + by_coef, return_inverse=True)[1].ravel()
+
+
+def _select_index(model: Model) -> np.ndarray:
+    """The proto index of every row's select variable (-1 where it has none)."""
+    out = np.full(len(model.frame), -1, dtype=np.int64)
+    free = np.flatnonzero(model.free)
+    if len(free):
+        first, last = model.select[free[0]].index, model.select[free[-1]].index
+        # made in one block, in row order (`build`); read one by one otherwise
+        out[free] = first + np.arange(len(free)) if last - first == len(free) - 1 else \
+            [v.index for v in model.select[free]]
+    return out
+
+
+def _distinct_pairs(units: np.ndarray, years: np.ndarray) -> list[tuple[int, int]]:
+    """The distinct (unit, year) pairs (each as Python ints)."""
+    if not len(units):
+        return []
+    span = int(years.max()) + 1
+    if years.min() >= 0 and int(np.abs(units).max()) < 2**62 // span:
+        keys = np.unique(units.astype(np.int64) * span + years)
+        u, k = np.divmod(keys, span)
+        return list(zip(u.tolist(), k.tolist()))
+    return [tuple(p) for p in np.unique(np.stack([units, years]), axis=1).T.tolist()]
+
+
+def counter_digits(copies: int) -> list[int]:
+    """Positive digits summing to `copies` whose subsets sum to every number 0..copies, fewest
+    first: 1, 2, 4, … and what remains (3 → [1, 2]; 4 → [1, 2, 1]; 7 → [1, 2, 4])."""
+    digits, total = [], 0
+    while total < copies:
+        digits.append(min(1 << len(digits), copies - total))
+        total += digits[-1]
+    return digits
 
 
 def _tie_bits(magnitude: int, n: int) -> int:
@@ -178,10 +245,15 @@ def tie_weight(candidate_id: str, bits: int = 20) -> int:
     return 1 + (int.from_bytes(hashlib.sha256(candidate_id.encode("utf-8")).digest()[:8], "big") >> (64 - bits))
 
 
-def _id_hashes(ids: np.ndarray) -> np.ndarray:
-    """The first 8 bytes of each id's sha256 as uint64 (what `tie_weight` shifts)."""
-    return np.fromiter((int.from_bytes(hashlib.sha256(str(i).encode("utf-8")).digest()[:8], "big") for i in ids),
-                       dtype=np.uint64, count=len(ids))
+def _id_hashes(ids: np.ndarray, known: dict[str, int] | None = None) -> np.ndarray:
+    """The first 8 bytes of each id's sha256 as uint64 (what `tie_weight` shifts); `known` maps
+    ids to their value already found."""
+    sha256 = hashlib.sha256
+    if known:
+        return np.array([known[i] if i in known else int.from_bytes(sha256(i.encode("utf-8")).digest()[:8], "big")
+                         for i in map(str, ids)], dtype=np.uint64)
+    digests = b"".join([sha256(i.encode("utf-8")).digest()[:8] for i in map(str, ids)])
+    return np.frombuffer(digests, dtype=">u8").astype(np.uint64)
 
 
 def _ties(hashes: np.ndarray, rows: np.ndarray, bits: int) -> list[int]:

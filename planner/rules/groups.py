@@ -56,6 +56,7 @@ class FrameIndex:
         self._matches: dict[str, np.ndarray] = {}
         self._codes: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._targets: dict[str, np.ndarray] = {}
+        self._grouped: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
 
     def column(self, name: str) -> _Column:
         if name not in self._columns:
@@ -88,6 +89,16 @@ class FrameIndex:
             else:
                 self._codes[per] = self._combined_codes(per)
         return self._codes[per]
+
+    def grouped(self, per: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The rows in some group of `per`, ordered by group (in frame order within one), and
+        their group numbers (`codes`)."""
+        if per not in self._grouped:
+            codes = self.codes(per)[0]
+            rows = np.flatnonzero(codes >= 0)
+            rows = rows[np.argsort(codes[rows], kind="stable")]
+            self._grouped[per] = (rows, codes[rows])
+        return self._grouped[per]
 
     def _combined_codes(self, per: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         combined = np.zeros(len(self.frame), dtype=np.int64)
@@ -150,11 +161,11 @@ def link_targets(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Per row, the position of the row its link column names by candidate_id; -1 for none."""
     if column not in frame:
         return np.full(len(frame), -1, dtype=np.int64)
-    ids = frame["candidate_id"].astype(str).to_numpy()
-    positions = pd.Series(np.arange(len(frame), dtype=np.int64), index=ids)
-    positions = positions[~positions.index.duplicated()]
-    named = frame[column].fillna("").astype(str).str.strip()
-    return named.map(positions).fillna(-1).to_numpy(dtype=np.int64)
+    ids = frame["candidate_id"].astype(str).tolist()
+    first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))     # a repeated id names its first row
+    codes, names = pd.factorize(frame[column].fillna("").astype(str).to_numpy())
+    targets = np.array([first.get(name.strip(), -1) for name in names.tolist()], dtype=np.int64)  # each text once
+    return targets[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 def rule_links(rule: Rule) -> tuple[str, ...]:
@@ -277,19 +288,25 @@ def rule_groups(frame: pd.DataFrame, rule: Rule, scenario: Scenario, *, mask: np
     index : FrameIndex, optional
         The same answer, faster when many rules are grouped over one frame (see `FrameIndex`).
     """
-    index = index if index is not None and index.frame is frame else FrameIndex(frame)
+    shared = index is not None and index.frame is frame
+    index = index if shared else FrameIndex(frame)
     hit = index.match(rule.where)
     if mask is not None:
         hit = hit & mask
-    positions = np.flatnonzero(hit)
     all_codes, all_keys = index.codes(rule.per)
-    counted = all_codes[positions] >= 0                         # a blank key part counts in no group
-    positions = positions[counted]
-    codes = all_codes[positions]
-    order = np.argsort(codes, kind="stable")                    # rows stay in frame order within a group
-    present, starts = np.unique(codes[order], return_index=True)
+    if shared:          # the frame's rows sorted by group once, for every rule with this `per`
+        by_group, sorted_codes = index.grouped(rule.per)
+        chosen = hit[by_group]
+        positions, codes = by_group[chosen], sorted_codes[chosen]
+    else:
+        positions = np.flatnonzero(hit)
+        positions = positions[all_codes[positions] >= 0]        # a blank key part counts in no group
+        order = np.argsort(all_codes[positions], kind="stable")  # rows stay in frame order within a group
+        positions = positions[order]
+        codes = all_codes[positions]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
     ends = np.append(starts[1:], len(codes))
-    members = {all_keys[c]: positions[order[a:b]] for c, a, b in zip(present.tolist(), starts.tolist(), ends.tolist())}
+    members = {all_keys[c]: positions[a:b] for c, a, b in zip(codes[starts].tolist(), starts.tolist(), ends.tolist())}
     for key in _named_groups(rule, scenario):
         members.setdefault(key, np.array([], dtype=np.int64))
     groups = []
