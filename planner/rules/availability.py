@@ -121,7 +121,7 @@ def _per_value(column: pd.Series, test) -> np.ndarray:
     if not plain:
         return column.map(test).to_numpy(dtype=bool)
     codes, distinct = pd.factorize(column)
-    out = np.array([bool(test(v)) for v in distinct] + [False], bool)[codes]
+    out = np.array([bool(test(v)) for v in np.asarray(distinct, dtype=object).tolist()] + [False], bool)[codes]
     for pos in np.flatnonzero(codes < 0).tolist():
         out[pos] = bool(test(column.iat[pos]))
     return out

@@ -164,7 +164,7 @@ def _csv_fields(column: pd.Series) -> list[str] | None:
     if not (isinstance(dtype, pd.StringDtype) or dtype == object):
         return None
     codes, distinct = pd.factorize(column, use_na_sentinel=True)
-    distinct = list(distinct)
+    distinct = np.asarray(distinct, dtype=object).tolist()         # not element by element through pandas
     if not all(type(v) is str for v in distinct):
         return None
     quoted = _texts_holding(distinct, _CSV_QUOTED)
@@ -313,7 +313,7 @@ def _formula_starts(distinct) -> np.ndarray:
     """Which values are texts starting as a formula; all-text values searched in one pass, each
     preceded by a NUL (a match at a NUL inside a text is not a start, and is dropped)."""
     if len(distinct) and pd.api.types.infer_dtype(distinct, skipna=False) == "string":
-        texts = list(distinct)
+        texts = np.asarray(distinct, dtype=object).tolist()
         out = np.zeros(len(texts), bool)
         joined = "\x00" + "\x00".join(texts)
         if not _FORMULA_START.search(joined):
