@@ -218,14 +218,18 @@ def _quote(text: str) -> str:
 
 
 def _parse_bool_text(text: np.ndarray, default: bool) -> tuple[np.ndarray, np.ndarray]:
-    lower = _distinct(text, lambda distinct: np.array([t.lower() for t in distinct], dtype=object)) if len(text) \
-        else np.array([], dtype=object)
-    is_true = np.isin(lower, list(TRUE_WORDS))
-    is_false = np.isin(lower, list(FALSE_WORDS))
-    blank = lower == ""
-    bad = ~(is_true | is_false | blank)
-    parsed = np.where(blank | bad, default, is_true).astype(bool)
-    return parsed, bad
+    """(the flags, the cells that are no flag), each distinct text read once."""
+    def read(distinct: np.ndarray) -> np.ndarray:
+        lower = np.array([t.lower() for t in distinct], dtype=object)
+        is_true = np.isin(lower, list(TRUE_WORDS))
+        is_false = np.isin(lower, list(FALSE_WORDS))
+        blank = lower == ""
+        bad = ~(is_true | is_false | blank)
+        return np.stack([np.where(blank | bad, default, is_true).astype(bool), bad], axis=1)
+    if not len(text):
+        return np.zeros(0, bool), np.zeros(0, bool)
+    both = _distinct(text, read)
+    return both[:, 0].copy(), both[:, 1].copy()
 
 
 def column_letter(position: int) -> str:
@@ -492,8 +496,10 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
         out["task"] = pd.Series(task, dtype="str")
     if "track" in text and task is not None:
         given = text["track"]
-        pair, pairs = pd.MultiIndex.from_arrays([task, given]).factorize()      # each (task, track) looked up once
-        keys = pd.Series([f"{t}\x1f{v.lower()}" for t, v in pairs], dtype=object)
+        # each (task, track) pair looked up once
+        pair = pd.factorize(pd.factorize(task)[0] * (n + 1) + pd.factorize(given)[0])[0] if n else np.zeros(0, int)
+        _, first = np.unique(pair, return_index=True)
+        keys = pd.Series([f"{task[i]}\x1f{given[i].lower()}" for i in first.tolist()], dtype=object)
         track = keys.map(codes.track).fillna("").to_numpy(dtype=object)[pair]
         has_tracks = _distinct(task, lambda tasks: np.array([bool(codes.tracks_of.get(t)) for t in tasks], bool)) \
             if n else np.zeros(0, bool)

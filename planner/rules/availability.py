@@ -141,7 +141,7 @@ def pinned_in(frame: pd.DataFrame, scenario: Scenario) -> np.ndarray:
 
 def check_pins(frame: pd.DataFrame, scenario: Scenario) -> None:
     """Every pinned id must exist; a pinned-in candidate must be selectable this year."""
-    ids = set(frame["candidate_id"])
+    ids = set(frame["candidate_id"].to_numpy(dtype=object).tolist())
     problems = []
     for key, pinned in (("force_in", scenario.force_in), ("force_out", scenario.force_out)):
         for cid in pinned:
