@@ -83,14 +83,17 @@ def summarised(runs: list[dict]) -> dict:
             "ratio": round(wall / core, 2), "target": TARGET_RATIO, "met": wall / core <= TARGET_RATIO}
 
 
-def phases(scenario: Path) -> dict[str, float]:
-    """The steps of ``planner solve`` in this process, each timed (seconds)."""
+def phases(scenario: Path, cpu: dict[str, float] | None = None) -> dict[str, float]:
+    """The steps of ``planner solve`` in this process, each timed (wall seconds; with `cpu`, a dict,
+    each step's CPU seconds of this process, every thread, go there too)."""
     out: dict[str, float] = {}
+    cpu = {} if cpu is None else cpu
 
     def timed(name, call, *args, **kwargs):
-        start = time.perf_counter()
+        start, used = time.perf_counter(), time.process_time()
         value = call(*args, **kwargs)
         out[name] = round(time.perf_counter() - start, 2)
+        cpu[name] = round(time.process_time() - used, 2)
         return value
 
     from planner.model import build_model
@@ -109,12 +112,13 @@ def phases(scenario: Path) -> dict[str, float]:
     tables = timed("output tables", output_tables, result)
     files = rendered([], tables, {"slate.xlsx": "slate.csv"}, {"summary.json": result.summary}, {})
     while True:
-        start = time.perf_counter()
+        start, used = time.perf_counter(), time.process_time()
         try:
             name, _ = next(files)
         except StopIteration:
             break
         out[f"render {name}"] = round(time.perf_counter() - start, 2)
+        cpu[f"render {name}"] = round(time.process_time() - used, 2)
     return out
 
 
@@ -134,7 +138,8 @@ def run(quick: bool = False, provinces: int | None = None, before: str | None = 
         result["end_to_end"] = summarised([a for _, a in pairs])
     else:
         result["end_to_end"] = end_to_end(scenario, repeats)
-    result["phases_s"] = phases(scenario)
+    result["phases_cpu_s"] = {}
+    result["phases_s"] = phases(scenario, result["phases_cpu_s"])
     return result
 
 
@@ -155,8 +160,9 @@ def lines(result: dict) -> list[str]:
                f"{who} {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU, build + solve {r['build_s'] + r['solve_s']:.1f} s, "
                f"load {r['load']:.1f}" for who, r in (("before", result["before"]["runs"][k]), ("after", e2e["runs"][k])))
              for k in range(n) if "runs" in result.get("before", {})),
-           "  where the seconds go (same steps in one process): "
-           + ", ".join(f"{k} {v:.2f}" for k, v in result["phases_s"].items())]
+           "  where the seconds go (same steps in one process; wall, then CPU of every thread): "
+           + ", ".join(f"{k} {v:.2f}" + (f"/{result['phases_cpu_s'][k]:.2f}" if k in result.get("phases_cpu_s", {}) else "")
+                       for k, v in result["phases_s"].items())]
     return out
 
 
