@@ -262,25 +262,42 @@ def _value_cell(ref: str, value: object, strings: _Strings) -> str:
 
 
 def _column_cells(column: pd.Series, letter: str, rows: list[str], strings: _Strings) -> list[str]:
-    """The cells of one column, row 2 on; plain numpy columns without a per-value type test."""
+    """The cells of one column, row 2 on. A plain column (numpy bool, integer or finite float, or
+    text with empty cells) has each distinct value's part of the cell written once, then each cell
+    is its reference and that part; any other column is typed cell by cell (`_value_cell`)."""
     kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
+    if kind in "biu" or (kind == "f" and column.dtype.itemsize == 8 and not np.isinf(column.to_numpy()).any()):
+        values = column.to_numpy()
+        codes, distinct = pd.factorize(values.view(np.int64) if kind == "f" else values)
+        if kind == "f":
+            distinct = np.asarray(distinct).view(np.float64)
+        tails = [_number_tail(v) for v in np.asarray(distinct).tolist()]
+        return _cells(letter, rows, np.array(tails + [None], dtype=object)[codes].tolist())
     values = column.tolist()
-    if kind == "b":
-        return [f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, values)]
-    if kind in "iu":
-        return [f'<c r="{letter}{r}"><v>{v:.16G}</v></c>' for r, v in zip(rows, values)]
-    if kind == "f" and not np.isinf(column.to_numpy()).any():
-        return ["" if v != v else f'<c r="{letter}{r}"><v>{v:.16G}</v></c>' for r, v in zip(rows, values)]
     codes, distinct = pd.factorize(np.asarray(values, dtype=object))
     if all(type(v) is str for v in distinct):         # text and empty cells: each text looked up once
-        numbers = np.array(strings.numbers(list(distinct)) + [-1], dtype=np.int64)[codes].tolist()
-        gaps = int((codes < 0).sum())
-        strings.uses += len(codes) - gaps
-        if not gaps:
-            return [f'<c r="{letter}{r}" t="s"><v>{i}</v></c>' for r, i in zip(rows, numbers)]
-        return ["" if i < 0 else f'<c r="{letter}{r}" t="s"><v>{i}</v></c>' for r, i in zip(rows, numbers)]
+        numbers = strings.numbers(np.asarray(distinct, dtype=object).tolist())
+        strings.uses += int((codes >= 0).sum())
+        tails = np.array([f' t="s"><v>{k}</v></c>' for k in numbers] + [None], dtype=object)
+        return _cells(letter, rows, tails[codes].tolist())
     return [strings.cell(letter + r, v) if type(v) is str else _value_cell(letter + r, v, strings)
             for r, v in zip(rows, values)]
+
+
+def _number_tail(value: bool | int | float) -> str | None:
+    """A bool or number cell after its reference, as xlsxwriter writes it (None: NaN, no cell)."""
+    if isinstance(value, bool):
+        return f' t="b"><v>{int(value)}</v></c>'
+    if value != value:
+        return None
+    return f"><v>{value:.16G}</v></c>"
+
+
+def _cells(letter: str, rows: list[str], tails: list[str | None]) -> list[str]:
+    """Each cell as its reference (column `letter`, row) and its tail; "" where the tail is None."""
+    if None not in tails:
+        return [f'<c r="{letter}{r}"{t}' for r, t in zip(rows, tails)]
+    return ["" if t is None else f'<c r="{letter}{r}"{t}' for r, t in zip(rows, tails)]
 
 
 def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame]) -> bytes:
