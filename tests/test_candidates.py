@@ -833,3 +833,21 @@ def test_a_percent_score_under_a_chinese_header_is_refused(tmp_path):
     book.save(path)
     assert_problem(error_of(load_candidates, path), path, 3, f"评审分数（单元格 {cand.column_letter(table[0].index('评审分数'))}3）",
                    "显示为百分比（91%）", "评审分数：0 到 100 分")
+
+
+def test_per_distinct_parsing_reads_every_cell_as_a_cell_by_cell_parse():
+    """Ids, numbers and code look-ups worked out once per distinct text equal the per-cell forms
+    (the regular expression, `pd.to_numeric` and the dict, cell by cell, are the oracles)."""
+    import numpy as np
+
+    from planner.inputs import candidates as C
+
+    ids = np.array(["1001.0", "A.1", "12", "-7.00", "1001.0", "x.0", ""], dtype=object)
+    assert C._float_ids(ids).tolist() == [C._FLOAT_ID.sub(r"\1", v) for v in ids]
+    numbers = np.array(["85", "85", "8e1", "abc", "", "  3", "85"], dtype=object)
+    want = pd.to_numeric(pd.Series(numbers, dtype=object), errors="coerce").to_numpy(dtype=float)
+    np.testing.assert_array_equal(C._numbers(numbers), want)
+    table = {"gov": "government", "企业": "enterprise"}
+    kinds = np.array(["GOV", "企业", "gov", "other", "Gov"], dtype=object)
+    assert C._lookup(kinds, table).tolist() == [table.get(v.lower(), "") for v in kinds]
+    assert C._lookup(np.array([], dtype=object), table).tolist() == []

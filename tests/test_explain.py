@@ -165,3 +165,31 @@ def test_plan_frame_reads_the_planned_rows_of_a_model():
 def test_every_reason_code_is_documented(code):
     text = (REPO / "docs" / "explanations.md").read_text(encoding="utf-8")
     assert f"`{code}`" in text
+
+
+def test_sentences_shared_by_alike_rows_are_each_rows_own():
+    """`_sentences` words each distinct set of figures once and puts each row's score in after:
+    every row must read as the sentence made for it alone (`_sentence`, the oracle)."""
+    from planner.explain import reasons as R
+
+    rng = np.random.default_rng(7)
+    n = 300
+    codes = np.array(rng.choice(["quota_full", "target_reached", "displaced", "selected", "below_pass_mark",
+                                 "other_year", "already_recognised", "selected_not_national"], n), dtype=object)
+    rule_id = np.array(rng.choice(["r1", "r2"], n), dtype=object)
+    group = np.array(rng.choice(["全省", "长春市", "A（甲）"], n), dtype=object)
+    pick = lambda *v: rng.choice(np.array(v, float), n)   # noqa: E731
+    figures = dict(limit=pick(3, 5, np.nan), value=pick(3, 5, 2.5), planned=pick(0, 1, np.nan),
+                   lowest=pick(80, 81.5, np.nan), lowest_plan=pick(70, np.nan), score=pick(60, 80.5, -0.0, 0.0, np.nan, 99))
+    slate = pd.DataFrame({"year": rng.choice([2022, 2023], n), "recognised_in": rng.choice([0, 2021], n)})
+    scenario = parse_scenario({"name": "t", "year": 2023, "objective": {"pass_mark": 60},
+                               "rule": [{"id": "r1", "clause": "三(一)", "text": "每校限报", "max": 1},
+                                         {"id": "r2", "clause": "三(二)", "max": 2}]})
+    got = R._sentences(slate, scenario, codes, rule_id, group, figures["limit"], figures["value"], figures["planned"],
+                       figures["lowest"], figures["lowest_plan"], figures["score"])
+    context = (scenario, {r.id: r for r in scenario.rules}, 60.0)
+    years, recognised = slate["year"].to_numpy(), slate["recognised_in"].to_numpy(np.int64)
+    want = [R._sentence(pos, context, codes, rule_id, group, figures["limit"], figures["value"], figures["planned"],
+                        figures["lowest"], figures["lowest_plan"], figures["score"], years, recognised)
+            for pos in range(n)]
+    assert got == want and len(set(got)) > 50

@@ -150,3 +150,19 @@ def test_ledger_from_output_folders_and_cli(tmp_path):
     assert '规则“target”分组“全省”：未达下限' in done.stderr
     missing = cli([str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "slate.csv" in missing.stderr
+
+
+def test_year_sums_in_one_pass_are_each_groups_own_sums():
+    """By hand: group A holds rows 0, 1, 3; group B rows 1, 2 (groups may share a row); years
+    2023–2025, row 3 of 2026 falls outside. Fractional amounts are left to numpy (None)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from planner.ledger.ledger import _year_sums
+
+    groups = [SimpleNamespace(rows=np.array([0, 1, 3])), SimpleNamespace(rows=np.array([1, 2]))]
+    years = np.array([2023, 2024, 2024, 2026])
+    sums = _year_sums(groups, np.array([1.0, 2.0, 5.0, 7.0]), years, 2023, 2025)
+    assert sums.tolist() == [[1.0, 2.0, 0.0], [0.0, 7.0, 0.0]]
+    assert _year_sums(groups, np.array([0.1, 0.2, 0.3, 0.4]), years, 2023, 2025) is None

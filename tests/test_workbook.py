@@ -90,3 +90,40 @@ def test_the_same_slate_gives_the_same_bytes():
     slate = TRICKY.assign(candidate_id=[f"C{i}" for i in range(8)], task="t", unit_kind="k",
                           selected=TRICKY["flags"], national=False)
     assert workbook.slate_xlsx_bytes(slate) == workbook.slate_xlsx_bytes(slate.copy())
+
+
+def test_chinese_labels_are_those_of_to_chinese_row_by_row():
+    """Relabelling each distinct combination once gives what `to_chinese` gives every row (its
+    own definition is the oracle), also where a key column mixes 1 and True (then it is used whole)."""
+    from planner.inputs import to_chinese
+
+    rng = np.random.default_rng(3)
+    n = 200
+    slate = pd.DataFrame({
+        "candidate_id": [f"C{i}" for i in range(n)],
+        "task": rng.choice(["school_centre", "public_centre", "enterprise_centre", "unknown"], n),
+        "track": rng.choice(["", "school", "public", "zz"], n),
+        "unit_kind": pd.array(rng.choice(["government", "enterprise", "其他"], n), dtype="str"),
+        "tier": [None if i % 7 == 0 else "national_double_high" for i in range(n)],
+        "title": [f"项目{i}" for i in range(n)],
+        "score": rng.uniform(50, 100, n),
+        "selected": rng.integers(0, 2, n).astype(np.int8),
+        "national": rng.integers(0, 2, n).astype(np.int8),
+        "eligible": rng.integers(0, 2, n).astype(bool),
+    })
+    flags = ["selected", "national", "eligible"]
+    pd.testing.assert_frame_equal(workbook._chinese(slate, flags), to_chinese(slate, bool_columns=flags),
+                                  check_dtype=False)
+    mixed = slate.assign(level=[1, True, "higher", None] * (n // 4))
+    pd.testing.assert_frame_equal(workbook._chinese(mixed, flags), to_chinese(mixed, bool_columns=flags),
+                                  check_dtype=False)
+
+
+def test_the_shared_strings_escape_only_the_texts_that_need_it():
+    """One pass over all texts marks the same texts as a search of each (`_si` on every text is the oracle)."""
+    texts = ["a", "", "x&y", "plain", "_x0041_", " lead", "trail ", "<", "end\x01", "多\n行", "ok\t"]
+    strings = workbook._Strings(0)
+    strings.numbers(texts)
+    assert strings.xml() == "".join(workbook._si(t) for t in texts)
+    plain = workbook._Strings(5)
+    assert plain.numbers(["b", "a", "b"]) == [5, 6, 5] and plain.xml() == "<si><t>b</t></si><si><t>a</t></si>"

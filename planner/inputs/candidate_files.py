@@ -364,8 +364,12 @@ def _cell_problems(header: list[str], cells: np.ndarray, label: str, header_row:
         name = _canonical(raw)
         code = column_code(name)
         if code in ID_COLUMNS:
+            texts = [str(value) for value in cells[:, j]]
+            whole = "".join(texts)
+            if whole.isascii() and whole.isprintable():      # every id: no invisible or look-alike character
+                continue
             for i, value in enumerate(cells[:, j]):
-                found = _odd_characters(str(value))
+                found = _odd_characters(texts[i])
                 if found:
                     problems.append(Problem(label, say(f'"{value}"，其中有{found}', f'"{value}" with {found}'),
                                             say("由字母、数字和标点照常输入的编号（不含不可见或形近字符）",
@@ -376,8 +380,9 @@ def _cell_problems(header: list[str], cells: np.ndarray, label: str, header_row:
                                                      "retype the id; ids that look alike but differ would be two "
                                                      "candidates")))
         elif code in NUMBER_CELL_COLUMNS and code != "year":
-            numbers = pd.to_numeric(pd.Series(cells[:, j], dtype=object).map(
-                lambda v: unicodedata.normalize("NFKC", str(v))), errors="coerce").to_numpy(dtype=float)
+            codes, distinct = pd.factorize(pd.Series([str(v) for v in cells[:, j]], dtype=object))    # each text once
+            numbers = pd.to_numeric(pd.Series([unicodedata.normalize("NFKC", v) for v in distinct], dtype=object),
+                                    errors="coerce").to_numpy(dtype=float)[codes] if len(codes) else np.zeros(0)
             for i in np.flatnonzero(np.isfinite(numbers) & (np.abs(numbers) > MAX_CELL_NUMBER)):
                 text = str(cells[i, j])
                 shown = text if len(text) <= 40 else say(f"{text[:20]}…{text[-8:]}（共 {len(text)} 个字符）",

@@ -218,13 +218,18 @@ def _quote(text: str) -> str:
 
 
 def _parse_bool_text(text: np.ndarray, default: bool) -> tuple[np.ndarray, np.ndarray]:
-    lower = np.array([t.lower() for t in text], dtype=object)
-    is_true = np.isin(lower, list(TRUE_WORDS))
-    is_false = np.isin(lower, list(FALSE_WORDS))
-    blank = lower == ""
-    bad = ~(is_true | is_false | blank)
-    parsed = np.where(blank | bad, default, is_true).astype(bool)
-    return parsed, bad
+    """(the flags, the cells that are no flag), each distinct text read once."""
+    def read(distinct: np.ndarray) -> np.ndarray:
+        lower = np.array([t.lower() for t in distinct], dtype=object)
+        is_true = np.isin(lower, list(TRUE_WORDS))
+        is_false = np.isin(lower, list(FALSE_WORDS))
+        blank = lower == ""
+        bad = ~(is_true | is_false | blank)
+        return np.stack([np.where(blank | bad, default, is_true).astype(bool), bad], axis=1)
+    if not len(text):
+        return np.zeros(0, bool), np.zeros(0, bool)
+    both = _distinct(text, read)
+    return both[:, 0].copy(), both[:, 1].copy()
 
 
 def column_letter(position: int) -> str:
@@ -417,14 +422,33 @@ def _codes() -> _Codes:
     )
 
 
+def _distinct(values: np.ndarray, work: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """`work` (an array of texts → an array) done on each distinct text of the cells once."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    return np.asarray(work(np.asarray(distinct, dtype=object)))[codes]
+
+
 def _lookup(values: np.ndarray, table: dict[str, str], *, lower: bool = True) -> np.ndarray:
-    keys = pd.Series(values, dtype=object)
-    keys = keys.str.lower() if lower else keys.str.replace(" ", "", regex=False)
-    return keys.map(table).fillna("").to_numpy(dtype=object)
+    def look(distinct: np.ndarray) -> np.ndarray:
+        keys = pd.Series(distinct, dtype=object)
+        keys = keys.str.lower() if lower else keys.str.replace(" ", "", regex=False)
+        return keys.map(table).fillna("").to_numpy(dtype=object)
+    return _distinct(values, look) if len(values) else np.array([], dtype=object)
 
 
 def _numbers(values: np.ndarray) -> np.ndarray:
-    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    def parse(distinct: np.ndarray) -> np.ndarray:
+        return pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(dtype=float)
+    return _distinct(values, parse) if len(values) else np.array([], dtype=float)
+
+
+def _float_ids(values: np.ndarray) -> np.ndarray:
+    """Ids as typed, an Excel float id ``1001.0`` read as ``1001`` (only ids with a dot are looked at)."""
+    ids = np.array(values, dtype=object)
+    dotted = np.flatnonzero(np.fromiter(("." in v for v in ids), bool, len(ids)))
+    if len(dotted):
+        ids[dotted] = [_FLOAT_ID.sub(r"\1", v) for v in ids[dotted]]
+    return ids
 
 
 def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tuple[str, ...]) -> dict[str, Any]:
@@ -441,7 +465,7 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
 
     for column in ("candidate_id", "unit_id"):
         if column in text:
-            ids = np.array([_FLOAT_ID.sub(r"\1", v) for v in text[column]], dtype=object)
+            ids = _float_ids(text[column])
             check.fail(ids == "", column, _empty(), say("一个编号", "an id"))
             out[column] = pd.Series(ids, dtype="str")
     if "candidate_id" in out:
@@ -472,9 +496,13 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
         out["task"] = pd.Series(task, dtype="str")
     if "track" in text and task is not None:
         given = text["track"]
-        keys = pd.Series([f"{t}\x1f{v.lower()}" for t, v in zip(task, given)], dtype=object)
-        track = keys.map(codes.track).fillna("").to_numpy(dtype=object)
-        has_tracks = np.array([bool(codes.tracks_of.get(t)) for t in task], dtype=bool)
+        # each (task, track) pair looked up once
+        pair = pd.factorize(pd.factorize(task)[0] * (n + 1) + pd.factorize(given)[0])[0] if n else np.zeros(0, int)
+        _, first = np.unique(pair, return_index=True)
+        keys = pd.Series([f"{task[i]}\x1f{given[i].lower()}" for i in first.tolist()], dtype=object)
+        track = keys.map(codes.track).fillna("").to_numpy(dtype=object)[pair]
+        has_tracks = _distinct(task, lambda tasks: np.array([bool(codes.tracks_of.get(t)) for t in tasks], bool)) \
+            if n else np.zeros(0, bool)
         known_task = task != ""
         check.fail(known_task & has_tracks & (track == ""), "track", quoted("track"),
                    lambda i: say(f"{task[i]} 的子类：{'、'.join(codes.tracks_of[task[i]])}",

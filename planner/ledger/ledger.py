@@ -89,9 +89,12 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
         if rule_links(rule):        # 三(三) a centre counts only with its consortium in the slate
             chosen = linked_chosen(frame, rule, chosen, selected & (decided | plan))
         amount = values * chosen
-        for group in rule_groups(frame, rule, scenario, mask=decided | plan, index=index):
+        groups = list(rule_groups(frame, rule, scenario, mask=decided | plan, index=index))
+        sums = _year_sums(groups, amount, years, first, last)
+        for k, group in enumerate(groups):
             rows = group.rows
-            by_year = {y: float(amount[rows[years[rows] == y]].sum()) for y in range(first, last + 1)}
+            by_year = {y: float(sums[k, y - first]) if sums is not None else float(amount[rows[years[rows] == y]].sum())
+                       for y in range(first, last + 1)}
             rec = {"rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,
                    "scope": rule.scope, "measure": rule.measure, "soft": rule.soft, "group": group.label}
             for y in range(first, last + 1):
@@ -127,6 +130,22 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
     log.info("ledger: %d rule groups, %d targets open, %d quotas full", len(table),
              int((table["status"] == "open").sum()), int((table["status"] == "full").sum()))
     return table
+
+
+def _year_sums(groups: list, amount: np.ndarray, years: np.ndarray, first: int, last: int) -> np.ndarray | None:
+    """Each group's amount per year of the period (groups × years), all in one pass, when every
+    amount is a whole number (then the order of the additions cannot change a sum); None otherwise,
+    and each group's sums are taken one by one as numpy sums them."""
+    amount = np.asarray(amount, dtype=np.float64)
+    if not groups or not np.all(np.mod(amount, 1) == 0) or np.abs(amount).sum() >= 2.0 ** 52:
+        return None
+    span = last - first + 1
+    rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
+    which = np.repeat(np.arange(len(groups)), [len(g.rows) for g in groups])
+    offset = years[rows] - first
+    inside = (offset >= 0) & (offset < span)
+    cell = which[inside] * span + offset[inside]
+    return np.bincount(cell, weights=amount[rows][inside], minlength=len(groups) * span).reshape(len(groups), span)
 
 
 def _status(used: float, lo: float | None, hi: float | None, target: float | None, by: int | None,

@@ -81,7 +81,7 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     """
     reason = np.full(len(frame), "", dtype=object)
     year = frame["year"].to_numpy()
-    enabled = frame["task"].map(lambda t: scenario.tasks_enabled.get(t, True)).to_numpy(dtype=bool)
+    enabled = _per_value(frame["task"], lambda t: scenario.tasks_enabled.get(t, True))
     eligible = frame["eligible"].to_numpy(dtype=bool) if "eligible" in frame else np.ones(len(frame), bool)
     if scenario.pass_mark is not None:
         score = pd.to_numeric(frame[scenario.maximise], errors="coerce").to_numpy(dtype=float)
@@ -94,8 +94,8 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     else:
         recognised = np.zeros(len(frame), bool)
     if "core_course" in frame and scenario.switches.get(CORE_COURSE_SWITCH, "required") != "off":
-        core = frame["core_course"].map(lambda v: v is True or str(v).strip().lower() in TRUE_WORDS)
-        not_core = (frame["task"] == CORE_COURSE_TASK).to_numpy() & ~core.to_numpy(dtype=bool)
+        core = _per_value(frame["core_course"], lambda v: v is True or str(v).strip().lower() in TRUE_WORDS)
+        not_core = (frame["task"] == CORE_COURSE_TASK).to_numpy() & ~core
     else:
         not_core = np.zeros(len(frame), bool)
     checks = {
@@ -112,6 +112,21 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     return pd.Series(reason, index=frame.index, name="blocked")
 
 
+def _per_value(column: pd.Series, test) -> np.ndarray:
+    """``test`` of each value as a bool array, tested once per distinct value where equal values
+    are the same value (a text, bool or integer column; in a mixed column 1 and True are equal but
+    read apart, so each is tested there), and once per missing cell."""
+    plain = (isinstance(column.dtype, np.dtype) and column.dtype.kind in "biu") \
+        or pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
+    if not plain:
+        return column.map(test).to_numpy(dtype=bool)
+    codes, distinct = pd.factorize(column)
+    out = np.array([bool(test(v)) for v in np.asarray(distinct, dtype=object).tolist()] + [False], bool)[codes]
+    for pos in np.flatnonzero(codes < 0).tolist():
+        out[pos] = bool(test(column.iat[pos]))
+    return out
+
+
 def refiled_recognised(frame: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     """Rows of this round that re-file a project an earlier round recognised (reason
     ``already_recognised``): not recognised again, but in the accumulated provincial pool that a
@@ -126,7 +141,7 @@ def pinned_in(frame: pd.DataFrame, scenario: Scenario) -> np.ndarray:
 
 def check_pins(frame: pd.DataFrame, scenario: Scenario) -> None:
     """Every pinned id must exist; a pinned-in candidate must be selectable this year."""
-    ids = set(frame["candidate_id"])
+    ids = set(frame["candidate_id"].to_numpy(dtype=object).tolist())
     problems = []
     for key, pinned in (("force_in", scenario.force_in), ("force_out", scenario.force_out)):
         for cid in pinned:

@@ -193,7 +193,7 @@ def check_links(frame: pd.DataFrame, history: pd.DataFrame | None, fold: dict | 
             "，且 " + "、".join(link.same) + " 相同" if link.same else ""),
             f"the candidate_id of a {link.task} row ({link.clause}) of this round or an earlier round" + (
                 " with the same " + ", ".join(link.same) if link.same else ""))
-        for i in np.flatnonzero(named != ""):
+        for i in _link_suspects(named, pool, rows, link, may_carry):
             where = dict(row=int(i) + row0, column=column)
             value = named[i]
             if not may_carry[i]:
@@ -219,6 +219,24 @@ def check_links(frame: pd.DataFrame, history: pd.DataFrame | None, fold: dict | 
                                                             f'of {col} "{rows[col].iat[i]}"'), expected, **where))
     if problems:
         raise InputError(problems[:200])
+
+
+def _link_suspects(named: np.ndarray, pool: pd.DataFrame, rows: pd.DataFrame, link, may_carry: np.ndarray) -> np.ndarray:
+    """Positions of the rows naming a link that the checks of `check_links` must look at one by one:
+    every row naming one, less those that pass all of them at once (may carry it, name a row of
+    the pool of the link's task, and agree with it in every `same` column, compared as text)."""
+    named_at = np.flatnonzero(named != "")
+    if not pool.index.is_unique:
+        return named_at
+    found = pool.index.get_indexer(named[named_at])
+    fine = may_carry[named_at] & (found >= 0)
+    at = np.where(found >= 0, found, 0)
+    fine &= pool["task"].to_numpy(dtype=object)[at] == link.task
+    for col in link.same:
+        theirs = np.array(list(map(str, pool[col].to_numpy(dtype=object))), dtype=object)[at]
+        ours = np.array(list(map(str, rows[col].to_numpy(dtype=object)[named_at])), dtype=object)
+        fine &= theirs == ours
+    return named_at[~fine]
 
 
 def check_years(frame: pd.DataFrame, scenario: Scenario) -> None:

@@ -109,13 +109,81 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     bare and split the row when read back; when the text has one, the csv is written
     with ``\\r\\n`` (quoting such cells) and the row ends outside quotes become ``\\n``.
     """
-    text = frame.to_csv(index=False, lineterminator="\n")
+    text = _csv_text(frame)
+    if text is None:
+        text = frame.to_csv(index=False, lineterminator="\n")
     if "\r" in text:
         text = _QUOTED_OR_CRLF.sub(
             lambda m: "\n" if m.group() == "\r\n" else m.group(),
             frame.to_csv(index=False, lineterminator="\r\n"),
         )
     return text.encode("utf-8-sig")
+
+
+def _csv_text(frame: pd.DataFrame) -> str | None:
+    """`frame` as pandas' ``to_csv(index=False, lineterminator="\\n")`` writes it, built by column:
+    each column's fields formatted as pandas formats them (floats by numpy's shortest repr, NaN and
+    missing text empty, ``True``/``False``), each distinct text quoted once where it holds a comma,
+    a quote or a line feed, then the rows joined. None (pandas writes it) for a frame of one
+    column or none, no rows, or a column of another kind (dates, nullable integers, mixed objects)."""
+    if frame.shape[1] < 2 or not len(frame):
+        return None
+    columns = []
+    for j in range(frame.shape[1]):
+        fields = _csv_fields(frame.iloc[:, j])
+        if fields is None:
+            return None
+        columns.append(fields)
+    header = _csv_fields(pd.Series([str(c) for c in frame.columns], dtype=object))
+    if header is None or frame.columns.nlevels != 1 or not all(isinstance(c, str) for c in frame.columns):
+        return None
+    return ",".join(header) + "\n" + "\n".join(map(",".join, zip(*columns))) + "\n"
+
+
+#: What makes Python's csv writer quote a field (line terminator "\n"; a "\r" anywhere makes `_csv_bytes` redo the file).
+_CSV_QUOTED = re.compile('[,"\n]')
+
+
+def _csv_fields(column: pd.Series) -> list[str] | None:
+    """The csv fields of one column, each distinct value formatted once (None: not a plain column)."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        values = column.to_numpy()
+        codes, distinct = pd.factorize(values.view(np.int64) if dtype.kind == "f" and dtype.itemsize == 8 else values)
+        if dtype.kind == "b":
+            text = np.array(["True" if v else "False" for v in distinct], dtype=object)
+        elif dtype.kind == "f":
+            if dtype.itemsize != 8:
+                return None
+            floats = distinct.view(np.float64)
+            text = floats.astype(str).astype(object)        # what pandas' to_csv writes (numpy's repr)
+            text[np.isnan(floats)] = ""
+        else:
+            text = np.asarray(distinct).astype(str).astype(object)
+        return text[codes].tolist()
+    if not (isinstance(dtype, pd.StringDtype) or dtype == object):
+        return None
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    distinct = np.asarray(distinct, dtype=object).tolist()         # not element by element through pandas
+    if not all(type(v) is str for v in distinct):
+        return None
+    quoted = _texts_holding(distinct, _CSV_QUOTED)
+    for k in np.flatnonzero(quoted).tolist():
+        distinct[k] = '"' + distinct[k].replace('"', '""') + '"'
+    return np.array(distinct + [""], dtype=object)[codes].tolist()
+
+
+def _texts_holding(texts: list[str], pattern: re.Pattern) -> np.ndarray:
+    """Which texts hold a match of the one-character `pattern`, searched in one pass over all of them
+    joined by NUL (never in `pattern`)."""
+    out = np.zeros(len(texts), bool)
+    joined = "\x00".join(texts)
+    if not pattern.search(joined):
+        return out
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1) - 1     # the NUL after each
+    starts = np.fromiter((m.start() for m in pattern.finditer(joined)), np.int64)
+    out[np.searchsorted(ends, starts, side="right")] = True
+    return out
 
 
 def _json_bytes(payload: Mapping[str, Any]) -> bytes:
@@ -237,6 +305,29 @@ def _neutralise_text(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
+#: A formula's first character right after the NUL that `_formula_starts` puts before every text.
+_FORMULA_START = re.compile("\x00[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
+
+
+def _formula_starts(distinct) -> np.ndarray:
+    """Which values are texts starting as a formula; all-text values searched in one pass, each
+    preceded by a NUL (a match at a NUL inside a text is not a start, and is dropped)."""
+    if len(distinct) and pd.api.types.infer_dtype(distinct, skipna=False) == "string":
+        texts = np.asarray(distinct, dtype=object).tolist()
+        out = np.zeros(len(texts), bool)
+        joined = "\x00" + "\x00".join(texts)
+        if not _FORMULA_START.search(joined):
+            return out
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        starts = np.cumsum(lengths + 1) - lengths - 1          # the NUL before each text
+        found = np.fromiter((m.start() for m in _FORMULA_START.finditer(joined)), np.int64)
+        at = np.searchsorted(starts, found)
+        at = at[(at < len(starts)) & (starts[np.minimum(at, len(starts) - 1)] == found)]   # not a NUL inside a text
+        out[at] = True
+        return out
+    return np.array([isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in distinct], bool)
+
+
 def _neutralise_series(column: pd.Series) -> pd.Series:
     """`column` guarded against formulas, or `column` itself when nothing changes."""
     dtype = column.dtype
@@ -256,7 +347,7 @@ def _neutralise_series(column: pd.Series) -> pd.Series:
             codes, distinct = pd.factorize(column, use_na_sentinel=True)
         except TypeError:                                     # unhashable cells: each tested
             codes, distinct = np.arange(len(column)), column.tolist()
-        starts = np.array([isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in distinct] + [False])
+        starts = np.append(_formula_starts(distinct), False)
         hit = starts[codes]                                   # code -1 (missing) → the trailing False
         if not hit.any():
             return column

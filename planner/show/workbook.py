@@ -24,7 +24,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from planner.inputs import column_label, to_chinese
+from planner.inputs import column_label, to_chinese, value_labels
 
 RULE_LABELS = {
     "rule_id": "规则编号", "clause": "通知条款", "group": "分组", "value": "已用（含以往年度）", "min": "下限",
@@ -51,6 +51,8 @@ GUIDE = [
 
 def _width(value: object) -> int:
     text = str(value)
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
@@ -82,8 +84,8 @@ def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, 
     import xlsxwriter
 
     zh = lang != "en"
-    table = to_chinese(slate, bool_columns=[c for c in slate.columns if slate[c].dtype == bool
-                                            or c in ("selected", "national")]) if zh else slate
+    table = _chinese(slate, [c for c in slate.columns if slate[c].dtype == bool
+                             or c in ("selected", "national")]) if zh else slate
     raw = io.BytesIO()
     book = xlsxwriter.Workbook(raw, {"in_memory": True, "strings_to_numbers": False,
                                      "strings_to_formulas": False, "strings_to_urls": False})
@@ -117,6 +119,36 @@ def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, 
         book.get_worksheet_by_name("说明").set_column(1, 1, 90, book.add_format({"text_wrap": True}))
     book.close()
     return _with_rows(raw.getvalue(), bodies)
+
+
+def _chinese(slate: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
+    """``to_chinese(slate, bool_columns=flags)``, each distinct combination of the columns it
+    relabels (flags, coded columns, ``track`` with its ``task``) relabelled once: a national slate
+    repeats a few hundred of them over 74,400 rows. Falls back to `to_chinese` itself where a
+    key column mixes value types (1 and True would be one key)."""
+    keys = [c for c in slate.columns if c in flags or c == "track" or value_labels(c)]
+    if "track" in keys and "task" in slate and "task" not in keys:
+        keys.append("task")
+    if not keys or len(slate) < 2 or slate.columns.duplicated().any() or not all(map(_plain_key, (slate[c] for c in keys))):
+        return to_chinese(slate, bool_columns=flags)
+    combined = np.zeros(len(slate), np.int64)
+    for column in keys:
+        codes, distinct = pd.factorize(slate[column], use_na_sentinel=False)
+        combined = pd.factorize(combined * len(distinct) + codes)[0]
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    small = to_chinese(slate[keys].iloc[first].reset_index(drop=True), bool_columns=[c for c in keys if c in flags])
+    out = slate.copy()
+    for k, column in enumerate(keys):
+        out[column] = small.iloc[:, k].take(inverse.ravel()).set_axis(out.index)
+    out.columns = [column_label(c) for c in out.columns]
+    return out
+
+
+def _plain_key(column: pd.Series) -> bool:
+    """True when equal keys are equal values of one type: numpy bool/int, or text with gaps."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biu":
+        return True
+    return pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
 
 
 def _write_sheet(book, name: str, table: pd.DataFrame, head, *, header_only: bool = False) -> None:
@@ -166,12 +198,39 @@ class _Strings:
             i = self.index[text] = self.first + len(self.index)
         return i
 
+    def numbers(self, texts: list[str]) -> list[int]:
+        """`number` of each text, in one pass (texts too long for a cell are cut first)."""
+        if max(map(len, texts), default=0) > _STRING_MAX // 2:
+            return [self.number(t) for t in texts]
+        index, first = self.index, self.first
+        for text in texts:
+            if text not in index:
+                index[text] = first + len(index)
+        return [index[t] for t in texts]
+
     def cell(self, ref: str, text: str) -> str:
         self.uses += 1
         return f'<c r="{ref}" t="s"><v>{self.number(text)}</v></c>'
 
     def xml(self) -> str:
-        return "".join(_si(text) for text in self.index)
+        texts = list(self.index)
+        special = _hits(texts, _NEEDS_ESCAPE) | np.array([t[:1].isspace() or t[-1:].isspace() for t in texts], bool)
+        if not special.any():
+            return "<si><t>" + "</t></si><si><t>".join(texts) + "</t></si>" if texts else ""
+        return "".join(_si(text) if odd else f"<si><t>{text}</t></si>" for text, odd in zip(texts, special.tolist()))
+
+
+def _hits(texts: list[str], pattern: re.Pattern) -> np.ndarray:
+    """Which texts hold a match of `pattern`, searched in one pass over all of them joined by line
+    feeds (`pattern` never matches a line feed, so no match spans two texts)."""
+    out = np.zeros(len(texts), bool)
+    joined = "\n".join(texts)
+    if not pattern.search(joined):
+        return out
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1) - 1     # the line feed after each
+    starts = np.fromiter((m.start() for m in pattern.finditer(joined)), np.int64)
+    out[np.searchsorted(ends, starts, side="right")] = True
+    return out
 
 
 def _si(text: str) -> str:
@@ -203,23 +262,42 @@ def _value_cell(ref: str, value: object, strings: _Strings) -> str:
 
 
 def _column_cells(column: pd.Series, letter: str, rows: list[str], strings: _Strings) -> list[str]:
-    """The cells of one column, row 2 on; plain numpy columns without a per-value type test."""
+    """The cells of one column, row 2 on. A plain column (numpy bool, integer or finite float, or
+    text with empty cells) has each distinct value's part of the cell written once, then each cell
+    is its reference and that part; any other column is typed cell by cell (`_value_cell`)."""
     kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
+    if kind in "biu" or (kind == "f" and column.dtype.itemsize == 8 and not np.isinf(column.to_numpy()).any()):
+        values = column.to_numpy()
+        codes, distinct = pd.factorize(values.view(np.int64) if kind == "f" else values)
+        if kind == "f":
+            distinct = np.asarray(distinct).view(np.float64)
+        tails = [_number_tail(v) for v in np.asarray(distinct).tolist()]
+        return _cells(letter, rows, np.array(tails + [None], dtype=object)[codes].tolist())
     values = column.tolist()
-    if kind == "b":
-        return [f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, values)]
-    if kind in "iu":
-        return [f'<c r="{letter}{r}"><v>{v:.16G}</v></c>' for r, v in zip(rows, values)]
-    if kind == "f" and not np.isinf(column.to_numpy()).any():
-        return ["" if v != v else f'<c r="{letter}{r}"><v>{v:.16G}</v></c>' for r, v in zip(rows, values)]
     codes, distinct = pd.factorize(np.asarray(values, dtype=object))
     if all(type(v) is str for v in distinct):         # text and empty cells: each text looked up once
-        numbers = [strings.number(v) for v in distinct] + [-1]
+        numbers = strings.numbers(np.asarray(distinct, dtype=object).tolist())
         strings.uses += int((codes >= 0).sum())
-        return ["" if i < 0 else f'<c r="{letter}{r}" t="s"><v>{i}</v></c>'
-                for r, i in zip(rows, [numbers[c] for c in codes.tolist()])]
+        tails = np.array([f' t="s"><v>{k}</v></c>' for k in numbers] + [None], dtype=object)
+        return _cells(letter, rows, tails[codes].tolist())
     return [strings.cell(letter + r, v) if type(v) is str else _value_cell(letter + r, v, strings)
             for r, v in zip(rows, values)]
+
+
+def _number_tail(value: bool | int | float) -> str | None:
+    """A bool or number cell after its reference, as xlsxwriter writes it (None: NaN, no cell)."""
+    if isinstance(value, bool):
+        return f' t="b"><v>{int(value)}</v></c>'
+    if value != value:
+        return None
+    return f"><v>{value:.16G}</v></c>"
+
+
+def _cells(letter: str, rows: list[str], tails: list[str | None]) -> list[str]:
+    """Each cell as its reference (column `letter`, row) and its tail; "" where the tail is None."""
+    if None not in tails:
+        return [f'<c r="{letter}{r}"{t}' for r, t in zip(rows, tails)]
+    return ["" if t is None else f'<c r="{letter}{r}"{t}' for r, t in zip(rows, tails)]
 
 
 def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame]) -> bytes:
