@@ -42,7 +42,7 @@ from planner.analysis.balance import (
     prepare_round,
     slate_index,
     solve_counts,
-    solve_point,
+    solve_unconstrained,
 )
 from planner.analysis.figures import figure_png, use_font
 from planner.analysis.shares import indices, shares
@@ -63,10 +63,17 @@ FRONTIER_COLUMNS = ["point", "epsilon_pp", "status", "objective", "best_bound", 
 
 @dataclass
 class _EquityState:
-    """A worker's model for points of one frontier (built on its first point)."""
+    """A worker's model for points of one frontier (built on its first point), and its last slate.
+
+    ``start``/``start_bound``: the proto values of the last point solved and its bound; a slate
+    within a bound is one within every looser bound, so the next point (the points come in
+    increasing order of their bound) starts from it.
+    """
 
     case: EquityCase
     points: PointModel | None = None
+    start: np.ndarray | None = None
+    start_bound: Fraction | None = None
 
 
 def build_equity(case: EquityCase) -> _EquityState:
@@ -74,22 +81,30 @@ def build_equity(case: EquityCase) -> _EquityState:
     return _EquityState(case)
 
 
-def run_point(state: _EquityState, item: tuple[int, str | None]) -> dict:
-    """Task: one point of the frontier (ε as a Fraction string; None = unconstrained)."""
+def run_point(state: _EquityState, item: tuple) -> dict:
+    """Task: one point of the frontier.
+
+    `item`: (point, ε as a Fraction string — None = unconstrained[, the only group counts at
+    that bound[, proto values of a slate with those counts]]).
+    """
     point, eps_text, *rest = item
     counts = rest[0] if rest else None
+    given = rest[1] if len(rest) > 1 else None
     case = state.case
     epsilon = Fraction(eps_text) if eps_text is not None else None
     start = time.perf_counter()
     try:
         if epsilon is None:
-            _, solution, _ = solve_point(case, None, workers=case.workers)
+            solution, _ = solve_unconstrained(case, workers=case.workers)
         elif counts is not None:
-            solution = solve_counts(case, counts, workers=case.workers)
+            solution = solve_counts(case, counts, workers=case.workers, start=given)
         else:
             if state.points is None:
                 state.points = PointModel(case)
-            solution = state.points.solve(epsilon, workers=case.workers)
+            looser = state.start_bound is not None and state.start_bound <= epsilon
+            solution = state.points.solve(epsilon, workers=case.workers, start=state.start if looser else None)
+        if epsilon is not None and solution.warm is not None:
+            state.start, state.start_bound = solution.warm.values, epsilon
     except PlannerError as exc:
         return {"point": point, "epsilon": eps_text, "status": type(exc).__name__, "selected": b"",
                 "objective": math.nan, "best_bound": math.nan, "solve_s": time.perf_counter() - start}
@@ -175,21 +190,22 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
     with Progress(points + 1, "求解不设均衡约束的最优名单", progress) as bar:
         case = prepare_case(scenario, candidates=candidates, by=by, reference=reference, index=index,
                             time_limit_s=time_limit_s, seed=seed, lookahead=lookahead)
-        _, top_solution, _ = solve_point(case, None)
+        top_solution, cuts = solve_unconstrained(case)
         top = slate_index(top_solution.selected[:case.n_table], case)
         bar.advance(1)
         bar.describe("寻找最均衡的可行名单")
         balanced = most_balanced(case, top, time_limit_s=time_limit_s)
         low, proven = balanced.index, balanced.proven
         bar.advance(1)
-        case = dataclasses.replace(case, workers=0 if executor == "serial" else 1)
+        case = dataclasses.replace(case, workers=0 if executor == "serial" else 1, cuts=cuts)
         bounds = [low + (top - low) * Fraction(k, points - 1) for k in range(points - 1)]
         job = make_job(build_equity, case)
-        items = [(k, str(eps)) for k, eps in enumerate(bounds)]
+        items: list[tuple] = [(k, str(eps)) for k, eps in enumerate(bounds)]
         if proven and len(balanced.counts) == 1:
             # The only group counts a slate at the minimum can have (proven): the balanced end is
             # the best slate with exactly those counts — the same slates as the bound, fewer links.
-            items[0] = (0, str(low), balanced.counts[0])
+            # The walk found one such slate: the solve starts from it.
+            items[0] = (0, str(low), balanced.counts[0], balanced.values)
         tasks = [Task(job, "planner.analysis.equity:run_point", item) for item in items]
         bar.describe("前沿上各点（逐步放宽均衡约束）")
         records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,
@@ -275,7 +291,7 @@ def solve_equitable(scenario: Scenario | str | Path, *, candidates: pd.DataFrame
     case, frame, history, prepared = prepare_round(scenario, candidates, by, reference, index, time_limit_s, seed,
                                                    lookahead)
     scenario = case.scenario
-    _, base_solution, _ = solve_point(case, None, workers=workers)
+    base_solution, _ = solve_unconstrained(case, workers=workers)
     model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
                         history_rows=prepared.history_rows)
     terms = add_equity(model, case.weights, by=by, n_table=len(frame))
