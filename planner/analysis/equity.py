@@ -291,9 +291,11 @@ def solve_equitable(scenario: Scenario | str | Path, *, candidates: pd.DataFrame
     case, frame, history, prepared = prepare_round(scenario, candidates, by, reference, index, time_limit_s, seed,
                                                    lookahead)
     scenario = case.scenario
-    base_solution, _ = solve_unconstrained(case, workers=workers)
+    base_solution, cuts = solve_unconstrained(case, workers=workers)
     model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
                         history_rows=prepared.history_rows)
+    if cuts is not None:
+        cuts.add_to(model)          # every slate keeps them: the same optimum, a far better LP bound
     terms = add_equity(model, case.weights, by=by, n_table=len(frame))
     if max_pp is not None:
         constrain(model, terms, Fraction(str(max_pp)) / 100, index=index)
