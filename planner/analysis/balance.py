@@ -292,19 +292,17 @@ def solve_point(case: EquityCase, epsilon: Fraction | None, *, workers: int = 0)
     return model, solution, terms
 
 
-def solve_counts(case: EquityCase, counts: tuple[int, ...], *, workers: int = 0,
-                 start: np.ndarray | None = None) -> Solution:
+def solve_counts(case: EquityCase, counts: tuple[int, ...], *, workers: int = 0) -> Solution:
     """Solve the round lexicographically (as `planner.solve`) with each group's count held at `counts`.
 
     `counts` follows `EquityTerms.groups`. Where these are the only counts a slate within an
     index bound can have (`most_balanced` proves so at the balanced end), this is the bounded
-    solve: the same slates, without the bound's row linking every part of the model. `start`: the
-    proto values of a slate with these counts (`Balanced.values`) to start from.
+    solve: the same slates, without the bound's row linking every part of the model.
     """
     model, terms = build_round(case, cuts=True)
     for var, n in zip(terms.counts, counts):
         model.cp.add(var == int(n))
-    return solve_model(model, time_limit_s=case.time_limit_s, seed=case.seed, workers=workers, initial=start)
+    return solve_model(model, time_limit_s=case.time_limit_s, seed=case.seed, workers=workers)
 
 
 class PointModel:
@@ -330,11 +328,12 @@ class PointModel:
             return b * self.terms.lh_sum - 2 * a * self.terms.C * self.terms.total
         return b * self.terms.top - a * self.terms.C * self.terms.total
 
-    def solve(self, epsilon: Fraction, *, workers: int = 0, start: np.ndarray | None = None) -> Solution:
+    def solve(self, epsilon: Fraction, *, workers: int = 0) -> Solution:
         """The best slate (as `planner.solve` finds it) whose index is at most `epsilon`.
 
-        `start`: every proto variable's value in a slate of this model (``solution.warm.values``
-        of a point at a tighter bound is one at every looser bound): CP-SAT starts from it.
+        Not hinted: measured on the 2023 round, a balanced slate given as a hint (the previous
+        point's, or the most balanced one) kept CP-SAT near it — with the cuts too, a point started
+        from the tighter point's slate took longer to prove, or did not within the limit.
         """
         variables, coefs, offset = linear_terms(self._bound(Fraction(epsilon)))
         row = self.model.cp.proto.constraints[self._row].linear
@@ -345,8 +344,7 @@ class PointModel:
         low = int(row.domain[0])
         row.domain.clear()
         row.domain.extend([low, -int(offset)])
-        return solve_model(self.model, time_limit_s=self.case.time_limit_s, seed=self.case.seed, workers=workers,
-                           initial=start)
+        return solve_model(self.model, time_limit_s=self.case.time_limit_s, seed=self.case.seed, workers=workers)
 
 
 @dataclass
@@ -361,7 +359,6 @@ class Balanced:
     proven: bool
     counts: list[tuple[int, ...]] = dataclasses.field(default_factory=list)
     checked: int = 0
-    values: np.ndarray | None = None     # proto values of a slate with ``counts[0]`` (`build_round`'s variables)
 
 
 def minimum_index(case: EquityCase, start: Fraction, *, time_limit_s: float = 60.0) -> tuple[Fraction, bool]:
@@ -409,19 +406,18 @@ def most_balanced(case: EquityCase, start: Fraction, *, time_limit_s: float = 60
         relax = Relaxation(read_rows(cp), time_limit_s=max(1.0, time_limit_s / 10))
         return relax, [relax.span(int(i)) for i in count_index], relax.span(total_index)
 
-    def possible(relax: Relaxation, counts: tuple[int, ...]) -> tuple[str, np.ndarray | None]:
-        """OPTIMAL (a slate has these counts: its proto values), INFEASIBLE, or UNKNOWN (out of time)."""
+    def possible(relax: Relaxation, counts: tuple[int, ...]) -> str:
+        """OPTIMAL (a slate has these counts), INFEASIBLE, or UNKNOWN (out of time)."""
         values = np.append(np.asarray(counts, dtype=np.int64), sum(counts))
         relax.fix(fixed, values)
         lp = relax.feasible()
         relax.release(fixed)
         if lp is False:
-            return "INFEASIBLE", None
+            return "INFEASIBLE"
         lower, upper = rows.lower.copy(), rows.upper.copy()
         lower[fixed] = values
         upper[fixed] = values
-        found = solve_level(rows, lower, upper, score, score, deadline=deadline, seed=case.seed, threads=1)
-        return found.status, found.values
+        return solve_level(rows, lower, upper, score, score, deadline=deadline, seed=case.seed, threads=1).status
 
     # Slices of the index, each twice the last: from twice the least index the LP ranges allow.
     # One relaxation (with the index held at ≤ start) serves every slice: a relaxation held at a
@@ -432,7 +428,6 @@ def most_balanced(case: EquityCase, start: Fraction, *, time_limit_s: float = 60
     above: Fraction | None = None
     best: Fraction | None = None
     at_best: list[tuple[int, ...]] = []
-    slate: np.ndarray | None = None
     while True:
         try:
             vectors = count_vectors(weights, [s[0] for s in spans], [s[1] for s in spans], n_span, limit=limit,
@@ -448,17 +443,16 @@ def most_balanced(case: EquityCase, start: Fraction, *, time_limit_s: float = 60
                 log.warning("the most balanced slate was not proven within %g s", time_limit_s)
                 return Balanced(best if best is not None else start, False, [], checked)
             checked += 1
-            status, values = possible(relax, counts)
+            status = possible(relax, counts)
             if status == "UNKNOWN":
                 return Balanced(best if best is not None else start, False, [], checked)
             if status != "INFEASIBLE":
                 best = value
                 at_best.append(counts)
-                slate = values if slate is None else slate
         if best is not None:
             log.info("minimum index %s proven after %d count vectors (%d at the minimum)", best, checked,
                      len(at_best))
-            return Balanced(best, True, at_best, checked, slate)
+            return Balanced(best, True, at_best, checked)
         if limit >= start:          # cannot happen: the slate of `start` has a vector ≤ start
             return Balanced(Fraction(start), False, [], checked)
         above, limit = limit, min(Fraction(start), limit * 2)

@@ -10,12 +10,18 @@ nor solving (`solve`). A scenario-level ``[equity]`` section would be read by `r
 the settings are arguments (see docs/robust-equity.md for the proposed syntax).
 
 Why a point is slower than a plain solve: the bound on the index links the independent parts of
-the round into one (over one count variable per group, so the LP stays small and well scaled and
-reduced-cost fixing still works). The most balanced end is found and proven from the group counts
-(`balance.most_balanced`: count vectors in order of the index, the LP and CP-SAT asked which one a
-slate can have), and solved at its counts (`balance.solve_counts`); if the walk cannot finish in
-time it ends unproven, flagged in the summary. Each worker builds the model once and replaces the
-bound per point (`balance.PointModel`).
+the round into one (over one count variable per group, so the LP stays small and well scaled).
+What keeps it fast: the score end is the round solved without the equity terms
+(`balance.solve_unconstrained`: independent parts, as `planner.solve`), and its optimum proves one
+cut per part for every bounded model (`balance.ScoreCuts`: no slate is cut off, the LP bound
+falls to the unconstrained optimum, so reduced-cost fixing works again). The most balanced end is
+found and proven from the group counts (`balance.most_balanced`: count vectors in order of the
+index, the LP and CP-SAT asked which one a slate can have), and solved at its counts
+(`balance.solve_counts`); if the walk cannot finish in time it ends unproven, flagged in the
+summary. Each worker builds the model once and replaces the bound per point (`balance.PointModel`).
+Not started from a neighbour's slate: measured on the 2023 round, a point started from the
+tighter point's slate (feasible there) took longer to prove, and at 2.6 pp not at all within the
+minute that it proves in without (CP-SAT stays near the hint; see benchmarks/README.md).
 """
 from __future__ import annotations
 
@@ -63,17 +69,10 @@ FRONTIER_COLUMNS = ["point", "epsilon_pp", "status", "objective", "best_bound", 
 
 @dataclass
 class _EquityState:
-    """A worker's model for points of one frontier (built on its first point), and its last slate.
-
-    ``start``/``start_bound``: the proto values of the last point solved and its bound; a slate
-    within a bound is one within every looser bound, so the next point (the points come in
-    increasing order of their bound) starts from it.
-    """
+    """A worker's model for points of one frontier (built on its first point)."""
 
     case: EquityCase
     points: PointModel | None = None
-    start: np.ndarray | None = None
-    start_bound: Fraction | None = None
 
 
 def build_equity(case: EquityCase) -> _EquityState:
@@ -85,11 +84,10 @@ def run_point(state: _EquityState, item: tuple) -> dict:
     """Task: one point of the frontier.
 
     `item`: (point, ε as a Fraction string — None = unconstrained[, the only group counts at
-    that bound[, proto values of a slate with those counts]]).
+    that bound]).
     """
     point, eps_text, *rest = item
     counts = rest[0] if rest else None
-    given = rest[1] if len(rest) > 1 else None
     case = state.case
     epsilon = Fraction(eps_text) if eps_text is not None else None
     start = time.perf_counter()
@@ -97,14 +95,11 @@ def run_point(state: _EquityState, item: tuple) -> dict:
         if epsilon is None:
             solution, _ = solve_unconstrained(case, workers=case.workers)
         elif counts is not None:
-            solution = solve_counts(case, counts, workers=case.workers, start=given)
+            solution = solve_counts(case, counts, workers=case.workers)
         else:
             if state.points is None:
                 state.points = PointModel(case)
-            looser = state.start_bound is not None and state.start_bound <= epsilon
-            solution = state.points.solve(epsilon, workers=case.workers, start=state.start if looser else None)
-        if epsilon is not None and solution.warm is not None:
-            state.start, state.start_bound = solution.warm.values, epsilon
+            solution = state.points.solve(epsilon, workers=case.workers)
     except PlannerError as exc:
         return {"point": point, "epsilon": eps_text, "status": type(exc).__name__, "selected": b"",
                 "objective": math.nan, "best_bound": math.nan, "solve_s": time.perf_counter() - start}
@@ -204,8 +199,7 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
         if proven and len(balanced.counts) == 1:
             # The only group counts a slate at the minimum can have (proven): the balanced end is
             # the best slate with exactly those counts — the same slates as the bound, fewer links.
-            # The walk found one such slate: the solve starts from it.
-            items[0] = (0, str(low), balanced.counts[0], balanced.values)
+            items[0] = (0, str(low), balanced.counts[0])
         tasks = [Task(job, "planner.analysis.equity:run_point", item) for item in items]
         bar.describe("前沿上各点（逐步放宽均衡约束）")
         records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,

@@ -53,8 +53,7 @@ RESERVE = 0.05          # of the time left, kept for each later level while a le
 def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, workers: int = 0,
                 hint: np.ndarray | None = None, log_progress: bool = False, engine: str = "cpsat",
                 max_rounds: int | None = None, warm: Warm | None = None,
-                changed: Iterable[int] | None = None, earlier: Iterable[Warm] = (),
-                initial: np.ndarray | None = None) -> Solution:
+                changed: Iterable[int] | None = None, earlier: Iterable[Warm] = ()) -> Solution:
     """Solve the model's objectives one after another, each within the optimum of the last.
 
     Each level (``model.objectives``: slate score, then national picks) is solved exactly —
@@ -94,9 +93,6 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
     earlier : iterable of Warm, optional
         With `warm`: states of earlier solves of the same model; a component changed since
         `warm` but as it was in one of them keeps that solve's values (a what-if back to the base).
-    initial : ndarray of int64, optional
-        A value for every proto variable to start from, in place of `hint` (``solution.warm.values``
-        of a solve of this model with looser bounds elsewhere: a slate of it where still feasible).
 
     Raises
     ------
@@ -129,8 +125,7 @@ def solve_model(model: Model, *, time_limit_s: float = 60.0, seed: int = 0, work
                  kept_components, kept_variables)
     else:
         lower, upper, kept_components, kept_variables = rows.lower.copy(), rows.upper.copy(), 0, 0
-        guess = initial if initial is not None and len(initial) == rows.n_vars else \
-            hint_values(model, rows, hint) if hint is not None else None
+        guess = hint_values(model, rows, hint) if hint is not None else None
     # The solves run on worker threads even with one worker: this thread waits for them and
     # stops them all on Ctrl-C (CP-SAT is told to leave SIGINT to Python).
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
