@@ -279,9 +279,9 @@ def test_frontier_shows_its_progress_from_the_first_step(monkeypatch, capfd):
             events.append(("describe", description))
             super().describe(description)
 
-    solve = equity.solve_point
+    solve = equity.solve_unconstrained
     monkeypatch.setattr(equity, "Progress", Recorder)
-    monkeypatch.setattr(equity, "solve_point", lambda *a, **k: (events.append(("solve",)), solve(*a, **k))[1])
+    monkeypatch.setattr(equity, "solve_unconstrained", lambda *a, **k: (events.append(("solve",)), solve(*a, **k))[1])
     equity.frontier(scenario_of(SCENARIO), candidates=typed_frame(ROWS), points=3, progress=True)
     assert events[0] == ("open", "求解不设均衡约束的最优名单", 4) and events[1] == ("solve",)
     assert [e[1] for e in events if e[0] == "describe"] == ["寻找最均衡的可行名单", "前沿上各点（逐步放宽均衡约束）"]

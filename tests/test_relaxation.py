@@ -54,3 +54,19 @@ def test_fixings_are_checked_and_released():
     relax.release(np.array([n.index]))
     relax.fix(np.array([n.index]), np.array([1]))
     assert relax.feasible() is True
+
+
+def test_questions_after_fixings_answer_as_a_fresh_model():
+    """One GLOP model kept warm: a range asked after fixings (released) is the fresh model's, and a
+    range asked with a fixing in place is the range of the rows with that variable fixed."""
+    cp, x, n = small_model()
+    rows = read_rows(cp)
+    kept = Relaxation(rows)
+    kept.span(n.index)
+    kept.fix(np.array([x[3].index]), np.array([0]))             # x1 + x3 ≥ 1 now needs x1 = 1
+    assert kept.span(x[1].index) == (1, 1)
+    # by hand: x1 = 1, so x0 + x2 ≤ 1 and x0 ≤ x2 give x0 ≤ 1/2: n = x0 + x1 in [1, 1.5]
+    assert kept.span(n.index) == (1, 1)
+    kept.release(np.array([x[3].index]))
+    for index in [x[1].index, n.index, 0, 2]:
+        assert kept.span(index) == Relaxation(rows).span(index)

@@ -5,8 +5,10 @@ Owns the equity expressions added to a built model (`add_equity`), holding the i
 it in the objective (`penalise`), what a worker needs for points of a frontier (`EquityCase`),
 the exact index of a slate (`slate_index`), the most balanced slate the hard rules allow
 (`most_balanced`: proven from the group counts, with Dinkelbach's method as the fallback) and the
-round solved at given group counts (`solve_counts`). Every solve goes through the solver's door
-(`planner.solver`); the count vectors themselves are `analysis.apportion`'s.
+round solved at given group counts (`solve_counts`), the unconstrained round solved without the
+equity terms (`solve_unconstrained`) and the cuts its optimum proves for every bounded model
+(`ScoreCuts`). Every solve goes through the solver's door (`planner.solver`); the count vectors
+themselves are `analysis.apportion`'s.
 
 Does not own the shares and indices of a slate (`analysis.shares`) nor the frontier and the
 equity-bounded solve (`analysis.equity`).
@@ -17,6 +19,15 @@ and reference weights ``c_g`` (``C = Σ c_g``, so ``p_g = c_g / C``), the Loosem
 decisions, with integers only. The largest deviation ``max_g |n_g/N − p_g| ≤ ε`` is linear the
 same way. Gallagher's index (a square root of squares) and the Gini coefficient are reported
 for every slate but not constrained.
+
+Why the cuts: without the equity terms the round falls apart into independent components
+(rules that share no candidate), each solved fast. The count rows link them all into one, whose
+LP bound is the sum of every component's LP bound — far above the integer optimum — so
+reduced-cost fixing frees nearly every variable and CP-SAT searches the whole round. A slate
+within any bound is a slate of the unconstrained round, so on each of its components it scores at
+most that component's own proven optimum: ``Σ_{j∈c} score_j·x_j ≤ z_c`` holds for every slate
+the bounded model allows (no slate is cut off, so the optimum and its tie-break are unchanged),
+and with these rows the LP bound is at most the unconstrained optimum.
 """
 from __future__ import annotations
 
@@ -171,6 +182,51 @@ class EquityCase:
     time_limit_s: float
     seed: int = 0
     workers: int = 0                 # CP-SAT workers per solve (1 when points run side by side)
+    cuts: ScoreCuts | None = None    # from the unconstrained optimum (`ScoreCuts.of`)
+
+
+@dataclass
+class ScoreCuts:
+    """The first level's score on each component of the unconstrained round, at most its optimum.
+
+    Row r is ``Σ coefs[starts[r]:starts[r+1]] · x[variables[…]] ≤ bounds[r]`` over proto variable
+    indices of the round's model (`build_round` adds the equity terms after the round's own
+    variables, so the indices hold in the bounded models too). See the module docstring.
+    """
+
+    starts: np.ndarray
+    variables: np.ndarray
+    coefs: np.ndarray
+    bounds: np.ndarray
+    n_vars: int                      # the unconstrained model's variables (a check on the indices)
+
+    @classmethod
+    def of(cls, solution: Solution) -> ScoreCuts | None:
+        """The cuts an optimal solve of the unconstrained round proves (None: not proven, no state)."""
+        warm = solution.warm
+        if solution.status != "OPTIMAL" or warm is None or not warm.levels:
+            return None
+        score, labels, values = warm.levels[0].score, warm.labels, warm.values
+        members = np.flatnonzero((labels >= 0) & (score != 0))
+        order = members[np.argsort(labels[members], kind="stable")]
+        comps = labels[order]
+        cuts = np.flatnonzero(np.diff(comps)) + 1 if len(comps) else np.zeros(0, np.int64)
+        starts = np.concatenate([[0], cuts, [len(order)]]).astype(np.int64) if len(order) else np.zeros(1, np.int64)
+        coefs = score[order]
+        bounds = np.add.reduceat(coefs * values[order], starts[:-1]) if len(order) else np.zeros(0, np.int64)
+        return cls(starts, order.astype(np.int64), coefs.astype(np.int64), bounds.astype(np.int64), warm.n_vars)
+
+    def add_to(self, model: Model) -> None:
+        """Write the rows into the model's proto (the model must extend the unconstrained one)."""
+        proto = model.cp.proto
+        if len(proto.variables) < self.n_vars:
+            raise ValueError("score cuts of another model")
+        for r in range(len(self.bounds)):
+            a, b = int(self.starts[r]), int(self.starts[r + 1])
+            row = proto.constraints.add().linear
+            row.vars.extend(self.variables[a:b].tolist())
+            row.coeffs.extend(self.coefs[a:b].tolist())
+            row.domain.extend([-(2**62), int(self.bounds[r])])
 
 
 def prepare_case(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | Path | None = None,
@@ -200,16 +256,36 @@ def prepare_round(scenario: Any, candidates: Any, by: str, reference: Any, index
     return case, frame, history, prepared
 
 
-def build_round(case: EquityCase) -> tuple[Model, EquityTerms]:
-    """The round's model (as `planner.solve` builds it) with the equity terms added."""
-    model = build_model(case.frame, case.scenario, locked=case.locked, locked_national=case.locked_national,
-                        history_rows=np.arange(len(case.frame)) >= case.n_table)
+def plain_round(case: EquityCase) -> Model:
+    """The round's model exactly as `planner.solve` builds it (no equity terms)."""
+    return build_model(case.frame, case.scenario, locked=case.locked, locked_national=case.locked_national,
+                       history_rows=np.arange(len(case.frame)) >= case.n_table)
+
+
+def build_round(case: EquityCase, *, cuts: bool = False) -> tuple[Model, EquityTerms]:
+    """The round's model (as `planner.solve` builds it) with the equity terms added.
+
+    `cuts`: also the case's `ScoreCuts` (where it has them), for models that bound the index.
+    """
+    model = plain_round(case)
+    if cuts and case.cuts is not None:
+        case.cuts.add_to(model)
     return model, add_equity(model, case.weights, by=case.by, n_table=case.n_table)
+
+
+def solve_unconstrained(case: EquityCase, *, workers: int = 0) -> tuple[Solution, ScoreCuts | None]:
+    """The round without any equity bound, as `planner.solve` solves it, and the cuts it proves.
+
+    Solved without the equity terms: they bound nothing here, but their count rows would link
+    every independent part of the round into one (the same slate, many times slower).
+    """
+    solution = solve_model(plain_round(case), time_limit_s=case.time_limit_s, seed=case.seed, workers=workers)
+    return solution, ScoreCuts.of(solution)
 
 
 def solve_point(case: EquityCase, epsilon: Fraction | None, *, workers: int = 0) -> tuple[Any, Any, EquityTerms]:
     """Solve the round lexicographically (as `planner.solve`) with the index held at ≤ `epsilon`."""
-    model, terms = build_round(case)
+    model, terms = build_round(case, cuts=epsilon is not None)
     if epsilon is not None:
         constrain(model, terms, epsilon, index=case.index)
     solution = solve_model(model, time_limit_s=case.time_limit_s, seed=case.seed, workers=workers)
@@ -223,7 +299,7 @@ def solve_counts(case: EquityCase, counts: tuple[int, ...], *, workers: int = 0)
     index bound can have (`most_balanced` proves so at the balanced end), this is the bounded
     solve: the same slates, without the bound's row linking every part of the model.
     """
-    model, terms = build_round(case)
+    model, terms = build_round(case, cuts=True)
     for var, n in zip(terms.counts, counts):
         model.cp.add(var == int(n))
     return solve_model(model, time_limit_s=case.time_limit_s, seed=case.seed, workers=workers)
@@ -240,7 +316,7 @@ class PointModel:
 
     def __init__(self, case: EquityCase):
         self.case = case
-        self.model, self.terms = build_round(case)
+        self.model, self.terms = build_round(case, cuts=True)
         cp = self.model.cp
         cp.add(self.terms.total >= 1)          # an empty slate has no shares to be balanced
         self._row = len(cp.proto.constraints)
@@ -256,8 +332,8 @@ class PointModel:
         """The best slate (as `planner.solve` finds it) whose index is at most `epsilon`.
 
         Not hinted: measured on the 2023 round, a balanced slate given as a hint (the previous
-        point's, or the most balanced one) kept CP-SAT near it — within a minute's limit, the
-        points it did not prove ended far below the unhinted search's score.
+        point's, or the most balanced one) kept CP-SAT near it — with the cuts too, a point started
+        from the tighter point's slate took longer to prove, or did not within the limit.
         """
         variables, coefs, offset = linear_terms(self._bound(Fraction(epsilon)))
         row = self.model.cp.proto.constraints[self._row].linear

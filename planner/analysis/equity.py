@@ -10,12 +10,18 @@ nor solving (`solve`). A scenario-level ``[equity]`` section would be read by `r
 the settings are arguments (see docs/robust-equity.md for the proposed syntax).
 
 Why a point is slower than a plain solve: the bound on the index links the independent parts of
-the round into one (over one count variable per group, so the LP stays small and well scaled and
-reduced-cost fixing still works). The most balanced end is found and proven from the group counts
-(`balance.most_balanced`: count vectors in order of the index, the LP and CP-SAT asked which one a
-slate can have), and solved at its counts (`balance.solve_counts`); if the walk cannot finish in
-time it ends unproven, flagged in the summary. Each worker builds the model once and replaces the
-bound per point (`balance.PointModel`).
+the round into one (over one count variable per group, so the LP stays small and well scaled).
+What keeps it fast: the score end is the round solved without the equity terms
+(`balance.solve_unconstrained`: independent parts, as `planner.solve`), and its optimum proves one
+cut per part for every bounded model (`balance.ScoreCuts`: no slate is cut off, the LP bound
+falls to the unconstrained optimum, so reduced-cost fixing works again). The most balanced end is
+found and proven from the group counts (`balance.most_balanced`: count vectors in order of the
+index, the LP and CP-SAT asked which one a slate can have), and solved at its counts
+(`balance.solve_counts`); if the walk cannot finish in time it ends unproven, flagged in the
+summary. Each worker builds the model once and replaces the bound per point (`balance.PointModel`).
+Not started from a neighbour's slate: measured on the 2023 round, a point started from the
+tighter point's slate (feasible there) took longer to prove, and at 2.6 pp not at all within the
+minute that it proves in without (CP-SAT stays near the hint; see benchmarks/README.md).
 """
 from __future__ import annotations
 
@@ -42,7 +48,7 @@ from planner.analysis.balance import (
     prepare_round,
     slate_index,
     solve_counts,
-    solve_point,
+    solve_unconstrained,
 )
 from planner.analysis.figures import figure_png, use_font
 from planner.analysis.shares import indices, shares
@@ -74,8 +80,12 @@ def build_equity(case: EquityCase) -> _EquityState:
     return _EquityState(case)
 
 
-def run_point(state: _EquityState, item: tuple[int, str | None]) -> dict:
-    """Task: one point of the frontier (ε as a Fraction string; None = unconstrained)."""
+def run_point(state: _EquityState, item: tuple) -> dict:
+    """Task: one point of the frontier.
+
+    `item`: (point, ε as a Fraction string — None = unconstrained[, the only group counts at
+    that bound]).
+    """
     point, eps_text, *rest = item
     counts = rest[0] if rest else None
     case = state.case
@@ -83,7 +93,7 @@ def run_point(state: _EquityState, item: tuple[int, str | None]) -> dict:
     start = time.perf_counter()
     try:
         if epsilon is None:
-            _, solution, _ = solve_point(case, None, workers=case.workers)
+            solution, _ = solve_unconstrained(case, workers=case.workers)
         elif counts is not None:
             solution = solve_counts(case, counts, workers=case.workers)
         else:
@@ -175,17 +185,17 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
     with Progress(points + 1, "求解不设均衡约束的最优名单", progress) as bar:
         case = prepare_case(scenario, candidates=candidates, by=by, reference=reference, index=index,
                             time_limit_s=time_limit_s, seed=seed, lookahead=lookahead)
-        _, top_solution, _ = solve_point(case, None)
+        top_solution, cuts = solve_unconstrained(case)
         top = slate_index(top_solution.selected[:case.n_table], case)
         bar.advance(1)
         bar.describe("寻找最均衡的可行名单")
         balanced = most_balanced(case, top, time_limit_s=time_limit_s)
         low, proven = balanced.index, balanced.proven
         bar.advance(1)
-        case = dataclasses.replace(case, workers=0 if executor == "serial" else 1)
+        case = dataclasses.replace(case, workers=0 if executor == "serial" else 1, cuts=cuts)
         bounds = [low + (top - low) * Fraction(k, points - 1) for k in range(points - 1)]
         job = make_job(build_equity, case)
-        items = [(k, str(eps)) for k, eps in enumerate(bounds)]
+        items: list[tuple] = [(k, str(eps)) for k, eps in enumerate(bounds)]
         if proven and len(balanced.counts) == 1:
             # The only group counts a slate at the minimum can have (proven): the balanced end is
             # the best slate with exactly those counts — the same slates as the bound, fewer links.
@@ -275,9 +285,11 @@ def solve_equitable(scenario: Scenario | str | Path, *, candidates: pd.DataFrame
     case, frame, history, prepared = prepare_round(scenario, candidates, by, reference, index, time_limit_s, seed,
                                                    lookahead)
     scenario = case.scenario
-    _, base_solution, _ = solve_point(case, None, workers=workers)
+    base_solution, cuts = solve_unconstrained(case, workers=workers)
     model = build_model(prepared.frame, scenario, locked=prepared.locked, locked_national=prepared.locked_national,
                         history_rows=prepared.history_rows)
+    if cuts is not None:
+        cuts.add_to(model)          # every slate keeps them: the same optimum, a far better LP bound
     terms = add_equity(model, case.weights, by=by, n_table=len(frame))
     if max_pp is not None:
         constrain(model, terms, Fraction(str(max_pp)) / 100, index=index)
