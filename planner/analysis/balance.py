@@ -440,7 +440,7 @@ def most_balanced(case: EquityCase, start: Fraction, *, time_limit_s: float = 60
             if best is not None and value > best:
                 break
             if time.perf_counter() >= deadline:
-                log.warning("the most balanced slate was not proven within %g s", time_limit_s)
+                log.warning(say(f"时限 {time_limit_s:g} 秒内未证明最均衡的名单", f"the most balanced slate was not proven within {time_limit_s:g} s"))
                 return Balanced(best if best is not None else start, False, [], checked)
             checked += 1
             status = possible(relax, counts)
@@ -506,7 +506,8 @@ def _dinkelbach(case: EquityCase, start: Fraction, deadline: float) -> Balanced:
             log.info("minimum index %s after %d steps (%s)", lam, step + 1, "proven" if proven else "not proven")
             return Balanced(lam, proven)
         lam = Fraction(outcome.value(num), den_factor * outcome.value(terms.total))
-    log.warning("the most balanced slate was not proven in time: using the best found (%.2f pp)", float(lam) * 100)
+    log.warning(say(f"最均衡的名单未在时限内证明：采用找到的最好名单（{float(lam) * 100:.2f} 个百分点）",
+                    f"the most balanced slate was not proven in time: using the best found ({float(lam) * 100:.2f} pp)"))
     return Balanced(lam, False)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from planner.lang import say
 from planner.model._base import Model, Objective, add_bool_vars, add_constraints_text
 from planner.rules import Scenario, numeric_column
 
@@ -292,6 +293,7 @@ def integer_scale(values: np.ndarray) -> tuple[np.ndarray, int]:
         scaled = finite * 10**d
         if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
             return np.round(scaled).astype(np.int64), 10**d
-    log.warning("values with more than %d decimals are rounded to %d decimals", MAX_DECIMALS, MAX_DECIMALS)
+    log.warning(say(f"小数超过 {MAX_DECIMALS} 位的数值按 {MAX_DECIMALS} 位小数取整",
+                    f"values with more than {MAX_DECIMALS} decimals are rounded to {MAX_DECIMALS} decimals"))
     return np.round(finite * 10**MAX_DECIMALS).astype(np.int64), 10**MAX_DECIMALS
 
