@@ -145,7 +145,7 @@ def test_integer_scale_finds_the_fewest_decimals(values, units, scale):
 def test_integer_scale_rounds_beyond_six_decimals_with_a_warning(caplog):
     with caplog.at_level(logging.WARNING, logger="planner.model"):
         units, scale = integer_scale(np.array([1 / 3]))
-    assert scale == 10**6 and units.tolist() == [333333] and "decimals" in caplog.text
+    assert scale == 10**6 and units.tolist() == [333333] and "小数超过 6 位的数值按 6 位小数取整" in caplog.text
 
 
 def test_tie_weight_depends_on_the_id_alone():

@@ -112,7 +112,7 @@ def test_a_round_that_names_no_history_is_a_round_on_its_own(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         alone = solve(["pc-school-locality"], now[:3], extra={"year": 2025})
     assert selected(alone) == {"N1", "N2", "P25"}
-    assert "no history" in caplog.text and "2023, 2024" in caplog.text
+    assert "没有历史名单" in caplog.text and "2023、2024 年度已认定的项目未锁定" in caplog.text
 
 
 def test_the_cli_exits_2_on_a_history_gap_and_writes_nothing(tmp_path):
@@ -140,7 +140,7 @@ def test_a_round_file_after_the_first_that_says_no_history_is_refused_and_histor
     alone = write_case(tmp_path / "alone", now, {**case, "history": []}, extra=("core_course",))
     done = run_cli("solve", alone, "--out", tmp_path / "out")
     # solved alone — here infeasible: without 2023–24 the period's national 2 + 3 must all come now
-    assert done.returncode == 3 and "历史名单缺少" not in done.stderr and "no history" in done.stderr, done.stderr
+    assert done.returncode == 3 and "历史名单缺少" not in done.stderr and "警告：" in done.stderr and "没有历史名单" in done.stderr, done.stderr
 
 
 def test_the_bundled_2025_round_with_only_the_2024_slate_names_the_2023_command(tmp_path):
