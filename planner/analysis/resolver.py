@@ -38,6 +38,8 @@ from planner.solver import Engine, WarmLps, solve_level
 
 RESOLUTION = 1000            # sampled scores are exact to 1/1000 point
 
+MERGE = 64                   # components of at most this many variables solved together (`solve_level`)
+
 
 @dataclass
 class Outcome:
@@ -140,7 +142,8 @@ class Resolver:
         self._nominal_values: np.ndarray | None = None      # proto values after the first level
         self._engine: Engine | None = None
         self._part_labels: np.ndarray | None = None          # parts with the pass mark's fixings
-        self._warm = [WarmLps() for _ in self.levels]        # each level's LP batches, kept between samples
+        self._warm = WarmLps()                               # the LP of the rows, kept between solves
+        self._gaps: list[dict[int, float]] = [{} for _ in self.levels]   # each level's fixing thresholds
 
     def _level(self, level: Any, score_scale: int) -> _Level:
         flat = cp_model_helper.FlatIntExpr(level.expr)
@@ -223,7 +226,8 @@ class Resolver:
             if len(level.ties):
                 ties[level.decides] = level.ties
             result = solve_level(self.rows, lower, upper, score, ties, deadline=deadline, seed=seed, threads=1,
-                                 guess=guess, warm=self._warm[i])
+                                 guess=guess, warm=self._warm, merge=MERGE,
+                                 gaps=self._gaps[i])
             if result.values is None:
                 return Outcome(result.status, None, None, time.perf_counter() - start)
             values = result.values

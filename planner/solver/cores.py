@@ -207,6 +207,34 @@ def settle(sub: Component, core: tuple[np.ndarray, np.ndarray], result: CoreResu
     return None
 
 
+def first_threshold(sub: Component, gaps: dict[int, float]) -> None:
+    """Raise `sub`'s first fixing threshold to what its component needed the last time (`gaps`).
+
+    A component whose optimum lies well below its Lagrangian bound needs its core widened,
+    perhaps several times, each a CP-SAT solve; when a level is solved again and again with
+    other scores (`analysis.resolver`), its components' gaps change little. `gaps` holds, per
+    component's first variable, the threshold its last gap asks for, with room (`GAP_ROOM`).
+    Any threshold gives the same optimum (`settle` widens until the core is proven to hold
+    it), only sooner or later.
+    """
+    if sub.reduced is not None and len(sub.members):
+        sub.delta = max(sub.delta, gaps.get(int(sub.members[0]), 0.0))
+
+
+def remember_gap(sub: Component, outcome: Outcome, gaps: dict[int, float]) -> None:
+    """Keep in `gaps` what `sub` needed: the gap between its Lagrangian bound and its optimum."""
+    if sub.reduced is None or not len(sub.members) or outcome.status != "OPTIMAL" or not math.isfinite(sub.bound):
+        return
+    gap = sub.bound - outcome.bound
+    if gap > 4 * sub.tolerance:
+        gaps[int(sub.members[0])] = GAP_ROOM * gap + 2 * sub.tolerance
+    else:
+        gaps.pop(int(sub.members[0]), None)
+
+
+GAP_ROOM = 1.5             # a first threshold this many times the last gap: the optimum is likely inside
+
+
 def feasible(sub: Component, values: np.ndarray) -> bool:
     """Whether `values` (over the component's variables) keep every row and bound of it."""
     if np.any(values < sub.lower) or np.any(values > sub.upper):
