@@ -154,25 +154,36 @@ class Resolver:
         coefs = [merged[v] for v in vars_]
         rows = self.row_of_var[vars_] if len(vars_) else np.zeros(0, dtype=np.int64)
         units = Fraction(level.units)
-        # A row term's coefficient is (score × scale) × w: w is read back from the model.
-        weight: list[Fraction | None] = []
-        for r, c in zip(rows, coefs):
-            u = int(self.score_units[r]) if r >= 0 else 0
-            weight.append(Fraction(c, u) if r >= 0 and u else None)
-        known = [w for w in weight if w is not None]
-        common = max(set(known), key=known.count) if known else Fraction(0)
-        per_point = [(w if w is not None else common) * score_scale / self.resolution if r >= 0 else None
-                     for w, r in zip(weight, rows)]
-        mult = math.lcm(*(p.denominator for p in per_point if p is not None)) if known else 1
-        sampled = np.array([int(p * mult) if p is not None else 0 for p in per_point], dtype=np.int64)
-        others = np.array([c * mult if r < 0 else 0 for c, r in zip(coefs, rows)], dtype=np.int64)
+        # A row term's coefficient is (score × scale) × w: w is read back from the model. The
+        # terms hold few distinct (coefficient, score units) pairs: each is made a fraction once.
+        coef_arr = np.asarray(coefs, dtype=np.int64)
+        u_arr = np.where(rows >= 0, self.score_units[np.maximum(rows, 0)], 0) if len(rows) else coef_arr
+        known_at = np.flatnonzero((rows >= 0) & (u_arr != 0))
+        pairs, first, back = np.unique(np.stack([coef_arr[known_at], u_arr[known_at]], axis=1), axis=0,
+                                       return_index=True, return_inverse=True)
+        back = back.reshape(-1)
+        pair_w = [Fraction(int(c), int(u)) for c, u in pairs.tolist()]
+        counts: dict[Fraction, int] = {}
+        for k in np.argsort(first, kind="stable").tolist():          # in the order the terms hold them
+            counts[pair_w[k]] = counts.get(pair_w[k], 0) + int(np.count_nonzero(back == k))
+        common = max(set(counts), key=counts.__getitem__) if counts else Fraction(0)
+        # Each distinct weight per 1/resolution point; the default one (`common`) where a row's score is 0.
+        distinct = list(dict.fromkeys([*pair_w, common] if len(known_at) < int((rows >= 0).sum()) else pair_w))
+        per_point = {w: w * score_scale / self.resolution for w in distinct}
+        mult = math.lcm(*(p.denominator for p in per_point.values())) if counts else 1
+        value_of = np.array([int(per_point[w] * mult) for w in pair_w] + [int(per_point.get(common, 0) * mult)],
+                            dtype=np.int64)
+        at = np.full(len(rows), len(pair_w), dtype=np.int64)         # the default weight's slot …
+        at[known_at] = back                                          # … unless the term's own is known
+        sampled = np.where(rows >= 0, value_of[at], 0).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
+        others = np.where(rows < 0, coef_arr * mult, 0).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
         decides = np.array([v.index for v in level.variables], dtype=np.int64)
         ties = np.array(level.ties, dtype=np.int64) if level.ties else np.zeros(0, dtype=np.int64)
         # The level's value must stay inside int64 at any scores from 0 to 100 (exact arithmetic).
-        largest = [max(abs(int(c)), abs(int(s)) * 100 * self.resolution, abs(int(o)))
-                   for c, s, o in zip(coefs, sampled, others)]
-        span = np.maximum(np.abs(self.rows.lower[vars_]), np.abs(self.rows.upper[vars_])).tolist()
-        if sum(a * int(b) for a, b in zip(largest, span)) >= 2 ** 62:
+        largest = np.maximum(np.abs(coef_arr.astype(object)), np.abs(sampled.astype(object)) * (100 * self.resolution))
+        largest = np.maximum(largest, np.abs(others.astype(object)))
+        span = np.maximum(np.abs(self.rows.lower[vars_]), np.abs(self.rows.upper[vars_])).astype(object)
+        if int(np.dot(largest, span)) >= 2 ** 62:
             raise PlannerError(f"objective level {level.name} is too large to re-solve exactly")
         return _Level(name=level.name, vars=vars_, coefs=np.asarray(coefs, dtype=np.int64), rows=rows,
                       sampled=sampled, others=others, units=units, sample_units=units * mult,
