@@ -38,7 +38,8 @@ from planner.solver import Engine, WarmLps, solve_level
 
 RESOLUTION = 1000            # sampled scores are exact to 1/1000 point
 
-MERGE = 64                   # components of at most this many variables solved together (`solve_level`)
+MERGE = 64                   # components of at most this many variables solved together (`solve_level`) …
+SMALL_PARTS = 8              # … and a core's parts of at most this many 0/1 variables by enumeration
 
 
 @dataclass
@@ -237,8 +238,8 @@ class Resolver:
             if len(level.ties):
                 ties[level.decides] = level.ties
             result = solve_level(self.rows, lower, upper, score, ties, deadline=deadline, seed=seed, threads=1,
-                                 guess=guess, warm=self._warm, merge=MERGE,
-                                 gaps=self._gaps[i])
+                                 guess=guess, warm=self._warm, merge=MERGE, gaps=self._gaps[i],
+                                 small_parts=SMALL_PARTS)
             if result.values is None:
                 return Outcome(result.status, None, None, time.perf_counter() - start)
             values = result.values

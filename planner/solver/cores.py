@@ -19,7 +19,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from planner.errors import PlannerError
-from planner.model import INT_MAX, INT_MIN
+from planner.model import INT_MAX, INT_MIN, LinearRows, component_labels
 from planner.solver._base import Component, LevelProblem, Outcome
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,11 @@ def solve_job(p: LevelProblem, parts: list[tuple[int, Component, tuple[np.ndarra
     pending = []
     for c, sub, (lower, upper) in parts:
         sub.solves += 1
-        core = make_core(sub, lower, upper)
+        if p.small_parts:
+            narrowed = settle_small_parts(sub, lower, upper, p.small_parts)
+            core = None if narrowed is None else make_core(sub, *narrowed)
+        else:
+            core = make_core(sub, lower, upper)
         if core is None:
             out[c] = CoreResult("INFEASIBLE", None, -math.inf)
         elif not len(core.free):
@@ -299,6 +303,78 @@ def make_core(sub: Component, lower: np.ndarray, upper: np.ndarray) -> Core | No
     tie_min = int(np.minimum(ties * lower[idx], ties * upper[idx]).sum())
     return Core(values=values, free=idx, lower=lower[idx], upper=upper[idx], score=score, ties=ties, rows=rows,
                  hint=hint, magnitude=magnitude, fixed_score=fixed_score, tie_min=tie_min)
+
+
+def settle_small_parts(sub: Component, lower: np.ndarray, upper: np.ndarray,
+                       most: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The core's small parts decided by enumeration: bounds with them fixed, None if one is infeasible.
+
+    Fixed variables link nothing, so a core falls apart into independent parts (most of a
+    lookahead's cores are a few counters each, their copies fixed by the reduced costs). The
+    lexicographic optimum (score, then ties) of independent parts is each part's own, so a
+    part of at most `most` 0/1 variables is solved here by trying every assignment, and only
+    the rest goes to CP-SAT. Among assignments equal in score and ties the first is taken.
+    """
+    free = lower < upper
+    if not free.any():
+        return lower, upper
+    n_rows = len(sub.lo)
+    rows = LinearRows(lower=lower, upper=upper, start=np.searchsorted(sub.e_row, np.arange(n_rows + 1)),
+                      var=sub.e_var, coef=sub.e_coef, lo=sub.lo, hi=sub.hi)
+    labels = component_labels(rows, free)
+    n_parts = int(labels.max()) + 1
+    size = np.bincount(labels[free], minlength=n_parts)
+    wide = np.bincount(labels[free & ((lower != 0) | (upper != 1))], minlength=n_parts) > 0
+    small = (size <= most) & ~wide
+    if not small.any() or max(int(np.abs(sub.score).max(initial=0)), int(np.abs(sub.ties).max(initial=0))) >= 2 ** 54:
+        return lower, upper
+    # Each small part's variables in a row of `width` slots (unused slots held at 0).
+    width = int(size[small].max())
+    in_small = np.flatnonzero(free & small[np.maximum(labels, 0)])
+    in_small = in_small[np.argsort(labels[in_small], kind="stable")]
+    parts = np.flatnonzero(small)
+    part_row = np.full(n_parts, -1, np.int64)
+    part_row[parts] = np.arange(len(parts))
+    slot = np.arange(len(in_small)) - np.searchsorted(labels[in_small], labels[in_small])
+    grid = np.full((len(parts), width), -1, np.int64)
+    grid[part_row[labels[in_small]], slot] = in_small
+    assign = (np.arange(2 ** width)[:, None] >> np.arange(width)) & 1            # (2^w, w)
+    used = grid >= 0
+    ok = ~np.any(assign[None, :, :] & ~used[:, None, :], axis=2)                 # unused slots stay 0
+    safe = np.maximum(grid, 0)
+    score = np.where(used, sub.score[safe], 0) @ assign.T                       # (parts, 2^w), exact
+    ties = np.where(used, sub.ties[safe], 0) @ assign.T
+    # Rows: each holds free variables of one part only; the fixed ones are constants.
+    const = np.zeros(n_rows, np.int64)
+    fixed_entry = ~free[sub.e_var]
+    np.add.at(const, sub.e_row[fixed_entry], sub.e_coef[fixed_entry] * lower[sub.e_var[fixed_entry]])
+    entry = np.flatnonzero(~fixed_entry & small[np.maximum(labels[sub.e_var], 0)])
+    mine = np.unique(sub.e_row[entry])
+    local = np.searchsorted(mine, sub.e_row[entry])
+    position = np.zeros(len(lower), np.int64)
+    position[in_small] = slot
+    act = np.zeros((len(mine), 2 ** width), np.int64)
+    np.add.at(act, local, sub.e_coef[entry][:, None] * assign[:, position[sub.e_var[entry]]].T)
+    lo, hi = sub.lo[mine], sub.hi[mine]
+    holds = ((lo == INT_MIN)[:, None] | (act >= (lo - const[mine])[:, None])) & \
+        ((hi == INT_MAX)[:, None] | (act <= (hi - const[mine])[:, None]))
+    broken = np.zeros_like(ok, dtype=np.int64)
+    row_part = np.zeros(len(mine), np.int64)
+    row_part[local] = part_row[labels[sub.e_var[entry]]]
+    np.add.at(broken, row_part, ~holds)
+    ok &= broken == 0
+    if not ok.any(axis=1).all():
+        return None
+    least = np.iinfo(np.int64).min
+    top = np.where(ok, score, least).max(axis=1)
+    ok &= score == top[:, None]
+    best_ties = np.where(ok, ties, least).max(axis=1)
+    choice = np.argmax(ok & (ties == best_ties[:, None]), axis=1)
+    lower, upper = lower.copy(), upper.copy()
+    values = assign[choice]
+    lower[grid[used]] = values[used]
+    upper[grid[used]] = values[used]
+    return lower, upper
 
 
 def _run_cores(p: LevelProblem, cores: list[Core], deadline: float,

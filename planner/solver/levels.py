@@ -30,7 +30,7 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
                 log_progress: bool = False, engine: str = "cpsat", max_rounds: int | None = None,
                 progress: Callable[[int, int, float, float], None] | None = None,
                 pool: concurrent.futures.Executor | None = None, warm: WarmLps | None = None,
-                merge: int = 0, gaps: dict[int, float] | None = None) -> LevelResult:
+                merge: int = 0, gaps: dict[int, float] | None = None, small_parts: int = 0) -> LevelResult:
     """Maximise ``score·x``, then ``ties·x`` among the maximisers, exactly, over ``rows``.
 
     When the deadline comes first: the best slate found for every component and a proven bound
@@ -103,7 +103,7 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
 
     problem = LevelProblem(rows=rows, lo=lo, hi=hi, lower=lower, upper=upper, score=score, ties=ties, labels=labels,
                            row_comp=row_comp, live=live, guess=guess, seed=seed, deadline=deadline,
-                           log_progress=log_progress, engine=engine, max_rounds=max_rounds)
+                           log_progress=log_progress, engine=engine, max_rounds=max_rounds, small_parts=small_parts)
     duals = lp_duals(problem, todo, threads, warm) if engine == "cpsat" else None
     if merge > 0:
         problem, todo = _merged(problem, todo, merge)
