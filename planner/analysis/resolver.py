@@ -340,6 +340,7 @@ class Resolver:
         score = np.zeros(rows.n_vars, dtype=np.int64)
         np.add.at(score, level.vars, level.coefs)
         result = solve_level(rows, lo, hi, score, np.zeros(rows.n_vars, dtype=np.int64),
-                             deadline=start + time_limit_s, seed=seed, threads=1, guess=values)
+                             deadline=start + time_limit_s, seed=seed, threads=1, guess=values,
+                             merge=MERGE, small_parts=SMALL_PARTS)
         objective = None if result.values is None else level.objective(level.coefs, result.values, level.units)
         return Outcome(result.status, None, objective, time.perf_counter() - start)
