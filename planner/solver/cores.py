@@ -377,6 +377,9 @@ def settle_small_parts(sub: Component, lower: np.ndarray, upper: np.ndarray,
     return lower, upper
 
 
+_BOOLEAN = "variables { domain: [0, 1] }\n"
+
+
 def _run_cores(p: LevelProblem, cores: list[Core], deadline: float,
                stop: Stop | None) -> tuple[str, np.ndarray | None, float]:
     """One CP-SAT solve of independent cores: each maximises K·score + ties (K > its Σ ties).
@@ -392,10 +395,13 @@ def _run_cores(p: LevelProblem, cores: list[Core], deadline: float,
     for core in cores:
         n = len(core.free)
         core.slot = slice(offset, offset + n)
-        var_parts.extend(f"variables {{ domain: [{a}, {b}] }}\n" for a, b in zip(core.lower.tolist(), core.upper.tolist()))
+        if np.all(core.lower == 0) and np.all(core.upper == 1):
+            var_parts.append(_BOOLEAN * n)
+        else:
+            var_parts.extend(f"variables {{ domain: [{a}, {b}] }}\n" for a, b in zip(core.lower.tolist(), core.upper.tolist()))
         for variables, coefs, lo, hi in core.rows:
-            row_parts.append(f"constraints {{ linear {{ vars: {[v + offset for v in variables]} coeffs: {coefs} "
-                             f"domain: [{lo}, {hi}] }} }}\n")
+            row_parts.append(f"constraints {{ linear {{ vars: {[v + offset for v in variables] if offset else variables} "
+                             f"coeffs: {coefs} domain: [{lo}, {hi}] }} }}\n")
         k = int(core.ties.sum()) + 1
         objective = core.score if two_step else core.score * k + core.ties
         nz = np.flatnonzero(objective)
