@@ -9,7 +9,11 @@ which is what a flip margin compares (`analysis.sampling.flip_margin`).
 Every solve goes through the solver's door (`planner.solver`):
 
 * a score sample is `solve_level` over the rows, level by level (components, LP bound,
-  reduced-cost fixing, CP-SAT on the small cores), hinted with the slate at the scores as given;
+  reduced-cost fixing, CP-SAT on the small cores), hinted with the slate at the scores as given.
+  What stays the same from sample to sample is kept: the LP of the rows (re-solved from its last
+  basis; the next level of the same expression takes its multipliers as they are), each
+  component's fixing threshold, and the small components go together (`MERGE`), their cores'
+  small parts decided by enumeration (`SMALL_PARTS`: most of a lookahead's counters);
 * a forced candidate is `solver.Engine` (only its independent part re-solved, as an LP first —
   the quota matrices make the LP optimum integral almost always — CP-SAT where it is not);
 * a candidate below the pass mark, forced in, is `solve_level` over the parts its variable

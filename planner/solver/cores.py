@@ -2,9 +2,11 @@
 
 Owns the parameters of every core solve (chosen by measurement, `PARAMETERS`), reduced-cost
 fixing (`restrict`: a component's core at a threshold; `settle`: what a core's solve proves
-about its component, and the next threshold), writing a core as a CP-SAT model, solving tiny
-cores together (`solve_job`), the exact lexicographic tie-break in one solve, and stopping a
-running solve from another thread (`Stop`). Does not own which core is solved when, nor for
+about its component, and the next threshold; `first_threshold`/`remember_gap`: where a
+component solved again starts), a core's small independent parts decided by enumeration
+(`settle_small_parts`), writing a core as a CP-SAT model, solving tiny cores together
+(`solve_job`), the exact lexicographic tie-break in one solve, and stopping a running solve
+from another thread (`Stop`). Does not own which core is solved when, nor for
 how long (`solver.schedule`).
 """
 from __future__ import annotations

@@ -5,8 +5,12 @@ independent components (`model.components`); each gets a Lagrangian bound from t
 relaxation (`solver.lp`) and its reduced costs fix every variable that cannot change in any
 optimal slate, so CP-SAT (`solver.cores`) only searches the small core near the thresholds —
 exactly: if the core's optimum does not prove the fixing safe, the core is widened and solved
-again. The components are solved side by side, each on its own, by `solver.schedule`. Does not
-own the order of levels (`solver.cpsat`).
+again. The components are solved side by side, each on its own, by `solver.schedule`. For a
+level solved again and again with other scores (`analysis.resolver`), the caller may ask for
+small components to be solved as one (`merge`), for each component's first threshold to start
+at the gap it had the last time (`gaps`) and for a core's small independent parts to be decided
+by enumeration (`small_parts`); each leaves the optimum as it is. Does not own the order of
+levels (`solver.cpsat`).
 """
 from __future__ import annotations
 
