@@ -104,3 +104,27 @@ def test_warm_duals_give_the_lp_bound_of_the_current_scores_and_bounds():
         kept = component_of(p, 0, warm.duals(p), Groups.of(p)).bound
         assert math.isfinite(fresh)
         assert kept == pytest.approx(fresh, rel=1e-9, abs=1e-6)
+
+
+def test_warm_lps_keeps_its_multipliers_for_a_tighter_box_with_the_same_objective():
+    """The next level of the same expression (its decided variables fixed) is not re-solved: the
+    last multipliers are kept — and the level's optimum is still brute force's. A box reaching
+    outside the one last solved, or another objective, is solved again."""
+    rows, weights, cap = _knapsack(4)
+    profit = np.arange(3, 3 + 5 * N, 5, dtype=np.int64)
+    lower, upper = rows.lower.copy(), rows.upper.copy()
+    upper[0] = 0
+    warm = WarmLps()
+    first = warm.duals(_problem(rows, lower, upper, profit))
+    tight_lower, tight_upper = lower.copy(), upper.copy()
+    tight_lower[[1, 4]] = tight_upper[[1, 4]] = 1
+    tight_upper[7] = 0
+    assert warm.duals(_problem(rows, tight_lower, tight_upper, profit)) is first
+    ties = np.arange(1, N + 1, dtype=np.int64)
+    result = solve_level(rows, tight_lower, tight_upper, profit, ties, deadline=math.inf, warm=warm)
+    assert result.status == "OPTIMAL"
+    assert (int(profit @ result.values), int(ties @ result.values)) == _brute(weights, cap, profit, ties,
+                                                                           tight_lower, tight_upper)
+    assert warm.duals(_problem(rows, rows.lower, rows.upper, profit)) is not first     # x0 freed: solved again
+    again = warm.duals(_problem(rows, rows.lower, rows.upper, profit))
+    assert warm.duals(_problem(rows, rows.lower, rows.upper, profit + 1)) is not again  # another objective

@@ -9,7 +9,11 @@ which is what a flip margin compares (`analysis.sampling.flip_margin`).
 Every solve goes through the solver's door (`planner.solver`):
 
 * a score sample is `solve_level` over the rows, level by level (components, LP bound,
-  reduced-cost fixing, CP-SAT on the small cores), hinted with the slate at the scores as given;
+  reduced-cost fixing, CP-SAT on the small cores), hinted with the slate at the scores as given.
+  What stays the same from sample to sample is kept: the LP of the rows (re-solved from its last
+  basis; the next level of the same expression takes its multipliers as they are), each
+  component's fixing threshold, and the small components go together (`MERGE`), their cores'
+  small parts decided by enumeration (`SMALL_PARTS`: most of a lookahead's counters);
 * a forced candidate is `solver.Engine` (only its independent part re-solved, as an LP first —
   the quota matrices make the LP optimum integral almost always — CP-SAT where it is not);
 * a candidate below the pass mark, forced in, is `solve_level` over the parts its variable
@@ -37,6 +41,9 @@ from planner.rules import numeric_column, pinned_in
 from planner.solver import Engine, WarmLps, solve_level
 
 RESOLUTION = 1000            # sampled scores are exact to 1/1000 point
+
+MERGE = 64                   # components of at most this many variables solved together (`solve_level`) …
+SMALL_PARTS = 8              # … and a core's parts of at most this many 0/1 variables by enumeration
 
 
 @dataclass
@@ -140,7 +147,8 @@ class Resolver:
         self._nominal_values: np.ndarray | None = None      # proto values after the first level
         self._engine: Engine | None = None
         self._part_labels: np.ndarray | None = None          # parts with the pass mark's fixings
-        self._warm = [WarmLps() for _ in self.levels]        # each level's LP batches, kept between samples
+        self._warm = WarmLps()                               # the LP of the rows, kept between solves
+        self._gaps: list[dict[int, float]] = [{} for _ in self.levels]   # each level's fixing thresholds
 
     def _level(self, level: Any, score_scale: int) -> _Level:
         flat = cp_model_helper.FlatIntExpr(level.expr)
@@ -151,25 +159,36 @@ class Resolver:
         coefs = [merged[v] for v in vars_]
         rows = self.row_of_var[vars_] if len(vars_) else np.zeros(0, dtype=np.int64)
         units = Fraction(level.units)
-        # A row term's coefficient is (score × scale) × w: w is read back from the model.
-        weight: list[Fraction | None] = []
-        for r, c in zip(rows, coefs):
-            u = int(self.score_units[r]) if r >= 0 else 0
-            weight.append(Fraction(c, u) if r >= 0 and u else None)
-        known = [w for w in weight if w is not None]
-        common = max(set(known), key=known.count) if known else Fraction(0)
-        per_point = [(w if w is not None else common) * score_scale / self.resolution if r >= 0 else None
-                     for w, r in zip(weight, rows)]
-        mult = math.lcm(*(p.denominator for p in per_point if p is not None)) if known else 1
-        sampled = np.array([int(p * mult) if p is not None else 0 for p in per_point], dtype=np.int64)
-        others = np.array([c * mult if r < 0 else 0 for c, r in zip(coefs, rows)], dtype=np.int64)
+        # A row term's coefficient is (score × scale) × w: w is read back from the model. The
+        # terms hold few distinct (coefficient, score units) pairs: each is made a fraction once.
+        coef_arr = np.asarray(coefs, dtype=np.int64)
+        u_arr = np.where(rows >= 0, self.score_units[np.maximum(rows, 0)], 0) if len(rows) else coef_arr
+        known_at = np.flatnonzero((rows >= 0) & (u_arr != 0))
+        pairs, first, back = np.unique(np.stack([coef_arr[known_at], u_arr[known_at]], axis=1), axis=0,
+                                       return_index=True, return_inverse=True)
+        back = back.reshape(-1)
+        pair_w = [Fraction(int(c), int(u)) for c, u in pairs.tolist()]
+        counts: dict[Fraction, int] = {}
+        for k in np.argsort(first, kind="stable").tolist():          # in the order the terms hold them
+            counts[pair_w[k]] = counts.get(pair_w[k], 0) + int(np.count_nonzero(back == k))
+        common = max(set(counts), key=counts.__getitem__) if counts else Fraction(0)
+        # Each distinct weight per 1/resolution point; the default one (`common`) where a row's score is 0.
+        distinct = list(dict.fromkeys([*pair_w, common] if len(known_at) < int((rows >= 0).sum()) else pair_w))
+        per_point = {w: w * score_scale / self.resolution for w in distinct}
+        mult = math.lcm(*(p.denominator for p in per_point.values())) if counts else 1
+        value_of = np.array([int(per_point[w] * mult) for w in pair_w] + [int(per_point.get(common, 0) * mult)],
+                            dtype=np.int64)
+        at = np.full(len(rows), len(pair_w), dtype=np.int64)         # the default weight's slot …
+        at[known_at] = back                                          # … unless the term's own is known
+        sampled = np.where(rows >= 0, value_of[at], 0).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
+        others = np.where(rows < 0, coef_arr * mult, 0).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
         decides = np.array([v.index for v in level.variables], dtype=np.int64)
         ties = np.array(level.ties, dtype=np.int64) if level.ties else np.zeros(0, dtype=np.int64)
         # The level's value must stay inside int64 at any scores from 0 to 100 (exact arithmetic).
-        largest = [max(abs(int(c)), abs(int(s)) * 100 * self.resolution, abs(int(o)))
-                   for c, s, o in zip(coefs, sampled, others)]
-        span = np.maximum(np.abs(self.rows.lower[vars_]), np.abs(self.rows.upper[vars_])).tolist()
-        if sum(a * int(b) for a, b in zip(largest, span)) >= 2 ** 62:
+        largest = np.maximum(np.abs(coef_arr.astype(object)), np.abs(sampled.astype(object)) * (100 * self.resolution))
+        largest = np.maximum(largest, np.abs(others.astype(object)))
+        span = np.maximum(np.abs(self.rows.lower[vars_]), np.abs(self.rows.upper[vars_])).astype(object)
+        if int(np.dot(largest, span)) >= 2 ** 62:
             raise PlannerError(f"objective level {level.name} is too large to re-solve exactly")
         return _Level(name=level.name, vars=vars_, coefs=np.asarray(coefs, dtype=np.int64), rows=rows,
                       sampled=sampled, others=others, units=units, sample_units=units * mult,
@@ -223,7 +242,8 @@ class Resolver:
             if len(level.ties):
                 ties[level.decides] = level.ties
             result = solve_level(self.rows, lower, upper, score, ties, deadline=deadline, seed=seed, threads=1,
-                                 guess=guess, warm=self._warm[i])
+                                 guess=guess, warm=self._warm, merge=MERGE, gaps=self._gaps[i],
+                                 small_parts=SMALL_PARTS)
             if result.values is None:
                 return Outcome(result.status, None, None, time.perf_counter() - start)
             values = result.values
@@ -324,6 +344,7 @@ class Resolver:
         score = np.zeros(rows.n_vars, dtype=np.int64)
         np.add.at(score, level.vars, level.coefs)
         result = solve_level(rows, lo, hi, score, np.zeros(rows.n_vars, dtype=np.int64),
-                             deadline=start + time_limit_s, seed=seed, threads=1, guess=values)
+                             deadline=start + time_limit_s, seed=seed, threads=1, guess=values,
+                             merge=MERGE, small_parts=SMALL_PARTS)
         objective = None if result.values is None else level.objective(level.coefs, result.values, level.units)
         return Outcome(result.status, None, objective, time.perf_counter() - start)

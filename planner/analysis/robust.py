@@ -190,7 +190,9 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
         processes = workers or os.cpu_count() or 1
         tasks = sample_tasks(case, samples, job)
         if margins == "all":
-            tasks += flip_tasks(job, model, np.flatnonzero(decidable), processes)
+            # The margins first, largest group first: the samples, short and alike, fill in after
+            # them, so that the workers finish together.
+            tasks = flip_tasks(job, model, np.flatnonzero(decidable), processes) + tasks
         bar.describe("评分抽样与翻转边际" if margins == "all" else "评分抽样")
         # One task per chunk: a group of margins can take much longer than a sample.
         records = run_tasks(tasks, executor=executor, workers=workers, address=address, client=client,

@@ -119,6 +119,7 @@ class LevelProblem:
     log_progress: bool
     engine: str = "cpsat"                   # "cpsat" (cores, HiGHS racing hard ones) or "highs"
     max_rounds: int | None = None           # stop after this many core solves per component (tests)
+    small_parts: int = 0                    # a core's parts of at most this many 0/1 variables: enumerated
 
 
 @dataclass

@@ -2,9 +2,11 @@
 
 Owns the parameters of every core solve (chosen by measurement, `PARAMETERS`), reduced-cost
 fixing (`restrict`: a component's core at a threshold; `settle`: what a core's solve proves
-about its component, and the next threshold), writing a core as a CP-SAT model, solving tiny
-cores together (`solve_job`), the exact lexicographic tie-break in one solve, and stopping a
-running solve from another thread (`Stop`). Does not own which core is solved when, nor for
+about its component, and the next threshold; `first_threshold`/`remember_gap`: where a
+component solved again starts), a core's small independent parts decided by enumeration
+(`settle_small_parts`), writing a core as a CP-SAT model, solving tiny cores together
+(`solve_job`), the exact lexicographic tie-break in one solve, and stopping a running solve
+from another thread (`Stop`). Does not own which core is solved when, nor for
 how long (`solver.schedule`).
 """
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from planner.errors import PlannerError
-from planner.model import INT_MAX, INT_MIN
+from planner.model import INT_MAX, INT_MIN, LinearRows, component_labels
 from planner.solver._base import Component, LevelProblem, Outcome
 
 log = logging.getLogger(__name__)
@@ -104,7 +106,11 @@ def solve_job(p: LevelProblem, parts: list[tuple[int, Component, tuple[np.ndarra
     pending = []
     for c, sub, (lower, upper) in parts:
         sub.solves += 1
-        core = make_core(sub, lower, upper)
+        if p.small_parts:
+            narrowed = settle_small_parts(sub, lower, upper, p.small_parts)
+            core = None if narrowed is None else make_core(sub, *narrowed)
+        else:
+            core = make_core(sub, lower, upper)
         if core is None:
             out[c] = CoreResult("INFEASIBLE", None, -math.inf)
         elif not len(core.free):
@@ -207,6 +213,34 @@ def settle(sub: Component, core: tuple[np.ndarray, np.ndarray], result: CoreResu
     return None
 
 
+def first_threshold(sub: Component, gaps: dict[int, float]) -> None:
+    """Raise `sub`'s first fixing threshold to what its component needed the last time (`gaps`).
+
+    A component whose optimum lies well below its Lagrangian bound needs its core widened,
+    perhaps several times, each a CP-SAT solve; when a level is solved again and again with
+    other scores (`analysis.resolver`), its components' gaps change little. `gaps` holds, per
+    component's first variable, the threshold its last gap asks for, with room (`GAP_ROOM`).
+    Any threshold gives the same optimum (`settle` widens until the core is proven to hold
+    it), only sooner or later.
+    """
+    if sub.reduced is not None and len(sub.members):
+        sub.delta = max(sub.delta, gaps.get(int(sub.members[0]), 0.0))
+
+
+def remember_gap(sub: Component, outcome: Outcome, gaps: dict[int, float]) -> None:
+    """Keep in `gaps` what `sub` needed: the gap between its Lagrangian bound and its optimum."""
+    if sub.reduced is None or not len(sub.members) or outcome.status != "OPTIMAL" or not math.isfinite(sub.bound):
+        return
+    gap = sub.bound - outcome.bound
+    if gap > 4 * sub.tolerance:
+        gaps[int(sub.members[0])] = GAP_ROOM * gap + 2 * sub.tolerance
+    else:
+        gaps.pop(int(sub.members[0]), None)
+
+
+GAP_ROOM = 1.5             # a first threshold this many times the last gap: the optimum is likely inside
+
+
 def feasible(sub: Component, values: np.ndarray) -> bool:
     """Whether `values` (over the component's variables) keep every row and bound of it."""
     if np.any(values < sub.lower) or np.any(values > sub.upper):
@@ -273,6 +307,81 @@ def make_core(sub: Component, lower: np.ndarray, upper: np.ndarray) -> Core | No
                  hint=hint, magnitude=magnitude, fixed_score=fixed_score, tie_min=tie_min)
 
 
+def settle_small_parts(sub: Component, lower: np.ndarray, upper: np.ndarray,
+                       most: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The core's small parts decided by enumeration: bounds with them fixed, None if one is infeasible.
+
+    Fixed variables link nothing, so a core falls apart into independent parts (most of a
+    lookahead's cores are a few counters each, their copies fixed by the reduced costs). The
+    lexicographic optimum (score, then ties) of independent parts is each part's own, so a
+    part of at most `most` 0/1 variables is solved here by trying every assignment, and only
+    the rest goes to CP-SAT. Among assignments equal in score and ties the first is taken.
+    """
+    free = lower < upper
+    if not free.any():
+        return lower, upper
+    n_rows = len(sub.lo)
+    rows = LinearRows(lower=lower, upper=upper, start=np.searchsorted(sub.e_row, np.arange(n_rows + 1)),
+                      var=sub.e_var, coef=sub.e_coef, lo=sub.lo, hi=sub.hi)
+    labels = component_labels(rows, free)
+    n_parts = int(labels.max()) + 1
+    size = np.bincount(labels[free], minlength=n_parts)
+    wide = np.bincount(labels[free & ((lower != 0) | (upper != 1))], minlength=n_parts) > 0
+    small = (size <= most) & ~wide
+    if not small.any() or max(int(np.abs(sub.score).max(initial=0)), int(np.abs(sub.ties).max(initial=0))) >= 2 ** 54:
+        return lower, upper
+    # Each small part's variables in a row of `width` slots (unused slots held at 0).
+    width = int(size[small].max())
+    in_small = np.flatnonzero(free & small[np.maximum(labels, 0)])
+    in_small = in_small[np.argsort(labels[in_small], kind="stable")]
+    parts = np.flatnonzero(small)
+    part_row = np.full(n_parts, -1, np.int64)
+    part_row[parts] = np.arange(len(parts))
+    slot = np.arange(len(in_small)) - np.searchsorted(labels[in_small], labels[in_small])
+    grid = np.full((len(parts), width), -1, np.int64)
+    grid[part_row[labels[in_small]], slot] = in_small
+    assign = (np.arange(2 ** width)[:, None] >> np.arange(width)) & 1            # (2^w, w)
+    used = grid >= 0
+    ok = ~np.any(assign[None, :, :] & ~used[:, None, :], axis=2)                 # unused slots stay 0
+    safe = np.maximum(grid, 0)
+    score = np.where(used, sub.score[safe], 0) @ assign.T                       # (parts, 2^w), exact
+    ties = np.where(used, sub.ties[safe], 0) @ assign.T
+    # Rows: each holds free variables of one part only; the fixed ones are constants.
+    const = np.zeros(n_rows, np.int64)
+    fixed_entry = ~free[sub.e_var]
+    np.add.at(const, sub.e_row[fixed_entry], sub.e_coef[fixed_entry] * lower[sub.e_var[fixed_entry]])
+    entry = np.flatnonzero(~fixed_entry & small[np.maximum(labels[sub.e_var], 0)])
+    mine = np.unique(sub.e_row[entry])
+    local = np.searchsorted(mine, sub.e_row[entry])
+    position = np.zeros(len(lower), np.int64)
+    position[in_small] = slot
+    act = np.zeros((len(mine), 2 ** width), np.int64)
+    np.add.at(act, local, sub.e_coef[entry][:, None] * assign[:, position[sub.e_var[entry]]].T)
+    lo, hi = sub.lo[mine], sub.hi[mine]
+    holds = ((lo == INT_MIN)[:, None] | (act >= (lo - const[mine])[:, None])) & \
+        ((hi == INT_MAX)[:, None] | (act <= (hi - const[mine])[:, None]))
+    broken = np.zeros_like(ok, dtype=np.int64)
+    row_part = np.zeros(len(mine), np.int64)
+    row_part[local] = part_row[labels[sub.e_var[entry]]]
+    np.add.at(broken, row_part, ~holds)
+    ok &= broken == 0
+    if not ok.any(axis=1).all():
+        return None
+    least = np.iinfo(np.int64).min
+    top = np.where(ok, score, least).max(axis=1)
+    ok &= score == top[:, None]
+    best_ties = np.where(ok, ties, least).max(axis=1)
+    choice = np.argmax(ok & (ties == best_ties[:, None]), axis=1)
+    lower, upper = lower.copy(), upper.copy()
+    values = assign[choice]
+    lower[grid[used]] = values[used]
+    upper[grid[used]] = values[used]
+    return lower, upper
+
+
+_BOOLEAN = "variables { domain: [0, 1] }\n"
+
+
 def _run_cores(p: LevelProblem, cores: list[Core], deadline: float,
                stop: Stop | None) -> tuple[str, np.ndarray | None, float]:
     """One CP-SAT solve of independent cores: each maximises K·score + ties (K > its Σ ties).
@@ -288,10 +397,13 @@ def _run_cores(p: LevelProblem, cores: list[Core], deadline: float,
     for core in cores:
         n = len(core.free)
         core.slot = slice(offset, offset + n)
-        var_parts.extend(f"variables {{ domain: [{a}, {b}] }}\n" for a, b in zip(core.lower.tolist(), core.upper.tolist()))
+        if np.all(core.lower == 0) and np.all(core.upper == 1):
+            var_parts.append(_BOOLEAN * n)
+        else:
+            var_parts.extend(f"variables {{ domain: [{a}, {b}] }}\n" for a, b in zip(core.lower.tolist(), core.upper.tolist()))
         for variables, coefs, lo, hi in core.rows:
-            row_parts.append(f"constraints {{ linear {{ vars: {[v + offset for v in variables]} coeffs: {coefs} "
-                             f"domain: [{lo}, {hi}] }} }}\n")
+            row_parts.append(f"constraints {{ linear {{ vars: {[v + offset for v in variables] if offset else variables} "
+                             f"coeffs: {coefs} domain: [{lo}, {hi}] }} }}\n")
         k = int(core.ties.sum()) + 1
         objective = core.score if two_step else core.score * k + core.ties
         nz = np.flatnonzero(objective)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 from ortools.sat.python import cp_model, cp_model_helper
 
-from planner.model import Split
+from planner.model import LinearRows, Split, component_labels
 from planner.solver.cp import CpOutcome, solve_cp
 from planner.solver.partspec import INF64, PartSpec, part_spec
 
@@ -134,34 +134,23 @@ class _Completer:
         spec = self.spec
         if np.any(spec.lo[free] != 0) or np.any(spec.hi[free] != 1):
             return None
-        is_free = np.zeros(spec.n, bool)
-        is_free[free] = True
-        parent = {int(j): int(j) for j in free}
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        entry_free = is_free[spec.indices]
-        for r in np.unique(self.row_of_entry[entry_free]):
-            a, b = spec.indptr[r], spec.indptr[r + 1]
-            members = spec.indices[a:b][entry_free[a:b]]
-            root = find(int(members[0]))
-            for j in members[1:]:
-                other = find(int(j))
-                if other != root:
-                    parent[other] = root
-        clusters: dict[int, list[int]] = {}
-        for j in free:
-            clusters.setdefault(find(int(j)), []).append(int(j))
+        # Clusters: the free variables linked by the rows they share (the rows over them alone).
+        position = np.full(spec.n, -1, np.int64)
+        position[free] = np.arange(len(free))
+        kept = position[spec.indices] >= 0
+        rows = self.row_of_entry[kept]
+        start = np.concatenate([[0], np.flatnonzero(np.diff(rows)) + 1, [len(rows)]]) if len(rows) else np.zeros(1, np.int64)
+        zeros = np.zeros(len(start) - 1, np.int64)
+        structure = LinearRows(lower=np.zeros(len(free), np.int64), upper=np.ones(len(free), np.int64), start=start,
+                               var=position[spec.indices[kept]], coef=spec.data[kept], lo=zeros, hi=zeros)
+        cluster = component_labels(structure, np.ones(len(free), bool))
+        # In each cluster, the largest LP values first (then the lower index), as many ones as its LP total.
+        order = np.lexsort((free, -np.round(values[free], 6), cluster))
+        ranked = cluster[order]
+        rank = np.arange(len(order)) - np.searchsorted(ranked, ranked)
+        total = np.rint(np.bincount(cluster, weights=values[free])).astype(np.int64)
         out = x.copy()
-        for members in clusters.values():
-            members = np.array(sorted(members, key=lambda j: (-round(float(values[j]), 6), j)), dtype=np.int64)
-            total = int(round(float(values[members].sum())))
-            out[members] = 0
-            out[members[:total]] = 1
+        out[free[order]] = (rank < total[ranked]).astype(np.int64)
         return out
 
     def _solve(self, x: np.ndarray, free: np.ndarray) -> np.ndarray | None:

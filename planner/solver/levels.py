@@ -5,12 +5,17 @@ independent components (`model.components`); each gets a Lagrangian bound from t
 relaxation (`solver.lp`) and its reduced costs fix every variable that cannot change in any
 optimal slate, so CP-SAT (`solver.cores`) only searches the small core near the thresholds —
 exactly: if the core's optimum does not prove the fixing safe, the core is widened and solved
-again. The components are solved side by side, each on its own, by `solver.schedule`. Does not
-own the order of levels (`solver.cpsat`).
+again. The components are solved side by side, each on its own, by `solver.schedule`. For a
+level solved again and again with other scores (`analysis.resolver`), the caller may ask for
+small components to be solved as one (`merge`), for each component's first threshold to start
+at the gap it had the last time (`gaps`) and for a core's small independent parts to be decided
+by enumeration (`small_parts`); each leaves the optimum as it is. Does not own the order of
+levels (`solver.cpsat`).
 """
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -19,7 +24,7 @@ import numpy as np
 
 from planner.model import INT_MAX, INT_MIN, LinearRows, component_labels
 from planner.solver._base import Component, LevelProblem, LevelResult
-from planner.solver.cores import FIRST_STEP
+from planner.solver.cores import FIRST_STEP, first_threshold, remember_gap
 from planner.solver.lp import WarmLps, lp_duals
 from planner.solver.schedule import solve_components
 
@@ -28,7 +33,8 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
                 deadline: float, seed: int = 0, threads: int = 1, guess: np.ndarray | None = None,
                 log_progress: bool = False, engine: str = "cpsat", max_rounds: int | None = None,
                 progress: Callable[[int, int, float, float], None] | None = None,
-                pool: concurrent.futures.Executor | None = None, warm: WarmLps | None = None) -> LevelResult:
+                pool: concurrent.futures.Executor | None = None, warm: WarmLps | None = None,
+                merge: int = 0, gaps: dict[int, float] | None = None, small_parts: int = 0) -> LevelResult:
     """Maximise ``score·x``, then ``ties·x`` among the maximisers, exactly, over ``rows``.
 
     When the deadline comes first: the best slate found for every component and a proven bound
@@ -59,8 +65,16 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
     pool : Executor, optional
         A thread pool of `threads` workers to run the solves on (one is made when not given).
     warm : WarmLps, optional
-        The LP batches of earlier solves over the same `rows`, re-solved from their last basis
-        (many solves that differ in scores and bounds only: `analysis.resolver`).
+        The LP of earlier solves over the same `rows`, re-solved from its last basis (many
+        solves that differ in scores and bounds only: `analysis.resolver`).
+    gaps : dict, optional
+        Kept by the caller between solves of this level: the fixing threshold each component
+        needed the last time — its first core starts there — updated by this solve
+        (`cores.first_threshold`).
+    merge : int
+        Components of at most this many variables are solved together, as one (their cores in
+        one CP-SAT model; the optimum of independent parts is each part's own optimum) — for
+        callers that solve a level many times and do not read its components one by one.
     """
     active = lower < upper
     base = np.where(active, 0, lower)
@@ -93,10 +107,15 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
 
     problem = LevelProblem(rows=rows, lo=lo, hi=hi, lower=lower, upper=upper, score=score, ties=ties, labels=labels,
                            row_comp=row_comp, live=live, guess=guess, seed=seed, deadline=deadline,
-                           log_progress=log_progress, engine=engine, max_rounds=max_rounds)
+                           log_progress=log_progress, engine=engine, max_rounds=max_rounds, small_parts=small_parts)
     duals = lp_duals(problem, todo, threads, warm) if engine == "cpsat" else None
+    if merge > 0:
+        problem, todo = _merged(problem, todo, merge)
     groups = Groups.of(problem)
     subs = {c: component_of(problem, c, duals, groups) for c in todo}
+    if gaps is not None:
+        for sub in subs.values():
+            first_threshold(sub, gaps)
     fixed = float(score[~active] @ values[~active]) + float(score[lone] @ values[lone])
     report = None if progress is None else \
         (lambda done, total, best, bound: progress(done, total, fixed + best, fixed + bound))
@@ -112,6 +131,9 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
     statuses = {o.status for o in outcomes.values()}
     if "INFEASIBLE" in statuses:
         return LevelResult("INFEASIBLE", None, 0, math.nan, labels, stats)
+    if gaps is not None:
+        for c, o in outcomes.items():
+            remember_gap(subs[c], o, gaps)
     reports = [_component_report(c, o, subs[c]) for c, o in outcomes.items()]
     if "UNKNOWN" in statuses:
         return LevelResult("UNKNOWN", None, 0, math.nan, labels, stats, reports)
@@ -122,6 +144,40 @@ def solve_level(rows: LinearRows, lower: np.ndarray, upper: np.ndarray, score: n
     total = int(score @ values)
     status = "OPTIMAL" if statuses == {"OPTIMAL"} else "FEASIBLE"
     return LevelResult(status, values, total, max(top, float(total)), labels, stats, reports)
+
+
+MERGED_MAX = 2000          # variables of one group of merged small components
+MERGED_BITS = 56           # and its (Σ |score| + 1)·(Σ ties + 1) below 2^56: one CP-SAT solve per core
+
+
+def _merged(p: LevelProblem, todo: list[int], most: int) -> tuple[LevelProblem, list[int]]:
+    """The problem with its components of at most `most` variables in groups, each group one label.
+
+    A group is as many small components, in order, as fit `MERGED_MAX` variables and keep the
+    lexicographic objective of a core within `MERGED_BITS` (so a core is solved in one call).
+    """
+    n_comp = int(p.labels.max()) + 1
+    inside = p.labels >= 0
+    sizes = np.bincount(p.labels[inside], minlength=n_comp)
+    span = np.maximum(np.abs(p.lower), np.abs(p.upper)).astype(float)
+    weight = np.bincount(p.labels[inside], weights=(np.abs(p.score) * span)[inside], minlength=n_comp)
+    tie = np.bincount(p.labels[inside], weights=(np.abs(p.ties) * span)[inside], minlength=n_comp)
+    target = np.arange(n_comp)
+    kept: list[int] = []
+    head, count, total, ties = -1, 0, 0.0, 0.0
+    for c in todo:
+        if sizes[c] > most:
+            kept.append(c)
+            continue
+        if head < 0 or count + sizes[c] > MERGED_MAX or \
+                (total + weight[c] + 1.0) * (ties + tie[c] + 1.0) >= 2.0 ** MERGED_BITS:
+            head, count, total, ties = c, 0, 0.0, 0.0
+            kept.append(c)
+        target[c] = head
+        count, total, ties = count + int(sizes[c]), total + float(weight[c]), ties + float(tie[c])
+    labels = np.where(inside, target[np.maximum(p.labels, 0)], -1)
+    row_comp = np.where(p.row_comp >= 0, target[np.maximum(p.row_comp, 0)], -1)
+    return dataclasses.replace(p, labels=labels, row_comp=row_comp), sorted(kept)
 
 
 def _component_report(c: int, outcome, sub: Component) -> dict:

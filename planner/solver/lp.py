@@ -72,10 +72,16 @@ class WarmLps:
     same LP as the batches of `lp_duals`, whose blocks the fixed variables no longer link. Any
     multipliers are valid for the Lagrangian bound (`solver.levels`), so another optimal
     basis can change which variables are fixed first, never the optimum. One thread at a time.
+
+    A solve with the same objective over a box inside the last one (the next level of the same
+    expression, its decided variables fixed) is not re-solved: the last multipliers bound it
+    too, and where the last LP optimum was integral (almost every component) they bound it as
+    tightly as a new LP would.
     """
 
     def __init__(self) -> None:
         self._model: tuple | None = None
+        self._duals: np.ndarray | None = None
         from ortools.linear_solver import linear_solver_pb2
         self._response = linear_solver_pb2.MPSolutionResponse()
 
@@ -123,8 +129,11 @@ class WarmLps:
         from ortools.linear_solver import pywraplp
 
         if self._model is None or self._model[0] is not p.rows:
-            self._model = self._build(p)
+            self._model, self._duals = self._build(p), None
         _, solver, x, cts, scale, state = self._model
+        if self._duals is not None and np.array_equal(p.score, state["score"]) and \
+                np.all(p.lower >= state["lower"]) and np.all(p.upper <= state["upper"]):
+            return self._duals
         bounds = np.flatnonzero((p.lower != state["lower"]) | (p.upper != state["upper"]))
         for j, a, b in zip(bounds.tolist(), p.lower[bounds].astype(float).tolist(),
                            p.upper[bounds].astype(float).tolist()):
@@ -137,11 +146,12 @@ class WarmLps:
         solver.SetTimeLimit(max(10, int(1000 * min(LP_TIME_S, LP_SHARE * (p.deadline - time.perf_counter())))))
         if solver.Solve() != pywraplp.Solver.OPTIMAL:
             log.info("the warm LP relaxation is not optimal: solved again in batches")
-            self._model = None
+            self._model = self._duals = None
             return None
         response = self._response
         solver.FillSolutionResponseProto(response)
-        return np.asarray(response.dual_value, dtype=float) / scale
+        self._duals = np.asarray(response.dual_value, dtype=float) / scale
+        return self._duals
 
 
 def _lp_batch(p: LevelProblem, batch: list[int], duals: np.ndarray) -> None:
