@@ -215,8 +215,9 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
             flips = [f for r in records for f in r["flips"]]
     nominal_selected = result.slate["selected"].to_numpy(dtype=bool)
     if not np.array_equal(matrix[0], nominal_selected):
-        log.warning("the re-solved nominal slate differs from the planner's in %d rows",
-                    int((matrix[0] != nominal_selected).sum()))
+        differ = int((matrix[0] != nominal_selected).sum())
+        log.warning(say(f"按原分数重新求解的名单与规划名单有 {differ} 行不同",
+                        f"the re-solved nominal slate differs from the planner's in {differ} rows"))
     table = _robust_table(result, spread, probability, n_solved, band, flips, decidable, model, scenario)
     summary = {
         "name": scenario.name, "scenario": str(scenario.source or ""), "samples": samples, "seed": seed,

@@ -360,10 +360,12 @@ def gather_samples(records: list[dict], cases: dict[str, Case], wall_s: float) -
         failed = [r["sample"] for r in rows if not r["selected"]]
         if failed:
             first = next(r for r in rows if not r["selected"])
-            why = {"INFEASIBLE": "no slate meets the hard rules at those scores",
-                   "UNKNOWN": "no slate found within the time limit of a sample"}.get(first["status"], first["status"])
-            log.warning("%s: %d score samples have no slate (e.g. sample %d: %s); they are left out of the "
-                        "probabilities", label, len(failed), first["sample"], why)
+            why = {"INFEASIBLE": say("按这些分数没有名单能满足全部硬性规则", "no slate meets the hard rules at those scores"),
+                   "UNKNOWN": say("单个样本的时限内没有找到名单", "no slate found within the time limit of a sample")
+                   }.get(first["status"], first["status"])
+            log.warning(say(f"{label}：{len(failed)} 个评分样本没有名单（例如样本 {first['sample']}：{why}），不计入入选概率",
+                            f"{label}: {len(failed)} score samples have no slate (e.g. sample {first['sample']}: {why}); "
+                            "they are left out of the probabilities"))
         selections[label] = matrix
         solved[label] = np.array([bool(r["selected"]) for r in rows])
     runs = pd.DataFrame([{k: r[k] for k in RUN_COLUMNS} for r in records], columns=RUN_COLUMNS)

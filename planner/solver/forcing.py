@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 from ortools.sat.python import cp_model, cp_model_helper
 
+from planner.lang import say
 from planner.model import LinearRows, Split, component_labels
 from planner.solver.cp import CpOutcome, solve_cp
 from planner.solver.partspec import INF64, PartSpec, part_spec
@@ -249,7 +250,7 @@ def solve_part(spec: PartSpec, tasks: Sequence[tuple[int, int]], deadline: float
     try:
         lp = _Lp(spec, weights, maximise=True)
     except Exception as exc:       # pragma: no cover - GLOP unavailable
-        log.warning("no LP solver (%s): CP-SAT only", exc)
+        log.warning(say(f"没有线性规划求解器（{exc}）：只用 CP-SAT", f"no LP solver ({exc}): CP-SAT only"))
         lp = None
     cpsat = None
     decision_index = {int(j): k for k, j in enumerate(spec.decisions)}
@@ -427,6 +428,6 @@ def _map(jobs: list, processes: int) -> list[list[dict]]:
         with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context) as pool:
             return list(pool.map(_run, jobs))
     except (OSError, BrokenProcessPool) as exc:       # no processes to be had: do it here
-        log.warning("counterfactuals in this process only (%s)", exc)
+        log.warning(say(f"反事实只在本进程内计算（{exc}）", f"counterfactuals in this process only ({exc})"))
         return [_run(job) for job in jobs]
 
