@@ -127,7 +127,7 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
         ncoefs = [int(score_units[i]) for i in nat]
         nexpr = cp_model.LinearExpr.weighted_sum(list(model.national[nat]), ncoefs)
         nbits = _tie_bits(sum(ncoefs), len(nat))
-        nties = _ties(_id_hashes(np.char.add("national:", ids[nat].astype(str))), np.arange(len(nat)), nbits) \
+        nties = _ties(_id_hashes(np.array(["national:" + i for i in ids[nat].tolist()], dtype=object)), np.arange(len(nat)), nbits) \
             if use_ties else []
         model.objectives.append(Objective("national_score", nexpr, Fraction(score_scale), list(model.national[nat]),
                                           nties))
@@ -161,8 +161,8 @@ def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.
     select_index = _select_index(model)[rows]
     order = np.lexsort((select_index, group))        # by group (source, coef), then variable index
     group, select_index = group[order], select_index[order]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    sizes = np.diff(np.r_[starts, len(group)]).tolist()
+    starts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+    sizes = np.diff(np.append(starts, len(group))).tolist()
     sources = source[rows[order][starts]].tolist()
     digits = {m: counter_digits(m) for m in set(sizes)}
     first = len(model.cp.Proto().variables)

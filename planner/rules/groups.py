@@ -304,7 +304,7 @@ def rule_groups(frame: pd.DataFrame, rule: Rule, scenario: Scenario, *, mask: np
         order = np.argsort(all_codes[positions], kind="stable")  # rows stay in frame order within a group
         positions = positions[order]
         codes = all_codes[positions]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]])) if len(codes) else np.zeros(0, np.int64)
     ends = np.append(starts[1:], len(codes))
     members = {all_keys[c]: positions[a:b] for c, a, b in zip(codes[starts].tolist(), starts.tolist(), ends.tolist())}
     for key in _named_groups(rule, scenario):
