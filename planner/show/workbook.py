@@ -11,7 +11,9 @@ The 名单 sheet's cells are written by column, not one xlsxwriter call per cell
 out the workbook (header, widths, filter, drop-down lists, shading, the other sheets) with the
 header row only, and the data rows are spliced into that sheet's XML (numbers, booleans, and
 text in the shared strings, escaped the way xlsxwriter escapes it: `_with_rows`). A national slate of
-74,400 rows × 20 columns is 1.5 M cells: cell by cell that took most of a national run.
+74,400 rows × 20 columns is 1.5 M cells: cell by cell that took most of a national run. Each row is
+one %-template filled with its row number and each cell's part (`_row_template`), and the rows go
+into the sheet's zip entry a few thousand at a time rather than as one text copied several times.
 """
 from __future__ import annotations
 
@@ -261,27 +263,43 @@ def _value_cell(ref: str, value: object, strings: _Strings) -> str:
     return strings.cell(ref, str(value))
 
 
-def _column_cells(column: pd.Series, letter: str, rows: list[str], strings: _Strings) -> list[str]:
-    """The cells of one column, row 2 on. A plain column (numpy bool, integer or finite float, or
-    text with empty cells) has each distinct value's part of the cell written once, then each cell
-    is its reference and that part; any other column is typed cell by cell (`_value_cell`)."""
+def _row_template(table: pd.DataFrame, strings: _Strings) -> tuple[str, list[np.ndarray]]:
+    """The sheet's data rows (row 2 on) as one row's XML with a ``%s`` for each part that changes
+    from row to row, and those parts: one object array per ``%s``, an entry per row. Every text is
+    numbered in `strings` here, column by column, as the cell-by-cell writer numbers them."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    rows = np.array([str(i) for i in range(2, len(table) + 2)], dtype=object)
+    pieces, parts = ['<row r="%s">'], [rows]
+    for j in range(table.shape[1]):
+        piece, column_parts = _column_parts(table.iloc[:, j], xl_col_to_name(j), rows, strings)
+        pieces.append(piece)
+        parts.extend(column_parts)
+    pieces.append("</row>")
+    return "".join(pieces), parts
+
+
+def _column_parts(column: pd.Series, letter: str, rows: np.ndarray, strings: _Strings) -> tuple[str, list[np.ndarray]]:
+    """One column's cell in the row template and its parts (`_row_template`). A plain column (numpy
+    bool, integer or finite float, or text with empty cells) has each distinct value's part of the
+    cell after its reference (its tail) written once; any other column is typed cell by cell
+    (`_value_cell`)."""
     kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
     if kind in "biu" or (kind == "f" and column.dtype.itemsize == 8 and not np.isinf(column.to_numpy()).any()):
         values = column.to_numpy()
         codes, distinct = pd.factorize(values.view(np.int64) if kind == "f" else values)
         if kind == "f":
             distinct = np.asarray(distinct).view(np.float64)
-        tails = [_number_tail(v) for v in np.asarray(distinct).tolist()]
-        return _cells(letter, rows, np.array(tails + [None], dtype=object)[codes].tolist())
+        return _tail_parts(letter, rows, [_number_tail(v) for v in np.asarray(distinct).tolist()], codes)
     values = column.tolist()
     codes, distinct = pd.factorize(np.asarray(values, dtype=object))
     if all(type(v) is str for v in distinct):         # text and empty cells: each text looked up once
         numbers = strings.numbers(np.asarray(distinct, dtype=object).tolist())
         strings.uses += int((codes >= 0).sum())
-        tails = np.array([f' t="s"><v>{k}</v></c>' for k in numbers] + [None], dtype=object)
-        return _cells(letter, rows, tails[codes].tolist())
-    return [strings.cell(letter + r, v) if type(v) is str else _value_cell(letter + r, v, strings)
-            for r, v in zip(rows, values)]
+        return _tail_parts(letter, rows, [f' t="s"><v>{k}</v></c>' for k in numbers], codes)
+    cells = [strings.cell(letter + r, v) if type(v) is str else _value_cell(letter + r, v, strings)
+             for r, v in zip(rows.tolist(), values)]
+    return "%s", [np.array(cells, dtype=object)]
 
 
 def _number_tail(value: bool | int | float) -> str | None:
@@ -293,18 +311,33 @@ def _number_tail(value: bool | int | float) -> str | None:
     return f"><v>{value:.16G}</v></c>"
 
 
-def _cells(letter: str, rows: list[str], tails: list[str | None]) -> list[str]:
-    """Each cell as its reference (column `letter`, row) and its tail; "" where the tail is None."""
-    if None not in tails:
-        return [f'<c r="{letter}{r}"{t}' for r, t in zip(rows, tails)]
-    return ["" if t is None else f'<c r="{letter}{r}"{t}' for r, t in zip(rows, tails)]
+def _tail_parts(letter: str, rows: np.ndarray, tails: list[str | None], codes: np.ndarray) -> tuple[str, list[np.ndarray]]:
+    """A column's cell as its reference (`letter`, the row) and the tail of its value's code (code
+    -1 or a None tail: no cell at all)."""
+    cell_tails = np.array(tails + [None], dtype=object)[codes]
+    empty = np.array([t is None for t in tails] + [True])[codes]
+    if not empty.any():
+        return f'<c r="{letter}%s"%s', [rows, cell_tails]
+    opening = np.full(len(rows), f'<c r="{letter}', dtype=object)
+    opening[empty] = ""
+    numbers = rows.copy()
+    numbers[empty] = ""
+    closing = np.array(['"' + t if t is not None else "" for t in tails] + [""], dtype=object)[codes]
+    return "%s%s%s", [opening, numbers, closing]
+
+
+def _rows_xml(template: str, parts: list[np.ndarray], chunk: int = 4096):
+    """The rows of `_row_template`, `chunk` rows a text."""
+    for start in range(0, len(parts[0]), chunk):
+        rows = zip(*(part[start:start + chunk].tolist() for part in parts))
+        yield "".join([template % row for row in rows])
 
 
 def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame]) -> bytes:
     """The workbook `book` with the rows of each table in `bodies` (row 2 on) added to its sheet
     (a part name: ``xl/worksheets/sheet1.xml``), whose header xlsxwriter wrote, their text to the
     shared strings; every other part, and every zip entry's name, order and date, as xlsxwriter
-    wrote them."""
+    wrote them. A sheet's rows go into its zip entry a few thousand at a time, never as one text."""
     from xlsxwriter.utility import xl_col_to_name
 
     bodies = {sheet: table for sheet, table in bodies.items() if len(table)}
@@ -314,24 +347,37 @@ def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame]) -> bytes:
     shared = source.read(_STRINGS).decode("utf-8")
     counts = re.search(r'count="(\d+)" uniqueCount="(\d+)"', shared)
     strings = _Strings(int(counts.group(2)))
-    sheets = {}
-    for sheet, table in bodies.items():
-        rows = [str(i) for i in range(2, len(table) + 2)]
-        columns = [_column_cells(table.iloc[:, j], xl_col_to_name(j), rows, strings) for j in range(table.shape[1])]
-        data_rows = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, *cells in zip(rows, *columns))
-        dimension = f"A1:{xl_col_to_name(table.shape[1] - 1)}{len(table) + 1}"
-        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>',
-                     source.read(sheet).decode("utf-8"), count=1)
-        sheets[sheet] = xml.replace("</sheetData>", data_rows + "</sheetData>", 1).encode("utf-8")
+    rows = {sheet: _row_template(table, strings) for sheet, table in bodies.items()}
     shared = shared.replace(counts.group(0), f'count="{int(counts.group(1)) + strings.uses}" '
                                              f'uniqueCount="{strings.first + len(strings.index)}"', 1)
-    sheets[_STRINGS] = shared.replace("</sst>", strings.xml() + "</sst>", 1).encode("utf-8")
+    shared = shared.replace("</sst>", strings.xml() + "</sst>", 1).encode("utf-8")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            data = sheets.get(info.filename) or source.read(info)
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            _deflated_fast(info)
+            if info.filename not in rows:
+                target.writestr(info, shared if info.filename == _STRINGS else source.read(info))
+                continue
+            table = bodies[info.filename]
+            dimension = f"A1:{xl_col_to_name(table.shape[1] - 1)}{len(table) + 1}"
+            xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>',
+                         source.read(info).decode("utf-8"), count=1)
+            head, tail = xml.split("</sheetData>", 1)
+            with target.open(info, "w") as entry:
+                entry.write(head.encode("utf-8"))
+                for text in _rows_xml(*rows[info.filename]):
+                    entry.write(text.encode("utf-8"))
+                entry.write(("</sheetData>" + tail).encode("utf-8"))
     return out.getvalue()
+
+
+def _deflated_fast(info: zipfile.ZipInfo) -> None:
+    """Mark a zip entry to be deflated at level 1, as ``writestr(info, data, ZIP_DEFLATED, 1)`` marks it."""
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if hasattr(info, "compress_level"):          # Python 3.13 on
+        info.compress_level = 1
+    else:
+        info._compresslevel = 1
 
 
 _MEANINGS = {
