@@ -22,11 +22,13 @@ import math
 import re
 import unicodedata
 import zipfile
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from planner.inputs import column_label, to_chinese, value_labels
+from planner.inputs.labels import CODED_COLUMNS
 
 RULE_LABELS = {
     "rule_id": "规则编号", "clause": "通知条款", "group": "分组", "value": "已用（含以往年度）", "min": "下限",
@@ -70,7 +72,8 @@ def rules_chinese(rules: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, lang: str = "zh") -> bytes:
+def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, lang: str = "zh",
+                     codes: Mapping[int, tuple[np.ndarray, list[str]]] | None = None) -> bytes:
     """The slate workbook.
 
     Parameters
@@ -82,12 +85,18 @@ def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, 
         rules.csv of the same run, for the 规则 sheet.
     lang : {"zh", "en"}
         ``"en"``: codes and English headers, 0/1 flags, sheets ``slate`` and ``rules``.
+    codes : mapping, optional
+        The slate's text columns by position, each cell's code and the distinct texts, as
+        ``pd.factorize`` numbers them (`planner.show.render.TextCodes`), where the caller has them.
     """
     import xlsxwriter
 
     zh = lang != "en"
-    table = _chinese(slate, [c for c in slate.columns if slate[c].dtype == bool
-                             or c in ("selected", "national")]) if zh else slate
+    flags = [c for c in slate.columns if slate[c].dtype == bool or c in ("selected", "national")]
+    table = _chinese(slate, flags) if zh else slate
+    if zh and codes:             # the columns `_chinese` (or `to_chinese`) relabels have other texts now
+        relabelled = set(_chinese_keys(slate, flags)) | set(CODED_COLUMNS)
+        codes = {j: coded for j, coded in codes.items() if slate.columns[j] not in relabelled}
     raw = io.BytesIO()
     book = xlsxwriter.Workbook(raw, {"in_memory": True, "strings_to_numbers": False,
                                      "strings_to_formulas": False, "strings_to_urls": False})
@@ -111,6 +120,7 @@ def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, 
         ws.conditional_format(1, 0, n, width - 1, {"type": "formula", "criteria": f"=${letter}2={truth}",
                                                    "format": shade})
     bodies = {"xl/worksheets/sheet1.xml": table}
+    known = {"xl/worksheets/sheet1.xml": codes or {}}
     if rules is not None:
         bodies["xl/worksheets/sheet2.xml"] = rules_chinese(rules) if zh else rules
         _write_sheet(book, "规则" if zh else "rules", bodies["xl/worksheets/sheet2.xml"], head, header_only=True)
@@ -120,7 +130,7 @@ def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, 
         _write_sheet(book, "说明", guide, head)
         book.get_worksheet_by_name("说明").set_column(1, 1, 90, book.add_format({"text_wrap": True}))
     book.close()
-    return _with_rows(raw.getvalue(), bodies)
+    return _with_rows(raw.getvalue(), bodies, known)
 
 
 def _chinese(slate: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
@@ -128,9 +138,7 @@ def _chinese(slate: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
     relabels (flags, coded columns, ``track`` with its ``task``) relabelled once: a national slate
     repeats a few hundred of them over 74,400 rows. Falls back to `to_chinese` itself where a
     key column mixes value types (1 and True would be one key)."""
-    keys = [c for c in slate.columns if c in flags or c == "track" or value_labels(c)]
-    if "track" in keys and "task" in slate and "task" not in keys:
-        keys.append("task")
+    keys = _chinese_keys(slate, flags)
     if not keys or len(slate) < 2 or slate.columns.duplicated().any() or not all(map(_plain_key, (slate[c] for c in keys))):
         return to_chinese(slate, bool_columns=flags)
     combined = np.zeros(len(slate), np.int64)
@@ -144,6 +152,14 @@ def _chinese(slate: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
         out[column] = small.iloc[:, k].take(inverse.ravel()).set_axis(out.index)
     out.columns = [column_label(c) for c in out.columns]
     return out
+
+
+def _chinese_keys(slate: pd.DataFrame, flags: list[str]) -> list[str]:
+    """The columns `to_chinese` relabels (flags, coded columns, ``track`` with its ``task``)."""
+    keys = [c for c in slate.columns if c in flags or c == "track" or value_labels(c)]
+    if "track" in keys and "task" in slate and "task" not in keys:
+        keys.append("task")
+    return keys
 
 
 def _plain_key(column: pd.Series) -> bool:
@@ -263,27 +279,30 @@ def _value_cell(ref: str, value: object, strings: _Strings) -> str:
     return strings.cell(ref, str(value))
 
 
-def _row_template(table: pd.DataFrame, strings: _Strings) -> tuple[str, list[np.ndarray]]:
+def _row_template(table: pd.DataFrame, strings: _Strings,
+                  codes: Mapping[int, tuple[np.ndarray, list[str]]] | None = None) -> tuple[str, list[np.ndarray]]:
     """The sheet's data rows (row 2 on) as one row's XML with a ``%s`` for each part that changes
     from row to row, and those parts: one object array per ``%s``, an entry per row. Every text is
-    numbered in `strings` here, column by column, as the cell-by-cell writer numbers them."""
+    numbered in `strings` here, column by column, as the cell-by-cell writer numbers them. `codes`:
+    text columns' codes where the caller has them (`slate_xlsx_bytes`)."""
     from xlsxwriter.utility import xl_col_to_name
 
     rows = np.array([str(i) for i in range(2, len(table) + 2)], dtype=object)
     pieces, parts = ['<row r="%s">'], [rows]
     for j in range(table.shape[1]):
-        piece, column_parts = _column_parts(table.iloc[:, j], xl_col_to_name(j), rows, strings)
+        piece, column_parts = _column_parts(table.iloc[:, j], xl_col_to_name(j), rows, strings, (codes or {}).get(j))
         pieces.append(piece)
         parts.extend(column_parts)
     pieces.append("</row>")
     return "".join(pieces), parts
 
 
-def _column_parts(column: pd.Series, letter: str, rows: np.ndarray, strings: _Strings) -> tuple[str, list[np.ndarray]]:
+def _column_parts(column: pd.Series, letter: str, rows: np.ndarray, strings: _Strings,
+                  coded: tuple[np.ndarray, list[str]] | None = None) -> tuple[str, list[np.ndarray]]:
     """One column's cell in the row template and its parts (`_row_template`). A plain column (numpy
     bool, integer or finite float, or text with empty cells) has each distinct value's part of the
     cell after its reference (its tail) written once; any other column is typed cell by cell
-    (`_value_cell`)."""
+    (`_value_cell`). `coded`: a text column's codes and distinct texts, where the caller has them."""
     kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
     if kind in "biu" or (kind == "f" and column.dtype.itemsize == 8 and not np.isinf(column.to_numpy()).any()):
         values = column.to_numpy()
@@ -291,12 +310,17 @@ def _column_parts(column: pd.Series, letter: str, rows: np.ndarray, strings: _St
         if kind == "f":
             distinct = np.asarray(distinct).view(np.float64)
         return _tail_parts(letter, rows, [_number_tail(v) for v in np.asarray(distinct).tolist()], codes)
-    values = column.tolist()
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    if coded is None:
+        values = column.tolist()
+        codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+        distinct = distinct.tolist()
+    else:
+        codes, distinct = coded
     if all(type(v) is str for v in distinct):         # text and empty cells: each text looked up once
-        numbers = strings.numbers(np.asarray(distinct, dtype=object).tolist())
+        numbers = strings.numbers(distinct)
         strings.uses += int((codes >= 0).sum())
         return _tail_parts(letter, rows, [f' t="s"><v>{k}</v></c>' for k in numbers], codes)
+    values = column.tolist()
     cells = [strings.cell(letter + r, v) if type(v) is str else _value_cell(letter + r, v, strings)
              for r, v in zip(rows.tolist(), values)]
     return "%s", [np.array(cells, dtype=object)]
@@ -333,11 +357,13 @@ def _rows_xml(template: str, parts: list[np.ndarray], chunk: int = 4096):
         yield "".join([template % row for row in rows])
 
 
-def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame]) -> bytes:
+def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame],
+               codes: Mapping[str, Mapping[int, tuple[np.ndarray, list[str]]]] | None = None) -> bytes:
     """The workbook `book` with the rows of each table in `bodies` (row 2 on) added to its sheet
     (a part name: ``xl/worksheets/sheet1.xml``), whose header xlsxwriter wrote, their text to the
     shared strings; every other part, and every zip entry's name, order and date, as xlsxwriter
-    wrote them. A sheet's rows go into its zip entry a few thousand at a time, never as one text."""
+    wrote them. A sheet's rows go into its zip entry a few thousand at a time, never as one text.
+    `codes`: per sheet, text columns' codes where the caller has them (`_row_template`)."""
     from xlsxwriter.utility import xl_col_to_name
 
     bodies = {sheet: table for sheet, table in bodies.items() if len(table)}
@@ -347,7 +373,7 @@ def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame]) -> bytes:
     shared = source.read(_STRINGS).decode("utf-8")
     counts = re.search(r'count="(\d+)" uniqueCount="(\d+)"', shared)
     strings = _Strings(int(counts.group(2)))
-    rows = {sheet: _row_template(table, strings) for sheet, table in bodies.items()}
+    rows = {sheet: _row_template(table, strings, (codes or {}).get(sheet)) for sheet, table in bodies.items()}
     shared = shared.replace(counts.group(0), f'count="{int(counts.group(1)) + strings.uses}" '
                                              f'uniqueCount="{strings.first + len(strings.index)}"', 1)
     shared = shared.replace("</sst>", strings.xml() + "</sst>", 1).encode("utf-8")
