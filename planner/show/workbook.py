@@ -391,10 +391,26 @@ def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame],
             head, tail = xml.split("</sheetData>", 1)
             with target.open(info, "w") as entry:
                 entry.write(head.encode("utf-8"))
-                for text in _rows_xml(*rows[info.filename]):
-                    entry.write(text.encode("utf-8"))
+                _write_behind(entry, (text.encode("utf-8") for text in _rows_xml(*rows[info.filename])))
                 entry.write(("</sheetData>" + tail).encode("utf-8"))
     return out.getvalue()
+
+
+def _write_behind(entry, chunks) -> None:
+    """Each chunk written to `entry` in order by a second thread while the next one is made: zlib
+    deflates without holding the interpreter, so the rows of a big sheet are compressed on another
+    core as they are formatted (at most two chunks wait)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as writer:
+        waiting = deque()
+        for chunk in chunks:
+            waiting.append(writer.submit(entry.write, chunk))
+            if len(waiting) > 2:
+                waiting.popleft().result()
+        for write in waiting:
+            write.result()
 
 
 def _deflated_fast(info: zipfile.ZipInfo) -> None:
