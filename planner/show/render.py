@@ -354,7 +354,7 @@ def _text_codes(column: pd.Series) -> tuple[np.ndarray, list[str]] | None:
     where a cell is something else."""
     codes, distinct = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
     distinct = distinct.tolist()                              # not element by element through pandas
-    return (codes, distinct) if all(type(v) is str for v in distinct) else None
+    return (codes, distinct) if set(map(type, distinct)) <= {str} else None
 
 
 def _guard_column(column: pd.Series) -> tuple[pd.Series, tuple[np.ndarray, list[str]] | None]:

@@ -197,6 +197,8 @@ def _write_sheet(book, name: str, table: pd.DataFrame, head, *, header_only: boo
 
 _STRING_MAX = 32767                 # Excel's longest cell text (UTF-16 units), as xlsxwriter cuts it
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_ESCAPED_CHARACTER = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]")   # `_NEEDS_ESCAPE`'s two halves,
+_ESCAPE_LOOKALIKE = re.compile("_x[0-9a-fA-F]{4}_")                          # each searched on its own
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
 _STRINGS = "xl/sharedStrings.xml"
@@ -232,17 +234,24 @@ class _Strings:
 
     def xml(self) -> str:
         texts = list(self.index)
-        special = _hits(texts, _NEEDS_ESCAPE) | np.array([t[:1].isspace() or t[-1:].isspace() for t in texts], bool)
+        joined = "\n".join(texts)
+        # One character class is searched much faster than the alternation of `_NEEDS_ESCAPE`;
+        # the `_xHHHH_` half only where some text holds "_x".
+        special = _hits(texts, _ESCAPED_CHARACTER, joined)
+        if "_x" in joined:
+            special |= _hits(texts, _ESCAPE_LOOKALIKE, joined)
+        special |= np.array([t[:1].isspace() or t[-1:].isspace() for t in texts], bool)
         if not special.any():
             return "<si><t>" + "</t></si><si><t>".join(texts) + "</t></si>" if texts else ""
         return "".join(_si(text) if odd else f"<si><t>{text}</t></si>" for text, odd in zip(texts, special.tolist()))
 
 
-def _hits(texts: list[str], pattern: re.Pattern) -> np.ndarray:
+def _hits(texts: list[str], pattern: re.Pattern, joined: str | None = None) -> np.ndarray:
     """Which texts hold a match of `pattern`, searched in one pass over all of them joined by line
-    feeds (`pattern` never matches a line feed, so no match spans two texts)."""
+    feeds (`pattern` never matches a line feed, so no match spans two texts; `joined`: that text,
+    where the caller has it)."""
     out = np.zeros(len(texts), bool)
-    joined = "\n".join(texts)
+    joined = "\n".join(texts) if joined is None else joined
     if not pattern.search(joined):
         return out
     ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1) - 1     # the line feed after each
@@ -316,7 +325,7 @@ def _column_parts(column: pd.Series, letter: str, rows: np.ndarray, strings: _St
         distinct = distinct.tolist()
     else:
         codes, distinct = coded
-    if all(type(v) is str for v in distinct):         # text and empty cells: each text looked up once
+    if set(map(type, distinct)) <= {str}:              # text and empty cells: each text looked up once
         numbers = strings.numbers(distinct)
         strings.uses += int((codes >= 0).sum())
         return _tail_parts(letter, rows, [f' t="s"><v>{k}</v></c>' for k in numbers], codes)
