@@ -25,7 +25,7 @@ def test_the_csv_by_column_is_pandas_to_csv():
 def test_columns_it_does_not_format_are_left_to_pandas():
     for frame in (AWKWARD[["text"]], AWKWARD.iloc[:0],
                   AWKWARD.assign(mixed=[1, "a", 2.5, None, True, "b", 3, "c"]),
-                  AWKWARD.assign(nullable=pd.array([1, None, 3, 4, 5, 6, 7, 8], dtype="Int64"))):
+                  AWKWARD.assign(nullable=pd.array([1.5, None, 3, 4, 5, 6, 7, 8], dtype="Float64"))):
         assert render._csv_text(frame) is None
     mixed = AWKWARD.assign(mixed=[1, "a", 2.5, None, True, "b", 3, "c"])
     assert render._csv_bytes(mixed) == mixed.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
@@ -92,3 +92,17 @@ def test_the_csv_and_the_workbook_from_shared_codes_are_those_without():
                plain.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
         assert slate_xlsx_bytes(safe, codes=codes) == slate_xlsx_bytes(safe)
         assert slate_xlsx_bytes(safe, codes=codes, lang="en") == slate_xlsx_bytes(safe, lang="en")
+
+
+def test_nullable_integers_are_written_as_pandas_writes_them():
+    """A ledger's ``target_year`` (Int64): each number as an integer, a missing one empty, as
+    pandas' own writer (the oracle) writes them, at the ends of the ranges too."""
+    frame = pd.DataFrame({
+        "year": pd.array([2025, None, 2027, None], dtype="Int64"),
+        "big": pd.array([2**63 - 1, -(2**63), None, 0], dtype="Int64"),
+        "small": pd.array([255, None, 0, 7], dtype="UInt8"),
+        "gaps": pd.array([None] * 4, dtype="Int32"),
+        "text": ["a", None, "b,c", ""],
+    })
+    assert render._csv_text(frame) is not None
+    assert render._csv_text(frame) == frame.to_csv(index=False, lineterminator="\n")

@@ -181,6 +181,10 @@ def _csv_fields(column: pd.Series, coded: tuple[np.ndarray, list[str]] | None = 
         else:
             text = np.asarray(distinct).astype(str).astype(object)
         return text[codes].tolist()
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iu" \
+            and isinstance(column.array, pd.arrays.IntegerArray):      # Int64 & co.: the number, or empty
+        fields = _csv_fields(pd.Series(column.array.to_numpy(dtype=dtype.numpy_dtype, na_value=0)))
+        return np.where(column.isna().to_numpy(), "", np.array(fields, dtype=object)).tolist()
     if not (isinstance(dtype, pd.StringDtype) or dtype == object):
         return None
     if coded is None:
