@@ -96,6 +96,26 @@ def test_frame_index_groups_rows_as_group_keys_does():
     assert list(keys) == [ALL] and list(codes) == [0] * 5
 
 
+def test_frame_index_numbers_groups_by_their_keys_where_the_combined_number_would_overflow(monkeypatch):
+    """Five columns of 8,200 distinct keys each: 8,200⁵ ≈ 3.7e19 combinations do not fit a 62-bit
+    number, so the keys themselves are numbered (`group_keys`); four columns (4.5e15) still fit and
+    are numbered from each column's codes. Both are ``pd.factorize(group_keys(...), sort=True)``."""
+    from planner.rules import groups
+
+    n = 8200
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({c: [f"{c}{v}" for v in rng.permutation(n)] for c in "abcde"})
+    calls = []
+    real = groups.group_keys
+    monkeypatch.setattr(groups, "group_keys", lambda f, per: calls.append(per) or real(f, per))
+    for per, keyed in ((tuple("abcde"), True), (tuple("abcd"), False)):
+        calls.clear()
+        codes, keys = FrameIndex(frame).codes(per)
+        expected_codes, expected_keys = pd.factorize(real(frame, per).to_numpy(), sort=True)
+        assert list(keys) == list(expected_keys) and list(codes) == list(expected_codes)
+        assert bool(calls) == keyed, per
+
+
 def test_numeric_comparison_on_a_text_column_never_matches_a_non_number():
     frame = frame_of(ROWS).assign(budget=pd.Series(["12", "abc", "", "7.5", "100"], dtype="str"))
     mask = match(frame, {"budget": (("ge", 10),)})

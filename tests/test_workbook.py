@@ -127,3 +127,58 @@ def test_the_shared_strings_escape_only_the_texts_that_need_it():
     assert strings.xml() == "".join(workbook._si(t) for t in texts)
     plain = workbook._Strings(5)
     assert plain.numbers(["b", "a", "b"]) == [5, 6, 5] and plain.xml() == "<si><t>b</t></si><si><t>a</t></si>"
+
+
+def _sheet_xml_cell_by_cell(table: pd.DataFrame, strings) -> str:
+    """The oracle for the row template: every cell typed on its own by `_value_cell`, row by row."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    letters = [xl_col_to_name(j) for j in range(table.shape[1])]
+    columns = [table.iloc[:, j].tolist() for j in range(table.shape[1])]
+    # The by-column writer numbers texts column by column: number them in that order first.
+    for j, values in enumerate(columns):
+        for i, v in enumerate(values):
+            workbook._value_cell(f"{letters[j]}{i + 2}", v, strings)
+    strings.uses = 0
+    return "".join(f'<row r="{i + 2}">'
+                   + "".join(workbook._value_cell(f"{letters[j]}{i + 2}", columns[j][i], strings)
+                             for j in range(table.shape[1])) + "</row>" for i in range(len(table)))
+
+
+GAPPY = pd.DataFrame({
+    "ids": [f"C{i}" for i in range(6)],
+    "gaps": ["a", None, "=cmd", float("nan"), "<&>", "a"],
+    "floats": [1.5, float("nan"), -0.0, 1e300, float("nan"), 2.0],
+    "ints": np.array([1, 2, 3, 2**53 + 1, 0, -7], np.int64),
+    "flags": np.array([True, False, True, True, False, False]),
+    "mixed": [None, 3, "x", True, np.float64("nan"), float("inf")],
+    "str": pd.array(["_x0041_", None, " lead", "ctl\x02", "a", ""], dtype="str"),
+})
+
+
+@pytest.mark.parametrize("rows", [1, 2, 6])
+def test_the_row_template_writes_what_each_cell_typed_on_its_own_writes(rows):
+    """Rows made from one template (`_row_template`, `_rows_xml`) in chunks of any size, with
+    empty cells in number and text columns, are the cells `_value_cell` types one by one, and the
+    shared strings count the same uses."""
+    table = GAPPY.iloc[:rows]
+    ours, theirs = workbook._Strings(3), workbook._Strings(3)
+    template, parts = workbook._row_template(table, ours)
+    expected = _sheet_xml_cell_by_cell(table, theirs)
+    for chunk in (1, 4, 4096):
+        assert "".join(workbook._rows_xml(template, parts, chunk)) == expected
+    assert ours.index == theirs.index and ours.uses == theirs.uses
+
+
+def test_the_zip_entries_hold_the_same_bytes_as_one_written_whole():
+    """A sheet streamed into its zip entry in chunks is the entry `writestr` makes of the whole text."""
+    import zipfile
+
+    table = pd.DataFrame({"t": [f"文本{i % 97}" for i in range(20000)], "x": np.arange(20000) / 7})
+    data = _by_column(table)
+    book = zipfile.ZipFile(io.BytesIO(data))
+    again = io.BytesIO()
+    with zipfile.ZipFile(again, "w", zipfile.ZIP_DEFLATED) as whole:
+        for info in book.infolist():
+            whole.writestr(info, book.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    assert again.getvalue() == data

@@ -104,15 +104,17 @@ class FrameIndex:
         combined = np.zeros(len(self.frame), dtype=np.int64)
         missing = np.zeros(len(self.frame), dtype=bool)    # a blank key part: in no group, as in `group_keys`
         uniques = []
-        if math.prod(int(self.frame[c].nunique(dropna=False)) + 1 for c in per) >= 2**62:
-            return pd.factorize(group_keys(self.frame, per).to_numpy(), sort=True)    # too many to number
+        factorized = []
         for column in per:
             values = self.frame[column]
             if values.dtype == bool or pd.api.types.is_float_dtype(values):
                 keys = _key_column(values).to_numpy()
             else:
                 keys = self.column(column).text          # astype(str), as `_key_column` does
-            codes, distinct = pd.factorize(keys)
+            factorized.append(pd.factorize(keys))
+        if math.prod(len(distinct) + 1 for _, distinct in factorized) >= 2**62:
+            return pd.factorize(group_keys(self.frame, per).to_numpy(), sort=True)    # too many to number
+        for codes, distinct in factorized:
             missing |= codes < 0
             combined = combined * len(distinct) + np.maximum(codes, 0)
             uniques.append(distinct.tolist())

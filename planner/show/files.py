@@ -9,12 +9,13 @@ the bytes of the files (`render`), computing the tables or wording their content
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -167,16 +168,20 @@ def _write_into(stage: Path, plan: _Plan, *outputs: Any) -> None:
     """Write the outputs into an open staging folder (each file through a temporary name)."""
     for path in _check_plan(stage, plan, shown=staging_target(stage) or stage):
         remove_tree(path)                               # hard links: the old folder keeps its files
-    for name, data in rendered(plan.names, *outputs):
-        folder = (stage / name).parent
-        folder.mkdir(parents=True, exist_ok=True)
-        temp = _create_exclusive(folder, f".{Path(name).name}.tmp-")
+
+    def put(temp: Path, data: bytes, target: Path) -> None:
         try:
             _write_file(temp, data, create=False)
-            os.replace(temp, stage / name)              # replaces a hard link, never writes through it
+            os.replace(temp, target)                    # replaces a hard link, never writes through it
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
+
+    with _written_behind() as behind:
+        for name, data in rendered(plan.names, *outputs):
+            folder = (stage / name).parent
+            folder.mkdir(parents=True, exist_ok=True)
+            behind(put, _create_exclusive(folder, f".{Path(name).name}.tmp-"), data, stage / name)
 
 
 def _write_in_place(out_dir: Path, plan: _Plan, *outputs: Any) -> None:
@@ -190,9 +195,10 @@ def _write_in_place(out_dir: Path, plan: _Plan, *outputs: Any) -> None:
     try:
         staged = stage / "files"     # plain mkdir: the folder gets the user's usual permissions
         staged.mkdir()
-        for name, data in rendered(plan.names, *outputs):
-            (staged / name).parent.mkdir(parents=True, exist_ok=True)
-            _write_file(staged / name, data)
+        with _written_behind() as behind:
+            for name, data in rendered(plan.names, *outputs):
+                (staged / name).parent.mkdir(parents=True, exist_ok=True)
+                behind(_write_file, staged / name, data)
         _move_into_place(staged, out_dir, plan.names, backup_dir=stage / "backup", removed=removed)
     finally:                                            # also on Ctrl-C
         with sigint_deferred():
@@ -368,6 +374,33 @@ def _create_exclusive(folder: Path, prefix: str) -> Path:
             continue
         except OSError as exc:
             raise _not_writable(folder) from exc
+
+
+@contextlib.contextmanager
+def _written_behind() -> Iterator[Callable[..., None]]:
+    """A call that hands a file's write to a second thread, so that it is written and fsynced while
+    the next file is rendered (neither holds the interpreter). The writes run one at a time, in the
+    order given; leaving the block waits for all of them and raises the first that failed. A
+    failure in the block (Ctrl-C included) waits for the write under way, drops those not started
+    and is raised: nothing is left writing into a folder its caller is about to remove."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="planner-write")
+    pending: list = []
+
+    def behind(write: Callable[..., None], *args: Any) -> None:
+        for done in [p for p in pending if p.done()]:
+            done.result()                                # an earlier write failed: stop rendering
+        pending.append(pool.submit(write, *args))
+
+    try:
+        yield behind
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    for write in pending:
+        write.result()
 
 
 def _write_file(path: Path, data: bytes, *, create: bool = True) -> None:

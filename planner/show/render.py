@@ -48,14 +48,17 @@ _QUOTED_OR_CRLF = re.compile(r'"[^"]*(?:""[^"]*)*"|\r\n')
 def rendered(names: list[str], tables: Mapping[str, pd.DataFrame], xlsx: Mapping[str, str],
              json_files: Mapping[str, Mapping[str, Any]], binary_files: Mapping[str, bytes]) -> Iterator[tuple[str, bytes]]:
     """(file name, bytes) of every output, in `names` order, rendered one at a time."""
-    # One neutralised copy per exported table, shared by its csv and xlsx.
-    safe = {name: neutralise_formulas(frame) for name, frame in tables.items()}
+    # One neutralised copy per exported table, shared by its csv and xlsx, and the codes of its
+    # text columns (`TextCodes`), found by the guard and shared by both too.
+    safe, codes = {}, {}
+    for name, frame in tables.items():
+        safe[name], codes[name] = _guarded(frame)
     for name, frame in safe.items():
-        yield name, _csv_bytes(frame)
+        yield name, _csv_bytes(frame, codes[name])
     for name, table in xlsx.items():
         if SLATE_COLUMNS <= set(safe[table].columns):     # a slate: the planner's workbook (`workbook`)
             from planner.show.workbook import slate_xlsx_bytes
-            yield name, slate_xlsx_bytes(safe[table], rules=safe.get("rules.csv"))
+            yield name, slate_xlsx_bytes(safe[table], rules=safe.get("rules.csv"), codes=codes[table])
             continue
         yield name, _xlsx_bytes(safe[table], sheet_title=Path(table).stem)
     for name, payload in json_files.items():
@@ -84,23 +87,38 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         A copy with the same index, columns (apart from guarded names) and dtypes.
     """
+    return _guarded(frame)[0]
+
+
+#: The text columns of a table by position: each cell's code (-1: missing) and the distinct texts
+#: in the order first seen, ``pd.factorize`` of the column. A table's text columns are walked by
+#: the formula guard, the csv and the workbook in turn; numbered once, they are shared by all three.
+TextCodes = dict[int, tuple[np.ndarray, list[str]]]
+
+
+def _guarded(frame: pd.DataFrame) -> tuple[pd.DataFrame, TextCodes]:
+    """`neutralise_formulas` of `frame`, and the codes of its columns of text and missing cells
+    after the guard (the guard changes texts, never which cells hold the same text)."""
     out = frame.copy()
+    codes: TextCodes = {}
     for position in range(out.shape[1]):
         column = out.iloc[:, position]
-        guarded = _neutralise_series(column)
+        guarded, coded = _guard_column(column)
         if guarded is not column:
             out.isetitem(position, guarded)
+        if coded is not None:
+            codes[position] = coded
     out.columns = pd.Index(
         [_neutralise_text(c) if isinstance(c, str) else c for c in out.columns],
         name=out.columns.name,
     )
-    return out
+    return out, codes
 
 
 # --- rendering -----------------------------------------------------------------------------
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
+def _csv_bytes(frame: pd.DataFrame, codes: TextCodes | None = None) -> bytes:
     """UTF-8-with-BOM csv of `frame` with ``\\n`` line ends.
 
     pandas writes floats by their shortest round-trip repr, so the same frame always
@@ -108,8 +126,9 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     its line terminator, so with ``\\n`` a carriage return inside a cell would be left
     bare and split the row when read back; when the text has one, the csv is written
     with ``\\r\\n`` (quoting such cells) and the row ends outside quotes become ``\\n``.
+    `codes`: those of `frame`'s text columns, where the caller has them (`_guarded`).
     """
-    text = _csv_text(frame)
+    text = _csv_text(frame, codes)
     if text is None:
         text = frame.to_csv(index=False, lineterminator="\n")
     if "\r" in text:
@@ -120,7 +139,7 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return text.encode("utf-8-sig")
 
 
-def _csv_text(frame: pd.DataFrame) -> str | None:
+def _csv_text(frame: pd.DataFrame, codes: TextCodes | None = None) -> str | None:
     """`frame` as pandas' ``to_csv(index=False, lineterminator="\\n")`` writes it, built by column:
     each column's fields formatted as pandas formats them (floats by numpy's shortest repr, NaN and
     missing text empty, ``True``/``False``), each distinct text quoted once where it holds a comma,
@@ -130,7 +149,7 @@ def _csv_text(frame: pd.DataFrame) -> str | None:
         return None
     columns = []
     for j in range(frame.shape[1]):
-        fields = _csv_fields(frame.iloc[:, j])
+        fields = _csv_fields(frame.iloc[:, j], (codes or {}).get(j))
         if fields is None:
             return None
         columns.append(fields)
@@ -144,8 +163,9 @@ def _csv_text(frame: pd.DataFrame) -> str | None:
 _CSV_QUOTED = re.compile('[,"\n]')
 
 
-def _csv_fields(column: pd.Series) -> list[str] | None:
-    """The csv fields of one column, each distinct value formatted once (None: not a plain column)."""
+def _csv_fields(column: pd.Series, coded: tuple[np.ndarray, list[str]] | None = None) -> list[str] | None:
+    """The csv fields of one column, each distinct value formatted once (None: not a plain column);
+    `coded`: the column's codes and distinct texts where the caller has them (`TextCodes`)."""
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
         values = column.to_numpy()
@@ -161,12 +181,17 @@ def _csv_fields(column: pd.Series) -> list[str] | None:
         else:
             text = np.asarray(distinct).astype(str).astype(object)
         return text[codes].tolist()
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iu" \
+            and isinstance(column.array, pd.arrays.IntegerArray):      # Int64 & co.: the number, or empty
+        fields = _csv_fields(pd.Series(column.array.to_numpy(dtype=dtype.numpy_dtype, na_value=0)))
+        return np.where(column.isna().to_numpy(), "", np.array(fields, dtype=object)).tolist()
     if not (isinstance(dtype, pd.StringDtype) or dtype == object):
         return None
-    codes, distinct = pd.factorize(column, use_na_sentinel=True)
-    distinct = np.asarray(distinct, dtype=object).tolist()         # not element by element through pandas
-    if not all(type(v) is str for v in distinct):
-        return None
+    if coded is None:
+        coded = _text_codes(column)
+        if coded is None:
+            return None
+    codes, distinct = coded[0], list(coded[1])
     quoted = _texts_holding(distinct, _CSV_QUOTED)
     for k in np.flatnonzero(quoted).tolist():
         distinct[k] = '"' + distinct[k].replace('"', '""') + '"'
@@ -326,6 +351,33 @@ def _formula_starts(distinct) -> np.ndarray:
         out[at] = True
         return out
     return np.array([isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in distinct], bool)
+
+
+def _text_codes(column: pd.Series) -> tuple[np.ndarray, list[str]] | None:
+    """The codes and distinct texts of a column of texts and missing cells (`TextCodes`); None
+    where a cell is something else."""
+    codes, distinct = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
+    distinct = distinct.tolist()                              # not element by element through pandas
+    return (codes, distinct) if set(map(type, distinct)) <= {str} else None
+
+
+def _guard_column(column: pd.Series) -> tuple[pd.Series, tuple[np.ndarray, list[str]] | None]:
+    """`column` guarded against formulas (`column` itself when nothing changes) and, for a column
+    of texts and missing cells, its codes and distinct texts after the guard (`TextCodes`)."""
+    dtype = column.dtype
+    if (isinstance(dtype, pd.StringDtype) or dtype == object) and len(column):
+        try:
+            coded = _text_codes(column)
+        except TypeError:                                     # unhashable cells
+            coded = None
+        if coded is not None:
+            codes, distinct = coded
+            hit = _formula_starts(distinct)
+            if not hit.any():
+                return column, coded
+            distinct = [_neutralise_text(t) if h else t for t, h in zip(distinct, hit.tolist())]
+            return _neutralise_series(column), (codes, distinct)
+    return _neutralise_series(column), None
 
 
 def _neutralise_series(column: pd.Series) -> pd.Series:

@@ -11,7 +11,9 @@ The 名单 sheet's cells are written by column, not one xlsxwriter call per cell
 out the workbook (header, widths, filter, drop-down lists, shading, the other sheets) with the
 header row only, and the data rows are spliced into that sheet's XML (numbers, booleans, and
 text in the shared strings, escaped the way xlsxwriter escapes it: `_with_rows`). A national slate of
-74,400 rows × 20 columns is 1.5 M cells: cell by cell that took most of a national run.
+74,400 rows × 20 columns is 1.5 M cells: cell by cell that took most of a national run. Each row is
+one %-template filled with its row number and each cell's part (`_row_template`), and the rows go
+into the sheet's zip entry a few thousand at a time rather than as one text copied several times.
 """
 from __future__ import annotations
 
@@ -20,11 +22,13 @@ import math
 import re
 import unicodedata
 import zipfile
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from planner.inputs import column_label, to_chinese, value_labels
+from planner.inputs.labels import CODED_COLUMNS
 
 RULE_LABELS = {
     "rule_id": "规则编号", "clause": "通知条款", "group": "分组", "value": "已用（含以往年度）", "min": "下限",
@@ -68,7 +72,8 @@ def rules_chinese(rules: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, lang: str = "zh") -> bytes:
+def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, lang: str = "zh",
+                     codes: Mapping[int, tuple[np.ndarray, list[str]]] | None = None) -> bytes:
     """The slate workbook.
 
     Parameters
@@ -80,12 +85,18 @@ def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, 
         rules.csv of the same run, for the 规则 sheet.
     lang : {"zh", "en"}
         ``"en"``: codes and English headers, 0/1 flags, sheets ``slate`` and ``rules``.
+    codes : mapping, optional
+        The slate's text columns by position, each cell's code and the distinct texts, as
+        ``pd.factorize`` numbers them (`planner.show.render.TextCodes`), where the caller has them.
     """
     import xlsxwriter
 
     zh = lang != "en"
-    table = _chinese(slate, [c for c in slate.columns if slate[c].dtype == bool
-                             or c in ("selected", "national")]) if zh else slate
+    flags = [c for c in slate.columns if slate[c].dtype == bool or c in ("selected", "national")]
+    table = _chinese(slate, flags) if zh else slate
+    if zh and codes:             # the columns `_chinese` (or `to_chinese`) relabels have other texts now
+        relabelled = set(_chinese_keys(slate, flags)) | set(CODED_COLUMNS)
+        codes = {j: coded for j, coded in codes.items() if slate.columns[j] not in relabelled}
     raw = io.BytesIO()
     book = xlsxwriter.Workbook(raw, {"in_memory": True, "strings_to_numbers": False,
                                      "strings_to_formulas": False, "strings_to_urls": False})
@@ -109,6 +120,7 @@ def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, 
         ws.conditional_format(1, 0, n, width - 1, {"type": "formula", "criteria": f"=${letter}2={truth}",
                                                    "format": shade})
     bodies = {"xl/worksheets/sheet1.xml": table}
+    known = {"xl/worksheets/sheet1.xml": codes or {}}
     if rules is not None:
         bodies["xl/worksheets/sheet2.xml"] = rules_chinese(rules) if zh else rules
         _write_sheet(book, "规则" if zh else "rules", bodies["xl/worksheets/sheet2.xml"], head, header_only=True)
@@ -118,7 +130,7 @@ def slate_xlsx_bytes(slate: pd.DataFrame, *, rules: pd.DataFrame | None = None, 
         _write_sheet(book, "说明", guide, head)
         book.get_worksheet_by_name("说明").set_column(1, 1, 90, book.add_format({"text_wrap": True}))
     book.close()
-    return _with_rows(raw.getvalue(), bodies)
+    return _with_rows(raw.getvalue(), bodies, known)
 
 
 def _chinese(slate: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
@@ -126,9 +138,7 @@ def _chinese(slate: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
     relabels (flags, coded columns, ``track`` with its ``task``) relabelled once: a national slate
     repeats a few hundred of them over 74,400 rows. Falls back to `to_chinese` itself where a
     key column mixes value types (1 and True would be one key)."""
-    keys = [c for c in slate.columns if c in flags or c == "track" or value_labels(c)]
-    if "track" in keys and "task" in slate and "task" not in keys:
-        keys.append("task")
+    keys = _chinese_keys(slate, flags)
     if not keys or len(slate) < 2 or slate.columns.duplicated().any() or not all(map(_plain_key, (slate[c] for c in keys))):
         return to_chinese(slate, bool_columns=flags)
     combined = np.zeros(len(slate), np.int64)
@@ -142,6 +152,14 @@ def _chinese(slate: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
         out[column] = small.iloc[:, k].take(inverse.ravel()).set_axis(out.index)
     out.columns = [column_label(c) for c in out.columns]
     return out
+
+
+def _chinese_keys(slate: pd.DataFrame, flags: list[str]) -> list[str]:
+    """The columns `to_chinese` relabels (flags, coded columns, ``track`` with its ``task``)."""
+    keys = [c for c in slate.columns if c in flags or c == "track" or value_labels(c)]
+    if "track" in keys and "task" in slate and "task" not in keys:
+        keys.append("task")
+    return keys
 
 
 def _plain_key(column: pd.Series) -> bool:
@@ -179,6 +197,8 @@ def _write_sheet(book, name: str, table: pd.DataFrame, head, *, header_only: boo
 
 _STRING_MAX = 32767                 # Excel's longest cell text (UTF-16 units), as xlsxwriter cuts it
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_ESCAPED_CHARACTER = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]")   # `_NEEDS_ESCAPE`'s two halves,
+_ESCAPE_LOOKALIKE = re.compile("_x[0-9a-fA-F]{4}_")                          # each searched on its own
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
 _STRINGS = "xl/sharedStrings.xml"
@@ -214,17 +234,24 @@ class _Strings:
 
     def xml(self) -> str:
         texts = list(self.index)
-        special = _hits(texts, _NEEDS_ESCAPE) | np.array([t[:1].isspace() or t[-1:].isspace() for t in texts], bool)
+        joined = "\n".join(texts)
+        # One character class is searched much faster than the alternation of `_NEEDS_ESCAPE`;
+        # the `_xHHHH_` half only where some text holds "_x".
+        special = _hits(texts, _ESCAPED_CHARACTER, joined)
+        if "_x" in joined:
+            special |= _hits(texts, _ESCAPE_LOOKALIKE, joined)
+        special |= np.array([t[:1].isspace() or t[-1:].isspace() for t in texts], bool)
         if not special.any():
             return "<si><t>" + "</t></si><si><t>".join(texts) + "</t></si>" if texts else ""
         return "".join(_si(text) if odd else f"<si><t>{text}</t></si>" for text, odd in zip(texts, special.tolist()))
 
 
-def _hits(texts: list[str], pattern: re.Pattern) -> np.ndarray:
+def _hits(texts: list[str], pattern: re.Pattern, joined: str | None = None) -> np.ndarray:
     """Which texts hold a match of `pattern`, searched in one pass over all of them joined by line
-    feeds (`pattern` never matches a line feed, so no match spans two texts)."""
+    feeds (`pattern` never matches a line feed, so no match spans two texts; `joined`: that text,
+    where the caller has it)."""
     out = np.zeros(len(texts), bool)
-    joined = "\n".join(texts)
+    joined = "\n".join(texts) if joined is None else joined
     if not pattern.search(joined):
         return out
     ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1) - 1     # the line feed after each
@@ -261,27 +288,51 @@ def _value_cell(ref: str, value: object, strings: _Strings) -> str:
     return strings.cell(ref, str(value))
 
 
-def _column_cells(column: pd.Series, letter: str, rows: list[str], strings: _Strings) -> list[str]:
-    """The cells of one column, row 2 on. A plain column (numpy bool, integer or finite float, or
-    text with empty cells) has each distinct value's part of the cell written once, then each cell
-    is its reference and that part; any other column is typed cell by cell (`_value_cell`)."""
+def _row_template(table: pd.DataFrame, strings: _Strings,
+                  codes: Mapping[int, tuple[np.ndarray, list[str]]] | None = None) -> tuple[str, list[np.ndarray]]:
+    """The sheet's data rows (row 2 on) as one row's XML with a ``%s`` for each part that changes
+    from row to row, and those parts: one object array per ``%s``, an entry per row. Every text is
+    numbered in `strings` here, column by column, as the cell-by-cell writer numbers them. `codes`:
+    text columns' codes where the caller has them (`slate_xlsx_bytes`)."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    rows = np.array([str(i) for i in range(2, len(table) + 2)], dtype=object)
+    pieces, parts = ['<row r="%s">'], [rows]
+    for j in range(table.shape[1]):
+        piece, column_parts = _column_parts(table.iloc[:, j], xl_col_to_name(j), rows, strings, (codes or {}).get(j))
+        pieces.append(piece)
+        parts.extend(column_parts)
+    pieces.append("</row>")
+    return "".join(pieces), parts
+
+
+def _column_parts(column: pd.Series, letter: str, rows: np.ndarray, strings: _Strings,
+                  coded: tuple[np.ndarray, list[str]] | None = None) -> tuple[str, list[np.ndarray]]:
+    """One column's cell in the row template and its parts (`_row_template`). A plain column (numpy
+    bool, integer or finite float, or text with empty cells) has each distinct value's part of the
+    cell after its reference (its tail) written once; any other column is typed cell by cell
+    (`_value_cell`). `coded`: a text column's codes and distinct texts, where the caller has them."""
     kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
     if kind in "biu" or (kind == "f" and column.dtype.itemsize == 8 and not np.isinf(column.to_numpy()).any()):
         values = column.to_numpy()
         codes, distinct = pd.factorize(values.view(np.int64) if kind == "f" else values)
         if kind == "f":
             distinct = np.asarray(distinct).view(np.float64)
-        tails = [_number_tail(v) for v in np.asarray(distinct).tolist()]
-        return _cells(letter, rows, np.array(tails + [None], dtype=object)[codes].tolist())
-    values = column.tolist()
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
-    if all(type(v) is str for v in distinct):         # text and empty cells: each text looked up once
-        numbers = strings.numbers(np.asarray(distinct, dtype=object).tolist())
+        return _tail_parts(letter, rows, [_number_tail(v) for v in np.asarray(distinct).tolist()], codes)
+    if coded is None:
+        values = column.tolist()
+        codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+        distinct = distinct.tolist()
+    else:
+        codes, distinct = coded
+    if set(map(type, distinct)) <= {str}:              # text and empty cells: each text looked up once
+        numbers = strings.numbers(distinct)
         strings.uses += int((codes >= 0).sum())
-        tails = np.array([f' t="s"><v>{k}</v></c>' for k in numbers] + [None], dtype=object)
-        return _cells(letter, rows, tails[codes].tolist())
-    return [strings.cell(letter + r, v) if type(v) is str else _value_cell(letter + r, v, strings)
-            for r, v in zip(rows, values)]
+        return _tail_parts(letter, rows, [f' t="s"><v>{k}</v></c>' for k in numbers], codes)
+    values = column.tolist()
+    cells = [strings.cell(letter + r, v) if type(v) is str else _value_cell(letter + r, v, strings)
+             for r, v in zip(rows.tolist(), values)]
+    return "%s", [np.array(cells, dtype=object)]
 
 
 def _number_tail(value: bool | int | float) -> str | None:
@@ -293,18 +344,35 @@ def _number_tail(value: bool | int | float) -> str | None:
     return f"><v>{value:.16G}</v></c>"
 
 
-def _cells(letter: str, rows: list[str], tails: list[str | None]) -> list[str]:
-    """Each cell as its reference (column `letter`, row) and its tail; "" where the tail is None."""
-    if None not in tails:
-        return [f'<c r="{letter}{r}"{t}' for r, t in zip(rows, tails)]
-    return ["" if t is None else f'<c r="{letter}{r}"{t}' for r, t in zip(rows, tails)]
+def _tail_parts(letter: str, rows: np.ndarray, tails: list[str | None], codes: np.ndarray) -> tuple[str, list[np.ndarray]]:
+    """A column's cell as its reference (`letter`, the row) and the tail of its value's code (code
+    -1 or a None tail: no cell at all)."""
+    cell_tails = np.array(tails + [None], dtype=object)[codes]
+    empty = np.array([t is None for t in tails] + [True])[codes]
+    if not empty.any():
+        return f'<c r="{letter}%s"%s', [rows, cell_tails]
+    opening = np.full(len(rows), f'<c r="{letter}', dtype=object)
+    opening[empty] = ""
+    numbers = rows.copy()
+    numbers[empty] = ""
+    closing = np.array(['"' + t if t is not None else "" for t in tails] + [""], dtype=object)[codes]
+    return "%s%s%s", [opening, numbers, closing]
 
 
-def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame]) -> bytes:
+def _rows_xml(template: str, parts: list[np.ndarray], chunk: int = 4096):
+    """The rows of `_row_template`, `chunk` rows a text."""
+    for start in range(0, len(parts[0]), chunk):
+        rows = zip(*(part[start:start + chunk].tolist() for part in parts))
+        yield "".join([template % row for row in rows])
+
+
+def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame],
+               codes: Mapping[str, Mapping[int, tuple[np.ndarray, list[str]]]] | None = None) -> bytes:
     """The workbook `book` with the rows of each table in `bodies` (row 2 on) added to its sheet
     (a part name: ``xl/worksheets/sheet1.xml``), whose header xlsxwriter wrote, their text to the
     shared strings; every other part, and every zip entry's name, order and date, as xlsxwriter
-    wrote them."""
+    wrote them. A sheet's rows go into its zip entry a few thousand at a time, never as one text.
+    `codes`: per sheet, text columns' codes where the caller has them (`_row_template`)."""
     from xlsxwriter.utility import xl_col_to_name
 
     bodies = {sheet: table for sheet, table in bodies.items() if len(table)}
@@ -314,24 +382,53 @@ def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame]) -> bytes:
     shared = source.read(_STRINGS).decode("utf-8")
     counts = re.search(r'count="(\d+)" uniqueCount="(\d+)"', shared)
     strings = _Strings(int(counts.group(2)))
-    sheets = {}
-    for sheet, table in bodies.items():
-        rows = [str(i) for i in range(2, len(table) + 2)]
-        columns = [_column_cells(table.iloc[:, j], xl_col_to_name(j), rows, strings) for j in range(table.shape[1])]
-        data_rows = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, *cells in zip(rows, *columns))
-        dimension = f"A1:{xl_col_to_name(table.shape[1] - 1)}{len(table) + 1}"
-        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>',
-                     source.read(sheet).decode("utf-8"), count=1)
-        sheets[sheet] = xml.replace("</sheetData>", data_rows + "</sheetData>", 1).encode("utf-8")
+    rows = {sheet: _row_template(table, strings, (codes or {}).get(sheet)) for sheet, table in bodies.items()}
     shared = shared.replace(counts.group(0), f'count="{int(counts.group(1)) + strings.uses}" '
                                              f'uniqueCount="{strings.first + len(strings.index)}"', 1)
-    sheets[_STRINGS] = shared.replace("</sst>", strings.xml() + "</sst>", 1).encode("utf-8")
+    shared = shared.replace("</sst>", strings.xml() + "</sst>", 1).encode("utf-8")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            data = sheets.get(info.filename) or source.read(info)
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            _deflated_fast(info)
+            if info.filename not in rows:
+                target.writestr(info, shared if info.filename == _STRINGS else source.read(info))
+                continue
+            table = bodies[info.filename]
+            dimension = f"A1:{xl_col_to_name(table.shape[1] - 1)}{len(table) + 1}"
+            xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>',
+                         source.read(info).decode("utf-8"), count=1)
+            head, tail = xml.split("</sheetData>", 1)
+            with target.open(info, "w") as entry:
+                entry.write(head.encode("utf-8"))
+                _write_behind(entry, (text.encode("utf-8") for text in _rows_xml(*rows[info.filename])))
+                entry.write(("</sheetData>" + tail).encode("utf-8"))
     return out.getvalue()
+
+
+def _write_behind(entry, chunks) -> None:
+    """Each chunk written to `entry` in order by a second thread while the next one is made: zlib
+    deflates without holding the interpreter, so the rows of a big sheet are compressed on another
+    core as they are formatted (at most two chunks wait)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as writer:
+        waiting = deque()
+        for chunk in chunks:
+            waiting.append(writer.submit(entry.write, chunk))
+            if len(waiting) > 2:
+                waiting.popleft().result()
+        for write in waiting:
+            write.result()
+
+
+def _deflated_fast(info: zipfile.ZipInfo) -> None:
+    """Mark a zip entry to be deflated at level 1, as ``writestr(info, data, ZIP_DEFLATED, 1)`` marks it."""
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if hasattr(info, "compress_level"):          # Python 3.13 on
+        info.compress_level = 1
+    else:
+        info._compresslevel = 1
 
 
 _MEANINGS = {
