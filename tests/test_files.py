@@ -176,3 +176,20 @@ def test_a_failure_in_the_block_waits_for_the_write_under_way():
             started.wait(5)
             raise KeyboardInterrupt
     assert finished == [0]
+
+
+def test_a_rendering_that_fails_leaves_no_temporary_file_in_the_stage(tmp_path, monkeypatch):
+    """Writes behind take their temporary names themselves: those dropped after a failure leave
+    nothing in the staging folder (only files written in full, under their own names)."""
+    from planner.show import files
+
+    def rendered(names, *outputs):
+        yield "a.csv", b"a"
+        yield "b.csv", b"b"
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files, "rendered", rendered)
+    plan = files._Plan(["a.csv", "b.csv", "c.csv"], (), (), ())
+    with pytest.raises(KeyboardInterrupt):
+        files._write_into(tmp_path, plan, {}, {}, {}, {})
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]

@@ -169,7 +169,8 @@ def _write_into(stage: Path, plan: _Plan, *outputs: Any) -> None:
     for path in _check_plan(stage, plan, shown=staging_target(stage) or stage):
         remove_tree(path)                               # hard links: the old folder keeps its files
 
-    def put(temp: Path, data: bytes, target: Path) -> None:
+    def put(folder: Path, data: bytes, target: Path) -> None:
+        temp = _create_exclusive(folder, f".{target.name}.tmp-")     # here: a write never started leaves nothing
         try:
             _write_file(temp, data, create=False)
             os.replace(temp, target)                    # replaces a hard link, never writes through it
@@ -181,7 +182,7 @@ def _write_into(stage: Path, plan: _Plan, *outputs: Any) -> None:
         for name, data in rendered(plan.names, *outputs):
             folder = (stage / name).parent
             folder.mkdir(parents=True, exist_ok=True)
-            behind(put, _create_exclusive(folder, f".{Path(name).name}.tmp-"), data, stage / name)
+            behind(put, folder, data, stage / name)
 
 
 def _write_in_place(out_dir: Path, plan: _Plan, *outputs: Any) -> None:
