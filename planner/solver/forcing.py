@@ -23,7 +23,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 from ortools.sat.python import cp_model, cp_model_helper
@@ -96,7 +96,7 @@ class _Lp:
                 return "FRACTIONAL", None
             if self.completer is None:
                 self.completer = _Completer(self.spec)
-            x = self.completer.complete(x, fractional, values)
+            x = self.completer.complete(x, fractional, values, wider=lambda: self.completer.widen(fractional, self.objective))
             if x is None:
                 return "FRACTIONAL", None
         if not self.spec.feasible(x):
@@ -121,15 +121,31 @@ class _Completer:
         self.row_of_entry = np.repeat(np.arange(len(spec.row_lo)), np.diff(spec.indptr))
         self.model = cp_model.CpModel()
 
-    def complete(self, x: np.ndarray, free: np.ndarray, values: np.ndarray | None = None) -> np.ndarray | None:
+    def widen(self, fractional: np.ndarray, objective: np.ndarray) -> np.ndarray:
+        """The fractional variables and every variable without objective weight in a row with one.
+
+        A fractional variable's integer value may need its neighbours to move too: a counter
+        written in binary (``x + x' + x'' = c₁ + 2·c₂``) is fractional in ``c₂`` at ½ while ``c₁``
+        sits at 0, and only ``c₁ = 1, c₂ = 0`` completes it. Only weightless variables are freed,
+        so any completion keeps the LP's objective value.
+        """
+        spec = self.spec
+        rows = np.unique(self.row_of_entry[np.isin(spec.indices, fractional)])
+        entries = np.isin(self.row_of_entry, rows)
+        neighbours = spec.indices[entries]
+        return np.union1d(fractional, neighbours[objective[neighbours] == 0])
+
+    def complete(self, x: np.ndarray, free: np.ndarray, values: np.ndarray | None = None,
+                 wider: Callable[[], np.ndarray] | None = None) -> np.ndarray | None:
         """Integer values for `free` (others fixed as in `x`); `values` = the LP values, for a first
         cheap guess (in each cluster of free 0/1 variables sharing a row, the largest LP values
-        set to 1, as many as the cluster's LP total), checked exactly before it is used."""
+        set to 1, as many as the cluster's LP total), checked exactly before it is used. `wider`:
+        a larger set of variables the exact completion may change when the guess fails (`widen`)."""
         if values is not None:
             guess = self._round_clusters(x, free, values)
             if guess is not None and self.spec.feasible(guess):
                 return guess
-        return self._solve(x, free)
+        return self._solve(x, free if wider is None else wider())
 
     def _round_clusters(self, x: np.ndarray, free: np.ndarray, values: np.ndarray) -> np.ndarray | None:
         spec = self.spec
