@@ -46,3 +46,20 @@ def test_a_sample_is_brute_forces_slate_at_its_scores(scores):
     assert len(best.optimal) == 1, "the case is built without ties"
     assert tuple(outcome.selected[:len(ROWS)]) == best.optimal[0][0]
     assert float(outcome.objective) == pytest.approx(best.objective, abs=1e-9)
+
+
+def test_a_row_scored_0_as_given_competes_at_its_sampled_score():
+    # A3 scores 0 as given: the model's objective has no term for it (a zero coefficient is
+    # dropped). A sample giving it 95 must still let it take 长春市's place from A2 (84.5):
+    # the slate and objective are brute force's at the sampled scores.
+    rows = [dict(r, score=0.0) if r["candidate_id"] == "A3" else r for r in ROWS]
+    case = make_case(scenario_of(SCENARIO), candidates=typed_frame(rows), score_sd=3.0)
+    state = build_case(case)
+    assert not state.nominal.selected[2]
+    scores = [88.0, 84.5, 95.0, 82.0, 79.5, 76.0, 61.0]
+    outcome = state.resolver.solve(np.array(scores))
+    best = oracle.optimise([dict(r, score=s) for r, s in zip(rows, scores)], {"name": "test", "year": 2023, **SCENARIO})
+    assert outcome.status == "OPTIMAL" and len(best.optimal) == 1
+    assert tuple(outcome.selected[:len(rows)]) == best.optimal[0][0]
+    assert outcome.selected[2] and not outcome.selected[1]
+    assert float(outcome.objective) == pytest.approx(best.objective, abs=1e-9)

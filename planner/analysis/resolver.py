@@ -141,6 +141,9 @@ class Resolver:
         self.select_index = np.array([model.select[r].index for r in self.free], dtype=np.int64)
         table_rows = self.free[self.free < self.n_table]
         self.round_vars = np.array([model.select[r].index for r in table_rows], dtype=np.int64)
+        national = getattr(model, "national", [])
+        self._round_national = np.array([national[r].index for r in range(min(self.n_table, len(national)))
+                                         if national[r] is not None], dtype=np.int64)
         self.pinned = pinned_in(frame, scenario) & model.free
         self.levels = [self._level(level, score_scale) for level in model.objectives]
         self._nominal: Outcome | None = None
@@ -155,6 +158,13 @@ class Resolver:
         merged: dict[int, int] = {}
         for var, c in zip(flat.vars, flat.coeffs):
             merged[var.index] = merged.get(var.index, 0) + int(c)
+        # A row whose score is 0 has no term (the expression drops a zero coefficient), yet a
+        # sample may give it a score: a level that scores this round's rows (or their national
+        # picks) gets a term of coefficient 0 for each one it lacks, weighted like the others.
+        for family in (self.round_vars, self._round_national):
+            present = np.fromiter((v in merged for v in family.tolist()), bool, len(family))
+            if present.any():
+                merged.update(dict.fromkeys(family[~present].tolist(), 0))
         vars_ = np.array(list(merged), dtype=np.int64)
         coefs = [merged[v] for v in vars_]
         rows = self.row_of_var[vars_] if len(vars_) else np.zeros(0, dtype=np.int64)
@@ -169,9 +179,12 @@ class Resolver:
         back = back.reshape(-1)
         pair_w = [Fraction(int(c), int(u)) for c, u in pairs.tolist()]
         counts: dict[Fraction, int] = {}
+        table = rows[known_at] < self.n_table
         for k in np.argsort(first, kind="stable").tolist():          # in the order the terms hold them
-            counts[pair_w[k]] = counts.get(pair_w[k], 0) + int(np.count_nonzero(back == k))
-        common = max(set(counts), key=counts.__getitem__) if counts else Fraction(0)
+            counts[pair_w[k]] = counts.get(pair_w[k], 0) + int(np.count_nonzero((back == k) & table))
+        # The default weight: this round's most common (its rows all have one; a lookahead's
+        # discounted copies keep their scores), the first of equals.
+        common = max(counts, key=counts.__getitem__) if counts else Fraction(0)
         # Each distinct weight per 1/resolution point; the default one (`common`) where a row's score is 0.
         distinct = list(dict.fromkeys([*pair_w, common] if len(known_at) < int((rows >= 0).sum()) else pair_w))
         per_point = {w: w * score_scale / self.resolution for w in distinct}
