@@ -64,6 +64,29 @@ def test_a_binary_counter_is_completed_by_freeing_its_weightless_neighbours():
     assert done.tolist() == [1, 0, 0, 1, 0]
 
 
+@pytest.mark.parametrize("enumerate_up_to", [forcing.ENUMERATE, 0])
+def test_a_completion_by_enumeration_and_by_cp_sat_agree_with_the_hand(monkeypatch, enumerate_up_to):
+    # Two counters, independent: x0 + x1 = c1 + 2·c2 with x = (1, 1) needs c1 = 0, c2 = 1;
+    # x2 + x3 = d1 + 2·d2 with x = (1, 0) needs d1 = 1, d2 = 0. The only completion (by hand),
+    # by trying every assignment of each cluster or (enumeration off) by CP-SAT.
+    monkeypatch.setattr(forcing, "ENUMERATE", enumerate_up_to)
+    spec = _spec([9, 8, 7, 6, 0, 0, 0, 0],
+                 [({0: 1, 1: 1, 4: -1, 5: -2}, 0, 0), ({2: 1, 3: 1, 6: -1, 7: -2}, 0, 0)],
+                 current=[1, 1, 1, 0], n_decisions=4)
+    completer = forcing._Completer(spec)
+    x = np.array([1, 1, 1, 0, 0, 0, 0, 0], np.int64)
+    assert completer.complete(x, np.array([4, 5, 6, 7])).tolist() == [1, 1, 1, 0, 0, 1, 1, 0]
+
+
+def test_enumeration_declines_what_it_cannot_complete():
+    spec = _spec([9, 8, 0, 0], [({0: 1, 1: 1, 2: -1, 3: -1}, 0, 0)], current=[1, 1], n_decisions=2)
+    completer = forcing._Completer(spec)
+    # x0 + x1 = 2 = c1 + c2: c1 = c2 = 1; with x0 + x1 = 3 impossible (no assignment holds).
+    assert completer._enumerate(np.array([1, 1, 0, 0]), np.array([2, 3])).tolist() == [1, 1, 1, 1]
+    wide = _spec([9, 8, 7, 0, 0], [({0: 1, 1: 1, 2: 1, 3: -1, 4: -1}, 0, 0)], current=[1, 1, 1], n_decisions=3)
+    assert forcing._Completer(wide)._enumerate(np.array([1, 1, 1, 0, 0]), np.array([3, 4])) is None
+
+
 def test_widening_never_frees_a_variable_with_objective_weight():
     spec = COUNTED
     completer = forcing._Completer(spec)

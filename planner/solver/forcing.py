@@ -39,6 +39,7 @@ if TYPE_CHECKING:       # pragma: no cover - typing only
 log = logging.getLogger(__name__)
 
 INT_TOLERANCE = 1e-6
+ENUMERATE = 10          # a cluster of at most this many 0/1 variables is completed by trying every assignment
 
 
 class _Lp:
@@ -145,7 +146,47 @@ class _Completer:
             guess = self._round_clusters(x, free, values)
             if guess is not None and self.spec.feasible(guess):
                 return guess
-        return self._solve(x, free if wider is None else wider())
+        free = free if wider is None else wider()
+        tried = self._enumerate(x, free)
+        return tried if tried is not None else self._solve(x, free)
+
+    def _enumerate(self, x: np.ndarray, free: np.ndarray) -> np.ndarray | None:
+        """Integer values for `free` by trying every assignment of each cluster (None: not done so).
+
+        The free variables fall apart into clusters linked by the rows they share; each cluster
+        of at most `ENUMERATE` 0/1 variables takes the first of its assignments that keeps its
+        rows (the others fixed as in `x`). None when a cluster is larger, a variable not 0/1, or
+        a cluster has no such assignment (CP-SAT then decides).
+        """
+        spec = self.spec
+        if not len(free) or np.any(spec.lo[free] != 0) or np.any(spec.hi[free] != 1):
+            return None
+        is_free = np.zeros(spec.n, bool)
+        is_free[free] = True
+        entry_free = is_free[spec.indices]
+        fixed = np.bincount(self.row_of_entry, weights=np.where(entry_free, 0, spec.data * x[spec.indices]),
+                            minlength=len(spec.row_lo))
+        structure = LinearRows(lower=spec.lo, upper=spec.hi, start=spec.indptr, var=spec.indices, coef=spec.data,
+                               lo=spec.row_lo, hi=spec.row_hi)
+        cluster = component_labels(structure, is_free)
+        sizes = np.bincount(cluster[free])
+        if sizes.max() > ENUMERATE:
+            return None
+        out = x.copy()
+        entry_cluster = np.where(entry_free, cluster[spec.indices], -1)
+        for c in range(len(sizes)):
+            members = np.flatnonzero(cluster == c)
+            mine = entry_cluster == c
+            rows, at = np.unique(self.row_of_entry[mine], return_inverse=True)
+            a = np.zeros((len(rows), len(members)), np.int64)
+            np.add.at(a, (at, np.searchsorted(members, spec.indices[mine])), spec.data[mine])
+            assign = (np.arange(2 ** len(members))[:, None] >> np.arange(len(members))) & 1
+            act = assign @ a.T + fixed[rows]
+            holds = np.all((act >= spec.row_lo[rows] - 1e-9) & (act <= spec.row_hi[rows] + 1e-9), axis=1)
+            if not holds.any():
+                return None
+            out[members] = assign[int(np.argmax(holds))]
+        return out
 
     def _round_clusters(self, x: np.ndarray, free: np.ndarray, values: np.ndarray) -> np.ndarray | None:
         spec = self.spec
