@@ -294,11 +294,12 @@ def moves_weight(spec: PartSpec) -> int:
 
 
 def solve_part(spec: PartSpec, tasks: Sequence[tuple[int, int]], deadline: float,
-               solve_limit_s: float = 5.0) -> list[dict]:
+               solve_limit_s: float = 5.0, cp_sat: bool = True) -> list[dict]:
     """Re-solve one part once per task (local variable, forced value).
 
     Maximises ``objective × moves_weight − changed decisions``: first as an LP (an integral,
-    exactly feasible LP optimum is the integer optimum), then with CP-SAT when it is fractional.
+    exactly feasible LP optimum is the integer optimum), then with CP-SAT when it is fractional
+    — or, with ``cp_sat=False``, status FRACTIONAL: the caller solves that task another way.
     Returns one dict per task: status, delta (objective change in model units), changed
     (positions in ``spec.decisions`` whose value differs from the slate, the forced one
     excluded), method, solve_s. ``deadline`` is a `time.monotonic` instant.
@@ -324,7 +325,7 @@ def solve_part(spec: PartSpec, tasks: Sequence[tuple[int, int]], deadline: float
             lp.bound(j, value, value)
             status, x = lp.solve(remaining)
             lp.bound(j, spec.lo[j], spec.hi[j])
-        if status == "FRACTIONAL":
+        if status == "FRACTIONAL" and cp_sat:
             method = "cp-sat"
             if cpsat is None:
                 cpsat = _CpSat(spec, weights)
@@ -377,9 +378,9 @@ def part_level(spec: PartSpec) -> int | None:
     return baseline(spec, lp)
 
 
-def _run(job: tuple[PartSpec, list[tuple[int, int]], float, float]) -> list[dict]:
-    spec, tasks, deadline, solve_limit_s = job
-    return solve_part(spec, tasks, deadline, solve_limit_s)
+def _run(job: tuple[PartSpec, list[tuple[int, int]], float, float, bool]) -> list[dict]:
+    spec, tasks, deadline, solve_limit_s, cp_sat = job
+    return solve_part(spec, tasks, deadline, solve_limit_s, cp_sat)
 
 
 @dataclass
@@ -436,11 +437,14 @@ class Engine:
         return spec, local, [self.row_of[v] for v in decisions]
 
     def solve(self, rows: Sequence[int], forces: Sequence[int], *, processes: int = 1, time_limit_s: float = 60.0,
-              solve_limit_s: float = 5.0) -> dict[int, dict]:
+              solve_limit_s: float = 5.0, cp_sat_most: int | None = None) -> dict[int, dict]:
         """Re-solve once per row with its select forced to ``forces[k]``; returns row → outcome.
 
         Outcome: status, delta (model units), changed (frame rows whose select differs from
-        the slate, the forced row excluded), method, solve_s.
+        the slate, the forced row excluded), method, solve_s. `cp_sat_most`: in a part of more
+        variables than this, a row whose LP optimum is fractional comes back with status
+        FRACTIONAL instead of a CP-SAT solve of the whole part (`solve_part`); None: CP-SAT
+        whatever the size.
         """
         deadline = time.monotonic() + time_limit_s
         if not self.split.supported:
@@ -460,7 +464,8 @@ class Engine:
             step = math.ceil(len(tasks) / pieces)
             for k in range(0, len(tasks), step):
                 chunk = tasks[k:k + step]
-                jobs.append((spec, [(local[self.model.select[r].index], f) for r, f in chunk], deadline, solve_limit_s))
+                jobs.append((spec, [(local[self.model.select[r].index], f) for r, f in chunk], deadline, solve_limit_s,
+                             cp_sat_most is None or spec.n <= cp_sat_most))
                 keys.append(([r for r, _ in chunk], frame_rows))
         results = _map(jobs, processes)
         out: dict[int, dict] = {}
