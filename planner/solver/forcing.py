@@ -11,7 +11,8 @@ variables, so only the forced variable's part is re-solved — exactly:
    integer optimum (the LP is a relaxation). Objective and exchange size are one
    lexicographic objective (objective × W − changes, W far above the number of decisions);
 2. when an LP optimum is fractional, CP-SAT re-solves that part with the same objective,
-   hinted with the current slate;
+   hinted with the current slate (or the caller is told so, and solves it its own way:
+   ``cp_sat_most``);
 3. parts run in separate processes (``processes``; GLOP holds the GIL).
 
 Does not own what a counterfactual means for a candidate (`explain.counterfactual`).
@@ -77,7 +78,8 @@ class _Lp:
         """("OPTIMAL", x) with x integral and exactly feasible; ("INFEASIBLE", None); ("FRACTIONAL", None).
 
         An LP optimum that is fractional only in variables without objective weight (auxiliary
-        variables, e.g. counters of a tie-break) is completed: those variables are re-chosen as
+        variables, e.g. counters of a tie-break) is completed: those variables — and, if need be,
+        the weightless ones sharing a row with them (`_Completer.widen`) — are re-chosen as
         integers with everything else fixed; the objective, and so optimality, is unchanged.
         """
         if time_limit_s < 1e9:                          # no limit (inf, or beyond int64 ms): none
@@ -97,7 +99,8 @@ class _Lp:
                 return "FRACTIONAL", None
             if self.completer is None:
                 self.completer = _Completer(self.spec)
-            x = self.completer.complete(x, fractional, values, wider=lambda: self.completer.widen(fractional, self.objective))
+            completer = self.completer
+            x = completer.complete(x, fractional, values, wider=lambda: completer.widen(fractional, self.objective))
             if x is None:
                 return "FRACTIONAL", None
         if not self.spec.feasible(x):
