@@ -6,6 +6,8 @@ the program.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import oracle
 import pytest
@@ -46,3 +48,63 @@ def test_a_sample_is_brute_forces_slate_at_its_scores(scores):
     assert len(best.optimal) == 1, "the case is built without ties"
     assert tuple(outcome.selected[:len(ROWS)]) == best.optimal[0][0]
     assert float(outcome.objective) == pytest.approx(best.objective, abs=1e-9)
+
+
+def test_a_row_scored_0_as_given_competes_at_its_sampled_score():
+    # A3 scores 0 as given: the model's objective has no term for it (a zero coefficient is
+    # dropped). A sample giving it 95 must still let it take 长春市's place from A2 (84.5):
+    # the slate and objective are brute force's at the sampled scores.
+    rows = [dict(r, score=0.0) if r["candidate_id"] == "A3" else r for r in ROWS]
+    case = make_case(scenario_of(SCENARIO), candidates=typed_frame(rows), score_sd=3.0)
+    state = build_case(case)
+    assert not state.nominal.selected[2]
+    scores = [88.0, 84.5, 95.0, 82.0, 79.5, 76.0, 61.0]
+    outcome = state.resolver.solve(np.array(scores))
+    best = oracle.optimise([dict(r, score=s) for r, s in zip(rows, scores)], {"name": "test", "year": 2023, **SCENARIO})
+    assert outcome.status == "OPTIMAL" and len(best.optimal) == 1
+    assert tuple(outcome.selected[:len(rows)]) == best.optimal[0][0]
+    assert outcome.selected[2] and not outcome.selected[1]
+    assert float(outcome.objective) == pytest.approx(best.objective, abs=1e-9)
+
+
+KNAPSACK = [row("K1", score=90.0, cost=60.0, unit_id="U1"), row("K2", score=80.0, cost=50.0, unit_id="U2"),
+            row("K3", score=75.0, cost=45.0, unit_id="U3"), row("K4", score=40.0, cost=10.0, unit_id="U4"),
+            row("K5", score=30.0, cost=30.0, unit_id="U5"), row("K6", score=52.5, cost=35.0, unit_id="U6")]
+BUDGET = {"rule": [{"id": "budget", "clause": "二(三)", "where": {"task": "practice_centre"}, "measure": "sum:cost",
+                    "max": 100}]}
+
+
+def _knapsack_forced(i: int, value: bool) -> float:
+    """Brute force: the best total score within the budget with candidate i's decision forced."""
+    best = -np.inf
+    for pick in itertools.product((False, True), repeat=len(KNAPSACK)):
+        cost = sum(r["cost"] for r, p in zip(KNAPSACK, pick) if p)
+        if pick[i] == value and cost <= 100:
+            best = max(best, sum(r["score"] for r, p in zip(KNAPSACK, pick) if p))
+    return best
+
+
+@pytest.mark.parametrize("cp_sat_most", [0, 1000])
+def test_forced_optima_of_a_budget_round_are_brute_forces(monkeypatch, cp_sat_most):
+    # A budget row makes the LP fractional: each forced row goes to CP-SAT on its part (a small
+    # part) or through solve_level (`cp_sat_most` = 0, as for the funded round's large part).
+    from planner.analysis import resolver
+    from planner.solver import forcing
+
+    monkeypatch.setattr(resolver, "FORCED_CP_SAT", cp_sat_most)
+    through_level = []
+    force = resolver.Resolver._force
+    monkeypatch.setattr(resolver.Resolver, "_force",
+                        lambda self, row, *a, **k: through_level.append(row) or force(self, row, *a, **k))
+    if cp_sat_most == 0:
+        monkeypatch.setattr(forcing, "_CpSat", None)        # no CP-SAT on a whole part
+    case = make_case(scenario_of(BUDGET), candidates=typed_frame(KNAPSACK), score_sd=3.0)
+    state = build_case(case)
+    nominal = state.nominal
+    best = max(_knapsack_forced(0, False), _knapsack_forced(0, True))
+    assert float(nominal.objective) == best
+    forced = state.resolver.forced(range(len(KNAPSACK)))
+    for i in range(len(KNAPSACK)):
+        assert forced[i].status == "OPTIMAL"
+        assert float(forced[i].objective) == _knapsack_forced(i, not nominal.selected[i]), i
+    assert bool(through_level) == (cp_sat_most == 0)

@@ -11,7 +11,8 @@ variables, so only the forced variable's part is re-solved — exactly:
    integer optimum (the LP is a relaxation). Objective and exchange size are one
    lexicographic objective (objective × W − changes, W far above the number of decisions);
 2. when an LP optimum is fractional, CP-SAT re-solves that part with the same objective,
-   hinted with the current slate;
+   hinted with the current slate (or the caller is told so, and solves it its own way:
+   ``cp_sat_most``);
 3. parts run in separate processes (``processes``; GLOP holds the GIL).
 
 Does not own what a counterfactual means for a candidate (`explain.counterfactual`).
@@ -23,7 +24,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 from ortools.sat.python import cp_model, cp_model_helper
@@ -39,6 +40,7 @@ if TYPE_CHECKING:       # pragma: no cover - typing only
 log = logging.getLogger(__name__)
 
 INT_TOLERANCE = 1e-6
+ENUMERATE = 10          # a cluster of at most this many 0/1 variables is completed by trying every assignment
 
 
 class _Lp:
@@ -76,7 +78,8 @@ class _Lp:
         """("OPTIMAL", x) with x integral and exactly feasible; ("INFEASIBLE", None); ("FRACTIONAL", None).
 
         An LP optimum that is fractional only in variables without objective weight (auxiliary
-        variables, e.g. counters of a tie-break) is completed: those variables are re-chosen as
+        variables, e.g. counters of a tie-break) is completed: those variables — and, if need be,
+        the weightless ones sharing a row with them (`_Completer.widen`) — are re-chosen as
         integers with everything else fixed; the objective, and so optimality, is unchanged.
         """
         if time_limit_s < 1e9:                          # no limit (inf, or beyond int64 ms): none
@@ -96,7 +99,8 @@ class _Lp:
                 return "FRACTIONAL", None
             if self.completer is None:
                 self.completer = _Completer(self.spec)
-            x = self.completer.complete(x, fractional, values)
+            completer = self.completer
+            x = completer.complete(x, fractional, values, wider=lambda: completer.widen(fractional, self.objective))
             if x is None:
                 return "FRACTIONAL", None
         if not self.spec.feasible(x):
@@ -121,15 +125,71 @@ class _Completer:
         self.row_of_entry = np.repeat(np.arange(len(spec.row_lo)), np.diff(spec.indptr))
         self.model = cp_model.CpModel()
 
-    def complete(self, x: np.ndarray, free: np.ndarray, values: np.ndarray | None = None) -> np.ndarray | None:
+    def widen(self, fractional: np.ndarray, objective: np.ndarray) -> np.ndarray:
+        """The fractional variables and every variable without objective weight in a row with one.
+
+        A fractional variable's integer value may need its neighbours to move too: a counter
+        written in binary (``x + x' + x'' = c₁ + 2·c₂``) is fractional in ``c₂`` at ½ while ``c₁``
+        sits at 0, and only ``c₁ = 1, c₂ = 0`` completes it. Only weightless variables are freed,
+        so any completion keeps the LP's objective value.
+        """
+        spec = self.spec
+        rows = np.unique(self.row_of_entry[np.isin(spec.indices, fractional)])
+        entries = np.isin(self.row_of_entry, rows)
+        neighbours = spec.indices[entries]
+        return np.union1d(fractional, neighbours[objective[neighbours] == 0])
+
+    def complete(self, x: np.ndarray, free: np.ndarray, values: np.ndarray | None = None,
+                 wider: Callable[[], np.ndarray] | None = None) -> np.ndarray | None:
         """Integer values for `free` (others fixed as in `x`); `values` = the LP values, for a first
         cheap guess (in each cluster of free 0/1 variables sharing a row, the largest LP values
-        set to 1, as many as the cluster's LP total), checked exactly before it is used."""
+        set to 1, as many as the cluster's LP total), checked exactly before it is used. `wider`:
+        a larger set of variables the exact completion may change when the guess fails (`widen`)."""
         if values is not None:
             guess = self._round_clusters(x, free, values)
             if guess is not None and self.spec.feasible(guess):
                 return guess
-        return self._solve(x, free)
+        free = free if wider is None else wider()
+        tried = self._enumerate(x, free)
+        return tried if tried is not None else self._solve(x, free)
+
+    def _enumerate(self, x: np.ndarray, free: np.ndarray) -> np.ndarray | None:
+        """Integer values for `free` by trying every assignment of each cluster (None: not done so).
+
+        The free variables fall apart into clusters linked by the rows they share; each cluster
+        of at most `ENUMERATE` 0/1 variables takes the first of its assignments that keeps its
+        rows (the others fixed as in `x`). None when a cluster is larger, a variable not 0/1, or
+        a cluster has no such assignment (CP-SAT then decides).
+        """
+        spec = self.spec
+        if not len(free) or np.any(spec.lo[free] != 0) or np.any(spec.hi[free] != 1):
+            return None
+        is_free = np.zeros(spec.n, bool)
+        is_free[free] = True
+        entry_free = is_free[spec.indices]
+        fixed = np.bincount(self.row_of_entry, weights=np.where(entry_free, 0, spec.data * x[spec.indices]),
+                            minlength=len(spec.row_lo))
+        structure = LinearRows(lower=spec.lo, upper=spec.hi, start=spec.indptr, var=spec.indices, coef=spec.data,
+                               lo=spec.row_lo, hi=spec.row_hi)
+        cluster = component_labels(structure, is_free)
+        sizes = np.bincount(cluster[free])
+        if sizes.max() > ENUMERATE:
+            return None
+        out = x.copy()
+        entry_cluster = np.where(entry_free, cluster[spec.indices], -1)
+        for c in range(len(sizes)):
+            members = np.flatnonzero(cluster == c)
+            mine = entry_cluster == c
+            rows, at = np.unique(self.row_of_entry[mine], return_inverse=True)
+            a = np.zeros((len(rows), len(members)), np.int64)
+            np.add.at(a, (at, np.searchsorted(members, spec.indices[mine])), spec.data[mine])
+            assign = (np.arange(2 ** len(members))[:, None] >> np.arange(len(members))) & 1
+            act = assign @ a.T + fixed[rows]
+            holds = np.all((act >= spec.row_lo[rows] - 1e-9) & (act <= spec.row_hi[rows] + 1e-9), axis=1)
+            if not holds.any():
+                return None
+            out[members] = assign[int(np.argmax(holds))]
+        return out
 
     def _round_clusters(self, x: np.ndarray, free: np.ndarray, values: np.ndarray) -> np.ndarray | None:
         spec = self.spec
@@ -237,11 +297,12 @@ def moves_weight(spec: PartSpec) -> int:
 
 
 def solve_part(spec: PartSpec, tasks: Sequence[tuple[int, int]], deadline: float,
-               solve_limit_s: float = 5.0) -> list[dict]:
+               solve_limit_s: float = 5.0, cp_sat: bool = True) -> list[dict]:
     """Re-solve one part once per task (local variable, forced value).
 
     Maximises ``objective × moves_weight − changed decisions``: first as an LP (an integral,
-    exactly feasible LP optimum is the integer optimum), then with CP-SAT when it is fractional.
+    exactly feasible LP optimum is the integer optimum), then with CP-SAT when it is fractional
+    — or, with ``cp_sat=False``, status FRACTIONAL: the caller solves that task another way.
     Returns one dict per task: status, delta (objective change in model units), changed
     (positions in ``spec.decisions`` whose value differs from the slate, the forced one
     excluded), method, solve_s. ``deadline`` is a `time.monotonic` instant.
@@ -267,7 +328,7 @@ def solve_part(spec: PartSpec, tasks: Sequence[tuple[int, int]], deadline: float
             lp.bound(j, value, value)
             status, x = lp.solve(remaining)
             lp.bound(j, spec.lo[j], spec.hi[j])
-        if status == "FRACTIONAL":
+        if status == "FRACTIONAL" and cp_sat:
             method = "cp-sat"
             if cpsat is None:
                 cpsat = _CpSat(spec, weights)
@@ -320,9 +381,9 @@ def part_level(spec: PartSpec) -> int | None:
     return baseline(spec, lp)
 
 
-def _run(job: tuple[PartSpec, list[tuple[int, int]], float, float]) -> list[dict]:
-    spec, tasks, deadline, solve_limit_s = job
-    return solve_part(spec, tasks, deadline, solve_limit_s)
+def _run(job: tuple[PartSpec, list[tuple[int, int]], float, float, bool]) -> list[dict]:
+    spec, tasks, deadline, solve_limit_s, cp_sat = job
+    return solve_part(spec, tasks, deadline, solve_limit_s, cp_sat)
 
 
 @dataclass
@@ -379,11 +440,14 @@ class Engine:
         return spec, local, [self.row_of[v] for v in decisions]
 
     def solve(self, rows: Sequence[int], forces: Sequence[int], *, processes: int = 1, time_limit_s: float = 60.0,
-              solve_limit_s: float = 5.0) -> dict[int, dict]:
+              solve_limit_s: float = 5.0, cp_sat_most: int | None = None) -> dict[int, dict]:
         """Re-solve once per row with its select forced to ``forces[k]``; returns row → outcome.
 
         Outcome: status, delta (model units), changed (frame rows whose select differs from
-        the slate, the forced row excluded), method, solve_s.
+        the slate, the forced row excluded), method, solve_s. `cp_sat_most`: in a part of more
+        variables than this, a row whose LP optimum is fractional comes back with status
+        FRACTIONAL instead of a CP-SAT solve of the whole part (`solve_part`); None: CP-SAT
+        whatever the size.
         """
         deadline = time.monotonic() + time_limit_s
         if not self.split.supported:
@@ -403,7 +467,8 @@ class Engine:
             step = math.ceil(len(tasks) / pieces)
             for k in range(0, len(tasks), step):
                 chunk = tasks[k:k + step]
-                jobs.append((spec, [(local[self.model.select[r].index], f) for r, f in chunk], deadline, solve_limit_s))
+                jobs.append((spec, [(local[self.model.select[r].index], f) for r, f in chunk], deadline, solve_limit_s,
+                             cp_sat_most is None or spec.n <= cp_sat_most))
                 keys.append(([r for r, _ in chunk], frame_rows))
         results = _map(jobs, processes)
         out: dict[int, dict] = {}
