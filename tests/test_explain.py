@@ -193,3 +193,22 @@ def test_sentences_shared_by_alike_rows_are_each_rows_own():
                         figures["lowest"], figures["lowest_plan"], figures["score"], years, recognised)
             for pos in range(n)]
     assert got == want and len(set(got)) > 50
+
+
+def test_reasons_read_groups_through_an_index_of_the_slate_itself_only():
+    from planner.rules import FrameIndex
+    scenario = scenario_of([CAP])
+    slate = frame_of([row("A", 90), row("B", 80), row("C", 70)])
+    slate["selected"] = slate["candidate_id"].isin({"A", "B"}).to_numpy()
+    slate["national"] = False
+    audit = check_slate(slate, scenario)
+    blocked = blocked_reason(slate, scenario)
+    alone = reasons(slate, scenario, audit, blocked)
+    assert alone.equals(reasons(slate, scenario, audit, blocked, index=FrameIndex(slate)))
+    assert alone.set_index("candidate_id").loc["C", "reason_code"] == "quota_full"
+    # An index of another frame (C filed in 吉林市 there) is not used: C's reason is still 长春市's full quota.
+    moved = slate.assign(locality=["长春市", "长春市", "吉林市"])
+    assert alone.equals(reasons(slate, scenario, audit, blocked, index=FrameIndex(moved)))
+    # The same frame's index is: C alone in 吉林市 (room for 1) was displaced.
+    table = reasons(moved, scenario, audit, blocked, index=FrameIndex(moved)).set_index("candidate_id")
+    assert table.loc["C", "reason_code"] == "displaced"

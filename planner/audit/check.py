@@ -94,7 +94,8 @@ class AuditReport:
                 for r in failed.to_dict("records")]
 
 
-def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFrame | None = None) -> AuditReport:
+def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFrame | None = None,
+                index: FrameIndex | None = None) -> AuditReport:
     """Audit a slate against every rule of the scenario.
 
     Parameters
@@ -106,17 +107,28 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
     history : DataFrame, optional
         Locked rows of earlier rounds, same columns; their ``selected``/``national`` count
         in period-scope rules.
+    index : FrameIndex, optional
+        Of the slate with its localities folded (`fold_localities`) and the same ``selected`` and
+        ``national`` (0/1 or bool) — the frame a caller that also explains or ledgers the slate
+        groups (`rounds.finish`). When the slate is audited alone (no history, units not merged)
+        the audit reads that frame and its groups through the index; otherwise it is not used.
     """
     frame, n_slate, locked = _audit_frame(slate, scenario, history)
     selected = flag_values(frame, "selected")
     national = flag_values(frame, "national")
+    if index is not None and len(frame) == len(slate) and len(index.frame) == len(slate) \
+            and unit_mode(scenario.switches) != "merge":
+        frame = index.frame             # the same rows and columns, grouped once for every caller
+    else:
+        index = FrameIndex(frame)
 
-    rows = _row_problems(frame.iloc[:n_slate], scenario, selected[:n_slate], national[:n_slate])
+    rows = _row_problems(frame.iloc[:n_slate], scenario, selected[:n_slate], national[:n_slate],
+                         index if n_slate == len(frame) else None)
     if unit_mode(scenario.switches) == "check" and "unit_name" in frame:
         # A unit under two ids or two names escapes its per-unit quota (三(三)…(九)): as `prepare`.
         ids = frame["candidate_id"].astype(str).to_numpy()
         rows += [(ids[pos], problem) for pos, problem in unit_conflicts(frame)]
-    records, filings = _rule_records(frame, scenario, scenario.rules, selected, national, locked)
+    records, filings = _rule_records(frame, scenario, scenario.rules, selected, national, locked, index=index)
     return AuditReport(rules=pd.DataFrame(records, columns=RULE_COLUMNS),
                        rows=pd.DataFrame(rows, columns=["candidate_id", "problem"]),
                        filings=pd.DataFrame(filings, columns=RULE_COLUMNS))
@@ -143,11 +155,12 @@ def _audit_frame(slate: pd.DataFrame, scenario: Scenario,
 
 
 def _rule_records(frame: pd.DataFrame, scenario: Scenario, rules, selected: np.ndarray, national: np.ndarray,
-                  locked: np.ndarray) -> tuple[list[dict], list[dict]]:
-    """Every group of `rules` (in their order) checked: the rule records and the filing records."""
+                  locked: np.ndarray, *, index: FrameIndex | None = None) -> tuple[list[dict], list[dict]]:
+    """Every group of `rules` (in their order) checked: the rule records and the filing records.
+    `index`: a `FrameIndex` of `frame` (column forms, masks and group keys shared by every rule)."""
     this_year = (frame["year"] == scenario.year).to_numpy() & ~locked
     records, filings = [], []
-    index = FrameIndex(frame)           # column forms, masks and group keys shared by every rule
+    index = index if index is not None and index.frame is frame else FrameIndex(frame)
     for rule in rules:
         values = measure_values(frame, rule)
         if rule.decision == "filing":
@@ -169,7 +182,8 @@ def _rule_records(frame: pd.DataFrame, scenario: Scenario, rules, selected: np.n
     return records, filings
 
 
-def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray, national: np.ndarray) -> list:
+def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray, national: np.ndarray,
+                  index: FrameIndex | None = None) -> list:
     ids = frame["candidate_id"].astype(str).to_numpy()
     blocked = blocked_reason(frame, scenario).to_numpy()
     problems = []
@@ -178,9 +192,10 @@ def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray,
     # 二(二) a national pick is a provincial one — or, under a rule with draw = "pool", a re-filed
     # project an earlier round recognised (在省级项目库中择优推荐).
     pool = np.zeros(len(frame), bool)
+    where = index.match if index is not None and len(index.frame) == len(frame) else lambda w: match(frame, w)
     for rule in scenario.rules:
         if rule.decision == "national" and rule.draw == "pool":
-            pool |= match(frame, rule.where)
+            pool |= where(rule.where)
     pool &= refiled_recognised(frame, scenario)
     for pos in np.flatnonzero(national & ~selected & ~pool):
         problems.append((ids[pos], say("推荐国家级但未入选省级", "recommended nationally without being selected provincially")))
@@ -190,7 +205,7 @@ def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray,
     covered = np.zeros(len(frame), bool)
     for rule in scenario.rules:
         if rule.decision == "national":
-            covered |= match(frame, rule.where)
+            covered |= where(rule.where)
     for pos in np.flatnonzero(national & ~covered):
         problems.append((ids[pos], say("推荐国家级，但没有任何国家级规则涵盖其任务",
                                        "recommended nationally although no national rule covers its task")))

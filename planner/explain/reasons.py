@@ -60,7 +60,7 @@ _ROOM_KINDS = ("not_in_scope", "quota_full", "target_reached")
 
 
 def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked: pd.Series, *,
-            plan: pd.DataFrame | None = None) -> pd.DataFrame:
+            plan: pd.DataFrame | None = None, index: FrameIndex | None = None) -> pd.DataFrame:
     """One reason per candidate row of the slate.
 
     Parameters
@@ -77,6 +77,9 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
     plan : DataFrame, optional
         The lookahead's planned rows (`plan_frame`): the rule columns plus bool ``selected``.
         A period quota is then full when this round and the planned later rounds fill it.
+    index : FrameIndex, optional
+        A `FrameIndex` of `slate` itself (the one its audit grouped, `rounds.finish`): the groups
+        are read through it, not formed again. One of another frame is not used.
 
     Returns
     -------
@@ -110,7 +113,8 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
     is_blocked = ~selected & (blocked != "")
     code[is_blocked] = blocked[is_blocked]
 
-    index = FrameIndex(slate)           # column forms, masks and group keys shared by every rule
+    if index is None or index.frame is not slate:
+        index = FrameIndex(slate)       # column forms, masks and group keys shared by every rule
 
     # 2. Selected but not recommended nationally: the national group it competes in.
     national_rules = [r for r in scenario.rules if r.decision == "national"]

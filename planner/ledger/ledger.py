@@ -26,7 +26,7 @@ STATUSES = ("over", "below", "met", "open", "full", "ok")
 
 
 def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | None = None, *,
-                 planned: pd.DataFrame | None = None) -> pd.DataFrame:
+                 planned: pd.DataFrame | None = None, index: FrameIndex | None = None) -> pd.DataFrame:
     """One row per rule group: use per year of the period, remaining quota, progress to target.
 
     Parameters
@@ -41,6 +41,11 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
     planned : DataFrame, optional
         Tentative picks of later years (a plan): the same columns with ``year`` = planned year
         and ``selected``; they appear in ``planned_<year>`` and ``projected`` only.
+    index : FrameIndex, optional
+        Of the slate with its localities folded and its columns completed (`complete_columns`),
+        with the same ``selected`` and ``national`` — the frame `rounds.finish` audits and
+        explains. Without history and planned rows the ledger reads that frame and its groups
+        through the index; otherwise it is not used.
 
     Returns
     -------
@@ -58,7 +63,9 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
     first, last = scenario.years
     year = scenario.year
     parts, roles = [], []
-    now = fold_localities(slate, scenario.fold)
+    alone = (history is None or not len(history)) and (planned is None or not len(planned))
+    shared = alone and index is not None and len(index.frame) == len(slate)
+    now = index.frame if shared else fold_localities(slate, scenario.fold)
     parts.append(now)
     roles.append(np.where((now["year"] == year).to_numpy(), "now", ""))
     if history is not None and len(history):
@@ -69,8 +76,12 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
         ahead = fold_localities(planned, scenario.fold)
         parts.append(ahead)
         roles.append(np.where((ahead["year"] > year).to_numpy(), "plan", ""))
-    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else now.reset_index(drop=True)
-    frame = complete_columns(frame.copy() if frame is now else frame, scenario)   # a slate of an older run
+    if shared:
+        frame = now                     # the same rows and columns, grouped once for every caller
+    else:
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else now.reset_index(drop=True)
+        frame = complete_columns(frame.copy() if frame is now else frame, scenario)   # a slate of an older run
+        index = FrameIndex(frame)
     role = np.concatenate(roles)
     years = frame["year"].to_numpy()
     selected = flag_values(frame, "selected")
@@ -80,8 +91,7 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
     plan_years = list(range(year + 1, last + 1)) if planned is not None else []
 
     records = []
-    index = FrameIndex(frame)           # column forms, masks and group keys shared by every rule
-    for rule in scenario.rules:
+    for rule in scenario.rules:             # the index: column forms, masks and group keys shared by every rule
         if rule.decision == "filing":
             continue
         values = measure_values(frame, rule)
