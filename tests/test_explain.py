@@ -212,3 +212,23 @@ def test_reasons_read_groups_through_an_index_of_the_slate_itself_only():
     # The same frame's index is: C alone in 吉林市 (room for 1) was displaced.
     table = reasons(moved, scenario, audit, blocked, index=FrameIndex(moved)).set_index("candidate_id")
     assert table.loc["C", "reason_code"] == "displaced"
+
+
+def test_members_of_a_rules_groups_give_each_groups_lowest_chosen_score_and_label():
+    from planner.explain.reasons import _Members
+    from planner.rules import Group
+    rule = scenario_of([{"id": "unit", "per": ["unit_id"], "max": 1}]).rules[0]
+    slate = frame_of([row("A", 90), row("B", 80, unit_id="UA"), row("C", 70), row("D", 60)])
+    groups = [Group(rule=rule, key="UA", rows=np.array([0, 1]), min=None, max=1.0),
+              Group(rule=rule, key="UC", rows=np.array([2]), min=None, max=None),
+              Group(rule=rule, key="UD", rows=np.array([3]), min=None, max=2.0)]
+    m = _Members(groups)
+    assert m.rows.tolist() == [0, 1, 2, 3] and m.group.tolist() == [0, 0, 1, 2]
+    assert np.array_equal(m.max, [1.0, np.nan, 2.0], equal_nan=True)
+    score = np.array([90.0, np.nan, 70.0, 60.0])
+    # UA: A (90) and B (no score) chosen -> 90; UC: C not chosen -> NaN; UD: D chosen -> 60.
+    assert np.array_equal(m.lowest(score, np.array([True, True, False, True])), [90.0, np.nan, 60.0], equal_nan=True)
+    # A unit's label carries the name of the row it is read at (per row, or the group's first row).
+    at, rows = np.array([0, 0, 2]), np.array([0, 1, 3])
+    assert m.labels(slate, rule, at, rows, each_row=True) == ["UA（学校A）", "UA（学校B）", "UD（学校D）"]
+    assert list(m.labels(slate, rule, at, rows, each_row=False)) == ["UA（学校A）", "UA（学校A）", "UD（学校D）"]

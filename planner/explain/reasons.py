@@ -116,25 +116,34 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
     if index is None or index.frame is not slate:
         index = FrameIndex(slate)       # column forms, masks and group keys shared by every rule
 
-    # 2. Selected but not recommended nationally: the national group it competes in.
+    # 2. Selected but not recommended nationally: the national group it competes in. A rule's
+    # groups hold distinct rows, so each rule's groups are read at once (`_Members`).
     national_rules = [r for r in scenario.rules if r.decision == "national"]
     waiting = (code == "selected")
     for rule in national_rules:
         if not waiting.any():
             break
         weights = measure_values(slate, rule)
-        for g in rule_groups(slate, rule, scenario, mask=this_year, index=index):
-            rows = g.rows[waiting[g.rows]]
-            if not len(rows):
-                continue
-            chosen = g.rows[national[g.rows]]
-            low = float(np.nanmin(score[chosen])) if len(chosen) else math.nan
-            code[rows] = "selected_not_national"
-            rule_id[rows], group[rows] = rule.id, _label(slate, rule, g.key, rows[0])
-            limit[rows] = g.max if g.max is not None else np.nan
-            value[rows] = values.get((rule.id, g.label), float((weights[chosen]).sum()))
-            lowest[rows] = low
-            waiting[rows] = False
+        groups = rule_groups(slate, rule, scenario, mask=this_year, index=index)
+        m = _Members(groups)
+        waits = waiting[m.rows]
+        if not waits.any():
+            continue
+        chosen = national[m.rows]
+        low = m.lowest(score, chosen)
+        value_of = np.full(len(groups), np.nan)
+        for k in np.unique(m.group[waits]).tolist():
+            g = groups[k]
+            known = (rule.id, g.label)
+            value_of[k] = values[known] if known in values else float(weights[g.rows[national[g.rows]]].sum())
+        rows, at = m.rows[waits], m.group[waits]
+        code[rows] = "selected_not_national"
+        rule_id[rows] = rule.id
+        group[rows] = m.labels(slate, rule, at, rows, each_row=False)
+        limit[rows] = m.max[at]
+        value[rows] = value_of[at]
+        lowest[rows] = low[at]
+        waiting[rows] = False
 
     # 3. Rejected, selectable rows: the group with no room left that explains it best.
     open_rows = (code == "") & this_year
@@ -144,39 +153,43 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
         if rule.decision != "provincial" or rule.max is None or not open_rows.any():
             continue
         weights = measure_values(slate, rule)
-        for g in rule_groups(slate, rule, scenario, mask=this_year, index=index):
-            if g.max is None:
-                continue
-            rows = g.rows[open_rows[g.rows] & (weights[g.rows] > 0)]
-            if not len(rows):
-                continue
-            used = values.get((rule.id, g.label), float(weights[g.rows[selected[g.rows]]].sum()))
-            later, low_later = planned_share.get(rule.id, {}).get(g.key, (0.0, math.nan))
-            no_room = used + later + weights[rows] > g.max + TOLERANCE
-            rows = rows[no_room]
-            if not len(rows):
-                continue
-            kind = "not_in_scope" if g.max <= TOLERANCE else ("target_reached" if rule.soft else "quota_full")
-            chosen = g.rows[selected[g.rows] & this_year[g.rows]]
-            low = float(np.nanmin(score[chosen])) if len(chosen) else math.nan
-            # Prefer: scope, then hard quota, then soft band; within a kind, a group whose lowest
-            # selected score is at least the candidate's (a plain "others were better"), then
-            # the group with the highest lowest score.
-            rank = _ROOM_KINDS.index(kind)
-            best_low = np.fmax(low, low_later) if not (math.isnan(low) and math.isnan(low_later)) else math.nan
-            beaten = np.where(np.isnan(best_low) | (best_low >= score[rows] - TOLERANCE), 0, 1)
-            key = rank * 1e6 + beaten * 1e4 - (0.0 if math.isnan(best_low) else best_low / 1e3)
-            better = key < best_key[rows]
-            rows = rows[better]
-            if not len(rows):
-                continue
-            best_key[rows] = key[better]
-            code[rows] = kind
-            rule_id[rows] = rule.id
-            group[rows] = [_label(slate, rule, g.key, r) for r in rows] if _unit_group(rule) \
-                else _label(slate, rule, g.key, rows[0])
-            limit[rows], value[rows], lowest[rows] = g.max, used, low
-            planned_used[rows], lowest_plan[rows] = later, low_later
+        groups = [g for g in rule_groups(slate, rule, scenario, mask=this_year, index=index) if g.max is not None]
+        m = _Members(groups)
+        open_at = open_rows[m.rows] & (weights[m.rows] > 0)
+        if not open_at.any():
+            continue
+        # Per group with an open row: the amount used, and the later rounds' planned share.
+        used_of, later_of, low_later_of = (np.full(len(groups), np.nan) for _ in range(3))
+        shares = planned_share.get(rule.id, {})
+        for k in np.unique(m.group[open_at]).tolist():
+            g = groups[k]
+            known = (rule.id, g.label)
+            used_of[k] = values[known] if known in values else float(weights[g.rows[selected[g.rows]]].sum())
+            later_of[k], low_later_of[k] = shares.get(g.key, (0.0, math.nan))
+        rows, at = m.rows[open_at], m.group[open_at]
+        no_room = (used_of[at] + later_of[at]) + weights[rows] > m.max[at] + TOLERANCE
+        rows, at = rows[no_room], at[no_room]
+        if not len(rows):
+            continue
+        # The kind of each group: scope (a maximum of 0), then hard quota, then soft band.
+        rank_of = np.where(m.max <= TOLERANCE, 0, _ROOM_KINDS.index("target_reached" if rule.soft else "quota_full"))
+        low = m.lowest(score, selected[m.rows] & this_year[m.rows])
+        # Prefer: scope, then hard quota, then soft band; within a kind, a group whose lowest
+        # selected score is at least the candidate's (a plain "others were better"), then
+        # the group with the highest lowest score.
+        best_low = np.fmax(low, low_later_of)[at]
+        beaten = np.where(np.isnan(best_low) | (best_low >= score[rows] - TOLERANCE), 0, 1)
+        key = rank_of[at] * 1e6 + beaten * 1e4 - np.where(np.isnan(best_low), 0.0, best_low / 1e3)
+        better = key < best_key[rows]
+        rows, at = rows[better], at[better]
+        if not len(rows):
+            continue
+        best_key[rows] = key[better]
+        code[rows] = np.array(_ROOM_KINDS, dtype=object)[rank_of[at]]
+        rule_id[rows] = rule.id
+        group[rows] = m.labels(slate, rule, at, rows, each_row=_unit_group(rule))
+        limit[rows], value[rows], lowest[rows] = m.max[at], used_of[at], low[at]
+        planned_used[rows], lowest_plan[rows] = later_of[at], low_later_of[at]
     code[(code == "") & this_year] = "displaced"
     code[code == ""] = "other_year"
 
@@ -185,6 +198,35 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
                          "reason": text, "rule_id": rule_id, "group": group, "limit": limit, "value": value,
                          "planned": planned_used, "lowest_selected": lowest, "lowest_planned": lowest_plan},
                         columns=COLUMNS)
+
+
+class _Members:
+    """The rows of a rule's groups (which hold distinct rows), in group order, each with its group's
+    number; and per group its maximum (NaN for none)."""
+
+    def __init__(self, groups: list):
+        self.groups = groups
+        sizes = [len(g.rows) for g in groups]
+        self.rows = np.concatenate([g.rows for g in groups]).astype(np.int64) if groups else np.zeros(0, np.int64)
+        self.group = np.repeat(np.arange(len(groups)), sizes)
+        self.max = np.array([np.nan if g.max is None else g.max for g in groups], dtype=float)
+
+    def lowest(self, score: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        """Per group, the lowest score of its `chosen` rows (`chosen` per member; NaN for none,
+        NaN scores skipped — as `np.nanmin`)."""
+        out = np.full(len(self.groups), np.nan)
+        np.fmin.at(out, self.group[chosen], score[self.rows[chosen]])
+        return out
+
+    def labels(self, slate: pd.DataFrame, rule: Rule, at: np.ndarray, rows: np.ndarray, *,
+               each_row: bool) -> list[str] | np.ndarray:
+        """The group label of each of `rows` (in groups `at`): per row (a unit with its name) or
+        per group."""
+        if each_row:
+            return [_label(slate, rule, self.groups[k].key, r) for k, r in zip(at.tolist(), rows.tolist())]
+        distinct, first = np.unique(at, return_index=True)
+        texts = {k: _label(slate, rule, self.groups[k].key, int(rows[f])) for k, f in zip(distinct.tolist(), first.tolist())}
+        return np.array([texts[k] for k in distinct.tolist()], dtype=object)[np.searchsorted(distinct, at)]
 
 
 def for_result(result: object) -> pd.DataFrame:
