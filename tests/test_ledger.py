@@ -166,6 +166,11 @@ def test_year_sums_in_one_pass_are_each_groups_own_sums():
     sums = _year_sums(groups, np.array([1.0, 2.0, 5.0, 7.0]), years, 2023, 2025)
     assert sums.tolist() == [[1.0, 2.0, 0.0], [0.0, 7.0, 0.0]]
     assert _year_sums(groups, np.array([0.1, 0.2, 0.3, 0.4]), years, 2023, 2025) is None
+    # Negative whole numbers are whole; -2.5, a NaN or an infinity leave the sums to numpy.
+    assert _year_sums(groups, np.array([-1.0, 2.0, -5.0, 7.0]), years, 2023, 2025).tolist() == [[-1.0, 2.0, 0.0],
+                                                                                               [0.0, -3.0, 0.0]]
+    for odd in (-2.5, np.nan, np.inf):
+        assert _year_sums(groups, np.array([1.0, odd, 5.0, 7.0]), years, 2023, 2025) is None
 
 
 def test_a_ledger_of_the_slate_alone_groups_through_the_index_it_is_given():

@@ -97,7 +97,7 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
         values = measure_values(frame, rule)
         chosen = (national if rule.decision == "national" else selected) & (decided | plan)
         if rule_links(rule):        # 三(三) a centre counts only with its consortium in the slate
-            chosen = linked_chosen(frame, rule, chosen, selected & (decided | plan))
+            chosen = linked_chosen(frame, rule, chosen, selected & (decided | plan), index=index)
         amount = values * chosen
         groups = list(rule_groups(frame, rule, scenario, mask=decided | plan, index=index))
         sums = _year_sums(groups, amount, years, first, last)
@@ -147,7 +147,8 @@ def _year_sums(groups: list, amount: np.ndarray, years: np.ndarray, first: int, 
     amount is a whole number (then the order of the additions cannot change a sum); None otherwise,
     and each group's sums are taken one by one as numpy sums them."""
     amount = np.asarray(amount, dtype=np.float64)
-    if not groups or not np.all(np.mod(amount, 1) == 0) or np.abs(amount).sum() >= 2.0 ** 52:
+    # Whole numbers: each equal to itself truncated (NaN never is; an infinity fails the size test).
+    if not groups or not np.all(amount == np.trunc(amount)) or np.abs(amount).sum() >= 2.0 ** 52:
         return None
     span = last - first + 1
     rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
