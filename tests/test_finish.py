@@ -31,9 +31,9 @@ def test_a_round_without_history_is_grouped_once_and_told_as_each_part_alone_tel
     made = []
     init = FrameIndex.__init__
 
-    def counted(self, table):
+    def counted(self, table, **options):
         made.append(len(table))
-        init(self, table)
+        init(self, table, **options)
 
     monkeypatch.setattr(FrameIndex, "__init__", counted)
     result = finish(scenario, frame, None, prepared, model, solution, seed=0, workers=1, time_limit_s=30.0)

@@ -174,7 +174,7 @@ def _rule_records(frame: pd.DataFrame, scenario: Scenario, rules, selected: np.n
         if rule_links(rule):
             # 三(三) a row counted through a link (a centre inside its 市域产教联合体) counts only
             # while the row it names is in the slate too (selected now or in an earlier round).
-            chosen = linked_chosen(frame, rule, chosen, selected)
+            chosen = linked_chosen(frame, rule, chosen, selected, index=index)
         countable = (this_year | locked) if rule.scope == "period" else this_year
         for group in rule_groups(frame, rule, scenario, mask=countable, index=index):
             value = float((values[group.rows] * chosen[group.rows]).sum())

@@ -140,7 +140,7 @@ def _finish_whole(scenario: Scenario, history: pd.DataFrame | None, model: Model
     # One frame of the slate's rows (localities folded, columns completed) and one index of its
     # groups for the audit, the reasons and the ledger: each groups the same rows by the same rules.
     folded = complete_columns(_folded(slate, scenario), scenario)
-    index = FrameIndex(folded)
+    index = FrameIndex(folded, keep_groups=True)
     audit = check_slate(slate, scenario, history=history, index=index)
     _raise_unless_ok(audit)
     steps.done("audit")
