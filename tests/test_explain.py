@@ -232,3 +232,11 @@ def test_members_of_a_rules_groups_give_each_groups_lowest_chosen_score_and_labe
     at, rows = np.array([0, 0, 2]), np.array([0, 1, 3])
     assert m.labels(slate, rule, at, rows, each_row=True) == ["UA（学校A）", "UA（学校B）", "UD（学校D）"]
     assert list(m.labels(slate, rule, at, rows, each_row=False)) == ["UA（学校A）", "UA（学校A）", "UD（学校D）"]
+
+
+def test_first_seen_gives_where_each_code_of_a_factorization_first_appears():
+    from planner.explain.reasons import _first_seen
+    codes = pd.factorize(np.array(["b", "b", "a", "b", "c", "a", "d"], dtype=object))[0]     # 0 0 1 0 2 1 3
+    assert _first_seen(codes).tolist() == [0, 2, 4, 6]
+    assert _first_seen(np.zeros(0, np.int64)).tolist() == []
+    assert _first_seen(np.zeros(3, np.int64)).tolist() == [0]

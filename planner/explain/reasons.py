@@ -313,8 +313,8 @@ def _sentences(slate: pd.DataFrame, scenario: Scenario, code: np.ndarray, rule_i
     for k, column in enumerate(key):
         codes, distinct = pd.factorize(np.where(reads[:, k], column, 0))
         combined = pd.factorize(combined * len(distinct) + codes)[0]
-    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
+    inverse = combined                  # (numbered by first appearance: no sort needed)
+    first = _first_seen(combined)
     context = (scenario, {r.id: r for r in scenario.rules},
                scenario.pass_mark if scenario.pass_mark is not None else 0.0)
     figures = (code, rule_id, group, limit, value, planned, lowest, lowest_plan, score, years, recognised_in)
@@ -325,15 +325,23 @@ def _sentences(slate: pd.DataFrame, scenario: Scenario, code: np.ndarray, rule_i
     # The score of each row, formatted once per distinct score and format.
     spec_of = np.array([spec or "" for spec in specs], dtype=object)[kind_of]
     bits, _ = pd.factorize(np.asarray(score, np.float64).view(np.int64))
-    _, score_first, score_inverse = np.unique(bits * len(specs) + kind_of, return_index=True, return_inverse=True)
-    scores = np.array([format(_num(score[p]), spec_of[p]) for p in score_first.tolist()], dtype=object)[
-        score_inverse.ravel()].tolist()
+    score_inverse = pd.factorize(bits * len(specs) + kind_of)[0]
+    scores = np.array([format(_num(score[p]), spec_of[p]) for p in _first_seen(score_inverse).tolist()],
+                      dtype=object)[score_inverse].tolist()
     head = np.array([h[0] for h in halves], dtype=object)[inverse].tolist()
     tail = np.array([h[1] if len(h) == 2 else None for h in halves], dtype=object)[inverse].tolist()
     out = [a if t is None else a + s + t for a, s, t in zip(head, scores, tail)]
     for pos in np.flatnonzero(np.array([len(h) > 2 for h in halves], bool)[inverse]).tolist():
         out[pos] = _sentence(pos, context, *figures)        # a figure's own text held the mark: in full
     return out
+
+
+def _first_seen(codes: np.ndarray) -> np.ndarray:
+    """Where each code first appears, for codes numbered in order of first appearance (0, 1, 2, …
+    as `pd.factorize` numbers them): a code is new where it passes the highest one before it."""
+    if not len(codes):
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
 
 
 #: What a sentence holds where its row's score goes, until the score is put in (`_sentences`).
