@@ -225,3 +225,20 @@ def test_the_audit_groups_a_slate_alone_through_the_index_it_is_given():
     # With history the audit has more rows than the index: it groups its own (A, B and H1 in 长春市).
     report = check_slate(plain, scenario, history=history(("H1", "长春市", True)), index=FrameIndex(moved))
     assert group(report, "loc", "长春市")["value"] == 3 and group(report, "loc", "吉林市")["value"] == 1
+
+
+def test_group_sums_in_one_pass_are_each_groups_own_sums_for_whole_amounts_only():
+    """By hand: group A holds rows 0, 1, 3; group B rows 2; C none."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from planner.audit.check import _group_sums
+
+    groups = [SimpleNamespace(rows=np.array([0, 1, 3])), SimpleNamespace(rows=np.array([2])),
+              SimpleNamespace(rows=np.array([], dtype=np.int64))]
+    assert _group_sums(groups, np.array([1.0, 0.0, 5.0, 7.0])).tolist() == [8.0, 5.0, 0.0]
+    # A fraction, a negative amount, -0.0 (numpy would keep its sign), NaN or an infinity: left to numpy.
+    for odd in (0.5, -1.0, -0.0, np.nan, np.inf):
+        assert _group_sums(groups, np.array([1.0, odd, 5.0, 7.0])) is None
+    assert _group_sums([], np.array([1.0])) is None
