@@ -91,6 +91,9 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
     plan_years = list(range(year + 1, last + 1)) if planned is not None else []
 
     records = []
+    period = range(first, last + 1)
+    used_names = [(y, f"used_{y}") for y in period]
+    planned_names = [(y, f"planned_{y}") for y in plan_years]
     for rule in scenario.rules:             # the index: column forms, masks and group keys shared by every rule
         if rule.decision == "filing":
             continue
@@ -101,16 +104,18 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
         amount = values * chosen
         groups = list(rule_groups(frame, rule, scenario, mask=decided | plan, index=index))
         sums = _year_sums(groups, amount, years, first, last)
+        sums = sums.tolist() if sums is not None else None      # Python floats, as float() of each cell
+        head = {"rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,
+                "scope": rule.scope, "measure": rule.measure, "soft": rule.soft}
         for k, group in enumerate(groups):
             rows = group.rows
-            by_year = {y: float(sums[k, y - first]) if sums is not None else float(amount[rows[years[rows] == y]].sum())
-                       for y in range(first, last + 1)}
-            rec = {"rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,
-                   "scope": rule.scope, "measure": rule.measure, "soft": rule.soft, "group": group.label}
-            for y in range(first, last + 1):
-                rec[f"used_{y}"] = by_year[y] if y <= year else np.nan
-            for y in plan_years:
-                rec[f"planned_{y}"] = by_year[y]
+            by_year = dict(zip(period, sums[k])) if sums is not None else \
+                {y: float(amount[rows[years[rows] == y]].sum()) for y in period}
+            rec = {**head, "group": group.label}
+            for y, name in used_names:
+                rec[name] = by_year[y] if y <= year else np.nan
+            for y, name in planned_names:
+                rec[name] = by_year[y]
             if rule.scope == "period":
                 used = sum(by_year[y] for y in range(first, year + 1))
             else:
