@@ -178,9 +178,11 @@ def _rule_records(frame: pd.DataFrame, scenario: Scenario, rules, selected: np.n
         countable = (this_year | locked) if rule.scope == "period" else this_year
         groups = rule_groups(frame, rule, scenario, mask=countable, index=index)
         sums = _group_sums(groups, values * chosen)
+        sums = sums.tolist() if sums is not None else None      # Python floats, as float() of each
+        head = _head(rule)
         for k, group in enumerate(groups):
-            value = float(sums[k]) if sums is not None else float((values[group.rows] * chosen[group.rows]).sum())
-            records.append(_record(rule, group, value))
+            value = sums[k] if sums is not None else float((values[group.rows] * chosen[group.rows]).sum())
+            records.append(_record(rule, group, value, head))
     return records, filings
 
 
@@ -232,7 +234,8 @@ def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray,
     return problems
 
 
-def _record(rule, group, value: float) -> dict:
+def _record(rule, group, value: float, head: dict | None = None) -> dict:
+    """The record of one group; `head`, the rule's own fields (`_head`), when several groups of it are told."""
     lo, hi = group.min, group.max
     target = rule.min.for_group(group.key) if rule.min is not None else None
     slacks = [s for s in ((hi - value) if hi is not None else None, (value - lo) if lo is not None else None)
@@ -240,8 +243,7 @@ def _record(rule, group, value: float) -> dict:
     slack = min(slacks) if slacks else np.nan
     violation = max([0.0, *(-s for s in slacks)])
     return {
-        "rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,
-        "scope": rule.scope, "soft": rule.soft, "group": group.label, "value": value,
+        **(head if head is not None else _head(rule)), "group": group.label, "value": value,
         "min": lo if lo is not None else np.nan, "max": hi if hi is not None else np.nan,
         "target_min": target if target is not None else np.nan,
         "slack": slack, "binding": bool(slacks) and abs(slack) <= TOLERANCE,
@@ -249,3 +251,8 @@ def _record(rule, group, value: float) -> dict:
         "weight": rule.soft_weight if rule.soft else np.nan,
         "penalty": violation * rule.soft_weight if rule.soft else 0.0,
     }
+
+
+def _head(rule) -> dict:
+    return {"rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,
+            "scope": rule.scope, "soft": rule.soft}
