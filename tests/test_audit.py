@@ -222,6 +222,13 @@ def test_the_audit_groups_a_slate_alone_through_the_index_it_is_given():
     moved = folded.assign(locality=["长春市", "吉林市", "吉林市", "吉林市", "四平市"])
     report = check_slate(plain, scenario, index=FrameIndex(moved))
     assert group(report, "loc", "长春市")["value"] == 1 and group(report, "loc", "吉林市")["value"] == 2
+    # The blocked reasons given with the index are the ones read: D told blocked is a row problem.
+    import pandas as pd
+    told = pd.Series(["", "", "", "test", ""])
+    with_d = slate("ABCD")
+    assert check_slate(with_d, scenario).rows.empty         # D is selectable
+    problems = check_slate(with_d, scenario, index=FrameIndex(with_d), blocked=told).rows
+    assert problems["candidate_id"].tolist() == ["D"] and "test" in problems["problem"].iat[0]
     # With history the audit has more rows than the index: it groups its own (A, B and H1 in 长春市).
     report = check_slate(plain, scenario, history=history(("H1", "长春市", True)), index=FrameIndex(moved))
     assert group(report, "loc", "长春市")["value"] == 3 and group(report, "loc", "吉林市")["value"] == 1

@@ -95,7 +95,7 @@ class AuditReport:
 
 
 def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFrame | None = None,
-                index: FrameIndex | None = None) -> AuditReport:
+                index: FrameIndex | None = None, blocked: pd.Series | None = None) -> AuditReport:
     """Audit a slate against every rule of the scenario.
 
     Parameters
@@ -112,6 +112,8 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
         ``national`` (0/1 or bool) — the frame a caller that also explains or ledgers the slate
         groups (`rounds.finish`). When the slate is audited alone (no history, units not merged)
         the audit reads that frame and its groups through the index; otherwise it is not used.
+    blocked : Series of str, optional
+        `blocked_reason` of that frame (the index's), when the caller has it; used with the index.
     """
     frame, n_slate, locked = _audit_frame(slate, scenario, history)
     selected = flag_values(frame, "selected")
@@ -120,10 +122,10 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
             and unit_mode(scenario.switches) != "merge":
         frame = index.frame             # the same rows and columns, grouped once for every caller
     else:
-        index = FrameIndex(frame)
+        index, blocked = FrameIndex(frame), None
 
     rows = _row_problems(frame.iloc[:n_slate], scenario, selected[:n_slate], national[:n_slate],
-                         index if n_slate == len(frame) else None)
+                         index if n_slate == len(frame) else None, blocked)
     if unit_mode(scenario.switches) == "check" and "unit_name" in frame:
         # A unit under two ids or two names escapes its per-unit quota (三(三)…(九)): as `prepare`.
         ids = frame["candidate_id"].astype(str).to_numpy()
@@ -200,9 +202,9 @@ def _group_sums(groups: list, amount: np.ndarray) -> np.ndarray | None:
 
 
 def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray, national: np.ndarray,
-                  index: FrameIndex | None = None) -> list:
+                  index: FrameIndex | None = None, blocked: pd.Series | None = None) -> list:
     ids = frame["candidate_id"].astype(str).to_numpy()
-    blocked = blocked_reason(frame, scenario).to_numpy()
+    blocked = (blocked if blocked is not None else blocked_reason(frame, scenario)).to_numpy()
     problems = []
     for pos in np.flatnonzero(selected & (blocked != "")):
         problems.append((ids[pos], say(f"不能入选却已入选（{blocked[pos]}）", f"selected although it cannot be ({blocked[pos]})")))

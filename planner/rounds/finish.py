@@ -141,11 +141,11 @@ def _finish_whole(scenario: Scenario, history: pd.DataFrame | None, model: Model
     # groups for the audit, the reasons and the ledger: each groups the same rows by the same rules.
     folded = complete_columns(_folded(slate, scenario), scenario)
     index = FrameIndex(folded, keep_groups=True)
-    audit = check_slate(slate, scenario, history=history, index=index)
+    blocked = blocked_reason(folded, scenario)
+    audit = check_slate(slate, scenario, history=history, index=index, blocked=blocked)
     _raise_unless_ok(audit)
     steps.done("audit")
-    explanations = reasons(folded, scenario, audit, blocked_reason(folded, scenario),
-                           plan=plan_frame(model, solution.selected), index=index)
+    explanations = reasons(folded, scenario, audit, blocked, plan=plan_frame(model, solution.selected), index=index)
     steps.done("explain")
     planned = planned_rows(model, solution)
     ledger = ledger_table(slate, scenario, history, planned=planned, index=index)
