@@ -300,8 +300,8 @@ def _sentences(slate: pd.DataFrame, scenario: Scenario, code: np.ndarray, rule_i
     # What each row's sentence reads, as integers (floats by their bits, so -0.0 and 0.0 stay apart);
     # a figure its code's sentence does not read is left out, and so is the score where the
     # sentence reads it once (it is formatted per row below).
-    kinds, kind_of = np.unique(code.astype(str), return_inverse=True)
-    kind_of = kind_of.ravel()
+    kind_of, kinds = pd.factorize(code)        # (each set is numbered afresh below: any numbering of kinds will do)
+    kinds = [str(kind) for kind in kinds]
     specs = [_score_spec(kind) for kind in kinds]
     apart = np.array([spec is not None for spec in specs], bool)[kind_of]
     key = [pd.factorize(rule_id)[0], pd.factorize(group)[0],
@@ -415,7 +415,8 @@ def _audit_values(audit: AuditReport) -> dict[tuple[str, str], float]:
     table = audit.rules
     if table is None or table.empty:
         return {}
-    return dict(zip(zip(table["rule_id"].astype(str), table["group"].astype(str)), table["value"].astype(float)))
+    return dict(zip(zip(table["rule_id"].astype(str).tolist(), table["group"].astype(str).tolist()),
+                    table["value"].astype(float).tolist()))
 
 
 def _unit_group(rule: Rule) -> bool:
