@@ -206,3 +206,46 @@ def test_model_and_audit_agree_on_groups_of_unchosen_history(tmp_path):
     report = check_slate(slate("A", rows=[row("A")]), scenario, history=typed_frame(
         [row("H1", year=2022, locality="吉林市", selected=False, national=False)], history=True))
     assert group(report, "m", "吉林市")["value"] == 0 and not report.ok
+
+
+# --------------------------------------------------------------------------- an index shared with the caller
+def test_the_audit_groups_a_slate_alone_through_the_index_it_is_given():
+    from planner.rules import FrameIndex
+    data = {"period": [2022, 2023], "rule": [{"id": "loc", "per": ["locality"], "max": {"长春市": 2, "*": 1}}]}
+    scenario = scenario_of(data)
+    plain = slate("ABC")
+    folded = plain.assign(selected=plain["selected"].astype(bool), national=plain["national"].astype(bool))
+    alone = check_slate(plain, scenario)
+    shared = check_slate(plain, scenario, index=FrameIndex(folded))
+    assert alone.rules.equals(shared.rules) and alone.rows.equals(shared.rows)
+    # The index's frame is what is grouped: one that files B in 吉林市 gives 长春市 A alone, 吉林市 B and C.
+    moved = folded.assign(locality=["长春市", "吉林市", "吉林市", "吉林市", "四平市"])
+    report = check_slate(plain, scenario, index=FrameIndex(moved))
+    assert group(report, "loc", "长春市")["value"] == 1 and group(report, "loc", "吉林市")["value"] == 2
+    # The blocked reasons given with the index are the ones read: D told blocked is a row problem.
+    import pandas as pd
+    told = pd.Series(["", "", "", "test", ""])
+    with_d = slate("ABCD")
+    assert check_slate(with_d, scenario).rows.empty         # D is selectable
+    problems = check_slate(with_d, scenario, index=FrameIndex(with_d), blocked=told).rows
+    assert problems["candidate_id"].tolist() == ["D"] and "test" in problems["problem"].iat[0]
+    # With history the audit has more rows than the index: it groups its own (A, B and H1 in 长春市).
+    report = check_slate(plain, scenario, history=history(("H1", "长春市", True)), index=FrameIndex(moved))
+    assert group(report, "loc", "长春市")["value"] == 3 and group(report, "loc", "吉林市")["value"] == 1
+
+
+def test_group_sums_in_one_pass_are_each_groups_own_sums_for_whole_amounts_only():
+    """By hand: group A holds rows 0, 1, 3; group B rows 2; C none."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from planner.audit.check import _group_sums
+
+    groups = [SimpleNamespace(rows=np.array([0, 1, 3])), SimpleNamespace(rows=np.array([2])),
+              SimpleNamespace(rows=np.array([], dtype=np.int64))]
+    assert _group_sums(groups, np.array([1.0, 0.0, 5.0, 7.0])).tolist() == [8.0, 5.0, 0.0]
+    # A fraction, a negative amount, -0.0 (numpy would keep its sign), NaN or an infinity: left to numpy.
+    for odd in (0.5, -1.0, -0.0, np.nan, np.inf):
+        assert _group_sums(groups, np.array([1.0, odd, 5.0, 7.0])) is None
+    assert _group_sums([], np.array([1.0])) is None

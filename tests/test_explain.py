@@ -193,3 +193,50 @@ def test_sentences_shared_by_alike_rows_are_each_rows_own():
                         figures["lowest"], figures["lowest_plan"], figures["score"], years, recognised)
             for pos in range(n)]
     assert got == want and len(set(got)) > 50
+
+
+def test_reasons_read_groups_through_an_index_of_the_slate_itself_only():
+    from planner.rules import FrameIndex
+    scenario = scenario_of([CAP])
+    slate = frame_of([row("A", 90), row("B", 80), row("C", 70)])
+    slate["selected"] = slate["candidate_id"].isin({"A", "B"}).to_numpy()
+    slate["national"] = False
+    audit = check_slate(slate, scenario)
+    blocked = blocked_reason(slate, scenario)
+    alone = reasons(slate, scenario, audit, blocked)
+    assert alone.equals(reasons(slate, scenario, audit, blocked, index=FrameIndex(slate)))
+    assert alone.set_index("candidate_id").loc["C", "reason_code"] == "quota_full"
+    # An index of another frame (C filed in 吉林市 there) is not used: C's reason is still 长春市's full quota.
+    moved = slate.assign(locality=["长春市", "长春市", "吉林市"])
+    assert alone.equals(reasons(slate, scenario, audit, blocked, index=FrameIndex(moved)))
+    # The same frame's index is: C alone in 吉林市 (room for 1) was displaced.
+    table = reasons(moved, scenario, audit, blocked, index=FrameIndex(moved)).set_index("candidate_id")
+    assert table.loc["C", "reason_code"] == "displaced"
+
+
+def test_members_of_a_rules_groups_give_each_groups_lowest_chosen_score_and_label():
+    from planner.explain.reasons import _Members
+    from planner.rules import Group
+    rule = scenario_of([{"id": "unit", "per": ["unit_id"], "max": 1}]).rules[0]
+    slate = frame_of([row("A", 90), row("B", 80, unit_id="UA"), row("C", 70), row("D", 60)])
+    groups = [Group(rule=rule, key="UA", rows=np.array([0, 1]), min=None, max=1.0),
+              Group(rule=rule, key="UC", rows=np.array([2]), min=None, max=None),
+              Group(rule=rule, key="UD", rows=np.array([3]), min=None, max=2.0)]
+    m = _Members(groups)
+    assert m.rows.tolist() == [0, 1, 2, 3] and m.group.tolist() == [0, 0, 1, 2]
+    assert np.array_equal(m.max, [1.0, np.nan, 2.0], equal_nan=True)
+    score = np.array([90.0, np.nan, 70.0, 60.0])
+    # UA: A (90) and B (no score) chosen -> 90; UC: C not chosen -> NaN; UD: D chosen -> 60.
+    assert np.array_equal(m.lowest(score, np.array([True, True, False, True])), [90.0, np.nan, 60.0], equal_nan=True)
+    # A unit's label carries the name of the row it is read at (per row, or the group's first row).
+    at, rows = np.array([0, 0, 2]), np.array([0, 1, 3])
+    assert m.labels(slate, rule, at, rows, each_row=True) == ["UA（学校A）", "UA（学校B）", "UD（学校D）"]
+    assert list(m.labels(slate, rule, at, rows, each_row=False)) == ["UA（学校A）", "UA（学校A）", "UD（学校D）"]
+
+
+def test_first_seen_gives_where_each_code_of_a_factorization_first_appears():
+    from planner.explain.reasons import _first_seen
+    codes = pd.factorize(np.array(["b", "b", "a", "b", "c", "a", "d"], dtype=object))[0]     # 0 0 1 0 2 1 3
+    assert _first_seen(codes).tolist() == [0, 2, 4, 6]
+    assert _first_seen(np.zeros(0, np.int64)).tolist() == []
+    assert _first_seen(np.zeros(3, np.int64)).tolist() == [0]

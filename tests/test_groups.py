@@ -163,6 +163,29 @@ def test_a_mask_limits_the_rows_a_rule_counts(frame):
     assert {g.key: list(g.rows) for g in groups} == {"core_course": [2], "practice_centre": [0, 1], "textbook": [3]}
 
 
+def test_an_index_that_keeps_groups_gives_the_same_groups_again_per_rule_scenario_and_mask(frame):
+    data = {"period": [2023, 2024], "rule": [{"id": "r", "per": ["task"], "max": 1}]}
+    scenario = scenario_of(data)
+    rule = scenario.rules[0]
+    this_year = (frame["year"] == 2023).to_numpy()
+    index = FrameIndex(frame, keep_groups=True)
+    first = rule_groups(frame, rule, scenario, mask=this_year, index=index)
+    again = rule_groups(frame, rule, scenario, mask=this_year.copy(), index=index)     # an equal mask
+    assert again is not first and [id(g) for g in again] == [id(g) for g in first]
+    assert {g.key: list(g.rows) for g in again} == {"core_course": [2], "practice_centre": [0, 1], "textbook": [3]}
+    with pytest.raises(ValueError):
+        again[0].rows[0] = 4                            # kept groups are read-only
+    # Another mask, no mask, or another scenario object: worked out afresh (E of 2024 counts without the mask).
+    assert {g.key: list(g.rows) for g in rule_groups(frame, rule, scenario, index=index)}["core_course"] == [2, 4]
+    assert {g.key: list(g.rows) for g in rule_groups(frame, rule, scenario, mask=~this_year, index=index)} == {
+        "core_course": [4]}
+    other = scenario_of({"period": [2023, 2024], "rule": [{"id": "r", "per": ["task"], "max": 5}]})
+    assert [g.max for g in rule_groups(frame, other.rules[0], other, mask=this_year, index=index)] == [5, 5, 5]
+    # Without keep_groups every call forms its groups anew.
+    plain = FrameIndex(frame)
+    assert rule_groups(frame, rule, scenario, index=plain)[0] is not rule_groups(frame, rule, scenario, index=plain)[0]
+
+
 def test_a_rule_without_per_has_one_group_even_with_no_candidate(frame):
     scenario = scenario_of({"rule": [{"id": "r", "where": {"task": "digital_benchmark_school"}, "min": 1}]})
     groups = rule_groups(frame, scenario.rules[0], scenario)

@@ -166,3 +166,23 @@ def test_year_sums_in_one_pass_are_each_groups_own_sums():
     sums = _year_sums(groups, np.array([1.0, 2.0, 5.0, 7.0]), years, 2023, 2025)
     assert sums.tolist() == [[1.0, 2.0, 0.0], [0.0, 7.0, 0.0]]
     assert _year_sums(groups, np.array([0.1, 0.2, 0.3, 0.4]), years, 2023, 2025) is None
+    # Negative whole numbers are whole; -2.5, a NaN or an infinity leave the sums to numpy.
+    assert _year_sums(groups, np.array([-1.0, 2.0, -5.0, 7.0]), years, 2023, 2025).tolist() == [[-1.0, 2.0, 0.0],
+                                                                                               [0.0, -3.0, 0.0]]
+    for odd in (-2.5, np.nan, np.inf):
+        assert _year_sums(groups, np.array([1.0, odd, 5.0, 7.0]), years, 2023, 2025) is None
+
+
+def test_a_ledger_of_the_slate_alone_groups_through_the_index_it_is_given():
+    from planner.rules import FrameIndex, complete_columns
+    now = scenario(2024)
+    completed = complete_columns(SLATE.copy(), now)
+    alone = ledger_table(SLATE, now)
+    assert alone.equals(ledger_table(SLATE, now, index=FrameIndex(completed)))
+    # The index's frame is what is grouped: one where D is public counts D (selected, 2024) for the target.
+    moved = completed.assign(track=["public", "public", "public"])
+    assert by_rule(alone)["target"]["used"] == 0
+    assert by_rule(ledger_table(SLATE, now, index=FrameIndex(moved)))["target"]["used"] == 1
+    # With history the ledger has more rows than the index: it groups its own (B in 2023 is public).
+    assert by_rule(ledger_table(SLATE, now, HISTORY, index=FrameIndex(moved)))["target"]["used"] == 1
+    assert by_rule(ledger_table(SLATE, now, HISTORY, index=FrameIndex(moved)))["quota"]["used"] == 3

@@ -94,7 +94,8 @@ class AuditReport:
                 for r in failed.to_dict("records")]
 
 
-def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFrame | None = None) -> AuditReport:
+def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFrame | None = None,
+                index: FrameIndex | None = None, blocked: pd.Series | None = None) -> AuditReport:
     """Audit a slate against every rule of the scenario.
 
     Parameters
@@ -106,17 +107,30 @@ def check_slate(slate: pd.DataFrame, scenario: Scenario, *, history: pd.DataFram
     history : DataFrame, optional
         Locked rows of earlier rounds, same columns; their ``selected``/``national`` count
         in period-scope rules.
+    index : FrameIndex, optional
+        Of the slate with its localities folded (`fold_localities`) and the same ``selected`` and
+        ``national`` (0/1 or bool) — the frame a caller that also explains or ledgers the slate
+        groups (`rounds.finish`). When the slate is audited alone (no history, units not merged)
+        the audit reads that frame and its groups through the index; otherwise it is not used.
+    blocked : Series of str, optional
+        `blocked_reason` of that frame (the index's), when the caller has it; used with the index.
     """
     frame, n_slate, locked = _audit_frame(slate, scenario, history)
     selected = flag_values(frame, "selected")
     national = flag_values(frame, "national")
+    if index is not None and len(frame) == len(slate) and len(index.frame) == len(slate) \
+            and unit_mode(scenario.switches) != "merge":
+        frame = index.frame             # the same rows and columns, grouped once for every caller
+    else:
+        index, blocked = FrameIndex(frame), None
 
-    rows = _row_problems(frame.iloc[:n_slate], scenario, selected[:n_slate], national[:n_slate])
+    rows = _row_problems(frame.iloc[:n_slate], scenario, selected[:n_slate], national[:n_slate],
+                         index if n_slate == len(frame) else None, blocked)
     if unit_mode(scenario.switches) == "check" and "unit_name" in frame:
         # A unit under two ids or two names escapes its per-unit quota (三(三)…(九)): as `prepare`.
         ids = frame["candidate_id"].astype(str).to_numpy()
         rows += [(ids[pos], problem) for pos, problem in unit_conflicts(frame)]
-    records, filings = _rule_records(frame, scenario, scenario.rules, selected, national, locked)
+    records, filings = _rule_records(frame, scenario, scenario.rules, selected, national, locked, index=index)
     return AuditReport(rules=pd.DataFrame(records, columns=RULE_COLUMNS),
                        rows=pd.DataFrame(rows, columns=["candidate_id", "problem"]),
                        filings=pd.DataFrame(filings, columns=RULE_COLUMNS))
@@ -143,11 +157,12 @@ def _audit_frame(slate: pd.DataFrame, scenario: Scenario,
 
 
 def _rule_records(frame: pd.DataFrame, scenario: Scenario, rules, selected: np.ndarray, national: np.ndarray,
-                  locked: np.ndarray) -> tuple[list[dict], list[dict]]:
-    """Every group of `rules` (in their order) checked: the rule records and the filing records."""
+                  locked: np.ndarray, *, index: FrameIndex | None = None) -> tuple[list[dict], list[dict]]:
+    """Every group of `rules` (in their order) checked: the rule records and the filing records.
+    `index`: a `FrameIndex` of `frame` (column forms, masks and group keys shared by every rule)."""
     this_year = (frame["year"] == scenario.year).to_numpy() & ~locked
     records, filings = [], []
-    index = FrameIndex(frame)           # column forms, masks and group keys shared by every rule
+    index = index if index is not None and index.frame is frame else FrameIndex(frame)
     for rule in rules:
         values = measure_values(frame, rule)
         if rule.decision == "filing":
@@ -161,26 +176,45 @@ def _rule_records(frame: pd.DataFrame, scenario: Scenario, rules, selected: np.n
         if rule_links(rule):
             # 三(三) a row counted through a link (a centre inside its 市域产教联合体) counts only
             # while the row it names is in the slate too (selected now or in an earlier round).
-            chosen = linked_chosen(frame, rule, chosen, selected)
+            chosen = linked_chosen(frame, rule, chosen, selected, index=index)
         countable = (this_year | locked) if rule.scope == "period" else this_year
-        for group in rule_groups(frame, rule, scenario, mask=countable, index=index):
-            value = float((values[group.rows] * chosen[group.rows]).sum())
-            records.append(_record(rule, group, value))
+        groups = rule_groups(frame, rule, scenario, mask=countable, index=index)
+        sums = _group_sums(groups, values * chosen)
+        sums = sums.tolist() if sums is not None else None      # Python floats, as float() of each
+        head = _head(rule)
+        for k, group in enumerate(groups):
+            value = sums[k] if sums is not None else float((values[group.rows] * chosen[group.rows]).sum())
+            records.append(_record(rule, group, value, head))
     return records, filings
 
 
-def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray, national: np.ndarray) -> list:
+def _group_sums(groups: list, amount: np.ndarray) -> np.ndarray | None:
+    """Each group's amount, all in one pass, when every amount is a whole number, none below zero
+    (nor -0.0) and their total below 2**52 — then the order of the additions cannot change a sum;
+    None otherwise, and each group's sum is taken by numpy as before."""
+    amount = np.asarray(amount, dtype=np.float64)
+    if not groups or np.signbit(amount).any() or not np.all(amount == np.trunc(amount)) \
+            or amount.sum() >= 2.0 ** 52:
+        return None
+    rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
+    which = np.repeat(np.arange(len(groups)), [len(g.rows) for g in groups])
+    return np.bincount(which, weights=amount[rows], minlength=len(groups))
+
+
+def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray, national: np.ndarray,
+                  index: FrameIndex | None = None, blocked: pd.Series | None = None) -> list:
     ids = frame["candidate_id"].astype(str).to_numpy()
-    blocked = blocked_reason(frame, scenario).to_numpy()
+    blocked = (blocked if blocked is not None else blocked_reason(frame, scenario)).to_numpy()
     problems = []
     for pos in np.flatnonzero(selected & (blocked != "")):
         problems.append((ids[pos], say(f"不能入选却已入选（{blocked[pos]}）", f"selected although it cannot be ({blocked[pos]})")))
     # 二(二) a national pick is a provincial one — or, under a rule with draw = "pool", a re-filed
     # project an earlier round recognised (在省级项目库中择优推荐).
     pool = np.zeros(len(frame), bool)
+    where = index.match if index is not None and len(index.frame) == len(frame) else lambda w: match(frame, w)
     for rule in scenario.rules:
         if rule.decision == "national" and rule.draw == "pool":
-            pool |= match(frame, rule.where)
+            pool |= where(rule.where)
     pool &= refiled_recognised(frame, scenario)
     for pos in np.flatnonzero(national & ~selected & ~pool):
         problems.append((ids[pos], say("推荐国家级但未入选省级", "recommended nationally without being selected provincially")))
@@ -190,7 +224,7 @@ def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray,
     covered = np.zeros(len(frame), bool)
     for rule in scenario.rules:
         if rule.decision == "national":
-            covered |= match(frame, rule.where)
+            covered |= where(rule.where)
     for pos in np.flatnonzero(national & ~covered):
         problems.append((ids[pos], say("推荐国家级，但没有任何国家级规则涵盖其任务",
                                        "recommended nationally although no national rule covers its task")))
@@ -202,7 +236,8 @@ def _row_problems(frame: pd.DataFrame, scenario: Scenario, selected: np.ndarray,
     return problems
 
 
-def _record(rule, group, value: float) -> dict:
+def _record(rule, group, value: float, head: dict | None = None) -> dict:
+    """The record of one group; `head`, the rule's own fields (`_head`), when several groups of it are told."""
     lo, hi = group.min, group.max
     target = rule.min.for_group(group.key) if rule.min is not None else None
     slacks = [s for s in ((hi - value) if hi is not None else None, (value - lo) if lo is not None else None)
@@ -210,8 +245,7 @@ def _record(rule, group, value: float) -> dict:
     slack = min(slacks) if slacks else np.nan
     violation = max([0.0, *(-s for s in slacks)])
     return {
-        "rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,
-        "scope": rule.scope, "soft": rule.soft, "group": group.label, "value": value,
+        **(head if head is not None else _head(rule)), "group": group.label, "value": value,
         "min": lo if lo is not None else np.nan, "max": hi if hi is not None else np.nan,
         "target_min": target if target is not None else np.nan,
         "slack": slack, "binding": bool(slacks) and abs(slack) <= TOLERANCE,
@@ -219,3 +253,8 @@ def _record(rule, group, value: float) -> dict:
         "weight": rule.soft_weight if rule.soft else np.nan,
         "penalty": violation * rule.soft_weight if rule.soft else 0.0,
     }
+
+
+def _head(rule) -> dict:
+    return {"rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,
+            "scope": rule.scope, "soft": rule.soft}

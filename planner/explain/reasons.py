@@ -60,7 +60,7 @@ _ROOM_KINDS = ("not_in_scope", "quota_full", "target_reached")
 
 
 def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked: pd.Series, *,
-            plan: pd.DataFrame | None = None) -> pd.DataFrame:
+            plan: pd.DataFrame | None = None, index: FrameIndex | None = None) -> pd.DataFrame:
     """One reason per candidate row of the slate.
 
     Parameters
@@ -77,6 +77,9 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
     plan : DataFrame, optional
         The lookahead's planned rows (`plan_frame`): the rule columns plus bool ``selected``.
         A period quota is then full when this round and the planned later rounds fill it.
+    index : FrameIndex, optional
+        A `FrameIndex` of `slate` itself (the one its audit grouped, `rounds.finish`): the groups
+        are read through it, not formed again. One of another frame is not used.
 
     Returns
     -------
@@ -110,27 +113,37 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
     is_blocked = ~selected & (blocked != "")
     code[is_blocked] = blocked[is_blocked]
 
-    index = FrameIndex(slate)           # column forms, masks and group keys shared by every rule
+    if index is None or index.frame is not slate:
+        index = FrameIndex(slate)       # column forms, masks and group keys shared by every rule
 
-    # 2. Selected but not recommended nationally: the national group it competes in.
+    # 2. Selected but not recommended nationally: the national group it competes in. A rule's
+    # groups hold distinct rows, so each rule's groups are read at once (`_Members`).
     national_rules = [r for r in scenario.rules if r.decision == "national"]
     waiting = (code == "selected")
     for rule in national_rules:
         if not waiting.any():
             break
         weights = measure_values(slate, rule)
-        for g in rule_groups(slate, rule, scenario, mask=this_year, index=index):
-            rows = g.rows[waiting[g.rows]]
-            if not len(rows):
-                continue
-            chosen = g.rows[national[g.rows]]
-            low = float(np.nanmin(score[chosen])) if len(chosen) else math.nan
-            code[rows] = "selected_not_national"
-            rule_id[rows], group[rows] = rule.id, _label(slate, rule, g.key, rows[0])
-            limit[rows] = g.max if g.max is not None else np.nan
-            value[rows] = values.get((rule.id, g.label), float((weights[chosen]).sum()))
-            lowest[rows] = low
-            waiting[rows] = False
+        groups = rule_groups(slate, rule, scenario, mask=this_year, index=index)
+        m = _Members(groups)
+        waits = waiting[m.rows]
+        if not waits.any():
+            continue
+        chosen = national[m.rows]
+        low = m.lowest(score, chosen)
+        value_of = np.full(len(groups), np.nan)
+        for k in np.unique(m.group[waits]).tolist():
+            g = groups[k]
+            known = (rule.id, g.label)
+            value_of[k] = values[known] if known in values else float(weights[g.rows[national[g.rows]]].sum())
+        rows, at = m.rows[waits], m.group[waits]
+        code[rows] = "selected_not_national"
+        rule_id[rows] = rule.id
+        group[rows] = m.labels(slate, rule, at, rows, each_row=False)
+        limit[rows] = m.max[at]
+        value[rows] = value_of[at]
+        lowest[rows] = low[at]
+        waiting[rows] = False
 
     # 3. Rejected, selectable rows: the group with no room left that explains it best.
     open_rows = (code == "") & this_year
@@ -140,39 +153,43 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
         if rule.decision != "provincial" or rule.max is None or not open_rows.any():
             continue
         weights = measure_values(slate, rule)
-        for g in rule_groups(slate, rule, scenario, mask=this_year, index=index):
-            if g.max is None:
-                continue
-            rows = g.rows[open_rows[g.rows] & (weights[g.rows] > 0)]
-            if not len(rows):
-                continue
-            used = values.get((rule.id, g.label), float(weights[g.rows[selected[g.rows]]].sum()))
-            later, low_later = planned_share.get(rule.id, {}).get(g.key, (0.0, math.nan))
-            no_room = used + later + weights[rows] > g.max + TOLERANCE
-            rows = rows[no_room]
-            if not len(rows):
-                continue
-            kind = "not_in_scope" if g.max <= TOLERANCE else ("target_reached" if rule.soft else "quota_full")
-            chosen = g.rows[selected[g.rows] & this_year[g.rows]]
-            low = float(np.nanmin(score[chosen])) if len(chosen) else math.nan
-            # Prefer: scope, then hard quota, then soft band; within a kind, a group whose lowest
-            # selected score is at least the candidate's (a plain "others were better"), then
-            # the group with the highest lowest score.
-            rank = _ROOM_KINDS.index(kind)
-            best_low = np.fmax(low, low_later) if not (math.isnan(low) and math.isnan(low_later)) else math.nan
-            beaten = np.where(np.isnan(best_low) | (best_low >= score[rows] - TOLERANCE), 0, 1)
-            key = rank * 1e6 + beaten * 1e4 - (0.0 if math.isnan(best_low) else best_low / 1e3)
-            better = key < best_key[rows]
-            rows = rows[better]
-            if not len(rows):
-                continue
-            best_key[rows] = key[better]
-            code[rows] = kind
-            rule_id[rows] = rule.id
-            group[rows] = [_label(slate, rule, g.key, r) for r in rows] if _unit_group(rule) \
-                else _label(slate, rule, g.key, rows[0])
-            limit[rows], value[rows], lowest[rows] = g.max, used, low
-            planned_used[rows], lowest_plan[rows] = later, low_later
+        groups = [g for g in rule_groups(slate, rule, scenario, mask=this_year, index=index) if g.max is not None]
+        m = _Members(groups)
+        open_at = open_rows[m.rows] & (weights[m.rows] > 0)
+        if not open_at.any():
+            continue
+        # Per group with an open row: the amount used, and the later rounds' planned share.
+        used_of, later_of, low_later_of = (np.full(len(groups), np.nan) for _ in range(3))
+        shares = planned_share.get(rule.id, {})
+        for k in np.unique(m.group[open_at]).tolist():
+            g = groups[k]
+            known = (rule.id, g.label)
+            used_of[k] = values[known] if known in values else float(weights[g.rows[selected[g.rows]]].sum())
+            later_of[k], low_later_of[k] = shares.get(g.key, (0.0, math.nan))
+        rows, at = m.rows[open_at], m.group[open_at]
+        no_room = (used_of[at] + later_of[at]) + weights[rows] > m.max[at] + TOLERANCE
+        rows, at = rows[no_room], at[no_room]
+        if not len(rows):
+            continue
+        # The kind of each group: scope (a maximum of 0), then hard quota, then soft band.
+        rank_of = np.where(m.max <= TOLERANCE, 0, _ROOM_KINDS.index("target_reached" if rule.soft else "quota_full"))
+        low = m.lowest(score, selected[m.rows] & this_year[m.rows])
+        # Prefer: scope, then hard quota, then soft band; within a kind, a group whose lowest
+        # selected score is at least the candidate's (a plain "others were better"), then
+        # the group with the highest lowest score.
+        best_low = np.fmax(low, low_later_of)[at]
+        beaten = np.where(np.isnan(best_low) | (best_low >= score[rows] - TOLERANCE), 0, 1)
+        key = rank_of[at] * 1e6 + beaten * 1e4 - np.where(np.isnan(best_low), 0.0, best_low / 1e3)
+        better = key < best_key[rows]
+        rows, at = rows[better], at[better]
+        if not len(rows):
+            continue
+        best_key[rows] = key[better]
+        code[rows] = np.array(_ROOM_KINDS, dtype=object)[rank_of[at]]
+        rule_id[rows] = rule.id
+        group[rows] = m.labels(slate, rule, at, rows, each_row=_unit_group(rule))
+        limit[rows], value[rows], lowest[rows] = m.max[at], used_of[at], low[at]
+        planned_used[rows], lowest_plan[rows] = later_of[at], low_later_of[at]
     code[(code == "") & this_year] = "displaced"
     code[code == ""] = "other_year"
 
@@ -181,6 +198,35 @@ def reasons(slate: pd.DataFrame, scenario: Scenario, audit: AuditReport, blocked
                          "reason": text, "rule_id": rule_id, "group": group, "limit": limit, "value": value,
                          "planned": planned_used, "lowest_selected": lowest, "lowest_planned": lowest_plan},
                         columns=COLUMNS)
+
+
+class _Members:
+    """The rows of a rule's groups (which hold distinct rows), in group order, each with its group's
+    number; and per group its maximum (NaN for none)."""
+
+    def __init__(self, groups: list):
+        self.groups = groups
+        sizes = [len(g.rows) for g in groups]
+        self.rows = np.concatenate([g.rows for g in groups]).astype(np.int64) if groups else np.zeros(0, np.int64)
+        self.group = np.repeat(np.arange(len(groups)), sizes)
+        self.max = np.array([np.nan if g.max is None else g.max for g in groups], dtype=float)
+
+    def lowest(self, score: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        """Per group, the lowest score of its `chosen` rows (`chosen` per member; NaN for none,
+        NaN scores skipped — as `np.nanmin`)."""
+        out = np.full(len(self.groups), np.nan)
+        np.fmin.at(out, self.group[chosen], score[self.rows[chosen]])
+        return out
+
+    def labels(self, slate: pd.DataFrame, rule: Rule, at: np.ndarray, rows: np.ndarray, *,
+               each_row: bool) -> list[str] | np.ndarray:
+        """The group label of each of `rows` (in groups `at`): per row (a unit with its name) or
+        per group."""
+        if each_row:
+            return [_label(slate, rule, self.groups[k].key, r) for k, r in zip(at.tolist(), rows.tolist())]
+        distinct, first = np.unique(at, return_index=True)
+        texts = {k: _label(slate, rule, self.groups[k].key, int(rows[f])) for k, f in zip(distinct.tolist(), first.tolist())}
+        return np.array([texts[k] for k in distinct.tolist()], dtype=object)[np.searchsorted(distinct, at)]
 
 
 def for_result(result: object) -> pd.DataFrame:
@@ -254,8 +300,8 @@ def _sentences(slate: pd.DataFrame, scenario: Scenario, code: np.ndarray, rule_i
     # What each row's sentence reads, as integers (floats by their bits, so -0.0 and 0.0 stay apart);
     # a figure its code's sentence does not read is left out, and so is the score where the
     # sentence reads it once (it is formatted per row below).
-    kinds, kind_of = np.unique(code.astype(str), return_inverse=True)
-    kind_of = kind_of.ravel()
+    kind_of, kinds = pd.factorize(code)        # (each set is numbered afresh below: any numbering of kinds will do)
+    kinds = [str(kind) for kind in kinds]
     specs = [_score_spec(kind) for kind in kinds]
     apart = np.array([spec is not None for spec in specs], bool)[kind_of]
     key = [pd.factorize(rule_id)[0], pd.factorize(group)[0],
@@ -267,8 +313,8 @@ def _sentences(slate: pd.DataFrame, scenario: Scenario, code: np.ndarray, rule_i
     for k, column in enumerate(key):
         codes, distinct = pd.factorize(np.where(reads[:, k], column, 0))
         combined = pd.factorize(combined * len(distinct) + codes)[0]
-    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
+    inverse = combined                  # (numbered by first appearance: no sort needed)
+    first = _first_seen(combined)
     context = (scenario, {r.id: r for r in scenario.rules},
                scenario.pass_mark if scenario.pass_mark is not None else 0.0)
     figures = (code, rule_id, group, limit, value, planned, lowest, lowest_plan, score, years, recognised_in)
@@ -279,15 +325,23 @@ def _sentences(slate: pd.DataFrame, scenario: Scenario, code: np.ndarray, rule_i
     # The score of each row, formatted once per distinct score and format.
     spec_of = np.array([spec or "" for spec in specs], dtype=object)[kind_of]
     bits, _ = pd.factorize(np.asarray(score, np.float64).view(np.int64))
-    _, score_first, score_inverse = np.unique(bits * len(specs) + kind_of, return_index=True, return_inverse=True)
-    scores = np.array([format(_num(score[p]), spec_of[p]) for p in score_first.tolist()], dtype=object)[
-        score_inverse.ravel()].tolist()
+    score_inverse = pd.factorize(bits * len(specs) + kind_of)[0]
+    scores = np.array([format(_num(score[p]), spec_of[p]) for p in _first_seen(score_inverse).tolist()],
+                      dtype=object)[score_inverse].tolist()
     head = np.array([h[0] for h in halves], dtype=object)[inverse].tolist()
     tail = np.array([h[1] if len(h) == 2 else None for h in halves], dtype=object)[inverse].tolist()
     out = [a if t is None else a + s + t for a, s, t in zip(head, scores, tail)]
     for pos in np.flatnonzero(np.array([len(h) > 2 for h in halves], bool)[inverse]).tolist():
         out[pos] = _sentence(pos, context, *figures)        # a figure's own text held the mark: in full
     return out
+
+
+def _first_seen(codes: np.ndarray) -> np.ndarray:
+    """Where each code first appears, for codes numbered in order of first appearance (0, 1, 2, …
+    as `pd.factorize` numbers them): a code is new where it passes the highest one before it."""
+    if not len(codes):
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
 
 
 #: What a sentence holds where its row's score goes, until the score is put in (`_sentences`).
@@ -361,7 +415,8 @@ def _audit_values(audit: AuditReport) -> dict[tuple[str, str], float]:
     table = audit.rules
     if table is None or table.empty:
         return {}
-    return dict(zip(zip(table["rule_id"].astype(str), table["group"].astype(str)), table["value"].astype(float)))
+    return dict(zip(zip(table["rule_id"].astype(str).tolist(), table["group"].astype(str).tolist()),
+                    table["value"].astype(float).tolist()))
 
 
 def _unit_group(rule: Rule) -> bool:

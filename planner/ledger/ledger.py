@@ -26,7 +26,7 @@ STATUSES = ("over", "below", "met", "open", "full", "ok")
 
 
 def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame | None = None, *,
-                 planned: pd.DataFrame | None = None) -> pd.DataFrame:
+                 planned: pd.DataFrame | None = None, index: FrameIndex | None = None) -> pd.DataFrame:
     """One row per rule group: use per year of the period, remaining quota, progress to target.
 
     Parameters
@@ -41,6 +41,11 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
     planned : DataFrame, optional
         Tentative picks of later years (a plan): the same columns with ``year`` = planned year
         and ``selected``; they appear in ``planned_<year>`` and ``projected`` only.
+    index : FrameIndex, optional
+        Of the slate with its localities folded and its columns completed (`complete_columns`),
+        with the same ``selected`` and ``national`` — the frame `rounds.finish` audits and
+        explains. Without history and planned rows the ledger reads that frame and its groups
+        through the index; otherwise it is not used.
 
     Returns
     -------
@@ -58,7 +63,9 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
     first, last = scenario.years
     year = scenario.year
     parts, roles = [], []
-    now = fold_localities(slate, scenario.fold)
+    alone = (history is None or not len(history)) and (planned is None or not len(planned))
+    shared = alone and index is not None and len(index.frame) == len(slate)
+    now = index.frame if shared else fold_localities(slate, scenario.fold)
     parts.append(now)
     roles.append(np.where((now["year"] == year).to_numpy(), "now", ""))
     if history is not None and len(history):
@@ -69,8 +76,12 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
         ahead = fold_localities(planned, scenario.fold)
         parts.append(ahead)
         roles.append(np.where((ahead["year"] > year).to_numpy(), "plan", ""))
-    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else now.reset_index(drop=True)
-    frame = complete_columns(frame.copy() if frame is now else frame, scenario)   # a slate of an older run
+    if shared:
+        frame = now                     # the same rows and columns, grouped once for every caller
+    else:
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else now.reset_index(drop=True)
+        frame = complete_columns(frame.copy() if frame is now else frame, scenario)   # a slate of an older run
+        index = FrameIndex(frame)
     role = np.concatenate(roles)
     years = frame["year"].to_numpy()
     selected = flag_values(frame, "selected")
@@ -80,27 +91,31 @@ def ledger_table(slate: pd.DataFrame, scenario: Scenario, history: pd.DataFrame 
     plan_years = list(range(year + 1, last + 1)) if planned is not None else []
 
     records = []
-    index = FrameIndex(frame)           # column forms, masks and group keys shared by every rule
-    for rule in scenario.rules:
+    period = range(first, last + 1)
+    used_names = [(y, f"used_{y}") for y in period]
+    planned_names = [(y, f"planned_{y}") for y in plan_years]
+    for rule in scenario.rules:             # the index: column forms, masks and group keys shared by every rule
         if rule.decision == "filing":
             continue
         values = measure_values(frame, rule)
         chosen = (national if rule.decision == "national" else selected) & (decided | plan)
         if rule_links(rule):        # 三(三) a centre counts only with its consortium in the slate
-            chosen = linked_chosen(frame, rule, chosen, selected & (decided | plan))
+            chosen = linked_chosen(frame, rule, chosen, selected & (decided | plan), index=index)
         amount = values * chosen
         groups = list(rule_groups(frame, rule, scenario, mask=decided | plan, index=index))
         sums = _year_sums(groups, amount, years, first, last)
+        sums = sums.tolist() if sums is not None else None      # Python floats, as float() of each cell
+        head = {"rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,
+                "scope": rule.scope, "measure": rule.measure, "soft": rule.soft}
         for k, group in enumerate(groups):
             rows = group.rows
-            by_year = {y: float(sums[k, y - first]) if sums is not None else float(amount[rows[years[rows] == y]].sum())
-                       for y in range(first, last + 1)}
-            rec = {"rule_id": rule.id, "clause": rule.clause, "text": rule.text, "decision": rule.decision,
-                   "scope": rule.scope, "measure": rule.measure, "soft": rule.soft, "group": group.label}
-            for y in range(first, last + 1):
-                rec[f"used_{y}"] = by_year[y] if y <= year else np.nan
-            for y in plan_years:
-                rec[f"planned_{y}"] = by_year[y]
+            by_year = dict(zip(period, sums[k])) if sums is not None else \
+                {y: float(amount[rows[years[rows] == y]].sum()) for y in period}
+            rec = {**head, "group": group.label}
+            for y, name in used_names:
+                rec[name] = by_year[y] if y <= year else np.nan
+            for y, name in planned_names:
+                rec[name] = by_year[y]
             if rule.scope == "period":
                 used = sum(by_year[y] for y in range(first, year + 1))
             else:
@@ -137,7 +152,8 @@ def _year_sums(groups: list, amount: np.ndarray, years: np.ndarray, first: int, 
     amount is a whole number (then the order of the additions cannot change a sum); None otherwise,
     and each group's sums are taken one by one as numpy sums them."""
     amount = np.asarray(amount, dtype=np.float64)
-    if not groups or not np.all(np.mod(amount, 1) == 0) or np.abs(amount).sum() >= 2.0 ** 52:
+    # Whole numbers: each equal to itself truncated (NaN never is; an infinity fails the size test).
+    if not groups or not np.all(amount == np.trunc(amount)) or np.abs(amount).sum() >= 2.0 ** 52:
         return None
     span = last - first + 1
     rows = np.concatenate([g.rows for g in groups]).astype(np.int64)

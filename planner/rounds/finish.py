@@ -26,7 +26,8 @@ from planner.explain.reasons import reasons
 from planner.ledger import ledger_table, planned_rows
 from planner.model import Model
 from planner.rounds.result import Result
-from planner.rules import Prepared, Scenario, blocked_reason, fold_localities, match, rule_links, unit_mode
+from planner.rules import (FrameIndex, Prepared, Scenario, blocked_reason, complete_columns, fold_localities, match,
+                           rule_links, unit_mode)
 from planner.solver import Solution
 
 
@@ -136,15 +137,18 @@ class _Steps:
 def _finish_whole(scenario: Scenario, history: pd.DataFrame | None, model: Model, solution: Solution,
                   slate: pd.DataFrame, steps: _Steps) -> tuple:
     """The audit, explanations, ledger and planned rows of a slate, worked out in full."""
-    audit = check_slate(slate, scenario, history=history)
+    # One frame of the slate's rows (localities folded, columns completed) and one index of its
+    # groups for the audit, the reasons and the ledger: each groups the same rows by the same rules.
+    folded = complete_columns(_folded(slate, scenario), scenario)
+    index = FrameIndex(folded, keep_groups=True)
+    blocked = blocked_reason(folded, scenario)
+    audit = check_slate(slate, scenario, history=history, index=index, blocked=blocked)
     _raise_unless_ok(audit)
     steps.done("audit")
-    folded = _folded(slate, scenario)
-    explanations = reasons(folded, scenario, audit, blocked_reason(folded, scenario),
-                           plan=plan_frame(model, solution.selected))
+    explanations = reasons(folded, scenario, audit, blocked, plan=plan_frame(model, solution.selected), index=index)
     steps.done("explain")
     planned = planned_rows(model, solution)
-    ledger = ledger_table(slate, scenario, history, planned=planned)
+    ledger = ledger_table(slate, scenario, history, planned=planned, index=index)
     steps.done("ledger")
     return audit, explanations, ledger, planned
 

@@ -50,8 +50,13 @@ class FrameIndex:
     changed; the answers are exactly those computed without it.
     """
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, *, keep_groups: bool = False):
         self.frame = frame
+        #: With `keep_groups`, `rule_groups` keeps each answer (per rule, scenario and mask) and
+        #: gives it again when asked again: for callers that group the same rules over the same
+        #: rows more than once (the audit, reasons and ledger of one slate, `rounds.finish`).
+        self.keep_groups = keep_groups
+        self._groups: dict[tuple, tuple[Rule, Scenario, list[Group]]] = {}
         self._columns: dict[str, _Column] = {}
         self._matches: dict[str, np.ndarray] = {}
         self._codes: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
@@ -180,14 +185,16 @@ def link_wanted(rule: Rule, column: str) -> bool:
     return all(bool(v) for op, v in rule.where[column] if op == LINK_OP)
 
 
-def linked_chosen(frame: pd.DataFrame, rule: Rule, chosen: np.ndarray, in_slate: np.ndarray) -> np.ndarray:
+def linked_chosen(frame: pd.DataFrame, rule: Rule, chosen: np.ndarray, in_slate: np.ndarray, *,
+                  index: FrameIndex | None = None) -> np.ndarray:
     """`chosen`, where a row of a rule with a link counts only while the row it names is in the
     slate too (`in_slate`: selected this round or in an earlier round) — or, with
     ``in_slate = false``, only while it is not (三(三) the strict reading: a centre outside every
-    recognised 联合体)."""
+    recognised 联合体). `index` (a `FrameIndex` of `frame`) reuses the link targets it holds."""
     out = np.asarray(chosen, bool).copy()
     for column in rule_links(rule):
-        target = link_targets(frame, column)
+        target = index.link_targets(column) if index is not None and index.frame is frame \
+            else link_targets(frame, column)
         named = target >= 0
         inside = named & np.asarray(in_slate, bool)[np.where(named, target, 0)]
         out &= inside if link_wanted(rule, column) else ~inside
@@ -292,6 +299,20 @@ def rule_groups(frame: pd.DataFrame, rule: Rule, scenario: Scenario, *, mask: np
     """
     shared = index is not None and index.frame is frame
     index = index if shared else FrameIndex(frame)
+    if not index.keep_groups:
+        return _rule_groups(frame, rule, scenario, mask, index, shared)
+    key = (id(rule), id(scenario), None if mask is None else np.asarray(mask, bool).tobytes())
+    kept = index._groups.get(key)
+    if kept is None or kept[0] is not rule or kept[1] is not scenario:     # (an id of an object gone)
+        groups = _rule_groups(frame, rule, scenario, mask, index, shared)
+        for group in groups:
+            group.rows.flags.writeable = False      # given to every caller: read, never written
+        kept = index._groups[key] = (rule, scenario, groups)
+    return list(kept[2])
+
+
+def _rule_groups(frame: pd.DataFrame, rule: Rule, scenario: Scenario, mask: np.ndarray | None, index: FrameIndex,
+                 shared: bool) -> list[Group]:
     hit = index.match(rule.where)
     if mask is not None:
         hit = hit & mask
