@@ -76,5 +76,10 @@ def test_sixteen_workers_unmeasured_is_said_not_guessed_as_met():
              "lookahead_sweep": {"samples": 48, "wall_1_s": 30.0, "wall_2_s": 15.0, "wall_16_s": 2.0,
                                  "speedup_16": 15.0}}
     text = "\n".join(lines(_result(sweep=sweep)))
-    assert "not measured; predicted 6.4× (f = 0.100)" in text and "NOT MEASURED" in text
+    assert "not measured; predicted 6.4× from the fit (f = 0.100)" in text and "NOT MEASURED" in text
+    # with the serial part measured on one worker (8 s of 100 s: 1 / (0.08 + 0.92 / 16) = 7.27×), that first
+    sweep["sweep"].update(serial_fraction_measured=0.08, predicted_speedup_16_measured=7.27)
+    text = "\n".join(lines(_result(sweep=sweep)))
+    assert ("not measured; predicted 7.3× from the serial part measured on 1 worker (f = 0.080); "
+            "6.4× from the fit (f = 0.100)") in text
     assert any(line.startswith("lookahead sweep on 16 workers") and line.endswith(" MET") for line in text.splitlines())
