@@ -82,7 +82,8 @@ def test_ctrl_c_in_the_first_second_exits_130_with_one_line(after_s, tmp_path):
 
 def _infeasible(tmp_path: Path) -> Path:
     """The 2023 round with one more rule no slate can meet (400 core courses in one year): its
-    diagnosis runs many CP-SAT solves (conflicts, then the relaxation advice) for tens of seconds."""
+    diagnosis runs many CP-SAT solves (conflicts, then the relaxation advice): measured 2026-12-07,
+    from 1.5 to 4.3 s of the process's CPU (imports, reading and the infeasible solve before it)."""
     path = tmp_path / "infeasible.toml"
     path.write_text(f'extends = "{JILIN_2023.as_posix()}"\nname = "不可行"\n\n[[rule]]\nid = "too-many"\n'
                     'clause = "三(七)"\ntext = "核心课程至少400门"\nwhere = { task = "core_course" }\n'
@@ -93,7 +94,7 @@ def _infeasible(tmp_path: Path) -> Path:
 @posix_only
 def test_ctrl_c_during_an_infeasible_diagnosis_is_heard_at_once(tmp_path):
     scenario = _infeasible(tmp_path)
-    code, stderr, waited = _run_and_interrupt(["explain", str(scenario), "--all"], after_cpu_s=4.0, cwd=tmp_path)
+    code, stderr, waited = _run_and_interrupt(["explain", str(scenario), "--all"], after_cpu_s=2.5, cwd=tmp_path)
     _assert_one_line(code, stderr)
     assert waited < 5.0, f"{waited:.1f} s from Ctrl-C to the exit"
 
