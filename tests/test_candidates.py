@@ -929,3 +929,11 @@ def test_a_table_with_one_short_row_reads_as_the_same_table_with_every_row_full(
     short = load_candidates(write(tmp_path, "\n".join(lines) + "\n", name="short.csv"))
     whole = load_candidates(write(tmp_path, full, name="full.csv"))
     pd.testing.assert_frame_equal(short, whole, check_exact=True)
+
+
+def test_ids_without_a_dot_are_kept_as_typed_and_with_one_only_the_excel_floats_change():
+    plain = np.array(["C2023-001", "1001", "U\u00a0", "=A1"], dtype=object)
+    kept = cand._float_ids(plain)
+    assert kept.tolist() == plain.tolist() and kept is not plain
+    mixed = np.append(plain, ["1001.00", "A.0"])
+    assert cand._float_ids(mixed).tolist() == ["C2023-001", "1001", "U\u00a0", "=A1", "1001", "A.0"]

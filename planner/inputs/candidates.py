@@ -469,6 +469,8 @@ def _size(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> int:
 def _float_ids(values: np.ndarray) -> np.ndarray:
     """Ids as typed, an Excel float id ``1001.0`` read as ``1001`` (only ids with a dot are looked at)."""
     ids = np.array(values, dtype=object)
+    if "." not in "".join(ids):               # one test for the column: no id to look at
+        return ids
     dotted = np.flatnonzero(np.fromiter(("." in v for v in ids), bool, len(ids)))
     if len(dotted):
         ids[dotted] = [_FLOAT_ID.sub(r"\1", v) for v in ids[dotted]]
