@@ -851,3 +851,89 @@ def test_per_distinct_parsing_reads_every_cell_as_a_cell_by_cell_parse():
     kinds = np.array(["GOV", "企业", "gov", "other", "Gov"], dtype=object)
     assert C._lookup(kinds, table).tolist() == [table.get(v.lower(), "") for v in kinds]
     assert C._lookup(np.array([], dtype=object), table).tolist() == []
+
+
+# Awkward cells: full-width, NBSP, ideographic space, zero-width, BOM, formula-like text, mixed ASCII/CJK.
+AWKWARD = ["85", "８５", " 85", "85\u00a0", "\u200b85", "\ufeff85", "\u300085\u3000", "=cmd|' /C calc'!A0",
+           "长春", "长春市", "Ｃ2023-001", "C2023-001", "ｐｒａｃｔｉｃｅ＿ｃｅｎｔｒｅ", "nan", "NaN", "", "是", "ＴＲＵＥ",
+           "¨5", "Ⅻ", "ﬁ", "a\u200bb", "1e7", "１e7"]
+
+
+def _nfkc_cell(text: str) -> str:
+    """The oracle: one cell NFKC-normalised, then stripped of every blank the planner strips."""
+    import unicodedata
+    return unicodedata.normalize("NFKC", text).strip().strip("\ufeff\u200b").strip()
+
+
+def test_the_codes_of_a_normalised_column_give_each_cell_its_own_normalised_text():
+    """`_nfkc`'s (codes, texts) give every cell the text a cell-by-cell NFKC and strip gives,
+    on an all-ASCII column (one test skips NFKC) and on mixed ones; equal texts typed differently
+    (85, ８５) may keep two codes, a reading shared with the checks, which read each text once."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    ascii_cells = st.lists(st.sampled_from([v for v in AWKWARD if v.isascii()] + ["  x ", "\t7\t"]), max_size=30)
+    any_cells = st.lists(st.one_of(st.sampled_from(AWKWARD), st.text(max_size=6)), max_size=30)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(ascii_cells, any_cells))
+    def check(cells):
+        values = np.array(cells, dtype=object)
+        codes, texts = cand._nfkc(values)
+        assert [texts[c] for c in codes] == [_nfkc_cell(v) for v in cells]
+        flags = cand._parse_bool_text((codes, texts), False)[0]
+        assert flags.tolist() == [_nfkc_cell(v).lower() in cand.TRUE_WORDS for v in cells]
+        numbers = pd.to_numeric(pd.Series([_nfkc_cell(v) for v in cells], dtype=object), errors="coerce")
+        np.testing.assert_array_equal(cand._numbers((codes, texts)), numbers.to_numpy(dtype=float))
+
+    check()
+
+
+def test_one_value_typed_in_several_widths_reads_alike_on_every_row(tmp_path):
+    table = rows({"score": "８５", "locality": "长春\u00a0", "task": "ｐｒａｃｔｉｃｅ＿ｃｅｎｔｒｅ",
+                  "candidate_id": "=cmd|' /C calc'!A0"},
+                 {"score": "85", "locality": "长春市", "task": "practice_centre"},
+                 {"score": "\u300085", "level": "ＨＩＧＨＥＲ"})
+    for row, flag in zip(table, ["是", "ＴＲＵＥ", "true"]):
+        row["eligible"] = flag
+    frame = load_text(tmp_path, table)
+    assert frame["score"].tolist() == [85.0, 85.0, 85.0]
+    assert frame["locality"].tolist() == ["长春市", "长春市", "四平市"]
+    assert frame["task"].tolist() == ["practice_centre", "practice_centre", "textbook"]
+    assert frame["level"].tolist() == ["secondary", "higher", "higher"]
+    assert frame["eligible"].tolist() == [True, True, True]
+    assert frame["candidate_id"].iat[0] == "=cmd|' /C calc'!A0"       # text as typed, never a formula
+
+
+def test_numbers_too_large_for_the_solver_are_located_in_either_width(tmp_path):
+    table = rows({"cost": "２０００００１"}, {"cost": "2000001"}, {"cost": "1000000"})
+    path = write(tmp_path, csv_text(table, HEADER + ["cost"]))
+    message = error_of(load_candidates, path)
+    assert_problem(message, path, 2, "cost", '"２０００００１"', "不超过 1e+06 的数")
+    assert_problem(message, path, 3, "cost", '"2000001"', "不超过 1e+06 的数")
+    assert f"{path}:4:cost" not in message                     # 1e6 itself fits
+
+
+def test_an_invisible_character_in_one_id_of_an_otherwise_plain_column_is_found(tmp_path):
+    table = rows({}, {"unit_id": "U\u200b02"})
+    path = write(tmp_path, csv_text(table))
+    assert_problem(error_of(load_candidates, path), path, 3, "unit_id", "不可见字符 U+200B")
+
+
+def test_a_table_with_one_short_row_reads_as_the_same_table_with_every_row_full(tmp_path):
+    header = HEADER + ["cost", "note"]
+    full = csv_text(BASE, header)
+    lines = full.splitlines()
+    lines[2] = lines[2].rstrip(",")
+    assert lines[2] != full.splitlines()[2]
+    short = load_candidates(write(tmp_path, "\n".join(lines) + "\n", name="short.csv"))
+    whole = load_candidates(write(tmp_path, full, name="full.csv"))
+    pd.testing.assert_frame_equal(short, whole, check_exact=True)
+
+
+def test_ids_without_a_dot_are_kept_as_typed_and_with_one_only_the_excel_floats_change():
+    plain = np.array(["C2023-001", "1001", "U\u00a0", "=A1"], dtype=object)
+    kept = cand._float_ids(plain)
+    assert kept.tolist() == plain.tolist() and kept is not plain
+    mixed = np.append(plain, ["1001.00", "A.0"])
+    assert cand._float_ids(mixed).tolist() == ["C2023-001", "1001", "U\u00a0", "=A1", "1001", "A.0"]

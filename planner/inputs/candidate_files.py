@@ -272,8 +272,11 @@ def _normalise_rows(text_rows: list[list[str]], label: str, extra_bool_columns: 
     width = max([len(header)] + [len(r) for r in body])
     header += [""] * (width - len(header))
     cells = np.full((len(body), width), "", dtype=object)
-    for i, row in enumerate(body):
-        cells[i, : len(row)] = row
+    if body and all(len(row) == width for row in body):
+        cells[:] = body                      # a rectangular table (the usual CSV) in one assignment
+    else:
+        for i, row in enumerate(body):
+            cells[i, : len(row)] = row
     header_problems = header_problems + _cell_problems(header, cells, label, header_row)
     frame = normalise_cells(header, cells, source=label, header_row=header_row,
                             extra_bool_columns=tuple(extra_bool_columns), problems=header_problems)
@@ -364,10 +367,10 @@ def _cell_problems(header: list[str], cells: np.ndarray, label: str, header_row:
         name = _canonical(raw)
         code = column_code(name)
         if code in ID_COLUMNS:
-            texts = [str(value) for value in cells[:, j]]
-            whole = "".join(texts)
+            whole = "".join(cells[:, j])                     # the cells are text (`_normalise_rows`)
             if whole.isascii() and whole.isprintable():      # every id: no invisible or look-alike character
                 continue
+            texts = [str(value) for value in cells[:, j]]
             for i, value in enumerate(cells[:, j]):
                 found = _odd_characters(texts[i])
                 if found:
@@ -380,7 +383,7 @@ def _cell_problems(header: list[str], cells: np.ndarray, label: str, header_row:
                                                      "retype the id; ids that look alike but differ would be two "
                                                      "candidates")))
         elif code in NUMBER_CELL_COLUMNS and code != "year":
-            codes, distinct = pd.factorize(pd.Series([str(v) for v in cells[:, j]], dtype=object))    # each text once
+            codes, distinct = pd.factorize(cells[:, j])       # each text once (the cells are text, none missing)
             numbers = pd.to_numeric(pd.Series([unicodedata.normalize("NFKC", v) for v in distinct], dtype=object),
                                     errors="coerce").to_numpy(dtype=float)[codes] if len(codes) else np.zeros(0)
             for i in np.flatnonzero(np.isfinite(numbers) & (np.abs(numbers) > MAX_CELL_NUMBER)):

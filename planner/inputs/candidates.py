@@ -165,13 +165,27 @@ def strip_blanks(text: str) -> str:
     return text
 
 
-def _nfkc(values: np.ndarray) -> np.ndarray:
-    """NFKC-normalised, stripped text of each cell; each distinct text normalised once (ASCII
-    text is its own NFKC form)."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    cleaned = np.array([strip_blanks(v if v.isascii() else unicodedata.normalize("NFKC", v)) for v in distinct],
-                       dtype=object)
-    return cleaned[codes] if len(values) else np.array([], dtype=object)
+def _nfkc(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cells' NFKC-normalised, stripped texts as (codes, texts): cell i is ``texts[codes[i]]``.
+
+    Each distinct text is normalised once (ASCII text is its own NFKC form); the codes are kept so
+    that the checks which read a column's texts read each once too (`_distinct`). Two cells typed
+    differently (``85``, ``８５``) keep two codes for one text.
+    """
+    codes, distinct = _factorize(values)
+    if "".join(distinct).isascii():        # one test for the column: every text its own NFKC form
+        cleaned = np.array(list(map(str.strip, distinct)), dtype=object)      # strip_blanks of ASCII text
+    else:
+        cleaned = np.array([strip_blanks(v if v.isascii() else unicodedata.normalize("NFKC", v)) for v in distinct],
+                           dtype=object)
+    return codes, cleaned
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`pandas.factorize` of cells that are all ``str`` (no missing value to tell apart: the
+    default sentinel, which skips pandas' null scan of an object array)."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    return codes, np.asarray(distinct, dtype=object)
 
 
 def cell_text(value: Any) -> str:
@@ -217,8 +231,8 @@ def _quote(text: str) -> str:
     return f'"{shown}"'
 
 
-def _parse_bool_text(text: np.ndarray, default: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(the flags, the cells that are no flag), each distinct text read once."""
+def _parse_bool_text(text: np.ndarray | tuple[np.ndarray, np.ndarray], default: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(the flags, the cells that are no flag), each distinct text read once (`text`: cells or `_nfkc`'s codes)."""
     def read(distinct: np.ndarray) -> np.ndarray:
         lower = np.array([t.lower() for t in distinct], dtype=object)
         is_true = np.isin(lower, list(TRUE_WORDS))
@@ -226,7 +240,7 @@ def _parse_bool_text(text: np.ndarray, default: bool) -> tuple[np.ndarray, np.nd
         blank = lower == ""
         bad = ~(is_true | is_false | blank)
         return np.stack([np.where(blank | bad, default, is_true).astype(bool), bad], axis=1)
-    if not len(text):
+    if not _size(text):
         return np.zeros(0, bool), np.zeros(0, bool)
     both = _distinct(text, read)
     return both[:, 0].copy(), both[:, 1].copy()
@@ -332,7 +346,8 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
     skipped = tuple(int(r) for r in file_row[blank_rows] if rows[0] < r < rows[-1])
     # Codes, ids and numbers are NFKC-normalised (８５ → 85, full-width letters); free text
     # (titles, unit names) keeps the planner's own punctuation (，（）stay Chinese).
-    text = {name: cells[kept, j] if name in FREE_TEXT_COLUMNS else _nfkc(cells[kept, j])
+    coded = {name: _nfkc(cells[kept, j]) for name, j in zip(names, keep_cols) if name not in FREE_TEXT_COLUMNS}
+    text = {name: cells[kept, j] if name in FREE_TEXT_COLUMNS else coded[name][1][coded[name][0]]
             for name, j in zip(names, keep_cols)}
     # Problems name a column as the file's header wrote it (评审分数 where the table is in Chinese).
     check = _Check(source, rows, {written[j]: j for j in keep_cols}, {header[j]: written[j] for j in keep_cols})
@@ -354,7 +369,7 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
             hint=say("".join(f"“{near}”是否应为“{m}”？" for m, near in hints),
                      "did you mean " + " ".join(f'"{near}" for "{m}"?' for m, near in hints)) if hints else ""))
 
-    out = _validate(text, check, extra_bool_columns)
+    out = _validate(text, coded, check, extra_bool_columns)
     all_problems = check.sorted_problems(structural)
     if all_problems:
         raise InputError(all_problems)
@@ -422,37 +437,53 @@ def _codes() -> _Codes:
     )
 
 
-def _distinct(values: np.ndarray, work: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """`work` (an array of texts → an array) done on each distinct text of the cells once."""
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
-    return np.asarray(work(np.asarray(distinct, dtype=object)))[codes]
+def _distinct(values: np.ndarray | tuple[np.ndarray, np.ndarray],
+              work: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """`work` (an array of texts → an array) done on each distinct text of the cells once.
+
+    `values` are the cells (``str``) or their (codes, texts) from `_nfkc`.
+    """
+    codes, distinct = values if isinstance(values, tuple) else _factorize(values)
+    return np.asarray(work(distinct))[codes]
 
 
-def _lookup(values: np.ndarray, table: dict[str, str], *, lower: bool = True) -> np.ndarray:
+def _lookup(values: np.ndarray | tuple[np.ndarray, np.ndarray], table: dict[str, str], *,
+            lower: bool = True) -> np.ndarray:
     def look(distinct: np.ndarray) -> np.ndarray:
         keys = pd.Series(distinct, dtype=object)
         keys = keys.str.lower() if lower else keys.str.replace(" ", "", regex=False)
         return keys.map(table).fillna("").to_numpy(dtype=object)
-    return _distinct(values, look) if len(values) else np.array([], dtype=object)
+    return _distinct(values, look) if _size(values) else np.array([], dtype=object)
 
 
-def _numbers(values: np.ndarray) -> np.ndarray:
+def _numbers(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     def parse(distinct: np.ndarray) -> np.ndarray:
         return pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(dtype=float)
-    return _distinct(values, parse) if len(values) else np.array([], dtype=float)
+    return _distinct(values, parse) if _size(values) else np.array([], dtype=float)
+
+
+def _size(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> int:
+    return len(values[0] if isinstance(values, tuple) else values)
 
 
 def _float_ids(values: np.ndarray) -> np.ndarray:
     """Ids as typed, an Excel float id ``1001.0`` read as ``1001`` (only ids with a dot are looked at)."""
     ids = np.array(values, dtype=object)
+    if "." not in "".join(ids):               # one test for the column: no id to look at
+        return ids
     dotted = np.flatnonzero(np.fromiter(("." in v for v in ids), bool, len(ids)))
     if len(dotted):
         ids[dotted] = [_FLOAT_ID.sub(r"\1", v) for v in ids[dotted]]
     return ids
 
 
-def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tuple[str, ...]) -> dict[str, Any]:
-    """Check every present column; return the parsed columns (only meaningful without problems)."""
+def _validate(text: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray, np.ndarray]], check: _Check,
+              extra_bool_columns: tuple[str, ...]) -> dict[str, Any]:
+    """Check every present column; return the parsed columns (only meaningful without problems).
+
+    `coded` holds the (codes, texts) of the columns `_nfkc` read, so each distinct text is
+    looked up or parsed once without factorizing the column again.
+    """
     codes = _codes()
     out: dict[str, Any] = {}
     n = len(check.rows)
@@ -471,13 +502,15 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
     if "candidate_id" in out:
         ids = out["candidate_id"]
         again = ids.duplicated(keep="first").to_numpy() & (ids != "").to_numpy()
-        first_row = pd.Series(check.rows).groupby(ids.to_numpy()).transform("first").to_numpy()
+        # the file row of each id's first row, only read for the rows said again
+        first_row = (pd.Series(check.rows).groupby(ids.to_numpy()).transform("first").to_numpy()
+                     if again.any() else check.rows)
         check.fail(again, "candidate_id", lambda i: say(f'"{ids.iat[i]}" 重复（首次出现在第 {first_row[i]} 行）',
                                                         f'"{ids.iat[i]}" again (first on row {first_row[i]})'),
                    say("不重复的项目编号", "a unique candidate id"))
 
     if "year" in text:
-        year = _numbers(text["year"])
+        year = _numbers(coded["year"])
         bad = ~(np.isfinite(year) & (np.mod(year, 1) == 0) & (year >= 2000) & (year <= 2100))
         check.fail(bad, "year", quoted("year"), say("年份，如 2023", "a year such as 2023"))
         out["year"] = np.where(bad, 0, year).astype(np.int64)
@@ -488,7 +521,7 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
 
     task = None
     if "task" in text:
-        task = _lookup(text["task"], codes.task)
+        task = _lookup(coded["task"], codes.task)
         options = list(codes.tracks_of)
         check.fail(task == "", "task", quoted("task"), say("任务代码：" + "、".join(options),
                                                            "a task code: " + ", ".join(options)),
@@ -497,7 +530,7 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
     if "track" in text and task is not None:
         given = text["track"]
         # each (task, track) pair looked up once
-        pair = pd.factorize(pd.factorize(task)[0] * (n + 1) + pd.factorize(given)[0])[0] if n else np.zeros(0, int)
+        pair = pd.factorize(pd.factorize(task)[0] * (n + 1) + coded["track"][0])[0] if n else np.zeros(0, int)
         _, first = np.unique(pair, return_index=True)
         keys = pd.Series([f"{task[i]}\x1f{given[i].lower()}" for i in first.tolist()], dtype=object)
         track = keys.map(codes.track).fillna("").to_numpy(dtype=object)[pair]
@@ -516,14 +549,14 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
 
     kind = None
     if "unit_kind" in text:
-        kind = _lookup(text["unit_kind"], codes.unit_kind)
+        kind = _lookup(coded["unit_kind"], codes.unit_kind)
         options = list(dict.fromkeys(codes.unit_kind.values()))
         check.fail(kind == "", "unit_kind", quoted("unit_kind"), _one_of(options),
                    hint_for("unit_kind", options))
         out["unit_kind"] = pd.Series(kind, dtype="str")
     if "tier" in text:
         given = text["tier"]
-        tier = _lookup(given, codes.tier)
+        tier = _lookup(coded["tier"], codes.tier)
         options = list(dict.fromkeys(codes.tier.values()))
         # The tier distinguishes 高职 schools (双高 or not); other units have none.
         higher = kind == "higher_vocational" if kind is not None else np.zeros(n, dtype=bool)
@@ -540,24 +573,24 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
         out["tier"] = pd.Series(np.where(other, "", tier), dtype="str")
 
     if "locality" in text:
-        locality = _lookup(text["locality"], codes.locality, lower=False)
+        locality = _lookup(coded["locality"], codes.locality, lower=False)
         check.fail(locality == "", "locality", quoted("locality"), _one_of(codes.localities),
                    hint_for("locality", codes.localities))
         out["locality"] = pd.Series(locality, dtype="str")
 
     if "level" in text:
-        level = _lookup(text["level"], codes.level)
+        level = _lookup(coded["level"], codes.level)
         options = list(dict.fromkeys(codes.level.values()))
         check.fail(level == "", "level", quoted("level"), _one_of(options), hint_for("level", options))
         out["level"] = pd.Series(level, dtype="str")
 
     if "score" in text:
-        score = _numbers(text["score"])
+        score = _numbers(coded["score"])
         bad = ~(np.isfinite(score) & (score >= 0) & (score <= 100))
         check.fail(bad, "score", quoted("score"), say("0 到 100 之间的数", "a number from 0 to 100"))
         out["score"] = score
     if "cost" in text:
-        cost = _numbers(text["cost"])
+        cost = _numbers(coded["cost"])
         given = text["cost"] != ""
         bad = given & ~(np.isfinite(cost) & (cost >= 0))
         check.fail(bad, "cost", quoted("cost"), say("≥ 0 的数（万元）或空单元格", "a number ≥ 0 (万元) or an empty cell"))
@@ -565,7 +598,7 @@ def _validate(text: dict[str, np.ndarray], check: _Check, extra_bool_columns: tu
 
     for column in dict.fromkeys(BOOL_COLUMNS + FLAG_COLUMNS + extra_bool_columns):
         if column in text:
-            values, bad = _parse_bool_text(text[column], bool(OPTIONAL_DEFAULTS.get(column, False)))
+            values, bad = _parse_bool_text(coded[column], bool(OPTIONAL_DEFAULTS.get(column, False)))
             check.fail(bad, column, quoted(column), say(*BOOL_EXPECTED))
             out[column] = values
     return out

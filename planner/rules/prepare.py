@@ -28,6 +28,7 @@ from planner.rules.availability import (
     FALSE_WORDS,
     RECOGNITION_SWITCH,
     TRUE_WORDS,
+    _per_value,
     check_pins,
     earlier_rounds,
 )
@@ -155,8 +156,8 @@ def check_courses(frame: pd.DataFrame, scenario: Scenario) -> None:
                                         "a core_course column (true/false) on every 三(七) row: 申报课程须为专业核心课程"),
                                     column="core_course"))
         else:
-            words = frame["core_course"].map(lambda v: str(v).strip().lower())
-            bad = course & ~words.isin(TRUE_WORDS + FALSE_WORDS).to_numpy()
+            said = _per_value(frame["core_course"], lambda v: str(v).strip().lower() in TRUE_WORDS + FALSE_WORDS)
+            bad = course & ~said
             for i in np.flatnonzero(bad)[:100]:
                 problems.append(Problem(source, f'core_course "{frame["core_course"].iat[i]}"',
                                         say("三(七)行上为 是 或 否（是否专业核心课程）", "true or false on a 三(七) row (专业核心课程?)"),
@@ -178,7 +179,9 @@ def check_links(frame: pd.DataFrame, history: pd.DataFrame | None, fold: dict | 
     for column, link in links.items():
         if column not in frame:
             continue
-        named = frame[column].fillna("").astype(str).str.strip().to_numpy()
+        text = frame[column].fillna("").astype(str).to_numpy(dtype=object)
+        codes, distinct = pd.factorize(text)            # every cell text (astype): each stripped once
+        named = np.array([v.strip() for v in distinct], dtype=object)[codes]
         if not (named != "").any():
             continue
         pool = fold_localities(pd.concat([p[["candidate_id", "task", *link.same]] for p in parts],
