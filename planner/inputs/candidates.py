@@ -28,6 +28,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.inputs.catalogue import clean_text, load_catalogue, suggest
+from planner.inputs.distinct import EXTRA_BLANKS, _distinct, _lookup, _nfkc, _numbers, _size, strip_blanks  # noqa: F401
 from planner.inputs.labels import column_code, column_label, value_aliases
 from planner.lang import say
 
@@ -59,7 +60,6 @@ BOOL_EXPECTED = ("是/否、true/false、yes/no、y/n 或 1/0（空 = 默认值�
 """What a flag cell must hold: (中文, English), said with `say`."""
 
 _FLOAT_ID = re.compile(r"^(-?\d+)\.0+$")
-_EXTRA_STRIP = EXTRA_BLANKS = "\ufeff\u200b"   # stripped besides str.strip's blanks
 
 
 # --------------------------------------------------------------------------- public API
@@ -157,37 +157,6 @@ def file_rows(frame: pd.DataFrame) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- cells
-def strip_blanks(text: str) -> str:
-    """Strip blanks (ASCII, full-width, NBSP) at both ends; keep the characters as typed."""
-    text = text.strip()
-    if text and (text[0] in _EXTRA_STRIP or text[-1] in _EXTRA_STRIP):
-        text = text.strip(_EXTRA_STRIP).strip()
-    return text
-
-
-def _nfkc(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The cells' NFKC-normalised, stripped texts as (codes, texts): cell i is ``texts[codes[i]]``.
-
-    Each distinct text is normalised once (ASCII text is its own NFKC form); the codes are kept so
-    that the checks which read a column's texts read each once too (`_distinct`). Two cells typed
-    differently (``85``, ``８５``) keep two codes for one text.
-    """
-    codes, distinct = _factorize(values)
-    if "".join(distinct).isascii():        # one test for the column: every text its own NFKC form
-        cleaned = np.array(list(map(str.strip, distinct)), dtype=object)      # strip_blanks of ASCII text
-    else:
-        cleaned = np.array([strip_blanks(v if v.isascii() else unicodedata.normalize("NFKC", v)) for v in distinct],
-                           dtype=object)
-    return codes, cleaned
-
-
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`pandas.factorize` of cells that are all ``str`` (no missing value to tell apart: the
-    default sentinel, which skips pandas' null scan of an object array)."""
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
-    return codes, np.asarray(distinct, dtype=object)
-
-
 def cell_text(value: Any) -> str:
     """One raw cell (from CSV, openpyxl or a notebook frame) as cleaned text."""
     if value is None:
@@ -435,35 +404,6 @@ def _codes() -> _Codes:
         localities=list(cat.localities),
         locality={k.replace(" ", ""): v for k, v in cat.aliases.items()},
     )
-
-
-def _distinct(values: np.ndarray | tuple[np.ndarray, np.ndarray],
-              work: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """`work` (an array of texts → an array) done on each distinct text of the cells once.
-
-    `values` are the cells (``str``) or their (codes, texts) from `_nfkc`.
-    """
-    codes, distinct = values if isinstance(values, tuple) else _factorize(values)
-    return np.asarray(work(distinct))[codes]
-
-
-def _lookup(values: np.ndarray | tuple[np.ndarray, np.ndarray], table: dict[str, str], *,
-            lower: bool = True) -> np.ndarray:
-    def look(distinct: np.ndarray) -> np.ndarray:
-        keys = pd.Series(distinct, dtype=object)
-        keys = keys.str.lower() if lower else keys.str.replace(" ", "", regex=False)
-        return keys.map(table).fillna("").to_numpy(dtype=object)
-    return _distinct(values, look) if _size(values) else np.array([], dtype=object)
-
-
-def _numbers(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    def parse(distinct: np.ndarray) -> np.ndarray:
-        return pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(dtype=float)
-    return _distinct(values, parse) if _size(values) else np.array([], dtype=float)
-
-
-def _size(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> int:
-    return len(values[0] if isinstance(values, tuple) else values)
 
 
 def _float_ids(values: np.ndarray) -> np.ndarray:
