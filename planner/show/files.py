@@ -9,13 +9,12 @@ the bytes of the files (`render`), computing the tables or wording their content
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -23,6 +22,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.lang import say
+from planner.show.behind import written_behind
 from planner.show.render import FORMULA_PREFIXES, neutralise_formulas, rendered
 from planner.show.staging import folder_inputs, fsync_dir, output_folder, remove_tree, sigint_deferred, staging_target
 from planner.show.targets import (
@@ -178,7 +178,7 @@ def _write_into(stage: Path, plan: _Plan, *outputs: Any) -> None:
             temp.unlink(missing_ok=True)
             raise
 
-    with _written_behind() as behind:
+    with written_behind() as behind:
         for name, data in rendered(plan.names, *outputs):
             folder = (stage / name).parent
             folder.mkdir(parents=True, exist_ok=True)
@@ -196,7 +196,7 @@ def _write_in_place(out_dir: Path, plan: _Plan, *outputs: Any) -> None:
     try:
         staged = stage / "files"     # plain mkdir: the folder gets the user's usual permissions
         staged.mkdir()
-        with _written_behind() as behind:
+        with written_behind() as behind:
             for name, data in rendered(plan.names, *outputs):
                 (staged / name).parent.mkdir(parents=True, exist_ok=True)
                 behind(_write_file, staged / name, data)
@@ -375,33 +375,6 @@ def _create_exclusive(folder: Path, prefix: str) -> Path:
             continue
         except OSError as exc:
             raise _not_writable(folder) from exc
-
-
-@contextlib.contextmanager
-def _written_behind() -> Iterator[Callable[..., None]]:
-    """A call that hands a file's write to a second thread, so that it is written and fsynced while
-    the next file is rendered (neither holds the interpreter). The writes run one at a time, in the
-    order given; leaving the block waits for all of them and raises the first that failed. A
-    failure in the block (Ctrl-C included) waits for the write under way, drops those not started
-    and is raised: nothing is left writing into a folder its caller is about to remove."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(1, thread_name_prefix="planner-write")
-    pending: list = []
-
-    def behind(write: Callable[..., None], *args: Any) -> None:
-        for done in [p for p in pending if p.done()]:
-            done.result()                                # an earlier write failed: stop rendering
-        pending.append(pool.submit(write, *args))
-
-    try:
-        yield behind
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-    for write in pending:
-        write.result()
 
 
 def _write_file(path: Path, data: bytes, *, create: bool = True) -> None:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from planner.inputs import column_label, to_chinese, value_labels
 from planner.inputs.labels import CODED_COLUMNS
+from planner.show.behind import written_behind
 
 RULE_LABELS = {
     "rule_id": "规则编号", "clause": "通知条款", "group": "分组", "value": "已用（含以往年度）", "min": "下限",
@@ -400,26 +401,12 @@ def _with_rows(book: bytes, bodies: dict[str, pd.DataFrame],
             head, tail = xml.split("</sheetData>", 1)
             with target.open(info, "w") as entry:
                 entry.write(head.encode("utf-8"))
-                _write_behind(entry, (text.encode("utf-8") for text in _rows_xml(*rows[info.filename])))
+                # deflated by a second thread while the next chunk is formatted (at most two wait)
+                with written_behind(most_waiting=2) as behind:
+                    for text in _rows_xml(*rows[info.filename]):
+                        behind(entry.write, text.encode("utf-8"))
                 entry.write(("</sheetData>" + tail).encode("utf-8"))
     return out.getvalue()
-
-
-def _write_behind(entry, chunks) -> None:
-    """Each chunk written to `entry` in order by a second thread while the next one is made: zlib
-    deflates without holding the interpreter, so the rows of a big sheet are compressed on another
-    core as they are formatted (at most two chunks wait)."""
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as writer:
-        waiting = deque()
-        for chunk in chunks:
-            waiting.append(writer.submit(entry.write, chunk))
-            if len(waiting) > 2:
-                waiting.popleft().result()
-        for write in waiting:
-            write.result()
 
 
 def _deflated_fast(info: zipfile.ZipInfo) -> None:
