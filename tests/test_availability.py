@@ -78,11 +78,11 @@ def test_pins_must_name_existing_selectable_candidates():
 
 
 def test_a_test_per_distinct_value_reads_every_cell_as_one_per_cell():
-    """`_per_value` against `Series.map` cell by cell (the oracle), also for a mixed column where
+    """`per_value` against `Series.map` cell by cell (the oracle), also for a mixed column where
     1, 1.0 and True are equal keys but read apart, and for missing cells."""
     import numpy as np
 
-    from planner.rules.availability import _per_value
+    from planner.rules.availability import per_value
 
     def test(v):
         return v is True or str(v).strip().lower() in {"1", "true", "是"}
@@ -90,4 +90,4 @@ def test_a_test_per_distinct_value_reads_every_cell_as_one_per_cell():
     for column in (pd.Series(["是", " 否", "是", None, "true", "是"] * 3, dtype="str"),
                    pd.Series([1, 1.0, True, "1", None, float("nan"), "x"], dtype=object),
                    pd.Series([True, False, True]), pd.Series(np.array([1, 0, 2], np.int8))):
-        assert _per_value(column, test).tolist() == column.map(test).to_numpy(dtype=bool).tolist()
+        assert per_value(column, test).tolist() == column.map(test).to_numpy(dtype=bool).tolist()

@@ -81,7 +81,7 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     """
     reason = np.full(len(frame), "", dtype=object)
     year = frame["year"].to_numpy()
-    enabled = _per_value(frame["task"], lambda t: scenario.tasks_enabled.get(t, True))
+    enabled = per_value(frame["task"], lambda t: scenario.tasks_enabled.get(t, True))
     eligible = frame["eligible"].to_numpy(dtype=bool) if "eligible" in frame else np.ones(len(frame), bool)
     if scenario.pass_mark is not None:
         score = pd.to_numeric(frame[scenario.maximise], errors="coerce").to_numpy(dtype=float)
@@ -94,7 +94,7 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     else:
         recognised = np.zeros(len(frame), bool)
     if "core_course" in frame and scenario.switches.get(CORE_COURSE_SWITCH, "required") != "off":
-        core = _per_value(frame["core_course"], lambda v: v is True or str(v).strip().lower() in TRUE_WORDS)
+        core = per_value(frame["core_course"], lambda v: v is True or str(v).strip().lower() in TRUE_WORDS)
         not_core = (frame["task"] == CORE_COURSE_TASK).to_numpy() & ~core
     else:
         not_core = np.zeros(len(frame), bool)
@@ -112,7 +112,7 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     return pd.Series(reason, index=frame.index, name="blocked")
 
 
-def _per_value(column: pd.Series, test) -> np.ndarray:
+def per_value(column: pd.Series, test) -> np.ndarray:
     """``test`` of each value as a bool array, tested once per distinct value where equal values
     are the same value (a text, bool or integer column; in a mixed column 1 and True are equal but
     read apart, so each is tested there), and once per missing cell."""

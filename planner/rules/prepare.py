@@ -28,9 +28,9 @@ from planner.rules.availability import (
     FALSE_WORDS,
     RECOGNITION_SWITCH,
     TRUE_WORDS,
-    _per_value,
     check_pins,
     earlier_rounds,
+    per_value,
 )
 from planner.rules.groups import fold_localities
 from planner.rules.policy import Scenario, check_columns
@@ -156,7 +156,7 @@ def check_courses(frame: pd.DataFrame, scenario: Scenario) -> None:
                                         "a core_course column (true/false) on every 三(七) row: 申报课程须为专业核心课程"),
                                     column="core_course"))
         else:
-            said = _per_value(frame["core_course"], lambda v: str(v).strip().lower() in TRUE_WORDS + FALSE_WORDS)
+            said = per_value(frame["core_course"], lambda v: str(v).strip().lower() in TRUE_WORDS + FALSE_WORDS)
             bad = course & ~said
             for i in np.flatnonzero(bad)[:100]:
                 problems.append(Problem(source, f'core_course "{frame["core_course"].iat[i]}"',
