@@ -306,6 +306,20 @@ def test_forecast_rows_copy_or_take_the_table():
     assert sc.with_plan(through=2024).planned_years == (2024,)
 
 
+def test_forecast_copies_ignore_this_rounds_pins_but_not_what_blocks_the_row_itself():
+    frame = table([("A", 2023, "school", 90), ("P", 2023, "school", 85), ("L", 2023, "school", 95),
+                   ("N", 2023, "school", 50), ("E", 2023, "school", 88)])
+    frame["eligible"] = [True, True, True, True, False]
+    sc = scenario(2023, [QUOTA], {"forecast": "repeat"}, period=(2023, 2025))
+    sc = dataclasses.replace(sc, pass_mark=60.0, force_out=("P",))
+    locked = np.array([False, False, True, False, False])
+    rows = forecast_rows(frame, sc, locked=locked)
+    # P is pinned out of this round only; L was decided earlier; N is below the pass mark; E is ineligible.
+    assert rows[["candidate_id", "year", "plan_year", "plan_source"]].values.tolist() == [
+        ["A@2024", 2024, 2024, "A"], ["P@2024", 2024, 2024, "P"], ["A@2025", 2025, 2025, "A"], ["P@2025", 2025, 2025, "P"]]
+    assert list(rows.index) == [0, 1, 2, 3]
+
+
 def test_without_a_plan_section_nothing_changes():
     # No [plan]: no lookahead, the model has no planned rows (the pre-ledger behaviour).
     sc = scenario(2023, [QUOTA, TARGET])

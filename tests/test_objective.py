@@ -108,3 +108,23 @@ def test_a_round_with_a_lookahead_counts_each_candidate_and_its_two_copies_with_
         src = next(n[6] for n in terms if n.startswith("count["))
         assert terms == {f"select[{src}]": -1, f"select[{src}@2024]": -1, f"select[{src}@2025]": -1,
                          f"count[{src}#1]": 1, f"count[{src}#2]": 2}
+
+
+@settings(max_examples=200, deadline=None)
+@given(units=st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=30),
+       weight=st.fractions(min_value=0, max_value=1, max_denominator=1000), years=st.integers(0, 4))
+def test_the_denominators_of_the_discounted_scores_are_those_of_the_fractions(units, weight, years):
+    """Hand rule b / gcd(u, b) against Fraction arithmetic, per (unit, years ahead)."""
+    rng = np.random.default_rng(len(units))
+    ahead = rng.integers(0, years + 1, size=len(units))
+    factors = {int(k): weight ** int(k) for k in np.unique(ahead)}
+    expected = sorted({(u * factors[int(k)]).denominator for u, k in zip(units, ahead)})
+    assert objective._product_denominators(np.array(units, dtype=np.int64), ahead, factors) == expected
+
+
+def test_copies_are_numbered_by_source_then_coefficient_even_beyond_int64():
+    sources = np.array(["b", "a", "b", "a", "c"], dtype=object)
+    for big in (0, 2**70):
+        coefs = np.array([5 + big, 7 + big, 5 + big, 3 + big, 5 + big], dtype=object)
+        # (a,3) (a,7) (b,5) (c,5) in that order
+        assert objective._copy_groups(sources, coefs).tolist() == [2, 1, 2, 0, 3]

@@ -80,7 +80,7 @@ def set_objectives(model: Model, penalties: list[tuple[cp_model.IntVar, Fraction
         # Exact integer coefficients: score × factor over the least common denominator. The
         # denominator of u·a/b is b / gcd(u, b), so it is found on the distinct (u, year) pairs.
         units_of = score_units[rows]
-        denominators = [(u * factors[k]).denominator for u, k in _distinct_pairs(units_of, years_ahead)]
+        denominators = _product_denominators(units_of, years_ahead, factors)
         denominators += [Fraction(f).denominator for _, f in pen_w]
         lcm = math.lcm(*denominators) if denominators else 1
         coefs = _exact_products(units_of, years_ahead, factors, lcm)
@@ -187,7 +187,10 @@ def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.
             linear.domain.extend([0, 0])
             at += len(d)
     weights = _ties(_id_hashes(np.asarray(sources, dtype=object), known), np.arange(len(sources)), bits)
-    counter_ties = [w * digit for w, m in zip(weights, sizes) for digit in digits[m]]
+    if len(digits) == 1:        # priorities < 2^20 times digits ≤ copies: exact in int64
+        counter_ties = np.outer(weights, next(iter(digits.values()))).ravel().tolist()
+    else:
+        counter_ties = [w * digit for w, m in zip(weights, sizes) for digit in digits[m]]
     return counters, counter_ties
 
 
@@ -197,7 +200,10 @@ def _copy_groups(sources: np.ndarray, coefs: np.ndarray) -> np.ndarray:
     if not len(sources):
         return np.zeros(0, np.int64)
     by_source, _ = pd.factorize(pd.Series(sources, dtype=object), sort=True)
-    by_coef, distinct = pd.factorize(pd.Series(coefs, dtype=object), sort=True)
+    try:            # exact integers: numbered by value in int64 where they fit
+        distinct, by_coef = np.unique(np.array(coefs.tolist(), dtype=np.int64), return_inverse=True)
+    except OverflowError:
+        by_coef, distinct = pd.factorize(pd.Series(coefs, dtype=object), sort=True)
     return np.unique(by_source.astype(np.int64) * len(distinct) + by_coef, return_inverse=True)[1].ravel()
 
 
@@ -213,16 +219,23 @@ def _select_index(model: Model) -> np.ndarray:
     return out
 
 
-def _distinct_pairs(units: np.ndarray, years: np.ndarray) -> list[tuple[int, int]]:
-    """The distinct (unit, year) pairs (each as Python ints)."""
-    if not len(units):
-        return []
-    span = int(years.max()) + 1
-    if years.min() >= 0 and int(np.abs(units).max()) < 2**62 // span:
-        keys = np.unique(units.astype(np.int64) * span + years)
-        u, k = np.divmod(keys, span)
-        return list(zip(u.tolist(), k.tolist()))
-    return [tuple(p) for p in np.unique(np.stack([units, years]), axis=1).T.tolist()]
+def _product_denominators(units: np.ndarray, years: np.ndarray, factors: dict[int, Fraction]) -> list[int]:
+    """The distinct denominators of ``units[i] × factors[years[i]]`` in lowest terms: with
+    f = a/b (a, b coprime) the denominator of u·a/b is b / gcd(u, b) — per year in int64 where b
+    fits, by Fractions on the distinct units otherwise."""
+    out: set[int] = set()
+    for k, f in factors.items():
+        at = years == k
+        if not at.any():
+            continue
+        b = f.denominator
+        if b == 1:
+            out.add(1)
+        elif b < 2**62 and units.dtype.kind in "iu":
+            out.update((b // np.gcd(np.unique(units[at]).astype(np.int64), np.int64(b))).tolist())
+        else:
+            out.update((int(u) * f).denominator for u in np.unique(units[at]).tolist())
+    return sorted(out)
 
 
 def counter_digits(copies: int) -> list[int]:

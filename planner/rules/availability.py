@@ -79,8 +79,17 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     frame : DataFrame
         Candidates with columns candidate_id, year, task, eligible and the objective column.
     """
+    checks = {"other_year": frame["year"].to_numpy() != scenario.year, **_row_checks(frame, scenario),
+              "pinned_out": frame["candidate_id"].isin(scenario.force_out).to_numpy()}
     reason = np.full(len(frame), "", dtype=object)
-    year = frame["year"].to_numpy()
+    for code in reversed(BLOCKS):
+        reason[checks[code]] = code
+    return pd.Series(reason, index=frame.index, name="blocked")
+
+
+def _row_checks(frame: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
+    """The blocks that depend on the row alone, not on its year or on pins: task_disabled,
+    already_recognised, ineligible, not_core_course, below_pass_mark (a mask each)."""
     enabled = per_value(frame["task"], lambda t: scenario.tasks_enabled.get(t, True))
     eligible = frame["eligible"].to_numpy(dtype=bool) if "eligible" in frame else np.ones(len(frame), bool)
     if scenario.pass_mark is not None:
@@ -88,7 +97,6 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
         below = ~(score >= scenario.pass_mark)
     else:
         below = np.zeros(len(frame), dtype=bool)
-    pinned_out = frame["candidate_id"].isin(scenario.force_out).to_numpy()
     if "recognised_in" in frame and scenario.switches.get(RECOGNITION_SWITCH) == "once":
         recognised = pd.to_numeric(frame["recognised_in"], errors="coerce").fillna(0).to_numpy() > 0
     else:
@@ -98,18 +106,8 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
         not_core = (frame["task"] == CORE_COURSE_TASK).to_numpy() & ~core
     else:
         not_core = np.zeros(len(frame), bool)
-    checks = {
-        "other_year": year != scenario.year,
-        "task_disabled": ~enabled,
-        "already_recognised": recognised,
-        "ineligible": ~eligible,
-        "not_core_course": not_core,
-        "below_pass_mark": below,
-        "pinned_out": pinned_out,
-    }
-    for code in reversed(BLOCKS):
-        reason[checks[code]] = code
-    return pd.Series(reason, index=frame.index, name="blocked")
+    return {"task_disabled": ~enabled, "already_recognised": recognised, "ineligible": ~eligible,
+            "not_core_course": not_core, "below_pass_mark": below}
 
 
 def per_value(column: pd.Series, test) -> np.ndarray:
@@ -194,26 +192,28 @@ def forecast_rows(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray
     locked = np.zeros(len(frame), bool) if locked is None else np.asarray(locked, bool)
     mode = scenario.plan.forecast
     year = frame["year"].to_numpy()
-    parts = []
+    # A copy re-dated to its year, pins cleared, is blocked only by what depends on the row
+    # alone: the same for every year, so found once on the input's rows.
+    open_rows = ~np.logical_or.reduce(list(_row_checks(frame, scenario).values()), initial=False)
+    positions, planned_in = [], []
     for planned in years:
         own = (year == planned) & ~locked
-        if mode == "table" or (mode == "auto" and own.any()):
-            rows = frame[own]
-        else:
-            rows = frame[(year == scenario.year) & ~locked]
-        if not len(rows):
-            continue
-        rows = rows.copy()
-        rows["plan_source"] = rows["candidate_id"].astype(str).to_numpy()
-        rows["candidate_id"] = (rows["plan_source"] + f"{PLAN_SEP}{planned}").astype(frame["candidate_id"].dtype)
-        rows["year"] = np.full(len(rows), planned, dtype=frame["year"].dtype)
-        rows["plan_year"] = np.full(len(rows), planned, dtype=np.int64)
-        as_of = dataclasses.replace(scenario, year=planned, force_in=(), force_out=())
-        parts.append(rows[(blocked_reason(rows, as_of) == "").to_numpy()])
-    if not parts:
+        source = own if mode == "table" or (mode == "auto" and own.any()) else (year == scenario.year) & ~locked
+        kept = np.flatnonzero(source & open_rows)
+        positions.append(kept)
+        planned_in.append(np.full(len(kept), planned, dtype=np.int64))
+    positions = np.concatenate(positions)
+    if not len(positions):
         return _empty_plan(frame, columns)
-    out = pd.concat(parts, ignore_index=True)
-    out["plan_source"] = out["plan_source"].astype(object)
+    plan_year = np.concatenate(planned_in)
+    out = frame.take(positions)
+    out.index = pd.RangeIndex(len(out))
+    source_ids = out["candidate_id"].astype(str).to_numpy(dtype=object)
+    out["candidate_id"] = pd.array([f"{i}{PLAN_SEP}{y}" for i, y in zip(source_ids.tolist(), plan_year.tolist())],
+                                   dtype=object).astype(frame["candidate_id"].dtype)
+    out["year"] = plan_year.astype(frame["year"].dtype)
+    out["plan_year"] = plan_year
+    out["plan_source"] = pd.Series(source_ids, index=out.index, dtype=object)
     return out[columns]
 
 
