@@ -215,3 +215,106 @@ def test_progress_shows_on_a_terminal_after_two_seconds_and_never_when_quiet():
     with solve_progress(Console(file=piped, force_terminal=False), quiet=False):
         solve_model(knapsack_model(), time_limit_s=2.5, workers=2)
     assert piped.getvalue() == ""
+
+
+# --------------------------------------------------------------------------- when HiGHS races
+def _knapsack_of(n: int, seed: int, equal_scores: bool = False):
+    """`n` candidates, two weight columns and budgets: a model whose LP is fractional, so its one
+    component has reduced costs and a gap. With `equal_scores` only the tie-break tells many
+    slates apart."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        r = row(f"N{i:02d}", score=70.0 if equal_scores and i % 2 else float(rng.integers(40, 100)))
+        r["w1"], r["w2"] = str(int(rng.integers(1, 30))), str(int(rng.integers(1, 30)))
+        rows.append(r)
+    data = {"rule": [{"id": "b1", "measure": "sum:w1", "max": 7 * n}, {"id": "b2", "measure": "sum:w2", "max": 6 * n}]}
+    frame = typed_frame(rows, extra=["w1", "w2"])
+    return frame, scenario_of(data), rows
+
+
+def _lexicographic_best(model, rows) -> set[str]:
+    """Brute force: the feasible slate of the highest score, then the highest tie-break sum."""
+    level = model.objectives[0]
+    index = {v.index: k for k, v in enumerate(level.variables)}
+    ties = [level.ties[index[model.select[k].index]] for k in range(len(rows))]
+    best, chosen = None, set()
+    for pick in itertools.product([0, 1], repeat=len(rows)):
+        if sum(p * int(r["w1"]) for p, r in zip(pick, rows)) > 7 * len(rows) or \
+                sum(p * int(r["w2"]) for p, r in zip(pick, rows)) > 6 * len(rows):
+            continue
+        key = (round(sum(p * r["score"] for p, r in zip(pick, rows)), 6), sum(p * t for p, t in zip(pick, ties)))
+        if best is None or key > best:
+            best, chosen = key, {r["candidate_id"] for p, r in zip(pick, rows) if p}
+    return chosen
+
+
+def test_highs_races_at_once_where_the_second_thread_has_nothing_else_to_run(monkeypatch):
+    """CP-SAT made unable to finish (each core solve sleeps, then returns nothing): with one
+    component and two threads HiGHS starts after IDLE_RACE_S of CP-SAT, not RACE_AFTER_S /
+    RACE_SHARE of the level (30 s × 5 % = 1.5 s here), and proves the brute-force slate, whose
+    tie-break it settles with the variables the score's reduced costs fix."""
+    import time as clock
+
+    from planner.solver import highs
+    pytest.importorskip("highspy")
+    monkeypatch.setattr(schedule, "IDLE_RACE_S", 0.3)
+    started, narrowed = [], []
+
+    def stuck(p, parts, deadline, stop):
+        clock.sleep(0.15)
+        return "UNKNOWN", None, float("inf")
+
+    real_component, real_restrict = highs.solve_component, highs.restrict
+
+    def spy_component(p, sub, **kw):
+        started.append(clock.perf_counter())
+        return real_component(p, sub, **kw)
+
+    def spy_restrict(sub, delta=None):
+        lower, upper = real_restrict(sub, delta)
+        narrowed.append(int((lower < upper).sum()) < int((sub.lower < sub.upper).sum()))
+        return lower, upper
+
+    monkeypatch.setattr(cores, "_run_cores", stuck)
+    monkeypatch.setattr(highs, "solve_component", spy_component)
+    monkeypatch.setattr(highs, "restrict", spy_restrict)
+    frame, scenario, rows = _knapsack_of(14, seed=5, equal_scores=True)
+    model = build_model(frame, scenario)
+    begun = clock.perf_counter()
+    solution = solve_model(model, time_limit_s=30, workers=2)
+    assert solution.status == "OPTIMAL"
+    assert set(frame["candidate_id"][solution.selected[:len(frame)]]) == _lexicographic_best(model, rows)
+    assert started and started[0] - begun < 1.2          # well before 1.5 s of CP-SAT
+    assert narrowed and any(narrowed)                      # the tie-break step had variables fixed
+
+
+def _track(c: int, cp_running_s: float | None, now: float):
+    sub = cores.Component(members=np.arange(3), lower=np.zeros(3, np.int64), upper=np.ones(3, np.int64),
+                          score=np.ones(3, np.int64), ties=np.zeros(3, np.int64), e_row=np.zeros(0, np.int64),
+                          e_var=np.zeros(0, np.int64), e_coef=np.zeros(0, np.int64), lo=np.zeros(0, np.int64),
+                          hi=np.zeros(0, np.int64), hint=None)
+    track = schedule.Track(c, sub)
+    if cp_running_s is not None:
+        track.cpsat_since = now - cp_running_s
+    return track
+
+
+@pytest.mark.parametrize("running_s, use_highs, expected", [(0.6, True, "highs"), (0.2, True, None),
+                                                            (0.6, False, None)])
+def test_an_idle_thread_races_highs_only_on_a_component_cp_sat_has_worked_on(running_s, use_highs, expected):
+    from types import SimpleNamespace
+    now = 100.0
+    p = SimpleNamespace(deadline=now + 60, engine="cpsat", max_rounds=None)
+    task = schedule._next_task(p, [_track(0, running_s, now)], 2, use_highs, race_after=3.0, now=now)
+    assert (task.kind if task else None) == expected
+
+
+def test_an_idle_thread_takes_waiting_cp_sat_work_before_a_race():
+    from types import SimpleNamespace
+    now = 100.0
+    p = SimpleNamespace(deadline=now + 60, engine="cpsat", max_rounds=None)
+    waiting = _track(1, None, now)
+    waiting.timeouts = 1                      # ran out of time once: waits for a longer share
+    task = schedule._next_task(p, [_track(0, 0.6, now), waiting], 2, True, race_after=3.0, now=now)
+    assert task.kind == "cpsat" and task.tracks == [waiting]

@@ -139,18 +139,19 @@ def solve_job(p: LevelProblem, parts: list[tuple[int, Component, tuple[np.ndarra
 
 
 # --------------------------------------------------------------------------- reduced-cost fixing
-def restrict(sub: Component) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds that keep every solution within `sub.delta` of the Lagrangian bound.
+def restrict(sub: Component, delta: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds that keep every solution within `delta` (default `sub.delta`) of the Lagrangian bound.
 
     Moving x_j t units away from the bound its reduced cost d_j prefers lowers the bound by
     |d_j|·t, so x_j keeps only the t < delta / |d_j| nearest values.
     """
+    delta = sub.delta if delta is None else delta
     lower, upper = sub.lower.copy(), sub.upper.copy()
-    if sub.reduced is None or not math.isfinite(sub.delta):
+    if sub.reduced is None or not math.isfinite(delta):
         return lower, upper
     size = np.abs(sub.reduced)
     with np.errstate(divide="ignore", invalid="ignore"):
-        moves = np.where(size > 0, np.ceil(sub.delta / np.where(size > 0, size, 1.0)) - 1, np.inf)
+        moves = np.where(size > 0, np.ceil(delta / np.where(size > 0, size, 1.0)) - 1, np.inf)
     moves = np.minimum(np.maximum(moves, 0), (upper - lower).astype(float)).astype(np.int64)
     up, down = sub.reduced > 0, sub.reduced < 0
     lower[up] = sub.upper[up] - moves[up]

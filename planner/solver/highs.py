@@ -27,7 +27,7 @@ from planner.errors import InfeasibleError, NoSolutionError, PlannerError
 from planner.lang import say
 from planner.model import INT_MAX, INT_MIN, LinearRows, Model, linear_terms, read_rows
 from planner.solver._base import Component, LevelProblem, Solution, hint_values, read_values
-from planner.solver.cores import CoreResult, Stop, feasible
+from planner.solver.cores import CoreResult, Stop, feasible, restrict
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,8 @@ def solve_model_highs_whole(model: Model, *, time_limit_s: float = 60.0, seed: i
 # --------------------------------------------------------------------------- one component
 def solve_component(p: LevelProblem, sub: Component, *, limit_s: float, stop: Stop | None = None) -> CoreResult:
     """HiGHS on one whole component (no fixing: HiGHS bounds it with its own LP), lexicographic:
-    the score, then — with the score held at its optimum — the tie-break priorities.
+    the score, then — with the score held at its optimum and the variables that optimum fixes
+    by their reduced costs fixed — the tie-break priorities.
 
     Returns the status, the values (checked against the component's rows in exact integers),
     and an upper bound on the component's score (HiGHS's dual bound). The MIP start is the best
@@ -184,6 +185,12 @@ def solve_component(p: LevelProblem, sub: Component, *, limit_s: float, stop: St
         if not np.any(sub.ties):
             return CoreResult("OPTIMAL", values, best)
         _add_row(highspy, highs, sub.score.astype(float), best, math.inf)
+        if math.isfinite(sub.bound):
+            # Every slate scoring `best` lies within bound − best of the Lagrangian bound: the
+            # variables reduced-cost fixing settles at that threshold keep their value in all of
+            # them (`cores.restrict`; HiGHS's own fixing reads the ties' LP, not the score's).
+            lower, upper = restrict(sub, sub.bound - best + 2 * sub.tolerance)
+            highs.changeColsBounds(n, np.arange(n, dtype=np.int32), lower.astype(float), upper.astype(float))
         status2, values2, _ = _maximise(highspy, highs, sub.ties.astype(float), values, deadline)
         values2 = _exact(sub, values2)
         if values2 is None or float(sub.score @ values2) < best:

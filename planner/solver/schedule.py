@@ -6,7 +6,8 @@ with another component's unless both are tiny — then they share one call for a
 only, and go on alone when that call does not prove them both. Each solve gets a share of the
 time left (more each time it runs out); a component still unproven after `RACE_AFTER_S` of
 CP-SAT (or `RACE_SHARE` of the level's time, if longer) gets HiGHS on the whole component beside it (`solver.highs.solve_component`), and
-whichever proves it first stops the other. With the HiGHS backend every component is HiGHS's.
+whichever proves it first stops the other — after `IDLE_RACE_S` already where a thread would
+otherwise have nothing to run. With the HiGHS backend every component is HiGHS's.
 
 Nothing found is lost: every slate any solve finds is offered to its component
 (`cores.offer`), every bound tightens its proof (`cores.tighten`); when the time is up the
@@ -37,6 +38,7 @@ BUNDLE_MAX = 400         # … up to this many free variables in all …
 BUNDLE_S = 1.0           # … for at most this long; unproven, each goes on alone
 RACE_AFTER_S = 1.0       # CP-SAT time after which HiGHS races on the component: this, or …
 RACE_SHARE = 0.05        # … this share of the level's time, whichever is longer
+IDLE_RACE_S = 0.5        # sooner, after this much, where a thread would be idle otherwise
 TICK_S = 0.2             # how often the loop looks at the clock (deadline, races, progress)
 
 
@@ -222,6 +224,15 @@ def _next_task(p: LevelProblem, open_: list[Track], threads: int, use_highs: boo
         core, _ = track.restricted()
         track.cp_slice = min(left, max(MIN_SLICE_S, fair, 2 * track.cp_slice))
         return _start("cpsat", [track], [core], now)
+    # Nothing else to run: rather than leave this thread idle, HiGHS races already on the
+    # component CP-SAT has worked on longest (a level down to one hard component: a point of
+    # the equity frontier).
+    idle = [t for t in open_ if use_highs and not t.highs_running and t.cp_time(now) >= IDLE_RACE_S
+            and _rounds_left(p, t)]
+    if idle:
+        track = max(idle, key=lambda t: (t.cp_time(now), -t.c))
+        track.highs_slice = min(left, max(MIN_SLICE_S, fair, 2 * track.highs_slice))
+        return _start("highs", [track], [], now)
     return None
 
 
