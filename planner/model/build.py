@@ -33,7 +33,6 @@ from planner.rules import (
     Rule,
     Scenario,
     blocked_reason,
-    forecast_rows,
     link_wanted,
     measure_values,
     numeric_column,
@@ -41,6 +40,7 @@ from planner.rules import (
     rule_groups,
     rule_links,
 )
+from planner.rules.availability import forecast_positions, planned_ids, row_checks
 from planner.rules.groups import FrameIndex
 
 INT_MIN, INT_MAX = cp_model.INT_MIN, cp_model.INT_MAX
@@ -77,37 +77,21 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     locked = np.zeros(n_input, bool) if locked is None else np.asarray(locked, bool)
     locked_national = np.zeros(n_input, bool) if locked_national is None else np.asarray(locked_national, bool)
     history_rows = locked.copy() if history_rows is None else np.asarray(history_rows, bool) | locked
-    if forecast is None:
-        forecast = forecast_rows(frame, scenario, locked=locked)
-    # Who can be chosen this year: the input's rows only (a planned row is free in its own year).
-    blocked = np.concatenate([blocked_reason(frame, scenario).to_numpy(dtype=object),
-                              np.full(len(forecast), "other_year", dtype=object)])
-    n_plan = len(forecast)
     attrs = dict(frame.attrs)
-    if n_plan:
-        # Every number a rule adds up, checked on the input (a bad cell is named in its file);
-        # the planned rows are copies of its rows.
-        for column in dict.fromkeys([scenario.maximise, *(r.column for r in scenario.rules
-                                                          if r.column is not None and r.decision != "filing")]):
-            numeric_column(frame, column)
-        frame = pd.concat([frame, forecast[list(frame.columns)]], ignore_index=True)
-        # built without the input's attrs (pandas deep-copies them into every column read);
-        # the model's frame gets them back below
-        frame.attrs.clear()
+    frame, blocked, plan_year, plan_source, sources = _with_planned(frame, scenario, locked, forecast)
+    n_plan = len(plan_year)
     n = len(frame)
     planned = np.concatenate([np.zeros(n_input, bool), np.ones(n_plan, bool)])
-    plan_year = np.concatenate([np.zeros(n_input, np.int64), forecast["plan_year"].to_numpy(dtype=np.int64)
-                                if n_plan else np.zeros(0, np.int64)])
-    plan_source = np.concatenate([np.full(n_input, "", dtype=object),
-                                  forecast["plan_source"].astype(str).to_numpy(dtype=object)
-                                  if n_plan else np.zeros(0, dtype=object)])
+    plan_year = np.concatenate([np.zeros(n_input, np.int64), plan_year])
+    plan_source = np.concatenate([np.full(n_input, "", dtype=object), plan_source])
     locked = np.concatenate([locked, np.zeros(n_plan, bool)])
     locked_national = np.concatenate([locked_national, np.zeros(n_plan, bool)])
     history_rows = np.concatenate([history_rows, np.zeros(n_plan, bool)])
     cp = cp_model.CpModel()
     cp.name = scenario.name
-    ids = frame["candidate_id"].astype(str)
-    index = FrameIndex(frame)       # column forms, masks and group keys shared by every rule
+    # column forms, masks and group keys shared by every rule (a planned row's from its source's)
+    index = FrameIndex(frame, sources=sources, changed=("candidate_id", "year"))
+    ids = index.column("candidate_id").text
 
     # Planned rows were filtered for their own year by the forecast; input rows for this year.
     free = ((blocked == "") & ~locked) | planned
@@ -149,9 +133,9 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     pins = pinned_in(frame, scenario) & free & ~planned
     for pos in np.flatnonzero(pins):
         if with_assumptions:
-            lit = cp.new_bool_var(f"pin[{ids.iat[pos]}]")
+            lit = cp.new_bool_var(f"pin[{ids[pos]}]")
             cp.add(select[pos] == 1).only_enforce_if(lit)
-            model.pin_literals[lit.index] = ids.iat[pos]
+            model.pin_literals[lit.index] = ids[pos]
         else:
             cp.add(select[pos] == 1)
 
@@ -171,6 +155,51 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
              int(free.sum()), int((free & planned).sum()), int(may_national.sum()), len(model.constraints),
              model.build_s)
     return model
+
+
+def _with_planned(frame: pd.DataFrame, scenario: Scenario, locked: np.ndarray, forecast: pd.DataFrame | None
+                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The input's rows followed by the planned rows (`forecast`, or the scenario's forecast),
+    without the input's attrs, a fresh RangeIndex — exactly ``pd.concat([frame, forecast])`` —
+    with every row's block this year (a planned row: "other_year"), the planned rows' year and
+    source id, and where the scenario's forecast was made here, every row's source: the input
+    row whose values it holds but for candidate_id and year (None otherwise)."""
+    n_input = len(frame)
+    if forecast is None:
+        checks = row_checks(frame, scenario)        # what blocks a row itself: read by both
+        blocked = blocked_reason(frame, scenario, checks=checks).to_numpy(dtype=object)
+        positions, plan_year = forecast_positions(frame, scenario, locked=locked, checks=checks)
+    else:
+        blocked = blocked_reason(frame, scenario).to_numpy(dtype=object)
+        positions, plan_year = None, forecast["plan_year"].to_numpy(dtype=np.int64)
+    n_plan = len(plan_year)
+    if not n_plan:
+        return frame, blocked, np.zeros(0, np.int64), np.zeros(0, dtype=object), None
+    blocked = np.concatenate([blocked, np.full(n_plan, "other_year", dtype=object)])
+    # Every number a rule adds up, checked on the input (a bad cell is named in its file);
+    # the planned rows are copies of its rows.
+    for column in dict.fromkeys([scenario.maximise, *(r.column for r in scenario.rules
+                                                      if r.column is not None and r.decision != "filing")]):
+        numeric_column(frame, column)
+    if positions is None:
+        frame = pd.concat([frame, forecast[list(frame.columns)]], ignore_index=True)
+        # built without the input's attrs (pandas deep-copies them into every column read);
+        # the model's frame gets them back at the end of the build
+        frame.attrs.clear()
+        return frame, blocked, plan_year, forecast["plan_source"].astype(str).to_numpy(dtype=object), None
+    # The forecast's rows taken from the input at once (`forecast_rows`, without a frame of its own).
+    sources = np.concatenate([np.arange(n_input, dtype=np.int64), positions])
+    source_ids = frame["candidate_id"].astype(str).to_numpy(dtype=object)[positions]
+    id_dtype, year_dtype = frame["candidate_id"].dtype, frame["year"].dtype
+    out = frame.take(sources)
+    out.attrs.clear()
+    out.index = pd.RangeIndex(len(out))
+    redated = {"candidate_id": pd.Series(planned_ids(source_ids, plan_year, id_dtype)),
+               "year": pd.Series(plan_year.astype(year_dtype))}
+    for column, values in redated.items():
+        # as `pd.concat` joins one column of the input and the forecast
+        out[column] = pd.concat([out[column].iloc[:n_input], values], ignore_index=True)
+    return out, blocked, plan_year, source_ids, sources
 
 
 @dataclass
