@@ -216,6 +216,12 @@ class _RuleContext:
     with_assumptions: bool
     var_index: np.ndarray           # proto index of `variables` per row (-1: none)
     plain: bool = False             # var_index increases with the row and no unit is 0 (`add_linear`)
+    history_units: np.ndarray | None = None     # units where `history`, 0 elsewhere
+    any_history: bool = False
+
+    def __post_init__(self) -> None:
+        self.any_history = bool(self.history.any())
+        self.history_units = np.where(self.history, self.units, 0) if self.any_history else None
 
 
 def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
@@ -393,15 +399,18 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
     """
     rule, units = ctx.rule, ctx.units
     var_rows = rows[ctx.has_variable[rows]]
-    constant = int(units[rows[ctx.history[rows]]].sum()) if len(rows) else 0
+    # locked history's share: Σ units over the rows locked in (in int64, as the rows' units add up)
+    constant = int(ctx.history_units[rows].sum()) if ctx.any_history and len(rows) else 0
     expr = LazyExpr(ctx.variables, units, var_rows, constant)
     scaled = math.ceil(limit * ctx.scale - 1e-9) if bound == "min" else math.floor(limit * ctx.scale + 1e-9)
-    suffix = "" if kind == "round" else f"@{year}"
-    name = f"{rule.id}|{group.key}|{bound}{suffix}"
     soft = rule.soft or (reach and model.scenario.plan.reachability == "soft")
     slack = literal = None
     terms, coefs = ctx.var_index[var_rows], units[var_rows]
     lo, hi = (scaled - constant, INT_MAX) if bound == "min" else (INT_MIN, scaled - constant)
+    plain = ctx.plain
+    if soft or ctx.with_assumptions:
+        suffix = "" if kind == "round" else f"@{year}"
+        name = f"{rule.id}|{group.key}|{bound}{suffix}"
     if soft:
         top = int(np.abs(units[var_rows]).sum()) + abs(constant) + abs(scaled)
         slack = model.cp.new_int_var(0, max(top, 0), f"slack[{name}]")
@@ -417,7 +426,7 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
     elif ctx.with_assumptions:
         literal = model.cp.new_bool_var(f"hold[{name}]")
     # the slack variables come after every select and national variable (and a period's after its round's)
-    at = add_linear(model.cp, terms, coefs, lo, hi, None if literal is None else literal.index, plain=ctx.plain)
+    at = add_linear(model.cp, terms, coefs, lo, hi, None if literal is None else literal.index, plain=plain)
     c = Constraint(group=group, bound=bound, limit=limit, scale=ctx.scale, expr=expr, constant=constant,
                    slack=slack, literal=literal, kind=kind, year=year, index=at)
     model.constraints.append(c)
