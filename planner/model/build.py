@@ -98,7 +98,8 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     select = np.full(n, None, dtype=object)
     # what every rule reads: each row's select and national variable by proto index (-1: none), the
     # integer grid of each measure and set of bounds
-    shared = {"select": np.full(n, -1, dtype=np.int64), "national": np.full(n, -1, dtype=np.int64), "grids": {}}
+    shared = {"select": np.full(n, -1, dtype=np.int64), "national": np.full(n, -1, dtype=np.int64), "grids": {},
+              "measures": {}}
     if free.any():
         shared["select"][free] = len(cp.Proto().variables) + np.arange(int(free.sum()))
         select[free] = add_bool_vars(cp, [f"select[{i}]" for i in ids[free].tolist()])
@@ -234,7 +235,8 @@ def _rule_context(model: Model, rule: Rule, penalties: list, with_assumptions: b
                   shared: dict) -> _RuleContext:
     """The variables, constants and integer grid a rule's bounds count with (`shared`: what
     every rule of the build reads — the proto index of each row's select and national variable,
-    -1 where it has none, and the integer grid of each measure and set of bounds)."""
+    -1 where it has none, the integer grid of each measure and set of bounds, and each measure's
+    distinct values)."""
     frame = model.frame
     national = rule.decision == "national"
     variables = model.national if national else model.select
@@ -246,9 +248,13 @@ def _rule_context(model: Model, rule: Rule, penalties: list, with_assumptions: b
                    for b in (bound.default, *bound.groups.values()) if b is not None)
     key = (rule.column, bounds)
     if key not in shared["grids"]:      # rules measuring the same column with the same bounds share it
-        values = measure_values(frame, rule)
-        units_all, scale = integer_scale(np.concatenate([values, np.asarray(bounds, dtype=float)]))
-        shared["grids"][key] = (units_all[:len(values)], scale)
+        # found on the measure's distinct values (the grid depends on which values there are, a
+        # row's integer on its value alone), each measure's read once
+        if rule.column not in shared["measures"]:
+            shared["measures"][rule.column] = np.unique(measure_values(frame, rule), return_inverse=True)
+        distinct, inverse = shared["measures"][rule.column]
+        units_all, scale = integer_scale(np.concatenate([distinct, np.asarray(bounds, dtype=float)]))
+        shared["grids"][key] = (units_all[:len(distinct)][inverse.ravel()], scale)
     units, scale = shared["grids"][key]
     links = rule_links(rule)
     if links and not national:
@@ -327,7 +333,7 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
     frame = model.frame
     counted = model.select.copy()
     one = model.locked.copy()
-    ids = frame["candidate_id"].astype(str).to_numpy()
+    ids = index.column("candidate_id").text
     for column in links:
         wanted = link_wanted(rule, column)
         target = index.link_targets(column)

@@ -104,7 +104,7 @@ class FrameIndex:
 
     def link_targets(self, column: str) -> np.ndarray:
         if column not in self._targets:
-            self._targets[column] = link_targets(self.frame, column)
+            self._targets[column] = link_targets(self.frame, column, ids=self.column("candidate_id").text)
         return self._targets[column]
 
     def codes(self, per: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -192,11 +192,12 @@ def match(frame: pd.DataFrame, where: Mapping[str, tuple[tuple[str, Any], ...]],
     return mask
 
 
-def link_targets(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """Per row, the position of the row its link column names by candidate_id; -1 for none."""
+def link_targets(frame: pd.DataFrame, column: str, *, ids: np.ndarray | None = None) -> np.ndarray:
+    """Per row, the position of the row its link column names by candidate_id; -1 for none
+    (`ids`: the candidate_id column as text, ``astype(str)``, when the caller has it)."""
     if column not in frame:
         return np.full(len(frame), -1, dtype=np.int64)
-    ids = frame["candidate_id"].astype(str).tolist()
+    ids = frame["candidate_id"].astype(str).tolist() if ids is None else np.asarray(ids, dtype=object).tolist()
     first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1)))     # a repeated id names its first row
     codes, names = pd.factorize(frame[column].fillna("").astype(str).to_numpy())
     targets = np.array([first.get(name.strip(), -1) for name in names.tolist()], dtype=np.int64)  # each text once
