@@ -333,6 +333,7 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
     frame = model.frame
     counted = model.select.copy()
     one = model.locked.copy()
+    has = model.free                # where `counted` holds a literal (model.select: the free rows)
     ids = index.column("candidate_id").text
     for column in links:
         wanted = link_wanted(rule, column)
@@ -340,7 +341,7 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
         named = target >= 0
         t = np.where(named, target, 0)
         t_var, t_one = model.select[t], model.locked[t] & named
-        has, t_has = _present(counted), _present(t_var)
+        t_has = model.free[t]
         new_counted = np.full(len(frame), None, dtype=object)
         pending = []                # rows that need a new AND literal
         if wanted:
@@ -370,6 +371,7 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
         _add_ands(model, pending, new_counted, [f"{'linked' if wanted else 'unlinked'}[{ids[pos]}]"
                                                 for pos, _, _ in pending])
         counted, one = new_counted, new_one
+        has = _present(counted)
     return counted, one
 
 
