@@ -308,3 +308,62 @@ def test_groups_through_a_shared_index_are_the_groups_of_a_plain_groupby(data):
                     rule_groups(frame, rule, scenario, mask=mask)):
             assert [g.key for g in got] == sorted(set(expected) | ({ALL} if not per else set()))
             assert {g.key: g.rows.tolist() for g in got if len(g.rows)} == expected
+
+
+def test_a_copied_row_is_matched_and_grouped_by_its_own_values_in_the_changed_columns():
+    # rows 3 and 4 copy rows 1 and 0 but for candidate_id and year (a model's planned rows)
+    frame = pd.DataFrame({"candidate_id": ["A", "B", "C", "B@2024", "A@2025"], "year": [2023, 2023, 2022, 2024, 2025],
+                          "task": ["textbook", "core_course", "textbook", "core_course", "textbook"],
+                          "score": [1.5, 2.0, 3.0, 2.0, 1.5]})
+    index = FrameIndex(frame, sources=np.array([0, 1, 2, 1, 0]), changed=("candidate_id", "year"))
+    assert index.match({"task": (("eq", "textbook"),)}).tolist() == [True, False, True, False, True]
+    assert index.match({"year": (("ge", 2024),)}).tolist() == [False, False, False, True, True]
+    assert index.match({"score": (("gt", 1.5),), "task": (("eq", "core_course"),)}).tolist() == \
+        [False, True, False, True, False]
+    codes, keys = index.codes(("task",))
+    assert list(keys) == ["core_course", "textbook"] and codes.tolist() == [1, 0, 1, 0, 1]
+    codes, keys = index.codes(("task", "year"))
+    assert list(keys) == ["core_course|2023", "core_course|2024", "textbook|2022", "textbook|2023", "textbook|2025"]
+    assert codes.tolist() == [3, 0, 2, 1, 4]
+    assert index.column("candidate_id").text.tolist() == ["A", "B", "C", "B@2024", "A@2025"]
+    with pytest.raises(ValueError):         # row 2 may copy only a row before the first copy
+        FrameIndex(frame, sources=np.array([0, 1, 2, 4, 0]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_an_index_of_copied_rows_answers_as_one_without_the_copies_known(data):
+    """Random frames of mixed columns (text, numbers with blanks, flags, text with numbers and
+    blanks) and random copies of their rows with another candidate_id and year: every answer of
+    a FrameIndex told the copies equals that of a plain one (the only independent reason is the
+    plain computation: the index promises exactly its answers)."""
+    n = data.draw(st.integers(1, 8))
+    draw = lambda values: data.draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))  # noqa: E731
+    base = pd.DataFrame({"candidate_id": pd.Series([f"C{i}" for i in range(n)], dtype="str"),
+                         "year": draw([2022, 2023]),
+                         "task": pd.Series(draw(["core_course", "textbook", "a|b", None]), dtype="str"),
+                         "score": draw([1.0, 2.5, float("nan"), 10.0]),
+                         "flag": draw([True, False]),
+                         "mixed": pd.Series(draw(["1", 2, "x", None, 3.5, True]), dtype=object)})
+    copies = data.draw(st.lists(st.integers(0, n - 1), max_size=10))
+    taken = base.iloc[copies].copy()
+    taken["candidate_id"] = pd.Series([f"C{i}@{2024 + k % 2}" for k, i in enumerate(copies)], dtype="str").to_numpy()
+    taken["year"] = [2024 + k % 2 for k in range(len(copies))]
+    frame = pd.concat([base, taken], ignore_index=True)
+    told = FrameIndex(frame, sources=np.concatenate([np.arange(n), np.asarray(copies, dtype=np.int64)]),
+                      changed=("candidate_id", "year"))
+    plain = FrameIndex(frame)
+    for column in frame.columns:
+        assert told.column(column).text.tolist() == plain.column(column).text.tolist()
+        np.testing.assert_array_equal(told.column(column).numbers, plain.column(column).numbers)
+        for text in ["1", "2", "x", "nan", "None", "textbook", "True", "2023", "C0@2024"]:
+            assert told.column(column).text_equals(text).tolist() == plain.column(column).text_equals(text).tolist()
+    wheres = [{}, {"task": (("eq", "textbook"),)}, {"task": (("not", ("a|b", "textbook")),)},
+              {"score": (("ge", 2.0),)}, {"flag": (("eq", True),)}, {"mixed": (("eq", ("1", 3.5)),)},
+              {"mixed": (("lt", 3),), "year": (("eq", 2024),)}, {"candidate_id": (("eq", "C0@2025"),)}]
+    for where in wheres:
+        assert told.match(where).tolist() == plain.match(where).tolist() == match(frame, where).tolist(), where
+    for per in [("task",), ("score", "flag"), ("mixed", "task"), ("year", "task"), ("flag",), ()]:
+        got, expected = told.codes(per), plain.codes(per)
+        assert got[0].tolist() == expected[0].tolist() and list(got[1]) == list(expected[1]), per
+        assert [a.tolist() for a in told.grouped(per)] == [a.tolist() for a in plain.grouped(per)]

@@ -75,6 +75,38 @@ def test_locked_history_is_a_constant_of_period_rules_only():
     assert model.select[2] is None and model.select[3] is None
 
 
+
+def test_locked_history_adds_its_units_per_group_and_a_soft_bound_its_slack_last():
+    # sum:cost per locality over 2022–2023; H1 (长春市, 2.5) and H3 (吉林市, 4.0) locked, H2 not.
+    rows = ROWS[:2] + [row("H1", year=2022, locality="长春市", cost=2.5), row("H2", year=2022, locality="长春市", cost=7.0),
+                       row("H3", year=2022, locality="吉林市", cost=4.0)]
+    locked = np.array([False, False, True, False, True])
+    model, _ = build({"period": [2022, 2023], "rule": [{"id": "c", "measure": "sum:cost", "per": ["locality"], "max": 20},
+                                                         {"id": "s", "max": 1, "soft": {"weight": 1}}]},
+                     rows=rows, locked=locked)
+    by_key = {(c.group.rule.id, c.group.key): c for c in model.constraints}
+    assert by_key[("c", "长春市")].constant == 25 and by_key[("c", "吉林市")].constant == 40     # tenths
+    assert by_key[("c", "长春市")].scale == 10
+    assert list(model.cp.proto.constraints[by_key[("c", "吉林市")].index].linear.domain)[-1] == 200 - 40
+    soft = by_key[("s", "(all)")]
+    linear = model.cp.proto.constraints[soft.index].linear
+    chosen = [v.index for v in model.select if v is not None]
+    assert soft.constant == 2 and list(linear.vars) == [*chosen, soft.slack.index]
+    assert list(linear.coeffs) == [1] * len(chosen) + [-1] and list(linear.domain)[-1] == 1 - 2
+
+
+def test_each_set_of_bounds_of_one_measure_gets_its_own_integer_grid():
+    # cost 10.5, 0.25, 3, 10.5: two decimals; a bound of 0.125 needs three (one grid per set of bounds)
+    rows = [row("A", cost=10.5), row("B", cost=0.25), row("C", cost=3.0), row("D", cost=10.5)]
+    model, _ = build({"rule": [{"id": "two", "measure": "sum:cost", "max": 20},
+                               {"id": "three", "measure": "sum:cost", "max": 0.125},
+                               {"id": "count", "max": 2.5, "soft": {"weight": 1}}]}, rows=rows)
+    by_rule = {c.group.rule.id: c for c in model.constraints}
+    coeffs = {rule: list(model.cp.proto.constraints[c.index].linear.coeffs) for rule, c in by_rule.items()}
+    assert by_rule["two"].scale == 100 and coeffs["two"] == [1050, 25, 300, 1050]
+    assert by_rule["three"].scale == 1000 and coeffs["three"] == [10500, 250, 3000, 10500]
+    assert by_rule["count"].scale == 10 and coeffs["count"] == [10, 10, 10, 10, -1]
+
 def test_assumptions_name_every_hard_bound_and_pin():
     model, _ = build({"force_in": ["A"], "rule": [{"id": "h", "per": ["locality"], "max": 1},
                                                    {"id": "s", "max": 1, "soft": {"weight": 1}}]},

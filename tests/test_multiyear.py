@@ -320,6 +320,30 @@ def test_forecast_copies_ignore_this_rounds_pins_but_not_what_blocks_the_row_its
     assert list(rows.index) == [0, 1, 2, 3]
 
 
+
+@pytest.mark.parametrize("mode", ["repeat", "auto", "table"])
+def test_a_build_makes_the_planned_rows_of_forecast_rows_and_the_same_model_from_them(mode):
+    # The build takes the planned rows from the input itself (no forecast frame of its own): the
+    # same frame, dtypes and blocks as the forecast's rows joined to the input, the same proto.
+    frame = table([("A", 2023, "school", 90), ("B", 2024, "school", 80), ("P", 2023, "school", 85),
+                   ("L", 2023, "school", 95), ("N", 2023, "school", 50), ("E", 2025, "school", 88)])
+    frame["eligible"] = [True, True, True, True, True, False]
+    frame["note"] = pd.Series(["x", 1, None, 2.5, "", True], dtype=object)     # a column of mixed values
+    frame.attrs["source"] = "candidates.csv"
+    sc = scenario(2023, [QUOTA, TARGET], {"forecast": mode}, period=(2023, 2025))
+    sc = dataclasses.replace(sc, pass_mark=60.0, force_out=("P",))
+    locked = np.array([False, False, False, True, False, False])
+    forecast = forecast_rows(frame, sc, locked=locked)
+    given = build_model(frame, sc, locked=locked, forecast=forecast)
+    made = build_model(frame, sc, locked=locked)
+    expected = pd.concat([frame, forecast[list(frame.columns)]], ignore_index=True)
+    pd.testing.assert_frame_equal(made.frame, expected, check_exact=True)
+    pd.testing.assert_frame_equal(given.frame, expected, check_exact=True)
+    assert made.frame.attrs == frame.attrs and frame.attrs["source"] == "candidates.csv"
+    assert made.plan_source.tolist() == given.plan_source.tolist() == ["", "", "", "", "", "", *forecast["plan_source"]]
+    assert made.plan_year.tolist() == given.plan_year.tolist() and made.free.tolist() == given.free.tolist()
+    assert str(made.cp.Proto()) == str(given.cp.Proto())
+
 def test_without_a_plan_section_nothing_changes():
     # No [plan]: no lookahead, the model has no planned rows (the pre-ledger behaviour).
     sc = scenario(2023, [QUOTA, TARGET])

@@ -58,18 +58,19 @@ def add_linear(cp: cp_model.CpModel, variables: np.ndarray, coefs: np.ndarray, l
     """Append ``lo ≤ Σ coefs·variables ≤ hi`` (enforced by the literal `enforcement`, if given)
     as ``CpModel.add`` writes it — the terms by variable index, a variable's coefficients summed,
     zero coefficients dropped — straight into the proto (`variables` are proto indices, `coefs`
-    integers), without one Python object per term. ``plain``: the caller knows the variables
-    strictly increasing and no coefficient zero (nothing to sort, sum or drop). Returns the
-    constraint's index."""
-    variables = np.asarray(variables, dtype=np.int64)
-    coefs = np.asarray(coefs, dtype=np.int64)
-    if not plain and len(variables) > 1 and not np.all(variables[1:] > variables[:-1]):
-        variables, at = np.unique(variables, return_inverse=True)
-        summed = np.zeros(len(variables), dtype=np.int64)
-        np.add.at(summed, at.ravel(), coefs)
-        coefs = summed
-    if not plain and not coefs.all():
-        variables, coefs = variables[coefs != 0], coefs[coefs != 0]
+    integers), without one Python object per term. ``plain``: the caller knows them int64 arrays,
+    the variables strictly increasing and no coefficient zero (nothing to sort, sum or drop).
+    Returns the constraint's index."""
+    if not plain:
+        variables = np.asarray(variables, dtype=np.int64)
+        coefs = np.asarray(coefs, dtype=np.int64)
+        if len(variables) > 1 and not np.all(variables[1:] > variables[:-1]):
+            variables, at = np.unique(variables, return_inverse=True)
+            summed = np.zeros(len(variables), dtype=np.int64)
+            np.add.at(summed, at.ravel(), coefs)
+            coefs = summed
+        if not coefs.all():
+            variables, coefs = variables[coefs != 0], coefs[coefs != 0]
     constraints = cp.Proto().constraints
     index = len(constraints)
     ct = constraints.add()

@@ -33,7 +33,6 @@ from planner.rules import (
     Rule,
     Scenario,
     blocked_reason,
-    forecast_rows,
     link_wanted,
     measure_values,
     numeric_column,
@@ -41,6 +40,7 @@ from planner.rules import (
     rule_groups,
     rule_links,
 )
+from planner.rules.availability import forecast_positions, planned_ids, row_checks
 from planner.rules.groups import FrameIndex
 
 INT_MIN, INT_MAX = cp_model.INT_MIN, cp_model.INT_MAX
@@ -77,44 +77,29 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     locked = np.zeros(n_input, bool) if locked is None else np.asarray(locked, bool)
     locked_national = np.zeros(n_input, bool) if locked_national is None else np.asarray(locked_national, bool)
     history_rows = locked.copy() if history_rows is None else np.asarray(history_rows, bool) | locked
-    if forecast is None:
-        forecast = forecast_rows(frame, scenario, locked=locked)
-    # Who can be chosen this year: the input's rows only (a planned row is free in its own year).
-    blocked = np.concatenate([blocked_reason(frame, scenario).to_numpy(dtype=object),
-                              np.full(len(forecast), "other_year", dtype=object)])
-    n_plan = len(forecast)
     attrs = dict(frame.attrs)
-    if n_plan:
-        # Every number a rule adds up, checked on the input (a bad cell is named in its file);
-        # the planned rows are copies of its rows.
-        for column in dict.fromkeys([scenario.maximise, *(r.column for r in scenario.rules
-                                                          if r.column is not None and r.decision != "filing")]):
-            numeric_column(frame, column)
-        frame = pd.concat([frame, forecast[list(frame.columns)]], ignore_index=True)
-        # built without the input's attrs (pandas deep-copies them into every column read);
-        # the model's frame gets them back below
-        frame.attrs.clear()
+    frame, blocked, plan_year, plan_source, sources = _with_planned(frame, scenario, locked, forecast)
+    n_plan = len(plan_year)
     n = len(frame)
     planned = np.concatenate([np.zeros(n_input, bool), np.ones(n_plan, bool)])
-    plan_year = np.concatenate([np.zeros(n_input, np.int64), forecast["plan_year"].to_numpy(dtype=np.int64)
-                                if n_plan else np.zeros(0, np.int64)])
-    plan_source = np.concatenate([np.full(n_input, "", dtype=object),
-                                  forecast["plan_source"].astype(str).to_numpy(dtype=object)
-                                  if n_plan else np.zeros(0, dtype=object)])
+    plan_year = np.concatenate([np.zeros(n_input, np.int64), plan_year])
+    plan_source = np.concatenate([np.full(n_input, "", dtype=object), plan_source])
     locked = np.concatenate([locked, np.zeros(n_plan, bool)])
     locked_national = np.concatenate([locked_national, np.zeros(n_plan, bool)])
     history_rows = np.concatenate([history_rows, np.zeros(n_plan, bool)])
     cp = cp_model.CpModel()
     cp.name = scenario.name
-    ids = frame["candidate_id"].astype(str)
-    index = FrameIndex(frame)       # column forms, masks and group keys shared by every rule
+    # column forms, masks and group keys shared by every rule (a planned row's from its source's)
+    index = FrameIndex(frame, sources=sources, changed=("candidate_id", "year"))
+    ids = index.column("candidate_id").text
 
     # Planned rows were filtered for their own year by the forecast; input rows for this year.
     free = ((blocked == "") & ~locked) | planned
     select = np.full(n, None, dtype=object)
     # what every rule reads: each row's select and national variable by proto index (-1: none), the
     # integer grid of each measure and set of bounds
-    shared = {"select": np.full(n, -1, dtype=np.int64), "national": np.full(n, -1, dtype=np.int64), "grids": {}}
+    shared = {"select": np.full(n, -1, dtype=np.int64), "national": np.full(n, -1, dtype=np.int64), "grids": {},
+              "measures": {}}
     if free.any():
         shared["select"][free] = len(cp.Proto().variables) + np.arange(int(free.sum()))
         select[free] = add_bool_vars(cp, [f"select[{i}]" for i in ids[free].tolist()])
@@ -149,9 +134,9 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     pins = pinned_in(frame, scenario) & free & ~planned
     for pos in np.flatnonzero(pins):
         if with_assumptions:
-            lit = cp.new_bool_var(f"pin[{ids.iat[pos]}]")
+            lit = cp.new_bool_var(f"pin[{ids[pos]}]")
             cp.add(select[pos] == 1).only_enforce_if(lit)
-            model.pin_literals[lit.index] = ids.iat[pos]
+            model.pin_literals[lit.index] = ids[pos]
         else:
             cp.add(select[pos] == 1)
 
@@ -173,6 +158,51 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     return model
 
 
+def _with_planned(frame: pd.DataFrame, scenario: Scenario, locked: np.ndarray, forecast: pd.DataFrame | None
+                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The input's rows followed by the planned rows (`forecast`, or the scenario's forecast),
+    without the input's attrs, a fresh RangeIndex — exactly ``pd.concat([frame, forecast])`` —
+    with every row's block this year (a planned row: "other_year"), the planned rows' year and
+    source id, and where the scenario's forecast was made here, every row's source: the input
+    row whose values it holds but for candidate_id and year (None otherwise)."""
+    n_input = len(frame)
+    if forecast is None:
+        checks = row_checks(frame, scenario)        # what blocks a row itself: read by both
+        blocked = blocked_reason(frame, scenario, checks=checks).to_numpy(dtype=object)
+        positions, plan_year = forecast_positions(frame, scenario, locked=locked, checks=checks)
+    else:
+        blocked = blocked_reason(frame, scenario).to_numpy(dtype=object)
+        positions, plan_year = None, forecast["plan_year"].to_numpy(dtype=np.int64)
+    n_plan = len(plan_year)
+    if not n_plan:
+        return frame, blocked, np.zeros(0, np.int64), np.zeros(0, dtype=object), None
+    blocked = np.concatenate([blocked, np.full(n_plan, "other_year", dtype=object)])
+    # Every number a rule adds up, checked on the input (a bad cell is named in its file);
+    # the planned rows are copies of its rows.
+    for column in dict.fromkeys([scenario.maximise, *(r.column for r in scenario.rules
+                                                      if r.column is not None and r.decision != "filing")]):
+        numeric_column(frame, column)
+    if positions is None:
+        frame = pd.concat([frame, forecast[list(frame.columns)]], ignore_index=True)
+        # built without the input's attrs (pandas deep-copies them into every column read);
+        # the model's frame gets them back at the end of the build
+        frame.attrs.clear()
+        return frame, blocked, plan_year, forecast["plan_source"].astype(str).to_numpy(dtype=object), None
+    # The forecast's rows taken from the input at once (`forecast_rows`, without a frame of its own).
+    sources = np.concatenate([np.arange(n_input, dtype=np.int64), positions])
+    source_ids = frame["candidate_id"].astype(str).to_numpy(dtype=object)[positions]
+    id_dtype, year_dtype = frame["candidate_id"].dtype, frame["year"].dtype
+    out = frame.take(sources)
+    out.attrs.clear()
+    out.index = pd.RangeIndex(len(out))
+    redated = {"candidate_id": pd.Series(planned_ids(source_ids, plan_year, id_dtype)),
+               "year": pd.Series(plan_year.astype(year_dtype))}
+    for column, values in redated.items():
+        # as `pd.concat` joins one column of the input and the forecast
+        out[column] = pd.concat([out[column].iloc[:n_input], values], ignore_index=True)
+    return out, blocked, plan_year, source_ids, sources
+
+
 @dataclass
 class _RuleContext:
     """What every constraint of one rule shares."""
@@ -187,6 +217,12 @@ class _RuleContext:
     with_assumptions: bool
     var_index: np.ndarray           # proto index of `variables` per row (-1: none)
     plain: bool = False             # var_index increases with the row and no unit is 0 (`add_linear`)
+    history_units: np.ndarray | None = None     # units where `history`, 0 elsewhere
+    any_history: bool = False
+
+    def __post_init__(self) -> None:
+        self.any_history = bool(self.history.any())
+        self.history_units = np.where(self.history, self.units, 0) if self.any_history else None
 
 
 def _add_rule(model: Model, rule: Rule, penalties: list, with_assumptions: bool, index: FrameIndex,
@@ -199,7 +235,8 @@ def _rule_context(model: Model, rule: Rule, penalties: list, with_assumptions: b
                   shared: dict) -> _RuleContext:
     """The variables, constants and integer grid a rule's bounds count with (`shared`: what
     every rule of the build reads — the proto index of each row's select and national variable,
-    -1 where it has none, and the integer grid of each measure and set of bounds)."""
+    -1 where it has none, the integer grid of each measure and set of bounds, and each measure's
+    distinct values)."""
     frame = model.frame
     national = rule.decision == "national"
     variables = model.national if national else model.select
@@ -211,9 +248,13 @@ def _rule_context(model: Model, rule: Rule, penalties: list, with_assumptions: b
                    for b in (bound.default, *bound.groups.values()) if b is not None)
     key = (rule.column, bounds)
     if key not in shared["grids"]:      # rules measuring the same column with the same bounds share it
-        values = measure_values(frame, rule)
-        units_all, scale = integer_scale(np.concatenate([values, np.asarray(bounds, dtype=float)]))
-        shared["grids"][key] = (units_all[:len(values)], scale)
+        # found on the measure's distinct values (the grid depends on which values there are, a
+        # row's integer on its value alone), each measure's read once
+        if rule.column not in shared["measures"]:
+            shared["measures"][rule.column] = np.unique(measure_values(frame, rule), return_inverse=True)
+        distinct, inverse = shared["measures"][rule.column]
+        units_all, scale = integer_scale(np.concatenate([distinct, np.asarray(bounds, dtype=float)]))
+        shared["grids"][key] = (units_all[:len(distinct)][inverse.ravel()], scale)
     units, scale = shared["grids"][key]
     links = rule_links(rule)
     if links and not national:
@@ -292,14 +333,15 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
     frame = model.frame
     counted = model.select.copy()
     one = model.locked.copy()
-    ids = frame["candidate_id"].astype(str).to_numpy()
+    has = model.free                # where `counted` holds a literal (model.select: the free rows)
+    ids = index.column("candidate_id").text
     for column in links:
         wanted = link_wanted(rule, column)
         target = index.link_targets(column)
         named = target >= 0
         t = np.where(named, target, 0)
         t_var, t_one = model.select[t], model.locked[t] & named
-        has, t_has = _present(counted), _present(t_var)
+        t_has = model.free[t]
         new_counted = np.full(len(frame), None, dtype=object)
         pending = []                # rows that need a new AND literal
         if wanted:
@@ -329,6 +371,7 @@ def _linked_choices(model: Model, links: tuple[str, ...], rule: Rule, index: Fra
         _add_ands(model, pending, new_counted, [f"{'linked' if wanted else 'unlinked'}[{ids[pos]}]"
                                                 for pos, _, _ in pending])
         counted, one = new_counted, new_one
+        has = _present(counted)
     return counted, one
 
 
@@ -364,15 +407,18 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
     """
     rule, units = ctx.rule, ctx.units
     var_rows = rows[ctx.has_variable[rows]]
-    constant = int(units[rows[ctx.history[rows]]].sum()) if len(rows) else 0
+    # locked history's share: Σ units over the rows locked in (in int64, as the rows' units add up)
+    constant = int(ctx.history_units[rows].sum()) if ctx.any_history and len(rows) else 0
     expr = LazyExpr(ctx.variables, units, var_rows, constant)
     scaled = math.ceil(limit * ctx.scale - 1e-9) if bound == "min" else math.floor(limit * ctx.scale + 1e-9)
-    suffix = "" if kind == "round" else f"@{year}"
-    name = f"{rule.id}|{group.key}|{bound}{suffix}"
     soft = rule.soft or (reach and model.scenario.plan.reachability == "soft")
     slack = literal = None
     terms, coefs = ctx.var_index[var_rows], units[var_rows]
     lo, hi = (scaled - constant, INT_MAX) if bound == "min" else (INT_MIN, scaled - constant)
+    plain = ctx.plain
+    if soft or ctx.with_assumptions:
+        suffix = "" if kind == "round" else f"@{year}"
+        name = f"{rule.id}|{group.key}|{bound}{suffix}"
     if soft:
         top = int(np.abs(units[var_rows]).sum()) + abs(constant) + abs(scaled)
         slack = model.cp.new_int_var(0, max(top, 0), f"slack[{name}]")
@@ -388,7 +434,7 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
     elif ctx.with_assumptions:
         literal = model.cp.new_bool_var(f"hold[{name}]")
     # the slack variables come after every select and national variable (and a period's after its round's)
-    at = add_linear(model.cp, terms, coefs, lo, hi, None if literal is None else literal.index, plain=ctx.plain)
+    at = add_linear(model.cp, terms, coefs, lo, hi, None if literal is None else literal.index, plain=plain)
     c = Constraint(group=group, bound=bound, limit=limit, scale=ctx.scale, expr=expr, constant=constant,
                    slack=slack, literal=literal, kind=kind, year=year, index=at)
     model.constraints.append(c)

@@ -171,10 +171,10 @@ def _add_counters(model: Model, rows: np.ndarray, group: np.ndarray, source: np.
     if len(digits) == 1:        # every group of one size (the usual lookahead): one text block, made by rows
         (m, d), = digits.items()
         terms = np.column_stack([select_index.reshape(-1, m),
-                                 first + np.arange(len(sizes) * len(d)).reshape(-1, len(d))]).tolist()
-        row = ("constraints{linear{vars:[" + ",".join(["%d"] * (m + len(d))) + "] coeffs:["
-               + ",".join(["-1"] * m + [str(k) for k in d]) + "] domain:[0,0]}}")
-        add_constraints_text(model.cp, "".join([row % tuple(t) for t in terms]))
+                                 first + np.arange(len(sizes) * len(d)).reshape(-1, len(d))])
+        row = ("constraints{linear{vars:[" + ",".join(["%d"] * (m + len(d))) + "]coeffs:["
+               + ",".join(["-1"] * m + [str(k) for k in d]) + "]domain:[0,0]}}")
+        add_constraints_text(model.cp, (row * len(sizes)) % tuple(terms.ravel().tolist()))    # one format for all
     else:
         constraints = model.cp.Proto().constraints
         chosen = select_index.tolist()

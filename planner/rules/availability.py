@@ -71,15 +71,18 @@ def earlier_rounds(rows: pd.DataFrame, history: pd.DataFrame | None, flag: str) 
 PLAN_SEP = "@"      # a planned row's id: <source candidate_id>@<planned year>
 
 
-def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
+def blocked_reason(frame: pd.DataFrame, scenario: Scenario, *, checks: dict[str, np.ndarray] | None = None) -> pd.Series:
     """The first reason each row cannot be selected this year ("" when it can).
 
     Parameters
     ----------
     frame : DataFrame
         Candidates with columns candidate_id, year, task, eligible and the objective column.
+    checks : dict, optional
+        `row_checks` of this frame and scenario, when the caller has them already.
     """
-    checks = {"other_year": frame["year"].to_numpy() != scenario.year, **_row_checks(frame, scenario),
+    checks = {"other_year": frame["year"].to_numpy() != scenario.year,
+              **(row_checks(frame, scenario) if checks is None else checks),
               "pinned_out": frame["candidate_id"].isin(scenario.force_out).to_numpy()}
     reason = np.full(len(frame), "", dtype=object)
     for code in reversed(BLOCKS):
@@ -87,9 +90,10 @@ def blocked_reason(frame: pd.DataFrame, scenario: Scenario) -> pd.Series:
     return pd.Series(reason, index=frame.index, name="blocked")
 
 
-def _row_checks(frame: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
+def row_checks(frame: pd.DataFrame, scenario: Scenario) -> dict[str, np.ndarray]:
     """The blocks that depend on the row alone, not on its year or on pins: task_disabled,
-    already_recognised, ineligible, not_core_course, below_pass_mark (a mask each)."""
+    already_recognised, ineligible, not_core_course, below_pass_mark (a mask each). What
+    `blocked_reason` and `forecast_positions` read; a model build finds them once for both."""
     enabled = per_value(frame["task"], lambda t: scenario.tasks_enabled.get(t, True))
     eligible = frame["eligible"].to_numpy(dtype=bool) if "eligible" in frame else np.ones(len(frame), bool)
     if scenario.pass_mark is not None:
@@ -185,16 +189,34 @@ def forecast_rows(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray
         ``<id>@<year>``, plus ``plan_year`` (int) and ``plan_source`` (the original id);
         a fresh RangeIndex.
     """
-    years = scenario.planned_years
     columns = [*frame.columns, "plan_year", "plan_source"]
-    if not years:
+    positions, plan_year = forecast_positions(frame, scenario, locked=locked)
+    if not len(positions):
         return _empty_plan(frame, columns)
+    out = frame.take(positions)
+    out.index = pd.RangeIndex(len(out))
+    source_ids = out["candidate_id"].astype(str).to_numpy(dtype=object)
+    out["candidate_id"] = planned_ids(source_ids, plan_year, frame["candidate_id"].dtype)
+    out["year"] = plan_year.astype(frame["year"].dtype)
+    out["plan_year"] = plan_year
+    out["plan_source"] = pd.Series(source_ids, index=out.index, dtype=object)
+    return out[columns]
+
+
+def forecast_positions(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray | None = None,
+                       checks: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows of `frame` the rows of `forecast_rows` copy (positions, in its order) and the
+    year each is planned in (int64); `checks`: `row_checks` of the frame, when the caller has them."""
+    years = scenario.planned_years
+    if not years:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     locked = np.zeros(len(frame), bool) if locked is None else np.asarray(locked, bool)
     mode = scenario.plan.forecast
     year = frame["year"].to_numpy()
     # A copy re-dated to its year, pins cleared, is blocked only by what depends on the row
     # alone: the same for every year, so found once on the input's rows.
-    open_rows = ~np.logical_or.reduce(list(_row_checks(frame, scenario).values()), initial=False)
+    open_rows = ~np.logical_or.reduce(list((row_checks(frame, scenario) if checks is None else checks).values()),
+                                      initial=False)
     positions, planned_in = [], []
     for planned in years:
         own = (year == planned) & ~locked
@@ -202,19 +224,14 @@ def forecast_rows(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray
         kept = np.flatnonzero(source & open_rows)
         positions.append(kept)
         planned_in.append(np.full(len(kept), planned, dtype=np.int64))
-    positions = np.concatenate(positions)
-    if not len(positions):
-        return _empty_plan(frame, columns)
-    plan_year = np.concatenate(planned_in)
-    out = frame.take(positions)
-    out.index = pd.RangeIndex(len(out))
-    source_ids = out["candidate_id"].astype(str).to_numpy(dtype=object)
-    out["candidate_id"] = pd.array([f"{i}{PLAN_SEP}{y}" for i, y in zip(source_ids.tolist(), plan_year.tolist())],
-                                   dtype=object).astype(frame["candidate_id"].dtype)
-    out["year"] = plan_year.astype(frame["year"].dtype)
-    out["plan_year"] = plan_year
-    out["plan_source"] = pd.Series(source_ids, index=out.index, dtype=object)
-    return out[columns]
+    return np.concatenate(positions).astype(np.int64), np.concatenate(planned_in)
+
+
+def planned_ids(source_ids: np.ndarray, plan_year: np.ndarray, dtype) -> pd.api.extensions.ExtensionArray:
+    """The candidate_id of planned rows, ``<source id>@<year>``, as a column of `dtype` (the frame's)."""
+    return pd.array([f"{i}{PLAN_SEP}{y}" for i, y in zip(np.asarray(source_ids, dtype=object).tolist(),
+                                                          np.asarray(plan_year).tolist())],
+                    dtype=object).astype(dtype)
 
 
 def _empty_plan(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
