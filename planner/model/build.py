@@ -33,14 +33,16 @@ from planner.rules import (
     Rule,
     Scenario,
     blocked_reason,
+    forecast_positions,
     link_wanted,
     measure_values,
     numeric_column,
     pinned_in,
+    planned_ids,
+    row_checks,
     rule_groups,
     rule_links,
 )
-from planner.rules.availability import forecast_positions, planned_ids, row_checks
 from planner.rules.groups import FrameIndex
 
 INT_MIN, INT_MAX = cp_model.INT_MIN, cp_model.INT_MAX
@@ -78,7 +80,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     locked_national = np.zeros(n_input, bool) if locked_national is None else np.asarray(locked_national, bool)
     history_rows = locked.copy() if history_rows is None else np.asarray(history_rows, bool) | locked
     attrs = dict(frame.attrs)
-    frame, blocked, plan_year, plan_source, sources = _with_planned(frame, scenario, locked, forecast)
+    frame, blocked, plan_year, plan_source = _with_planned(frame, scenario, locked, forecast)
     n_plan = len(plan_year)
     n = len(frame)
     planned = np.concatenate([np.zeros(n_input, bool), np.ones(n_plan, bool)])
@@ -89,8 +91,7 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
     history_rows = np.concatenate([history_rows, np.zeros(n_plan, bool)])
     cp = cp_model.CpModel()
     cp.name = scenario.name
-    # column forms, masks and group keys shared by every rule (a planned row's from its source's)
-    index = FrameIndex(frame, sources=sources, changed=("candidate_id", "year"))
+    index = FrameIndex(frame)       # column forms, masks and group keys shared by every rule
     ids = index.column("candidate_id").text
 
     # Planned rows were filtered for their own year by the forecast; input rows for this year.
@@ -159,12 +160,11 @@ def build_model(frame: pd.DataFrame, scenario: Scenario, *, locked: np.ndarray |
 
 
 def _with_planned(frame: pd.DataFrame, scenario: Scenario, locked: np.ndarray, forecast: pd.DataFrame | None
-                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """The input's rows followed by the planned rows (`forecast`, or the scenario's forecast),
     without the input's attrs, a fresh RangeIndex — exactly ``pd.concat([frame, forecast])`` —
-    with every row's block this year (a planned row: "other_year"), the planned rows' year and
-    source id, and where the scenario's forecast was made here, every row's source: the input
-    row whose values it holds but for candidate_id and year (None otherwise)."""
+    with every row's block this year (a planned row: "other_year") and the planned rows' year
+    and source id."""
     n_input = len(frame)
     if forecast is None:
         checks = row_checks(frame, scenario)        # what blocks a row itself: read by both
@@ -175,7 +175,7 @@ def _with_planned(frame: pd.DataFrame, scenario: Scenario, locked: np.ndarray, f
         positions, plan_year = None, forecast["plan_year"].to_numpy(dtype=np.int64)
     n_plan = len(plan_year)
     if not n_plan:
-        return frame, blocked, np.zeros(0, np.int64), np.zeros(0, dtype=object), None
+        return frame, blocked, np.zeros(0, np.int64), np.zeros(0, dtype=object)
     blocked = np.concatenate([blocked, np.full(n_plan, "other_year", dtype=object)])
     # Every number a rule adds up, checked on the input (a bad cell is named in its file);
     # the planned rows are copies of its rows.
@@ -187,7 +187,7 @@ def _with_planned(frame: pd.DataFrame, scenario: Scenario, locked: np.ndarray, f
         # built without the input's attrs (pandas deep-copies them into every column read);
         # the model's frame gets them back at the end of the build
         frame.attrs.clear()
-        return frame, blocked, plan_year, forecast["plan_source"].astype(str).to_numpy(dtype=object), None
+        return frame, blocked, plan_year, forecast["plan_source"].astype(str).to_numpy(dtype=object)
     # The forecast's rows taken from the input at once (`forecast_rows`, without a frame of its own).
     sources = np.concatenate([np.arange(n_input, dtype=np.int64), positions])
     source_ids = frame["candidate_id"].astype(str).to_numpy(dtype=object)[positions]
@@ -200,7 +200,7 @@ def _with_planned(frame: pd.DataFrame, scenario: Scenario, locked: np.ndarray, f
     for column, values in redated.items():
         # as `pd.concat` joins one column of the input and the forecast
         out[column] = pd.concat([out[column].iloc[:n_input], values], ignore_index=True)
-    return out, blocked, plan_year, source_ids, sources
+    return out, blocked, plan_year, source_ids
 
 
 @dataclass

@@ -11,10 +11,13 @@ from planner.rules.availability import (
     blocked_reason,
     check_pins,
     earlier_rounds,
+    forecast_positions,
     forecast_rows,
     pinned_in,
+    planned_ids,
     project_keys,
     refiled_recognised,
+    row_checks,
 )
 from planner.rules.edits import KINDS, Edit, describe_edits, edit_from_json, replay, table_edits
 from planner.rules.groups import (
@@ -57,8 +60,8 @@ from planner.rules.scoring import ScoringRule, aggregate_scores, panels, score_c
 from planner.rules.shapes import SCOPES, Bound, Rule, notice_words, rule_to_toml
 from planner.rules.units import merge_units, unit_conflicts, unit_merges, unit_mode
 
-__all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast_rows", "pinned_in", "project_keys",
-           "refiled_recognised", "KINDS", "Edit", "describe_edits", "edit_from_json", "replay", "table_edits", "ALL",
+__all__ = ["BLOCKS", "blocked_reason", "check_pins", "earlier_rounds", "forecast_positions", "forecast_rows", "pinned_in",
+           "planned_ids", "project_keys", "refiled_recognised", "row_checks", "KINDS", "Edit", "describe_edits", "edit_from_json", "replay", "table_edits", "ALL",
            "FrameIndex", "Group", "flag_values", "fold_localities", "group_bounds", "group_keys", "key_text", "link_targets",
            "link_wanted", "linked_chosen", "match", "measure_values", "numeric_column", "rule_groups", "rule_links", "Scenario",
            "check_columns", "load_scenario", "parse_scenario", "Prepared", "Round", "check_exemptions",

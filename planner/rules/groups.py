@@ -50,8 +50,7 @@ class FrameIndex:
     changed; the answers are exactly those computed without it.
     """
 
-    def __init__(self, frame: pd.DataFrame, *, keep_groups: bool = False, sources: np.ndarray | None = None,
-                 changed: tuple[str, ...] = ()):
+    def __init__(self, frame: pd.DataFrame, *, keep_groups: bool = False):
         self.frame = frame
         #: With `keep_groups`, `rule_groups` keeps each answer (per rule, scenario and mask) and
         #: gives it again when asked again: for callers that group the same rules over the same
@@ -63,41 +62,17 @@ class FrameIndex:
         self._codes: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._targets: dict[str, np.ndarray] = {}
         self._grouped: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
-        self._sources, self._changed, self._base = None, frozenset(changed), None
-        if sources is not None:
-            # A frame whose later rows copy earlier ones (a model's planned rows, copies of the
-            # input's with another candidate_id and year): `sources` says, per row, which of the
-            # leading rows it holds the values of, but in the `changed` columns. The forms of
-            # the other columns are found on the leading rows and taken for the rest: a row's
-            # text, number, condition, group key are its values' alone, and the copies bring no
-            # value the leading rows lack, so what pandas decides from a column's values (its
-            # dtype after `to_numeric`, the order of first appearance) is decided alike.
-            sources = np.asarray(sources, dtype=np.int64)
-            own = sources == np.arange(len(sources))
-            lead = len(sources) if own.all() else int(np.argmin(own))
-            if len(sources) != len(frame) or lead == 0 or np.any(sources[lead:] >= lead) or np.any(sources[lead:] < 0):
-                raise ValueError("sources: every row after the leading ones copies one of them")
-            if lead < len(frame):
-                self._sources, self._base = sources, FrameIndex(frame.iloc[:lead])
-
-    def _copied(self, columns) -> bool:
-        """Whether the forms of `columns` are taken from the leading rows (none of them changed)."""
-        return self._base is not None and self._changed.isdisjoint(columns)
 
     def column(self, name: str) -> _Column:
         if name not in self._columns:
-            base = self._base.column(name) if self._copied((name,)) else None
-            self._columns[name] = _Column(self.frame[name], shared=True, base=base, sources=self._sources)
+            self._columns[name] = _Column(self.frame[name], shared=True)
         return self._columns[name]
 
     def match(self, where: Mapping[str, tuple[tuple[str, Any], ...]]) -> np.ndarray:
         """`match(frame, where)`, once per distinct `where` (a read-only array)."""
         key = repr(tuple(where.items()))
         if key not in self._matches:
-            if self._copied(where) and not any(op == LINK_OP for conds in where.values() for op, _ in conds):
-                mask = self._base.match(where)[self._sources]       # (a link names rows by candidate_id)
-            else:
-                mask = match(self.frame, where, index=self)
+            mask = match(self.frame, where, index=self)
             mask.flags.writeable = False
             self._matches[key] = mask
         return self._matches[key]
@@ -112,10 +87,7 @@ class FrameIndex:
         in sorted order: exactly ``pd.factorize(group_keys(frame, per), sort=True)``, from each
         column's distinct keys."""
         if per not in self._codes:
-            if per and self._copied(per):
-                codes, keys = self._base.codes(per)
-                self._codes[per] = (codes[self._sources], keys)
-            elif not len(self.frame):
+            if not len(self.frame):
                 self._codes[per] = (np.array([], dtype=np.int64), np.array([], dtype=object))
             elif not per:
                 self._codes[per] = (np.zeros(len(self.frame), dtype=np.int64), np.array([ALL], dtype=object))
@@ -233,12 +205,9 @@ def linked_chosen(frame: pd.DataFrame, rule: Rule, chosen: np.ndarray, in_slate:
 class _Column:
     """A column with its text and number forms computed once, however many conditions read it."""
 
-    def __init__(self, values: pd.Series, *, shared: bool = False, base: _Column | None = None,
-                 sources: np.ndarray | None = None):
+    def __init__(self, values: pd.Series, *, shared: bool = False):
         self.values = values
         self.shared = shared            # read by many conditions (a FrameIndex's): number its texts once
-        # `base`: the column of the leading rows whose values these rows hold (`sources`, see FrameIndex)
-        self.base, self.sources = base, sources
         self._text: np.ndarray | None = None
         self._numbers: np.ndarray | None = None
         self._codes: tuple[np.ndarray, dict[str, int]] | None = None
@@ -246,32 +215,23 @@ class _Column:
     @property
     def text(self) -> np.ndarray:
         if self._text is None:
-            self._text = self.base.text[self.sources] if self.base is not None else self.values.astype(str).to_numpy()
+            self._text = self.values.astype(str).to_numpy()
         return self._text
 
     def text_equals(self, text: str) -> np.ndarray:
         """``self.text == text`` (for a shared column, from its distinct texts, numbered once)."""
         if not self.shared:
             return self.text == text
-        if self._codes is None and self.base is not None and self.base.shared:
-            base_codes, numbers = self.base._numbered()
-            self._codes = (base_codes[self.sources], numbers)
-        if self._codes is None:
-            self._numbered()
-        codes, numbers = self._codes
-        return codes == numbers[text] if text in numbers else np.zeros(len(codes), dtype=bool)
-
-    def _numbered(self) -> tuple[np.ndarray, dict[str, int]]:
         if self._codes is None:
             codes, uniques = pd.factorize(self.text)
             self._codes = (codes, {u: k for k, u in enumerate(uniques.tolist())})
-        return self._codes
+        codes, numbers = self._codes
+        return codes == numbers[text] if text in numbers else np.zeros(len(codes), dtype=bool)
 
     @property
     def numbers(self) -> np.ndarray:
         if self._numbers is None:
-            self._numbers = self.base.numbers[self.sources] if self.base is not None else \
-                pd.to_numeric(self.values, errors="coerce").to_numpy(dtype=float)
+            self._numbers = pd.to_numeric(self.values, errors="coerce").to_numpy(dtype=float)
         return self._numbers
 
 
