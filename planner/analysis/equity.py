@@ -50,7 +50,7 @@ from planner.analysis.balance import (
     solve_counts,
     solve_unconstrained,
 )
-from planner.analysis.figures import figure_png, use_font
+from planner.analysis.figures import figure_png, prepare_charts, use_font
 from planner.analysis.shares import indices, shares
 from planner.analysis.sweep import Progress, Task, make_job, run_tasks
 from planner.errors import InputError, PlannerError, Problem
@@ -182,6 +182,7 @@ def frontier(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str 
     if points < 2:
         raise InputError([Problem("equity", f"points = {points}", say("至少 2 个点（两端）", "at least 2 points (the two ends)"))])
     start = time.perf_counter()
+    prepare_charts()                # the chart's matplotlib loads while the points solve
     with Progress(points + 1, "求解不设均衡约束的最优名单", progress) as bar:
         case = prepare_case(scenario, candidates=candidates, by=by, reference=reference, index=index,
                             time_limit_s=time_limit_s, seed=seed, lookahead=lookahead)

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from planner.analysis.figures import figure_png, use_font
+from planner.analysis.figures import figure_png, prepare_charts, use_font
 from planner.analysis.sampling import (
     Case,
     build_case,
@@ -163,6 +163,7 @@ def robust(scenario: Scenario | str | Path, *, candidates: pd.DataFrame | str | 
     if problems:
         raise InputError(problems)
     start = time.perf_counter()
+    prepare_charts()                # the chart's matplotlib loads while the samples solve
     with Progress(1, "求解原始评分下的名单", progress) as bar:
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
