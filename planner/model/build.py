@@ -415,8 +415,7 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
     slack = literal = None
     terms, coefs = ctx.var_index[var_rows], units[var_rows]
     lo, hi = (scaled - constant, INT_MAX) if bound == "min" else (INT_MIN, scaled - constant)
-    plain = ctx.plain
-    if soft or ctx.with_assumptions:
+    if soft or ctx.with_assumptions:      # the name is carried by a slack or a literal only
         suffix = "" if kind == "round" else f"@{year}"
         name = f"{rule.id}|{group.key}|{bound}{suffix}"
     if soft:
@@ -434,7 +433,7 @@ def _bound(model: Model, ctx: _RuleContext, group: Group, rows: np.ndarray, boun
     elif ctx.with_assumptions:
         literal = model.cp.new_bool_var(f"hold[{name}]")
     # the slack variables come after every select and national variable (and a period's after its round's)
-    at = add_linear(model.cp, terms, coefs, lo, hi, None if literal is None else literal.index, plain=plain)
+    at = add_linear(model.cp, terms, coefs, lo, hi, None if literal is None else literal.index, plain=ctx.plain)
     c = Constraint(group=group, bound=bound, limit=limit, scale=ctx.scale, expr=expr, constant=constant,
                    slack=slack, literal=literal, kind=kind, year=year, index=at)
     model.constraints.append(c)
