@@ -24,6 +24,7 @@ from planner.inputs import (
 )
 from planner.inputs import candidate_files
 from planner.inputs import candidates as cand
+from planner.inputs import distinct
 
 CORPUS = Path(__file__).parent / "fixtures" / "inputs"
 
@@ -846,11 +847,11 @@ def test_per_distinct_parsing_reads_every_cell_as_a_cell_by_cell_parse():
     assert C._float_ids(ids).tolist() == [C._FLOAT_ID.sub(r"\1", v) for v in ids]
     numbers = np.array(["85", "85", "8e1", "abc", "", "  3", "85"], dtype=object)
     want = pd.to_numeric(pd.Series(numbers, dtype=object), errors="coerce").to_numpy(dtype=float)
-    np.testing.assert_array_equal(C._numbers(numbers), want)
+    np.testing.assert_array_equal(distinct.parse_numbers(numbers), want)
     table = {"gov": "government", "企业": "enterprise"}
     kinds = np.array(["GOV", "企业", "gov", "other", "Gov"], dtype=object)
-    assert C._lookup(kinds, table).tolist() == [table.get(v.lower(), "") for v in kinds]
-    assert C._lookup(np.array([], dtype=object), table).tolist() == []
+    assert distinct.lookup_codes(kinds, table).tolist() == [table.get(v.lower(), "") for v in kinds]
+    assert distinct.lookup_codes(np.array([], dtype=object), table).tolist() == []
 
 
 # Awkward cells: full-width, NBSP, ideographic space, zero-width, BOM, formula-like text, mixed ASCII/CJK.
@@ -866,7 +867,7 @@ def _nfkc_cell(text: str) -> str:
 
 
 def test_the_codes_of_a_normalised_column_give_each_cell_its_own_normalised_text():
-    """`_nfkc`'s (codes, texts) give every cell the text a cell-by-cell NFKC and strip gives,
+    """`nfkc_codes`'s (codes, texts) give every cell the text a cell-by-cell NFKC and strip gives,
     on an all-ASCII column (one test skips NFKC) and on mixed ones; equal texts typed differently
     (85, ８５) may keep two codes, a reading shared with the checks, which read each text once."""
     from hypothesis import given, settings
@@ -879,12 +880,12 @@ def test_the_codes_of_a_normalised_column_give_each_cell_its_own_normalised_text
     @given(st.one_of(ascii_cells, any_cells))
     def check(cells):
         values = np.array(cells, dtype=object)
-        codes, texts = cand._nfkc(values)
+        codes, texts = distinct.nfkc_codes(values)
         assert [texts[c] for c in codes] == [_nfkc_cell(v) for v in cells]
         flags = cand._parse_bool_text((codes, texts), False)[0]
         assert flags.tolist() == [_nfkc_cell(v).lower() in cand.TRUE_WORDS for v in cells]
         numbers = pd.to_numeric(pd.Series([_nfkc_cell(v) for v in cells], dtype=object), errors="coerce")
-        np.testing.assert_array_equal(cand._numbers((codes, texts)), numbers.to_numpy(dtype=float))
+        np.testing.assert_array_equal(distinct.parse_numbers((codes, texts)), numbers.to_numpy(dtype=float))
 
     check()
 

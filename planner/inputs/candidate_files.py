@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.inputs.candidates import EXTRA_BLANKS, cell_text, column_letter, normalise_cells, strip_blanks
+from planner.inputs.candidates import cell_text, column_letter, normalise_cells
+from planner.inputs.distinct import EXTRA_BLANKS, strip_blanks
 from planner.inputs.labels import column_code, is_header_mark
 from planner.lang import say
 

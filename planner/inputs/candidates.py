@@ -28,7 +28,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.inputs.catalogue import clean_text, load_catalogue, suggest
-from planner.inputs.distinct import EXTRA_BLANKS, _distinct, _lookup, _nfkc, _numbers, _size, strip_blanks  # noqa: F401
+from planner.inputs.distinct import cell_count, lookup_codes, nfkc_codes, parse_numbers, per_distinct, strip_blanks
 from planner.inputs.labels import column_code, column_label, value_aliases
 from planner.lang import say
 
@@ -201,7 +201,7 @@ def _quote(text: str) -> str:
 
 
 def _parse_bool_text(text: np.ndarray | tuple[np.ndarray, np.ndarray], default: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(the flags, the cells that are no flag), each distinct text read once (`text`: cells or `_nfkc`'s codes)."""
+    """(the flags, the cells that are no flag), each distinct text read once (`text`: cells or `nfkc_codes`'s codes)."""
     def read(distinct: np.ndarray) -> np.ndarray:
         lower = np.array([t.lower() for t in distinct], dtype=object)
         is_true = np.isin(lower, list(TRUE_WORDS))
@@ -209,9 +209,9 @@ def _parse_bool_text(text: np.ndarray | tuple[np.ndarray, np.ndarray], default: 
         blank = lower == ""
         bad = ~(is_true | is_false | blank)
         return np.stack([np.where(blank | bad, default, is_true).astype(bool), bad], axis=1)
-    if not _size(text):
+    if not cell_count(text):
         return np.zeros(0, bool), np.zeros(0, bool)
-    both = _distinct(text, read)
+    both = per_distinct(text, read)
     return both[:, 0].copy(), both[:, 1].copy()
 
 
@@ -315,7 +315,7 @@ def normalise_cells(header: list[str], cells: np.ndarray, *, source: str, header
     skipped = tuple(int(r) for r in file_row[blank_rows] if rows[0] < r < rows[-1])
     # Codes, ids and numbers are NFKC-normalised (８５ → 85, full-width letters); free text
     # (titles, unit names) keeps the planner's own punctuation (，（）stay Chinese).
-    coded = {name: _nfkc(cells[kept, j]) for name, j in zip(names, keep_cols) if name not in FREE_TEXT_COLUMNS}
+    coded = {name: nfkc_codes(cells[kept, j]) for name, j in zip(names, keep_cols) if name not in FREE_TEXT_COLUMNS}
     text = {name: cells[kept, j] if name in FREE_TEXT_COLUMNS else coded[name][1][coded[name][0]]
             for name, j in zip(names, keep_cols)}
     # Problems name a column as the file's header wrote it (评审分数 where the table is in Chinese).
@@ -421,7 +421,7 @@ def _validate(text: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray, np
               extra_bool_columns: tuple[str, ...]) -> dict[str, Any]:
     """Check every present column; return the parsed columns (only meaningful without problems).
 
-    `coded` holds the (codes, texts) of the columns `_nfkc` read, so each distinct text is
+    `coded` holds the (codes, texts) of the columns `nfkc_codes` read, so each distinct text is
     looked up or parsed once without factorizing the column again.
     """
     codes = _codes()
@@ -450,7 +450,7 @@ def _validate(text: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray, np
                    say("不重复的项目编号", "a unique candidate id"))
 
     if "year" in text:
-        year = _numbers(coded["year"])
+        year = parse_numbers(coded["year"])
         bad = ~(np.isfinite(year) & (np.mod(year, 1) == 0) & (year >= 2000) & (year <= 2100))
         check.fail(bad, "year", quoted("year"), say("年份，如 2023", "a year such as 2023"))
         out["year"] = np.where(bad, 0, year).astype(np.int64)
@@ -461,7 +461,7 @@ def _validate(text: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray, np
 
     task = None
     if "task" in text:
-        task = _lookup(coded["task"], codes.task)
+        task = lookup_codes(coded["task"], codes.task)
         options = list(codes.tracks_of)
         check.fail(task == "", "task", quoted("task"), say("任务代码：" + "、".join(options),
                                                            "a task code: " + ", ".join(options)),
@@ -474,7 +474,7 @@ def _validate(text: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray, np
         _, first = np.unique(pair, return_index=True)
         keys = pd.Series([f"{task[i]}\x1f{given[i].lower()}" for i in first.tolist()], dtype=object)
         track = keys.map(codes.track).fillna("").to_numpy(dtype=object)[pair]
-        has_tracks = _distinct(task, lambda tasks: np.array([bool(codes.tracks_of.get(t)) for t in tasks], bool)) \
+        has_tracks = per_distinct(task, lambda tasks: np.array([bool(codes.tracks_of.get(t)) for t in tasks], bool)) \
             if n else np.zeros(0, bool)
         known_task = task != ""
         check.fail(known_task & has_tracks & (track == ""), "track", quoted("track"),
@@ -489,14 +489,14 @@ def _validate(text: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray, np
 
     kind = None
     if "unit_kind" in text:
-        kind = _lookup(coded["unit_kind"], codes.unit_kind)
+        kind = lookup_codes(coded["unit_kind"], codes.unit_kind)
         options = list(dict.fromkeys(codes.unit_kind.values()))
         check.fail(kind == "", "unit_kind", quoted("unit_kind"), _one_of(options),
                    hint_for("unit_kind", options))
         out["unit_kind"] = pd.Series(kind, dtype="str")
     if "tier" in text:
         given = text["tier"]
-        tier = _lookup(coded["tier"], codes.tier)
+        tier = lookup_codes(coded["tier"], codes.tier)
         options = list(dict.fromkeys(codes.tier.values()))
         # The tier distinguishes 高职 schools (双高 or not); other units have none.
         higher = kind == "higher_vocational" if kind is not None else np.zeros(n, dtype=bool)
@@ -513,24 +513,24 @@ def _validate(text: dict[str, np.ndarray], coded: dict[str, tuple[np.ndarray, np
         out["tier"] = pd.Series(np.where(other, "", tier), dtype="str")
 
     if "locality" in text:
-        locality = _lookup(coded["locality"], codes.locality, lower=False)
+        locality = lookup_codes(coded["locality"], codes.locality, lower=False)
         check.fail(locality == "", "locality", quoted("locality"), _one_of(codes.localities),
                    hint_for("locality", codes.localities))
         out["locality"] = pd.Series(locality, dtype="str")
 
     if "level" in text:
-        level = _lookup(coded["level"], codes.level)
+        level = lookup_codes(coded["level"], codes.level)
         options = list(dict.fromkeys(codes.level.values()))
         check.fail(level == "", "level", quoted("level"), _one_of(options), hint_for("level", options))
         out["level"] = pd.Series(level, dtype="str")
 
     if "score" in text:
-        score = _numbers(coded["score"])
+        score = parse_numbers(coded["score"])
         bad = ~(np.isfinite(score) & (score >= 0) & (score <= 100))
         check.fail(bad, "score", quoted("score"), say("0 到 100 之间的数", "a number from 0 to 100"))
         out["score"] = score
     if "cost" in text:
-        cost = _numbers(coded["cost"])
+        cost = parse_numbers(coded["cost"])
         given = text["cost"] != ""
         bad = given & ~(np.isfinite(cost) & (cost >= 0))
         check.fail(bad, "cost", quoted("cost"), say("≥ 0 的数（万元）或空单元格", "a number ≥ 0 (万元) or an empty cell"))

@@ -13,22 +13,22 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-_EXTRA_STRIP = EXTRA_BLANKS = "\ufeff\u200b"   # stripped besides str.strip's blanks
+EXTRA_BLANKS = "\ufeff\u200b"   # stripped besides str.strip's blanks
 
 
 def strip_blanks(text: str) -> str:
     """Strip blanks (ASCII, full-width, NBSP) at both ends; keep the characters as typed."""
     text = text.strip()
-    if text and (text[0] in _EXTRA_STRIP or text[-1] in _EXTRA_STRIP):
-        text = text.strip(_EXTRA_STRIP).strip()
+    if text and (text[0] in EXTRA_BLANKS or text[-1] in EXTRA_BLANKS):
+        text = text.strip(EXTRA_BLANKS).strip()
     return text
 
 
-def _nfkc(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def nfkc_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The cells' NFKC-normalised, stripped texts as (codes, texts): cell i is ``texts[codes[i]]``.
 
     Each distinct text is normalised once (ASCII text is its own NFKC form); the codes are kept so
-    that the checks which read a column's texts read each once too (`_distinct`). Two cells typed
+    that the checks which read a column's texts read each once too (`per_distinct`). Two cells typed
     differently (``85``, ``８５``) keep two codes for one text.
     """
     codes, distinct = _factorize(values)
@@ -47,30 +47,30 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(distinct, dtype=object)
 
 
-def _distinct(values: np.ndarray | tuple[np.ndarray, np.ndarray],
-              work: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def per_distinct(values: np.ndarray | tuple[np.ndarray, np.ndarray],
+                 work: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """`work` (an array of texts → an array) done on each distinct text of the cells once.
 
-    `values` are the cells (``str``) or their (codes, texts) from `_nfkc`.
+    `values` are the cells (``str``) or their (codes, texts) from `nfkc_codes`.
     """
     codes, distinct = values if isinstance(values, tuple) else _factorize(values)
     return np.asarray(work(distinct))[codes]
 
 
-def _lookup(values: np.ndarray | tuple[np.ndarray, np.ndarray], table: dict[str, str], *,
-            lower: bool = True) -> np.ndarray:
+def lookup_codes(values: np.ndarray | tuple[np.ndarray, np.ndarray], table: dict[str, str], *,
+                 lower: bool = True) -> np.ndarray:
     def look(distinct: np.ndarray) -> np.ndarray:
         keys = pd.Series(distinct, dtype=object)
         keys = keys.str.lower() if lower else keys.str.replace(" ", "", regex=False)
         return keys.map(table).fillna("").to_numpy(dtype=object)
-    return _distinct(values, look) if _size(values) else np.array([], dtype=object)
+    return per_distinct(values, look) if cell_count(values) else np.array([], dtype=object)
 
 
-def _numbers(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def parse_numbers(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     def parse(distinct: np.ndarray) -> np.ndarray:
         return pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(dtype=float)
-    return _distinct(values, parse) if _size(values) else np.array([], dtype=float)
+    return per_distinct(values, parse) if cell_count(values) else np.array([], dtype=float)
 
 
-def _size(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> int:
+def cell_count(values: np.ndarray | tuple[np.ndarray, np.ndarray]) -> int:
     return len(values[0] if isinstance(values, tuple) else values)

@@ -11,8 +11,6 @@ bring, per `[plan] forecast`). Does not own quotas.
 """
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 
